@@ -1,0 +1,57 @@
+# ternd: the two commands a newcomer needs are `make run` and `make test`.
+GO        ?= go
+BIN       := bin
+TOOLS     := $(CURDIR)/tools/bin
+BTCD_VER  := v0.26.2
+FUZZTIME  ?= 3s
+LONGFUZZ  ?= 2m
+RUNARGS   ?=
+
+.PHONY: all build run test unit itest lint bench fuzz fuzz-short tools clean
+
+all: build
+
+## build: compile ternd and ternctl into ./bin
+build:
+	$(GO) build -o $(BIN)/ternd .
+	$(GO) build -o $(BIN)/ternctl ./cmd/ternctl
+
+## run: build and start a regtest node on its defaults (data in the app data dir)
+run: build
+	./$(BIN)/ternd --regtest $(RUNARGS)
+
+## tools: install the pinned btcd and btcctl used as test peers into ./tools/bin
+tools: $(TOOLS)/btcd $(TOOLS)/btcctl
+
+$(TOOLS)/btcd $(TOOLS)/btcctl:
+	GOBIN=$(TOOLS) $(GO) install github.com/btcsuite/btcd@$(BTCD_VER) github.com/btcsuite/btcd/cmd/btcctl@$(BTCD_VER)
+
+## test: every test (unit, integration against btcd, and a short fuzz run)
+test: tools lint
+	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./...
+	./scripts/fuzz.sh $(FUZZTIME)
+
+## unit: unit tests only (no processes started)
+unit:
+	$(GO) test -short ./...
+
+## itest: integration tests only
+itest: tools
+	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./itest/...
+
+## lint: formatting and vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## bench: benchmarks of the product's hot paths
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## fuzz: a longer fuzz run of every target
+fuzz:
+	./scripts/fuzz.sh $(LONGFUZZ)
+
+clean:
+	rm -rf $(BIN)

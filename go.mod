@@ -1,0 +1,19 @@
+module github.com/tern-org/ternd
+
+go 1.26.0
+
+require (
+	github.com/btcsuite/btcd/btcec/v2 v2.3.5
+	github.com/btcsuite/btcd/chaincfg/chainhash v1.2.0
+	github.com/btcsuite/btclog v1.0.0
+	github.com/jessevdk/go-flags v1.6.1
+	github.com/syndtr/goleveldb v1.0.1-0.20220614013038-64ee5596c38a
+	golang.org/x/crypto v0.58.0
+)
+
+require (
+	github.com/decred/dcrd/crypto/blake256 v1.0.0 // indirect
+	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.0.1 // indirect
+	github.com/golang/snappy v0.0.4 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)
