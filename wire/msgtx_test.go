@@ -1,0 +1,191 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"io"
+	"runtime"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+)
+
+// mustHex decodes hex or fails the test.
+func mustHex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestTxMalformed checks the rejection of malformed transactions.
+func TestTxMalformed(t *testing.T) {
+	// A one-input, one-output segwit transaction used as a base.
+	tx := NewMsgTx(2)
+	tx.AddTxIn(NewTxIn(&OutPoint{Index: 1}, nil, [][]byte{{1, 2}, {3}}))
+	tx.AddTxOut(NewTxOut(5000, []byte{0x51}))
+	good := tx.Bytes()
+
+	emptyWit := tx.Copy()
+	emptyWit.TxIn[0].Witness = nil
+	superfluous := emptyWit.appendTo(nil, true)
+
+	tests := []struct {
+		name string
+		raw  []byte
+		want error
+	}{
+		{"empty", nil, io.ErrUnexpectedEOF},
+		{"truncated", good[:len(good)-1], io.ErrUnexpectedEOF},
+		{"bad flag", append([]byte{2, 0, 0, 0, 0, 2}, good[6:]...), ErrMalformedTx},
+		{"superfluous witness", superfluous, ErrMalformedTx},
+		{"huge input count", mustHex(t, "02000000ffffffffffffffffff0000"), ErrTooManyItems},
+		{"inputs beyond payload", mustHex(t, "02000000fd0001"), ErrTooManyItems},
+		{"non-canonical count", mustHex(t, "02000000fd010001"), ErrNonCanonicalVarInt},
+		{"huge script", mustHex(t, "0200000001"+"00000000000000000000000000000000"+
+			"00000000000000000000000000000000"+"00000000"+"feffffff00"), ErrFieldTooLong},
+		{"short script", mustHex(t, "0200000001"+"00000000000000000000000000000000"+
+			"00000000000000000000000000000000"+"00000000"+"fd0010000000"), io.ErrUnexpectedEOF},
+	}
+	for _, tc := range tests {
+		var got MsgTx
+		_, err := got.DeserializeBytes(tc.raw)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: bytes: err %v, want %v", tc.name, err, tc.want)
+		}
+		err = got.Deserialize(bytes.NewReader(tc.raw))
+		if tc.name == "empty" {
+			if err != io.EOF {
+				t.Errorf("empty reader: err %v, want io.EOF", err)
+			}
+			continue
+		}
+		if tc.name == "inputs beyond payload" {
+			// A stream cannot know the payload size; it runs out instead.
+			continue
+		}
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: reader: err %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+// allocatedBytes returns the bytes f allocates on average over runs.
+func allocatedBytes(runs int, f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := 0; i < runs; i++ {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return (after.TotalAlloc - before.TotalAlloc) / uint64(runs)
+}
+
+// TestTxHugeCountAllocatesNothing checks that a 20-byte transaction claiming
+// 2^32-1 inputs (or outputs, or witness items) fails without allocating
+// more than its error.
+func TestTxHugeCountAllocatesNothing(t *testing.T) {
+	raws := []string{
+		"02000000feffffffff000000000000000000000000",
+		"0200000000feffffffff0000000000000000000000",
+		"020000000001010000000000000000000000000000000000000000000000000000000000000000" +
+			"00000000000000000000000001000000000000000000feffffffff00",
+	}
+	for _, h := range raws {
+		raw := mustHex(t, h)
+		var tx MsgTx
+		if _, err := tx.DeserializeBytes(raw); err == nil {
+			t.Fatalf("%s decoded", h)
+		}
+		if n := allocatedBytes(100, func() { tx.DeserializeBytes(raw) }); n > 512 {
+			t.Fatalf("%s: %d bytes allocated per decode", h, n)
+		}
+		if n := allocatedBytes(100, func() { tx.Deserialize(bytes.NewReader(raw)) }); n > 1024 {
+			t.Fatalf("%s: %d bytes allocated per stream decode", h, n)
+		}
+	}
+}
+
+// TestTxZeroInputs checks Core's reading of a zero-input transaction.
+func TestTxZeroInputs(t *testing.T) {
+	raw := mustHex(t, "01000000000000000000")
+	var tx MsgTx
+	n, err := tx.DeserializeBytes(raw)
+	if err != nil || n != len(raw) || len(tx.TxIn) != 0 || len(tx.TxOut) != 0 {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if !bytes.Equal(tx.Bytes(), raw) {
+		t.Fatalf("round trip %x", tx.Bytes())
+	}
+}
+
+// TestTxBuild checks encoding, sizes and hashes of a built transaction.
+func TestTxBuild(t *testing.T) {
+	prev := chainhash.Hash{1, 2, 3}
+	tx := NewMsgTx(TxVersion)
+	tx.AddTxIn(NewTxIn(NewOutPoint(&prev, 7), []byte{0x00}, nil))
+	tx.AddTxOut(NewTxOut(100, []byte{0x6a}))
+	tx.LockTime = 99
+	want := "01000000" + "01" + hex.EncodeToString(prev[:]) + "07000000" + "0100" + "ffffffff" +
+		"01" + "6400000000000000" + "016a" + "63000000"
+	if got := hex.EncodeToString(tx.Bytes()); got != want {
+		t.Fatalf("encoding\n got %s\nwant %s", got, want)
+	}
+	if tx.HasWitness() || tx.TxHash() != tx.WitnessHash() {
+		t.Fatalf("no-witness hashes differ")
+	}
+	tx.TxIn[0].Witness = TxWitness{{0xaa}}
+	if !tx.HasWitness() || tx.TxHash() == tx.WitnessHash() {
+		t.Fatalf("witness hashes")
+	}
+	if tx.SerializeSize() != tx.SerializeSizeStripped()+2+3 {
+		t.Fatalf("sizes %d %d", tx.SerializeSize(), tx.SerializeSizeStripped())
+	}
+	op, err := NewOutPointFromString(tx.TxIn[0].PreviousOutPoint.String())
+	if err != nil || *op != tx.TxIn[0].PreviousOutPoint {
+		t.Fatalf("outpoint string round trip: %v", err)
+	}
+	// The legacy encoding decodes with BaseEncoding.
+	var buf bytes.Buffer
+	if err := tx.SerializeNoWitness(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var back MsgTx
+	if err := back.DeserializeNoWitness(&buf); err != nil || back.TxHash() != tx.TxHash() {
+		t.Fatalf("legacy round trip: %v", err)
+	}
+	// Appending to a decoded slice never clobbers its neighbour.
+	raw := tx.Bytes()
+	var dec MsgTx
+	if _, err := dec.DeserializeBytes(raw); err != nil {
+		t.Fatal(err)
+	}
+	_ = append(dec.TxIn[0].SignatureScript, 0xff, 0xff)
+	if !bytes.Equal(dec.Bytes(), raw) {
+		t.Fatalf("append clobbered a neighbour")
+	}
+}
+
+// TestErrorKinds checks that every kind unwraps and prints.
+func TestErrorKinds(t *testing.T) {
+	kinds := []ErrorKind{
+		ErrNonCanonicalVarInt, ErrFieldTooLong, ErrTooManyItems, ErrPayloadTooLarge,
+		ErrBadChecksum, ErrWrongNetwork, ErrUnknownCommand, ErrMalformedCommand,
+		ErrTrailingBytes, ErrMalformedTx, ErrInvalidAddress, ErrInvalidMessage,
+	}
+	for _, k := range kinds {
+		err := error(makeError(k, "desc"))
+		if !errors.Is(err, k) || err.Error() != "desc" || k.Error() != string(k) {
+			t.Errorf("kind %v does not unwrap", k)
+		}
+		for _, other := range kinds {
+			if other != k && errors.Is(err, other) {
+				t.Errorf("%v matches %v", k, other)
+			}
+		}
+	}
+}
