@@ -1,0 +1,549 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tern-org/ternd/internal/rpcjson"
+)
+
+const (
+	// defaultRPCMaxBodySize bounds a request body; larger ones get HTTP 413.
+	// It leaves room for a 4 MB block hex-encoded in submitblock, as Core's
+	// 32 MiB limit does.
+	defaultRPCMaxBodySize = 32 << 20
+
+	// defaultAuthFailDelay slows down password guessing: a request with
+	// wrong credentials waits this long before its 401, as in Core.
+	defaultAuthFailDelay = 250 * time.Millisecond
+
+	// rpcShutdownGrace is how long Stop waits for in-flight requests
+	// before closing their connections.
+	rpcShutdownGrace = 3 * time.Second
+
+	// wwwAuthenticate is sent with every 401, as Core does.
+	wwwAuthenticate = `Basic realm="jsonrpc"`
+)
+
+// rpcServerConfig configures an rpcServer.
+type rpcServerConfig struct {
+	// Listeners are host:port addresses to serve on.
+	Listeners []string
+
+	// DefaultListeners relaxes binding: when set, a listener that fails to
+	// bind is only logged, as long as one succeeds.
+	DefaultListeners bool
+
+	// User and Pass are the credentials; when both are empty the server
+	// writes a fresh cookie to CookiePath at Start and removes it at Stop.
+	User, Pass string
+	CookiePath string
+
+	// MaxClients is the number of requests served at once; more get 503.
+	MaxClients int
+
+	// MaxBodySize bounds request bodies (0 = defaultRPCMaxBodySize).
+	MaxBodySize int64
+
+	// AuthFailDelay is the wait before a 401 for wrong credentials (0 =
+	// defaultAuthFailDelay).
+	AuthFailDelay time.Duration
+
+	// LogPath is reported by getrpcinfo.
+	LogPath string
+}
+
+// activeCommand is one running request, reported by getrpcinfo.
+type activeCommand struct {
+	method string
+	start  time.Time
+}
+
+// rpcServer is ternd's JSON-RPC server: HTTP POST, bitcoind-compatible
+// requests (1.0 and 2.0, batches, positional and named parameters), Core's
+// error codes and HTTP status rules, basic or cookie authentication, a
+// body-size limit and a limit on concurrent requests.
+//
+// Methods live in one table. Any package can contribute methods by building
+// rpcjson.Method values and calling RegisterMethod before Start (or later:
+// the table is safe for concurrent use):
+//
+//	err := rpc.RegisterMethod(rpcjson.Method{
+//		Name:     "getblockcount",
+//		Category: "Blockchain",
+//		Help:     "Returns the height of the most-work fully-validated chain.\n\nResult:\nn (numeric)",
+//		Handler: func(ctx context.Context, params []json.RawMessage) (any, error) {
+//			return chain.BestHeight(), nil
+//		},
+//	})
+//
+// `help` and `help <method>` then list and describe it, named parameters
+// map by the names in Method.Params, and the arity is checked before the
+// handler runs.
+//
+// The server is a node subsystem (Name, Start, Stop). While the node is
+// starting it is in warm-up: every method without AllowInWarmup answers
+// -28 with the warm-up status until SetWarmupFinished.
+type rpcServer struct {
+	cfg       rpcServerConfig
+	startTime time.Time
+
+	// authHash is sha256("user:pass"); credentials are compared as hashes
+	// in constant time. It is set at construction or, for cookies, at
+	// Start before the listeners accept.
+	authHash atomic.Pointer[[sha256.Size]byte]
+
+	methodsMu sync.RWMutex
+	methods   map[string]*rpcjson.Method
+
+	// warmup is the warm-up status; nil once warm-up is over.
+	warmup atomic.Pointer[string]
+
+	// sem holds one token per request being served.
+	sem chan struct{}
+
+	activeMu  sync.Mutex
+	active    map[uint64]activeCommand
+	nextReqID uint64
+
+	// ctx is the base of every request context; cancel ends them at Stop.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	listeners []net.Listener
+	servers   []*http.Server
+	wg        sync.WaitGroup
+	cookie    bool
+}
+
+// newRPCServer returns a server with an empty method table, in warm-up.
+func newRPCServer(cfg rpcServerConfig) *rpcServer {
+	if cfg.MaxBodySize <= 0 {
+		cfg.MaxBodySize = defaultRPCMaxBodySize
+	}
+	if cfg.AuthFailDelay <= 0 {
+		cfg.AuthFailDelay = defaultAuthFailDelay
+	}
+	if cfg.MaxClients < 1 {
+		cfg.MaxClients = 1
+	}
+	s := &rpcServer{
+		cfg:       cfg,
+		startTime: time.Now(),
+		methods:   make(map[string]*rpcjson.Method),
+		sem:       make(chan struct{}, cfg.MaxClients),
+		active:    make(map[uint64]activeCommand),
+	}
+	if cfg.User != "" || cfg.Pass != "" {
+		s.setCredentials(cfg.User, cfg.Pass)
+	}
+	s.SetWarmup("Starting...")
+	return s
+}
+
+// setCredentials stores the hash of the accepted user:password.
+func (s *rpcServer) setCredentials(user, pass string) {
+	h := sha256.Sum256([]byte(user + ":" + pass))
+	s.authHash.Store(&h)
+}
+
+// RegisterMethod adds a method to the table. Names are unique; a method
+// without a name or handler is refused. Safe for concurrent use.
+func (s *rpcServer) RegisterMethod(m rpcjson.Method) error {
+	if m.Name == "" || m.Handler == nil {
+		return errors.New("rpc method needs a name and a handler")
+	}
+	if m.Category == "" {
+		m.Category = "Uncategorized"
+	}
+	s.methodsMu.Lock()
+	defer s.methodsMu.Unlock()
+	if _, dup := s.methods[m.Name]; dup {
+		return fmt.Errorf("rpc method %q registered twice", m.Name)
+	}
+	s.methods[m.Name] = &m
+	return nil
+}
+
+// method looks a method up.
+func (s *rpcServer) method(name string) (*rpcjson.Method, bool) {
+	s.methodsMu.RLock()
+	defer s.methodsMu.RUnlock()
+	m, ok := s.methods[name]
+	return m, ok
+}
+
+// sortedMethods returns the methods ordered by category then name.
+func (s *rpcServer) sortedMethods() []*rpcjson.Method {
+	s.methodsMu.RLock()
+	ms := make([]*rpcjson.Method, 0, len(s.methods))
+	for _, m := range s.methods {
+		ms = append(ms, m)
+	}
+	s.methodsMu.RUnlock()
+	sort.Slice(ms, func(i, j int) bool {
+		if ms[i].Category != ms[j].Category {
+			return ms[i].Category < ms[j].Category
+		}
+		return ms[i].Name < ms[j].Name
+	})
+	return ms
+}
+
+// SetWarmup puts the server in warm-up with the given status, which calls
+// receive as their -28 error message.
+func (s *rpcServer) SetWarmup(status string) {
+	s.warmup.Store(&status)
+}
+
+// SetWarmupFinished ends warm-up; every method is served from now on.
+func (s *rpcServer) SetWarmupFinished() {
+	s.warmup.Store(nil)
+}
+
+// Name satisfies the subsystem interface.
+func (s *rpcServer) Name() string { return "RPC server" }
+
+// Start binds the listeners, writes the cookie when no credentials are
+// configured, and serves in the background until Stop.
+func (s *rpcServer) Start(ctx context.Context) error {
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	for _, addr := range s.cfg.Listeners {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			if s.cfg.DefaultListeners {
+				rpcsLog.Warnf("RPC: cannot listen on %s: %v", addr, err)
+				continue
+			}
+			s.closeListeners()
+			return fmt.Errorf("--rpclisten=%s: %w", addr, err)
+		}
+		s.listeners = append(s.listeners, l)
+	}
+	if len(s.listeners) == 0 {
+		return errors.New("RPC: no listener could be bound; set --rpclisten or --norpc")
+	}
+	if s.authHash.Load() == nil {
+		user, pass, err := rpcjson.WriteCookie(s.cfg.CookiePath)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("cannot write RPC cookie %s: %w", s.cfg.CookiePath, err)
+		}
+		s.cookie = true
+		s.setCredentials(user, pass)
+		rpcsLog.Infof("Generated RPC authentication cookie %s", s.cfg.CookiePath)
+	}
+	for _, l := range s.listeners {
+		srv := &http.Server{
+			Handler:           s,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			BaseContext:       func(net.Listener) context.Context { return s.ctx },
+			ErrorLog:          nil,
+		}
+		s.servers = append(s.servers, srv)
+		s.wg.Add(1)
+		go func(l net.Listener) {
+			defer s.wg.Done()
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				rpcsLog.Errorf("RPC server on %s: %v", l.Addr(), err)
+			}
+		}(l)
+		rpcsLog.Infof("RPC server listening on %s", l.Addr())
+	}
+	return nil
+}
+
+// closeListeners closes listeners bound by a failed Start.
+func (s *rpcServer) closeListeners() {
+	for _, l := range s.listeners {
+		l.Close()
+	}
+	s.listeners = nil
+}
+
+// Addrs returns the bound listener addresses (useful with port 0).
+func (s *rpcServer) Addrs() []net.Addr {
+	addrs := make([]net.Addr, 0, len(s.listeners))
+	for _, l := range s.listeners {
+		addrs = append(addrs, l.Addr())
+	}
+	return addrs
+}
+
+// Stop stops accepting requests, lets in-flight ones finish for a short
+// grace period (their contexts are cancelled first so long waits return),
+// closes everything and removes the cookie. Stop returns only after every
+// server goroutine has exited.
+func (s *rpcServer) Stop() error {
+	if s.cancel == nil {
+		return nil
+	}
+	s.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), rpcShutdownGrace)
+	defer cancel()
+	for _, srv := range s.servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+		}
+	}
+	s.wg.Wait()
+	if s.cookie {
+		if err := rpcjson.DeleteCookie(s.cfg.CookiePath); err != nil {
+			rpcsLog.Warnf("Unable to remove RPC cookie: %v", err)
+		}
+	}
+	return nil
+}
+
+// ServeHTTP handles one HTTP request with Core's HTTP rules: POST only,
+// basic authentication, then one request object or a batch array.
+func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case s.sem <- struct{}{}:
+		defer func() { <-s.sem }()
+	default:
+		rpcsLog.Warnf("RPC: too many concurrent requests (--rpcmaxclients=%d), refusing %s",
+			s.cfg.MaxClients, r.RemoteAddr)
+		http.Error(w, "Work queue depth exceeded", http.StatusServiceUnavailable)
+		return
+	}
+	if r.Method != http.MethodPost {
+		http.Error(w, "JSONRPC server handles only POST requests", http.StatusMethodNotAllowed)
+		return
+	}
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		w.Header().Set("WWW-Authenticate", wwwAuthenticate)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	user, ok := s.checkAuth(auth)
+	if !ok {
+		rpcsLog.Warnf("RPC: incorrect password attempt from %s", r.RemoteAddr)
+		t := time.NewTimer(s.cfg.AuthFailDelay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		}
+		w.Header().Set("WWW-Authenticate", wwwAuthenticate)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodySize))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(w, "Request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read request body", http.StatusBadRequest)
+		return
+	}
+
+	status, reply := s.handleBody(r.Context(), body, user, r.RemoteAddr)
+	if reply == nil {
+		w.WriteHeader(status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(reply, '\n'))
+}
+
+// checkAuth checks a Basic Authorization header in constant time and
+// returns the user name given.
+func (s *rpcServer) checkAuth(header string) (string, bool) {
+	want := s.authHash.Load()
+	const prefix = "Basic "
+	if want == nil || len(header) < len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
+		return "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(header[len(prefix):]))
+	if err != nil {
+		return "", false
+	}
+	user, _, _ := strings.Cut(string(raw), ":")
+	got := sha256.Sum256(raw)
+	return user, subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// httpStatusFor maps a legacy (1.0) error to Core's HTTP status.
+func httpStatusFor(code rpcjson.RPCErrorCode) int {
+	switch code {
+	case rpcjson.ErrRPCInvalidRequest:
+		return http.StatusBadRequest
+	case rpcjson.ErrRPCMethodNotFound:
+		return http.StatusNotFound
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// handleBody runs a request body and returns the HTTP status and reply
+// (nil for 204 No Content), following Core's httprpc.cpp:
+//
+//   - invalid JSON: -32700 "Parse error", HTTP 500, legacy shape;
+//   - an object: legacy errors map to 400 (-32600), 404 (-32601) or 500,
+//     2.0 requests answer 200 even for errors, except errors found while
+//     parsing the request object itself (400/404/500 in the 2.0 shape);
+//     a 2.0 notification is executed and answered with 204;
+//   - an array: every element is answered inside one HTTP 200 reply,
+//     notifications are left out, and a non-empty batch of notifications
+//     only gets 204; an empty batch gets [];
+//   - anything else: -32700 "Top-level object parse error", HTTP 500.
+func (s *rpcServer) handleBody(ctx context.Context, body []byte, user, peer string) (int, []byte) {
+	trimmed := bytes.TrimSpace(body)
+	if !json.Valid(trimmed) {
+		return http.StatusInternalServerError, rpcjson.NewResponse(rpcjson.VersionLegacy,
+			json.RawMessage("null"), nil, rpcjson.NewRPCError(rpcjson.ErrRPCParse, "Parse error"))
+	}
+	switch trimmed[0] {
+	case '{':
+		req, rerr := rpcjson.ParseRequest(trimmed)
+		if rerr != nil {
+			return httpStatusFor(rerr.Code), rpcjson.NewResponse(req.Version, req.ID, nil, rerr)
+		}
+		result, rerr := s.execute(ctx, req, user, peer)
+		if req.IsNotification() {
+			return http.StatusNoContent, nil
+		}
+		status := http.StatusOK
+		if rerr != nil && req.Version == rpcjson.VersionLegacy {
+			status = httpStatusFor(rerr.Code)
+		}
+		return status, rpcjson.NewResponse(req.Version, req.ID, result, rerr)
+
+	case '[':
+		var elems []json.RawMessage
+		if err := json.Unmarshal(trimmed, &elems); err != nil {
+			return http.StatusInternalServerError, rpcjson.NewResponse(rpcjson.VersionLegacy,
+				json.RawMessage("null"), nil, rpcjson.NewRPCError(rpcjson.ErrRPCParse, "Parse error"))
+		}
+		var out bytes.Buffer
+		out.WriteByte('[')
+		n := 0
+		for _, elem := range elems {
+			req, rerr := rpcjson.ParseRequest(elem)
+			var result json.RawMessage
+			if rerr == nil {
+				result, rerr = s.execute(ctx, req, user, peer)
+			}
+			if req.IsNotification() {
+				continue
+			}
+			if n > 0 {
+				out.WriteByte(',')
+			}
+			out.Write(rpcjson.NewResponse(req.Version, req.ID, result, rerr))
+			n++
+		}
+		out.WriteByte(']')
+		if n == 0 && len(elems) > 0 {
+			return http.StatusNoContent, nil
+		}
+		return http.StatusOK, out.Bytes()
+
+	default:
+		return http.StatusInternalServerError, rpcjson.NewResponse(rpcjson.VersionLegacy,
+			json.RawMessage("null"), nil,
+			rpcjson.NewRPCError(rpcjson.ErrRPCParse, "Top-level object parse error"))
+	}
+}
+
+// execute runs one parsed request through the method table: warm-up,
+// lookup, parameter mapping and count, then the handler. A handler panic is
+// recovered and reported as an internal error so no input can take the
+// daemon down.
+func (s *rpcServer) execute(ctx context.Context, req *rpcjson.ParsedRequest, user, peer string) (result json.RawMessage, rerr *rpcjson.RPCError) {
+	rpcsLog.Debugf("RPC method=%s user=%s peer=%s", sanitize(req.Method), sanitize(user), peer)
+	m, ok := s.method(req.Method)
+	if status := s.warmup.Load(); status != nil && !(ok && m.AllowInWarmup) {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInWarmup, *status)
+	}
+	if !ok {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMethodNotFound, "Method not found")
+	}
+	names := make([]string, len(m.Params))
+	for i, p := range m.Params {
+		names[i] = p.Name
+	}
+	params, rerr := rpcjson.MapParams(req.Params, names)
+	if rerr != nil {
+		return nil, rerr
+	}
+	if rerr := m.CheckParams(params); rerr != nil {
+		return nil, rerr
+	}
+
+	id := s.beginCommand(m.Name)
+	defer s.endCommand(id)
+	defer func() {
+		if p := recover(); p != nil {
+			rpcsLog.Errorf("RPC method %s panicked: %v\n%s", m.Name, p, debug.Stack())
+			result, rerr = nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, "Internal error")
+		}
+	}()
+	v, err := m.Handler(ctx, params)
+	if err != nil {
+		return nil, rpcjson.AsRPCError(err)
+	}
+	if raw, ok := v.(json.RawMessage); ok {
+		if raw == nil {
+			return json.RawMessage("null"), nil
+		}
+		return raw, nil
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInternal, "cannot encode result: %v", err)
+	}
+	return out, nil
+}
+
+// beginCommand records a running command for getrpcinfo.
+func (s *rpcServer) beginCommand(method string) uint64 {
+	s.activeMu.Lock()
+	defer s.activeMu.Unlock()
+	s.nextReqID++
+	s.active[s.nextReqID] = activeCommand{method: method, start: time.Now()}
+	return s.nextReqID
+}
+
+// endCommand forgets a finished command.
+func (s *rpcServer) endCommand(id uint64) {
+	s.activeMu.Lock()
+	delete(s.active, id)
+	s.activeMu.Unlock()
+}
+
+// sanitize keeps log lines readable whatever a client sends.
+func sanitize(s string) string {
+	const max = 64
+	if len(s) > max {
+		s = s[:max]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}

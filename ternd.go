@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/tern-org/ternd/internal/rpcjson"
+)
+
+const (
+	// appVersion is the daemon's version.
+	appVersion = "0.1.0"
+
+	// shutdownTimeout bounds the whole orderly shutdown; past it the
+	// process exits with status 1 rather than hang.
+	shutdownTimeout = 30 * time.Second
+)
+
+// version returns the version string.
+func version() string { return appVersion }
+
+// subsystem is one long-lived part of the node (database, chain, mempool,
+// sync manager, peer server, RPC server ...).
+//
+// Start is called once, in the node's start order, with the node's
+// context, and must return once the subsystem runs (its goroutines may
+// keep running until ctx is cancelled or Stop is called). Stop is called
+// once, in reverse start order, and must return only when every goroutine
+// of the subsystem has exited and its state is flushed. Stop is called
+// even if a later subsystem failed to start, and only for subsystems whose
+// Start succeeded.
+type subsystem interface {
+	Name() string
+	Start(ctx context.Context) error
+	Stop() error
+}
+
+// node owns the daemon's lifetime: the root context, the RPC server and an
+// ordered list of subsystems.
+//
+// How later code plugs in:
+//
+//   - A subsystem implements the subsystem interface and is added with
+//     n.addSubsystem in addNodeSubsystems below, in START order: database
+//     first, then chain, mempool, sync manager, peer server. Shutdown runs
+//     the RPC server's Stop first and then the subsystems in reverse
+//     (peers, sync, mempool, chain, database), which is the order Core
+//     uses and what keeps state consistent on disk.
+//   - RPC methods are registered with n.rpc.RegisterMethod (n.rpc is nil
+//     with --norpc, so check it). See rpcServer's doc comment.
+//   - Anything that wants to stop the node (a fatal error in a subsystem)
+//     calls n.requestShutdown().
+type node struct {
+	cfg       *config
+	startTime time.Time
+
+	// ctx is the root context; it is cancelled when shutdown begins so
+	// every subsystem's goroutines see it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// rpc is the RPC server, nil when --norpc.
+	rpc *rpcServer
+
+	// subsystems are in start order; started counts how many started.
+	subsystems []subsystem
+	started    int
+
+	shutdownOnce sync.Once
+	shutdownReq  chan struct{}
+}
+
+// newNode builds the node and its RPC server and registers the daemon's
+// own RPC methods. Nothing is opened or bound yet.
+func newNode(cfg *config) (*node, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &node{
+		cfg:         cfg,
+		startTime:   time.Now(),
+		ctx:         ctx,
+		cancel:      cancel,
+		shutdownReq: make(chan struct{}),
+	}
+	if !cfg.DisableRPC {
+		n.rpc = newRPCServer(rpcServerConfig{
+			Listeners:        cfg.RPCListeners,
+			DefaultListeners: cfg.rpcDefaultListeners,
+			User:             cfg.RPCUser,
+			Pass:             cfg.RPCPass,
+			CookiePath:       filepath.Join(cfg.netDataDir, rpcjson.CookieFileName),
+			MaxClients:       cfg.RPCMaxClients,
+			LogPath:          filepath.Join(cfg.netLogDir, logFileName),
+		})
+		for _, m := range controlMethods(n.rpc, n.requestShutdown, n.startTime) {
+			if err := n.rpc.RegisterMethod(m); err != nil {
+				cancel()
+				return nil, err
+			}
+		}
+	}
+	if err := n.addNodeSubsystems(); err != nil {
+		cancel()
+		return nil, err
+	}
+	return n, nil
+}
+
+// addNodeSubsystems is THE hook where the node's subsystems are created and
+// added in start order. server.go (database, chain, mempool, sync, peers)
+// plugs in here, e.g.:
+//
+//	srv, err := newServer(n.ctx, n.cfg, n.rpc)
+//	if err != nil {
+//		return err
+//	}
+//	for _, s := range srv.subsystems() { // db, chain, mempool, sync, peers
+//		n.addSubsystem(s)
+//	}
+//
+// Until then the node runs with the RPC server alone.
+func (n *node) addNodeSubsystems() error {
+	return nil
+}
+
+// addSubsystem appends a subsystem to the start order. It must be called
+// before start.
+func (n *node) addSubsystem(s subsystem) {
+	n.subsystems = append(n.subsystems, s)
+}
+
+// requestShutdown asks the node to shut down; safe to call many times and
+// from any goroutine (signal handler, the stop RPC, a failing subsystem).
+func (n *node) requestShutdown() {
+	n.shutdownOnce.Do(func() { close(n.shutdownReq) })
+}
+
+// shutdownRequested is closed once shutdown has been requested.
+func (n *node) shutdownRequested() <-chan struct{} {
+	return n.shutdownReq
+}
+
+// start starts the RPC server (in warm-up, so clients can connect and wait
+// early), then every subsystem in order, then ends warm-up. On error the
+// parts already started are left for stop to stop.
+func (n *node) start() error {
+	if n.rpc != nil {
+		if err := n.rpc.Start(n.ctx); err != nil {
+			return err
+		}
+	}
+	for _, s := range n.subsystems {
+		if n.rpc != nil {
+			n.rpc.SetWarmup("Starting " + s.Name() + "...")
+		}
+		ternLog.Debugf("Starting %s", s.Name())
+		if err := s.Start(n.ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.Name(), err)
+		}
+		n.started++
+	}
+	if n.rpc != nil {
+		n.rpc.SetWarmupFinished()
+	}
+	return nil
+}
+
+// stop shuts down in order: cancel the root context, stop the RPC server,
+// then the started subsystems in reverse start order. It returns the first
+// error; every subsystem is stopped regardless.
+func (n *node) stop() error {
+	n.cancel()
+	var first error
+	if n.rpc != nil {
+		ternLog.Infof("Stopping RPC server...")
+		if err := n.rpc.Stop(); err != nil {
+			first = err
+		}
+	}
+	for i := n.started - 1; i >= 0; i-- {
+		s := n.subsystems[i]
+		ternLog.Infof("Stopping %s...", s.Name())
+		if err := s.Stop(); err != nil {
+			ternLog.Errorf("Stopping %s: %v", s.Name(), err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// ternMain is the daemon's body: it returns the process exit status. args
+// excludes the program name; interrupt delivers SIGINT/SIGTERM.
+func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signal) int {
+	cfg, err := loadConfig(args, stdout)
+	if err != nil {
+		if errors.Is(err, errExitZero) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "ternd: %v\n", err)
+		return 1
+	}
+
+	for _, dir := range []string{cfg.netDataDir, cfg.netLogDir} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			fmt.Fprintf(stderr, "ternd: cannot create %s: %v; choose another with --datadir/--logdir\n", dir, err)
+			return 1
+		}
+	}
+	if err := initLogRotator(filepath.Join(cfg.netLogDir, logFileName)); err != nil {
+		fmt.Fprintf(stderr, "ternd: %v\n", err)
+		return 1
+	}
+	defer closeLogRotator()
+	useLoggers()
+	if err := applyDebugLevel(cfg.DebugLevel); err != nil {
+		fmt.Fprintf(stderr, "ternd: %v\n", err)
+		return 1
+	}
+
+	ternLog.Infof("ternd version %s, network %s", version(), cfg.params.Name)
+	ternLog.Infof("Data dir %s, log dir %s", cfg.netDataDir, cfg.netLogDir)
+	if _, err := os.Stat(cfg.ConfigFile); err == nil {
+		cnfgLog.Infof("Loaded config file %s", cfg.ConfigFile)
+	}
+
+	n, err := newNode(cfg)
+	if err != nil {
+		ternLog.Errorf("%v", err)
+		return 1
+	}
+	status := 0
+	if err := n.start(); err != nil {
+		ternLog.Errorf("Start failed: %v", err)
+		fmt.Fprintf(stderr, "ternd: %v\n", err)
+		status = 1
+		n.requestShutdown()
+	} else {
+		ternLog.Infof("ternd started")
+	}
+
+	select {
+	case <-n.shutdownRequested():
+	case sig := <-interrupt:
+		ternLog.Infof("Received %v; shutting down (again to force)...", sig)
+		n.requestShutdown()
+	}
+
+	done := make(chan error, 1)
+	go func() { done <- n.stop() }()
+	timeout := time.NewTimer(shutdownTimeout)
+	defer timeout.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				status = 1
+			}
+			ternLog.Infof("Shutdown complete")
+			return status
+		case sig := <-interrupt:
+			ternLog.Warnf("Received %v again; forcing shutdown", sig)
+			return 1
+		case <-timeout.C:
+			ternLog.Errorf("Shutdown did not finish within %v; forcing exit", shutdownTimeout)
+			return 1
+		}
+	}
+}
+
+func main() {
+	os.Exit(ternMain(os.Args[1:], os.Stdout, os.Stderr, interruptSignals()))
+}
