@@ -451,22 +451,26 @@ func (cfg *config) validate(out io.Writer) error {
 }
 
 // normalizeAddresses checks each host:port (or bare host, given the
-// default port) and returns them as host:port. allowEmptyHost permits
-// ":port" meaning every interface (for listeners).
-func normalizeAddresses(option string, addrs []string, defaultPort string, allowEmptyHost bool) ([]string, error) {
+// default port) and returns them as host:port. For listeners, an empty
+// host (":port", every interface) and port 0 (any free port) are allowed.
+func normalizeAddresses(option string, addrs []string, defaultPort string, listener bool) ([]string, error) {
 	out := make([]string, 0, len(addrs))
 	for _, addr := range addrs {
 		a := strings.TrimSpace(addr)
 		host, port, err := net.SplitHostPort(a)
 		if err != nil {
 			// No port: a bare host or IP (IPv6 possibly in brackets).
+			if strings.HasPrefix(a, "[") != strings.HasSuffix(a, "]") {
+				return nil, fmt.Errorf("--%s=%q: malformed address; use host, host:port or "+
+					"[ipv6]:port", option, addr)
+			}
 			host, port = strings.TrimSuffix(strings.TrimPrefix(a, "["), "]"), defaultPort
 			if strings.ContainsAny(host, "[]") {
 				return nil, fmt.Errorf("--%s=%q: malformed address; use host, host:port or "+
 					"[ipv6]:port", option, addr)
 			}
 		}
-		if host == "" && !allowEmptyHost {
+		if host == "" && !listener {
 			return nil, fmt.Errorf("--%s=%q: missing host; use host or host:port", option, addr)
 		}
 		if strings.ContainsAny(host, " /\t") || (strings.Contains(host, ":") && net.ParseIP(host) == nil) {
@@ -474,7 +478,7 @@ func normalizeAddresses(option string, addrs []string, defaultPort string, allow
 				"address", option, addr, host)
 		}
 		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
+		if err != nil || n < 0 || n > 65535 || (n == 0 && !listener) {
 			return nil, fmt.Errorf("--%s=%q: port %q is not a number from 1 to 65535", option, addr, port)
 		}
 		out = append(out, net.JoinHostPort(host, port))

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	flags "github.com/jessevdk/go-flags"
+)
+
+// loadTestConfig runs loadConfig with --appdata pointing at a temp dir so
+// no test touches the real home directory.
+func loadTestConfig(t *testing.T, appData string, args ...string) (*config, string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	cfg, err := loadConfig(append([]string{"--appdata=" + appData}, args...), &out)
+	return cfg, out.String(), err
+}
+
+func TestConfigDefaults(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _, err := loadTestConfig(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.params.Name != "mainnet" {
+		t.Fatalf("network %s", cfg.params.Name)
+	}
+	if cfg.netDataDir != filepath.Join(dir, "mainnet") || cfg.netLogDir != filepath.Join(dir, "logs", "mainnet") {
+		t.Fatalf("dirs %s %s", cfg.netDataDir, cfg.netLogDir)
+	}
+	if cfg.ConfigFile != filepath.Join(dir, "ternd.conf") {
+		t.Fatalf("configfile %s", cfg.ConfigFile)
+	}
+	if !cfg.rpcDefaultListeners || cfg.RPCListeners[0] != "127.0.0.1:8332" || cfg.RPCListeners[1] != "[::1]:8332" {
+		t.Fatalf("rpc listeners %v", cfg.RPCListeners)
+	}
+	if cfg.Listeners[0] != ":8333" {
+		t.Fatalf("listeners %v", cfg.Listeners)
+	}
+	if cfg.minRelayTxFeeSat != 100 || cfg.incrementalRelayFeeSat != 100 || cfg.dustRelayFeeSat != 3000 ||
+		cfg.blockMinTxFeeSat != 1 {
+		t.Fatalf("fees %d %d %d %d", cfg.minRelayTxFeeSat, cfg.incrementalRelayFeeSat,
+			cfg.dustRelayFeeSat, cfg.blockMinTxFeeSat)
+	}
+	if cfg.MaxMempool != 300 || cfg.MempoolExpiry != 336 || cfg.DataCarrierSize != 100000 ||
+		cfg.BlockMaxWeight != 3996000 || cfg.BanDuration != 24*time.Hour || cfg.MaxPeers != 125 ||
+		cfg.RPCMaxClients != 10 {
+		t.Fatalf("defaults %+v", cfg)
+	}
+	// Nothing may have been created by loadConfig.
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("loadConfig created files: %v", entries)
+	}
+}
+
+func TestConfigNetworks(t *testing.T) {
+	tests := []struct {
+		flag, name, rpc, p2p string
+	}{
+		{"", "mainnet", "8332", "8333"},
+		{"--testnet", "testnet3", "18332", "18333"},
+		{"--testnet4", "testnet4", "48332", "48333"},
+		{"--signet", "signet", "38332", "38333"},
+		{"--regtest", "regtest", "18443", "18444"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var args []string
+			if tc.flag != "" {
+				args = append(args, tc.flag)
+			}
+			cfg, _, err := loadTestConfig(t, dir, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.params.Name != tc.name || cfg.netDataDir != filepath.Join(dir, tc.name) ||
+				cfg.RPCListeners[0] != "127.0.0.1:"+tc.rpc || cfg.Listeners[0] != ":"+tc.p2p {
+				t.Fatalf("got %s %s %v %v", cfg.params.Name, cfg.netDataDir, cfg.RPCListeners, cfg.Listeners)
+			}
+		})
+	}
+}
+
+func TestConfigFlags(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(t.TempDir(), "d")
+	logs := filepath.Join(t.TempDir(), "l")
+	cfg, _, err := loadTestConfig(t, dir, "--regtest", "--datadir="+data, "--logdir="+logs,
+		"--listen=127.0.0.1", "--listen=[::1]:9999", "--addpeer=192.0.2.1", "-a", "example.com:1234",
+		"--maxpeers=8", "--proxy=127.0.0.1", "--onion=localhost:9150", "--externalip=203.0.113.1",
+		"--rpclisten=127.0.0.1:0", "--rpcuser=u", "--rpcpass=p", "--rpcmaxclients=3",
+		"--minrelaytxfee=0.00001", "--dustrelayfee=0", "--maxmempool=50", "--mempoolexpiry=2",
+		"--datacarriersize=80", "--blockmaxweight=4000", "--blockmintxfee=0.0001", "--txindex",
+		"--banduration=1h", "--whitelist=10.0.0.0/8", "--whitelist=::1", "--miningaddr=bcrt1qxyz",
+		"--debuglevel=PEER=debug,info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name string
+		ok   bool
+	}{
+		{"datadir", cfg.netDataDir == filepath.Join(data, "regtest")},
+		{"logdir", cfg.netLogDir == filepath.Join(logs, "regtest")},
+		{"listen", strings.Join(cfg.Listeners, ",") == "127.0.0.1:18444,[::1]:9999"},
+		{"addpeer", strings.Join(cfg.AddPeers, ",") == "192.0.2.1:18444,example.com:1234"},
+		{"maxpeers", cfg.MaxPeers == 8},
+		{"proxy", cfg.Proxy == "127.0.0.1:9050" && cfg.OnionProxy == "localhost:9150"},
+		{"externalip", cfg.ExternalIPs[0] == "203.0.113.1:18444"},
+		{"rpclisten", len(cfg.RPCListeners) == 1 && cfg.RPCListeners[0] == "127.0.0.1:0" && !cfg.rpcDefaultListeners},
+		{"rpcauth", cfg.RPCUser == "u" && cfg.RPCPass == "p" && cfg.RPCMaxClients == 3},
+		{"fees", cfg.minRelayTxFeeSat == 1000 && cfg.dustRelayFeeSat == 0 && cfg.blockMinTxFeeSat == 10000},
+		{"mempool", cfg.MaxMempool == 50 && cfg.MempoolExpiry == 2 && cfg.DataCarrierSize == 80},
+		{"mining", cfg.BlockMaxWeight == 4000 && cfg.MiningAddrs[0] == "bcrt1qxyz" && cfg.TxIndex},
+		{"ban", cfg.BanDuration == time.Hour && len(cfg.whitelistNets) == 2},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("%s not applied: %+v", c.name, cfg)
+		}
+	}
+	cfg, _, err = loadTestConfig(t, dir, "--nolisten", "--connect=192.0.2.9")
+	if err != nil || len(cfg.Listeners) != 0 || cfg.ConnectPeers[0] != "192.0.2.9:8333" {
+		t.Fatalf("nolisten/connect: %v %v", err, cfg)
+	}
+}
+
+func writeConf(t *testing.T, dir, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, "ternd.conf")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConfigFile(t *testing.T) {
+	// The default conf file in the app data dir is read.
+	dir := t.TempDir()
+	writeConf(t, dir, "[Application Options]\nregtest=1\nrpcuser=fileuser\nrpcpass=filepass\n"+
+		"maxpeers=5\nrpclisten=127.0.0.1:1111\naddpeer=192.0.2.1\n# comment\n; comment\n")
+	cfg, _, err := loadTestConfig(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.params.Name != "regtest" || cfg.RPCUser != "fileuser" || cfg.MaxPeers != 5 ||
+		cfg.RPCListeners[0] != "127.0.0.1:1111" {
+		t.Fatalf("file not applied: %+v", cfg)
+	}
+
+	// Flags win over the file, also for repeatable options.
+	cfg, _, err = loadTestConfig(t, dir, "--maxpeers=7", "--rpcuser=flaguser",
+		"--rpclisten=127.0.0.1:2222")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxPeers != 7 || cfg.RPCUser != "flaguser" || cfg.RPCPass != "filepass" {
+		t.Fatalf("precedence: %+v", cfg)
+	}
+	if strings.Join(cfg.RPCListeners, ",") != "127.0.0.1:2222" {
+		t.Fatalf("repeatable option from flags should replace the file's: %v", cfg.RPCListeners)
+	}
+	if cfg.AddPeers[0] != "192.0.2.1:18444" {
+		t.Fatalf("file's addpeer lost: %v", cfg.AddPeers)
+	}
+
+	// --configfile chooses another file; options without a section work.
+	other := t.TempDir()
+	path := writeConf(t, other, "testnet4=1\n")
+	cfg, _, err = loadTestConfig(t, t.TempDir(), "--configfile="+path)
+	if err != nil || cfg.params.Name != "testnet4" || cfg.ConfigFile != path {
+		t.Fatalf("--configfile: %v %+v", err, cfg)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	confDir := func(content string) string {
+		dir := t.TempDir()
+		writeConf(t, dir, content)
+		return dir
+	}
+	tests := []struct {
+		name    string
+		appData string // "" = fresh temp dir
+		args    []string
+		want    []string // substrings of the message
+	}{
+		{"unknown flag", "", []string{"--bogus"}, []string{"bogus", "--help"}},
+		{"unknown short", "", []string{"-Z"}, []string{"Z", "--help"}},
+		{"missing value", "", []string{"--maxpeers"}, []string{"maxpeers", "value"}},
+		{"bad number", "", []string{"--maxpeers=lots"}, []string{"maxpeers", "lots"}},
+		{"positional", "", []string{"stray"}, []string{"stray", "only options"}},
+		{"two networks", "", []string{"--testnet", "--regtest"}, []string{"mutually exclusive", "choose one"}},
+		{"three networks", "", []string{"--signet", "--testnet4", "--regtest"}, []string{"mutually exclusive"}},
+		{"bad rpc port", "", []string{"--rpclisten=127.0.0.1:99999"}, []string{"--rpclisten", "99999", "1 to 65535"}},
+		{"non-numeric port", "", []string{"--listen=127.0.0.1:http"}, []string{"--listen", "port"}},
+		{"bad ipv6", "", []string{"--listen=[::1"}, []string{"--listen", "malformed"}},
+		{"connect no host", "", []string{"--connect=:8333"}, []string{"--connect", "missing host"}},
+		{"bad proxy", "", []string{"--proxy=a b:9050"}, []string{"--proxy", "malformed host"}},
+		{"bad onion port", "", []string{"--onion=127.0.0.1:0"}, []string{"--onion", "port"}},
+		{"bad externalip", "", []string{"--externalip=1:2:3"}, []string{"--externalip"}},
+		{"listen and nolisten", "", []string{"--listen=1.2.3.4", "--nolisten"}, []string{"--listen", "--nolisten"}},
+		{"connect and addpeer", "", []string{"--connect=1.2.3.4", "--addpeer=1.2.3.5"}, []string{"--connect", "--addpeer"}},
+		{"negative maxpeers", "", []string{"--maxpeers=-1"}, []string{"--maxpeers"}},
+		{"rpcuser alone", "", []string{"--rpcuser=a"}, []string{"--rpcuser", "--rpcpass", "together"}},
+		{"rpcpass alone", "", []string{"--rpcpass=a"}, []string{"--rpcpass", "together"}},
+		{"rpcuser colon", "", []string{"--rpcuser=a:b", "--rpcpass=c"}, []string{"--rpcuser", "':'"}},
+		{"rpcmaxclients", "", []string{"--rpcmaxclients=0"}, []string{"--rpcmaxclients"}},
+		{"negative fee", "", []string{"--minrelaytxfee=-1"}, []string{"--minrelaytxfee", "BTC/kvB"}},
+		{"huge fee", "", []string{"--dustrelayfee=5"}, []string{"--dustrelayfee"}},
+		{"incremental fee", "", []string{"--incrementalrelayfee=-0.1"}, []string{"--incrementalrelayfee"}},
+		{"blockmintxfee", "", []string{"--blockmintxfee=2"}, []string{"--blockmintxfee"}},
+		{"small mempool", "", []string{"--maxmempool=1"}, []string{"--maxmempool", "at least 5"}},
+		{"expiry", "", []string{"--mempoolexpiry=0"}, []string{"--mempoolexpiry"}},
+		{"datacarrier", "", []string{"--datacarriersize=-1"}, []string{"--datacarriersize"}},
+		{"weight high", "", []string{"--blockmaxweight=4000001"}, []string{"--blockmaxweight", "4000000"}},
+		{"weight low", "", []string{"--blockmaxweight=10"}, []string{"--blockmaxweight"}},
+		{"banduration", "", []string{"--banduration=0s"}, []string{"--banduration"}},
+		{"bad duration", "", []string{"--banduration=forever"}, []string{"banduration"}},
+		{"whitelist", "", []string{"--whitelist=nonsense"}, []string{"--whitelist", "CIDR"}},
+		{"miningaddr", "", []string{"--miningaddr=not an address"}, []string{"--miningaddr"}},
+		{"debuglevel", "", []string{"--debuglevel=loud"}, []string{"--debuglevel", "loud"}},
+		{"debuglevel subsystem", "", []string{"--debuglevel=NOPE=debug"}, []string{"--debuglevel", "NOPE", "PEER"}},
+		{"debuglevel sub level", "", []string{"--debuglevel=PEER=loud"}, []string{"--debuglevel", "loud", "PEER"}},
+		{"missing configfile", "", []string{"--configfile=/nonexistent/ternd.conf"}, []string{"--configfile", "/nonexistent/ternd.conf"}},
+		{"unreadable configfile", "", []string{"--configfile=" + t.TempDir()}, []string{"--configfile"}},
+		{"conf unknown option", confDir("regtest=1\nbogus=2\n"), nil, []string{"line 2", "bogus", "sample-ternd.conf"}},
+		{"conf bad value", confDir("maxpeers=many\n"), nil, []string{"line 1", "many"}},
+		{"conf two networks", confDir("regtest=1\n"), []string{"--testnet"}, []string{"mutually exclusive"}},
+		{"conf bad address", confDir("rpclisten=localhost:70000\n"), nil, []string{"--rpclisten", "70000"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tc.appData
+			if dir == "" {
+				dir = t.TempDir()
+			}
+			_, _, err := loadTestConfig(t, dir, tc.args...)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Fatalf("message %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+	t.Logf("%d error cases", len(tests))
+}
+
+func TestConfigExitZero(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "--rpclisten"},
+		{[]string{"-V"}, "ternd version"},
+		{[]string{"--debuglevel=show"}, "Supported subsystems [AMGR CHAN"},
+	} {
+		_, out, err := loadTestConfig(t, t.TempDir(), tc.args...)
+		if !errors.Is(err, errExitZero) || !strings.Contains(out, tc.want) {
+			t.Errorf("%v: err %v out %q", tc.args, err, out)
+		}
+	}
+}
+
+// TestSampleConfig checks that sample-ternd.conf documents every option of
+// the config struct and that every option it shows is a real one.
+func TestSampleConfig(t *testing.T) {
+	data, err := os.ReadFile("sample-ternd.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`(?m)^; ([a-z0-9]+)=(.*)$`)
+	shown := make(map[string]bool)
+	var uncommented strings.Builder
+	uncommented.WriteString("[Application Options]\n")
+	for _, m := range line.FindAllStringSubmatch(string(data), -1) {
+		shown[m[1]] = true
+		uncommented.WriteString(m[1] + "=" + m[2] + "\n")
+	}
+	names := configOptionNames()
+	if len(names) == 0 {
+		t.Fatal("no options found in the config struct")
+	}
+	for _, n := range names {
+		if !shown[n] {
+			t.Errorf("option %q is not documented in sample-ternd.conf (add a \"; %s=...\" line)", n, n)
+		}
+	}
+	// Every documented option must parse (names and value formats).
+	cfg := defaultConfig()
+	p := newConfigParser(&cfg, flags.Default&^flags.PrintErrors)
+	if err := flags.NewIniParser(p).Parse(strings.NewReader(uncommented.String())); err != nil {
+		t.Fatalf("sample-ternd.conf shows an invalid option: %v", err)
+	}
+	t.Logf("%d options documented", len(names))
+}
+
+func TestParseDebugLevel(t *testing.T) {
+	levels, err := parseDebugLevel("debug")
+	if err != nil || len(levels) != len(subsystemLoggers) {
+		t.Fatalf("%v %v", levels, err)
+	}
+	levels, err = parseDebugLevel("peer=trace, RPCS=off,warn")
+	if err != nil || levels["PEER"].String() != "TRC" || levels["RPCS"].String() != "OFF" ||
+		levels["TERN"].String() != "WRN" {
+		t.Fatalf("%v %v", levels, err)
+	}
+	for _, bad := range []string{"", "x", "PEER=", "=debug", "PEER=debug,bogus"} {
+		if _, err := parseDebugLevel(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
