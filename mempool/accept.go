@@ -1,0 +1,720 @@
+package mempool
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/wire"
+)
+
+// acceptOpts changes how a transaction is taken in.
+type acceptOpts struct {
+	// bypassLimits skips the fee floors and the size limit, for
+	// transactions put back after a block is disconnected (as Core).
+	bypassLimits bool
+	// added, when non-zero, is the arrival time to keep (mempool.dat).
+	added time.Time
+	// dryRun checks everything but changes nothing (testmempoolaccept).
+	dryRun bool
+}
+
+// missingInputsError carries the parents a transaction lacks.
+type missingInputsError struct {
+	err     Error
+	parents []chainhash.Hash
+}
+
+func (m missingInputsError) Error() string { return m.err.Error() }
+func (m missingInputsError) Unwrap() error { return m.err }
+
+// checkResult is what validation learned about a candidate.
+type checkResult struct {
+	e         *entry
+	prevOuts  []*wire.TxOut
+	parents   map[*entry]struct{}
+	ancestors map[*entry]struct{}
+	conflicts map[*entry]struct{} // direct conflicts
+	evict     map[*entry]struct{} // conflicts and their descendants
+	dust      int
+}
+
+// AcceptResult reports a successful dry run (testmempoolaccept): the
+// transaction's vsize, base fee and modified fee, and what it replaces.
+type AcceptResult struct {
+	TxHash      chainhash.Hash
+	WTxHash     chainhash.Hash
+	VSize       int64
+	Fee         int64
+	ModifiedFee int64
+	Replaced    []chainhash.Hash
+}
+
+// TestAccept checks tx against every rule without adding it (Core's
+// testmempoolaccept for one transaction).
+func (mp *TxPool) TestAccept(tx *wire.MsgTx) (*AcceptResult, error) {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	r, err := mp.check(tx, acceptOpts{dryRun: true})
+	if err != nil {
+		return nil, err
+	}
+	res := &AcceptResult{TxHash: r.e.txid, WTxHash: r.e.wtxid, VSize: r.e.vsize,
+		Fee: r.e.fee, ModifiedFee: r.e.modFee()}
+	for c := range r.conflicts {
+		res.Replaced = append(res.Replaced, c.txid)
+	}
+	return res, nil
+}
+
+// MaybeAcceptTransaction validates tx and adds it to the pool. It does not
+// keep orphans: a transaction with missing inputs is refused with
+// ErrMissingInputs, and the missing parents' txids are returned.
+func (mp *TxPool) MaybeAcceptTransaction(tx *wire.MsgTx) ([]chainhash.Hash, *TxDesc, error) {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	d, err := mp.accept(tx, acceptOpts{})
+	if err != nil {
+		if me, ok := err.(missingInputsError); ok {
+			return me.parents, nil, me.err
+		}
+		return nil, nil, err
+	}
+	return nil, d, nil
+}
+
+// accept validates tx and, unless opts.dryRun, adds it. The pool lock must
+// be held for writing.
+func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
+	r, err := mp.check(tx, opts)
+	if err != nil {
+		return nil, err
+	}
+	e := r.e
+	for c := range r.evict {
+		log.Debugf("Replacing %v with %v", c.txid, e.txid)
+	}
+	mp.removeSet(r.evict)
+	mp.addEntry(e, r.parents)
+	if !opts.bypassLimits {
+		mp.expire()
+		mp.trimToSize()
+		if _, ok := mp.pool[e.txid]; !ok {
+			return nil, txRuleError(ErrMempoolFull, "")
+		}
+	}
+	d := mp.desc(e)
+	if mp.cfg.OnAccept != nil {
+		mp.cfg.OnAccept(d)
+	}
+	log.Debugf("Accepted %v (pool size %d)", e.txid, len(mp.pool))
+	return d, nil
+}
+
+// check runs every rule in Core's order. The pool lock must be held.
+func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
+	pol := &mp.cfg.Policy
+	txid := tx.TxHash()
+	wtxid := txid
+	if tx.HasWitness() {
+		wtxid = tx.WitnessHash()
+	}
+	if mp.cfg.Verifier == nil {
+		return nil, txRuleError(ErrNoVerifier, "")
+	}
+
+	// Context-free structure and standardness.
+	if err := CheckTransactionSanity(tx); err != nil {
+		return nil, err
+	}
+	weight := tx.Weight()
+	dust, err := pol.checkStandardTx(tx, weight)
+	if err != nil {
+		return nil, err
+	}
+
+	// Finality for the next block.
+	tipHeight := mp.cfg.BestHeight()
+	nextHeight := tipHeight + 1
+	mtp := mp.cfg.MedianTimePast()
+	if !isFinalTx(tx, nextHeight, mtp) {
+		return nil, txRuleError(ErrNonFinal, "")
+	}
+
+	// Already here?
+	if _, ok := mp.byWtxid[wtxid]; ok {
+		return nil, txRuleError(ErrAlreadyInPool, "")
+	}
+	if _, ok := mp.pool[txid]; ok {
+		return nil, txRuleError(ErrSameNonWitness, "")
+	}
+
+	// Conflicts with pooled transactions (full RBF: all are replaceable).
+	conflicts := make(map[*entry]struct{})
+	for _, in := range tx.TxIn {
+		if c := mp.spentBy[in.PreviousOutPoint]; c != nil {
+			conflicts[c] = struct{}{}
+		}
+	}
+
+	// Inputs: from the pool or the UTXO set.
+	prevOuts := make([]*wire.TxOut, len(tx.TxIn))
+	coins := make([]*UTXO, len(tx.TxIn))
+	parents := make(map[*entry]struct{})
+	var missing []chainhash.Hash
+	coinHeights := make([]int32, len(tx.TxIn))
+	for i, in := range tx.TxIn {
+		op := in.PreviousOutPoint
+		if p, ok := mp.pool[op.Hash]; ok {
+			if int(op.Index) >= len(p.tx.TxOut) {
+				missing = append(missing, op.Hash)
+				continue
+			}
+			prevOuts[i] = p.tx.TxOut[op.Index]
+			parents[p] = struct{}{}
+			coinHeights[i] = nextHeight
+			continue
+		}
+		u, err := mp.cfg.FetchUTXO(op)
+		if err != nil {
+			return nil, err
+		}
+		if u == nil {
+			missing = append(missing, op.Hash)
+			continue
+		}
+		coins[i] = u
+		prevOuts[i] = &wire.TxOut{Value: u.Amount, PkScript: u.PkScript}
+		coinHeights[i] = u.Height
+	}
+	if len(missing) > 0 {
+		// Are the inputs missing because the transaction is confirmed?
+		for i := range tx.TxOut {
+			u, err := mp.cfg.FetchUTXO(wire.OutPoint{Hash: txid, Index: uint32(i)})
+			if err == nil && u != nil {
+				return nil, txRuleError(ErrAlreadyKnown, "")
+			}
+		}
+		return nil, missingInputsError{err: txRuleError(ErrMissingInputs, ""), parents: dedupe(missing)}
+	}
+
+	// BIP68 relative lock times for the next block.
+	ok, err := mp.sequenceLocksOK(tx, coinHeights, tipHeight, mtp)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, txRuleError(ErrNonBIP68Final, "")
+	}
+
+	// Core's CheckTxInputs: maturity, value ranges, fee.
+	spendsCoinbase := false
+	var valueIn int64
+	for i := range tx.TxIn {
+		if u := coins[i]; u != nil && u.IsCoinBase {
+			spendsCoinbase = true
+			if nextHeight-u.Height < mp.cfg.CoinbaseMaturity {
+				return nil, txRuleError(ErrPrematureCoinbaseSpend,
+					"tried to spend coinbase at depth %d", nextHeight-u.Height)
+			}
+		}
+		v := prevOuts[i].Value
+		if v < 0 || v > maxMoney {
+			return nil, txRuleError(ErrInputValuesOutOfRange, "")
+		}
+		valueIn += v
+		if valueIn > maxMoney {
+			return nil, txRuleError(ErrInputValuesOutOfRange, "")
+		}
+	}
+	var valueOut int64
+	for _, out := range tx.TxOut {
+		valueOut += out.Value
+	}
+	if valueIn < valueOut {
+		return nil, txRuleError(ErrInBelowOut, "value in (%s) < value out (%s)",
+			formatMoney(valueIn), formatMoney(valueOut))
+	}
+	fee := valueIn - valueOut
+
+	if err := pol.checkInputsStandard(tx, prevOuts); err != nil {
+		return nil, err
+	}
+	if err := pol.checkWitnessStandard(tx, prevOuts); err != nil {
+		return nil, err
+	}
+	sigops := sigOpCost(tx, prevOuts)
+	if sigops > pol.MaxStandardTxSigOpsCost {
+		return nil, txRuleError(ErrTooManySigOps, "%d", sigops)
+	}
+
+	vsize := sigOpAdjustedVSize(weight, sigops, pol.BytesPerSigOp)
+	delta := mp.deltas[txid]
+	e := &entry{
+		tx: tx, txid: txid, wtxid: wtxid, fee: fee, delta: delta, vsize: vsize,
+		weight: weight, sigops: sigops, usage: estimateUsage(tx),
+		added: opts.added, height: tipHeight, spendsCoinbase: spendsCoinbase,
+	}
+	if e.added.IsZero() {
+		e.added = mp.cfg.Now()
+	}
+	modFee := e.modFee()
+
+	// Ephemeral dust: a transaction with a dust output must pay no fee.
+	if dust > 0 && (fee != 0 || modFee != 0) {
+		return nil, txRuleError(ErrDust, "tx with dust output must be 0-fee")
+	}
+
+	// Fee floors.
+	if !opts.bypassLimits {
+		if rej := mp.minFee().Fee(vsize); rej > 0 && modFee < rej {
+			return nil, txRuleError(ErrMempoolMinFee, "%d < %d", modFee, rej)
+		}
+		if min := pol.MinRelayTxFee.Fee(vsize); modFee < min {
+			return nil, txRuleError(ErrMinRelayFee, "%d < %d", modFee, min)
+		}
+	}
+
+	// Package limits.
+	ancestors := ancestorsOf(parents)
+	if err := mp.checkLimits(e, ancestors, conflicts); err != nil {
+		return nil, err
+	}
+
+	// A replacement may not spend what it replaces (Core's
+	// EntriesAndTxidsDisjoint, against the direct conflicts).
+	for a := range ancestors {
+		if _, ok := conflicts[a]; ok {
+			return nil, txRuleError(ErrSpendsConflicting,
+				"%v spends conflicting transaction %v", txid, a.txid)
+		}
+	}
+
+	// Replacement.
+	var evict map[*entry]struct{}
+	if len(conflicts) > 0 {
+		evict, err = mp.checkReplacement(e, parents, ancestors, conflicts)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	// Scripts, last, as they cost the most.
+	if idx, err := mp.cfg.Verifier.VerifyScripts(tx, prevOuts, true); err != nil {
+		kind := ErrScriptPolicy
+		if _, err2 := mp.cfg.Verifier.VerifyScripts(tx, prevOuts, false); err2 != nil {
+			kind = ErrScriptConsensus
+		}
+		return nil, scriptError(kind, err.Error(), idx, txid.String())
+	}
+
+	return &checkResult{e: e, prevOuts: prevOuts, parents: parents, ancestors: ancestors,
+		conflicts: conflicts, evict: evict, dust: dust}, nil
+}
+
+// checkLimits enforces the ancestor, descendant and cluster limits for e
+// joining below ancestors. Conflicts about to be replaced still count, as
+// in Core v30 outside its single-conflict carve-outs.
+func (mp *TxPool) checkLimits(e *entry, ancestors, conflicts map[*entry]struct{}) error {
+	pol := &mp.cfg.Policy
+	if len(ancestors)+1 > pol.AncestorLimitCount {
+		return txRuleError(ErrTooLongChain, "too many unconfirmed ancestors [limit: %d]",
+			pol.AncestorLimitCount)
+	}
+	ancSize := e.vsize
+	for a := range ancestors {
+		ancSize += a.vsize
+	}
+	if ancSize > pol.AncestorLimitSize {
+		return txRuleError(ErrTooLongChain, "exceeds ancestor size limit [limit: %d]",
+			pol.AncestorLimitSize)
+	}
+	for a := range ancestors {
+		if a.descCount+1 > pol.DescendantLimitCount {
+			return txRuleError(ErrTooLongChain, "too many descendants for tx %v [limit: %d]",
+				a.txid, pol.DescendantLimitCount)
+		}
+		if a.descSize+e.vsize > pol.DescendantLimitSize {
+			return txRuleError(ErrTooLongChain,
+				"exceeds descendant size limit for tx %v [limit: %d]", a.txid,
+				pol.DescendantLimitSize)
+		}
+	}
+	if pol.ClusterLimitCount > 0 || pol.ClusterLimitSize > 0 {
+		seen := make(map[*cluster]struct{})
+		count, size := 1, e.vsize
+		for a := range ancestors {
+			if _, ok := seen[a.cluster]; ok {
+				continue
+			}
+			seen[a.cluster] = struct{}{}
+			count += len(a.cluster.members)
+			size += a.cluster.vsize
+		}
+		if pol.ClusterLimitCount > 0 && count > pol.ClusterLimitCount ||
+			pol.ClusterLimitSize > 0 && size > pol.ClusterLimitSize {
+			return txRuleError(ErrTooLongChain, "too many unconfirmed transactions in cluster [limit: %d]",
+				pol.ClusterLimitCount)
+		}
+	}
+	return nil
+}
+
+// checkReplacement applies Core's replace-by-fee rules (policy/rbf.cpp) in
+// Core's order and returns the set to evict: the conflicts and all their
+// descendants.
+func (mp *TxPool) checkReplacement(e *entry, parents, ancestors, conflicts map[*entry]struct{}) (map[*entry]struct{}, error) {
+	pol := &mp.cfg.Policy
+	hash := e.txid
+
+	// Rule 6: a higher fee rate than every direct conflict.
+	for c := range conflicts {
+		if less, _ := lessRate(c.modFee(), c.vsize, e.modFee(), e.vsize); !less {
+			return nil, txRuleError(ErrInsufficientFee,
+				"rejecting replacement %v; new feerate %s <= old feerate %s", hash,
+				formatFeeRate(feeRateOf(e.modFee(), e.vsize)),
+				formatFeeRate(feeRateOf(c.modFee(), c.vsize)))
+		}
+	}
+
+	// Rule 5: at most MaxReplacementEvictions transactions go.
+	evict := make(map[*entry]struct{})
+	for c := range conflicts {
+		for d := range descendantsOf(c) {
+			evict[d] = struct{}{}
+		}
+		if len(evict) > pol.MaxReplacementEvictions {
+			break
+		}
+	}
+	if len(evict) > pol.MaxReplacementEvictions {
+		return nil, txRuleError(ErrTooManyReplacements,
+			"rejecting replacement %v; too many potential replacements (%d > %d)",
+			hash, len(evict), pol.MaxReplacementEvictions)
+	}
+
+	// Rule 2: no new unconfirmed inputs: every pooled parent must already
+	// be a parent of something replaced.
+	conflictParents := make(map[chainhash.Hash]struct{})
+	for x := range evict {
+		for _, in := range x.tx.TxIn {
+			conflictParents[in.PreviousOutPoint.Hash] = struct{}{}
+		}
+	}
+	for i, in := range e.tx.TxIn {
+		if _, ok := conflictParents[in.PreviousOutPoint.Hash]; ok {
+			continue
+		}
+		if _, ok := mp.pool[in.PreviousOutPoint.Hash]; ok {
+			return nil, txRuleError(ErrReplacementAddsUnconfirmed,
+				"replacement %v adds unconfirmed input, idx %d", hash, i)
+		}
+	}
+
+	// Rules 3 and 4: pay for everything evicted, plus its own relay.
+	var origFees int64
+	for x := range evict {
+		origFees += x.modFee()
+	}
+	if e.modFee() < origFees {
+		return nil, txRuleError(ErrInsufficientFee,
+			"rejecting replacement %v, less fees than conflicting txs; %s < %s", hash,
+			formatMoney(e.modFee()), formatMoney(origFees))
+	}
+	additional := e.modFee() - origFees
+	if need := pol.IncrementalRelayFee.Fee(e.vsize); additional < need {
+		return nil, txRuleError(ErrInsufficientFee,
+			"rejecting replacement %v, not enough additional fees to relay; %s < %s", hash,
+			formatMoney(additional), formatMoney(need))
+	}
+	return evict, nil
+}
+
+// addEntry links e below parents, updates every relative's statistics and
+// the cluster bookkeeping, and indexes it. The pool lock must be held.
+func (mp *TxPool) addEntry(e *entry, parents map[*entry]struct{}) {
+	e.parents = parents
+	e.children = make(map[*entry]struct{})
+	ancestors := ancestorsOf(parents)
+	e.ancCount, e.ancSize, e.ancFees, e.ancSigOps = 1, e.vsize, e.modFee(), e.sigops
+	for a := range ancestors {
+		e.ancCount++
+		e.ancSize += a.vsize
+		e.ancFees += a.modFee()
+		e.ancSigOps += a.sigops
+		mp.reindex(a, func() {
+			a.descCount++
+			a.descSize += e.vsize
+			a.descFees += e.modFee()
+		})
+	}
+	e.descCount, e.descSize, e.descFees = 1, e.vsize, e.modFee()
+	for p := range parents {
+		p.children[e] = struct{}{}
+	}
+
+	// Clusters: merge the parents' clusters into the largest.
+	var c *cluster
+	for p := range parents {
+		if c == nil || len(p.cluster.members) > len(c.members) {
+			c = p.cluster
+		}
+	}
+	if c == nil {
+		c = &cluster{members: make(map[*entry]struct{})}
+	}
+	for p := range parents {
+		if p.cluster != c {
+			old := p.cluster
+			for m := range old.members {
+				m.cluster = c
+				c.members[m] = struct{}{}
+			}
+			c.vsize += old.vsize
+			c.fees += old.fees
+			old.members = nil
+		}
+	}
+	e.cluster = c
+	c.members[e] = struct{}{}
+	c.vsize += e.vsize
+	c.fees += e.modFee()
+
+	mp.pool[e.txid] = e
+	mp.byWtxid[e.wtxid] = e
+	for _, in := range e.tx.TxIn {
+		mp.spentBy[in.PreviousOutPoint] = e
+	}
+	mp.byFee.insert(e)
+	mp.byAnc.insert(e)
+	mp.byDesc.insert(e)
+	mp.byTime = append(mp.byTime, e)
+	mp.usage += e.usage
+	mp.totalVSz += e.vsize
+	mp.sequence++
+	mp.lastUpdated = mp.cfg.Now()
+}
+
+// removeSet removes every entry of set, updating the statistics of
+// relatives that stay and splitting clusters that fall apart. The pool lock
+// must be held.
+func (mp *TxPool) removeSet(set map[*entry]struct{}) {
+	if len(set) == 0 {
+		return
+	}
+	touched := make(map[*cluster]struct{})
+	for e := range set {
+		for a := range ancestorsOf(e.parents) {
+			if _, gone := set[a]; gone {
+				continue
+			}
+			mp.reindex(a, func() {
+				a.descCount--
+				a.descSize -= e.vsize
+				a.descFees -= e.modFee()
+			})
+		}
+		for d := range descendantsOf(e) {
+			if _, gone := set[d]; gone {
+				continue
+			}
+			mp.reindex(d, func() {
+				d.ancCount--
+				d.ancSize -= e.vsize
+				d.ancFees -= e.modFee()
+				d.ancSigOps -= e.sigops
+			})
+		}
+	}
+	for e := range set {
+		for p := range e.parents {
+			delete(p.children, e)
+		}
+		for c := range e.children {
+			delete(c.parents, e)
+		}
+		mp.byFee.remove(e)
+		mp.byAnc.remove(e)
+		mp.byDesc.remove(e)
+		delete(mp.pool, e.txid)
+		delete(mp.byWtxid, e.wtxid)
+		for _, in := range e.tx.TxIn {
+			if mp.spentBy[in.PreviousOutPoint] == e {
+				delete(mp.spentBy, in.PreviousOutPoint)
+			}
+		}
+		mp.usage -= e.usage
+		mp.totalVSz -= e.vsize
+		c := e.cluster
+		delete(c.members, e)
+		c.vsize -= e.vsize
+		c.fees -= e.modFee()
+		touched[c] = struct{}{}
+		e.cluster = nil
+	}
+	for c := range touched {
+		mp.splitCluster(c)
+	}
+	mp.sequence++
+	mp.lastUpdated = mp.cfg.Now()
+	if len(mp.byTime) > 64 && len(mp.byTime) > 2*len(mp.pool) {
+		kept := mp.byTime[:0]
+		for _, e := range mp.byTime {
+			if mp.pool[e.txid] == e {
+				kept = append(kept, e)
+			}
+		}
+		for i := len(kept); i < len(mp.byTime); i++ {
+			mp.byTime[i] = nil
+		}
+		mp.byTime = kept
+	}
+}
+
+// splitCluster recomputes the connected components of c's remaining
+// members after removals.
+func (mp *TxPool) splitCluster(c *cluster) {
+	if len(c.members) == 0 {
+		return
+	}
+	first := true
+	for len(c.members) > 0 {
+		var seed *entry
+		for m := range c.members {
+			seed = m
+			break
+		}
+		comp := &cluster{members: make(map[*entry]struct{})}
+		stack := []*entry{seed}
+		comp.members[seed] = struct{}{}
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, rel := range []map[*entry]struct{}{x.parents, x.children} {
+				for y := range rel {
+					if _, ok := comp.members[y]; !ok {
+						comp.members[y] = struct{}{}
+						stack = append(stack, y)
+					}
+				}
+			}
+		}
+		for m := range comp.members {
+			delete(c.members, m)
+			comp.vsize += m.vsize
+			comp.fees += m.modFee()
+		}
+		if first && len(c.members) == 0 {
+			// Still one component: keep the original cluster.
+			c.members, c.vsize, c.fees = comp.members, comp.vsize, comp.fees
+			return
+		}
+		first = false
+		for m := range comp.members {
+			m.cluster = comp
+		}
+	}
+}
+
+// RemoveTransaction removes txid and, if removeRedeemers, every pooled
+// descendant (btcd's API; Core's removeRecursive).
+func (mp *TxPool) RemoveTransaction(txid *chainhash.Hash, removeRedeemers bool) {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	e, ok := mp.pool[*txid]
+	if !ok {
+		return
+	}
+	if removeRedeemers {
+		mp.removeSet(descendantsOf(e))
+	} else {
+		mp.removeSet(map[*entry]struct{}{e: {}})
+	}
+}
+
+// expire removes transactions older than the expiry time, with their
+// descendants. The pool lock must be held.
+func (mp *TxPool) expire() int {
+	cutoff := mp.cfg.Now().Add(-mp.cfg.Policy.MempoolExpiry)
+	n := 0
+	for len(mp.byTime) > 0 {
+		e := mp.byTime[0]
+		if mp.pool[e.txid] == e && !e.added.Before(cutoff) {
+			break
+		}
+		mp.byTime[0] = nil
+		mp.byTime = mp.byTime[1:]
+		if mp.pool[e.txid] != e {
+			continue
+		}
+		set := descendantsOf(e)
+		n += len(set)
+		mp.removeSet(set)
+	}
+	if n > 0 {
+		log.Debugf("Expired %d transactions from the pool", n)
+	}
+	return n
+}
+
+// Expire removes every transaction older than --mempoolexpiry and returns
+// how many went.
+func (mp *TxPool) Expire() int {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	return mp.expire()
+}
+
+// trimToSize evicts the packages with the lowest descendant score until the
+// pool fits --maxmempool, raising the rolling minimum fee to each removed
+// package's fee rate plus the incremental relay fee (Core's TrimToSize).
+// The pool lock must be held.
+func (mp *TxPool) trimToSize() {
+	for mp.usage > mp.cfg.Policy.MaxMempoolBytes {
+		e := mp.byDesc.min()
+		if e == nil {
+			return
+		}
+		f, s := e.descScore()
+		rate := feeRateOf(f, s) + mp.cfg.Policy.IncrementalRelayFee
+		mp.trackPackageRemoved(rate)
+		set := descendantsOf(e)
+		log.Debugf("Evicting %d transactions at %v to fit the pool limit", len(set), rate)
+		mp.removeSet(set)
+	}
+}
+
+// dedupe returns hashes without repeats, order kept.
+func dedupe(hashes []chainhash.Hash) []chainhash.Hash {
+	seen := make(map[chainhash.Hash]struct{}, len(hashes))
+	out := hashes[:0]
+	for _, h := range hashes {
+		if _, ok := seen[h]; !ok {
+			seen[h] = struct{}{}
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// formatMoney renders satoshis as Core's FormatMoney does (BTC, at least
+// two decimals, trailing zeros trimmed).
+func formatMoney(n int64) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := fmt.Sprintf("%d.%08d", n/1e8, n%1e8)
+	for i := 0; i < 6 && s[len(s)-1] == '0'; i++ {
+		s = s[:len(s)-1]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// formatFeeRate renders a fee rate as Core's CFeeRate::ToString does.
+func formatFeeRate(r FeeRate) string {
+	return fmt.Sprintf("%d.%08d BTC/kvB", int64(r)/1e8, int64(r)%1e8)
+}

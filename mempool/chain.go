@@ -1,0 +1,161 @@
+package mempool
+
+import (
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/wire"
+)
+
+// RemoveForBlock updates the pool for a block just connected: it removes
+// the block's transactions (their pooled descendants stay, now with a
+// confirmed parent), every pooled transaction that conflicts with the
+// block (with its descendants), and orphans that conflict with it; then it
+// retries the orphans the block completes and returns those accepted, to
+// announce. Call it after the chain's tip (and UTXO set) include block.
+func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock) []*TxDesc {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	for i, tx := range block.Transactions {
+		txid := tx.TxHash()
+		if e, ok := mp.pool[txid]; ok {
+			mp.removeSet(map[*entry]struct{}{e: {}})
+		}
+		if i == 0 {
+			continue
+		}
+		for _, in := range tx.TxIn {
+			if c := mp.spentBy[in.PreviousOutPoint]; c != nil && c.txid != txid {
+				mp.removeSet(descendantsOf(c))
+			}
+			for o := range mp.orphans.byPrev[in.PreviousOutPoint] {
+				if o.txid != txid {
+					mp.orphans.remove(o)
+				}
+			}
+		}
+		if o, ok := mp.orphans.byTxid[txid]; ok {
+			mp.orphans.remove(o)
+		}
+	}
+	mp.blockSinceFeeBump = true
+	mp.lastRollingUpdate = mp.cfg.Now()
+	var acc []*TxDesc
+	for _, tx := range block.Transactions {
+		acc = append(acc, mp.processOrphans(tx)...)
+	}
+	return acc
+}
+
+// AddBackForDisconnect updates the pool for a block just disconnected (the
+// chain's tip is now its parent): its non-coinbase transactions are
+// validated again and put back without the fee floors or size limit (as
+// Core), those that fail are dropped, pooled children are linked to their
+// restored parents, and entries no longer valid at the new tip
+// (non-final, BIP68 locks, immature coinbase spends, missing inputs) are
+// removed. Call it for each disconnected block, tip first, before the new
+// branch connects; the new blocks' RemoveForBlock calls then follow.
+func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	for i, tx := range block.Transactions {
+		if i == 0 {
+			continue
+		}
+		// Pooled spenders of this transaction's outputs would look like
+		// conflicts of nothing; take them out and put them back after.
+		txid := tx.TxHash()
+		var kids []*entry
+		for j := range tx.TxOut {
+			if c := mp.spentBy[wire.OutPoint{Hash: txid, Index: uint32(j)}]; c != nil {
+				kids = append(kids, c)
+			}
+		}
+		var saved []*entry
+		for _, k := range kids {
+			if _, ok := mp.pool[k.txid]; !ok {
+				continue
+			}
+			set := descendantsOf(k)
+			saved = append(saved, topoSort(set)...)
+			mp.removeSet(set)
+		}
+		if _, err := mp.accept(tx, acceptOpts{bypassLimits: true}); err != nil {
+			log.Debugf("Dropping disconnected %v: %v", txid, err)
+		}
+		for _, s := range saved {
+			if _, ok := mp.pool[s.txid]; ok {
+				continue
+			}
+			if _, err := mp.accept(s.tx, acceptOpts{bypassLimits: true, added: s.added}); err != nil {
+				log.Debugf("Dropping %v after disconnect: %v", s.txid, err)
+			}
+		}
+	}
+	mp.removeInvalidAtTip()
+	mp.trimToSize()
+}
+
+// removeInvalidAtTip removes entries (with descendants) that the current
+// tip no longer allows: non-final, BIP68-locked, spending an immature
+// coinbase, or spending an output that is gone. The pool lock must be held.
+func (mp *TxPool) removeInvalidAtTip() {
+	tip := mp.cfg.BestHeight()
+	mtp := mp.cfg.MedianTimePast()
+	var bad []*entry
+	for _, e := range mp.pool {
+		if !isFinalTx(e.tx, tip+1, mtp) {
+			bad = append(bad, e)
+			continue
+		}
+		heights := make([]int32, len(e.tx.TxIn))
+		ok := true
+		for i, in := range e.tx.TxIn {
+			if _, inPool := mp.pool[in.PreviousOutPoint.Hash]; inPool {
+				heights[i] = tip + 1
+				continue
+			}
+			u, err := mp.cfg.FetchUTXO(in.PreviousOutPoint)
+			if err != nil || u == nil ||
+				u.IsCoinBase && tip+1-u.Height < mp.cfg.CoinbaseMaturity {
+				ok = false
+				break
+			}
+			heights[i] = u.Height
+		}
+		if ok {
+			ok, _ = mp.sequenceLocksOK(e.tx, heights, tip, mtp)
+		}
+		if !ok {
+			bad = append(bad, e)
+		}
+	}
+	for _, e := range bad {
+		if _, ok := mp.pool[e.txid]; ok {
+			mp.removeSet(descendantsOf(e))
+		}
+	}
+}
+
+// topoSort orders set parents first (by ancestor count, then txid).
+func topoSort(set map[*entry]struct{}) []*entry {
+	out := make([]*entry, 0, len(set))
+	for e := range set {
+		out = append(out, e)
+	}
+	sortEntries(out, func(a, b *entry) bool {
+		if a.ancCount != b.ancCount {
+			return a.ancCount < b.ancCount
+		}
+		return lessHash(&a.txid, &b.txid)
+	})
+	return out
+}
+
+// lessHash orders hashes bytewise.
+func lessHash(a, b *chainhash.Hash) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}

@@ -1,0 +1,64 @@
+// Package mempool is ternd's transaction memory pool: it validates loose
+// transactions against Bitcoin Core v30's relay policy, keeps the ones it
+// accepts ordered for mining and eviction, holds orphans until their
+// parents arrive, and follows the chain as blocks connect and disconnect.
+//
+// # Use
+//
+// The pool never imports the chain. The daemon passes function fields in a
+// Config: FetchUTXO (the UTXO set at the tip), BestHeight, MedianTimePast,
+// MedianTimePastAt (for BIP68 time locks) and a ScriptVerifier that runs
+// scripts under the standard or the consensus flags. Then:
+//
+//	pool := mempool.New(&mempool.Config{Policy: mempool.DefaultPolicy(), ...})
+//	accepted, missingParents, err := pool.ProcessTransaction(tx, true, peerTag)
+//
+// accepted lists the transaction and every orphan it unlocked (parents
+// first) for relay; missingParents names the parents to request from the
+// peer when the transaction was kept as an orphan; err is an Error whose
+// kind is tested with errors.Is (mempool.ErrInsufficientFee, ...) and whose
+// RejectReason is Bitcoin Core v30's reject reason, word for word.
+//
+// On a block connected call RemoveForBlock (it returns orphans that became
+// valid, to announce); on a block disconnected call AddBackForDisconnect
+// before the new branch connects. Dump and Load persist the pool in Core's
+// mempool.dat layout. TxDescs, TxDesc, Ancestors, Descendants,
+// MiningDescs, PrioritiseTransaction, TestAccept, MinFee and Usage serve
+// the RPC server and block templates.
+//
+// # Rules
+//
+// In Core's order: structure (CheckTransaction), standardness
+// (IsStandardTx: version 1-3, weight, push-only scriptSig, output types,
+// data carrier bytes, dust), finality for the next block, duplicates,
+// inputs from the pool or the UTXO set, BIP68 sequence locks, coinbase
+// maturity and value ranges, standard inputs and witnesses, the sigop
+// limit, ephemeral dust, the fee floors (rolling minimum, then
+// --minrelaytxfee), ancestor/descendant limits, replace-by-fee (full RBF,
+// Core's rules 2-6) and last the scripts, which run under the standard
+// flags and, after a failure, under the consensus flags alone so the
+// error's kind tells a policy failure (ErrScriptPolicy) from a consensus
+// one (ErrScriptConsensus); both carry Core's
+// "mempool-script-verify-flag-failed (...)" reason. Every limit is a Policy
+// field with Core v30's default.
+//
+// # Structure
+//
+// Entries are indexed by txid, wtxid and spent outpoint, and kept in three
+// ordered indexes (treaps): by individual fee rate, by ancestor score (the
+// mining order, CPFP) and by descendant score (eviction). Each entry keeps
+// its ancestor and descendant counts, sizes, fees and sigops, updated
+// incrementally, and belongs to a cluster (a connected component of the
+// parent/child graph) whose members and totals are maintained too, so
+// Core v31's cluster limits (Policy.ClusterLimitCount/Size, off by default
+// as in v30) and linearization can follow. When the pool's estimated
+// memory passes --maxmempool, the package with the lowest descendant score
+// goes and the rolling minimum fee rises to its rate plus the incremental
+// relay fee, decaying after blocks with Core's half-life.
+//
+// # Concurrency
+//
+// A TxPool is safe for concurrent use: one RWMutex guards everything, and
+// validation (scripts included) runs under it. Config functions must be
+// safe for concurrent use and must not call back into the pool.
+package mempool

@@ -1,0 +1,148 @@
+package mempool
+
+import (
+	"bytes"
+	"sort"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/wire"
+)
+
+// entry is one pooled transaction with its package statistics. Ancestor
+// and descendant figures include the entry itself, as in Core.
+type entry struct {
+	tx     *wire.MsgTx
+	txid   chainhash.Hash
+	wtxid  chainhash.Hash
+	fee    int64 // inputs - outputs
+	delta  int64 // prioritisetransaction delta
+	vsize  int64 // sigop-adjusted virtual size
+	weight int64
+	sigops int64 // sigop cost
+	usage  int64 // estimated in-memory bytes
+	added  time.Time
+	height int32 // chain height when accepted
+
+	spendsCoinbase bool
+
+	parents  map[*entry]struct{}
+	children map[*entry]struct{}
+
+	ancCount  int
+	ancSize   int64
+	ancFees   int64 // modified
+	ancSigOps int64
+
+	descCount int
+	descSize  int64
+	descFees  int64 // modified
+
+	cluster *cluster
+}
+
+// modFee is the fee with the prioritisation delta applied.
+func (e *entry) modFee() int64 { return e.fee + e.delta }
+
+// cluster is a connected component of the pool's parent/child graph, the
+// unit Core v31's cluster mempool linearizes. The pool keeps the members
+// and their totals up to date on every add and removal.
+type cluster struct {
+	members map[*entry]struct{}
+	vsize   int64
+	fees    int64
+}
+
+// lessRate reports whether fee rate af/as is below bf/bs, compared in
+// floating point as Core does.
+func lessRate(af, as, bf, bs int64) (less, equal bool) {
+	l := float64(af) * float64(bs)
+	r := float64(bf) * float64(as)
+	return l < r, l == r
+}
+
+// ancScore returns the fee and size of the lower of the entry's own and
+// ancestor fee rates (Core's ancestor score).
+func (e *entry) ancScore() (int64, int64) {
+	if float64(e.modFee())*float64(e.ancSize) > float64(e.ancFees)*float64(e.vsize) {
+		return e.ancFees, e.ancSize
+	}
+	return e.modFee(), e.vsize
+}
+
+// descScore returns the fee and size of the higher of the entry's own and
+// descendant fee rates (Core's descendant score).
+func (e *entry) descScore() (int64, int64) {
+	if float64(e.modFee())*float64(e.descSize) > float64(e.descFees)*float64(e.vsize) {
+		return e.modFee(), e.vsize
+	}
+	return e.descFees, e.descSize
+}
+
+// lessByFeeRate orders by the entry's own modified fee rate, lowest first.
+func lessByFeeRate(a, b *entry) bool {
+	l, eq := lessRate(a.modFee(), a.vsize, b.modFee(), b.vsize)
+	if !eq {
+		return l
+	}
+	return bytes.Compare(a.txid[:], b.txid[:]) > 0
+}
+
+// lessByAncestorScore orders by ancestor score, lowest first; the last
+// entry is the one a miner takes first. Ties put the higher txid first, so
+// descending order matches Core's (lower txid first among equals).
+func lessByAncestorScore(a, b *entry) bool {
+	af, as := a.ancScore()
+	bf, bs := b.ancScore()
+	l, eq := lessRate(af, as, bf, bs)
+	if !eq {
+		return l
+	}
+	return bytes.Compare(a.txid[:], b.txid[:]) > 0
+}
+
+// lessByDescendantScore orders by descendant score, lowest first; the
+// first entry is the package eviction removes. Ties put the newer first.
+func lessByDescendantScore(a, b *entry) bool {
+	af, as := a.descScore()
+	bf, bs := b.descScore()
+	l, eq := lessRate(af, as, bf, bs)
+	if !eq {
+		return l
+	}
+	if !a.added.Equal(b.added) {
+		return a.added.After(b.added)
+	}
+	return bytes.Compare(a.txid[:], b.txid[:]) < 0
+}
+
+// estimateUsage approximates the heap bytes an entry holds: the decoded
+// transaction (structs, slices and script bytes), the entry itself and its
+// index nodes. The figure is checked against runtime.MemStats in the
+// benchmarks.
+func estimateUsage(tx *wire.MsgTx) int64 {
+	const (
+		txOverhead    = 80  // MsgTx struct and slice headers
+		inOverhead    = 120 // *TxIn, struct, script and witness headers
+		outOverhead   = 64  // *TxOut, struct, script header
+		witItem       = 24  // a witness item's slice header
+		entryOverhead = 600 // entry, maps, index nodes and map slots
+	)
+	n := int64(txOverhead + entryOverhead)
+	for _, in := range tx.TxIn {
+		n += inOverhead + int64(len(in.SignatureScript))
+		for _, w := range in.Witness {
+			n += witItem + int64(len(w))
+		}
+		n += 80 // spent-outpoint index slot
+	}
+	for _, out := range tx.TxOut {
+		n += outOverhead + int64(len(out.PkScript))
+	}
+	return n
+}
+
+// sortEntries sorts s by less.
+func sortEntries(s []*entry, less func(a, b *entry) bool) {
+	sort.Slice(s, func(i, j int) bool { return less(s[i], s[j]) })
+}

@@ -1,0 +1,476 @@
+package mempool
+
+import (
+	"errors"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/wire"
+)
+
+// UTXO is an unspent output as the chain reports it to the pool.
+type UTXO struct {
+	Amount     int64
+	PkScript   []byte
+	Height     int32
+	IsCoinBase bool
+}
+
+// ScriptVerifier runs the scripts of a transaction. The pool calls it with
+// standard set to check under the standard policy flags, and again with
+// standard unset (consensus flags only) after a failure, to tell a policy
+// failure from a consensus one. On failure it returns the index of the
+// failing input and an error whose text is the script engine's message (the
+// text Core puts in parentheses). It must be safe for concurrent use.
+type ScriptVerifier interface {
+	VerifyScripts(tx *wire.MsgTx, prevOuts []*wire.TxOut, standard bool) (int, error)
+}
+
+// Tag identifies the peer a transaction came from (zero for local ones).
+type Tag uint64
+
+// Config holds what the pool needs from the chain and the daemon. Every
+// function must be safe for concurrent use.
+type Config struct {
+	// Policy is the standardness and limit policy; DefaultPolicy gives
+	// Core v30's defaults.
+	Policy Policy
+
+	// CoinbaseMaturity is the number of confirmations a coinbase output
+	// needs before it may be spent (100 on every network).
+	CoinbaseMaturity int32
+
+	// FetchUTXO returns the unspent output at op in the chain's UTXO set
+	// at the tip, or nil (with a nil error) if it is missing or spent.
+	FetchUTXO func(op wire.OutPoint) (*UTXO, error)
+
+	// BestHeight returns the height of the chain tip.
+	BestHeight func() int32
+
+	// MedianTimePast returns the median time past of the chain tip.
+	MedianTimePast func() time.Time
+
+	// MedianTimePastAt returns the median time past of the block at the
+	// given height on the current chain (for BIP68 time locks).
+	MedianTimePastAt func(height int32) (time.Time, error)
+
+	// Verifier runs the scripts. When nil, every transaction is refused
+	// with ErrNoVerifier: the pool never accepts unverified scripts.
+	Verifier ScriptVerifier
+
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+
+	// OnAccept, if set, is called for each transaction the pool accepts
+	// (including orphans it unlocks and transactions put back after a
+	// disconnect), with the pool lock held: it must not call back into
+	// the pool. The server uses it to queue announcements.
+	OnAccept func(*TxDesc)
+}
+
+// TxDesc describes a pooled transaction for the RPC server, relay and
+// mining. Ancestor and descendant figures include the transaction itself;
+// fees there are modified fees (with prioritisation deltas).
+type TxDesc struct {
+	Tx        *wire.MsgTx
+	TxHash    chainhash.Hash
+	WTxHash   chainhash.Hash
+	Added     time.Time
+	Height    int32
+	Fee       int64 // base fee, inputs - outputs
+	FeeDelta  int64 // prioritisetransaction delta
+	VSize     int64 // sigop-adjusted virtual size
+	Weight    int64
+	SigOpCost int64
+
+	AncestorCount   int
+	AncestorSize    int64
+	AncestorFees    int64
+	AncestorSigOps  int64
+	DescendantCount int
+	DescendantSize  int64
+	DescendantFees  int64
+
+	// Depends lists the in-pool parents; SpentBy the in-pool children.
+	Depends []chainhash.Hash
+	SpentBy []chainhash.Hash
+
+	// ClusterCount and ClusterSize describe the entry's cluster.
+	ClusterCount int
+	ClusterSize  int64
+}
+
+// ModifiedFee is the fee with the prioritisation delta applied.
+func (d *TxDesc) ModifiedFee() int64 { return d.Fee + d.FeeDelta }
+
+// TxPool is the transaction memory pool. It is safe for concurrent use;
+// one mutex guards all of its state.
+type TxPool struct {
+	cfg Config
+
+	mtx      sync.RWMutex
+	pool     map[chainhash.Hash]*entry
+	byWtxid  map[chainhash.Hash]*entry
+	spentBy  map[wire.OutPoint]*entry
+	byFee    *ordIndex
+	byAnc    *ordIndex
+	byDesc   *ordIndex
+	deltas   map[chainhash.Hash]int64
+	byTime   []*entry // insertion order, for expiry; may hold removed entries
+	usage    int64
+	totalVSz int64
+
+	rollingMinFee     float64 // sat/kvB
+	lastRollingUpdate time.Time
+	blockSinceFeeBump bool
+	lastUpdated       time.Time
+	sequence          uint64
+
+	orphans *orphanPool
+}
+
+// New returns an empty pool for cfg.
+func New(cfg *Config) *TxPool {
+	c := *cfg
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return &TxPool{
+		cfg:     c,
+		pool:    make(map[chainhash.Hash]*entry),
+		byWtxid: make(map[chainhash.Hash]*entry),
+		spentBy: make(map[wire.OutPoint]*entry),
+		byFee:   newOrdIndex(lessByFeeRate),
+		byAnc:   newOrdIndex(lessByAncestorScore),
+		byDesc:  newOrdIndex(lessByDescendantScore),
+		deltas:  make(map[chainhash.Hash]int64),
+		orphans: newOrphanPool(),
+	}
+}
+
+// Count returns the number of pooled transactions.
+func (mp *TxPool) Count() int {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	return len(mp.pool)
+}
+
+// HaveTransaction reports whether the pool or the orphan pool holds hash,
+// as a txid or a wtxid.
+func (mp *TxPool) HaveTransaction(hash *chainhash.Hash) bool {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	if _, ok := mp.pool[*hash]; ok {
+		return true
+	}
+	if _, ok := mp.byWtxid[*hash]; ok {
+		return true
+	}
+	return mp.orphans.have(*hash)
+}
+
+// IsTransactionInPool reports whether the pool holds txid.
+func (mp *TxPool) IsTransactionInPool(txid *chainhash.Hash) bool {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	_, ok := mp.pool[*txid]
+	return ok
+}
+
+// FetchTransaction returns the pooled transaction with this txid or wtxid.
+func (mp *TxPool) FetchTransaction(hash *chainhash.Hash) (*wire.MsgTx, error) {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	if e, ok := mp.pool[*hash]; ok {
+		return e.tx, nil
+	}
+	if e, ok := mp.byWtxid[*hash]; ok {
+		return e.tx, nil
+	}
+	return nil, errors.New("transaction is not in the pool")
+}
+
+// Spender returns the pooled transaction spending op, if any.
+func (mp *TxPool) Spender(op wire.OutPoint) *wire.MsgTx {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	if e := mp.spentBy[op]; e != nil {
+		return e.tx
+	}
+	return nil
+}
+
+// LastUpdated returns when the pool last changed.
+func (mp *TxPool) LastUpdated() time.Time {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	return mp.lastUpdated
+}
+
+// Usage returns the estimated in-memory size of the pool in bytes and the
+// total virtual size of its transactions.
+func (mp *TxPool) Usage() (usage, vsize int64) {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	return mp.usage, mp.totalVSz
+}
+
+// desc builds a TxDesc for e. The pool lock must be held.
+func (mp *TxPool) desc(e *entry) *TxDesc {
+	d := &TxDesc{
+		Tx: e.tx, TxHash: e.txid, WTxHash: e.wtxid, Added: e.added,
+		Height: e.height, Fee: e.fee, FeeDelta: e.delta, VSize: e.vsize,
+		Weight: e.weight, SigOpCost: e.sigops,
+		AncestorCount: e.ancCount, AncestorSize: e.ancSize,
+		AncestorFees: e.ancFees, AncestorSigOps: e.ancSigOps,
+		DescendantCount: e.descCount, DescendantSize: e.descSize,
+		DescendantFees: e.descFees,
+	}
+	for p := range e.parents {
+		d.Depends = append(d.Depends, p.txid)
+	}
+	for c := range e.children {
+		d.SpentBy = append(d.SpentBy, c.txid)
+	}
+	if e.cluster != nil {
+		d.ClusterCount = len(e.cluster.members)
+		d.ClusterSize = e.cluster.vsize
+	}
+	return d
+}
+
+// TxDescs returns a description of every pooled transaction.
+func (mp *TxPool) TxDescs() []*TxDesc {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	out := make([]*TxDesc, 0, len(mp.pool))
+	for _, e := range mp.pool {
+		out = append(out, mp.desc(e))
+	}
+	return out
+}
+
+// TxDesc returns the description of one pooled transaction.
+func (mp *TxPool) TxDesc(txid *chainhash.Hash) (*TxDesc, bool) {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	e, ok := mp.pool[*txid]
+	if !ok {
+		return nil, false
+	}
+	return mp.desc(e), true
+}
+
+// TxHashes returns the txids of every pooled transaction.
+func (mp *TxPool) TxHashes() []chainhash.Hash {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	out := make([]chainhash.Hash, 0, len(mp.pool))
+	for h := range mp.pool {
+		out = append(out, h)
+	}
+	return out
+}
+
+// Ancestors returns the in-pool ancestors of txid (not txid itself).
+func (mp *TxPool) Ancestors(txid *chainhash.Hash) ([]*TxDesc, bool) {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	e, ok := mp.pool[*txid]
+	if !ok {
+		return nil, false
+	}
+	var out []*TxDesc
+	for a := range ancestorsOf(e.parents) {
+		out = append(out, mp.desc(a))
+	}
+	return out, true
+}
+
+// Descendants returns the in-pool descendants of txid (not txid itself).
+func (mp *TxPool) Descendants(txid *chainhash.Hash) ([]*TxDesc, bool) {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	e, ok := mp.pool[*txid]
+	if !ok {
+		return nil, false
+	}
+	var out []*TxDesc
+	for d := range descendantsOf(e) {
+		if d != e {
+			out = append(out, mp.desc(d))
+		}
+	}
+	return out, true
+}
+
+// MiningDescs returns every pooled transaction, best ancestor score first
+// (the mining order of Core's ancestor_score index).
+func (mp *TxPool) MiningDescs() []*TxDesc {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	out := make([]*TxDesc, 0, len(mp.pool))
+	mp.byAnc.descend(func(e *entry) bool {
+		out = append(out, mp.desc(e))
+		return true
+	})
+	return out
+}
+
+// ByFeeRate calls fn for every pooled transaction, highest individual
+// modified fee rate first, until fn returns false.
+func (mp *TxPool) ByFeeRate(fn func(*TxDesc) bool) {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	mp.byFee.descend(func(e *entry) bool { return fn(mp.desc(e)) })
+}
+
+// PrioritiseTransaction adds delta satoshis to txid's modified fee (Core's
+// prioritisetransaction); the delta is kept for a transaction not yet in
+// the pool and applied when it arrives.
+func (mp *TxPool) PrioritiseTransaction(txid *chainhash.Hash, delta int64) {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	mp.deltas[*txid] += delta
+	if mp.deltas[*txid] == 0 {
+		delete(mp.deltas, *txid)
+	}
+	e, ok := mp.pool[*txid]
+	if !ok {
+		return
+	}
+	anc := ancestorsOf(e.parents)
+	desc := descendantsOf(e)
+	for a := range anc {
+		mp.reindex(a, func() { a.descFees += delta })
+	}
+	for d := range desc {
+		if d == e {
+			continue
+		}
+		mp.reindex(d, func() { d.ancFees += delta })
+	}
+	mp.reindex(e, func() {
+		e.delta += delta
+		e.ancFees += delta
+		e.descFees += delta
+	})
+	e.cluster.fees += delta
+	mp.lastUpdated = mp.cfg.Now()
+}
+
+// FeeDeltas returns the prioritisation deltas (Core's getprioritisedtransactions).
+func (mp *TxPool) FeeDeltas() map[chainhash.Hash]int64 {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	out := make(map[chainhash.Hash]int64, len(mp.deltas))
+	for k, v := range mp.deltas {
+		out[k] = v
+	}
+	return out
+}
+
+// reindex applies mutate to e while e is out of the ordered indexes, so
+// their keys never change under them. The pool lock must be held.
+func (mp *TxPool) reindex(e *entry, mutate func()) {
+	mp.byFee.remove(e)
+	mp.byAnc.remove(e)
+	mp.byDesc.remove(e)
+	mutate()
+	mp.byFee.insert(e)
+	mp.byAnc.insert(e)
+	mp.byDesc.insert(e)
+}
+
+// ancestorsOf returns every in-pool ancestor reachable from parents.
+func ancestorsOf(parents map[*entry]struct{}) map[*entry]struct{} {
+	out := make(map[*entry]struct{}, len(parents))
+	stack := make([]*entry, 0, len(parents))
+	for p := range parents {
+		out[p] = struct{}{}
+		stack = append(stack, p)
+	}
+	for len(stack) > 0 {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for p := range e.parents {
+			if _, ok := out[p]; !ok {
+				out[p] = struct{}{}
+				stack = append(stack, p)
+			}
+		}
+	}
+	return out
+}
+
+// descendantsOf returns e and every in-pool descendant of e.
+func descendantsOf(e *entry) map[*entry]struct{} {
+	out := map[*entry]struct{}{e: {}}
+	stack := []*entry{e}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for c := range x.children {
+			if _, ok := out[c]; !ok {
+				out[c] = struct{}{}
+				stack = append(stack, c)
+			}
+		}
+	}
+	return out
+}
+
+// minFee returns the pool's current minimum fee rate (Core's GetMinFee):
+// zero until the pool has been full, then the rolling minimum, decaying
+// with a half-life that shortens as the pool empties. The pool lock must
+// be held for writing.
+func (mp *TxPool) minFee() FeeRate {
+	if !mp.blockSinceFeeBump || mp.rollingMinFee == 0 {
+		return FeeRate(math.Round(mp.rollingMinFee))
+	}
+	now := mp.cfg.Now()
+	if now.Sub(mp.lastRollingUpdate) > 10*time.Second {
+		half := mp.cfg.Policy.RollingFeeHalfLife
+		limit := mp.cfg.Policy.MaxMempoolBytes
+		if mp.usage < limit/4 {
+			half /= 4
+		} else if mp.usage < limit/2 {
+			half /= 2
+		}
+		elapsed := now.Sub(mp.lastRollingUpdate).Seconds()
+		mp.rollingMinFee /= math.Pow(2, elapsed/half.Seconds())
+		mp.lastRollingUpdate = now
+		if mp.rollingMinFee < float64(mp.cfg.Policy.IncrementalRelayFee)/2 {
+			mp.rollingMinFee = 0
+			return 0
+		}
+	}
+	r := FeeRate(math.Round(mp.rollingMinFee))
+	if r < mp.cfg.Policy.IncrementalRelayFee {
+		r = mp.cfg.Policy.IncrementalRelayFee
+	}
+	return r
+}
+
+// MinFee returns the fee rate a transaction must pay to enter the pool now
+// (the larger of the rolling minimum and --minrelaytxfee), as getmempoolinfo
+// reports it in "mempoolminfee".
+func (mp *TxPool) MinFee() FeeRate {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	r := mp.minFee()
+	if r < mp.cfg.Policy.MinRelayTxFee {
+		r = mp.cfg.Policy.MinRelayTxFee
+	}
+	return r
+}
+
+// trackPackageRemoved raises the rolling minimum to rate after eviction.
+func (mp *TxPool) trackPackageRemoved(rate FeeRate) {
+	if float64(rate) > mp.rollingMinFee {
+		mp.rollingMinFee = float64(rate)
+		mp.blockSinceFeeBump = false
+	}
+}

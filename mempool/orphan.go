@@ -1,0 +1,281 @@
+package mempool
+
+import (
+	"errors"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/wire"
+)
+
+// orphan is a transaction whose inputs are not all known yet.
+type orphan struct {
+	tx      *wire.MsgTx
+	txid    chainhash.Hash
+	wtxid   chainhash.Hash
+	tag     Tag
+	weight  int64
+	expires time.Time
+	seq     uint64
+}
+
+// peerOrphans is one peer's share of the orphan pool, oldest first.
+type peerOrphans struct {
+	list   []*orphan
+	weight int64
+}
+
+// orphanPool keeps orphans bounded per peer and in total, by count and by
+// weight (Policy.MaxOrphans*, Core v30's orphanage reservations). When a
+// bound is hit the peer using the most evicts its own oldest orphan, so a
+// flooding peer only pushes out its own. The pool lock guards it.
+type orphanPool struct {
+	byTxid    map[chainhash.Hash]*orphan
+	byWtxid   map[chainhash.Hash]*orphan
+	byPrev    map[wire.OutPoint]map[*orphan]struct{}
+	byPeer    map[Tag]*peerOrphans
+	weight    int64
+	seq       uint64
+	nextSweep time.Time
+}
+
+func newOrphanPool() *orphanPool {
+	return &orphanPool{
+		byTxid:  make(map[chainhash.Hash]*orphan),
+		byWtxid: make(map[chainhash.Hash]*orphan),
+		byPrev:  make(map[wire.OutPoint]map[*orphan]struct{}),
+		byPeer:  make(map[Tag]*peerOrphans),
+	}
+}
+
+// have reports whether hash is an orphan's txid or wtxid.
+func (op *orphanPool) have(hash chainhash.Hash) bool {
+	_, a := op.byTxid[hash]
+	_, b := op.byWtxid[hash]
+	return a || b
+}
+
+// add keeps tx as an orphan of peer tag.
+func (op *orphanPool) add(tx *wire.MsgTx, txid, wtxid chainhash.Hash, tag Tag, weight int64, expires time.Time) *orphan {
+	op.seq++
+	o := &orphan{tx: tx, txid: txid, wtxid: wtxid, tag: tag, weight: weight,
+		expires: expires, seq: op.seq}
+	op.byTxid[txid] = o
+	op.byWtxid[wtxid] = o
+	for _, in := range tx.TxIn {
+		m := op.byPrev[in.PreviousOutPoint]
+		if m == nil {
+			m = make(map[*orphan]struct{})
+			op.byPrev[in.PreviousOutPoint] = m
+		}
+		m[o] = struct{}{}
+	}
+	p := op.byPeer[tag]
+	if p == nil {
+		p = &peerOrphans{}
+		op.byPeer[tag] = p
+	}
+	p.list = append(p.list, o)
+	p.weight += weight
+	op.weight += weight
+	return o
+}
+
+// remove forgets o.
+func (op *orphanPool) remove(o *orphan) {
+	if op.byTxid[o.txid] != o {
+		return
+	}
+	delete(op.byTxid, o.txid)
+	delete(op.byWtxid, o.wtxid)
+	for _, in := range o.tx.TxIn {
+		if m := op.byPrev[in.PreviousOutPoint]; m != nil {
+			delete(m, o)
+			if len(m) == 0 {
+				delete(op.byPrev, in.PreviousOutPoint)
+			}
+		}
+	}
+	p := op.byPeer[o.tag]
+	for i, x := range p.list {
+		if x == o {
+			p.list = append(p.list[:i], p.list[i+1:]...)
+			break
+		}
+	}
+	p.weight -= o.weight
+	op.weight -= o.weight
+	if len(p.list) == 0 {
+		delete(op.byPeer, o.tag)
+	}
+}
+
+// limit evicts orphans until every bound holds: first the peer's own
+// bounds for tag, then the totals, always from the peer using the most.
+func (op *orphanPool) limit(pol *Policy, tag Tag) int {
+	n := 0
+	if p := op.byPeer[tag]; p != nil {
+		for len(p.list) > 0 && (len(p.list) > pol.MaxOrphansPerPeer ||
+			p.weight > pol.MaxOrphanWeightPeer) {
+			op.remove(p.list[0])
+			n++
+			if op.byPeer[tag] == nil {
+				break
+			}
+		}
+	}
+	for len(op.byTxid) > pol.MaxOrphans || op.weight > pol.MaxOrphanWeightTotal {
+		var worst *peerOrphans
+		for _, p := range op.byPeer {
+			if worst == nil || p.weight > worst.weight ||
+				p.weight == worst.weight && len(p.list) > len(worst.list) {
+				worst = p
+			}
+		}
+		if worst == nil {
+			break
+		}
+		op.remove(worst.list[0])
+		n++
+	}
+	return n
+}
+
+// expire drops orphans past their expiry, at most every five minutes.
+func (op *orphanPool) expire(now time.Time) int {
+	if now.Before(op.nextSweep) {
+		return 0
+	}
+	op.nextSweep = now.Add(5 * time.Minute)
+	n := 0
+	for _, o := range op.byTxid {
+		if !now.Before(o.expires) {
+			op.remove(o)
+			n++
+		}
+	}
+	return n
+}
+
+// ProcessTransaction is the entry point for a transaction from a peer
+// (tag) or from RPC (tag 0, allowOrphan false). It returns the
+// transactions accepted (tx first, then any orphans it unlocked, each
+// parent before its children), and, when tx was kept as an orphan, the
+// parents to ask tag for. A refused transaction returns an Error whose kind
+// errors.Is can test; with allowOrphan false, missing inputs return
+// ErrMissingInputs.
+func (mp *TxPool) ProcessTransaction(tx *wire.MsgTx, allowOrphan bool, tag Tag) ([]*TxDesc, []chainhash.Hash, error) {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	d, err := mp.accept(tx, acceptOpts{})
+	if err == nil {
+		acc := append([]*TxDesc{d}, mp.processOrphans(tx)...)
+		return acc, nil, nil
+	}
+	var me missingInputsError
+	if !errors.As(err, &me) {
+		return nil, nil, err
+	}
+	if !allowOrphan {
+		return nil, me.parents, me.err
+	}
+	if err := mp.maybeAddOrphan(tx, tag); err != nil {
+		return nil, nil, err
+	}
+	return nil, me.parents, nil
+}
+
+// maybeAddOrphan keeps tx as an orphan if it is not too large. The pool
+// lock must be held.
+func (mp *TxPool) maybeAddOrphan(tx *wire.MsgTx, tag Tag) error {
+	now := mp.cfg.Now()
+	mp.orphans.expire(now)
+	txid := tx.TxHash()
+	if mp.orphans.have(txid) {
+		return nil
+	}
+	w := tx.Weight()
+	if w > mp.cfg.Policy.MaxStandardTxWeight {
+		return txRuleError(ErrOrphanTooLarge, "orphan weight %d", w)
+	}
+	wtxid := tx.WitnessHash()
+	mp.orphans.add(tx, txid, wtxid, tag, w, now.Add(mp.cfg.Policy.OrphanExpiry))
+	if n := mp.orphans.limit(&mp.cfg.Policy, tag); n > 0 {
+		log.Debugf("Evicted %d orphans", n)
+	}
+	if !mp.orphans.have(txid) {
+		return txRuleError(ErrOrphanRejected, "orphan pool full for peer")
+	}
+	return nil
+}
+
+// processOrphans accepts the orphans that accepted makes complete, and the
+// ones those unlock in turn. Orphans refused for any reason other than
+// still-missing inputs are dropped. The pool lock must be held.
+func (mp *TxPool) processOrphans(accepted *wire.MsgTx) []*TxDesc {
+	var out []*TxDesc
+	queue := []*wire.MsgTx{accepted}
+	for len(queue) > 0 {
+		parent := queue[0]
+		queue = queue[1:]
+		ph := parent.TxHash()
+		for i := range parent.TxOut {
+			set := mp.orphans.byPrev[wire.OutPoint{Hash: ph, Index: uint32(i)}]
+			for o := range set {
+				d, err := mp.accept(o.tx, acceptOpts{})
+				if err != nil {
+					var me missingInputsError
+					if errors.As(err, &me) {
+						continue
+					}
+					log.Debugf("Dropping orphan %v: %v", o.txid, err)
+					mp.orphans.remove(o)
+					continue
+				}
+				mp.orphans.remove(o)
+				out = append(out, d)
+				queue = append(queue, o.tx)
+			}
+		}
+	}
+	return out
+}
+
+// ProcessOrphans accepts the orphans that tx (just accepted or confirmed)
+// makes complete, and returns them.
+func (mp *TxPool) ProcessOrphans(tx *wire.MsgTx) []*TxDesc {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	return mp.processOrphans(tx)
+}
+
+// RemoveOrphansByTag drops every orphan from peer tag (on disconnect) and
+// returns how many.
+func (mp *TxPool) RemoveOrphansByTag(tag Tag) int {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	p := mp.orphans.byPeer[tag]
+	if p == nil {
+		return 0
+	}
+	list := append([]*orphan(nil), p.list...)
+	for _, o := range list {
+		mp.orphans.remove(o)
+	}
+	return len(list)
+}
+
+// OrphanCount returns the number of orphans held.
+func (mp *TxPool) OrphanCount() int {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	return len(mp.orphans.byTxid)
+}
+
+// IsOrphanInPool reports whether txid is held as an orphan.
+func (mp *TxPool) IsOrphanInPool(txid *chainhash.Hash) bool {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	_, ok := mp.orphans.byTxid[*txid]
+	return ok
+}

@@ -1,0 +1,409 @@
+package mempool
+
+import (
+	"time"
+
+	"github.com/tern-org/ternd/wire"
+)
+
+// FeeRate is a fee rate in satoshis per 1,000 virtual bytes (Core's
+// CFeeRate unit); 100 sat/kvB is 0.1 sat/vB.
+type FeeRate int64
+
+// Fee returns the fee this rate asks of vsize virtual bytes, rounded up as
+// Core's CFeeRate::GetFee does.
+func (r FeeRate) Fee(vsize int64) int64 {
+	if r <= 0 || vsize <= 0 {
+		return 0
+	}
+	return (int64(r)*vsize + 999) / 1000
+}
+
+// feeRateOf returns fee per kvB of a fee over vsize, truncated.
+func feeRateOf(fee, vsize int64) FeeRate {
+	if vsize <= 0 {
+		return 0
+	}
+	return FeeRate(fee * 1000 / vsize)
+}
+
+// Policy holds every standardness and pool limit, each an option with
+// Bitcoin Core v30's default (see DefaultPolicy).
+type Policy struct {
+	// MinRelayTxFee is --minrelaytxfee: the lowest fee rate relayed.
+	MinRelayTxFee FeeRate
+	// IncrementalRelayFee is the fee rate a replacement must add over the
+	// fees it replaces, and the step of the rolling minimum fee.
+	IncrementalRelayFee FeeRate
+	// DustRelayFee defines dust: an output worth less than the fee of
+	// spending it at this rate.
+	DustRelayFee FeeRate
+	// MaxDustOutputs is how many dust outputs a (zero-fee) transaction may
+	// have (Core's MAX_DUST_OUTPUTS_PER_TX, ephemeral dust).
+	MaxDustOutputs int
+
+	// MinTxVersion and MaxTxVersion bound standard versions (1..3).
+	MinTxVersion, MaxTxVersion int32
+	// MaxStandardTxWeight is MAX_STANDARD_TX_WEIGHT.
+	MaxStandardTxWeight int64
+	// MinStandardTxNonWitnessSize is MIN_STANDARD_TX_NONWITNESS_SIZE.
+	MinStandardTxNonWitnessSize int
+	// MaxScriptSigSize is MAX_STANDARD_SCRIPTSIG_SIZE.
+	MaxScriptSigSize int
+	// AcceptDataCarrier is -datacarrier; MaxDataCarrierBytes is
+	// -datacarriersize, the OP_RETURN output script bytes allowed in a tx.
+	AcceptDataCarrier   bool
+	MaxDataCarrierBytes int
+	// PermitBareMultisig is -permitbaremultisig.
+	PermitBareMultisig bool
+	// MaxStandardTxSigOpsCost is MAX_STANDARD_TX_SIGOPS_COST.
+	MaxStandardTxSigOpsCost int64
+	// MaxP2SHSigOps is MAX_P2SH_SIGOPS.
+	MaxP2SHSigOps int
+	// MaxTxLegacySigOps is MAX_TX_LEGACY_SIGOPS (BIP54's limit).
+	MaxTxLegacySigOps int
+	// BytesPerSigOp is -bytespersigop, the vsize charged per sigop.
+	BytesPerSigOp int64
+	// Witness limits for P2WSH and tapscript spends.
+	MaxP2WSHScriptSize      int
+	MaxP2WSHStackItems      int
+	MaxP2WSHStackItemSize   int
+	MaxTapscriptStackItemSz int
+
+	// Package limits (Core v30 -limitancestorcount and friends, sizes in
+	// virtual bytes).
+	AncestorLimitCount   int
+	AncestorLimitSize    int64
+	DescendantLimitCount int
+	DescendantLimitSize  int64
+	// ClusterLimitCount and ClusterLimitSize bound connected clusters as
+	// Core v31 does; zero disables (Core v30 has no cluster limit).
+	ClusterLimitCount int
+	ClusterLimitSize  int64
+
+	// MaxReplacementEvictions is MAX_REPLACEMENT_CANDIDATES.
+	MaxReplacementEvictions int
+
+	// MaxMempoolBytes is --maxmempool (in-memory usage).
+	MaxMempoolBytes int64
+	// MempoolExpiry is --mempoolexpiry.
+	MempoolExpiry time.Duration
+	// RollingFeeHalfLife is ROLLING_FEE_HALFLIFE.
+	RollingFeeHalfLife time.Duration
+
+	// Orphan limits: entries per peer, entries in total, weight per peer
+	// (Core v30's reserved weight per peer), weight in total, and expiry.
+	MaxOrphansPerPeer    int
+	MaxOrphans           int
+	MaxOrphanWeightPeer  int64
+	MaxOrphanWeightTotal int64
+	OrphanExpiry         time.Duration
+}
+
+// DefaultPolicy returns Bitcoin Core v30's defaults.
+func DefaultPolicy() Policy {
+	return Policy{
+		MinRelayTxFee:               100,
+		IncrementalRelayFee:         100,
+		DustRelayFee:                3000,
+		MaxDustOutputs:              1,
+		MinTxVersion:                1,
+		MaxTxVersion:                3,
+		MaxStandardTxWeight:         400000,
+		MinStandardTxNonWitnessSize: 65,
+		MaxScriptSigSize:            1650,
+		AcceptDataCarrier:           true,
+		MaxDataCarrierBytes:         100000,
+		PermitBareMultisig:          true,
+		MaxStandardTxSigOpsCost:     16000,
+		MaxP2SHSigOps:               15,
+		MaxTxLegacySigOps:           2500,
+		BytesPerSigOp:               20,
+		MaxP2WSHScriptSize:          3600,
+		MaxP2WSHStackItems:          100,
+		MaxP2WSHStackItemSize:       80,
+		MaxTapscriptStackItemSz:     80,
+		AncestorLimitCount:          25,
+		AncestorLimitSize:           101000,
+		DescendantLimitCount:        25,
+		DescendantLimitSize:         101000,
+		MaxReplacementEvictions:     100,
+		MaxMempoolBytes:             300 * 1000 * 1000,
+		MempoolExpiry:               336 * time.Hour,
+		RollingFeeHalfLife:          12 * time.Hour,
+		MaxOrphansPerPeer:           100,
+		MaxOrphans:                  3000,
+		MaxOrphanWeightPeer:         404000,
+		MaxOrphanWeightTotal:        404000 * 125,
+		OrphanExpiry:                20 * time.Minute,
+	}
+}
+
+// Consensus constants the structural checks use.
+const (
+	maxBlockWeight   = 4000000
+	maxMoney         = 21000000 * 100000000
+	witnessScale     = 4
+	lockTimeThresh   = 500000000
+	seqDisableFlag   = 1 << 31
+	seqTypeFlag      = 1 << 22
+	seqLockMask      = 0x0000ffff
+	seqGranularity   = 9
+	maxTxInSequence  = 0xffffffff
+	maxPrevOutIndex  = 0xffffffff
+	annexTag         = 0x50
+	taprootLeafMask  = 0xfe
+	tapscriptLeafVer = 0xc0
+)
+
+// sigOpAdjustedVSize is Core's GetVirtualTransactionSize: the larger of the
+// weight and the sigop cost times bytes-per-sigop, in virtual bytes.
+func sigOpAdjustedVSize(weight, sigOpCost, bytesPerSigOp int64) int64 {
+	w := weight
+	if s := sigOpCost * bytesPerSigOp; s > w {
+		w = s
+	}
+	return (w + witnessScale - 1) / witnessScale
+}
+
+// isCoinBase reports whether tx has the single null input of a coinbase.
+func isCoinBase(tx *wire.MsgTx) bool {
+	return len(tx.TxIn) == 1 && tx.TxIn[0].PreviousOutPoint.Index == maxPrevOutIndex &&
+		tx.TxIn[0].PreviousOutPoint.Hash == [32]byte{}
+}
+
+// CheckTransactionSanity applies Core's context-free CheckTransaction rules
+// to a non-coinbase transaction.
+func CheckTransactionSanity(tx *wire.MsgTx) error {
+	if len(tx.TxIn) == 0 {
+		return txRuleError(ErrNoInputs, "")
+	}
+	if len(tx.TxOut) == 0 {
+		return txRuleError(ErrNoOutputs, "")
+	}
+	if int64(tx.SerializeSizeStripped())*witnessScale > maxBlockWeight {
+		return txRuleError(ErrOversize, "")
+	}
+	var total int64
+	for _, out := range tx.TxOut {
+		if out.Value < 0 {
+			return txRuleError(ErrNegativeOutput, "")
+		}
+		if out.Value > maxMoney {
+			return txRuleError(ErrOutputTooLarge, "")
+		}
+		total += out.Value
+		if total > maxMoney {
+			return txRuleError(ErrOutputTotalTooLarge, "")
+		}
+	}
+	seen := make(map[wire.OutPoint]struct{}, len(tx.TxIn))
+	for _, in := range tx.TxIn {
+		if _, ok := seen[in.PreviousOutPoint]; ok {
+			return txRuleError(ErrDuplicateInputs, "")
+		}
+		seen[in.PreviousOutPoint] = struct{}{}
+	}
+	if isCoinBase(tx) {
+		return txRuleError(ErrCoinbase, "")
+	}
+	for _, in := range tx.TxIn {
+		if in.PreviousOutPoint.Index == maxPrevOutIndex &&
+			in.PreviousOutPoint.Hash == [32]byte{} {
+			return txRuleError(ErrNullPrevOut, "")
+		}
+	}
+	return nil
+}
+
+// dustThreshold is Core's GetDustThreshold: the fee at the dust relay rate
+// for the output plus the input that would spend it.
+func dustThreshold(out *wire.TxOut, rate FeeRate) int64 {
+	if isUnspendable(out.PkScript) {
+		return 0
+	}
+	size := int64(8 + varIntSize(uint64(len(out.PkScript))) + len(out.PkScript))
+	if _, _, ok := witnessProgram(out.PkScript); ok {
+		size += 32 + 4 + 1 + 107/witnessScale + 4
+	} else {
+		size += 32 + 4 + 1 + 107 + 4
+	}
+	return rate.Fee(size)
+}
+
+// isDust reports whether out is worth less than its dust threshold.
+func isDust(out *wire.TxOut, rate FeeRate) bool {
+	return out.Value < dustThreshold(out, rate)
+}
+
+// varIntSize is the Bitcoin CompactSize length of n.
+func varIntSize(n uint64) int {
+	switch {
+	case n < 0xfd:
+		return 1
+	case n <= 0xffff:
+		return 3
+	case n <= 0xffffffff:
+		return 5
+	}
+	return 9
+}
+
+// checkStandardTx is Core v30's IsStandardTx plus the minimum size check of
+// PreChecks. It returns the number of dust outputs found, which the caller
+// checks against the fee (ephemeral dust must pay no fee).
+func (p *Policy) checkStandardTx(tx *wire.MsgTx, weight int64) (int, error) {
+	if tx.Version > p.MaxTxVersion || tx.Version < p.MinTxVersion {
+		return 0, txRuleError(ErrVersion, "")
+	}
+	if weight > p.MaxStandardTxWeight {
+		return 0, txRuleError(ErrTxSize, "")
+	}
+	for _, in := range tx.TxIn {
+		if len(in.SignatureScript) > p.MaxScriptSigSize {
+			return 0, txRuleError(ErrScriptSigSize, "")
+		}
+		if !isPushOnly(in.SignatureScript) {
+			return 0, txRuleError(ErrScriptSigNotPushOnly, "")
+		}
+	}
+	carrierLeft := 0
+	if p.AcceptDataCarrier {
+		carrierLeft = p.MaxDataCarrierBytes
+	}
+	for _, out := range tx.TxOut {
+		class, m, n := classifyScript(out.PkScript)
+		switch class {
+		case NonStandardTy, WitnessUnknownTy:
+			return 0, txRuleError(ErrScriptPubKey, "")
+		case MultiSigTy:
+			if n < 1 || n > 3 || m < 1 || m > n {
+				return 0, txRuleError(ErrScriptPubKey, "")
+			}
+			if !p.PermitBareMultisig {
+				return 0, txRuleError(ErrBareMultisig, "")
+			}
+		case NullDataTy:
+			if len(out.PkScript) > carrierLeft {
+				return 0, txRuleError(ErrDatacarrier, "")
+			}
+			carrierLeft -= len(out.PkScript)
+		}
+	}
+	dust := 0
+	for _, out := range tx.TxOut {
+		if isDust(out, p.DustRelayFee) {
+			dust++
+		}
+	}
+	if dust > p.MaxDustOutputs {
+		return dust, txRuleError(ErrDust, "")
+	}
+	if tx.SerializeSizeStripped() < p.MinStandardTxNonWitnessSize {
+		return dust, txRuleError(ErrTxSizeSmall, "")
+	}
+	return dust, nil
+}
+
+// checkInputsStandard is Core v30's AreInputsStandard: every spent output is
+// of a known type, a P2SH redeem script has at most MaxP2SHSigOps sigops,
+// and the legacy sigops of the inputs stay within BIP54's limit.
+func (p *Policy) checkInputsStandard(tx *wire.MsgTx, prev []*wire.TxOut) error {
+	legacy := 0
+	for i, in := range tx.TxIn {
+		pk := prev[i].PkScript
+		class, _, _ := classifyScript(pk)
+		switch class {
+		case NonStandardTy, WitnessUnknownTy:
+			return txRuleError(ErrNonStandardInputs, "input %d: nonstandard script", i)
+		case ScriptHashTy:
+			stack, ok := pushedData(in.SignatureScript)
+			if !ok || len(stack) == 0 {
+				return txRuleError(ErrNonStandardInputs, "input %d: P2SH scriptSig", i)
+			}
+			if sigOpCount(stack[len(stack)-1], true) > p.MaxP2SHSigOps {
+				return txRuleError(ErrNonStandardInputs,
+					"input %d: p2sh redeemscript sigops exceed limit", i)
+			}
+			legacy += sigOpCount(stack[len(stack)-1], true)
+		}
+		legacy += sigOpCount(in.SignatureScript, true) + sigOpCount(pk, true)
+	}
+	if p.MaxTxLegacySigOps > 0 && legacy > p.MaxTxLegacySigOps {
+		return txRuleError(ErrNonStandardInputs, "non-witness sigops exceed bip54 limit")
+	}
+	return nil
+}
+
+// checkWitnessStandard is Core v30's IsWitnessStandard.
+func (p *Policy) checkWitnessStandard(tx *wire.MsgTx, prev []*wire.TxOut) error {
+	for i, in := range tx.TxIn {
+		if len(in.Witness) == 0 {
+			continue
+		}
+		pk := prev[i].PkScript
+		p2sh := false
+		if isPayToScriptHash(pk) {
+			stack, ok := pushedData(in.SignatureScript)
+			if !ok || len(stack) == 0 {
+				return txRuleError(ErrNonStandardWitness, "")
+			}
+			pk = stack[len(stack)-1]
+			p2sh = true
+		}
+		if isPayToAnchor(pk) {
+			return txRuleError(ErrNonStandardWitness, "")
+		}
+		v, prog, ok := witnessProgram(pk)
+		if !ok {
+			return txRuleError(ErrNonStandardWitness, "")
+		}
+		w := in.Witness
+		switch {
+		case v == 0 && len(prog) == 32:
+			if len(w[len(w)-1]) > p.MaxP2WSHScriptSize || len(w)-1 > p.MaxP2WSHStackItems {
+				return txRuleError(ErrNonStandardWitness, "")
+			}
+			for _, item := range w[:len(w)-1] {
+				if len(item) > p.MaxP2WSHStackItemSize {
+					return txRuleError(ErrNonStandardWitness, "")
+				}
+			}
+		case v == 1 && len(prog) == 32 && !p2sh:
+			if len(w) >= 2 && len(w[len(w)-1]) > 0 && w[len(w)-1][0] == annexTag {
+				return txRuleError(ErrNonStandardWitness, "")
+			}
+			if len(w) >= 2 {
+				control := w[len(w)-1]
+				if len(control) > 0 && control[0]&taprootLeafMask == tapscriptLeafVer {
+					for _, item := range w[:len(w)-2] {
+						if len(item) > p.MaxTapscriptStackItemSz {
+							return txRuleError(ErrNonStandardWitness, "")
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// sigOpCost is Core's GetTransactionSigOpCost for a non-coinbase tx:
+// legacy and P2SH sigops weigh four each, witness sigops one.
+func sigOpCost(tx *wire.MsgTx, prev []*wire.TxOut) int64 {
+	n := 0
+	for _, in := range tx.TxIn {
+		n += sigOpCount(in.SignatureScript, false)
+	}
+	for _, out := range tx.TxOut {
+		n += sigOpCount(out.PkScript, false)
+	}
+	cost := int64(n) * witnessScale
+	for i, in := range tx.TxIn {
+		if isPayToScriptHash(prev[i].PkScript) {
+			cost += int64(p2shSigOps(in.SignatureScript)) * witnessScale
+		}
+		cost += int64(witnessSigOps(in.SignatureScript, prev[i].PkScript, in.Witness))
+	}
+	return cost
+}
