@@ -516,4 +516,3 @@ func BenchmarkRPCHandleBody(b *testing.B) {
 		s.handleBody(context.Background(), body, "u", "bench")
 	}
 }
-
