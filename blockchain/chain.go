@@ -1,0 +1,870 @@
+package blockchain
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/wire"
+)
+
+// NotificationType is the kind of a chain notification.
+type NotificationType int
+
+// The notification types.
+const (
+	// NTBlockAccepted: a block passed its checks and was stored (it may be
+	// on a side chain).
+	NTBlockAccepted NotificationType = iota
+	// NTBlockConnected: a block was connected to the main chain.
+	NTBlockConnected
+	// NTBlockDisconnected: a block was disconnected from the main chain.
+	NTBlockDisconnected
+)
+
+// String names the type.
+func (t NotificationType) String() string {
+	switch t {
+	case NTBlockAccepted:
+		return "NTBlockAccepted"
+	case NTBlockConnected:
+		return "NTBlockConnected"
+	case NTBlockDisconnected:
+		return "NTBlockDisconnected"
+	}
+	return fmt.Sprintf("NotificationType(%d)", int(t))
+}
+
+// Notification is one event of the chain's event hub. Block must be treated
+// as read-only by receivers.
+type Notification struct {
+	Type   NotificationType
+	Block  *wire.MsgBlock
+	Hash   chainhash.Hash
+	Height int32
+}
+
+// Config configures a BlockChain.
+type Config struct {
+	// DB is the store; required.
+	DB *store.Store
+	// ChainParams is the network; required.
+	ChainParams *chaincfg.Params
+	// SigCache, when set, is shared with the mempool so signatures checked
+	// there are not checked again in blocks.
+	SigCache *SigCache
+	// TimeSource returns the current time (adjusted network time); nil
+	// means time.Now.
+	TimeSource func() time.Time
+	// Notifications, when set, receives every notification in order. It
+	// is called without the chain lock held, so it may call the chain's
+	// query methods, but it must not call ProcessBlock (that would wait for
+	// the notification to return).
+	Notifications func(*Notification)
+	// UtxoCacheEntries bounds the UTXO read cache; zero means
+	// DefaultUtxoCacheEntries.
+	UtxoCacheEntries int
+	// ScriptWorkers is the number of goroutines checking scripts; zero
+	// means one per CPU.
+	ScriptWorkers int
+
+	// engine overrides the script engine (tests only).
+	engine scriptEngine
+}
+
+// BestState describes the main chain's tip. A BestState is never modified
+// after it is published, so callers may keep it.
+type BestState struct {
+	Hash        chainhash.Hash
+	Height      int32
+	Bits        uint32
+	BlockSize   uint64
+	BlockWeight uint64
+	NumTxns     uint64
+	MedianTime  time.Time
+	Timestamp   time.Time
+	ChainWork   *big.Int
+}
+
+// maxOrphanBlocks bounds the orphan pool; orphanExpiry bounds an orphan's life.
+const (
+	maxOrphanBlocks = 100
+	orphanExpiry    = time.Hour
+)
+
+// orphanBlock is a block whose parent is unknown.
+type orphanBlock struct {
+	block   *wire.MsgBlock
+	hash    chainhash.Hash
+	expires time.Time
+}
+
+// BlockChain is the validated block chain: the block index, the main chain,
+// the UTXO set and the orphan pool. All methods are safe for concurrent use;
+// one writer at a time changes the chain (ProcessBlock, ProcessBlockHeader,
+// InvalidateBlock, ReconsiderBlock) while readers share a read lock.
+type BlockChain struct {
+	db            *store.Store
+	params        *chaincfg.Params
+	timeSource    func() time.Time
+	notify        func(*Notification)
+	engine        scriptEngine
+	scriptWorkers int
+
+	// chainLock guards everything below up to stateLock.
+	chainLock  sync.RWMutex
+	index      map[chainhash.Hash]*blockNode
+	bestChain  chainView
+	bestHeader *blockNode
+	cache      *utxoCache
+	nextSeq    uint64
+	orphans    map[chainhash.Hash]*orphanBlock
+	prevOrphan map[chainhash.Hash][]*orphanBlock
+	// recent holds blocks accepted during the current write operation so
+	// connecting them does not read them back from the store.
+	recent  map[chainhash.Hash]*wire.MsgBlock
+	pending []*Notification
+
+	stateLock sync.RWMutex
+	state     *BestState
+
+	// notifyMu orders notification delivery across write operations.
+	notifyMu sync.Mutex
+}
+
+// New loads (or, on an empty store, initialises with the genesis block) the
+// chain, and connects any stored blocks with more work than the stored tip
+// (left by a crash between storing a block and connecting it).
+func New(cfg *Config) (*BlockChain, error) {
+	if cfg == nil || cfg.DB == nil || cfg.ChainParams == nil {
+		return nil, errors.New("blockchain: Config needs DB and ChainParams")
+	}
+	b := &BlockChain{
+		db:            cfg.DB,
+		params:        cfg.ChainParams,
+		timeSource:    cfg.TimeSource,
+		notify:        cfg.Notifications,
+		engine:        cfg.engine,
+		scriptWorkers: cfg.ScriptWorkers,
+		index:         make(map[chainhash.Hash]*blockNode),
+		cache:         newUtxoCache(cfg.DB, cfg.UtxoCacheEntries),
+		orphans:       make(map[chainhash.Hash]*orphanBlock),
+		prevOrphan:    make(map[chainhash.Hash][]*orphanBlock),
+		recent:        make(map[chainhash.Hash]*wire.MsgBlock),
+	}
+	if b.timeSource == nil {
+		b.timeSource = time.Now
+	}
+	if b.engine == nil {
+		b.engine = newDefaultEngine(cfg.SigCache)
+	}
+	b.chainLock.Lock()
+	err := b.load()
+	if err == nil {
+		// A failure here only means a stored block was invalid; it has been
+		// marked and the chain stays on its best valid tip.
+		if aerr := b.activateBestChain(nil); aerr != nil {
+			log.Warnf("Stored block failed to connect at start: %v", aerr)
+		}
+	}
+	b.pending = nil
+	b.chainLock.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	tip := b.BestSnapshot()
+	log.Infof("Chain state: height %d, hash %s, %d headers", tip.Height, tip.Hash, len(b.index))
+	return b, nil
+}
+
+// load reads the block index and tip, or writes the genesis block.
+func (b *BlockChain) load() error {
+	tip, err := b.db.FetchTip()
+	if errors.Is(err, store.ErrNotFound) {
+		return b.initGenesis()
+	}
+	if err != nil {
+		return err
+	}
+	var recs []indexRecord
+	err = b.db.ForEachBlockIndex(func(h chainhash.Hash, v []byte) error {
+		r, err := decodeIndexRecord(v)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].height < recs[j].height })
+	for i := range recs {
+		r := &recs[i]
+		var parent *blockNode
+		if r.height == 0 {
+			if h := r.header.BlockHash(); h != *b.params.GenesisHash {
+				return ruleError(ErrCorruptDatabase, "stored genesis "+h.String()+
+					" is not this network's")
+			}
+		} else {
+			parent = b.index[r.header.PrevBlock]
+			if parent == nil || parent.height != r.height-1 {
+				log.Warnf("Dropping index record %s: parent missing", r.header.BlockHash())
+				continue
+			}
+		}
+		n := newBlockNode(&r.header, parent)
+		n.status = r.status
+		n.chainData = n.status.HaveData() && (parent == nil || parent.chainData)
+		if n.chainData {
+			b.nextSeq++
+			n.sequence = b.nextSeq
+		}
+		b.addNode(n)
+	}
+	tipNode := b.index[tip.Hash]
+	if tipNode == nil || tipNode.height != tip.Height {
+		return ruleError(ErrCorruptDatabase, "stored tip "+tip.Hash.String()+" is not indexed")
+	}
+	b.bestChain.SetTip(tipNode)
+	b.recomputeBestHeader()
+	return b.publishState(tipNode, nil)
+}
+
+// initGenesis stores the genesis block as the tip of a new chain. Its
+// coinbase output is not spendable and is not added to the UTXO set.
+func (b *BlockChain) initGenesis() error {
+	g := b.params.GenesisBlock
+	n := newBlockNode(&g.Header, nil)
+	n.status = statusHeaderValid | statusDataStored | statusValid
+	n.chainData = true
+	b.nextSeq++
+	n.sequence = b.nextSeq
+	batch := b.db.NewBatch()
+	batch.PutBlock(&n.hash, g.Bytes())
+	batch.PutBlockIndex(&n.hash, encodeIndexRecord(n))
+	batch.PutUndo(&n.hash, encodeUndo(nil))
+	batch.PutTip(store.Tip{Hash: n.hash, Height: 0})
+	if err := b.db.Write(batch); err != nil {
+		return err
+	}
+	b.addNode(n)
+	b.bestChain.SetTip(n)
+	b.bestHeader = n
+	return b.publishState(n, g)
+}
+
+// addNode inserts n into the index and its parent's children.
+func (b *BlockChain) addNode(n *blockNode) {
+	b.index[n.hash] = n
+	if n.parent != nil {
+		n.parent.children = append(n.parent.children, n)
+	}
+	if b.bestHeader == nil || (!n.status.KnownInvalid() && n.workSum.Cmp(b.bestHeader.workSum) > 0) {
+		b.bestHeader = n
+	}
+}
+
+// recomputeBestHeader picks the most-work header not known invalid.
+func (b *BlockChain) recomputeBestHeader() {
+	best := b.bestChain.Tip()
+	for _, n := range b.index {
+		if !n.status.KnownInvalid() && (best == nil || n.workSum.Cmp(best.workSum) > 0) {
+			best = n
+		}
+	}
+	b.bestHeader = best
+}
+
+// publishState builds the BestState of tip (block may be nil: it is loaded).
+func (b *BlockChain) publishState(tip *blockNode, block *wire.MsgBlock) error {
+	if block == nil {
+		var err error
+		if block, err = b.fetchBlock(&tip.hash); err != nil {
+			return err
+		}
+	}
+	s := &BestState{
+		Hash:        tip.hash,
+		Height:      tip.height,
+		Bits:        tip.bits,
+		BlockSize:   uint64(block.SerializeSize()),
+		BlockWeight: uint64(blockWeight(block)),
+		NumTxns:     uint64(len(block.Transactions)),
+		MedianTime:  time.Unix(tip.CalcPastMedianTime(), 0),
+		Timestamp:   time.Unix(tip.timestamp, 0),
+		ChainWork:   new(big.Int).Set(tip.workSum),
+	}
+	b.stateLock.Lock()
+	b.state = s
+	b.stateLock.Unlock()
+	return nil
+}
+
+// fetchBlock returns a block from the recent set or the store.
+func (b *BlockChain) fetchBlock(hash *chainhash.Hash) (*wire.MsgBlock, error) {
+	if blk, ok := b.recent[*hash]; ok {
+		return blk, nil
+	}
+	raw, err := b.db.FetchBlock(hash)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, ruleError(ErrBlockNotFound, "block "+hash.String()+" has no stored data")
+		}
+		return nil, err
+	}
+	blk := new(wire.MsgBlock)
+	if _, err := blk.DeserializeBytes(raw); err != nil {
+		return nil, ruleError(ErrCorruptDatabase, "stored block "+hash.String()+": "+err.Error())
+	}
+	return blk, nil
+}
+
+// unlockAndNotify releases the write lock and delivers the notifications
+// queued under it, in order, before another writer's.
+func (b *BlockChain) unlockAndNotify() {
+	pending := b.pending
+	b.pending = nil
+	clear(b.recent)
+	if len(pending) == 0 || b.notify == nil {
+		b.chainLock.Unlock()
+		return
+	}
+	b.notifyMu.Lock()
+	b.chainLock.Unlock()
+	defer b.notifyMu.Unlock()
+	for _, n := range pending {
+		b.notify(n)
+	}
+}
+
+// queue records a notification to deliver when the write lock is released.
+func (b *BlockChain) queue(t NotificationType, n *blockNode, block *wire.MsgBlock) {
+	if b.notify == nil {
+		return
+	}
+	b.pending = append(b.pending, &Notification{Type: t, Block: block, Hash: n.hash, Height: n.height})
+}
+
+// writeNodes persists the index records of nodes.
+func (b *BlockChain) writeNodes(nodes ...*blockNode) error {
+	batch := b.db.NewBatch()
+	for _, n := range nodes {
+		batch.PutBlockIndex(&n.hash, encodeIndexRecord(n))
+	}
+	return b.db.Write(batch)
+}
+
+// markInvalid marks n as failed and its descendants as having an invalid
+// ancestor, and persists them.
+func (b *BlockChain) markInvalid(n *blockNode) error {
+	n.status |= statusValidateFailed
+	changed := []*blockNode{n}
+	stack := append([]*blockNode(nil), n.children...)
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if c.status&statusInvalidAncestor == 0 {
+			c.status |= statusInvalidAncestor
+			changed = append(changed, c)
+		}
+		stack = append(stack, c.children...)
+	}
+	if b.bestHeader != nil && b.bestHeader.status.KnownInvalid() {
+		b.recomputeBestHeader()
+	}
+	return b.writeNodes(changed...)
+}
+
+// ProcessBlock validates a block and adds it to the chain: a block with an
+// unknown parent goes to the orphan pool (isOrphan true); otherwise it is
+// checked, stored, and the chain reorganises to it if it has the most work.
+// isMainChain reports whether the block is in the main chain afterwards.
+// Errors of kind ErrorKind carry Core's reject reasons.
+func (b *BlockChain) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (isMainChain, isOrphan bool, err error) {
+	b.chainLock.Lock()
+	defer b.unlockAndNotify()
+	hash := block.BlockHash()
+	if n := b.index[hash]; n != nil {
+		if n.status.KnownInvalid() {
+			return false, false, ruleError(ErrKnownInvalid, "block "+hash.String()+" is known invalid")
+		}
+		if n.status.HaveData() {
+			return false, false, ruleError(ErrDuplicateBlock, "already have block "+hash.String())
+		}
+	}
+	if _, ok := b.orphans[hash]; ok {
+		return false, true, ruleError(ErrDuplicateBlock, "already have orphan block "+hash.String())
+	}
+	if err := CheckBlockSanity(block, b.params.PowLimit, flags); err != nil {
+		return false, false, err
+	}
+	if b.index[block.Header.PrevBlock] == nil {
+		b.addOrphan(block, hash)
+		return false, true, nil
+	}
+	if err := b.maybeAcceptBlock(block, hash, flags); err != nil {
+		return false, false, err
+	}
+	b.processOrphans(hash, flags)
+	return b.bestChain.Contains(b.index[hash]), false, nil
+}
+
+// maybeAcceptBlock runs the contextual checks of a block whose parent is
+// known, stores it, and activates the best chain.
+func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash, flags BehaviorFlags) error {
+	parent := b.index[block.Header.PrevBlock]
+	node := b.index[hash]
+	if node == nil {
+		var err error
+		if node, err = b.acceptHeader(&block.Header, parent); err != nil {
+			return err
+		}
+	}
+	if err := b.checkBlockContext(block, parent); err != nil {
+		if !isMutation(err) {
+			if merr := b.markInvalid(node); merr != nil {
+				return merr
+			}
+		}
+		return err
+	}
+	node.status |= statusDataStored
+	batch := b.db.NewBatch()
+	batch.PutBlock(&hash, block.Bytes())
+	batch.PutBlockIndex(&hash, encodeIndexRecord(node))
+	if err := b.db.Write(batch); err != nil {
+		node.status &^= statusDataStored
+		return err
+	}
+	b.recent[hash] = block
+	b.queue(NTBlockAccepted, node, block)
+	return b.activateBestChain(node)
+}
+
+// acceptHeader checks a header against its known parent and adds it to the
+// index with its record persisted.
+func (b *BlockChain) acceptHeader(header *wire.BlockHeader, parent *blockNode) (*blockNode, error) {
+	if parent.status.KnownInvalid() {
+		// Children of invalid blocks are not indexed: their headers were
+		// never checked, so a later reconsiderblock could not trust them.
+		return nil, ruleError(ErrInvalidAncestor, "previous block "+parent.hash.String()+" is invalid")
+	}
+	if err := b.checkBlockHeaderContext(header, parent); err != nil {
+		return nil, err
+	}
+	n := newBlockNode(header, parent)
+	n.status = statusHeaderValid
+	b.addNode(n)
+	if err := b.writeNodes(n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// ProcessBlockHeader checks a header (proof of work, parent known and valid,
+// contextual rules) and adds it to the block index for headers-first sync.
+// A header already known and valid returns nil.
+func (b *BlockChain) ProcessBlockHeader(header *wire.BlockHeader) error {
+	b.chainLock.Lock()
+	defer b.unlockAndNotify()
+	return b.processHeader(header)
+}
+
+// ProcessBlockHeaders processes headers in order and stops at the first
+// error, returning how many were processed successfully.
+func (b *BlockChain) ProcessBlockHeaders(headers []*wire.BlockHeader) (int, error) {
+	b.chainLock.Lock()
+	defer b.unlockAndNotify()
+	for i, h := range headers {
+		if err := b.processHeader(h); err != nil {
+			return i, err
+		}
+	}
+	return len(headers), nil
+}
+
+// processHeader is ProcessBlockHeader with the write lock held.
+func (b *BlockChain) processHeader(header *wire.BlockHeader) error {
+	hash := header.BlockHash()
+	if n := b.index[hash]; n != nil {
+		if n.status.KnownInvalid() {
+			return ruleError(ErrKnownInvalid, "header "+hash.String()+" is known invalid")
+		}
+		return nil
+	}
+	if err := checkProofOfWork(&hash, header.Bits, b.params.PowLimit); err != nil {
+		return err
+	}
+	parent := b.index[header.PrevBlock]
+	if parent == nil {
+		return ruleError(ErrPrevBlockNotFound, "previous block "+header.PrevBlock.String()+" unknown")
+	}
+	_, err := b.acceptHeader(header, parent)
+	return err
+}
+
+// activateBestChain moves the main chain to the most-work valid chain whose
+// blocks are all stored. hint, when not nil, is a block that just received
+// its data: only its subtree can hold a better candidate. It returns the
+// error of a block that failed to connect if that block is hint or one of
+// its ancestors; other failures are only logged.
+func (b *BlockChain) activateBestChain(hint *blockNode) error {
+	var candidate *blockNode
+	if hint != nil {
+		candidate = b.propagateChainData(hint)
+	} else {
+		candidate = b.bestCandidate()
+	}
+	var firstErr error
+	for candidate != nil && candidate.workSum.Cmp(b.bestChain.Tip().workSum) > 0 {
+		failed, err := b.reorganizeTo(candidate)
+		if err == nil {
+			break
+		}
+		if failed == nil {
+			return err // an I/O or database error, not a rule violation
+		}
+		if hint != nil && hint.Ancestor(failed.height) == failed && firstErr == nil {
+			firstErr = err
+		}
+		log.Infof("Block %s (height %d) failed to connect: %v", failed.hash, failed.height, err)
+		candidate = b.bestCandidate()
+	}
+	return firstErr
+}
+
+// propagateChainData marks n and its stored descendants as having all their
+// data when n's parent does, and returns the best valid candidate among them
+// (nil if none).
+func (b *BlockChain) propagateChainData(n *blockNode) *blockNode {
+	if !n.status.HaveData() || (n.parent != nil && !n.parent.chainData) {
+		return nil
+	}
+	var best *blockNode
+	stack := []*blockNode{n}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !c.chainData {
+			c.chainData = true
+			b.nextSeq++
+			c.sequence = b.nextSeq
+		}
+		if !c.status.KnownInvalid() && (best == nil || c.workSum.Cmp(best.workSum) > 0) {
+			best = c
+		}
+		for _, ch := range c.children {
+			if ch.status.HaveData() {
+				stack = append(stack, ch)
+			}
+		}
+	}
+	return best
+}
+
+// bestCandidate scans the index for the most-work valid node with all its
+// data (ties go to the one that got its data first).
+func (b *BlockChain) bestCandidate() *blockNode {
+	best := b.bestChain.Tip()
+	for _, n := range b.index {
+		if !n.chainData || n.status.KnownInvalid() {
+			continue
+		}
+		c := n.workSum.Cmp(best.workSum)
+		if c > 0 || (c == 0 && n.sequence < best.sequence) {
+			best = n
+		}
+	}
+	return best
+}
+
+// connected is a block applied in a view with its undo data.
+type connected struct {
+	node  *blockNode
+	block *wire.MsgBlock
+	undo  []*UtxoEntry
+}
+
+// reorganizeTo makes target the tip. A pure extension commits block by
+// block; a reorganisation disconnects to the fork and connects the new
+// branch in one view and commits it in one batch, so a failure leaves the
+// old chain untouched. On a rule failure it marks the failing block invalid
+// and returns it.
+func (b *BlockChain) reorganizeTo(target *blockNode) (*blockNode, error) {
+	tip := b.bestChain.Tip()
+	fork := b.bestChain.FindFork(target)
+	var attach []*blockNode
+	for n := target; n != fork; n = n.parent {
+		attach = append(attach, n)
+	}
+	for i, j := 0, len(attach)-1; i < j; i, j = i+1, j-1 {
+		attach[i], attach[j] = attach[j], attach[i]
+	}
+	if fork == tip {
+		for _, n := range attach {
+			view := newUtxoView(b.cache)
+			c, failed, err := b.connectInView(n, view)
+			if err != nil {
+				return failed, err
+			}
+			if err := b.commit(view, nil, []connected{c}); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
+	view := newUtxoView(b.cache)
+	var detached []connected
+	for n := tip; n != fork; n = n.parent {
+		blk, err := b.fetchBlock(&n.hash)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := b.db.FetchUndo(&n.hash)
+		if err != nil {
+			return nil, err
+		}
+		undo, err := decodeUndo(raw)
+		if err != nil {
+			return nil, err
+		}
+		hashes := make([]chainhash.Hash, len(blk.Transactions))
+		for i, tx := range blk.Transactions {
+			hashes[i] = tx.TxHash()
+		}
+		if err := view.disconnectBlock(blk, hashes, undo); err != nil {
+			return nil, err
+		}
+		detached = append(detached, connected{node: n, block: blk})
+	}
+	var attached []connected
+	for _, n := range attach {
+		c, failed, err := b.connectInView(n, view)
+		if err != nil {
+			return failed, err
+		}
+		attached = append(attached, c)
+	}
+	log.Infof("Reorganize: %d blocks disconnected to fork %s (height %d), %d connected, new tip %s",
+		len(detached), fork.hash, fork.height, len(attached), target.hash)
+	return nil, b.commit(view, detached, attached)
+}
+
+// connectInView validates node's block against view and applies it. A rule
+// failure marks the node invalid and returns it as failed.
+func (b *BlockChain) connectInView(n *blockNode, view *utxoView) (connected, *blockNode, error) {
+	blk, err := b.fetchBlock(&n.hash)
+	if err != nil {
+		return connected{}, nil, err
+	}
+	undo, err := b.checkConnectBlock(n, blk, view)
+	if err != nil {
+		var re Error
+		if errors.As(err, &re) && !errors.Is(err, ErrCorruptDatabase) &&
+			!errors.Is(err, ErrScriptUnavailable) {
+			if merr := b.markInvalid(n); merr != nil {
+				return connected{}, nil, merr
+			}
+			return connected{}, n, err
+		}
+		return connected{}, nil, err
+	}
+	return connected{node: n, block: blk, undo: undo}, nil, nil
+}
+
+// commit writes the view, the undo data of attached blocks, their index
+// records and the new tip in one atomic batch, then updates memory and
+// queues notifications.
+func (b *BlockChain) commit(view *utxoView, detached, attached []connected) error {
+	newTip := b.bestChain.Tip()
+	if len(detached) > 0 {
+		newTip = detached[len(detached)-1].node.parent
+	}
+	if len(attached) > 0 {
+		newTip = attached[len(attached)-1].node
+	}
+	batch := b.db.NewBatch()
+	view.writeTo(batch)
+	for _, c := range attached {
+		batch.PutUndo(&c.node.hash, encodeUndo(c.undo))
+		if !c.node.status.KnownValid() {
+			st := c.node.status
+			c.node.status |= statusValid
+			batch.PutBlockIndex(&c.node.hash, encodeIndexRecord(c.node))
+			c.node.status = st
+		}
+	}
+	batch.PutTip(store.Tip{Hash: newTip.hash, Height: newTip.height})
+	if err := b.db.Write(batch); err != nil {
+		return err
+	}
+	for _, c := range attached {
+		c.node.status |= statusValid
+	}
+	b.cache.commit(view)
+	b.bestChain.SetTip(newTip)
+	var tipBlock *wire.MsgBlock
+	for _, c := range detached {
+		b.queue(NTBlockDisconnected, c.node, c.block)
+	}
+	for _, c := range attached {
+		b.queue(NTBlockConnected, c.node, c.block)
+		tipBlock = c.block
+		if c.node.height%10000 == 0 {
+			log.Infof("Connected block %s at height %d", c.node.hash, c.node.height)
+		}
+	}
+	return b.publishState(newTip, tipBlock)
+}
+
+// addOrphan keeps a block whose parent is unknown, evicting expired orphans
+// and, when full, the one expiring soonest.
+func (b *BlockChain) addOrphan(block *wire.MsgBlock, hash chainhash.Hash) {
+	now := b.now()
+	for h, o := range b.orphans {
+		if now.After(o.expires) {
+			b.removeOrphan(h)
+		}
+	}
+	if len(b.orphans) >= maxOrphanBlocks {
+		var oldest *orphanBlock
+		for _, o := range b.orphans {
+			if oldest == nil || o.expires.Before(oldest.expires) {
+				oldest = o
+			}
+		}
+		b.removeOrphan(oldest.hash)
+	}
+	o := &orphanBlock{block: block, hash: hash, expires: now.Add(orphanExpiry)}
+	b.orphans[hash] = o
+	prev := block.Header.PrevBlock
+	b.prevOrphan[prev] = append(b.prevOrphan[prev], o)
+	log.Debugf("Added orphan block %s with parent %s", hash, prev)
+}
+
+// removeOrphan drops an orphan from both maps.
+func (b *BlockChain) removeOrphan(hash chainhash.Hash) {
+	o, ok := b.orphans[hash]
+	if !ok {
+		return
+	}
+	delete(b.orphans, hash)
+	prev := o.block.Header.PrevBlock
+	list := b.prevOrphan[prev]
+	for i, x := range list {
+		if x == o {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(b.prevOrphan, prev)
+	} else {
+		b.prevOrphan[prev] = list
+	}
+}
+
+// processOrphans accepts orphans whose parent (transitively) is hash.
+func (b *BlockChain) processOrphans(hash chainhash.Hash, flags BehaviorFlags) {
+	queue := []chainhash.Hash{hash}
+	for len(queue) > 0 {
+		parent := queue[0]
+		queue = queue[1:]
+		for _, o := range append([]*orphanBlock(nil), b.prevOrphan[parent]...) {
+			b.removeOrphan(o.hash)
+			if err := b.maybeAcceptBlock(o.block, o.hash, flags); err != nil {
+				log.Debugf("Orphan block %s rejected: %v", o.hash, err)
+				continue
+			}
+			queue = append(queue, o.hash)
+		}
+	}
+}
+
+// IsKnownOrphan reports whether hash is in the orphan pool.
+func (b *BlockChain) IsKnownOrphan(hash *chainhash.Hash) bool {
+	b.chainLock.RLock()
+	defer b.chainLock.RUnlock()
+	_, ok := b.orphans[*hash]
+	return ok
+}
+
+// GetOrphanRoot returns the first ancestor of hash that is missing (the
+// block to request), walking the orphan pool.
+func (b *BlockChain) GetOrphanRoot(hash *chainhash.Hash) *chainhash.Hash {
+	b.chainLock.RLock()
+	defer b.chainLock.RUnlock()
+	root := *hash
+	for {
+		o, ok := b.orphans[root]
+		if !ok {
+			break
+		}
+		root = o.block.Header.PrevBlock
+	}
+	return &root
+}
+
+// InvalidateBlock marks a block invalid (with its descendants), disconnects
+// it if it is in the main chain, and moves to the best remaining chain.
+func (b *BlockChain) InvalidateBlock(hash *chainhash.Hash) error {
+	b.chainLock.Lock()
+	defer b.unlockAndNotify()
+	n := b.index[*hash]
+	if n == nil {
+		return ruleError(ErrBlockNotFound, "block "+hash.String()+" not found")
+	}
+	if n.parent == nil {
+		return ruleError(ErrInvalidGenesis, "cannot invalidate the genesis block")
+	}
+	if err := b.markInvalid(n); err != nil {
+		return err
+	}
+	if b.bestChain.Contains(n) {
+		if _, err := b.reorganizeTo(n.parent); err != nil {
+			return err
+		}
+	}
+	return b.activateBestChain(nil)
+}
+
+// ReconsiderBlock clears the invalid marks of a block, its ancestors and its
+// descendants, and moves to the best chain.
+func (b *BlockChain) ReconsiderBlock(hash *chainhash.Hash) error {
+	b.chainLock.Lock()
+	defer b.unlockAndNotify()
+	n := b.index[*hash]
+	if n == nil {
+		return ruleError(ErrBlockNotFound, "block "+hash.String()+" not found")
+	}
+	var changed []*blockNode
+	stack := []*blockNode{n}
+	for len(stack) > 0 {
+		c := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if c.status.KnownInvalid() {
+			c.status &^= statusInvalidMask
+			changed = append(changed, c)
+		}
+		stack = append(stack, c.children...)
+	}
+	for a := n.parent; a != nil; a = a.parent {
+		if a.status.KnownInvalid() {
+			a.status &^= statusInvalidMask
+			changed = append(changed, a)
+		}
+	}
+	if err := b.writeNodes(changed...); err != nil {
+		return err
+	}
+	b.recomputeBestHeader()
+	return b.activateBestChain(nil)
+}

@@ -1,0 +1,373 @@
+package blockchain
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/wire"
+)
+
+// TestGenesisAndRestart checks a fresh chain starts at genesis and keeps
+// its tip across a restart.
+func TestGenesisAndRestart(t *testing.T) {
+	h := newHarness(t)
+	hash, height := h.tip()
+	if height != 0 || hash != *h.params.GenesisHash {
+		t.Fatalf("fresh tip %s/%d", hash, height)
+	}
+	blocks := h.extend(5)
+	h.reopen()
+	hash, height = h.tip()
+	if height != 5 || hash != blocks[4].BlockHash() {
+		t.Fatalf("reopened tip %s/%d", hash, height)
+	}
+	got, err := h.chain.BlockHashByHeight(3)
+	if err != nil || *got != blocks[2].BlockHash() {
+		t.Fatalf("BlockHashByHeight(3) = %v, %v", got, err)
+	}
+	if _, err := h.chain.BlockHashByHeight(6); !errors.Is(err, ErrBlockNotFound) {
+		t.Fatalf("BlockHashByHeight(6): %v", err)
+	}
+}
+
+// TestConnectAndSpend mines past coinbase maturity, spends coinbases in a
+// chain of transactions inside one block, and checks the UTXO set.
+func TestConnectAndSpend(t *testing.T) {
+	h := newHarness(t)
+	blocks := h.extend(101)
+	op := coinbaseOut(blocks[0])
+	e, err := h.chain.FetchUtxoEntry(op)
+	if err != nil || e == nil || !e.IsCoinBase || e.BlockHeight != 1 || e.Amount != 50*SatoshiPerBitcoin {
+		t.Fatalf("coinbase entry %+v, %v", e, err)
+	}
+	tx1 := spendTx([]wire.OutPoint{op}, e.Amount, 1000, 2)
+	tx2 := spendTx([]wire.OutPoint{{Hash: tx1.TxHash(), Index: 1}}, tx1.TxOut[1].Value, 500, 1)
+	blk := h.makeBlock(h.tipNode(), []*wire.MsgTx{tx1, tx2}, blockOpts{fees: 1500})
+	h.mustProcess(blk)
+	if e, _ := h.chain.FetchUtxoEntry(op); e != nil {
+		t.Fatal("spent coinbase still unspent")
+	}
+	if e, _ := h.chain.FetchUtxoEntry(wire.OutPoint{Hash: tx1.TxHash(), Index: 1}); e != nil {
+		t.Fatal("output spent in the same block still unspent")
+	}
+	e2, _ := h.chain.FetchUtxoEntry(wire.OutPoint{Hash: tx2.TxHash(), Index: 0})
+	if e2 == nil || e2.BlockHeight != 102 || e2.IsCoinBase {
+		t.Fatalf("new output %+v", e2)
+	}
+	st, err := h.chain.UtxoSetStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 102 coinbases minus one spent, plus tx1:0 and tx2:0.
+	if st.TxOuts != 103 || st.Height != 102 {
+		t.Fatalf("stats %+v", st)
+	}
+	want := int64(102) * 50 * SatoshiPerBitcoin
+	if st.TotalAmount != want {
+		t.Fatalf("total %d, want %d", st.TotalAmount, want)
+	}
+	if err := h.chain.VerifyChain(0); err != nil {
+		t.Fatalf("VerifyChain: %v", err)
+	}
+	// Notifications: genesis has none; 102 connects and accepts.
+	connects := 0
+	for _, n := range h.notes {
+		if n.Type == NTBlockConnected {
+			connects++
+		}
+	}
+	if connects != 102 {
+		t.Fatalf("%d connect notifications", connects)
+	}
+}
+
+// TestReorg builds a side chain with more work, checks the reorganisation,
+// its notifications, and that the UTXO set equals one built on the winning
+// branch alone.
+func TestReorg(t *testing.T) {
+	h := newHarness(t)
+	base := h.extend(101)
+	fork := h.tipNode()
+	// Main branch: spend coinbase 0 then two more blocks.
+	op := coinbaseOut(base[0])
+	spend := spendTx([]wire.OutPoint{op}, 50*SatoshiPerBitcoin, 1000, 1)
+	a1 := h.makeBlock(fork, []*wire.MsgTx{spend}, blockOpts{fees: 1000})
+	h.mustProcess(a1)
+	a2 := h.makeBlock(h.nodeOf(a1.BlockHash()), nil, blockOpts{})
+	h.mustProcess(a2)
+	// Side branch of three blocks spending coinbase 1 instead.
+	op1 := coinbaseOut(base[1])
+	spendB := spendTx([]wire.OutPoint{op1}, 50*SatoshiPerBitcoin, 2000, 3)
+	b1 := h.makeBlock(fork, []*wire.MsgTx{spendB}, blockOpts{fees: 2000, timeDelta: 601})
+	if main := h.mustProcess(b1); main {
+		t.Fatal("b1 should be a side block")
+	}
+	b2 := h.makeBlock(h.nodeOf(b1.BlockHash()), nil, blockOpts{})
+	h.mustProcess(b2)
+	h.notes = nil
+	b3 := h.makeBlock(h.nodeOf(b2.BlockHash()), nil, blockOpts{})
+	if main := h.mustProcess(b3); !main {
+		t.Fatal("b3 should be on the main chain")
+	}
+	if hash, height := h.tip(); hash != b3.BlockHash() || height != 104 {
+		t.Fatalf("tip %s/%d", hash, height)
+	}
+	var kinds []NotificationType
+	var hashes []chainhash.Hash
+	for _, n := range h.notes {
+		if n.Type != NTBlockAccepted {
+			kinds = append(kinds, n.Type)
+			hashes = append(hashes, n.Hash)
+		}
+	}
+	wantKinds := []NotificationType{NTBlockDisconnected, NTBlockDisconnected, NTBlockConnected,
+		NTBlockConnected, NTBlockConnected}
+	wantHashes := []chainhash.Hash{a2.BlockHash(), a1.BlockHash(), b1.BlockHash(), b2.BlockHash(), b3.BlockHash()}
+	if len(kinds) != len(wantKinds) {
+		t.Fatalf("notifications %v", kinds)
+	}
+	for i := range kinds {
+		if kinds[i] != wantKinds[i] || hashes[i] != wantHashes[i] {
+			t.Fatalf("notification %d: %v %s", i, kinds[i], hashes[i])
+		}
+	}
+	if e, _ := h.chain.FetchUtxoEntry(op); e == nil {
+		t.Fatal("coinbase 0 not restored by the reorganisation")
+	}
+	if e, _ := h.chain.FetchUtxoEntry(op1); e != nil {
+		t.Fatal("coinbase 1 not spent after the reorganisation")
+	}
+	got, err := h.chain.UtxoSetStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same blocks on a fresh chain give the same set.
+	h2 := newHarness(t)
+	for _, blk := range append(append([]*wire.MsgBlock{}, base...), b1, b2, b3) {
+		h2.mustProcess(blk)
+	}
+	want, err := h2.chain.UtxoSetStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SerializedHash != want.SerializedHash || got.TxOuts != want.TxOuts ||
+		got.TotalAmount != want.TotalAmount {
+		t.Fatalf("utxo set after reorg %+v, fresh %+v", got, want)
+	}
+	// Tips: the active one and the abandoned branch.
+	tips := h.chain.ChainTips()
+	if len(tips) != 2 {
+		t.Fatalf("tips %+v", tips)
+	}
+	for _, tp := range tips {
+		switch tp.Hash {
+		case b3.BlockHash():
+			if tp.Status != "active" || tp.BranchLen != 0 {
+				t.Fatalf("active tip %+v", tp)
+			}
+		case a2.BlockHash():
+			if tp.Status != "valid-fork" || tp.BranchLen != 2 {
+				t.Fatalf("fork tip %+v", tp)
+			}
+		default:
+			t.Fatalf("unexpected tip %+v", tp)
+		}
+	}
+	// Reorg back by extending the old branch past the new one.
+	a3 := h.makeBlock(h.nodeOf(a2.BlockHash()), nil, blockOpts{})
+	h.mustProcess(a3)
+	a4 := h.makeBlock(h.nodeOf(a3.BlockHash()), nil, blockOpts{})
+	if !h.mustProcess(a4) {
+		t.Fatal("a4 should win")
+	}
+	if e, _ := h.chain.FetchUtxoEntry(op1); e == nil {
+		t.Fatal("coinbase 1 not restored by the second reorganisation")
+	}
+	h.reopen()
+	if hash, _ := h.tip(); hash != a4.BlockHash() {
+		t.Fatalf("tip after restart %s", hash)
+	}
+}
+
+// TestReorgToInvalidBranch offers a heavier branch with an invalid block in
+// it: the chain must stay on its branch with its UTXO set unchanged, and the
+// bad block and its descendants must be marked invalid.
+func TestReorgToInvalidBranch(t *testing.T) {
+	h := newHarness(t)
+	base := h.extend(101)
+	fork := h.tipNode()
+	a1 := h.makeBlock(fork, nil, blockOpts{})
+	h.mustProcess(a1)
+	a2 := h.makeBlock(h.nodeOf(a1.BlockHash()), nil, blockOpts{})
+	h.mustProcess(a2)
+	before, _ := h.chain.UtxoSetStats()
+
+	b1 := h.makeBlock(fork, nil, blockOpts{timeDelta: 599})
+	h.mustProcess(b1)
+	// b2 spends coinbase 0 twice across two transactions: only detectable
+	// when connecting.
+	op := coinbaseOut(base[0])
+	t1 := spendTx([]wire.OutPoint{op}, 50*SatoshiPerBitcoin, 0, 1)
+	t2 := spendTx([]wire.OutPoint{op}, 50*SatoshiPerBitcoin, 1, 1)
+	b2 := h.makeBlock(h.nodeOf(b1.BlockHash()), []*wire.MsgTx{t1, t2}, blockOpts{})
+	if main, _, err := h.chain.ProcessBlock(b2, BFNone); err != nil || main {
+		t.Fatalf("b2 (equal work) should be stored as a side block: %v %v", main, err)
+	}
+	b3 := h.makeBlock(h.nodeOf(b2.BlockHash()), nil, blockOpts{})
+	_, _, err := h.chain.ProcessBlock(b3, BFNone)
+	expectKind(t, "b3 on invalid b2", err, ErrMissingTxOut)
+	if hash, _ := h.tip(); hash != a2.BlockHash() {
+		t.Fatalf("tip moved to %s", hash)
+	}
+	after, _ := h.chain.UtxoSetStats()
+	if after.SerializedHash != before.SerializedHash {
+		t.Fatal("utxo set changed by a failed reorganisation")
+	}
+	if st := h.nodeOf(b2.BlockHash()).status; st&statusValidateFailed == 0 {
+		t.Fatalf("b2 status %b", st)
+	}
+	if st := h.nodeOf(b3.BlockHash()).status; st&statusInvalidAncestor == 0 {
+		t.Fatalf("b3 status %b", st)
+	}
+	if st := h.nodeOf(b1.BlockHash()).status; st.KnownInvalid() {
+		t.Fatalf("b1 status %b", st)
+	}
+	b4 := h.makeBlock(h.nodeOf(b3.BlockHash()), nil, blockOpts{})
+	_, _, err = h.chain.ProcessBlock(b4, BFNone)
+	expectKind(t, "child of invalid", err, ErrInvalidAncestor)
+	_, _, err = h.chain.ProcessBlock(b2, BFNone)
+	expectKind(t, "resubmitted invalid", err, ErrKnownInvalid)
+	// Invalid marks survive a restart.
+	h.reopen()
+	if st := h.nodeOf(b3.BlockHash()).status; !st.KnownInvalid() {
+		t.Fatalf("b3 status after restart %b", st)
+	}
+	if hash, _ := h.tip(); hash != a2.BlockHash() {
+		t.Fatalf("tip after restart %s", hash)
+	}
+}
+
+// TestOrphans sends children before their parents.
+func TestOrphans(t *testing.T) {
+	h := newHarness(t)
+	g := h.tipNode()
+	b1 := h.makeBlock(g, nil, blockOpts{})
+	n1 := newBlockNode(&b1.Header, g)
+	b2 := h.makeBlock(n1, nil, blockOpts{})
+	n2 := newBlockNode(&b2.Header, n1)
+	b3 := h.makeBlock(n2, nil, blockOpts{})
+	for _, blk := range []*wire.MsgBlock{b3, b2} {
+		_, orphan, err := h.chain.ProcessBlock(blk, BFNone)
+		if err != nil || !orphan {
+			t.Fatalf("orphan %s: %v %v", blk.BlockHash(), orphan, err)
+		}
+	}
+	b3h := b3.BlockHash()
+	if !h.chain.IsKnownOrphan(&b3h) || !h.chain.HaveBlock(&b3h) {
+		t.Fatal("b3 not known as orphan")
+	}
+	if root := h.chain.GetOrphanRoot(&b3h); *root != b1.BlockHash() {
+		t.Fatalf("orphan root %s", root)
+	}
+	if _, _, err := h.chain.ProcessBlock(b3, BFNone); !errors.Is(err, ErrDuplicateBlock) {
+		t.Fatalf("duplicate orphan: %v", err)
+	}
+	h.mustProcess(b1)
+	if hash, height := h.tip(); hash != b3h || height != 3 {
+		t.Fatalf("tip %s/%d", hash, height)
+	}
+	if h.chain.IsKnownOrphan(&b3h) {
+		t.Fatal("b3 still an orphan")
+	}
+	if _, _, err := h.chain.ProcessBlock(b3, BFNone); !errors.Is(err, ErrDuplicateBlock) {
+		t.Fatalf("duplicate: %v", err)
+	}
+}
+
+// TestHeadersFirst processes headers and then the blocks out of order.
+func TestHeadersFirst(t *testing.T) {
+	h := newHarness(t)
+	var blocks []*wire.MsgBlock
+	var headers []*wire.BlockHeader
+	parent := h.tipNode()
+	for i := 0; i < 5; i++ {
+		blk := h.makeBlock(parent, nil, blockOpts{})
+		blocks = append(blocks, blk)
+		headers = append(headers, &blk.Header)
+		parent = newBlockNode(&blk.Header, parent)
+	}
+	if n, err := h.chain.ProcessBlockHeaders(headers); err != nil || n != 5 {
+		t.Fatalf("ProcessBlockHeaders: %d %v", n, err)
+	}
+	if hash, height := h.chain.BestHeader(); height != 5 || hash != blocks[4].BlockHash() {
+		t.Fatalf("best header %s/%d", hash, height)
+	}
+	if h.chain.IsCurrent() {
+		t.Fatal("current with headers ahead")
+	}
+	loc := h.chain.BlockLocatorFromHash(&parent.hash)
+	if len(loc) != 6 || loc[0] != parent.hash || loc[5] != *h.params.GenesisHash {
+		t.Fatalf("locator %v", loc)
+	}
+	// Blocks 3, 5, 4 arrive before 1 and 2: none is an orphan.
+	for _, i := range []int{2, 4, 3} {
+		main, orphan, err := h.chain.ProcessBlock(blocks[i], BFNone)
+		if err != nil || orphan || main {
+			t.Fatalf("block %d: main=%v orphan=%v err=%v", i+1, main, orphan, err)
+		}
+	}
+	h.mustProcess(blocks[0])
+	if _, height := h.tip(); height != 1 {
+		t.Fatalf("height %d after block 1", height)
+	}
+	h.mustProcess(blocks[1])
+	if hash, height := h.tip(); height != 5 || hash != blocks[4].BlockHash() {
+		t.Fatalf("tip %s/%d after block 2", hash, height)
+	}
+	// A header with an unknown parent.
+	bad := blocks[0].Header
+	bad.PrevBlock = chainhash.Hash{1}
+	badBlk := &wire.MsgBlock{Header: bad}
+	solve(badBlk, h.params)
+	expectKind(t, "unknown parent", h.chain.ProcessBlockHeader(&badBlk.Header), ErrPrevBlockNotFound)
+	// getheaders from genesis.
+	got := h.chain.LocateHeaders(BlockLocator{*h.params.GenesisHash}, nil)
+	if len(got) != 5 || got[4].BlockHash() != blocks[4].BlockHash() {
+		t.Fatalf("LocateHeaders: %d", len(got))
+	}
+	stop := blocks[1].BlockHash()
+	if got := h.chain.LocateBlocks(BlockLocator{*h.params.GenesisHash}, &stop, 500); len(got) != 2 {
+		t.Fatalf("LocateBlocks with stop: %d", len(got))
+	}
+}
+
+// TestInvalidateReconsider disconnects a block with invalidateblock, moves
+// to another branch, and back with reconsiderblock.
+func TestInvalidateReconsider(t *testing.T) {
+	h := newHarness(t)
+	main := h.extend(4)
+	fork := h.nodeOf(main[1].BlockHash())
+	side := h.makeBlock(fork, nil, blockOpts{timeDelta: 900})
+	h.mustProcess(side)
+	mh := main[2].BlockHash()
+	if err := h.chain.InvalidateBlock(&mh); err != nil {
+		t.Fatal(err)
+	}
+	if hash, height := h.tip(); hash != side.BlockHash() || height != 3 {
+		t.Fatalf("tip after invalidate %s/%d", hash, height)
+	}
+	if err := h.chain.ReconsiderBlock(&mh); err != nil {
+		t.Fatal(err)
+	}
+	if hash, height := h.tip(); hash != main[3].BlockHash() || height != 4 {
+		t.Fatalf("tip after reconsider %s/%d", hash, height)
+	}
+	g := *h.params.GenesisHash
+	expectKind(t, "genesis", h.chain.InvalidateBlock(&g), ErrInvalidGenesis)
+	unknown := chainhash.Hash{9}
+	expectKind(t, "unknown", h.chain.InvalidateBlock(&unknown), ErrBlockNotFound)
+	if err := h.chain.VerifyChain(3); err != nil {
+		t.Fatal(err)
+	}
+}

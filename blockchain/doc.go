@@ -1,0 +1,65 @@
+/*
+Package blockchain validates blocks and keeps the chain state of ternd: the
+block index of every known header, the main chain, the UTXO set (in
+internal/store behind an in-memory cache), undo data, chain selection by
+cumulative work with reorganisations, orphan blocks, and the event hub of
+block connected/disconnected notifications.
+
+# Usage
+
+	db, err := store.Open(dir, nil)
+	chain, err := blockchain.New(&blockchain.Config{
+		DB:            db,
+		ChainParams:   &chaincfg.RegressionNetParams,
+		Notifications: func(n *blockchain.Notification) { ... },
+	})
+	isMain, isOrphan, err := chain.ProcessBlock(block, blockchain.BFNone)
+	if errors.Is(err, blockchain.ErrBadMerkleRoot) { ... }
+	reason := blockchain.RejectReason(err) // "bad-txnmrklroot"
+
+Headers-first sync calls ProcessBlockHeaders first and ProcessBlock for the
+bodies later, in any order: a block whose header is known is stored and the
+chain moves as soon as a better chain has all its data.
+
+# Rules
+
+Context-free (CheckBlockSanity, Core's CheckBlock): proof of work, merkle
+root and the CVE-2012-2459 mutation, size, one leading coinbase, each
+transaction's sanity, legacy sigops. Contextual header rules
+(checkBlockHeaderContext): required difficulty (retargeting, testnet's
+20-minute rule, BIP94 on testnet4, none on regtest), time above the median
+time past and at most two hours ahead, the BIP94 timewarp rule, version
+thresholds of BIP34/66/65. Contextual block rules (checkBlockContext):
+finality by median time past (BIP113), the BIP34 height, the BIP141 witness
+commitment and nonce, no witness without commitment, weight. Connect rules
+(checkConnectBlock, Core's ConnectBlock): BIP30, inputs exist and are
+mature, value ranges, BIP68 sequence locks, sigop cost, fees and subsidy,
+and every input's scripts with the flags in force at the height, checked on
+several goroutines.
+
+A block that breaks a rule is marked invalid with its descendants (except
+for mutations, which say nothing about the header). A reorganisation stages
+all its changes in one view and writes them in one batch, so a failure in
+the new branch leaves the old chain as it was.
+
+# Crash safety
+
+The tip, the UTXO changes and the undo data of each connect (or of a whole
+reorganisation) are written in one goleveldb batch. Block bytes are stored
+before they are connected; on start New connects any stored blocks with more
+work than the stored tip.
+
+# Concurrency
+
+A BlockChain is safe for concurrent use: one writer at a time, readers under
+a shared lock. Notifications are delivered in order after the writer
+releases the lock, so a receiver may call query methods.
+
+# Script checks
+
+Script verification goes through the small scriptEngine interface
+(engine.go). Until the txscript interpreter is wired in, the default engine
+refuses every input, so blocks that spend outputs are rejected with
+ErrScriptUnavailable rather than accepted unchecked.
+*/
+package blockchain
