@@ -1,5 +1,13 @@
 package wire
 
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+)
+
 // MessageEncoding selects how a message is encoded: with or without witness
 // data.
 type MessageEncoding uint32
@@ -48,3 +56,298 @@ const (
 	CmdGetBlockTxns = "getblocktxn"
 	CmdBlockTxns    = "blocktxn"
 )
+
+// CommandSize is the size of the command field of a message header.
+const CommandSize = 12
+
+// MessageHeaderSize is the size of a message header: magic, command,
+// payload length and checksum.
+const MessageHeaderSize = 24
+
+// Message is a Bitcoin protocol message. BtcDecode and BtcEncode read and
+// write the payload only; ReadMessage and WriteMessage add the framing.
+type Message interface {
+	BtcDecode(io.Reader, uint32, MessageEncoding) error
+	BtcEncode(io.Writer, uint32, MessageEncoding) error
+	Command() string
+	MaxPayloadLength(uint32) uint32
+}
+
+// payloadCodec is implemented by every message of this package: decoding
+// from a decoder (slice or stream) and encoding by appending to a buffer,
+// which is what makes ReadMessage and WriteMessage fast.
+type payloadCodec interface {
+	decode(d *decoder, pver uint32, enc MessageEncoding)
+	appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error)
+}
+
+// decodeFrom runs a codec over a stream.
+func decodeFrom(m payloadCodec, r io.Reader, pver uint32, enc MessageEncoding) error {
+	d := newStreamDecoder(r)
+	m.decode(d, pver, enc)
+	return d.err
+}
+
+// encodeTo runs a codec and writes the result in one call.
+func encodeTo(m payloadCodec, w io.Writer, pver uint32, enc MessageEncoding) error {
+	b, err := m.appendPayload(nil, pver, enc)
+	if err != nil {
+		return err
+	}
+	return writeAll(w, b)
+}
+
+// makeEmptyMessage returns a new message for command, or nil when the
+// command is unknown.
+func makeEmptyMessage(command string) Message {
+	switch command {
+	case CmdVersion:
+		return &MsgVersion{}
+	case CmdVerAck:
+		return &MsgVerAck{}
+	case CmdGetAddr:
+		return &MsgGetAddr{}
+	case CmdAddr:
+		return &MsgAddr{}
+	case CmdAddrV2:
+		return &MsgAddrV2{}
+	case CmdSendAddrV2:
+		return &MsgSendAddrV2{}
+	case CmdGetBlocks:
+		return &MsgGetBlocks{}
+	case CmdInv:
+		return &MsgInv{}
+	case CmdGetData:
+		return &MsgGetData{}
+	case CmdNotFound:
+		return &MsgNotFound{}
+	case CmdBlock:
+		return &MsgBlock{}
+	case CmdTx:
+		return &MsgTx{}
+	case CmdGetHeaders:
+		return &MsgGetHeaders{}
+	case CmdHeaders:
+		return &MsgHeaders{}
+	case CmdPing:
+		return &MsgPing{}
+	case CmdPong:
+		return &MsgPong{}
+	case CmdMemPool:
+		return &MsgMemPool{}
+	case CmdMerkleBlock:
+		return &MsgMerkleBlock{}
+	case CmdReject:
+		return &MsgReject{}
+	case CmdSendHeaders:
+		return &MsgSendHeaders{}
+	case CmdFeeFilter:
+		return &MsgFeeFilter{}
+	case CmdWTxIDRelay:
+		return &MsgWTxIDRelay{}
+	case CmdSendCmpct:
+		return &MsgSendCmpct{}
+	case CmdCmpctBlock:
+		return &MsgCmpctBlock{}
+	case CmdGetBlockTxns:
+		return &MsgGetBlockTxns{}
+	case CmdBlockTxns:
+		return &MsgBlockTxns{}
+	}
+	return nil
+}
+
+// messageHeader is a decoded message header.
+type messageHeader struct {
+	magic    BitcoinNet
+	command  string
+	length   uint32
+	checksum [4]byte
+}
+
+// parseCommand returns the command of a header's 12-byte field. It must be
+// printable ASCII followed only by NUL bytes.
+func parseCommand(b []byte) (string, bool) {
+	n := bytes.IndexByte(b, 0)
+	if n < 0 {
+		n = len(b)
+	}
+	for i, c := range b {
+		if i < n && (c < 0x20 || c > 0x7e) {
+			return "", false
+		}
+		if i >= n && c != 0 {
+			return "", false
+		}
+	}
+	return string(b[:n]), true
+}
+
+// readPayload reads n bytes from r, growing the buffer as bytes arrive so
+// that a header claiming a large payload cannot make us allocate it all
+// before the peer sends it.
+func readPayload(r io.Reader, n int) ([]byte, int, error) {
+	buf := make([]byte, 0, min(n, 1<<16))
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*cap(buf), n))
+			copy(grown, buf)
+			buf = grown
+		}
+		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, len(buf), err
+		}
+	}
+	return buf, n, nil
+}
+
+// ReadMessage reads, checks and decodes one message from r for network
+// btcnet at protocol version pver, with witness encoding. It returns the
+// message and its raw payload.
+func ReadMessage(r io.Reader, pver uint32, btcnet BitcoinNet) (Message, []byte, error) {
+	_, msg, payload, err := ReadMessageWithEncodingN(r, pver, btcnet, LatestEncoding)
+	return msg, payload, err
+}
+
+// ReadMessageN is ReadMessage that also returns the number of bytes read.
+func ReadMessageN(r io.Reader, pver uint32, btcnet BitcoinNet) (int, Message, []byte, error) {
+	return ReadMessageWithEncodingN(r, pver, btcnet, LatestEncoding)
+}
+
+// ReadMessageWithEncodingN reads one message with the given encoding and
+// returns the bytes read, the message and its payload.
+//
+// The checks, in order: a payload length above MaxMessagePayload
+// (ErrPayloadTooLarge) and a foreign magic (ErrWrongNetwork) fail at once,
+// without reading the payload, since the stream cannot be trusted any more.
+// Otherwise the payload is read, so the stream stays in step, and a
+// malformed command (ErrMalformedCommand), a bad checksum (ErrBadChecksum),
+// an unknown command (ErrUnknownCommand), a payload above the message's own
+// limit (ErrPayloadTooLarge), a malformed payload or trailing bytes
+// (ErrTrailingBytes) make it fail with the payload consumed.
+func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
+	enc MessageEncoding) (int, Message, []byte, error) {
+
+	var hdrBuf [MessageHeaderSize]byte
+	n, err := io.ReadFull(r, hdrBuf[:])
+	if err != nil {
+		return n, nil, nil, err
+	}
+	hdr := messageHeader{
+		magic:  BitcoinNet(binary.LittleEndian.Uint32(hdrBuf[0:4])),
+		length: binary.LittleEndian.Uint32(hdrBuf[16:20]),
+	}
+	copy(hdr.checksum[:], hdrBuf[20:24])
+	if hdr.length > MaxMessagePayload {
+		return n, nil, nil, errorf(ErrPayloadTooLarge, "message payload is too large - "+
+			"header indicates %d bytes, but max message payload is %d bytes",
+			hdr.length, MaxMessagePayload)
+	}
+	if hdr.magic != btcnet {
+		return n, nil, nil, errorf(ErrWrongNetwork, "message from other network [%v]", hdr.magic)
+	}
+	payload, m, err := readPayload(r, int(hdr.length))
+	n += m
+	if err != nil {
+		return n, nil, nil, err
+	}
+	command, ok := parseCommand(hdrBuf[4:16])
+	if !ok {
+		return n, nil, payload, errorf(ErrMalformedCommand, "invalid command %q", hdrBuf[4:16])
+	}
+	hdr.command = command
+	sum := chainhash.DoubleHashB(payload)
+	if !bytes.Equal(sum[:4], hdr.checksum[:]) {
+		return n, nil, payload, errorf(ErrBadChecksum, "payload checksum failed - header "+
+			"indicates %x, but actual checksum is %x", hdr.checksum, sum[:4])
+	}
+	msg := makeEmptyMessage(command)
+	if msg == nil {
+		log.Tracef("Received unknown message %q (%d bytes)", command, len(payload))
+		return n, nil, payload, errorf(ErrUnknownCommand, "received unknown message %q", command)
+	}
+	if max := msg.MaxPayloadLength(pver); hdr.length > max {
+		return n, nil, payload, errorf(ErrPayloadTooLarge, "payload exceeds max length - "+
+			"header indicates %d bytes, but max payload size for messages of type [%s] is %d",
+			hdr.length, command, max)
+	}
+	d := newSliceDecoder(payload, true)
+	msg.(payloadCodec).decode(d, pver, enc)
+	if d.err != nil {
+		return n, nil, payload, d.err
+	}
+	if d.off != len(payload) && command != CmdVersion {
+		return n, nil, payload, errorf(ErrTrailingBytes, "%d trailing bytes after %s message",
+			len(payload)-d.off, command)
+	}
+	return n, msg, payload, nil
+}
+
+// WriteMessage frames msg for network btcnet and writes it to w in a single
+// Write call, with witness encoding.
+func WriteMessage(w io.Writer, msg Message, pver uint32, btcnet BitcoinNet) error {
+	_, err := WriteMessageWithEncodingN(w, msg, pver, btcnet, LatestEncoding)
+	return err
+}
+
+// WriteMessageN is WriteMessage that also returns the number of bytes
+// written.
+func WriteMessageN(w io.Writer, msg Message, pver uint32, btcnet BitcoinNet) (int, error) {
+	return WriteMessageWithEncodingN(w, msg, pver, btcnet, LatestEncoding)
+}
+
+// EncodeMessage returns the framed encoding of msg.
+func EncodeMessage(msg Message, pver uint32, btcnet BitcoinNet, enc MessageEncoding) ([]byte, error) {
+	cmd := msg.Command()
+	if len(cmd) > CommandSize {
+		return nil, errorf(ErrMalformedCommand, "command [%s] is too long [max %v]", cmd, CommandSize)
+	}
+	buf := make([]byte, MessageHeaderSize, MessageHeaderSize+64)
+	if c, ok := msg.(payloadCodec); ok {
+		var err error
+		if buf, err = c.appendPayload(buf, pver, enc); err != nil {
+			return nil, err
+		}
+	} else {
+		var b bytes.Buffer
+		b.Write(buf)
+		if err := msg.BtcEncode(&b, pver, enc); err != nil {
+			return nil, err
+		}
+		buf = b.Bytes()
+	}
+	plen := len(buf) - MessageHeaderSize
+	if plen > MaxMessagePayload {
+		return nil, errorf(ErrPayloadTooLarge, "message payload is too large - encoded "+
+			"%d bytes, but maximum message payload is %d bytes", plen, MaxMessagePayload)
+	}
+	if max := msg.MaxPayloadLength(pver); uint32(plen) > max {
+		return nil, errorf(ErrPayloadTooLarge, "message payload is too large - encoded "+
+			"%d bytes, but maximum message payload size for messages of type [%s] is %d",
+			plen, cmd, max)
+	}
+	binary.LittleEndian.PutUint32(buf[0:4], uint32(btcnet))
+	copy(buf[4:16], make([]byte, CommandSize))
+	copy(buf[4:16], cmd)
+	binary.LittleEndian.PutUint32(buf[16:20], uint32(plen))
+	sum := chainhash.DoubleHashH(buf[MessageHeaderSize:])
+	copy(buf[20:24], sum[:4])
+	return buf, nil
+}
+
+// WriteMessageWithEncodingN frames and writes msg with the given encoding
+// and returns the number of bytes written.
+func WriteMessageWithEncodingN(w io.Writer, msg Message, pver uint32, btcnet BitcoinNet,
+	enc MessageEncoding) (int, error) {
+
+	buf, err := EncodeMessage(msg, pver, btcnet, enc)
+	if err != nil {
+		return 0, err
+	}
+	return w.Write(buf)
+}

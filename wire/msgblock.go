@@ -228,3 +228,33 @@ func (msg *MsgBlock) decodeBytes(b []byte, allowWitness, alias bool) (int, error
 	msg.Transactions = ptrs
 	return size, d.err
 }
+
+// decode implements payloadCodec.
+func (msg *MsgBlock) decode(d *decoder, pver uint32, enc MessageEncoding) {
+	if d.err != nil {
+		return
+	}
+	allowWitness := enc == WitnessEncoding
+	if d.r == nil {
+		n, err := msg.decodeBytes(d.b[d.off:], allowWitness, d.alias)
+		d.off += n
+		if err != nil {
+			d.fail(err)
+		}
+		return
+	}
+	start := len(d.b)
+	var shape txShape
+	scanBlock(d, allowWitness, &shape)
+	if d.err != nil {
+		return
+	}
+	if _, err := msg.decodeBytes(d.b[start:], allowWitness, true); err != nil {
+		d.fail(err)
+	}
+}
+
+// appendPayload implements payloadCodec.
+func (msg *MsgBlock) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
+	return msg.appendTo(dst, enc == WitnessEncoding), nil
+}

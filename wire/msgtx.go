@@ -639,3 +639,33 @@ func fillTx(d *decoder, msg *MsgTx, allowWitness bool, a *txArena) {
 	}
 	msg.LockTime = d.u32()
 }
+
+// decode implements payloadCodec.
+func (msg *MsgTx) decode(d *decoder, pver uint32, enc MessageEncoding) {
+	if d.err != nil {
+		return
+	}
+	allowWitness := enc == WitnessEncoding
+	if d.r == nil {
+		n, err := msg.decodeBytes(d.b[d.off:], allowWitness, d.alias)
+		d.off += n
+		if err != nil {
+			d.fail(err)
+		}
+		return
+	}
+	start := len(d.b)
+	var shape txShape
+	scanTx(d, allowWitness, &shape)
+	if d.err != nil {
+		return
+	}
+	if _, err := msg.decodeBytes(d.b[start:], allowWitness, true); err != nil {
+		d.fail(err)
+	}
+}
+
+// appendPayload implements payloadCodec.
+func (msg *MsgTx) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
+	return msg.appendTo(dst, enc == WitnessEncoding && msg.HasWitness()), nil
+}

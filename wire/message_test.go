@@ -1,0 +1,405 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+)
+
+// onlyReader hides a reader's other methods, forcing the stream paths.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// sampleTx returns a small segwit transaction.
+func sampleTx() *MsgTx {
+	tx := NewMsgTx(2)
+	tx.AddTxIn(NewTxIn(&OutPoint{Hash: chainhash.Hash{9}, Index: 3}, []byte{1, 2, 3},
+		[][]byte{{4, 5}, {}}))
+	tx.AddTxIn(NewTxIn(&OutPoint{Hash: chainhash.Hash{8}, Index: 0}, nil, nil))
+	tx.AddTxOut(NewTxOut(12345, []byte{0x51}))
+	tx.LockTime = 7
+	return tx
+}
+
+// sampleHeader returns a block header.
+func sampleHeader() BlockHeader {
+	return BlockHeader{Version: 4, PrevBlock: chainhash.Hash{1}, MerkleRoot: chainhash.Hash{2},
+		Timestamp: time.Unix(1700000000, 0), Bits: 0x1d00ffff, Nonce: 42}
+}
+
+// allMessages returns one populated value of every message type.
+func allMessages(t testing.TB) []Message {
+	t.Helper()
+	ts := time.Unix(1600000000, 0)
+	me := NewNetAddressTimestamp(ts, SFNodeNetwork, net.ParseIP("127.0.0.1"), 8333)
+	you := NewNetAddressTimestamp(ts, SFNodeWitness, net.ParseIP("2001:db8::1"), 18444)
+	ver := NewMsgVersion(me, you, 0x1122334455667788, 800000)
+	ver.Services = SFNodeNetwork | SFNodeWitness | SFNodeNetworkLimited
+	ver.Timestamp = ts
+	ver.DisableRelayTx = true
+	if err := ver.AddUserAgent("ternd", "0.1.0", "test"); err != nil {
+		t.Fatal(err)
+	}
+	addr := NewMsgAddr()
+	addr.AddAddresses(me, you)
+	onion := make([]byte, 32)
+	onion[0] = 0xab
+	addrv2 := NewMsgAddrV2()
+	for _, a := range []struct {
+		net  NetworkID
+		addr []byte
+	}{
+		{NetIPv4, []byte{1, 2, 3, 4}}, {NetIPv6, net.ParseIP("2001:db8::2")},
+		{NetTorV3, onion}, {NetI2P, onion}, {NetCJDNS, net.ParseIP("fc00::1")},
+	} {
+		na, err := NewNetAddressV2(a.net, a.addr, 8333, SFNodeNetwork|SFNodeP2PV2, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrv2.AddAddress(na)
+	}
+	inv := NewMsgInv()
+	inv.AddInvVect(NewInvVect(InvTypeWitnessTx, &chainhash.Hash{3}))
+	inv.AddInvVect(NewInvVect(InvTypeBlock, &chainhash.Hash{4}))
+	getdata := NewMsgGetData()
+	getdata.AddInvVect(NewInvVect(InvTypeWTx, &chainhash.Hash{5}))
+	notfound := NewMsgNotFound()
+	notfound.AddInvVect(NewInvVect(InvTypeCmpctBlock, &chainhash.Hash{6}))
+	hdr := sampleHeader()
+	headers := NewMsgHeaders()
+	headers.AddBlockHeader(&hdr)
+	headers.AddBlockHeader(&hdr)
+	gh := NewMsgGetHeaders()
+	gh.AddBlockLocatorHash(&chainhash.Hash{7})
+	gh.HashStop = chainhash.Hash{8}
+	gb := NewMsgGetBlocks(&chainhash.Hash{9})
+	gb.AddBlockLocatorHash(&chainhash.Hash{10})
+	blk := NewMsgBlock(&hdr)
+	blk.AddTransaction(sampleTx())
+	legacy := sampleTx()
+	legacy.TxIn[0].Witness = nil
+	blk.AddTransaction(legacy)
+	mb := NewMsgMerkleBlock(&hdr)
+	mb.Transactions = 3
+	mb.AddTxHash(&chainhash.Hash{11})
+	mb.Flags = []byte{0x1d}
+	return []Message{
+		ver, NewMsgVerAck(), NewMsgGetAddr(), addr, addrv2, NewMsgSendAddrV2(),
+		inv, getdata, notfound, sampleTx(), legacy, blk, headers, gh, gb,
+		NewMsgSendHeaders(), NewMsgFeeFilter(1000), NewMsgWTxIDRelay(), NewMsgMemPool(),
+		NewMsgPing(99), NewMsgPong(100), NewMsgSendCmpct(true, 2),
+		&MsgCmpctBlock{Header: hdr, Nonce: 5, ShortIDs: []uint64{1, 0xffffffffffff},
+			PrefilledTxs: []PrefilledTx{{0, sampleTx()}, {5, legacy}}},
+		&MsgGetBlockTxns{BlockHash: chainhash.Hash{12}, Indexes: []uint16{0, 1, 5, 65535}},
+		&MsgBlockTxns{BlockHash: chainhash.Hash{13}, Txs: []*MsgTx{sampleTx(), legacy}},
+		mb,
+	}
+}
+
+// TestMessageRoundTrip frames, reads, and re-encodes every message type
+// through ReadMessage, BtcDecode from a buffer and BtcDecode from a plain
+// stream, and checks all give the same bytes.
+func TestMessageRoundTrip(t *testing.T) {
+	msgs := allMessages(t)
+	for _, msg := range msgs {
+		var buf bytes.Buffer
+		n, err := WriteMessageN(&buf, msg, ProtocolVersion, MainNet)
+		if err != nil {
+			t.Fatalf("%s: write: %v", msg.Command(), err)
+		}
+		framed := append([]byte(nil), buf.Bytes()...)
+		if n != len(framed) {
+			t.Fatalf("%s: wrote %d, reported %d", msg.Command(), len(framed), n)
+		}
+		rn, got, payload, err := ReadMessageN(&buf, ProtocolVersion, MainNet)
+		if err != nil {
+			t.Fatalf("%s: read: %v", msg.Command(), err)
+		}
+		if rn != len(framed) || got.Command() != msg.Command() ||
+			!bytes.Equal(payload, framed[MessageHeaderSize:]) {
+			t.Fatalf("%s: read mismatch", msg.Command())
+		}
+		again, err := EncodeMessage(got, ProtocolVersion, MainNet, LatestEncoding)
+		if err != nil || !bytes.Equal(again, framed) {
+			t.Fatalf("%s: re-encoding differs: %v", msg.Command(), err)
+		}
+		for name, r := range map[string]io.Reader{
+			"buffer": bytes.NewBuffer(payload),
+			"stream": onlyReader{bytes.NewReader(payload)},
+		} {
+			fresh := makeEmptyMessage(msg.Command())
+			if err := fresh.BtcDecode(r, ProtocolVersion, LatestEncoding); err != nil {
+				t.Fatalf("%s %s: BtcDecode: %v", msg.Command(), name, err)
+			}
+			var out bytes.Buffer
+			if err := fresh.BtcEncode(&out, ProtocolVersion, LatestEncoding); err != nil {
+				t.Fatalf("%s %s: BtcEncode: %v", msg.Command(), name, err)
+			}
+			if !bytes.Equal(out.Bytes(), payload) {
+				t.Fatalf("%s %s: payload differs\n got %x\nwant %x", msg.Command(), name,
+					out.Bytes(), payload)
+			}
+		}
+	}
+	t.Logf("%d messages round-tripped", len(msgs))
+}
+
+// TestMessageGolden checks exact encodings built by hand from the protocol
+// documentation.
+func TestMessageGolden(t *testing.T) {
+	h := func(s string) []byte { return mustHex(t, strings.ReplaceAll(s, " ", "")) }
+	hash3 := strings.Repeat("03", 1) + strings.Repeat("00", 31)
+	hdr := sampleHeader()
+	hdrHex := "04000000" + "01" + strings.Repeat("00", 31) + "02" + strings.Repeat("00", 31) +
+		"00f15365" + "ffff001d" + "2a000000"
+	ts := time.Unix(1600000000, 0)
+	tests := []struct {
+		msg     Message
+		payload []byte
+	}{
+		{NewMsgVerAck(), nil},
+		{NewMsgPing(0x0102030405060708), h("0807060504030201")},
+		{NewMsgFeeFilter(1000), h("e803000000000000")},
+		{NewMsgSendCmpct(false, 2), h("00 0200000000000000")},
+		{&MsgInv{InvList: []*InvVect{NewInvVect(InvTypeWitnessTx, &chainhash.Hash{3})}},
+			h("01 01000040" + hash3)},
+		{&MsgHeaders{Headers: []*BlockHeader{&hdr}}, h("01" + hdrHex + "00")},
+		{&MsgGetHeaders{ProtocolVersion: 70016, BlockLocatorHashes: []*chainhash.Hash{{3}}},
+			h("80110100 01" + hash3 + strings.Repeat("00", 32))},
+		{&MsgAddr{AddrList: []*NetAddress{NewNetAddressTimestamp(ts, SFNodeNetwork|SFNodeWitness,
+			net.ParseIP("10.0.0.1"), 8333)}},
+			h("01 00105e5f 0900000000000000 00000000000000000000ffff0a000001 208d")},
+		{&MsgAddrV2{AddrList: []*NetAddressV2{{Timestamp: ts, Services: SFNodeNetwork,
+			Network: NetIPv4, Addr: []byte{10, 0, 0, 1}, Port: 8333}}},
+			h("01 00105e5f 01 01 04 0a000001 208d")},
+		{&MsgGetBlockTxns{BlockHash: chainhash.Hash{3}, Indexes: []uint16{1, 2, 10}},
+			h(hash3 + "03 01 00 07")},
+	}
+	for _, tc := range tests {
+		b, err := EncodeMessage(tc.msg, ProtocolVersion, MainNet, LatestEncoding)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.msg.Command(), err)
+		}
+		if !bytes.Equal(b[MessageHeaderSize:], tc.payload) {
+			t.Errorf("%s: payload\n got %x\nwant %x", tc.msg.Command(), b[MessageHeaderSize:], tc.payload)
+		}
+		sum := chainhash.DoubleHashB(tc.payload)
+		if !bytes.Equal(b[:4], []byte{0xf9, 0xbe, 0xb4, 0xd9}) || !bytes.Equal(b[20:24], sum[:4]) ||
+			string(bytes.TrimRight(b[4:16], "\x00")) != tc.msg.Command() {
+			t.Errorf("%s: bad header %x", tc.msg.Command(), b[:24])
+		}
+	}
+	// The verack of mainnet, as every node sends it.
+	verack, _ := EncodeMessage(NewMsgVerAck(), ProtocolVersion, MainNet, LatestEncoding)
+	if hex.EncodeToString(verack) != "f9beb4d976657261636b000000000000000000005df6e0e2" {
+		t.Errorf("verack %x", verack)
+	}
+	t.Logf("%d golden encodings", len(tests)+1)
+}
+
+// frame builds a raw message with a correct or chosen checksum.
+func frame(net BitcoinNet, cmd string, payload []byte) []byte {
+	b := make([]byte, MessageHeaderSize, MessageHeaderSize+len(payload))
+	le := func(off int, v uint32) {
+		b[off], b[off+1], b[off+2], b[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+	}
+	le(0, uint32(net))
+	copy(b[4:16], cmd)
+	le(16, uint32(len(payload)))
+	sum := chainhash.DoubleHashB(payload)
+	copy(b[20:], sum[:4])
+	return append(b, payload...)
+}
+
+// TestReadMessageErrors checks every framing error and that the stream
+// stays usable where it should.
+func TestReadMessageErrors(t *testing.T) {
+	ping := frame(MainNet, "ping", make([]byte, 8))
+	badSum := frame(MainNet, "ping", make([]byte, 8))
+	badSum[20] ^= 0xff
+	oversize := frame(MainNet, "ping", nil)
+	oversize[16], oversize[17], oversize[18], oversize[19] = 0x01, 0x09, 0x3d, 0x00 // 4,000,001
+	tests := []struct {
+		name      string
+		raw       []byte
+		want      error
+		recovered bool // the following ping can still be read
+	}{
+		{"wrong network", frame(TestNet, "ping", make([]byte, 8)), ErrWrongNetwork, false},
+		{"oversize payload", oversize, ErrPayloadTooLarge, false},
+		{"bad checksum", badSum, ErrBadChecksum, true},
+		{"unknown command", frame(MainNet, "sendtxrcncl", make([]byte, 12)), ErrUnknownCommand, true},
+		{"malformed command", frame(MainNet, "pi\x00ng", nil), ErrMalformedCommand, true},
+		{"non-printable command", frame(MainNet, "ping\x01", nil), ErrMalformedCommand, true},
+		{"trailing bytes", frame(MainNet, "ping", make([]byte, 9)), ErrPayloadTooLarge, true},
+		{"trailing bytes feefilter", frame(MainNet, "sendheaders", []byte{0}), ErrPayloadTooLarge, true},
+		{"trailing bytes inv", frame(MainNet, "inv", make([]byte, 2)), ErrTrailingBytes, true},
+		{"too many inv", frame(MainNet, "inv", mustHex(t, "fd51c3")), ErrTooManyItems, true},
+		{"short payload", frame(MainNet, "ping", make([]byte, 4)), io.ErrUnexpectedEOF, true},
+		{"truncated", frame(MainNet, "ping", make([]byte, 8))[:30], io.ErrUnexpectedEOF, false},
+		{"truncated header", ping[:10], io.ErrUnexpectedEOF, false},
+		{"empty", nil, io.EOF, false},
+	}
+	for _, tc := range tests {
+		r := bytes.NewReader(append(append([]byte(nil), tc.raw...), ping...))
+		if !tc.recovered {
+			r = bytes.NewReader(tc.raw)
+		}
+		_, _, err := ReadMessage(r, ProtocolVersion, MainNet)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: err %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		if tc.recovered {
+			if msg, _, err := ReadMessage(r, ProtocolVersion, MainNet); err != nil || msg.Command() != CmdPing {
+				t.Errorf("%s: next message: %v", tc.name, err)
+			}
+		}
+	}
+}
+
+// TestMessageLimits checks that every count limit is enforced, on decode
+// and on encode.
+func TestMessageLimits(t *testing.T) {
+	count := func(n uint64) []byte { return AppendVarInt(nil, n) }
+	zeros := func(n int) []byte { return make([]byte, n) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	tests := []struct {
+		name    string
+		cmd     string
+		payload []byte
+		want    error
+	}{
+		{"inv 50001", CmdInv, cat(count(50001), zeros(50001*36)), ErrTooManyItems},
+		{"getdata 50001", CmdGetData, cat(count(50001)), ErrTooManyItems},
+		{"notfound 50001", CmdNotFound, cat(count(50001)), ErrTooManyItems},
+		{"addr 1001", CmdAddr, cat(count(1001), zeros(1001*30)), ErrTooManyItems},
+		{"addrv2 1001", CmdAddrV2, cat(count(1001), zeros(1001*9)), ErrTooManyItems},
+		{"headers 2001", CmdHeaders, cat(count(2001), zeros(2001*81)), ErrTooManyItems},
+		{"getheaders 102", CmdGetHeaders, cat(zeros(4), count(102), zeros(103*32)), ErrTooManyItems},
+		{"getblocks 102", CmdGetBlocks, cat(zeros(4), count(102), zeros(103*32)), ErrTooManyItems},
+		{"inv beyond payload", CmdInv, cat(count(2), zeros(36)), ErrTooManyItems},
+		{"addrv2 ipv4 length 5", CmdAddrV2, cat(count(1), zeros(4), count(1), []byte{1}, count(5),
+			zeros(7)), ErrInvalidAddress},
+		{"addrv2 torv3 length 16", CmdAddrV2, cat(count(1), zeros(4), count(1), []byte{4},
+			count(16), zeros(18)), ErrInvalidAddress},
+		{"addrv2 address 513", CmdAddrV2, cat(count(1), zeros(4), count(1), []byte{9}, count(513),
+			zeros(515)), ErrFieldTooLong},
+		{"user agent 257", CmdVersion, cat(zeros(4+8+8+26+26+8), count(257), zeros(257+4)),
+			ErrFieldTooLong},
+		{"cmpct index overflow", CmdGetBlockTxns, cat(zeros(32), count(2), count(65535), count(0)),
+			ErrInvalidMessage},
+		{"cmpct index huge", CmdGetBlockTxns, cat(zeros(32), count(1), count(1<<40)), ErrInvalidMessage},
+		{"non-canonical count", CmdInv, cat([]byte{0xfd, 0x01, 0x00}, zeros(36)), ErrNonCanonicalVarInt},
+		{"block tx count", CmdBlock, cat(zeros(80), count(1<<31)), ErrTooManyItems},
+	}
+	for _, tc := range tests {
+		// The decoder itself, past the per-message payload limit.
+		d := newSliceDecoder(tc.payload, true)
+		makeEmptyMessage(tc.cmd).(payloadCodec).decode(d, ProtocolVersion, LatestEncoding)
+		if !errors.Is(d.err, tc.want) {
+			t.Errorf("%s: decode err %v, want %v", tc.name, d.err, tc.want)
+		}
+		// Framed, the payload limit may catch it first.
+		_, _, err := ReadMessage(bytes.NewReader(frame(MainNet, tc.cmd, tc.payload)), ProtocolVersion, MainNet)
+		if !errors.Is(err, tc.want) && !errors.Is(err, ErrPayloadTooLarge) {
+			t.Errorf("%s: err %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	// Unknown BIP155 networks are skipped, not fatal.
+	unknown := cat(count(2), zeros(4), count(1), []byte{42}, count(3), zeros(5),
+		zeros(4), count(1), []byte{1}, count(4), []byte{1, 2, 3, 4}, []byte{0x20, 0x8d})
+	msg, _, err := ReadMessage(bytes.NewReader(frame(MainNet, CmdAddrV2, unknown)), ProtocolVersion, MainNet)
+	if err != nil || len(msg.(*MsgAddrV2).AddrList) != 1 || msg.(*MsgAddrV2).AddrList[0].Port != 8333 {
+		t.Errorf("unknown network: %v", err)
+	}
+	// Encoding enforces the same limits.
+	inv := &MsgInv{InvList: make([]*InvVect, MaxInvPerMsg+1)}
+	if _, err := EncodeMessage(inv, ProtocolVersion, MainNet, LatestEncoding); !errors.Is(err, ErrTooManyItems) {
+		t.Errorf("encode inv: %v", err)
+	}
+	if err := NewMsgInv().AddInvVect(&InvVect{}); err != nil {
+		t.Errorf("AddInvVect: %v", err)
+	}
+	gbt := &MsgGetBlockTxns{Indexes: []uint16{3, 3}}
+	if _, err := EncodeMessage(gbt, ProtocolVersion, MainNet, LatestEncoding); !errors.Is(err, ErrInvalidMessage) {
+		t.Errorf("encode non-increasing indexes: %v", err)
+	}
+	if _, err := EncodeMessage(&MsgReject{}, ProtocolVersion, MainNet, LatestEncoding); !errors.Is(err, ErrInvalidMessage) {
+		t.Errorf("encode reject: %v", err)
+	}
+	torv2 := &MsgAddrV2{AddrList: []*NetAddressV2{{Network: NetTorV2, Addr: make([]byte, 10)}}}
+	if _, err := EncodeMessage(torv2, ProtocolVersion, MainNet, LatestEncoding); !errors.Is(err, ErrInvalidAddress) {
+		t.Errorf("encode torv2: %v", err)
+	}
+	long := &MsgVersion{UserAgent: strings.Repeat("x", 257)}
+	if _, err := EncodeMessage(long, ProtocolVersion, MainNet, LatestEncoding); !errors.Is(err, ErrFieldTooLong) {
+		t.Errorf("encode long user agent: %v", err)
+	}
+}
+
+// TestRejectDecode checks decoding of the obsolete reject message.
+func TestRejectDecode(t *testing.T) {
+	payload := append(AppendVarString(AppendVarString(nil, "tx"), ""), 0x42)
+	payload = AppendVarString(payload[:len(payload)-1], "")
+	payload = append(AppendVarString(nil, "tx"), 0x42)
+	payload = AppendVarString(payload, "insufficient fee")
+	payload = append(payload, bytes.Repeat([]byte{7}, 32)...)
+	msg, _, err := ReadMessage(bytes.NewReader(frame(MainNet, CmdReject, payload)), ProtocolVersion, MainNet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rej := msg.(*MsgReject)
+	if rej.Cmd != "tx" || rej.Code != RejectInsufficientFee || rej.Reason != "insufficient fee" ||
+		rej.Hash[0] != 7 || rej.Code.String() != "REJECT_INSUFFICIENTFEE" {
+		t.Fatalf("decoded %+v", rej)
+	}
+}
+
+// TestVersionOptionalFields checks Core's optional version fields and the
+// relay flag.
+func TestVersionOptionalFields(t *testing.T) {
+	msgs := allMessages(t)
+	ver := msgs[0].(*MsgVersion)
+	full, err := ver.appendPayload(nil, ProtocolVersion, LatestEncoding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+		relay   bool
+	}{
+		{"with relay=0", full, false},
+		{"without relay", full[:len(full)-1], true},
+		{"with relay=1", append(append([]byte(nil), full[:len(full)-1]...), 1), true},
+		{"with trailing data", append(append([]byte(nil), full...), 9, 9), false},
+	} {
+		msg, _, err := ReadMessage(bytes.NewReader(frame(MainNet, CmdVersion, tc.payload)),
+			ProtocolVersion, MainNet)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got := msg.(*MsgVersion)
+		if got.DisableRelayTx == tc.relay || got.UserAgent != ver.UserAgent || got.LastBlock != 800000 ||
+			got.Nonce != ver.Nonce || !got.AddrYou.IP.Equal(ver.AddrYou.IP) {
+			t.Errorf("%s: decoded %+v", tc.name, got)
+		}
+	}
+	// Only the mandatory fields.
+	msg, _, err := ReadMessage(bytes.NewReader(frame(MainNet, CmdVersion, full[:46])), ProtocolVersion, MainNet)
+	if err != nil || msg.(*MsgVersion).ProtocolVersion != int32(ProtocolVersion) {
+		t.Errorf("mandatory fields only: %v", err)
+	}
+	if ver.UserAgent != "/ternwire:0.1.0/ternd:0.1.0(test)/" {
+		t.Errorf("user agent %q", ver.UserAgent)
+	}
+}

@@ -1,0 +1,248 @@
+package wire
+
+import (
+	"io"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+)
+
+// These constants bound header and locator messages.
+const (
+	// MaxBlockHeadersPerMsg is the most headers a headers message may hold
+	// (Core's MAX_HEADERS_RESULTS).
+	MaxBlockHeadersPerMsg = 2000
+
+	// MaxBlockLocatorsPerMsg is the most locator hashes a getheaders or
+	// getblocks message may hold (Core's MAX_LOCATOR_SZ).
+	MaxBlockLocatorsPerMsg = 101
+)
+
+// MsgHeaders carries block headers, each followed on the wire by a
+// transaction count that is always zero.
+type MsgHeaders struct {
+	Headers []*BlockHeader
+}
+
+// NewMsgHeaders returns an empty headers message.
+func NewMsgHeaders() *MsgHeaders { return &MsgHeaders{} }
+
+// AddBlockHeader appends a header; it fails past MaxBlockHeadersPerMsg.
+func (msg *MsgHeaders) AddBlockHeader(bh *BlockHeader) error {
+	if len(msg.Headers)+1 > MaxBlockHeadersPerMsg {
+		return errorf(ErrTooManyItems, "too many block headers in message [max %v]",
+			MaxBlockHeadersPerMsg)
+	}
+	msg.Headers = append(msg.Headers, bh)
+	return nil
+}
+
+// Command returns "headers".
+func (msg *MsgHeaders) Command() string { return CmdHeaders }
+
+// MaxPayloadLength returns the largest payload of the message.
+func (msg *MsgHeaders) MaxPayloadLength(pver uint32) uint32 {
+	return MaxVarIntPayload + (MaxBlockHeaderPayload+1)*MaxBlockHeadersPerMsg
+}
+
+func (msg *MsgHeaders) decode(d *decoder, pver uint32, enc MessageEncoding) {
+	n := d.count(MaxBlockHeadersPerMsg, MaxBlockHeaderPayload+1, "block headers")
+	if d.err != nil {
+		return
+	}
+	hdrs := make([]BlockHeader, n)
+	msg.Headers = make([]*BlockHeader, n)
+	for i := range hdrs {
+		h := &hdrs[i]
+		if d.r == nil && d.off+MaxBlockHeaderPayload+1 <= len(d.b) {
+			// Fast path: the header and a one-byte count are all there.
+			b := d.b[d.off : d.off+MaxBlockHeaderPayload+1]
+			h.Version = int32(le32(b[0:]))
+			copy(h.PrevBlock[:], b[4:36])
+			copy(h.MerkleRoot[:], b[36:68])
+			h.Timestamp = time.Unix(int64(le32(b[68:])), 0)
+			h.Bits = le32(b[72:])
+			h.Nonce = le32(b[76:])
+			if b[80] < 0xfd {
+				d.off += MaxBlockHeaderPayload + 1
+				msg.Headers[i] = h
+				continue
+			}
+			d.off += MaxBlockHeaderPayload
+		} else {
+			h.decode(d)
+		}
+		// Bitcoin Core reads and ignores the transaction count.
+		d.varInt()
+		msg.Headers[i] = h
+	}
+}
+
+// le32 reads a little-endian uint32 from the start of b.
+func le32(b []byte) uint32 {
+	_ = b[3]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+func (msg *MsgHeaders) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
+	if len(msg.Headers) > MaxBlockHeadersPerMsg {
+		return nil, errorf(ErrTooManyItems, "too many block headers in message [%v]", len(msg.Headers))
+	}
+	if dst == nil {
+		dst = make([]byte, 0, 3+len(msg.Headers)*(MaxBlockHeaderPayload+1))
+	}
+	dst = AppendVarInt(dst, uint64(len(msg.Headers)))
+	for _, h := range msg.Headers {
+		dst = append(h.AppendBytes(dst), 0)
+	}
+	return dst, nil
+}
+
+// BtcDecode reads the payload from r.
+func (msg *MsgHeaders) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
+	return decodeFrom(msg, r, pver, enc)
+}
+
+// BtcEncode writes the payload to w.
+func (msg *MsgHeaders) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding) error {
+	return encodeTo(msg, w, pver, enc)
+}
+
+// locatorMsg is the shared body of getheaders and getblocks.
+type locatorMsg struct {
+	ProtocolVersion    uint32
+	BlockLocatorHashes []*chainhash.Hash
+	HashStop           chainhash.Hash
+}
+
+// AddBlockLocatorHash appends a locator hash; it fails past
+// MaxBlockLocatorsPerMsg.
+func (l *locatorMsg) AddBlockLocatorHash(hash *chainhash.Hash) error {
+	if len(l.BlockLocatorHashes)+1 > MaxBlockLocatorsPerMsg {
+		return errorf(ErrTooManyItems, "too many block locator hashes for message [max %v]",
+			MaxBlockLocatorsPerMsg)
+	}
+	l.BlockLocatorHashes = append(l.BlockLocatorHashes, hash)
+	return nil
+}
+
+// MaxPayloadLength returns the largest payload of the message.
+func (l *locatorMsg) MaxPayloadLength(pver uint32) uint32 {
+	return 4 + MaxVarIntPayload + (MaxBlockLocatorsPerMsg+1)*chainhash.HashSize
+}
+
+func (l *locatorMsg) decode(d *decoder, pver uint32, enc MessageEncoding) {
+	l.ProtocolVersion = d.u32()
+	n := d.count(MaxBlockLocatorsPerMsg, chainhash.HashSize, "block locator hashes")
+	if d.err != nil {
+		return
+	}
+	hashes := make([]chainhash.Hash, n)
+	l.BlockLocatorHashes = make([]*chainhash.Hash, n)
+	for i := range hashes {
+		d.hash(&hashes[i])
+		l.BlockLocatorHashes[i] = &hashes[i]
+	}
+	d.hash(&l.HashStop)
+}
+
+func (l *locatorMsg) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
+	if len(l.BlockLocatorHashes) > MaxBlockLocatorsPerMsg {
+		return nil, errorf(ErrTooManyItems, "too many block locator hashes for message [%v]",
+			len(l.BlockLocatorHashes))
+	}
+	dst = appendU32(dst, l.ProtocolVersion)
+	dst = AppendVarInt(dst, uint64(len(l.BlockLocatorHashes)))
+	for _, h := range l.BlockLocatorHashes {
+		dst = append(dst, h[:]...)
+	}
+	return append(dst, l.HashStop[:]...), nil
+}
+
+// MsgGetHeaders asks for the headers after the first locator hash the peer
+// knows, up to HashStop (zero: as many as fit).
+type MsgGetHeaders struct {
+	ProtocolVersion    uint32
+	BlockLocatorHashes []*chainhash.Hash
+	HashStop           chainhash.Hash
+}
+
+// NewMsgGetHeaders returns a getheaders message at ProtocolVersion.
+func NewMsgGetHeaders() *MsgGetHeaders {
+	return &MsgGetHeaders{ProtocolVersion: ProtocolVersion}
+}
+
+// Command returns "getheaders".
+func (msg *MsgGetHeaders) Command() string { return CmdGetHeaders }
+
+// AddBlockLocatorHash appends a locator hash.
+func (msg *MsgGetHeaders) AddBlockLocatorHash(hash *chainhash.Hash) error {
+	return (*locatorMsg)(msg).AddBlockLocatorHash(hash)
+}
+
+// MaxPayloadLength returns the largest payload of the message.
+func (msg *MsgGetHeaders) MaxPayloadLength(pver uint32) uint32 {
+	return (*locatorMsg)(msg).MaxPayloadLength(pver)
+}
+
+func (msg *MsgGetHeaders) decode(d *decoder, pver uint32, enc MessageEncoding) {
+	(*locatorMsg)(msg).decode(d, pver, enc)
+}
+
+func (msg *MsgGetHeaders) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
+	return (*locatorMsg)(msg).appendPayload(dst, pver, enc)
+}
+
+// BtcDecode reads the payload from r.
+func (msg *MsgGetHeaders) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
+	return decodeFrom(msg, r, pver, enc)
+}
+
+// BtcEncode writes the payload to w.
+func (msg *MsgGetHeaders) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding) error {
+	return encodeTo(msg, w, pver, enc)
+}
+
+// MsgGetBlocks asks for an inv of the blocks after the first locator hash
+// the peer knows, up to HashStop.
+type MsgGetBlocks struct {
+	ProtocolVersion    uint32
+	BlockLocatorHashes []*chainhash.Hash
+	HashStop           chainhash.Hash
+}
+
+// NewMsgGetBlocks returns a getblocks message at ProtocolVersion.
+func NewMsgGetBlocks(hashStop *chainhash.Hash) *MsgGetBlocks {
+	return &MsgGetBlocks{ProtocolVersion: ProtocolVersion, HashStop: *hashStop}
+}
+
+// Command returns "getblocks".
+func (msg *MsgGetBlocks) Command() string { return CmdGetBlocks }
+
+// AddBlockLocatorHash appends a locator hash.
+func (msg *MsgGetBlocks) AddBlockLocatorHash(hash *chainhash.Hash) error {
+	return (*locatorMsg)(msg).AddBlockLocatorHash(hash)
+}
+
+// MaxPayloadLength returns the largest payload of the message.
+func (msg *MsgGetBlocks) MaxPayloadLength(pver uint32) uint32 {
+	return (*locatorMsg)(msg).MaxPayloadLength(pver)
+}
+
+func (msg *MsgGetBlocks) decode(d *decoder, pver uint32, enc MessageEncoding) {
+	(*locatorMsg)(msg).decode(d, pver, enc)
+}
+
+func (msg *MsgGetBlocks) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
+	return (*locatorMsg)(msg).appendPayload(dst, pver, enc)
+}
+
+// BtcDecode reads the payload from r.
+func (msg *MsgGetBlocks) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
+	return decodeFrom(msg, r, pver, enc)
+}
+
+// BtcEncode writes the payload to w.
+func (msg *MsgGetBlocks) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding) error {
+	return encodeTo(msg, w, pver, enc)
+}
