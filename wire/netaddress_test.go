@@ -42,7 +42,7 @@ func TestOnionV3(t *testing.T) {
 		"pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscry.onion",  // length
 		"pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onio",  // suffix
 		"pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscry1.onion", // alphabet
-		i2pEncoding.EncodeToString(badVersion) + ".onion",                 // version 2
+		i2pEncoding.EncodeToString(badVersion) + ".onion",                // version 2
 	}
 	for _, name := range invalid {
 		if _, err := DecodeOnionV3(name); !errors.Is(err, ErrInvalidAddress) {
