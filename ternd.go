@@ -235,6 +235,13 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 		ternLog.Errorf("%v", err)
 		return 1
 	}
+	return runNode(n, stderr, interrupt, shutdownTimeout)
+}
+
+// runNode starts the node, waits for a shutdown request (signal or the
+// stop RPC) and stops it. A second signal during the shutdown, or a
+// shutdown longer than timeout, ends it at once with status 1.
+func runNode(n *node, stderr io.Writer, interrupt <-chan os.Signal, timeout time.Duration) int {
 	status := 0
 	if err := n.start(); err != nil {
 		ternLog.Errorf("Start failed: %v", err)
@@ -254,8 +261,8 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 
 	done := make(chan error, 1)
 	go func() { done <- n.stop() }()
-	timeout := time.NewTimer(shutdownTimeout)
-	defer timeout.Stop()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
 	for {
 		select {
 		case err := <-done:
@@ -267,8 +274,8 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 		case sig := <-interrupt:
 			ternLog.Warnf("Received %v again; forcing shutdown", sig)
 			return 1
-		case <-timeout.C:
-			ternLog.Errorf("Shutdown did not finish within %v; forcing exit", shutdownTimeout)
+		case <-timer.C:
+			ternLog.Errorf("Shutdown did not finish within %v; forcing exit", timeout)
 			return 1
 		}
 	}
