@@ -229,6 +229,8 @@ func TestRPCProtocol(t *testing.T) {
 		{"legacy ok", `{"method":"square","params":[3],"id":1}`, 200, `{"result":9,"error":null,"id":1}`},
 		{"legacy jsonrpc 1.0", `{"jsonrpc":"1.0","method":"square","params":[3],"id":"s"}`, 200,
 			`{"result":9,"error":null,"id":"s"}`},
+		{"python-bitcoinrpc style", `{"version":"1.1","method":"square","params":[3],"id":7}`, 200,
+			`{"result":9,"error":null,"id":7}`},
 		{"legacy no id", `{"method":"square","params":[2]}`, 200, `{"result":4,"error":null}`},
 		{"legacy not found", `{"method":"nope","id":1}`, 404,
 			`{"result":null,"error":{"code":-32601,"message":"Method not found"},"id":1}`},

@@ -252,6 +252,22 @@ func TestTwoCommands(t *testing.T) {
 		} else if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 			t.Fatalf("exit status %v", err)
 		}
+		// A bitcoind-style client unchanged: btcd's btcctl, installed by
+		// `make tools` (make test sets TERND_TOOLS).
+		if btcctl := filepath.Join(os.Getenv("TERND_TOOLS"), "btcctl"); os.Getenv("TERND_TOOLS") != "" {
+			data, _ := os.ReadFile(cookie)
+			user, pass, _ := strings.Cut(string(data), ":")
+			res, err := exec.Command(btcctl, "--regtest", "--notls", "-C", os.DevNull, "-s",
+				"127.0.0.1:"+port, "-u", user, "-P", pass, "uptime").CombinedOutput()
+			if err != nil {
+				t.Fatalf("btcctl uptime: %v %s", err, res)
+			}
+			if _, err := strconv.Atoi(strings.TrimSpace(string(res))); err != nil {
+				t.Fatalf("btcctl uptime printed %q", res)
+			}
+		} else {
+			t.Log("TERND_TOOLS not set: btcctl compatibility not checked (make test sets it)")
+		}
 		if res, err := ctl(app, port, "stop"); err != nil || strings.TrimSpace(res) != "ternd stopping" {
 			t.Fatalf("stop: %v %q", err, res)
 		}

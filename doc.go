@@ -1,0 +1,40 @@
+/*
+ternd is a Bitcoin full node daemon in the shape of btcd.
+
+This root package is the daemon itself: configuration (config.go), logging
+(log.go, rotator.go), the JSON-RPC server (rpcserver.go, rpc_*.go), signal
+handling (signal.go) and the node's lifetime (ternd.go). server.go wires the
+node's subsystems (database, chain, mempool, sync, peers).
+
+# Usage
+
+	ternd [--regtest|--testnet|--testnet4|--signet] [options]
+
+Every option is a flag and, under the same name, a line of the conf file
+(ternd.conf in the app data directory, or --configfile); flags win over the
+file. sample-ternd.conf documents them all. A bad configuration exits with
+status 1 and a message naming the option and the fix, before any file or
+socket is opened. Run `ternd --help` for the list and `ternd
+--debuglevel=show` for the logging subsystems.
+
+Data lives in DATADIR/NETWORK (default ~/.ternd/regtest etc.) and logs in
+LOGDIR/NETWORK/ternd.log (default ~/.ternd/logs/NETWORK), rotated at 10 MB
+with three old files kept.
+
+# Lifetime
+
+ternMain loads the configuration, opens the log, builds a node and runs it
+until SIGINT, SIGTERM or the `stop` RPC; a second signal forces the exit.
+The node starts the RPC server first (in warm-up, answering -28 to most
+methods), then each subsystem in order, then ends warm-up. It stops in the
+opposite direction: the RPC server, then the subsystems in reverse start
+order (peers, sync, mempool, chain, database).
+
+# Extending
+
+A new subsystem implements the subsystem interface (Name, Start(ctx), Stop)
+and is added in node.addNodeSubsystems (ternd.go). A new RPC method is an
+rpcjson.Method passed to rpcServer.RegisterMethod; see rpcServer's doc
+comment. A new package that logs gets one line in packageLoggers (log.go).
+*/
+package main
