@@ -1,0 +1,251 @@
+package mining
+
+import (
+	"context"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/wire"
+)
+
+// TxSource supplies candidate transactions, best ancestor score first,
+// with their package figures (mempool.TxPool implements it).
+type TxSource interface {
+	MiningDescs() []*mempool.TxDesc
+}
+
+// Tip describes the block the template builds on.
+type Tip struct {
+	Hash           chainhash.Hash
+	Height         int32
+	MedianTimePast time.Time
+	// Bits is the target of the new block (the chain's
+	// CalcNextRequiredDifficulty).
+	Bits uint32
+}
+
+// Config configures a Generator.
+type Config struct {
+	ChainParams *chaincfg.Params
+	Select      SelectOptions
+	// BlockVersion is the header version (BIP9 top bits by default).
+	BlockVersion int32
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Generator builds block templates. It is safe for concurrent use: it
+// keeps no state between calls.
+type Generator struct {
+	cfg Config
+	src TxSource
+}
+
+// NewGenerator returns a generator drawing transactions from src.
+func NewGenerator(cfg *Config, src TxSource) *Generator {
+	c := *cfg
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.BlockVersion == 0 {
+		c.BlockVersion = 0x20000000
+	}
+	if c.Select.MaxWeight == 0 {
+		c.Select = DefaultSelectOptions()
+	}
+	return &Generator{cfg: c, src: src}
+}
+
+// BlockTemplate is a block ready to be solved and the figures the
+// getblocktemplate RPC reports.
+type BlockTemplate struct {
+	Block *wire.MsgBlock
+	// Fees and SigOpCosts are per transaction; the coinbase's fee entry is
+	// minus the total fees, as btcd reports it.
+	Fees       []int64
+	SigOpCosts []int64
+	Height     int32
+	TotalFees  int64
+	// WitnessCommitment is the coinbase output script carrying the BIP141
+	// commitment, nil when the block has no witness transactions.
+	WitnessCommitment []byte
+}
+
+// maxCoinbaseScriptSize bounds the output script a coinbase may pay to.
+const maxCoinbaseScriptSize = 10000
+
+// NewBlockTemplate builds a block on tip paying the subsidy and the fees
+// of the chosen transactions to payScript. extraNonce goes into the
+// coinbase script after the BIP34 height so callers can vary the merkle
+// root.
+func (g *Generator) NewBlockTemplate(payScript []byte, tip Tip, extraNonce uint64) (*BlockTemplate, error) {
+	if len(payScript) == 0 || len(payScript) > maxCoinbaseScriptSize {
+		return nil, miningError(ErrBadPayScript, "coinbase output script must be 1 to 10000 bytes")
+	}
+	height := tip.Height + 1
+	sel := SelectTransactions(g.src.MiningDescs(), g.cfg.Select)
+
+	var fees int64
+	hasWitness := false
+	for _, d := range sel.Txs {
+		fees += d.Fee // the coinbase collects base fees, not modified ones
+		if d.Tx.HasWitness() {
+			hasWitness = true
+		}
+	}
+	coinbase := CoinbaseTx(height, extraNonce, payScript,
+		blockchain.CalcBlockSubsidy(height, g.cfg.ChainParams)+fees)
+
+	block := wire.MsgBlock{Transactions: make([]*wire.MsgTx, 0, len(sel.Txs)+1)}
+	block.Transactions = append(block.Transactions, coinbase)
+	tmpl := &BlockTemplate{Height: height, TotalFees: fees}
+	tmpl.Fees = append(tmpl.Fees, -fees)
+	tmpl.SigOpCosts = append(tmpl.SigOpCosts, coinbaseSigOps(coinbase))
+	for _, d := range sel.Txs {
+		block.Transactions = append(block.Transactions, d.Tx)
+		tmpl.Fees = append(tmpl.Fees, d.Fee)
+		tmpl.SigOpCosts = append(tmpl.SigOpCosts, d.SigOpCost)
+	}
+	if hasWitness {
+		tmpl.WitnessCommitment = AddWitnessCommitment(&block)
+	}
+
+	ts := g.cfg.Now().Truncate(time.Second)
+	if min := tip.MedianTimePast.Add(time.Second); ts.Before(min) {
+		ts = min
+	}
+	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
+	block.Header = wire.BlockHeader{
+		Version:    g.cfg.BlockVersion,
+		PrevBlock:  tip.Hash,
+		MerkleRoot: root,
+		Timestamp:  ts,
+		Bits:       tip.Bits,
+	}
+	tmpl.Block = &block
+	log.Debugf("Template at height %d: %d transactions, weight %d, fees %d",
+		height, len(sel.Txs), sel.Weight, fees)
+	return tmpl, nil
+}
+
+// CoinbaseTx builds a coinbase for height: its script pushes the height
+// (BIP34, as Core's CScript() << height) then extraNonce; it pays value to
+// payScript; its lock time is height-1 with a non-final sequence, as Core
+// v30 sets them.
+func CoinbaseTx(height int32, extraNonce uint64, payScript []byte, value int64) *wire.MsgTx {
+	script := appendScriptNum(nil, int64(height))
+	script = appendScriptNum(script, int64(extraNonce))
+	if len(script) < 2 {
+		script = append(script, 0x00)
+	}
+	tx := wire.NewMsgTx(2)
+	tx.AddTxIn(&wire.TxIn{
+		PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex},
+		SignatureScript:  script,
+		Sequence:         wire.MaxTxInSequenceNum - 1,
+	})
+	tx.AddTxOut(&wire.TxOut{Value: value, PkScript: payScript})
+	if height > 0 {
+		tx.LockTime = uint32(height - 1)
+	}
+	return tx
+}
+
+// appendScriptNum appends the push of n as Core's CScript << int64 does:
+// OP_0, OP_1NEGATE or OP_1..OP_16 for small values, else the minimal
+// little-endian sign-magnitude bytes.
+func appendScriptNum(s []byte, n int64) []byte {
+	switch {
+	case n == 0:
+		return append(s, 0x00)
+	case n == -1 || n >= 1 && n <= 16:
+		return append(s, byte(0x50+n))
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b []byte
+	for n > 0 {
+		b = append(b, byte(n&0xff))
+		n >>= 8
+	}
+	if b[len(b)-1]&0x80 != 0 {
+		if neg {
+			b = append(b, 0x80)
+		} else {
+			b = append(b, 0x00)
+		}
+	} else if neg {
+		b[len(b)-1] |= 0x80
+	}
+	s = append(s, byte(len(b)))
+	return append(s, b...)
+}
+
+// coinbaseSigOps counts the legacy sigops of a coinbase's output scripts
+// (its script is data); a pay script with CHECKSIG costs four per sigop.
+func coinbaseSigOps(tx *wire.MsgTx) int64 {
+	var n int64
+	for _, out := range tx.TxOut {
+		for _, op := range out.PkScript {
+			if op == 0xac || op == 0xad {
+				n++
+			}
+		}
+	}
+	return n * witnessScaleFactor
+}
+
+// witnessCommitmentHeader starts a BIP141 commitment output script.
+var witnessCommitmentHeader = []byte{0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed}
+
+// AddWitnessCommitment gives the block's coinbase the BIP141 reserved value
+// (32 zero bytes) as its witness and appends the commitment output. It
+// returns the output script.
+func AddWitnessCommitment(block *wire.MsgBlock) []byte {
+	coinbase := block.Transactions[0]
+	nonce := make([]byte, 32)
+	coinbase.TxIn[0].Witness = wire.TxWitness{nonce}
+	root := blockchain.WitnessMerkleRoot(block.Transactions)
+	c := blockchain.WitnessCommitment(&root, nonce)
+	script := append(append([]byte(nil), witnessCommitmentHeader...), c[:]...)
+	coinbase.AddTxOut(&wire.TxOut{Value: 0, PkScript: script})
+	return script
+}
+
+// UpdateExtraNonce rewrites the coinbase script of a template's block with
+// a new extra nonce and recomputes the merkle root (and commitment).
+func UpdateExtraNonce(block *wire.MsgBlock, height int32, extraNonce uint64) {
+	cb := block.Transactions[0]
+	script := appendScriptNum(nil, int64(height))
+	script = appendScriptNum(script, int64(extraNonce))
+	cb.TxIn[0].SignatureScript = script
+	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
+	block.Header.MerkleRoot = root
+}
+
+// SolveBlock searches nonces until the header's hash meets its target
+// (fine for regtest's target; mainnet is out of reach by design). It
+// returns ErrNoSolution when the nonce space runs out or ctx ends; the
+// caller may then change the extra nonce or time and try again.
+func SolveBlock(ctx context.Context, header *wire.BlockHeader) error {
+	target := blockchain.CompactToBig(header.Bits)
+	if target.Sign() <= 0 {
+		return miningError(ErrNoSolution, "target is not positive")
+	}
+	for nonce := uint64(0); nonce <= 0xffffffff; nonce++ {
+		if nonce&0xffff == 0 && ctx.Err() != nil {
+			return miningError(ErrNoSolution, "search stopped: "+ctx.Err().Error())
+		}
+		header.Nonce = uint32(nonce)
+		h := header.BlockHash()
+		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
+			return nil
+		}
+	}
+	return miningError(ErrNoSolution, "nonce space exhausted")
+}
