@@ -1,0 +1,54 @@
+// Package txscript implements the Bitcoin transaction script language: the
+// interpreter that decides whether a transaction input may spend a previous
+// output, the signature hashes it signs (legacy, BIP143 and BIP341), standard
+// script templates, sigop counting, address encoding and signing helpers.
+//
+// # Verifying an input
+//
+// The blockchain and mempool verify each input of a transaction with an
+// Engine:
+//
+//	fetcher := txscript.NewMultiPrevOutFetcher(prevOuts) // every spent output
+//	hashes := txscript.NewTxSigHashes(tx, fetcher)       // once per transaction
+//	for i, in := range tx.TxIn {
+//		prev := fetcher.FetchPrevOutput(in.PreviousOutPoint)
+//		vm, err := txscript.NewEngine(prev.PkScript, tx, i,
+//			txscript.StandardVerifyFlags, sigCache, hashes, prev.Value, fetcher)
+//		if err == nil {
+//			err = vm.Execute()
+//		}
+//		...
+//	}
+//
+// The TxSigHashes value holds the BIP143 and BIP341 midstates so that a
+// transaction with N inputs costs O(N) hashing, and the SigCache (shared between
+// the mempool and the blockchain, safe for concurrent use) remembers signatures
+// that were already checked so a block's transactions that were in the pool are
+// not verified twice.
+//
+// # Errors
+//
+// Every script failure is an *Error whose kind (ErrorKind) is named after the
+// matching Bitcoin Core ScriptError, without the SCRIPT_ERR_ prefix (for example
+// ErrEvalFalse is "EVAL_FALSE"), so errors.Is(err, txscript.ErrEvalFalse) works
+// and the kind's string can be compared with Core's test vectors directly.
+//
+// # Flags
+//
+// ScriptFlags selects the rules to enforce, with btcd's names; each flag's
+// comment gives Core's name. MandatoryVerifyFlags are the consensus rules of a
+// fully upgraded chain; StandardVerifyFlags adds policy rules for the mempool.
+//
+// # Addresses
+//
+// Address is implemented by AddressPubKeyHash, AddressScriptHash,
+// AddressWitnessPubKeyHash, AddressWitnessScriptHash, AddressTaproot and
+// AddressWitnessUnknown. DecodeAddress parses a string for a network's
+// parameters, PayToAddrScript builds its output script, and ExtractPkScriptAddrs
+// goes the other way.
+//
+// # Concurrency
+//
+// An Engine is used by one goroutine. TxSigHashes is read-only after
+// construction and may be shared. SigCache is safe for concurrent use.
+package txscript
