@@ -9,8 +9,11 @@ import (
 	"sync/atomic"
 
 	"github.com/btcsuite/btclog"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -90,18 +93,19 @@ var subsystemLoggers = map[string]btclog.Logger{
 //	{"PEER", peer.UseLogger},
 //	{"CMGR", connmgr.UseLogger},
 //	{"AMGR", addrmgr.UseLogger},
-//	{"CHAN", blockchain.UseLogger},
 //	{"SYNC", netsync.UseLogger},
-//	{"TXMP", mempool.UseLogger},
 //	{"MINR", mining.UseLogger},
 //	{"SCRP", txscript.UseLogger},
 var packageLoggers = []struct {
 	subsystem string
 	useLogger func(btclog.Logger)
 }{
-	{"RPCS", rpcjson.UseLogger},
-	{"STOR", store.UseLogger},
+	{"CNFG", chaincfg.UseLogger},
 	{"WIRE", wire.UseLogger},
+	{"STOR", store.UseLogger},
+	{"CHAN", blockchain.UseLogger},
+	{"TXMP", mempool.UseLogger},
+	{"RPCS", rpcjson.UseLogger},
 }
 
 // useLoggers hands every package in packageLoggers its subsystem logger. It
