@@ -58,12 +58,20 @@ type testHarness struct {
 	notes  []*Notification
 	// unique makes every generated coinbase distinct.
 	unique uint32
+	// quiet drops notifications instead of recording them.
+	quiet bool
 }
 
 // newHarness opens a fresh regtest chain in a temporary directory.
 func newHarness(t testing.TB) *testHarness {
 	t.Helper()
-	h := &testHarness{t: t, dir: t.TempDir(), params: regtestParams()}
+	return newHarnessDir(t, t.TempDir())
+}
+
+// newHarnessDir opens a regtest chain in dir (which may hold one already).
+func newHarnessDir(t testing.TB, dir string) *testHarness {
+	t.Helper()
+	h := &testHarness{t: t, dir: dir, params: regtestParams()}
 	h.open()
 	t.Cleanup(h.close)
 	return h
@@ -78,11 +86,15 @@ func (h *testHarness) open() {
 	}
 	h.db = db
 	h.chain, err = New(&Config{
-		DB:            db,
-		ChainParams:   h.params,
-		TimeSource:    func() time.Time { return testClock },
-		Notifications: func(n *Notification) { h.notes = append(h.notes, n) },
-		engine:        testEngine{},
+		DB:          db,
+		ChainParams: h.params,
+		TimeSource:  func() time.Time { return testClock },
+		Notifications: func(n *Notification) {
+			if !h.quiet {
+				h.notes = append(h.notes, n)
+			}
+		},
+		engine: testEngine{},
 	})
 	if err != nil {
 		h.t.Fatalf("New: %v", err)
