@@ -321,3 +321,23 @@ func TestParseDebugLevel(t *testing.T) {
 		}
 	}
 }
+
+// FuzzConfigFile feeds arbitrary conf-file content to loadConfig: it must
+// return a config or an error, never panic.
+func FuzzConfigFile(f *testing.F) {
+	sample, _ := os.ReadFile("sample-ternd.conf")
+	f.Add(sample)
+	f.Add([]byte("[Application Options]\nregtest=1\nrpclisten=[::1]:0\nmaxpeers=-1\n"))
+	f.Add([]byte("debuglevel=PEER=trace,=\nwhitelist=::/0\nbanduration=1h\n"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "fuzz.conf")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := loadConfig([]string{"--appdata=" + dir, "--configfile=" + path}, &bytes.Buffer{})
+		if err == nil && cfg.params == nil {
+			t.Fatal("config without network")
+		}
+	})
+}

@@ -265,3 +265,20 @@ func TestReadConf(t *testing.T) {
 		t.Fatalf("%v %v", conf, err)
 	}
 }
+
+// FuzzBuildParams checks that any argument list becomes valid JSON params.
+func FuzzBuildParams(f *testing.F) {
+	for _, s := range []string{"1", "a=1", `{"x":[1,2]}`, "=", "args=[1]", "\xff"} {
+		f.Add(s, s+"x", true)
+	}
+	f.Fuzz(func(t *testing.T, a, b string, named bool) {
+		p, err := buildParams([]string{a, b}, named)
+		if err != nil {
+			return
+		}
+		out, err := json.Marshal(p)
+		if err != nil || !json.Valid(out) {
+			t.Fatalf("invalid params %s: %v", out, err)
+		}
+	})
+}
