@@ -57,9 +57,11 @@ releases the lock, so a receiver may call query methods.
 
 # Script checks
 
-Script verification goes through the small scriptEngine interface
-(engine.go). Until the txscript interpreter is wired in, the default engine
-refuses every input, so blocks that spend outputs are rejected with
-ErrScriptUnavailable rather than accepted unchecked.
+Every input is verified by the txscript interpreter (engine.go) with the
+consensus flags in force at the block's height, on ScriptWorkers goroutines,
+sharing the Config's SigCache with the mempool. The interpreter sits behind
+the small scriptEngine interface so tests can substitute a trivial engine.
+Sigop counting is done here (sigops.go), as Core's consensus code does it.
+
 */
 package blockchain

@@ -1,7 +1,6 @@
 package blockchain
 
 import (
-	"bytes"
 	"errors"
 	"testing"
 	"time"
@@ -16,28 +15,9 @@ import (
 // with an empty scriptSig, under any script flags.
 var opTrue = []byte{op1}
 
-// opFalse is an output script whose spend always fails.
+// opFalse is an output script whose spend always fails ("Script evaluated
+// without error but finished with a false/empty top stack element").
 var opFalse = []byte{op0}
-
-// testEngine is the test-only script engine used while the package has no
-// interpreter wired in: an input passes when its output script is OP_TRUE
-// and fails otherwise. It exercises the plumbing (parallel jobs, error
-// mapping, rollback) and the outputs the builder makes; real script
-// semantics are txscript's and are tested there.
-type testEngine struct{}
-
-type testChecker struct{ prevOuts []*wire.TxOut }
-
-func (testEngine) NewTxChecker(tx *wire.MsgTx, prevOuts []*wire.TxOut, flags ScriptFlags) (txScriptChecker, error) {
-	return testChecker{prevOuts}, nil
-}
-
-func (c testChecker) VerifyInput(i int) error {
-	if !bytes.Equal(c.prevOuts[i].PkScript, opTrue) {
-		return errors.New("Script evaluated without error but finished with a false/empty top stack element")
-	}
-	return nil
-}
 
 // testClock is a fixed clock far after every test block's time.
 var testClock = time.Unix(1900000000, 0)
@@ -94,7 +74,6 @@ func (h *testHarness) open() {
 				h.notes = append(h.notes, n)
 			}
 		},
-		engine: testEngine{},
 	})
 	if err != nil {
 		h.t.Fatalf("New: %v", err)

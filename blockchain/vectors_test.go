@@ -55,21 +55,9 @@ func loadBlocks(t testing.TB, name string) []*wire.MsgBlock {
 	return out
 }
 
-// acceptAllEngine accepts every input. It is used only by
-// TestBtcdReorgBlocks, whose spends carry real signatures that need the
-// txscript interpreter (see txscript.go once it is wired in).
-type acceptAllEngine struct{}
-
-func (acceptAllEngine) NewTxChecker(*wire.MsgTx, []*wire.TxOut, ScriptFlags) (txScriptChecker, error) {
-	return acceptAll{}, nil
-}
-
-type acceptAll struct{}
-
-func (acceptAll) VerifyInput(int) error { return nil }
-
 // TestBtcdReorgBlocks connects mainnet blocks 1-4 and btcd's side chain
 // 3A-5A, which must win with a reorganisation (btcd's TestReorganization).
+// The side chain spends coinbases with real signatures, checked by txscript.
 func TestBtcdReorgBlocks(t *testing.T) {
 	main := loadBlocks(t, "blk_0_to_4.dat.bz2")
 	var side []*wire.MsgBlock
@@ -87,7 +75,7 @@ func TestBtcdReorgBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	chain, err := New(&Config{DB: db, ChainParams: &params, engine: acceptAllEngine{},
+	chain, err := New(&Config{DB: db, ChainParams: &params,
 		TimeSource: func() time.Time { return testClock }})
 	if err != nil {
 		t.Fatal(err)
