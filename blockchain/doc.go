@@ -62,6 +62,5 @@ consensus flags in force at the block's height, on ScriptWorkers goroutines,
 sharing the Config's SigCache with the mempool. The interpreter sits behind
 the small scriptEngine interface so tests can substitute a trivial engine.
 Sigop counting is done here (sigops.go), as Core's consensus code does it.
-
 */
 package blockchain
