@@ -101,8 +101,7 @@ func (h *BlockHeader) DeserializeBytes(b []byte) error {
 
 // Serialize writes the 80-byte header to w.
 func (h *BlockHeader) Serialize(w io.Writer) error {
-	var buf [MaxBlockHeaderPayload]byte
-	return writeAll(w, h.AppendBytes(buf[:0]))
+	return writeAppended(w, MaxBlockHeaderPayload, h.AppendBytes)
 }
 
 // Bytes returns the 80-byte encoding of the header.

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/binary"
 	"io"
 	"math"
@@ -22,19 +23,28 @@ const streamChunk = 1 << 16
 const streamRemaining = MaxMessagePayload
 
 // decoder reads Bitcoin primitives either from a byte slice (slice mode) or
-// from an io.Reader (stream mode). In stream mode every byte read is appended
-// to b, so the exact encoding of what was decoded is recorded and earlier
-// sub-slices of b stay valid. Errors are sticky: after the first error every
-// read returns zero values and err keeps the first error, so decoding code
-// checks err only where it matters (before allocating and at the end).
+// from an io.Reader (stream mode). In stream mode every byte read is kept in
+// b, so the exact encoding of what was decoded is recorded and earlier
+// sub-slices of b stay valid (b only grows by appending or by copying into a
+// new array). When the reader is also an io.Seeker (bytes.Reader, os.File)
+// the decoder reads ahead in chunks and release seeks back over what it did
+// not use, which saves a read call per field. Errors are sticky: after the
+// first error every read returns zero values and err keeps the first error,
+// so decoding code checks err only where it matters (before allocating and
+// at the end).
 //
 // A decoder is not safe for concurrent use.
 type decoder struct {
-	b     []byte
-	off   int
-	r     io.Reader
-	err   error
-	alias bool // decoded values may keep sub-slices of b
+	b      []byte
+	off    int
+	r      io.Reader
+	seeker io.Seeker
+	err    error
+	alias  bool // decoded values may keep sub-slices of b
+
+	// compact allows a stream decoder to reuse its buffer: set only
+	// when no decoded value keeps a slice of b across reads.
+	compact bool
 }
 
 // newSliceDecoder returns a decoder over b. When alias is true decoded
@@ -44,9 +54,25 @@ func newSliceDecoder(b []byte, alias bool) *decoder {
 	return &decoder{b: b, alias: alias}
 }
 
-// newStreamDecoder returns a decoder that reads from r.
-func newStreamDecoder(r io.Reader) *decoder {
-	return &decoder{r: r}
+// newStreamDecoder returns a decoder that reads from r, reading ahead when r
+// can seek back. The caller must call release when done.
+func newStreamDecoder(r io.Reader, sizeHint int) *decoder {
+	d := &decoder{r: r}
+	if s, ok := r.(io.Seeker); ok {
+		d.seeker = s
+		d.b = make([]byte, 0, sizeHint)
+	}
+	return d
+}
+
+// release returns the bytes read ahead but not used to a seekable reader.
+func (d *decoder) release() {
+	if d.seeker != nil && d.off < len(d.b) {
+		if _, err := d.seeker.Seek(int64(d.off-len(d.b)), io.SeekCurrent); err != nil {
+			d.fail(err)
+		}
+		d.b = d.b[:d.off]
+	}
 }
 
 // fail records err as the decoder's error unless one is already recorded.
@@ -71,25 +97,39 @@ func (d *decoder) next(n int) []byte {
 	if d.err != nil {
 		return nil
 	}
-	if d.r == nil {
-		if n > len(d.b)-d.off || n < 0 {
-			d.err = io.ErrUnexpectedEOF
-			d.off = len(d.b)
-			return nil
-		}
+	if n >= 0 && n <= len(d.b)-d.off {
 		s := d.b[d.off : d.off+n : d.off+n]
 		d.off += n
 		return s
 	}
-	start := len(d.b)
-	for got := 0; got < n; {
-		chunk := min(n-got, streamChunk)
-		d.b = slices.Grow(d.b, chunk)
-		m, err := io.ReadFull(d.r, d.b[len(d.b):len(d.b)+chunk])
+	if d.r == nil || n < 0 {
+		d.err = io.ErrUnexpectedEOF
+		d.off = len(d.b)
+		return nil
+	}
+	// Stream mode: fetch what is missing, in bounded chunks so that a
+	// claimed length is only backed by memory as bytes actually arrive.
+	hadAny := len(d.b) > 0
+	if d.compact && d.off > 0 {
+		d.b = d.b[:copy(d.b, d.b[d.off:])]
+		d.off = 0
+	}
+	for len(d.b)-d.off < n {
+		need := n - (len(d.b) - d.off)
+		chunk := min(need, streamChunk)
+		if cap(d.b)-len(d.b) < chunk {
+			d.b = slices.Grow(d.b, max(chunk, cap(d.b)))
+		}
+		var m int
+		var err error
+		if d.seeker != nil {
+			m, err = io.ReadAtLeast(d.r, d.b[len(d.b):cap(d.b)], chunk)
+		} else {
+			m, err = io.ReadFull(d.r, d.b[len(d.b):len(d.b)+chunk])
+		}
 		d.b = d.b[:len(d.b)+m]
-		got += m
 		if err != nil {
-			if err == io.EOF && (start > 0 || got > 0) {
+			if err == io.EOF && (hadAny || len(d.b) > 0) {
 				err = io.ErrUnexpectedEOF
 			}
 			d.err = err
@@ -97,13 +137,14 @@ func (d *decoder) next(n int) []byte {
 			return nil
 		}
 	}
-	d.off = len(d.b)
-	return d.b[start:len(d.b):len(d.b)]
+	s := d.b[d.off : d.off+n : d.off+n]
+	d.off += n
+	return s
 }
 
 // skip discards n bytes.
 func (d *decoder) skip(n int) {
-	if d.r == nil && d.err == nil && n >= 0 && n <= len(d.b)-d.off {
+	if d.err == nil && n >= 0 && n <= len(d.b)-d.off {
 		d.off += n
 		return
 	}
@@ -112,7 +153,7 @@ func (d *decoder) skip(n int) {
 
 // u8 reads one byte.
 func (d *decoder) u8() uint8 {
-	if d.r == nil && d.off < len(d.b) && d.err == nil {
+	if d.off < len(d.b) && d.err == nil {
 		v := d.b[d.off]
 		d.off++
 		return v
@@ -144,7 +185,7 @@ func (d *decoder) u16BE() uint16 {
 
 // u32 reads a little-endian uint32.
 func (d *decoder) u32() uint32 {
-	if d.r == nil && d.off+4 <= len(d.b) && d.err == nil {
+	if d.off+4 <= len(d.b) && d.err == nil {
 		v := binary.LittleEndian.Uint32(d.b[d.off:])
 		d.off += 4
 		return v
@@ -158,7 +199,7 @@ func (d *decoder) u32() uint32 {
 
 // u64 reads a little-endian uint64.
 func (d *decoder) u64() uint64 {
-	if d.r == nil && d.off+8 <= len(d.b) && d.err == nil {
+	if d.off+8 <= len(d.b) && d.err == nil {
 		v := binary.LittleEndian.Uint64(d.b[d.off:])
 		d.off += 8
 		return v
@@ -172,7 +213,7 @@ func (d *decoder) u64() uint64 {
 
 // hash reads a 32-byte hash into h.
 func (d *decoder) hash(h *chainhash.Hash) {
-	if d.r == nil && d.off+chainhash.HashSize <= len(d.b) && d.err == nil {
+	if d.off+chainhash.HashSize <= len(d.b) && d.err == nil {
 		copy(h[:], d.b[d.off:])
 		d.off += chainhash.HashSize
 		return
@@ -187,7 +228,7 @@ func (d *decoder) hash(h *chainhash.Hash) {
 
 // varInt reads a canonical CompactSize integer.
 func (d *decoder) varInt() uint64 {
-	if d.r == nil && d.off < len(d.b) && d.b[d.off] < 0xfd && d.err == nil {
+	if d.off < len(d.b) && d.b[d.off] < 0xfd && d.err == nil {
 		v := d.b[d.off]
 		d.off++
 		return uint64(v)
@@ -388,4 +429,15 @@ func WriteVarString(w io.Writer, pver uint32, s string) error {
 func writeAll(w io.Writer, b []byte) error {
 	_, err := w.Write(b)
 	return err
+}
+
+// writeAppended writes the size bytes that appendFn appends to w in one
+// call. A *bytes.Buffer is appended to in place, without a temporary.
+func writeAppended(w io.Writer, size int, appendFn func([]byte) []byte) error {
+	if bb, ok := w.(*bytes.Buffer); ok {
+		bb.Grow(size)
+		_, err := bb.Write(appendFn(bb.AvailableBuffer()))
+		return err
+	}
+	return writeAll(w, appendFn(make([]byte, 0, size)))
 }

@@ -239,3 +239,18 @@ func (msg *MsgNotFound) decode(d *decoder, pver uint32, enc MessageEncoding) {
 func (msg *MsgNotFound) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
 	return (*invList)(msg).appendPayload(dst, pver, enc)
 }
+
+// payloadSizeHint implements sizeHinter.
+func (msg *MsgInv) payloadSizeHint() int {
+	return MaxVarIntPayload + len(msg.InvList)*maxInvVectPayload
+}
+
+// payloadSizeHint implements sizeHinter.
+func (msg *MsgGetData) payloadSizeHint() int {
+	return MaxVarIntPayload + len(msg.InvList)*maxInvVectPayload
+}
+
+// payloadSizeHint implements sizeHinter.
+func (msg *MsgNotFound) payloadSizeHint() int {
+	return MaxVarIntPayload + len(msg.InvList)*maxInvVectPayload
+}

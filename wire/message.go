@@ -81,16 +81,40 @@ type payloadCodec interface {
 	appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error)
 }
 
+// sizeHinter is implemented by messages that can tell the size of their
+// payload cheaply, so that encoding allocates once.
+type sizeHinter interface {
+	payloadSizeHint() int
+}
+
 // decodeFrom runs a codec over a stream.
 func decodeFrom(m payloadCodec, r io.Reader, pver uint32, enc MessageEncoding) error {
-	d := newStreamDecoder(r)
+	d := newStreamDecoder(r, 512)
+	switch m.(type) {
+	case *MsgTx, *MsgBlock, *MsgCmpctBlock, *MsgBlockTxns:
+		// Their transactions are re-read from the recorded bytes.
+	default:
+		d.compact = true
+	}
 	m.decode(d, pver, enc)
+	d.release()
 	return d.err
 }
 
 // encodeTo runs a codec and writes the result in one call.
 func encodeTo(m payloadCodec, w io.Writer, pver uint32, enc MessageEncoding) error {
-	b, err := m.appendPayload(nil, pver, enc)
+	size := 64
+	if h, ok := m.(sizeHinter); ok {
+		size = h.payloadSizeHint()
+	}
+	var b []byte
+	if bb, ok := w.(*bytes.Buffer); ok {
+		bb.Grow(size)
+		b = bb.AvailableBuffer()
+	} else {
+		b = make([]byte, 0, size)
+	}
+	b, err := m.appendPayload(b, pver, enc)
 	if err != nil {
 		return err
 	}
@@ -187,7 +211,7 @@ func parseCommand(b []byte) (string, bool) {
 // that a header claiming a large payload cannot make us allocate it all
 // before the peer sends it.
 func readPayload(r io.Reader, n int) ([]byte, int, error) {
-	buf := make([]byte, 0, min(n, 1<<16))
+	buf := make([]byte, 0, min(n, 1<<18))
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(2*cap(buf), n))
@@ -307,7 +331,11 @@ func EncodeMessage(msg Message, pver uint32, btcnet BitcoinNet, enc MessageEncod
 	if len(cmd) > CommandSize {
 		return nil, errorf(ErrMalformedCommand, "command [%s] is too long [max %v]", cmd, CommandSize)
 	}
-	buf := make([]byte, MessageHeaderSize, MessageHeaderSize+64)
+	size := 64
+	if h, ok := msg.(sizeHinter); ok {
+		size = h.payloadSizeHint()
+	}
+	buf := make([]byte, MessageHeaderSize, MessageHeaderSize+size)
 	if c, ok := msg.(payloadCodec); ok {
 		var err error
 		if buf, err = c.appendPayload(buf, pver, enc); err != nil {

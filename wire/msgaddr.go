@@ -163,3 +163,8 @@ func (msg *MsgAddrV2) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) e
 func (msg *MsgAddrV2) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding) error {
 	return encodeTo(msg, w, pver, enc)
 }
+
+// payloadSizeHint implements sizeHinter.
+func (msg *MsgAddr) payloadSizeHint() int {
+	return MaxVarIntPayload + len(msg.AddrList)*maxNetAddressPayload
+}

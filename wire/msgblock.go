@@ -123,9 +123,11 @@ func (msg *MsgBlock) BytesNoWitness() []byte {
 // WitnessEncoding.
 func (msg *MsgBlock) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding) error {
 	if enc == WitnessEncoding {
-		return writeAll(w, msg.Bytes())
+		return writeAppended(w, msg.SerializeSize(), msg.AppendBytes)
 	}
-	return writeAll(w, msg.BytesNoWitness())
+	return writeAppended(w, msg.SerializeSizeStripped(), func(dst []byte) []byte {
+		return msg.appendTo(dst, false)
+	})
 }
 
 // Serialize writes the block with witness data, as stored on disk.
@@ -147,14 +149,14 @@ func (msg *MsgBlock) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) er
 		buf.Next(n)
 		return err
 	}
-	d := newStreamDecoder(r)
+	d := newStreamDecoder(r, streamHint(r, 1<<16, MaxBlockPayload))
 	var shape txShape
-	scanBlock(d, allowWitness, &shape)
+	nTx := scanBlock(d, allowWitness, &shape)
+	d.release()
 	if d.err != nil {
 		return d.err
 	}
-	_, err := msg.decodeBytes(d.b, allowWitness, true)
-	return err
+	return msg.fillFrom(d.b[:d.off], nTx, &shape, allowWitness, tightFit(d.b, d.off))
 }
 
 // Deserialize reads a block as stored on disk (transactions in either form).
@@ -198,15 +200,19 @@ func (msg *MsgBlock) decodeBytes(b []byte, allowWitness, alias bool) (int, error
 	if d.err != nil {
 		return d.off, d.err
 	}
-	size := d.off
-	d.off = 0
+	return d.off, msg.fillFrom(b[:d.off], nTx, &shape, allowWitness, alias)
+}
+
+// fillFrom fills msg from b, which scanBlock has checked and measured.
+func (msg *MsgBlock) fillFrom(b []byte, nTx int, shape *txShape, allowWitness, alias bool) error {
+	d := newSliceDecoder(b, alias)
 	msg.Header.decode(d)
 	d.varInt()
 	txs := make([]MsgTx, nTx)
 	ptrs := make([]*MsgTx, nTx)
 	var a txArena
 	if nTx == 1 {
-		a = newTxArena(&shape, alias)
+		a = newTxArena(shape, alias)
 	} else {
 		a = txArena{
 			ins:     make([]TxIn, shape.ins),
@@ -226,7 +232,7 @@ func (msg *MsgBlock) decodeBytes(b []byte, allowWitness, alias bool) (int, error
 		ptrs[i] = &txs[i]
 	}
 	msg.Transactions = ptrs
-	return size, d.err
+	return d.err
 }
 
 // decode implements payloadCodec.
@@ -243,13 +249,13 @@ func (msg *MsgBlock) decode(d *decoder, pver uint32, enc MessageEncoding) {
 		}
 		return
 	}
-	start := len(d.b)
+	start := d.off
 	var shape txShape
-	scanBlock(d, allowWitness, &shape)
+	nTx := scanBlock(d, allowWitness, &shape)
 	if d.err != nil {
 		return
 	}
-	if _, err := msg.decodeBytes(d.b[start:], allowWitness, true); err != nil {
+	if err := msg.fillFrom(d.b[start:d.off], nTx, &shape, allowWitness, false); err != nil {
 		d.fail(err)
 	}
 }
@@ -258,3 +264,6 @@ func (msg *MsgBlock) decode(d *decoder, pver uint32, enc MessageEncoding) {
 func (msg *MsgBlock) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
 	return msg.appendTo(dst, enc == WitnessEncoding), nil
 }
+
+// payloadSizeHint implements sizeHinter.
+func (msg *MsgBlock) payloadSizeHint() int { return msg.SerializeSize() }

@@ -54,7 +54,7 @@ func (msg *MsgHeaders) decode(d *decoder, pver uint32, enc MessageEncoding) {
 	msg.Headers = make([]*BlockHeader, n)
 	for i := range hdrs {
 		h := &hdrs[i]
-		if d.r == nil && d.off+MaxBlockHeaderPayload+1 <= len(d.b) {
+		if d.off+MaxBlockHeaderPayload+1 <= len(d.b) {
 			// Fast path: the header and a one-byte count are all there.
 			b := d.b[d.off : d.off+MaxBlockHeaderPayload+1]
 			h.Version = int32(le32(b[0:]))
@@ -87,9 +87,6 @@ func le32(b []byte) uint32 {
 func (msg *MsgHeaders) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
 	if len(msg.Headers) > MaxBlockHeadersPerMsg {
 		return nil, errorf(ErrTooManyItems, "too many block headers in message [%v]", len(msg.Headers))
-	}
-	if dst == nil {
-		dst = make([]byte, 0, 3+len(msg.Headers)*(MaxBlockHeaderPayload+1))
 	}
 	dst = AppendVarInt(dst, uint64(len(msg.Headers)))
 	for _, h := range msg.Headers {
@@ -245,4 +242,9 @@ func (msg *MsgGetBlocks) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding
 // BtcEncode writes the payload to w.
 func (msg *MsgGetBlocks) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding) error {
 	return encodeTo(msg, w, pver, enc)
+}
+
+// payloadSizeHint implements sizeHinter.
+func (msg *MsgHeaders) payloadSizeHint() int {
+	return MaxVarIntPayload + len(msg.Headers)*(MaxBlockHeaderPayload+1)
 }

@@ -310,14 +310,25 @@ const hashBufSize = 512
 // without witness data.
 func (msg *MsgTx) TxHash() chainhash.Hash {
 	var buf [hashBufSize]byte
-	return chainhash.DoubleHashH(msg.appendTo(buf[:0], false))
+	dst := buf[:0]
+	if size := msg.baseSize(); size > hashBufSize {
+		dst = make([]byte, 0, size)
+	}
+	return chainhash.DoubleHashH(msg.appendTo(dst, false))
 }
 
 // WitnessHash returns the wtxid: the double SHA-256 of the encoding with
 // witness data. It equals TxHash for a transaction without witnesses.
 func (msg *MsgTx) WitnessHash() chainhash.Hash {
+	if !msg.HasWitness() {
+		return msg.TxHash()
+	}
 	var buf [hashBufSize]byte
-	return chainhash.DoubleHashH(msg.appendTo(buf[:0], msg.HasWitness()))
+	dst := buf[:0]
+	if size := msg.SerializeSize(); size > hashBufSize {
+		dst = make([]byte, 0, size)
+	}
+	return chainhash.DoubleHashH(msg.appendTo(dst, true))
 }
 
 // Copy returns a deep copy of the transaction that shares no memory with it.
@@ -364,7 +375,11 @@ func cloneBytes(b []byte) []byte {
 // WitnessEncoding and the transaction has witness data.
 func (msg *MsgTx) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding) error {
 	witness := enc == WitnessEncoding && msg.HasWitness()
-	return writeAll(w, msg.appendTo(make([]byte, 0, msg.SerializeSize()), witness))
+	size := msg.baseSize()
+	if witness {
+		size = msg.SerializeSize()
+	}
+	return writeAppended(w, size, func(dst []byte) []byte { return msg.appendTo(dst, witness) })
 }
 
 // Serialize writes the transaction in its witness form when it has witness
@@ -392,14 +407,14 @@ func (msg *MsgTx) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error
 	// Stream mode: a scan records exactly the transaction's bytes while
 	// checking its structure, then the fill parses the record, whose memory
 	// then backs the scripts.
-	d := newStreamDecoder(r)
+	d := newStreamDecoder(r, streamHint(r, 512, 4096))
 	var shape txShape
 	scanTx(d, allowWitness, &shape)
+	d.release()
 	if d.err != nil {
 		return d.err
 	}
-	_, err := msg.decodeBytes(d.b, allowWitness, true)
-	return err
+	return msg.fillFrom(d.b[:d.off], &shape, allowWitness, tightFit(d.b, d.off))
 }
 
 // Deserialize reads a transaction in either form from r, as stored in blocks.
@@ -435,10 +450,31 @@ func (msg *MsgTx) decodeBytes(b []byte, allowWitness, alias bool) (int, error) {
 		return d.off, d.err
 	}
 	n := d.off
-	a := newTxArena(&shape, alias)
-	d.off = 0
+	return n, msg.fillFrom(b[:n], &shape, allowWitness, alias)
+}
+
+// fillFrom fills msg from b, which scanTx has checked and measured in shape.
+func (msg *MsgTx) fillFrom(b []byte, shape *txShape, allowWitness, alias bool) error {
+	a := newTxArena(shape, alias)
+	d := newSliceDecoder(b, alias)
 	fillTx(d, msg, allowWitness, &a)
-	return n, d.err
+	return d.err
+}
+
+// streamHint returns the read-ahead buffer size for decoding from r: what r
+// says remains when it knows, within [minHint, maxHint].
+func streamHint(r io.Reader, minHint, maxHint int) int {
+	if l, ok := r.(interface{ Len() int }); ok {
+		return max(min(l.Len(), maxHint), minHint)
+	}
+	return minHint
+}
+
+// tightFit reports whether buf, holding used bytes, is small enough to back
+// decoded scripts directly; otherwise they are copied so that a large
+// read-ahead buffer is not kept alive.
+func tightFit(buf []byte, used int) bool {
+	return cap(buf) <= 2*used+512
 }
 
 // txShape accumulates the counts found by scanTx, so that fillTx can work
@@ -654,13 +690,13 @@ func (msg *MsgTx) decode(d *decoder, pver uint32, enc MessageEncoding) {
 		}
 		return
 	}
-	start := len(d.b)
+	start := d.off
 	var shape txShape
 	scanTx(d, allowWitness, &shape)
 	if d.err != nil {
 		return
 	}
-	if _, err := msg.decodeBytes(d.b[start:], allowWitness, true); err != nil {
+	if err := msg.fillFrom(d.b[start:d.off], &shape, allowWitness, false); err != nil {
 		d.fail(err)
 	}
 }
@@ -669,3 +705,6 @@ func (msg *MsgTx) decode(d *decoder, pver uint32, enc MessageEncoding) {
 func (msg *MsgTx) appendPayload(dst []byte, pver uint32, enc MessageEncoding) ([]byte, error) {
 	return msg.appendTo(dst, enc == WitnessEncoding && msg.HasWitness()), nil
 }
+
+// payloadSizeHint implements sizeHinter.
+func (msg *MsgTx) payloadSizeHint() int { return msg.SerializeSize() }

@@ -99,6 +99,10 @@ func (msg *MsgVersion) decode(d *decoder, pver uint32, enc MessageEncoding) {
 	if d.err != nil {
 		return
 	}
+	if d.r != nil && d.off < len(d.b) {
+		msg.DisableRelayTx = d.u8() == 0
+		return
+	}
 	if d.r != nil {
 		// The relay flag is optional: a clean end of stream means absent.
 		var b [1]byte
