@@ -21,7 +21,7 @@ func controlMethods(s *rpcServer, requestShutdown func(), startTime time.Time) [
 			Name:          "help",
 			Category:      "Control",
 			AllowInWarmup: true,
-			Params:        []rpcjson.ParamSpec{{Name: "command", Optional: true}},
+			Params:        []rpcjson.ParamSpec{{Name: "command", Optional: true, Type: "string"}},
 			Help: "List all commands, or get help for a specified command.\n\n" +
 				"Arguments:\n1. command    (string, optional, default=all commands) The command to get help on\n\n" +
 				"Result:\n\"str\"    (string) The help text",
@@ -69,8 +69,8 @@ func controlMethods(s *rpcServer, requestShutdown func(), startTime time.Time) [
 		{
 			Name:     "logging",
 			Category: "Control",
-			Params: []rpcjson.ParamSpec{{Name: "include", Optional: true},
-				{Name: "exclude", Optional: true}},
+			Params: []rpcjson.ParamSpec{{Name: "include", Optional: true, Type: "json array"},
+				{Name: "exclude", Optional: true, Type: "json array"}},
 			Help: "Gets and sets the logging configuration.\n" +
 				"Without arguments, returns the subsystems with debug logging on.\n" +
 				"With arguments, turns debug logging on for the included subsystems and off\n" +

@@ -389,7 +389,7 @@ func TestRPCControlMethods(t *testing.T) {
 	}
 	var help string
 	json.Unmarshal(result(`{"method":"help","id":1}`), &help)
-	for _, want := range []string{"== Control ==", "help ( command )", "stop", "uptime", "getrpcinfo",
+	for _, want := range []string{"== Control ==", `help ( "command" )`, "stop", "uptime", "getrpcinfo",
 		"logging ( include exclude )", "== Test ==", "echo a ( b )"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q:\n%s", want, help)

@@ -20,6 +20,9 @@
 // UnmarshalParam family turn a raw parameter into a Go value and report type
 // mismatches with Core's RPC_TYPE_ERROR (-3).
 //
+// Client is a small JSON-RPC client for tests and tools (integration tests
+// can drive ternd or bitcoind with it); ternctl builds on the same types.
+//
 // The cookie helpers (WriteCookie, ReadCookie, CookieUser, CookieFileName)
 // implement bitcoind's cookie authentication: a file ".cookie" in the
 // network data directory holding "__cookie__:<64 hex chars>", mode 0600,

@@ -245,6 +245,11 @@ type ParamSpec struct {
 
 	// Optional parameters may be omitted or null.
 	Optional bool
+
+	// Type is the parameter's JSON type as Core's help names it
+	// ("string", "numeric", "boolean", "json array", "json object");
+	// string parameters are quoted in the synopsis, as Core prints them.
+	Type string
 }
 
 // Method is one entry of the RPC method table: the name, the handler, the
@@ -287,7 +292,11 @@ func (m *Method) Synopsis() string {
 			open = true
 		}
 		b.WriteByte(' ')
-		b.WriteString(p.Name)
+		if p.Type == "string" {
+			b.WriteString(`"` + p.Name + `"`)
+		} else {
+			b.WriteString(p.Name)
+		}
 	}
 	if open {
 		b.WriteString(" )")

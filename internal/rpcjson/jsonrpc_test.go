@@ -126,8 +126,8 @@ func TestMapParams(t *testing.T) {
 
 func TestMethodHelpAndCheck(t *testing.T) {
 	m := &Method{Name: "getblock", Help: "Returns a block.",
-		Params: []ParamSpec{{Name: "blockhash"}, {Name: "verbosity", Optional: true}}}
-	if got := m.Synopsis(); got != "getblock blockhash ( verbosity )" {
+		Params: []ParamSpec{{Name: "blockhash", Type: "string"}, {Name: "verbosity", Optional: true, Type: "numeric"}}}
+	if got := m.Synopsis(); got != `getblock "blockhash" ( verbosity )` {
 		t.Fatalf("synopsis %q", got)
 	}
 	if !strings.HasSuffix(m.FullHelp(), "\n\nReturns a block.") {
