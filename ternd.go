@@ -213,6 +213,12 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 			return 1
 		}
 	}
+	unlock, err := lockDataDir(cfg.netDataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "ternd: %v\n", err)
+		return 1
+	}
+	defer unlock()
 	if err := initLogRotator(filepath.Join(cfg.netLogDir, logFileName)); err != nil {
 		fmt.Fprintf(stderr, "ternd: %v\n", err)
 		return 1
