@@ -868,3 +868,27 @@ func (b *BlockChain) ReconsiderBlock(hash *chainhash.Hash) error {
 	b.recomputeBestHeader()
 	return b.activateBestChain(nil)
 }
+
+// CheckConnectBlockTemplate fully validates a block that would extend the
+// current tip, without its proof of work and without storing or connecting
+// it (for mining templates and getblocktemplate proposals).
+func (b *BlockChain) CheckConnectBlockTemplate(block *wire.MsgBlock) error {
+	b.chainLock.Lock()
+	defer b.unlockAndNotify()
+	tip := b.bestChain.Tip()
+	if block.Header.PrevBlock != tip.hash {
+		return ruleError(ErrPrevBlockNotFound, "block template does not extend the tip "+tip.hash.String())
+	}
+	if err := CheckBlockSanity(block, b.params.PowLimit, BFNoPoWCheck); err != nil {
+		return err
+	}
+	if err := b.checkBlockHeaderContext(&block.Header, tip); err != nil {
+		return err
+	}
+	if err := b.checkBlockContext(block, tip); err != nil {
+		return err
+	}
+	node := newBlockNode(&block.Header, tip)
+	_, err := b.checkConnectBlock(node, block, newUtxoView(b.cache))
+	return err
+}

@@ -371,3 +371,67 @@ func TestInvalidateReconsider(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCheckConnectBlockTemplate validates unsolved templates.
+func TestCheckConnectBlockTemplate(t *testing.T) {
+	h := newHarness(t)
+	base := h.extend(101)
+	spend := spendTx([]wire.OutPoint{coinbaseOut(base[0])}, 50*SatoshiPerBitcoin, 500, 1)
+	tmpl := h.makeBlock(h.tipNode(), []*wire.MsgTx{spend}, blockOpts{fees: 500, noSolve: true})
+	unsolve(tmpl)
+	if err := h.chain.CheckConnectBlockTemplate(tmpl); err != nil {
+		t.Fatalf("valid template: %v", err)
+	}
+	greedy := h.makeBlock(h.tipNode(), []*wire.MsgTx{spend}, blockOpts{fees: 501, noSolve: true})
+	expectKind(t, "greedy template", h.chain.CheckConnectBlockTemplate(greedy), ErrBadCoinbaseValue)
+	stale := h.makeBlock(h.nodeOf(base[50].BlockHash()), nil, blockOpts{noSolve: true})
+	expectKind(t, "stale template", h.chain.CheckConnectBlockTemplate(stale), ErrPrevBlockNotFound)
+	if hash, height := h.tip(); height != 101 || hash != base[100].BlockHash() {
+		t.Fatal("template changed the chain")
+	}
+	if e, _ := h.chain.FetchUtxoEntry(coinbaseOut(base[0])); e == nil {
+		t.Fatal("template spent an output")
+	}
+}
+
+// TestConcurrentReaders runs the query methods beside a writer (useful
+// under -race) and has a notification receiver call back into the chain.
+func TestConcurrentReaders(t *testing.T) {
+	h := newHarness(t)
+	h.quiet = true
+	var seen []int32
+	h.chain.notify = func(n *Notification) {
+		if n.Type == NTBlockConnected {
+			// Receivers may query the chain.
+			if best := h.chain.BestSnapshot(); best.Height < n.Height {
+				t.Errorf("snapshot %d behind notification %d", best.Height, n.Height)
+			}
+			_, _ = h.chain.BlockHashByHeight(n.Height)
+			seen = append(seen, n.Height)
+		}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			s := h.chain.BestSnapshot()
+			_, _ = h.chain.BlockHashByHeight(s.Height)
+			_, _ = h.chain.FetchUtxoEntry(wire.OutPoint{Hash: s.Hash})
+			_ = h.chain.ChainTips()
+			_ = h.chain.LatestBlockLocator()
+			_, _ = h.chain.UtxoSetStats()
+		}
+	}()
+	h.extend(30)
+	close(done)
+	<-stopped
+	if len(seen) != 30 || seen[29] != 30 {
+		t.Fatalf("notifications %v", seen)
+	}
+}
