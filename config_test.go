@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -291,6 +292,11 @@ func TestSampleConfig(t *testing.T) {
 	if len(names) == 0 {
 		t.Fatal("no options found in the config struct")
 	}
+	for _, n := range commandLineOnlyOptions() {
+		if !strings.Contains(string(data), "--"+n) {
+			t.Errorf("command-line option --%s is not mentioned in sample-ternd.conf", n)
+		}
+	}
 	for _, n := range names {
 		if !shown[n] {
 			t.Errorf("option %q is not documented in sample-ternd.conf (add a \"; %s=...\" line)", n, n)
@@ -340,4 +346,16 @@ func FuzzConfigFile(f *testing.F) {
 			t.Fatal("config without network")
 		}
 	})
+}
+
+// commandLineOnlyOptions returns the long names of the no-ini options.
+func commandLineOnlyOptions() []string {
+	var names []string
+	t := reflect.TypeOf(config{})
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Tag.Get("long") != "" && f.Tag.Get("no-ini") == "true" {
+			names = append(names, f.Tag.Get("long"))
+		}
+	}
+	return names
 }
