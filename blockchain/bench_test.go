@@ -1,6 +1,9 @@
 package blockchain
 
 import (
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
+	"github.com/tern-org/ternd/txscript"
 	"testing"
 
 	"github.com/tern-org/ternd/wire"
@@ -73,4 +76,51 @@ func BenchmarkUtxoStoreFetch(b *testing.B) {
 			b.Fatal("missing output")
 		}
 	}
+}
+
+// BenchmarkConnectBlockSigned measures ProcessBlock of a block of 500
+// P2WPKH spends with real ECDSA signatures, verified by txscript on every
+// CPU (no signature cache).
+func BenchmarkConnectBlockSigned(b *testing.B) {
+	const n = 500
+	h, ops, value := benchOutputs(b, n)
+	key, err := btcec.NewPrivateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub := key.PubKey().SerializeCompressed()
+	pkh := txscript.Hash160(pub)
+	p2wpkh := append([]byte{op0, 0x14}, pkh...)
+	scriptCode := append([]byte{0x76, 0xa9, 0x14}, append(append([]byte{}, pkh...), 0x88, 0xac)...)
+	// Move the outputs to P2WPKH first.
+	var txs []*wire.MsgTx
+	for i, op := range ops {
+		tx := spendTx([]wire.OutPoint{op}, value, 0, 1)
+		tx.TxOut[0].PkScript = p2wpkh
+		txs = append(txs, tx)
+		ops[i] = wire.OutPoint{Hash: tx.TxHash()}
+	}
+	h.mustProcess(h.makeBlock(h.tipNode(), txs, blockOpts{}))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		txs = txs[:0]
+		for j, op := range ops {
+			tx := spendTx([]wire.OutPoint{op}, value, 0, 1)
+			tx.TxOut[0].PkScript = p2wpkh
+			hash, err := txscript.CalcWitnessSigHash(scriptCode, nil, txscript.SigHashAll, tx, 0, value)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sig := append(ecdsa.Sign(key, hash).Serialize(), byte(txscript.SigHashAll))
+			tx.TxIn[0].Witness = wire.TxWitness{sig, pub}
+			txs = append(txs, tx)
+			ops[j] = wire.OutPoint{Hash: tx.TxHash()}
+		}
+		blk := h.makeBlock(h.tipNode(), txs, blockOpts{mutate: addWitnessCommitment})
+		b.StartTimer()
+		h.mustProcess(blk)
+	}
+	b.ReportMetric(float64(n), "inputs/block")
 }
