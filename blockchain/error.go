@@ -1,6 +1,9 @@
 package blockchain
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // ErrorKind identifies a kind of error. For consensus rule violations the
 // kind's string is Bitcoin Core's reject reason ("bad-txnmrklroot"), so the
@@ -135,14 +138,21 @@ func ruleError(kind ErrorKind, desc string) Error {
 type RuleError = Error
 
 // RejectReason returns Bitcoin Core's reject string for err: the kind's
-// string, or for script failures the full "mandatory-script-verify-flag-failed
-// (reason)". It returns "" when err carries no kind of this package.
+// string, except for script failures ("mandatory-script-verify-flag-failed
+// (reason)") and versions ("bad-version(0x00000001)"), whose reasons carry
+// details as Core's do. It returns "" when err carries no kind of this package.
 func RejectReason(err error) string {
 	var e Error
 	if errors.As(err, &e) {
 		if k, ok := e.Err.(ErrorKind); ok {
-			if k == ErrScriptValidation {
+			switch k {
+			case ErrScriptValidation:
 				return e.Description
+			case ErrBadVersion:
+				// Core's reason carries the version: "bad-version(0x00000001)".
+				if i := strings.Index(e.Description, ":"); i > 0 {
+					return e.Description[:i]
+				}
 			}
 			return string(k)
 		}

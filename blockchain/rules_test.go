@@ -214,6 +214,10 @@ func TestBlockRules(t *testing.T) {
 		}
 	}
 	t.Logf("%d rule cases", len(cases))
+	_, _, err := h.chain.ProcessBlock(h.makeBlock(tip, nil, blockOpts{version: 2}), BFNone)
+	if r := RejectReason(err); r != "bad-version(0x00000002)" {
+		t.Fatalf("version reason %q", r)
+	}
 	// The chain still accepts a valid block spending every coinbase used.
 	var txs []*wire.MsgTx
 	for i := 0; i < used; i++ {
