@@ -96,13 +96,8 @@ type TxSigHashes struct {
 
 // NewTxSigHashes computes the midstates of tx. The BIP341 hashes over spent
 // amounts and scripts are computed only if fetcher knows every spent output.
-// A transaction without witness data needs none of them, so nothing is
-// computed for it.
 func NewTxSigHashes(tx *wire.MsgTx, fetcher PrevOutputFetcher) *TxSigHashes {
 	h := &TxSigHashes{}
-	if !tx.HasWitness() {
-		return h
-	}
 	h.computeV0V1(tx)
 	if fetcher != nil {
 		h.computeSpent(tx, fetcher)

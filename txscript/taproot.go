@@ -207,8 +207,20 @@ func isValidTaprootSigHash(ht SigHashType) bool {
 func calcTaprootSigHash(sh *TxSigHashes, hashType SigHashType, tx *wire.MsgTx, idx int,
 	amount int64, pkScript []byte, opts *taprootSigHashOpts) (chainhash.Hash, bool) {
 
-	if !isValidTaprootSigHash(hashType) {
+	var arr [400]byte
+	msg, ok := taprootSigMsg(arr[:0], sh, hashType, tx, idx, amount, pkScript, opts)
+	if !ok {
 		return chainhash.Hash{}, false
+	}
+	return taggedHash(&tagTapSighash, msg), true
+}
+
+// taprootSigMsg appends the BIP341 signature message to b.
+func taprootSigMsg(b []byte, sh *TxSigHashes, hashType SigHashType, tx *wire.MsgTx, idx int,
+	amount int64, pkScript []byte, opts *taprootSigHashOpts) ([]byte, bool) {
+
+	if !isValidTaprootSigHash(hashType) {
+		return nil, false
 	}
 	outputType := hashType & 0x03
 	if hashType == SigHashDefault {
@@ -216,11 +228,8 @@ func calcTaprootSigHash(sh *TxSigHashes, hashType SigHashType, tx *wire.MsgTx, i
 	}
 	anyone := hashType&SigHashAnyOneCanPay != 0
 	if outputType == SigHashSingle && idx >= len(tx.TxOut) {
-		return chainhash.Hash{}, false
+		return nil, false
 	}
-
-	var arr [400]byte
-	b := arr[:0]
 	b = append(b, 0x00, byte(hashType)) // epoch, hash type
 	b = binary.LittleEndian.AppendUint32(b, uint32(tx.Version))
 	b = binary.LittleEndian.AppendUint32(b, tx.LockTime)
@@ -265,7 +274,7 @@ func calcTaprootSigHash(sh *TxSigHashes, hashType SigHashType, tx *wire.MsgTx, i
 		b = append(b, 0x00) // key version
 		b = binary.LittleEndian.AppendUint32(b, opts.codeSepPos)
 	}
-	return taggedHash(&tagTapSighash, b), true
+	return b, true
 }
 
 // CalcTaprootSignatureHash returns the BIP341 key-path signature hash of
