@@ -70,6 +70,17 @@ func TestConnectAndSpend(t *testing.T) {
 	if err := h.chain.VerifyChain(0); err != nil {
 		t.Fatalf("VerifyChain: %v", err)
 	}
+	// Corrupt the set behind the chain's back: verifychain must notice.
+	lost := wire.OutPoint{Hash: tx2.TxHash(), Index: 0}
+	batch := h.db.NewBatch()
+	batch.DeleteUtxo(&lost.Hash, lost.Index)
+	if err := h.db.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	h.chain.cache.m = map[wire.OutPoint]*UtxoEntry{}
+	if err := h.chain.VerifyChain(5); !errors.Is(err, ErrCorruptDatabase) {
+		t.Fatalf("VerifyChain on a corrupt set: %v", err)
+	}
 	// Notifications: genesis has none; 102 connects and accepts.
 	connects := 0
 	for _, n := range h.notes {

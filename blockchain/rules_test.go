@@ -382,3 +382,20 @@ func TestSequenceLockAPI(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// TestTxSigOpCost checks the exported counters.
+func TestTxSigOpCost(t *testing.T) {
+	tx := wire.NewMsgTx(1)
+	tx.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Index: 1}})
+	tx.AddTxOut(&wire.TxOut{PkScript: []byte{opCheckSig, opCheckMultiSig}})
+	if got := LegacySigOps(tx); got != 21 {
+		t.Errorf("legacy %d", got)
+	}
+	p2wpkh := append([]byte{op0, 0x14}, make([]byte, 20)...)
+	if got := TxSigOpCost(tx, []*wire.TxOut{{PkScript: p2wpkh}}); got != 21*4+1 {
+		t.Errorf("cost %d", got)
+	}
+	if got := TxSigOpCost(tx, nil); got != 21*4 {
+		t.Errorf("cost without prevouts %d", got)
+	}
+}

@@ -239,3 +239,19 @@ func coinbaseHeightPrefix(height int32) []byte {
 	}
 	return append([]byte{byte(len(num))}, num...)
 }
+
+// TxSigOpCost returns tx's sigop cost as Core's GetTransactionSigOpCost with
+// the P2SH and WITNESS flags: legacy and P2SH sigops count four, witness
+// sigops one. prevOuts[i] is the output input i spends; it is ignored for a
+// coinbase. It is what the mempool needs for its sigop-adjusted size.
+func TxSigOpCost(tx *wire.MsgTx, prevOuts []*wire.TxOut) int {
+	cb := IsCoinBaseTx(tx)
+	if !cb && len(prevOuts) != len(tx.TxIn) {
+		return legacyTxSigOps(tx) * wire.WitnessScaleFactor
+	}
+	return txSigOpCost(tx, cb, prevOuts)
+}
+
+// LegacySigOps returns Core's GetLegacySigOpCount of tx (inaccurate counts
+// of every input and output script), as limited by CheckBlockSanity.
+func LegacySigOps(tx *wire.MsgTx) int { return legacyTxSigOps(tx) }
