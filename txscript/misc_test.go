@@ -44,7 +44,7 @@ func TestScriptNum(t *testing.T) {
 	if _, err := makeScriptNum(mustHex("0000000001"), false, 4); err == nil {
 		t.Error("5-byte number accepted with a 4-byte limit")
 	}
-	if scriptNum(1<<40).Int32() != 0x7fffffff || scriptNum(-(1 << 40)).Int32() != -0x80000000 {
+	if scriptNum(1<<40).Int32() != 0x7fffffff || scriptNum(-(1<<40)).Int32() != -0x80000000 {
 		t.Error("Int32 does not clamp")
 	}
 }
