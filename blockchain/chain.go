@@ -128,8 +128,11 @@ type BlockChain struct {
 	prevOrphan map[chainhash.Hash][]*orphanBlock
 	// recent holds blocks accepted during the current write operation so
 	// connecting them does not read them back from the store.
-	recent  map[chainhash.Hash]*wire.MsgBlock
-	pending []*Notification
+	recent map[chainhash.Hash]*wire.MsgBlock
+	// recentTxids holds the txids of blocks in recent, computed once by
+	// the sanity checks and reused when connecting.
+	recentTxids map[*wire.MsgBlock][]chainhash.Hash
+	pending     []*Notification
 
 	stateLock sync.RWMutex
 	state     *BestState
@@ -157,6 +160,7 @@ func New(cfg *Config) (*BlockChain, error) {
 		orphans:       make(map[chainhash.Hash]*orphanBlock),
 		prevOrphan:    make(map[chainhash.Hash][]*orphanBlock),
 		recent:        make(map[chainhash.Hash]*wire.MsgBlock),
+		recentTxids:   make(map[*wire.MsgBlock][]chainhash.Hash),
 	}
 	if b.timeSource == nil {
 		b.timeSource = time.Now
@@ -327,12 +331,22 @@ func (b *BlockChain) fetchBlock(hash *chainhash.Hash) (*wire.MsgBlock, error) {
 	return blk, nil
 }
 
+// txHashesOf returns the txids of block, from the sanity check's
+// computation when the block arrived in this write operation.
+func (b *BlockChain) txHashesOf(block *wire.MsgBlock) []chainhash.Hash {
+	if h, ok := b.recentTxids[block]; ok && len(h) == len(block.Transactions) {
+		return h
+	}
+	return blockTxHashes(block)
+}
+
 // unlockAndNotify releases the write lock and delivers the notifications
 // queued under it, in order, before another writer's.
 func (b *BlockChain) unlockAndNotify() {
 	pending := b.pending
 	b.pending = nil
 	clear(b.recent)
+	clear(b.recentTxids)
 	if len(pending) == 0 || b.notify == nil {
 		b.chainLock.Unlock()
 		return
@@ -403,9 +417,11 @@ func (b *BlockChain) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (is
 	if _, ok := b.orphans[hash]; ok {
 		return false, true, ruleError(ErrDuplicateBlock, "already have orphan block "+hash.String())
 	}
-	if err := CheckBlockSanity(block, b.params.PowLimit, flags); err != nil {
+	txids := blockTxHashes(block)
+	if err := checkBlockSanity(block, b.params.PowLimit, flags, txids); err != nil {
 		return false, false, err
 	}
+	b.recentTxids[block] = txids
 	if b.index[block.Header.PrevBlock] == nil {
 		b.addOrphan(block, hash)
 		return false, true, nil

@@ -28,10 +28,7 @@ func (b *BlockChain) checkConnectBlock(node *blockNode, block *wire.MsgBlock,
 	height := node.height
 	prev := node.parent
 	p := b.params
-	txHashes := make([]chainhash.Hash, len(block.Transactions))
-	for i, tx := range block.Transactions {
-		txHashes[i] = tx.TxHash()
-	}
+	txHashes := b.txHashesOf(block)
 
 	enforceBIP30 := height < p.BIP0034Height || height >= bip34ImpliesBIP30Limit
 	if h, ok := bip30Exceptions[height]; ok && h == node.hash {

@@ -59,11 +59,17 @@ func (e txscriptEngine) NewTxChecker(tx *wire.MsgTx, prevOuts []*wire.TxOut, fla
 		m[in.PreviousOutPoint] = prevOuts[i]
 	}
 	fetcher := txscript.NewMultiPrevOutFetcher(m)
+	// Only witness inputs use the BIP143/BIP341 midstates, and they need
+	// witness data, so a transaction without any needs none.
+	var hashes *txscript.TxSigHashes
+	if tx.HasWitness() {
+		hashes = txscript.NewTxSigHashes(tx, fetcher)
+	}
 	return &txChecker{
 		tx:       tx,
 		prevOuts: prevOuts,
 		fetcher:  fetcher,
-		hashes:   txscript.NewTxSigHashes(tx, fetcher),
+		hashes:   hashes,
 		flags:    txscriptFlags(flags),
 		sigCache: e.sigCache,
 	}, nil

@@ -121,6 +121,22 @@ func CheckTransactionSanity(tx *wire.MsgTx) error {
 // CheckBlock): proof of work, merkle root and its mutation, size, coinbase
 // placement, each transaction, and legacy sigops.
 func CheckBlockSanity(block *wire.MsgBlock, powLimit *big.Int, flags BehaviorFlags) error {
+	return checkBlockSanity(block, powLimit, flags, blockTxHashes(block))
+}
+
+// blockTxHashes returns the txids of a block's transactions.
+func blockTxHashes(block *wire.MsgBlock) []chainhash.Hash {
+	hashes := make([]chainhash.Hash, len(block.Transactions))
+	for i, tx := range block.Transactions {
+		hashes[i] = tx.TxHash()
+	}
+	return hashes
+}
+
+// checkBlockSanity is CheckBlockSanity with the txids already computed.
+func checkBlockSanity(block *wire.MsgBlock, powLimit *big.Int, flags BehaviorFlags,
+	txHashes []chainhash.Hash) error {
+
 	header := &block.Header
 	if flags&BFNoPoWCheck == 0 {
 		hash := header.BlockHash()
@@ -128,7 +144,9 @@ func CheckBlockSanity(block *wire.MsgBlock, powLimit *big.Int, flags BehaviorFla
 			return err
 		}
 	}
-	root, mutated := BlockMerkleRoot(block.Transactions)
+	scratch := make([]chainhash.Hash, len(txHashes), len(txHashes)+1)
+	copy(scratch, txHashes)
+	root, mutated := CalcMerkleRoot(scratch)
 	if root != header.MerkleRoot {
 		return ruleError(ErrBadMerkleRoot, "hashMerkleRoot mismatch")
 	}
@@ -149,10 +167,10 @@ func CheckBlockSanity(block *wire.MsgBlock, powLimit *big.Int, flags BehaviorFla
 		}
 	}
 	sigOps := 0
-	for _, tx := range block.Transactions {
+	for i, tx := range block.Transactions {
 		if err := CheckTransactionSanity(tx); err != nil {
 			e := err.(Error)
-			e.Description = fmt.Sprintf("transaction %s: %s", tx.TxHash(), e.Description)
+			e.Description = fmt.Sprintf("transaction %s: %s", txHashes[i], e.Description)
 			return e
 		}
 		sigOps += legacyTxSigOps(tx)
