@@ -128,9 +128,16 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 		return nil, err
 	}
 	weight := tx.Weight()
-	dust, err := pol.checkStandardTx(tx, weight)
-	if err != nil {
-		return nil, err
+	dust := 0
+	if pol.RequireStandard {
+		var err error
+		if dust, err = pol.checkStandardTx(tx, weight); err != nil {
+			return nil, err
+		}
+	}
+	// Unconditional, against CVE-2017-12842.
+	if tx.SerializeSizeStripped() < pol.MinStandardTxNonWitnessSize {
+		return nil, txRuleError(ErrTxSizeSmall, "")
 	}
 
 	// Finality for the next block.
@@ -237,11 +244,13 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	}
 	fee := valueIn - valueOut
 
-	if err := pol.checkInputsStandard(tx, prevOuts); err != nil {
-		return nil, err
-	}
-	if err := pol.checkWitnessStandard(tx, prevOuts); err != nil {
-		return nil, err
+	if pol.RequireStandard {
+		if err := pol.checkInputsStandard(tx, prevOuts); err != nil {
+			return nil, err
+		}
+		if err := pol.checkWitnessStandard(tx, prevOuts); err != nil {
+			return nil, err
+		}
 	}
 	sigops := sigOpCost(tx, prevOuts)
 	if sigops > pol.MaxStandardTxSigOpsCost {
@@ -293,7 +302,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	// Replacement.
 	var evict map[*entry]struct{}
 	if len(conflicts) > 0 {
-		evict, err = mp.checkReplacement(e, parents, ancestors, conflicts)
+		evict, err = mp.checkReplacement(e, conflicts)
 		if err != nil {
 			return nil, err
 		}
@@ -363,7 +372,7 @@ func (mp *TxPool) checkLimits(e *entry, ancestors, conflicts map[*entry]struct{}
 // checkReplacement applies Core's replace-by-fee rules (policy/rbf.cpp) in
 // Core's order and returns the set to evict: the conflicts and all their
 // descendants.
-func (mp *TxPool) checkReplacement(e *entry, parents, ancestors, conflicts map[*entry]struct{}) (map[*entry]struct{}, error) {
+func (mp *TxPool) checkReplacement(e *entry, conflicts map[*entry]struct{}) (map[*entry]struct{}, error) {
 	pol := &mp.cfg.Policy
 	hash := e.txid
 

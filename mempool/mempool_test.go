@@ -150,6 +150,13 @@ func TestStructureAndStandardness(t *testing.T) {
 	dc2 := hd2.tx(hd2.fund(1, 100000, 10, false), 90000)
 	dc2.AddTxOut(&wire.TxOut{PkScript: []byte{opReturn}})
 	hd2.reject(dc2, ErrDatacarrier)
+
+	// -acceptnonstdtxn: version 4 and a bare OP_DUP output pass.
+	hn := newHarness(t, func(c *Config) { c.Policy.RequireStandard = false })
+	ns := hn.tx(hn.fund(1, 100000, 10, false), 90000)
+	ns.Version = 4
+	ns.TxOut[0].PkScript = []byte{opDup, opDup, opDup, opDup, opDup, opDup}
+	hn.mustAccept(ns)
 }
 
 func TestInputRules(t *testing.T) {

@@ -42,6 +42,11 @@ type Policy struct {
 	// have (Core's MAX_DUST_OUTPUTS_PER_TX, ephemeral dust).
 	MaxDustOutputs int
 
+	// RequireStandard applies the standardness rules (IsStandardTx, standard
+	// inputs and witnesses, ephemeral dust); false is Core's
+	// -acceptnonstdtxn=1 (chaincfg.Params.RelayNonStdTxs networks).
+	RequireStandard bool
+
 	// MinTxVersion and MaxTxVersion bound standard versions (1..3).
 	MinTxVersion, MaxTxVersion int32
 	// MaxStandardTxWeight is MAX_STANDARD_TX_WEIGHT.
@@ -107,6 +112,7 @@ func DefaultPolicy() Policy {
 		IncrementalRelayFee:         100,
 		DustRelayFee:                3000,
 		MaxDustOutputs:              1,
+		RequireStandard:             true,
 		MinTxVersion:                1,
 		MaxTxVersion:                3,
 		MaxStandardTxWeight:         400000,
@@ -298,9 +304,6 @@ func (p *Policy) checkStandardTx(tx *wire.MsgTx, weight int64) (int, error) {
 	}
 	if dust > p.MaxDustOutputs {
 		return dust, txRuleError(ErrDust, "")
-	}
-	if tx.SerializeSizeStripped() < p.MinStandardTxNonWitnessSize {
-		return dust, txRuleError(ErrTxSizeSmall, "")
 	}
 	return dust, nil
 }
