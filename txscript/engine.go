@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btclog"
 	"github.com/tern-org/ternd/wire"
 	"golang.org/x/crypto/ripemd160"
 )
@@ -129,8 +130,13 @@ type Engine struct {
 
 	dstack [][]byte
 	astack [][]byte
+	wstack [][]byte // backing store of the witness stack
 	cond   condStack
 	tap    taprootExecData
+
+	// stackBuf gives the main and witness stacks their first items
+	// without separate allocations.
+	stackBuf [16][]byte
 
 	// arena holds the bytes of computed stack items (numbers, hashes) so
 	// that they do not each need an allocation. Items are never modified in
@@ -166,8 +172,9 @@ func NewEngine(scriptPubKey []byte, tx *wire.MsgTx, txIdx int, flags ScriptFlags
 		scriptSig: in.SignatureScript,
 		pkScript:  scriptPubKey,
 		witness:   in.Witness,
-		dstack:    make([][]byte, 0, 16),
 	}
+	vm.dstack = vm.stackBuf[:0:8]
+	vm.wstack = vm.stackBuf[8:8]
 	return vm, nil
 }
 
@@ -180,7 +187,7 @@ func (vm *Engine) hasFlag(flag ScriptFlags) bool {
 // or an *Error whose kind is the Core script error.
 func (vm *Engine) Execute() error {
 	err := vm.verify()
-	if err != nil {
+	if err != nil && log.Level() <= btclog.LevelTrace {
 		log.Tracef("script verification of input %d of %v failed: %v",
 			vm.txIdx, vm.tx.TxHash(), err)
 	}
@@ -196,8 +203,11 @@ func (vm *Engine) verify() error {
 	if err := vm.evalScript(vm.scriptSig, sigVersionBase); err != nil {
 		return err
 	}
+	// Core copies the stack for every script under P2SH; only a P2SH
+	// output ever uses the copy, so only it pays for one.
 	var stackCopy [][]byte
-	if vm.hasFlag(ScriptBip16) {
+	isP2SH := vm.hasFlag(ScriptBip16) && isPayToScriptHash(vm.pkScript)
+	if isP2SH {
 		stackCopy = append(stackCopy, vm.dstack...)
 	}
 	if err := vm.evalScript(vm.pkScript, sigVersionBase); err != nil {
@@ -222,7 +232,7 @@ func (vm *Engine) verify() error {
 		}
 	}
 
-	if vm.hasFlag(ScriptBip16) && isPayToScriptHash(vm.pkScript) {
+	if isP2SH {
 		if !IsPushOnlyScript(vm.scriptSig) {
 			return scriptError(ErrNotPushOnly, "P2SH signature script is not push only")
 		}
@@ -370,17 +380,19 @@ func (vm *Engine) executeWitnessScript(stack [][]byte, script []byte, sv sigVers
 				"witness element of %d bytes exceeds %d", len(item), MaxScriptElementSize))
 		}
 	}
+	// The witness runs on its own stack; the main stack is restored after.
 	saved := vm.dstack
-	vm.dstack = append(make([][]byte, 0, len(stack)+8), stack...)
-	defer func() { vm.dstack = saved }()
-	if err := vm.evalScript(script, sv); err != nil {
+	vm.dstack = append(vm.wstack[:0], stack...)
+	err := vm.evalScript(script, sv)
+	vm.wstack, vm.dstack = vm.dstack, saved
+	if err != nil {
 		return err
 	}
-	if len(vm.dstack) != 1 {
+	if len(vm.wstack) != 1 {
 		return scriptError(ErrCleanStack, fmt.Sprintf(
-			"witness script left %d stack items, want 1", len(vm.dstack)))
+			"witness script left %d stack items, want 1", len(vm.wstack)))
 	}
-	if !asBool(vm.dstack[0]) {
+	if !asBool(vm.wstack[0]) {
 		return scriptError(ErrEvalFalse, "witness script left a false value")
 	}
 	return nil
