@@ -92,9 +92,11 @@ type BestState struct {
 	ChainWork   *big.Int
 }
 
-// maxOrphanBlocks bounds the orphan pool; orphanExpiry bounds an orphan's life.
+// The orphan pool's bounds: a count, total serialized bytes (a peer can make
+// us remember orphans), and an orphan's life.
 const (
 	maxOrphanBlocks = 100
+	maxOrphanBytes  = 64 << 20
 	orphanExpiry    = time.Hour
 )
 
@@ -102,6 +104,8 @@ const (
 type orphanBlock struct {
 	block   *wire.MsgBlock
 	hash    chainhash.Hash
+	size    int
+	seq     uint64 // arrival order, for evicting the oldest
 	expires time.Time
 }
 
@@ -124,8 +128,10 @@ type BlockChain struct {
 	bestHeader *blockNode
 	cache      *utxoCache
 	nextSeq    uint64
-	orphans    map[chainhash.Hash]*orphanBlock
+	orphans    map[chainhash.Hash]*orphanBlock // bounded by maxOrphanBlocks/Bytes
 	prevOrphan map[chainhash.Hash][]*orphanBlock
+	orphanSize int
+	orphanSeq  uint64
 	// recent holds blocks accepted during the current write operation so
 	// connecting them does not read them back from the store.
 	recent map[chainhash.Hash]*wire.MsgBlock
@@ -742,7 +748,7 @@ func (b *BlockChain) commit(view *utxoView, detached, attached []connected) erro
 }
 
 // addOrphan keeps a block whose parent is unknown, evicting expired orphans
-// and, when full, the one expiring soonest.
+// and, while over a bound, the oldest.
 func (b *BlockChain) addOrphan(block *wire.MsgBlock, hash chainhash.Hash) {
 	now := b.now()
 	for h, o := range b.orphans {
@@ -750,17 +756,20 @@ func (b *BlockChain) addOrphan(block *wire.MsgBlock, hash chainhash.Hash) {
 			b.removeOrphan(h)
 		}
 	}
-	if len(b.orphans) >= maxOrphanBlocks {
+	size := block.SerializeSize()
+	for len(b.orphans) > 0 && (len(b.orphans) >= maxOrphanBlocks || b.orphanSize+size > maxOrphanBytes) {
 		var oldest *orphanBlock
 		for _, o := range b.orphans {
-			if oldest == nil || o.expires.Before(oldest.expires) {
+			if oldest == nil || o.seq < oldest.seq {
 				oldest = o
 			}
 		}
 		b.removeOrphan(oldest.hash)
 	}
-	o := &orphanBlock{block: block, hash: hash, expires: now.Add(orphanExpiry)}
+	b.orphanSeq++
+	o := &orphanBlock{block: block, hash: hash, size: size, seq: b.orphanSeq, expires: now.Add(orphanExpiry)}
 	b.orphans[hash] = o
+	b.orphanSize += size
 	prev := block.Header.PrevBlock
 	b.prevOrphan[prev] = append(b.prevOrphan[prev], o)
 	log.Debugf("Added orphan block %s with parent %s", hash, prev)
@@ -773,6 +782,7 @@ func (b *BlockChain) removeOrphan(hash chainhash.Hash) {
 		return
 	}
 	delete(b.orphans, hash)
+	b.orphanSize -= o.size
 	prev := o.block.Header.PrevBlock
 	list := b.prevOrphan[prev]
 	for i, x := range list {

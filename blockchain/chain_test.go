@@ -3,6 +3,7 @@ package blockchain
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/wire"
@@ -444,5 +445,102 @@ func TestConcurrentReaders(t *testing.T) {
 	<-stopped
 	if len(seen) != 30 || seen[29] != 30 {
 		t.Fatalf("notifications %v", seen)
+	}
+}
+
+// TestOrphanBounds fills the orphan pool past its bound and lets orphans
+// expire.
+func TestOrphanBounds(t *testing.T) {
+	h := newHarness(t)
+	g := h.tipNode()
+	fake := &blockNode{hash: chainhash.Hash{0xee}, height: 5, timestamp: g.timestamp, workSum: g.workSum}
+	var first chainhash.Hash
+	for i := 0; i < maxOrphanBlocks+5; i++ {
+		blk := h.makeBlock(fake, nil, blockOpts{})
+		if i == 0 {
+			first = blk.BlockHash()
+		}
+		if _, orphan, err := h.chain.ProcessBlock(blk, BFNone); err != nil || !orphan {
+			t.Fatalf("orphan %d: %v %v", i, orphan, err)
+		}
+	}
+	if n := len(h.chain.orphans); n != maxOrphanBlocks {
+		t.Fatalf("%d orphans kept", n)
+	}
+	if h.chain.IsKnownOrphan(&first) {
+		t.Fatal("oldest orphan not evicted")
+	}
+	// Move the clock past the expiry: the next orphan evicts the rest.
+	h.chain.timeSource = func() time.Time { return testClock.Add(2 * orphanExpiry) }
+	blk := h.makeBlock(fake, nil, blockOpts{})
+	if _, orphan, _ := h.chain.ProcessBlock(blk, BFNone); !orphan {
+		t.Fatal("not an orphan")
+	}
+	if n := len(h.chain.orphans); n != 1 || len(h.chain.prevOrphan[fake.hash]) != 1 {
+		t.Fatalf("%d orphans after expiry", n)
+	}
+	if h.chain.orphanSize != blk.SerializeSize() {
+		t.Fatalf("orphan bytes %d", h.chain.orphanSize)
+	}
+}
+
+// TestStoredButNotConnected simulates a crash after a block was stored and
+// before it was connected: the next start connects it.
+func TestStoredButNotConnected(t *testing.T) {
+	h := newHarness(t)
+	h.extend(3)
+	blk := h.makeBlock(h.tipNode(), nil, blockOpts{})
+	n := newBlockNode(&blk.Header, h.tipNode())
+	n.status = statusHeaderValid | statusDataStored
+	hash := blk.BlockHash()
+	batch := h.db.NewBatch()
+	batch.PutBlock(&hash, blk.Bytes())
+	batch.PutBlockIndex(&hash, encodeIndexRecord(n))
+	if err := h.db.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	h.reopen()
+	if tip, height := h.tip(); tip != hash || height != 4 {
+		t.Fatalf("tip %s/%d", tip, height)
+	}
+	if e, _ := h.chain.FetchUtxoEntry(coinbaseOut(blk)); e == nil {
+		t.Fatal("coinbase of the recovered block missing")
+	}
+}
+
+// TestChainTipStatuses covers headers-only and invalid tips.
+func TestChainTipStatuses(t *testing.T) {
+	h := newHarness(t)
+	blocks := h.extend(3)
+	fork := h.nodeOf(blocks[0].BlockHash())
+	hdrOnly := h.makeBlock(fork, nil, blockOpts{timeDelta: 700})
+	if err := h.chain.ProcessBlockHeader(&hdrOnly.Header); err != nil {
+		t.Fatal(err)
+	}
+	bad := h.makeBlock(fork, nil, blockOpts{timeDelta: 800, cbValue: 51 * SatoshiPerBitcoin})
+	if _, _, err := h.chain.ProcessBlock(bad, BFNone); err != nil {
+		t.Fatalf("side block: %v", err)
+	}
+	badChild := h.makeBlock(h.nodeOf(bad.BlockHash()), nil, blockOpts{})
+	badGrandChild := h.makeBlock(newBlockNode(&badChild.Header, h.nodeOf(bad.BlockHash())), nil, blockOpts{})
+	h.chain.ProcessBlock(badChild, BFNone)
+	_, _, err := h.chain.ProcessBlock(badGrandChild, BFNone)
+	expectKind(t, "bad branch", err, ErrBadCoinbaseValue)
+	got := map[chainhash.Hash]string{}
+	for _, tp := range h.chain.ChainTips() {
+		got[tp.Hash] = tp.Status
+	}
+	want := map[chainhash.Hash]string{
+		blocks[2].BlockHash():     "active",
+		hdrOnly.BlockHash():       "headers-only",
+		badGrandChild.BlockHash(): "invalid",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("tips %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("tip %s: %q, want %q", k, got[k], v)
+		}
 	}
 }
