@@ -1,0 +1,203 @@
+package connmgr
+
+import (
+	"net"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// BanEntry is one banned subnet (a single address is a /32 or /128) with its
+// creation and expiry times.
+type BanEntry struct {
+	Subnet  netip.Prefix `json:"subnet"`
+	Created time.Time    `json:"created"`
+	Until   time.Time    `json:"until"`
+	Reason  string       `json:"reason,omitempty"`
+}
+
+// MaxBanEntries bounds the ban list so that a flood of misbehaving addresses
+// cannot grow it without limit; when full, the entry expiring first is
+// dropped.
+const MaxBanEntries = 10000
+
+// BanList is a set of banned subnets with expiry times, as managed by
+// Bitcoin Core's setban/listbanned/clearbanned. The caller persists it with
+// Entries and Load. A BanList is safe for concurrent use.
+type BanList struct {
+	mu      sync.Mutex
+	entries map[netip.Prefix]BanEntry
+
+	// now returns the current time; tests replace it.
+	now func() time.Time
+}
+
+// NewBanList returns an empty ban list.
+func NewBanList() *BanList {
+	return &BanList{entries: make(map[netip.Prefix]BanEntry), now: time.Now}
+}
+
+// ParseBanTarget parses an IP address or a CIDR subnet ("10.0.0.1",
+// "10.0.0.0/8", "2001:db8::/32") into a prefix. IPv4-mapped IPv6 addresses
+// are reduced to IPv4.
+func ParseBanTarget(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, makeError(ErrInvalidBanTarget, "invalid subnet "+s)
+		}
+		addr := p.Addr()
+		bits := p.Bits()
+		if addr.Is4In6() {
+			addr = addr.Unmap()
+			bits -= 96
+			if bits < 0 {
+				return netip.Prefix{}, makeError(ErrInvalidBanTarget, "invalid subnet "+s)
+			}
+		}
+		return netip.PrefixFrom(addr, bits).Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, makeError(ErrInvalidBanTarget, "invalid address "+s)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Ban bans subnet until now+d, replacing any earlier ban of the same subnet.
+func (b *BanList) Ban(subnet netip.Prefix, d time.Duration, reason string) {
+	now := b.now()
+	b.BanUntil(subnet, now.Add(d), reason)
+}
+
+// BanUntil bans subnet until the given time.
+func (b *BanList) BanUntil(subnet netip.Prefix, until time.Time, reason string) {
+	subnet = subnet.Masked()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	if _, ok := b.entries[subnet]; !ok && len(b.entries) >= MaxBanEntries {
+		b.pruneLocked(now)
+		if len(b.entries) >= MaxBanEntries {
+			var first netip.Prefix
+			var firstUntil time.Time
+			for p, e := range b.entries {
+				if firstUntil.IsZero() || e.Until.Before(firstUntil) {
+					first, firstUntil = p, e.Until
+				}
+			}
+			delete(b.entries, first)
+		}
+	}
+	b.entries[subnet] = BanEntry{Subnet: subnet, Created: now, Until: until, Reason: reason}
+}
+
+// Unban removes the ban of exactly subnet and reports whether there was one.
+func (b *BanList) Unban(subnet netip.Prefix) bool {
+	subnet = subnet.Masked()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, ok := b.entries[subnet]
+	delete(b.entries, subnet)
+	return ok
+}
+
+// Clear removes every ban.
+func (b *BanList) Clear() {
+	b.mu.Lock()
+	b.entries = make(map[netip.Prefix]BanEntry)
+	b.mu.Unlock()
+}
+
+// IsBanned reports whether addr lies in a subnet whose ban has not expired.
+func (b *BanList) IsBanned(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	for p, e := range b.entries {
+		if p.Contains(addr) {
+			if now.Before(e.Until) {
+				return true
+			}
+			delete(b.entries, p)
+		}
+	}
+	return false
+}
+
+// IsBannedAddr is IsBanned for a net.Addr (a *net.TCPAddr or anything whose
+// String is host:port); addresses without an IP are never banned.
+func (b *BanList) IsBannedAddr(a net.Addr) bool {
+	ip, ok := AddrIP(a)
+	if !ok {
+		return false
+	}
+	return b.IsBanned(ip)
+}
+
+// Entries returns the bans that have not expired, sorted by subnet, for
+// listbanned and for persisting.
+func (b *BanList) Entries() []BanEntry {
+	b.mu.Lock()
+	b.pruneLocked(b.now())
+	out := make([]BanEntry, 0, len(b.entries))
+	for _, e := range b.entries {
+		out = append(out, e)
+	}
+	b.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Subnet.String() < out[j].Subnet.String()
+	})
+	return out
+}
+
+// Load adds persisted entries, skipping expired and invalid ones.
+func (b *BanList) Load(entries []BanEntry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	for _, e := range entries {
+		if !e.Subnet.IsValid() || !now.Before(e.Until) || len(b.entries) >= MaxBanEntries {
+			continue
+		}
+		e.Subnet = e.Subnet.Masked()
+		b.entries[e.Subnet] = e
+	}
+}
+
+// pruneLocked drops expired entries. The caller holds b.mu.
+func (b *BanList) pruneLocked(now time.Time) {
+	for p, e := range b.entries {
+		if !now.Before(e.Until) {
+			delete(b.entries, p)
+		}
+	}
+}
+
+// AddrIP extracts the IP address of a net.Addr, unmapping IPv4-mapped IPv6.
+func AddrIP(a net.Addr) (netip.Addr, bool) {
+	if a == nil {
+		return netip.Addr{}, false
+	}
+	switch v := a.(type) {
+	case *net.TCPAddr:
+		ip, ok := netip.AddrFromSlice(v.IP)
+		return ip.Unmap(), ok
+	case *net.UDPAddr:
+		ip, ok := netip.AddrFromSlice(v.IP)
+		return ip.Unmap(), ok
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		host = a.String()
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return ip.Unmap(), true
+}

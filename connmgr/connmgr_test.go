@@ -1,0 +1,506 @@
+package connmgr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// runManager starts cm.Run and registers a cleanup that stops it and checks
+// that Run returned.
+func runManager(t *testing.T, cm *ConnManager) context.CancelFunc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cm.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return")
+		}
+	})
+	return cancel
+}
+
+func dialFrom(t *testing.T, src, target string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp4", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// isClosedByPeer reports whether the server closed c.
+func isClosedByPeer(c net.Conn) bool {
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	var b [1]byte
+	_, err := c.Read(b[:])
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+}
+
+func TestInboundLimits(t *testing.T) {
+	ls, err := Listen([]string{"127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := ls[0].Addr().String()
+	bans := NewBanList()
+	bans.Ban(netip.MustParsePrefix("127.0.0.9/32"), time.Hour, "test")
+
+	var mu sync.Mutex
+	var accepted []net.Conn
+	cm := New(&Config{
+		Listeners:          ls,
+		TargetOutbound:     2,
+		MaxPeers:           6, // four inbound slots
+		MaxInboundPerIP:    2,
+		MaxInboundPerGroup: 3,
+		GroupKey: func(a net.Addr) string {
+			ip, _ := AddrIP(a)
+			b := ip.As4()
+			return fmt.Sprint(b[3] / 10) // 127.0.0.1-9 share group 0, 10-19 group 1.
+		},
+		IsBanned:      bans.IsBannedAddr,
+		IsWhitelisted: func(a net.Addr) bool { ip, _ := AddrIP(a); return ip.As4()[3] == 30 },
+		OnAccept: func(c net.Conn) {
+			mu.Lock()
+			accepted = append(accepted, c)
+			mu.Unlock()
+		},
+	})
+	runManager(t, cm)
+	count := func() int { in, _ := cm.Counts(); return in }
+
+	steps := []struct {
+		src    string
+		accept bool
+	}{
+		{"127.0.0.1", true},
+		{"127.0.0.1", true},
+		{"127.0.0.1", false}, // per-IP limit of 2
+		{"127.0.0.2", true},
+		{"127.0.0.3", false}, // per-group limit of 3
+		{"127.0.0.9", false}, // banned
+		{"127.0.0.11", true}, // fourth and last inbound slot
+		{"127.0.0.12", false},
+		{"127.0.0.30", false}, // whitelisted, but the slots are full
+	}
+	want := 0
+	for i, s := range steps {
+		c := dialFrom(t, s.src, target)
+		defer c.Close()
+		if s.accept {
+			want++
+			waitFor(t, "accept", func() bool { return count() == want })
+		} else if !isClosedByPeer(c) {
+			t.Fatalf("step %d (%s): connection not refused", i, s.src)
+		}
+		if got := count(); got != want {
+			t.Fatalf("step %d: %d inbound, want %d", i, got, want)
+		}
+	}
+	// Closing an accepted connection frees its slot (once, however often
+	// it is closed).
+	mu.Lock()
+	accepted[0].Close()
+	accepted[0].Close()
+	mu.Unlock()
+	waitFor(t, "release", func() bool { return count() == want-1 })
+	c := dialFrom(t, "127.0.0.1", target)
+	defer c.Close()
+	waitFor(t, "re-accept", func() bool { return count() == want })
+}
+
+func TestInboundBurst(t *testing.T) {
+	ls, err := Listen([]string{"127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var held []net.Conn
+	var maxSeen atomic.Int64
+	cm := New(&Config{Listeners: ls, MaxPeers: 20, TargetOutbound: 8})
+	cm.cfg.OnAccept = func(c net.Conn) {
+		mu.Lock()
+		held = append(held, c)
+		mu.Unlock()
+		if in, _ := cm.Counts(); int64(in) > maxSeen.Load() {
+			maxSeen.Store(int64(in))
+		}
+	}
+	runManager(t, cm)
+	const n = 1000
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 50)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := net.DialTimeout("tcp4", ls[0].Addr().String(), 5*time.Second)
+			if err == nil {
+				c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+				c.Read(make([]byte, 1))
+				c.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if in, _ := cm.Counts(); in != 12 || maxSeen.Load() > 12 {
+		t.Fatalf("inbound %d (max %d), want 12 = maxpeers 20 - 8 outbound", in, maxSeen.Load())
+	}
+	mu.Lock()
+	for _, c := range held {
+		c.Close()
+	}
+	mu.Unlock()
+}
+
+// fakeNet is an in-memory dialer: dialing an address succeeds when it is
+// marked up, and returns one end of a pipe.
+type fakeNet struct {
+	mu    sync.Mutex
+	up    map[string]bool
+	dials map[string]int
+	peers []net.Conn
+}
+
+func newFakeNet() *fakeNet {
+	return &fakeNet{up: make(map[string]bool), dials: make(map[string]int)}
+}
+
+func (f *fakeNet) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dials[addr]++
+	if !f.up[addr] {
+		return nil, errors.New("connection refused")
+	}
+	a, b := net.Pipe()
+	f.peers = append(f.peers, b)
+	return a, nil
+}
+
+func (f *fakeNet) setUp(addr string, up bool) {
+	f.mu.Lock()
+	f.up[addr] = up
+	f.mu.Unlock()
+}
+
+func (f *fakeNet) dialCount(addr string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dials[addr]
+}
+
+func (f *fakeNet) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range f.peers {
+		p.Close()
+	}
+}
+
+func tcpAddr(s string) net.Addr {
+	a, err := net.ResolveTCPAddr("tcp", s)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+func TestOutboundGroups(t *testing.T) {
+	fn := newFakeNet()
+	defer fn.close()
+	// The source offers 3 addresses in each of 5 groups, round robin.
+	var addrs []string
+	for g := 1; g <= 5; g++ {
+		for h := 1; h <= 3; h++ {
+			a := fmt.Sprintf("10.%d.0.%d:8333", g, h)
+			addrs = append(addrs, a)
+			fn.setUp(a, true)
+		}
+	}
+	var next atomic.Int64
+	var mu sync.Mutex
+	conns := map[string]net.Conn{}
+	cm := New(&Config{
+		TargetOutbound: 4,
+		Dial:           fn.dial,
+		GetNewAddress: func() (net.Addr, error) {
+			i := next.Add(1) - 1
+			return tcpAddr(addrs[i%int64(len(addrs))]), nil
+		},
+		OnConnection: func(r *ConnReq, c net.Conn) {
+			mu.Lock()
+			conns[r.Addr.String()] = c
+			mu.Unlock()
+		},
+		RetryDuration: 20 * time.Millisecond,
+	})
+	runManager(t, cm)
+	established := func() map[string]bool {
+		groups := map[string]bool{}
+		for _, r := range cm.Requests() {
+			if st, _ := cm.State(r.ID()); st == ConnEstablished {
+				groups[NetGroup(r.Addr)] = true
+			}
+		}
+		return groups
+	}
+	waitFor(t, "4 outbound", func() bool { return len(established()) == 4 })
+	if _, out := cm.Counts(); out != 4 {
+		t.Fatalf("%d outbound requests, want 4 in 4 groups", out)
+	}
+	// Closing one connection makes the manager replace it with another
+	// group.
+	mu.Lock()
+	for _, c := range conns {
+		c.Close()
+		break
+	}
+	mu.Unlock()
+	waitFor(t, "replacement", func() bool { return len(established()) == 4 })
+}
+
+func TestPersistentBackoff(t *testing.T) {
+	fn := newFakeNet()
+	defer fn.close()
+	const addr = "10.9.9.9:8333"
+	var connected atomic.Int64
+	var lastConn atomic.Value
+	disconnected := make(chan struct{}, 10)
+	cm := New(&Config{
+		TargetOutbound:   -1,
+		Dial:             fn.dial,
+		RetryDuration:    10 * time.Millisecond,
+		MaxRetryDuration: 40 * time.Millisecond,
+		OnConnection: func(r *ConnReq, c net.Conn) {
+			connected.Add(1)
+			lastConn.Store(c)
+		},
+		OnDisconnection: func(*ConnReq) { disconnected <- struct{}{} },
+	})
+	// Requests made before Run start with it (the --connect mode).
+	req := &ConnReq{Addr: tcpAddr(addr), Permanent: true}
+	if err := cm.Connect(req); err != nil {
+		t.Fatal(err)
+	}
+	runManager(t, cm)
+	waitFor(t, "retries", func() bool { return fn.dialCount(addr) >= 6 })
+	fn.setUp(addr, true)
+	waitFor(t, "connect", func() bool { return connected.Load() == 1 })
+	// A disconnect triggers a redial.
+	lastConn.Load().(net.Conn).Close()
+	<-disconnected
+	waitFor(t, "reconnect", func() bool { return connected.Load() == 2 })
+	// Remove stops it for good.
+	if err := cm.Remove(req.ID()); err != nil {
+		t.Fatal(err)
+	}
+	<-disconnected
+	time.Sleep(60 * time.Millisecond)
+	if connected.Load() != 2 {
+		t.Fatal("removed request redialed")
+	}
+	if err := cm.Remove(req.ID()); !errors.Is(err, ErrUnknownConn) {
+		t.Fatalf("second remove: %v", err)
+	}
+	if err := cm.Disconnect(12345); !errors.Is(err, ErrUnknownConn) {
+		t.Fatalf("disconnect unknown: %v", err)
+	}
+}
+
+func TestBackoffSchedule(t *testing.T) {
+	cm := New(&Config{RetryDuration: time.Second, MaxRetryDuration: 10 * time.Second})
+	want := []time.Duration{1, 2, 4, 8, 10, 10, 10}
+	for i, w := range want {
+		if got := cm.backoff(uint32(i + 1)); got != w*time.Second {
+			t.Errorf("retry %d: %v, want %v", i+1, got, w*time.Second)
+		}
+	}
+	if got := cm.backoff(1000); got != 10*time.Second {
+		t.Errorf("retry 1000: %v", got)
+	}
+}
+
+func TestRunLifecycleNoLeaks(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := 0; i < 3; i++ {
+		ls, err := Listen([]string{"127.0.0.1:0", "[::1]:0"})
+		if err != nil {
+			ls, err = Listen([]string{"127.0.0.1:0"})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		fn := newFakeNet()
+		cm := New(&Config{
+			Listeners:     ls,
+			Dial:          fn.dial,
+			RetryDuration: time.Hour, // Pending timers must be stopped by Run.
+			GetNewAddress: func() (net.Addr, error) { return tcpAddr("10.1.2.3:1"), nil },
+		})
+		cm.Connect(&ConnReq{Addr: tcpAddr("10.7.7.7:1"), Permanent: true})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- cm.Run(ctx) }()
+		waitFor(t, "dial", func() bool { return fn.dialCount("10.7.7.7:1") > 0 })
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return")
+		}
+		if err := cm.Run(context.Background()); !errors.Is(err, ErrNotRunning) {
+			t.Fatalf("second Run: %v", err)
+		}
+		if err := cm.Connect(&ConnReq{Addr: tcpAddr("10.1.1.1:1")}); !errors.Is(err, ErrNotRunning) {
+			t.Fatalf("Connect after stop: %v", err)
+		}
+		for _, l := range ls {
+			if _, err := l.Accept(); err == nil {
+				t.Fatal("listener still open")
+			}
+		}
+	}
+	waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
+}
+
+func TestNetGroup(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"1.2.3.4:8333", "1.2"},
+		{"1.2.200.4:1", "1.2"},
+		{"[::ffff:1.2.3.4]:1", "1.2"},
+		{"[2001:db8:1234::1]:1", "2001:db8"},
+		{"[2002:102:304::1]:1", "1.2"},                      // 6to4
+		{"[2001:0:4136:e378:8000:63bf:fefd:fcfb]:1", "1.2"}, // Teredo 1.2.3.4 obfuscated
+		{"127.0.0.1:1", "local"},
+		{"abc.onion:8333", "host:abc.onion"},
+	}
+	for _, tc := range tests {
+		var a net.Addr
+		if ta, err := net.ResolveTCPAddr("tcp", tc.addr); err == nil {
+			a = ta
+		} else {
+			a = hostAddr(tc.addr)
+		}
+		if got := NetGroup(a); got != tc.want {
+			t.Errorf("NetGroup(%s) = %q, want %q", tc.addr, got, tc.want)
+		}
+	}
+}
+
+type hostAddr string
+
+func (h hostAddr) Network() string { return "tcp" }
+func (h hostAddr) String() string  { return string(h) }
+
+func TestBanList(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	b := NewBanList()
+	b.now = func() time.Time { return now }
+	p, err := ParseBanTarget("10.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Ban(p, time.Hour, "misbehaving")
+	one, _ := ParseBanTarget("::ffff:192.168.1.1")
+	b.Ban(one, 2*time.Hour, "")
+	tests := []struct {
+		ip   string
+		want bool
+	}{
+		{"10.1.2.3", true}, {"11.0.0.1", false}, {"192.168.1.1", true}, {"::ffff:10.0.0.1", true},
+	}
+	for _, tc := range tests {
+		if got := b.IsBanned(netip.MustParseAddr(tc.ip)); got != tc.want {
+			t.Errorf("IsBanned(%s) = %v", tc.ip, got)
+		}
+	}
+	if !b.IsBannedAddr(tcpAddr("10.0.0.1:5")) || b.IsBannedAddr(hostAddr("x.onion:1")) {
+		t.Error("IsBannedAddr")
+	}
+	saved := b.Entries()
+	if len(saved) != 2 {
+		t.Fatalf("%d entries", len(saved))
+	}
+	now = now.Add(90 * time.Minute)
+	if b.IsBanned(netip.MustParseAddr("10.1.2.3")) || !b.IsBanned(netip.MustParseAddr("192.168.1.1")) {
+		t.Error("expiry")
+	}
+	b2 := NewBanList()
+	b2.now = b.now
+	b2.Load(saved)
+	if len(b2.Entries()) != 1 {
+		t.Errorf("Load kept %d entries, want 1 unexpired", len(b2.Entries()))
+	}
+	if !b2.Unban(one) || b2.Unban(one) {
+		t.Error("Unban")
+	}
+	b2.Ban(one, time.Hour, "")
+	b2.Clear()
+	if len(b2.Entries()) != 0 {
+		t.Error("Clear")
+	}
+	for _, bad := range []string{"x", "1.2.3.4/40", "fe80::1%eth0", "::ffff:1.2.3.4/90"} {
+		if _, err := ParseBanTarget(bad); !errors.Is(err, ErrInvalidBanTarget) {
+			t.Errorf("ParseBanTarget(%q): %v", bad, err)
+		}
+	}
+}
+
+func TestBanListBound(t *testing.T) {
+	b := NewBanList()
+	for i := 0; i < MaxBanEntries+10; i++ {
+		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		b.Ban(netip.PrefixFrom(ip, 32), time.Duration(i+1)*time.Second, "")
+	}
+	if n := len(b.Entries()); n != MaxBanEntries {
+		t.Fatalf("%d entries, want %d", n, MaxBanEntries)
+	}
+}
+
+func TestErrorKinds(t *testing.T) {
+	kinds := []ErrorKind{ErrNotRunning, ErrUnknownConn, ErrNoOnionProxy, ErrSOCKSProtocol,
+		ErrSOCKSAuth, ErrSOCKSConnect, ErrInvalidAddress, ErrInvalidBanTarget}
+	for _, k := range kinds {
+		err := fmt.Errorf("wrapped: %w", makeError(k, "desc "+string(k)))
+		if !errors.Is(err, k) {
+			t.Errorf("%s does not unwrap", k)
+		}
+		if k.Error() != string(k) {
+			t.Errorf("%s Error()", k)
+		}
+		for _, other := range kinds {
+			if other != k && errors.Is(err, other) {
+				t.Errorf("%s matches %s", k, other)
+			}
+		}
+	}
+}

@@ -1,0 +1,50 @@
+/*
+Package connmgr listens for and dials the node's TCP connections.
+
+A ConnManager, driven by Run(ctx), does four things:
+
+  - It accepts inbound connections on every listener (see Listen and
+    DefaultListenAddrs), refuses banned addresses (Config.IsBanned), and keeps
+    them within MaxPeers-TargetOutbound inbound slots and the per-IP and
+    per-network-group limits. Whitelisted addresses skip the ban and the
+    per-IP/group limits. Accepted connections go to Config.OnAccept.
+  - It keeps TargetOutbound (8) automatic outbound connections, each in a
+    different network group (Config.GroupKey, NetGroup by default), asking
+    Config.GetNewAddress (the address manager) for candidates. A nil
+    GetNewAddress is the --connect mode: only permanent requests are dialed.
+  - It dials permanent requests (--addpeer, --connect, addnode add) and
+    redials them after failures and disconnects with exponential backoff from
+    RetryDuration capped at MaxRetryDuration, until Remove.
+  - It dials through Config.Dial, usually a Dialer: direct, through a SOCKS5
+    proxy (--proxy, with optional RFC 1929 credentials) or through a
+    separate onion proxy (--onion) for .onion hosts. Host names are passed to
+    the proxy, never resolved locally.
+
+Every connection handed out is wrapped so that its first Close frees its
+slot: the owner (the server's peer) just closes it. Closing an outbound
+connection calls Config.OnDisconnection and, for a permanent request,
+schedules a redial. Cancelling Run's context closes the listeners, cancels
+dials and retry timers and waits for every goroutine the manager started;
+established connections stay with their owner.
+
+BanList holds banned subnets with expiry times (setban, listbanned,
+clearbanned, and the misbehaviour ban); the caller persists it with Entries
+and Load.
+
+Typical wiring in the server:
+
+	bans := connmgr.NewBanList()
+	ls, err := connmgr.Listen(cfg.Listeners)
+	cm := connmgr.New(&connmgr.Config{
+		Listeners:      ls,
+		OnAccept:       s.inboundPeerConnected,
+		OnConnection:   s.outboundPeerConnected,
+		GetNewAddress:  s.newAddress, // addrmgr selection, nil with --connect
+		Dial:           (&connmgr.Dialer{Proxy: proxy, OnionProxy: onion}).DialContext,
+		IsBanned:       bans.IsBannedAddr,
+		TargetOutbound: 8,
+		MaxPeers:       cfg.MaxPeers,
+	})
+	go cm.Run(ctx)
+*/
+package connmgr
