@@ -284,9 +284,18 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 		}
 	}
 
-	// Package limits.
+	// TRUC (version 3) rules, with sibling eviction.
 	ancestors := ancestorsOf(parents)
-	if err := mp.checkLimits(e, ancestors, conflicts); err != nil {
+	sibling, err := mp.checkTRUC(e, parents, ancestors, conflicts)
+	if err != nil {
+		return nil, err
+	}
+	if sibling != nil {
+		conflicts[sibling] = struct{}{}
+	}
+
+	// Package limits (a sibling being evicted does not count).
+	if err := mp.checkLimits(e, ancestors, sibling); err != nil {
 		return nil, err
 	}
 
@@ -304,6 +313,14 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	if len(conflicts) > 0 {
 		evict, err = mp.checkReplacement(e, conflicts)
 		if err != nil {
+			if sibling != nil {
+				// Core names sibling evictions in the reason.
+				if re, ok := err.(Error); ok {
+					re.Reason += " (including sibling eviction)"
+					re.Description = re.Reason + re.Description[len(RejectReason(err)):]
+					err = re
+				}
+			}
 			return nil, err
 		}
 	}
@@ -324,7 +341,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 // checkLimits enforces the ancestor, descendant and cluster limits for e
 // joining below ancestors. Conflicts about to be replaced still count, as
 // in Core v30 outside its single-conflict carve-outs.
-func (mp *TxPool) checkLimits(e *entry, ancestors, conflicts map[*entry]struct{}) error {
+func (mp *TxPool) checkLimits(e *entry, ancestors map[*entry]struct{}, sibling *entry) error {
 	pol := &mp.cfg.Policy
 	if len(ancestors)+1 > pol.AncestorLimitCount {
 		return txRuleError(ErrTooLongChain, "too many unconfirmed ancestors [limit: %d]",
@@ -339,11 +356,18 @@ func (mp *TxPool) checkLimits(e *entry, ancestors, conflicts map[*entry]struct{}
 			pol.AncestorLimitSize)
 	}
 	for a := range ancestors {
-		if a.descCount+1 > pol.DescendantLimitCount {
+		descCount, descSize := a.descCount, a.descSize
+		if sibling != nil {
+			if _, ok := sibling.parents[a]; ok {
+				descCount--
+				descSize -= sibling.vsize
+			}
+		}
+		if descCount+1 > pol.DescendantLimitCount {
 			return txRuleError(ErrTooLongChain, "too many descendants for tx %v [limit: %d]",
 				a.txid, pol.DescendantLimitCount)
 		}
-		if a.descSize+e.vsize > pol.DescendantLimitSize {
+		if descSize+e.vsize > pol.DescendantLimitSize {
 			return txRuleError(ErrTooLongChain,
 				"exceeds descendant size limit for tx %v [limit: %d]", a.txid,
 				pol.DescendantLimitSize)

@@ -34,7 +34,8 @@
 // inputs from the pool or the UTXO set, BIP68 sequence locks, coinbase
 // maturity and value ranges, standard inputs and witnesses, the sigop
 // limit, ephemeral dust, the fee floors (rolling minimum, then
-// --minrelaytxfee), ancestor/descendant limits, replace-by-fee (full RBF,
+// --minrelaytxfee), TRUC (version 3, BIP431, with sibling eviction),
+// ancestor/descendant limits, replace-by-fee (full RBF,
 // Core's rules 2-6) and last the scripts, which run under the standard
 // flags and, after a failure, under the consensus flags alone so the
 // error's kind tells a policy failure (ErrScriptPolicy) from a consensus

@@ -66,6 +66,10 @@ const (
 	ErrInsufficientFee            = ErrorKind("insufficient fee")
 	ErrTooManyReplacements        = ErrorKind("too many potential replacements")
 
+	// ErrTRUCViolation is a breach of the version 3 (BIP431) topology and
+	// size rules.
+	ErrTRUCViolation = ErrorKind("TRUC-violation")
+
 	// Scripts. Both render Core v30's "mempool-script-verify-flag-failed (...)"
 	// reason; the kind tells whether the scripts also fail under the consensus
 	// flags alone (ErrScriptConsensus) or only under policy (ErrScriptPolicy).
