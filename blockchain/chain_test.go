@@ -322,12 +322,18 @@ func TestHeadersFirst(t *testing.T) {
 	if len(loc) != 6 || loc[0] != parent.hash || loc[5] != *h.params.GenesisHash {
 		t.Fatalf("locator %v", loc)
 	}
+	if got := h.chain.BlocksToFetch(2); len(got) != 2 || got[0] != blocks[0].BlockHash() {
+		t.Fatalf("BlocksToFetch before: %v", got)
+	}
 	// Blocks 3, 5, 4 arrive before 1 and 2: none is an orphan.
 	for _, i := range []int{2, 4, 3} {
 		main, orphan, err := h.chain.ProcessBlock(blocks[i], BFNone)
 		if err != nil || orphan || main {
 			t.Fatalf("block %d: main=%v orphan=%v err=%v", i+1, main, orphan, err)
 		}
+	}
+	if got := h.chain.BlocksToFetch(10); len(got) != 2 || got[1] != blocks[1].BlockHash() {
+		t.Fatalf("BlocksToFetch with 3-5 stored: %v", got)
 	}
 	h.mustProcess(blocks[0])
 	if _, height := h.tip(); height != 1 {
@@ -336,6 +342,9 @@ func TestHeadersFirst(t *testing.T) {
 	h.mustProcess(blocks[1])
 	if hash, height := h.tip(); height != 5 || hash != blocks[4].BlockHash() {
 		t.Fatalf("tip %s/%d after block 2", hash, height)
+	}
+	if got := h.chain.BlocksToFetch(10); len(got) != 0 {
+		t.Fatalf("BlocksToFetch when synced: %v", got)
 	}
 	// A header with an unknown parent.
 	bad := blocks[0].Header

@@ -474,3 +474,22 @@ func (b *BlockChain) VerifyChain(depth int32) error {
 	}
 	return nil
 }
+
+// BlocksToFetch returns, lowest first, up to max hashes of blocks on the
+// best header chain whose data is missing: what headers-first sync should
+// download next. Blocks already stored (waiting for an ancestor) are
+// skipped.
+func (b *BlockChain) BlocksToFetch(max int) []chainhash.Hash {
+	b.chainLock.RLock()
+	defer b.chainLock.RUnlock()
+	best := b.bestHeader
+	fork := b.bestChain.FindFork(best)
+	var out []chainhash.Hash
+	for h := fork.height + 1; h <= best.height && len(out) < max; h++ {
+		n := best.Ancestor(h)
+		if !n.status.HaveData() {
+			out = append(out, n.hash)
+		}
+	}
+	return out
+}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"sync"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -75,6 +77,7 @@ func DecodeTip(b []byte) (Tip, error) {
 type Store struct {
 	mu     sync.RWMutex // guards db against Close
 	db     *leveldb.DB
+	path   string
 	sync   bool
 	closed bool
 }
@@ -100,7 +103,7 @@ func Open(path string, o *Options) (*Store, error) {
 	if err != nil {
 		return nil, storeError(ErrBackend, fmt.Sprintf("open %s: %v", path, err))
 	}
-	s := &Store{db: db, sync: o.Sync}
+	s := &Store{db: db, path: path, sync: o.Sync}
 	v, err := db.Get([]byte{prefixVersion}, nil)
 	switch {
 	case errors.Is(err, leveldb.ErrNotFound):
@@ -364,4 +367,27 @@ func (s *Store) Write(b *Batch) error {
 		return storeError(ErrBackend, fmt.Sprintf("write batch: %v", err))
 	}
 	return nil
+}
+
+// SizeOnDisk returns the total size of the database's files
+// (getblockchaininfo's size_on_disk).
+func (s *Store) SizeOnDisk() (int64, error) {
+	var total int64
+	err := filepath.WalkDir(s.path, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			total += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, storeError(ErrBackend, fmt.Sprintf("size of %s: %v", s.path, err))
+	}
+	return total, nil
 }

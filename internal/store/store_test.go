@@ -92,6 +92,9 @@ func TestStoreRoundTrip(t *testing.T) {
 	if _, err := s.FetchUndo(&h1); !errors.Is(err, ErrNotFound) {
 		t.Errorf("deleted undo: %v", err)
 	}
+	if n, err := s.SizeOnDisk(); err != nil || n <= 0 {
+		t.Fatalf("SizeOnDisk %d %v", n, err)
+	}
 	// Reopen keeps data.
 	s.Close()
 	if _, err := s.FetchTip(); !errors.Is(err, ErrClosed) {
