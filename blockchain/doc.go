@@ -17,9 +17,21 @@ block connected/disconnected notifications.
 	if errors.Is(err, blockchain.ErrBadMerkleRoot) { ... }
 	reason := blockchain.RejectReason(err) // "bad-txnmrklroot"
 
-Headers-first sync calls ProcessBlockHeaders first and ProcessBlock for the
-bodies later, in any order: a block whose header is known is stored and the
-chain moves as soon as a better chain has all its data.
+Headers-first sync calls ProcessBlockHeaders first, BlocksToFetch to learn
+what to download, and ProcessBlock for the bodies in any order: a block whose
+header is known is stored and the chain moves as soon as a better chain has
+all its data. Locators: LatestBlockLocator, BlockLocatorFromHash; answers to
+getheaders/getblocks: LocateHeaders, LocateBlocks.
+
+The mempool reads FetchUtxoEntry, BestSnapshot, MedianTimePast,
+CalcSequenceLock (with SequenceLockActive), CheckTransactionSanity,
+IsFinalizedTransaction and TxSigOpCost, and follows NTBlockConnected and
+NTBlockDisconnected notifications. Mining uses CalcNextRequiredDifficulty,
+CalcBlockSubsidy, the merkle and witness commitment helpers and
+CheckConnectBlockTemplate. The RPC server has BlockByHash, BlockBytesByHash,
+BlockHashByHeight, BlockHeightByHash, HeaderByHash, BlockInfoByHash,
+ChainTips, UtxoSetStats, GetDifficulty, InvalidateBlock, ReconsiderBlock,
+VerifyChain, BestHeader and IsCurrent.
 
 # Rules
 
@@ -60,7 +72,16 @@ releases the lock, so a receiver may call query methods.
 Every input is verified by the txscript interpreter (engine.go) with the
 consensus flags in force at the block's height, on ScriptWorkers goroutines,
 sharing the Config's SigCache with the mempool. The interpreter sits behind
-the small scriptEngine interface so tests can substitute a trivial engine.
+the small scriptEngine interface, the one place validation meets it.
 Sigop counting is done here (sigops.go), as Core's consensus code does it.
+
+# Not yet implemented
+
+Signet's block solution (BIP325) is not checked, so signet blocks are only
+checked like testnet ones. There is no minimum-chain-work or checkpoint
+defence against low-work header spam, and no assumevalid: every script of
+every block is verified. The UTXO cache is a write-through read cache (each
+connect writes its batch), which keeps crash recovery trivial at some cost
+in initial sync speed.
 */
 package blockchain
