@@ -267,3 +267,32 @@ func rowString(row []json.RawMessage) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// TestScriptsFlagMonotonic is Core's extra DoTest property: a passing case
+// still passes with any one flag removed, and a failing case still fails
+// with any one flag added.
+func TestScriptsFlagMonotonic(t *testing.T) {
+	n := 0
+	for _, c := range parseScriptTests(t) {
+		for _, f := range flagNames {
+			var flags ScriptFlags
+			if c.expected == "OK" {
+				if c.flags&f.flag == 0 {
+					continue
+				}
+				flags = trimFlags(c.flags &^ f.flag)
+			} else {
+				if c.flags&f.flag != 0 {
+					continue
+				}
+				flags = fillFlags(c.flags | f.flag)
+			}
+			err := runScriptTest(&c, flags)
+			if (err == nil) != (c.expected == "OK") {
+				t.Errorf("%s: with flags %v got %v", c.name, flags, err)
+			}
+			n++
+		}
+	}
+	requireCases(t, "script_tests.json flag variations", n)
+}
