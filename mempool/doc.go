@@ -8,7 +8,8 @@
 // The pool never imports the chain. The daemon passes function fields in a
 // Config: FetchUTXO (the UTXO set at the tip), BestHeight, MedianTimePast,
 // MedianTimePastAt (for BIP68 time locks) and a ScriptVerifier that runs
-// scripts under the standard or the consensus flags. Then:
+// scripts under the standard or the consensus flags (TxScriptVerifier, over
+// txscript's engine, with a SigCache shared with the chain). Then:
 //
 //	pool := mempool.New(&mempool.Config{Policy: mempool.DefaultPolicy(), ...})
 //	accepted, missingParents, err := pool.ProcessTransaction(tx, true, peerTag)
