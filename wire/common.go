@@ -45,6 +45,13 @@ type decoder struct {
 	// compact allows a stream decoder to reuse its buffer: set only
 	// when no decoded value keeps a slice of b across reads.
 	compact bool
+
+	// buf is the *bytes.Buffer decoded in place, if any.
+	buf *bytes.Buffer
+
+	// base counts the bytes dropped from the front of b by compaction and
+	// skipping, so base+off is the number of bytes consumed.
+	base int
 }
 
 // newSliceDecoder returns a decoder over b. When alias is true decoded
@@ -111,6 +118,7 @@ func (d *decoder) next(n int) []byte {
 	// claimed length is only backed by memory as bytes actually arrive.
 	hadAny := len(d.b) > 0
 	if d.compact && d.off > 0 {
+		d.base += d.off
 		d.b = d.b[:copy(d.b, d.b[d.off:])]
 		d.off = 0
 	}
@@ -142,13 +150,51 @@ func (d *decoder) next(n int) []byte {
 	return s
 }
 
-// skip discards n bytes.
+// skip discards n bytes. A compacting stream decoder discards them without
+// buffering, so skipping a large field costs no memory.
 func (d *decoder) skip(n int) {
 	if d.err == nil && n >= 0 && n <= len(d.b)-d.off {
 		d.off += n
 		return
 	}
+	if d.compact && d.r != nil && d.err == nil && n > streamChunk {
+		rest := int64(n - (len(d.b) - d.off))
+		d.base += len(d.b)
+		d.b, d.off = d.b[:0], 0
+		m, err := io.CopyN(io.Discard, d.r, rest)
+		d.base += int(m)
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			d.err = err
+		}
+		return
+	}
 	d.next(n)
+}
+
+// skipVarBytes skips a variable length field of at most max bytes and
+// returns its length.
+func (d *decoder) skipVarBytes(max uint32, field string) int {
+	n := d.varInt()
+	if d.err != nil {
+		return 0
+	}
+	if n > uint64(max) {
+		d.fail(errorf(ErrFieldTooLong, "%s is larger than the max allowed size "+
+			"[count %d, max %d]", field, n, max))
+		return 0
+	}
+	if d.r == nil && n > uint64(len(d.b)-d.off) {
+		d.fail(io.ErrUnexpectedEOF)
+		return 0
+	}
+	d.skip(int(n))
+	if d.err != nil {
+		return 0
+	}
+	return int(n)
 }
 
 // u8 reads one byte.

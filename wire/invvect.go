@@ -140,7 +140,10 @@ func (msg *MsgInv) MaxPayloadLength(pver uint32) uint32 {
 
 // BtcDecode reads the payload from r.
 func (msg *MsgInv) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -182,7 +185,10 @@ func (msg *MsgGetData) MaxPayloadLength(pver uint32) uint32 {
 
 // BtcDecode reads the payload from r.
 func (msg *MsgGetData) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -224,7 +230,10 @@ func (msg *MsgNotFound) MaxPayloadLength(pver uint32) uint32 {
 
 // BtcDecode reads the payload from r.
 func (msg *MsgNotFound) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.

@@ -87,17 +87,31 @@ type sizeHinter interface {
 	payloadSizeHint() int
 }
 
-// decodeFrom runs a codec over a stream.
-func decodeFrom(m payloadCodec, r io.Reader, pver uint32, enc MessageEncoding) error {
-	d := newStreamDecoder(r, 512)
-	switch m.(type) {
-	case *MsgTx, *MsgBlock, *MsgCmpctBlock, *MsgBlockTxns:
-		// Their transactions are re-read from the recorded bytes.
-	default:
-		d.compact = true
+// beginDecode prepares d to decode a message's payload from r: in place
+// from a *bytes.Buffer, with read-ahead from a seekable reader, field by
+// field otherwise. compact lets the decoder reuse its buffer, which is right
+// unless decoded values keep slices of it (transactions). d is meant to
+// live on the caller's stack; endDecode finishes.
+func beginDecode(d *decoder, r io.Reader, compact bool) {
+	if buf, ok := r.(*bytes.Buffer); ok {
+		d.b, d.buf = buf.Bytes(), buf
+		return
 	}
-	m.decode(d, pver, enc)
-	d.release()
+	d.r, d.compact = r, compact
+	if s, ok := r.(io.Seeker); ok {
+		d.seeker = s
+		d.b = make([]byte, 0, 512)
+	}
+}
+
+// endDecode consumes exactly the decoded bytes from the reader given to
+// beginDecode and returns the decoding error.
+func endDecode(d *decoder) error {
+	if d.buf != nil {
+		d.buf.Next(d.off)
+	} else {
+		d.release()
+	}
 	return d.err
 }
 
@@ -230,6 +244,12 @@ func readPayload(r io.Reader, n int) ([]byte, int, error) {
 	return buf, n, nil
 }
 
+// readState holds ReadMessage's header buffer and payload decoder.
+type readState struct {
+	d   decoder
+	hdr [MessageHeaderSize]byte
+}
+
 // ReadMessage reads, checks and decodes one message from r for network
 // btcnet at protocol version pver, with witness encoding. It returns the
 // message and its raw payload.
@@ -257,8 +277,10 @@ func ReadMessageN(r io.Reader, pver uint32, btcnet BitcoinNet) (int, Message, []
 func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 	enc MessageEncoding) (int, Message, []byte, error) {
 
-	var hdrBuf [MessageHeaderSize]byte
-	n, err := io.ReadFull(r, hdrBuf[:])
+	// The header buffer and the payload decoder share one allocation.
+	st := new(readState)
+	hdrBuf := st.hdr[:]
+	n, err := io.ReadFull(r, hdrBuf)
 	if err != nil {
 		return n, nil, nil, err
 	}
@@ -285,7 +307,7 @@ func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 		return n, nil, payload, errorf(ErrMalformedCommand, "invalid command %q", hdrBuf[4:16])
 	}
 	hdr.command = command
-	sum := chainhash.DoubleHashB(payload)
+	sum := chainhash.DoubleHashH(payload)
 	if !bytes.Equal(sum[:4], hdr.checksum[:]) {
 		return n, nil, payload, errorf(ErrBadChecksum, "payload checksum failed - header "+
 			"indicates %x, but actual checksum is %x", hdr.checksum, sum[:4])
@@ -300,7 +322,8 @@ func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 			"header indicates %d bytes, but max payload size for messages of type [%s] is %d",
 			hdr.length, command, max)
 	}
-	d := newSliceDecoder(payload, true)
+	d := &st.d
+	*d = decoder{b: payload, alias: true}
 	msg.(payloadCodec).decode(d, pver, enc)
 	if d.err != nil {
 		return n, nil, payload, d.err

@@ -133,6 +133,7 @@ func TestMessageRoundTrip(t *testing.T) {
 		}
 		for name, r := range map[string]io.Reader{
 			"buffer": bytes.NewBuffer(payload),
+			"reader": bytes.NewReader(payload),
 			"stream": onlyReader{bytes.NewReader(payload)},
 		} {
 			fresh := makeEmptyMessage(msg.Command())
@@ -401,5 +402,43 @@ func TestVersionOptionalFields(t *testing.T) {
 	}
 	if ver.UserAgent != "/ternwire:0.1.0/ternd:0.1.0(test)/" {
 		t.Errorf("user agent %q", ver.UserAgent)
+	}
+}
+
+// TestHeadersByteReader checks the byte-reader decoding path of headers.
+func TestHeadersByteReader(t *testing.T) {
+	hdr := sampleHeader()
+	full := NewMsgHeaders()
+	for i := 0; i < MaxBlockHeadersPerMsg; i++ {
+		full.AddBlockHeader(&hdr)
+	}
+	payload, err := full.appendPayload(nil, ProtocolVersion, LatestEncoding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got MsgHeaders
+	r := bytes.NewReader(append(payload, 0xee))
+	if err := got.BtcDecode(r, ProtocolVersion, LatestEncoding); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Headers) != MaxBlockHeadersPerMsg || got.Headers[1999].BlockHash() != hdr.BlockHash() || r.Len() != 1 {
+		t.Fatalf("decoded %d headers, %d bytes left", len(got.Headers), r.Len())
+	}
+	tests := []struct {
+		name    string
+		payload []byte
+		want    error
+	}{
+		{"2001 headers", AppendVarInt(nil, 2001), ErrTooManyItems},
+		{"non-canonical count", []byte{0xfd, 1, 0}, ErrNonCanonicalVarInt},
+		{"truncated header", payload[:50], io.ErrUnexpectedEOF},
+		{"truncated count", payload[:1+80], io.ErrUnexpectedEOF},
+		{"empty", nil, io.EOF},
+	}
+	for _, tc := range tests {
+		var m MsgHeaders
+		if err := m.BtcDecode(bytes.NewReader(tc.payload), ProtocolVersion, LatestEncoding); !errors.Is(err, tc.want) {
+			t.Errorf("%s: err %v, want %v", tc.name, err, tc.want)
+		}
 	}
 }

@@ -88,7 +88,10 @@ func (msg *MsgAddr) appendPayload(dst []byte, pver uint32, enc MessageEncoding) 
 
 // BtcDecode reads the payload from r.
 func (msg *MsgAddr) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -156,7 +159,10 @@ func (msg *MsgAddrV2) appendPayload(dst []byte, pver uint32, enc MessageEncoding
 
 // BtcDecode reads the payload from r.
 func (msg *MsgAddrV2) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.

@@ -149,10 +149,17 @@ func (msg *MsgBlock) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) er
 		buf.Next(n)
 		return err
 	}
-	d := newStreamDecoder(r, streamHint(r, 1<<16, MaxBlockPayload))
 	var shape txShape
-	nTx := scanBlock(d, allowWitness, &shape)
-	d.release()
+	var nTx int
+	if rs, ok := r.(io.ReadSeeker); ok {
+		b, nTx, err := scanSeeker(rs, true, allowWitness, &shape)
+		if err != nil {
+			return err
+		}
+		return msg.fillFrom(b, nTx, &shape, allowWitness, tightFit(b, len(b)))
+	}
+	d := newStreamDecoder(r, 1<<16)
+	nTx = scanBlock(d, allowWitness, &shape)
 	if d.err != nil {
 		return d.err
 	}
@@ -215,11 +222,10 @@ func (msg *MsgBlock) fillFrom(b []byte, nTx int, shape *txShape, allowWitness, a
 		a = newTxArena(shape, alias)
 	} else {
 		a = txArena{
-			ins:     make([]TxIn, shape.ins),
-			inPtrs:  make([]*TxIn, shape.ins),
-			outs:    make([]TxOut, shape.outs),
-			outPtrs: make([]*TxOut, shape.outs),
+			ins:  make([]TxIn, shape.ins),
+			outs: make([]TxOut, shape.outs),
 		}
+		a.inPtrs, a.outPtrs = pointerSlices(shape.ins, shape.outs)
 		if shape.witItems > 0 {
 			a.wit = make([][]byte, shape.witItems)
 		}

@@ -127,7 +127,10 @@ func (msg *MsgCmpctBlock) appendPayload(dst []byte, pver uint32, enc MessageEnco
 
 // BtcDecode reads the payload from r.
 func (msg *MsgCmpctBlock) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, false)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -173,7 +176,10 @@ func (msg *MsgGetBlockTxns) appendPayload(dst []byte, pver uint32, enc MessageEn
 
 // BtcDecode reads the payload from r.
 func (msg *MsgGetBlockTxns) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -219,7 +225,10 @@ func (msg *MsgBlockTxns) appendPayload(dst []byte, pver uint32, enc MessageEncod
 
 // BtcDecode reads the payload from r.
 func (msg *MsgBlockTxns) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, false)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.

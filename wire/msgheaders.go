@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"io"
 	"time"
 
@@ -50,8 +51,16 @@ func (msg *MsgHeaders) decode(d *decoder, pver uint32, enc MessageEncoding) {
 	if d.err != nil {
 		return
 	}
-	hdrs := make([]BlockHeader, n)
-	msg.Headers = make([]*BlockHeader, n)
+	var hdrs []BlockHeader
+	if n > MaxBlockHeadersPerMsg/2 {
+		// A full message (the common case during sync) takes one
+		// allocation for the headers and their pointers.
+		arena := new(headersArena)
+		hdrs, msg.Headers = arena.hdrs[:n:n], arena.ptrs[:n:n]
+	} else {
+		hdrs = make([]BlockHeader, n)
+		msg.Headers = make([]*BlockHeader, n)
+	}
 	for i := range hdrs {
 		h := &hdrs[i]
 		if d.off+MaxBlockHeaderPayload+1 <= len(d.b) {
@@ -78,6 +87,14 @@ func (msg *MsgHeaders) decode(d *decoder, pver uint32, enc MessageEncoding) {
 	}
 }
 
+// headersArena holds the headers of a large headers message and the
+// pointers to them in one allocation.
+type headersArena struct {
+	hdrs [MaxBlockHeadersPerMsg]BlockHeader
+	ptrs [MaxBlockHeadersPerMsg]*BlockHeader
+	raw  [MaxBlockHeaderPayload]byte
+}
+
 // le32 reads a little-endian uint32 from the start of b.
 func le32(b []byte) uint32 {
 	_ = b[3]
@@ -97,7 +114,15 @@ func (msg *MsgHeaders) appendPayload(dst []byte, pver uint32, enc MessageEncodin
 
 // BtcDecode reads the payload from r.
 func (msg *MsgHeaders) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	if _, isBuf := r.(*bytes.Buffer); !isBuf {
+		if br, ok := r.(io.ByteReader); ok {
+			return msg.decodeByteReader(r, br)
+		}
+	}
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -192,7 +217,10 @@ func (msg *MsgGetHeaders) appendPayload(dst []byte, pver uint32, enc MessageEnco
 
 // BtcDecode reads the payload from r.
 func (msg *MsgGetHeaders) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -236,7 +264,10 @@ func (msg *MsgGetBlocks) appendPayload(dst []byte, pver uint32, enc MessageEncod
 
 // BtcDecode reads the payload from r.
 func (msg *MsgGetBlocks) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -247,4 +278,84 @@ func (msg *MsgGetBlocks) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding
 // payloadSizeHint implements sizeHinter.
 func (msg *MsgHeaders) payloadSizeHint() int {
 	return MaxVarIntPayload + len(msg.Headers)*(MaxBlockHeaderPayload+1)
+}
+
+// readVarIntByteReader reads a canonical CompactSize integer one byte at a
+// time, which needs no buffer.
+func readVarIntByteReader(br io.ByteReader) (uint64, error) {
+	first, err := br.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	var size int
+	var min uint64
+	switch first {
+	case 0xfd:
+		size, min = 2, 0xfd
+	case 0xfe:
+		size, min = 4, 0x10000
+	case 0xff:
+		size, min = 8, 0x100000000
+	default:
+		return uint64(first), nil
+	}
+	var v uint64
+	for i := 0; i < size; i++ {
+		b, err := br.ReadByte()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		v |= uint64(b) << (8 * i)
+	}
+	if v < min {
+		return 0, errorf(ErrNonCanonicalVarInt, "non-canonical varint %x - discriminant %x "+
+			"must encode a value greater than or equal to %x", v, first, min)
+	}
+	return v, nil
+}
+
+// decodeByteReader decodes the payload from a reader that can also read
+// single bytes (bytes.Reader, bufio.Reader): counts are read byte by byte
+// and each header straight into the message's own memory, so a full message
+// costs one allocation.
+func (msg *MsgHeaders) decodeByteReader(r io.Reader, br io.ByteReader) error {
+	n, err := readVarIntByteReader(br)
+	if err != nil {
+		return err
+	}
+	if n > MaxBlockHeadersPerMsg {
+		return errorf(ErrTooManyItems, "too many block headers: %d, max %d", n, MaxBlockHeadersPerMsg)
+	}
+	var hdrs []BlockHeader
+	var raw []byte
+	if n > MaxBlockHeadersPerMsg/2 {
+		arena := new(headersArena)
+		hdrs, msg.Headers, raw = arena.hdrs[:n:n], arena.ptrs[:n:n], arena.raw[:]
+	} else {
+		hdrs = make([]BlockHeader, n)
+		msg.Headers = make([]*BlockHeader, n)
+		raw = make([]byte, MaxBlockHeaderPayload)
+	}
+	for i := range hdrs {
+		if _, err := io.ReadFull(r, raw); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		d := decoder{b: raw}
+		hdrs[i].decode(&d)
+		// Bitcoin Core reads and ignores the transaction count.
+		if _, err := readVarIntByteReader(br); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		msg.Headers[i] = &hdrs[i]
+	}
+	return nil
 }

@@ -70,7 +70,10 @@ func (msg *MsgMerkleBlock) appendPayload(dst []byte, pver uint32, enc MessageEnc
 
 // BtcDecode reads the payload from r.
 func (msg *MsgMerkleBlock) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.

@@ -77,7 +77,10 @@ func (msg *MsgReject) appendPayload(dst []byte, pver uint32, enc MessageEncoding
 
 // BtcDecode reads the payload from r.
 func (msg *MsgReject) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode fails: the message is obsolete.

@@ -112,7 +112,10 @@ func (msg *MsgPing) appendPayload(dst []byte, pver uint32, enc MessageEncoding) 
 
 // BtcDecode reads the payload from r.
 func (msg *MsgPing) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -156,7 +159,10 @@ func (msg *MsgPong) appendPayload(dst []byte, pver uint32, enc MessageEncoding) 
 
 // BtcDecode reads the payload from r.
 func (msg *MsgPong) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -189,7 +195,10 @@ func (msg *MsgFeeFilter) appendPayload(dst []byte, pver uint32, enc MessageEncod
 
 // BtcDecode reads the payload from r.
 func (msg *MsgFeeFilter) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
@@ -231,7 +240,10 @@ func (msg *MsgSendCmpct) appendPayload(dst []byte, pver uint32, enc MessageEncod
 
 // BtcDecode reads the payload from r.
 func (msg *MsgSendCmpct) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error {
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.

@@ -2,12 +2,14 @@ package wire
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 )
@@ -311,7 +313,9 @@ const hashBufSize = 512
 func (msg *MsgTx) TxHash() chainhash.Hash {
 	var buf [hashBufSize]byte
 	dst := buf[:0]
-	if size := msg.baseSize(); size > hashBufSize {
+	if size := msg.baseSize(); size > streamHashSize {
+		return msg.hashStreaming(false)
+	} else if size > hashBufSize {
 		dst = make([]byte, 0, size)
 	}
 	return chainhash.DoubleHashH(msg.appendTo(dst, false))
@@ -325,10 +329,77 @@ func (msg *MsgTx) WitnessHash() chainhash.Hash {
 	}
 	var buf [hashBufSize]byte
 	dst := buf[:0]
-	if size := msg.SerializeSize(); size > hashBufSize {
+	if size := msg.SerializeSize(); size > streamHashSize {
+		return msg.hashStreaming(true)
+	} else if size > hashBufSize {
 		dst = make([]byte, 0, size)
 	}
 	return chainhash.DoubleHashH(msg.appendTo(dst, true))
+}
+
+// streamHashSize is the size above which a transaction is hashed through a
+// fixed buffer instead of being serialized whole.
+const streamHashSize = 16 << 10
+
+// hashStreaming double-hashes the encoding through an 8 KiB buffer, so a
+// large transaction costs no allocation in proportion to its size. It must
+// produce exactly the bytes of appendTo.
+func (msg *MsgTx) hashStreaming(witness bool) chainhash.Hash {
+	const flushAt, directAt = 6 << 10, 1 << 10
+	h := sha256.New()
+	buf := make([]byte, 0, 8<<10)
+	flush := func() {
+		h.Write(buf)
+		buf = buf[:0]
+	}
+	field := func(b []byte) {
+		buf = AppendVarInt(buf, uint64(len(b)))
+		if len(b) > directAt {
+			flush()
+			h.Write(b)
+			return
+		}
+		buf = append(buf, b...)
+	}
+	buf = appendU32(buf, uint32(msg.Version))
+	if witness {
+		buf = append(buf, TxFlagMarker, WitnessFlag)
+	}
+	buf = AppendVarInt(buf, uint64(len(msg.TxIn)))
+	for _, in := range msg.TxIn {
+		if len(buf) > flushAt {
+			flush()
+		}
+		buf = append(buf, in.PreviousOutPoint.Hash[:]...)
+		buf = appendU32(buf, in.PreviousOutPoint.Index)
+		field(in.SignatureScript)
+		buf = appendU32(buf, in.Sequence)
+	}
+	buf = AppendVarInt(buf, uint64(len(msg.TxOut)))
+	for _, out := range msg.TxOut {
+		if len(buf) > flushAt {
+			flush()
+		}
+		buf = appendU64(buf, uint64(out.Value))
+		field(out.PkScript)
+	}
+	if witness {
+		for _, in := range msg.TxIn {
+			if len(buf) > flushAt {
+				flush()
+			}
+			buf = AppendVarInt(buf, uint64(len(in.Witness)))
+			for _, item := range in.Witness {
+				if len(buf) > flushAt {
+					flush()
+				}
+				field(item)
+			}
+		}
+	}
+	buf = appendU32(buf, msg.LockTime)
+	flush()
+	return chainhash.Hash(sha256.Sum256(h.Sum(buf[:0])))
 }
 
 // Copy returns a deep copy of the transaction that shares no memory with it.
@@ -407,10 +478,17 @@ func (msg *MsgTx) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error
 	// Stream mode: a scan records exactly the transaction's bytes while
 	// checking its structure, then the fill parses the record, whose memory
 	// then backs the scripts.
-	d := newStreamDecoder(r, streamHint(r, 512, 4096))
+	if rs, ok := r.(io.ReadSeeker); ok {
+		var shape txShape
+		b, _, err := scanSeeker(rs, false, allowWitness, &shape)
+		if err != nil {
+			return err
+		}
+		return msg.fillFrom(b, &shape, allowWitness, tightFit(b, len(b)))
+	}
+	d := newStreamDecoder(r, 512)
 	var shape txShape
 	scanTx(d, allowWitness, &shape)
-	d.release()
 	if d.err != nil {
 		return d.err
 	}
@@ -459,6 +537,66 @@ func (msg *MsgTx) fillFrom(b []byte, shape *txShape, allowWitness, alias bool) e
 	d := newSliceDecoder(b, alias)
 	fillTx(d, msg, allowWitness, &a)
 	return d.err
+}
+
+// scanSeeker scans one transaction (or block) from a seekable reader and
+// returns exactly its bytes, with the reader left just after it. When the
+// reader knows how much remains and that is at most directMax, the rest is
+// read at once and scanned as a slice; otherwise the scan runs over a
+// sliding window of about window bytes, so it needs little memory whatever
+// the object's size, and the object is then read again at its exact size
+// after seeking back.
+func scanSeeker(rs io.ReadSeeker, block, allowWitness bool, shape *txShape) ([]byte, int, error) {
+	directMax, window := 1<<16, 4096
+	if block {
+		directMax, window = MaxBlockPayload, 1<<16
+	}
+	if l, ok := rs.(interface{ Len() int }); ok && l.Len() <= directMax {
+		if l.Len() == 0 {
+			return nil, 0, io.EOF
+		}
+		buf := make([]byte, l.Len())
+		n, err := io.ReadFull(rs, buf)
+		if err != nil {
+			return nil, 0, err
+		}
+		d := decoder{b: buf[:n]}
+		nTx := runScan(&d, block, allowWitness, shape)
+		if d.err != nil {
+			return nil, 0, d.err
+		}
+		if _, err := rs.Seek(int64(d.off-n), io.SeekCurrent); err != nil {
+			return nil, 0, err
+		}
+		return buf[:d.off], nTx, nil
+	}
+	d := decoder{r: rs, seeker: rs, b: make([]byte, 0, window), compact: true}
+	nTx := runScan(&d, block, allowWitness, shape)
+	d.release()
+	if d.err != nil {
+		return nil, 0, d.err
+	}
+	if d.base == 0 {
+		return d.b[:d.off], nTx, nil
+	}
+	total := d.base + d.off
+	if _, err := rs.Seek(int64(-total), io.SeekCurrent); err != nil {
+		return nil, 0, err
+	}
+	buf := make([]byte, total)
+	if _, err := io.ReadFull(rs, buf); err != nil {
+		return nil, 0, err
+	}
+	return buf, nTx, nil
+}
+
+// runScan scans a block or a transaction and returns the transaction count.
+func runScan(d *decoder, block, allowWitness bool, shape *txShape) int {
+	if block {
+		return scanBlock(d, allowWitness, shape)
+	}
+	scanTx(d, allowWitness, shape)
+	return 1
 }
 
 // streamHint returns the read-ahead buffer size for decoding from r: what r
@@ -514,13 +652,13 @@ func scanTx(d *decoder, allowWitness bool, s *txShape) {
 	}
 	for i := 0; i < nIn && d.err == nil; i++ {
 		d.skip(36)
-		s.scriptBytes += len(d.varBytesRef(maxScriptSize, "transaction input signature script"))
+		s.scriptBytes += d.skipVarBytes(maxScriptSize, "transaction input signature script")
 		d.skip(4)
 	}
 	nOut := d.count(1<<32-1, MinTxOutPayload, "transaction outputs")
 	for i := 0; i < nOut && d.err == nil; i++ {
 		d.skip(8)
-		s.scriptBytes += len(d.varBytesRef(maxScriptSize, "transaction output public key script"))
+		s.scriptBytes += d.skipVarBytes(maxScriptSize, "transaction output public key script")
 	}
 	s.ins += nIn
 	s.outs += nOut
@@ -536,7 +674,7 @@ func scanTx(d *decoder, allowWitness bool, s *txShape) {
 			}
 			wit += n
 			for j := 0; j < n && d.err == nil; j++ {
-				s.scriptBytes += len(d.varBytesRef(maxScriptSize, "script witness item"))
+				s.scriptBytes += d.skipVarBytes(maxScriptSize, "script witness item")
 			}
 		}
 		if d.err == nil && !nonEmpty {
@@ -580,9 +718,8 @@ func newTxArena(s *txShape, alias bool) txArena {
 		a.wit = st.wit[:]
 	} else {
 		a.ins = make([]TxIn, s.ins)
-		a.inPtrs = make([]*TxIn, s.ins)
 		a.outs = make([]TxOut, s.outs)
-		a.outPtrs = make([]*TxOut, s.outs)
+		a.inPtrs, a.outPtrs = pointerSlices(s.ins, s.outs)
 		if s.witItems > 0 {
 			a.wit = make([][]byte, s.witItems)
 		}
@@ -591,6 +728,28 @@ func newTxArena(s *txShape, alias bool) txArena {
 		a.scripts = make([]byte, 0, s.scriptBytes)
 	}
 	return a
+}
+
+// pointerSlices returns a []*TxIn of length nIn and a []*TxOut of length
+// nOut that share one allocation, saving an allocation per decode. The
+// memory is allocated as []unsafe.Pointer, so the garbage collector scans
+// every word as a pointer, and each word is only ever used as one pointer
+// (unsafe rule 1: both are single pointer words). Both slices are capped at
+// their length, so an append reallocates instead of reaching the other.
+func pointerSlices(nIn, nOut int) ([]*TxIn, []*TxOut) {
+	if nIn+nOut == 0 {
+		return nil, nil
+	}
+	mem := make([]unsafe.Pointer, nIn+nOut)
+	var ins []*TxIn
+	var outs []*TxOut
+	if nIn > 0 {
+		ins = unsafe.Slice((**TxIn)(unsafe.Pointer(&mem[0])), nIn)
+	}
+	if nOut > 0 {
+		outs = unsafe.Slice((**TxOut)(unsafe.Pointer(&mem[nIn])), nOut)
+	}
+	return ins, outs
 }
 
 // script returns b, or a copy of it in the arena's script buffer.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"os"
 	"runtime"
 	"testing"
 
@@ -212,5 +213,88 @@ func TestStreamReadAhead(t *testing.T) {
 		if x.TxHash() != a.TxHash() || y.TxHash() != b.TxHash() || !bytes.Equal(rest, []byte{0xaa}) {
 			t.Fatalf("%s: wrong position after decoding (rest %x)", name, rest)
 		}
+	}
+}
+
+// TestSeekerWindowPath decodes objects larger than the direct-read limits
+// from seekable readers (a bytes.Reader with much more data after the
+// object, and a file), which exercises the sliding-window scan, and checks
+// the reader's position afterwards.
+func TestSeekerWindowPath(t *testing.T) {
+	big := NewMsgTx(1)
+	for i := 0; i < 3000; i++ {
+		big.AddTxIn(NewTxIn(&OutPoint{Index: uint32(i)}, bytes.Repeat([]byte{byte(i)}, 30), nil))
+	}
+	big.AddTxOut(NewTxOut(1, make([]byte, 70000))) // a field larger than the window
+	big.TxIn[5].Witness = TxWitness{make([]byte, 100000), {1}}
+	rawTx := big.Bytes()
+	block := readTestFile(t, "block413567.raw")
+	padding := make([]byte, MaxBlockPayload+1)
+	padding[0] = 0xaa
+
+	var tx MsgTx
+	r := bytes.NewReader(append(append([]byte(nil), rawTx...), padding...))
+	if err := tx.Deserialize(r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(tx.Bytes(), rawTx) || r.Len() != len(padding) {
+		t.Fatalf("tx window path: left %d bytes", r.Len())
+	}
+	var blk MsgBlock
+	r = bytes.NewReader(append(append([]byte(nil), block...), padding...))
+	if err := blk.Deserialize(r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(blk.Bytes(), block) || r.Len() != len(padding) {
+		t.Fatalf("block window path: left %d bytes", r.Len())
+	}
+	path := t.TempDir() + "/objects"
+	if err := os.WriteFile(path, append(append(append([]byte(nil), block...), rawTx...), 0xbb), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var blk2 MsgBlock
+	var tx2 MsgTx
+	if err := blk2.Deserialize(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx2.Deserialize(f); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(f)
+	if blk2.BlockHash() != blk.BlockHash() || tx2.WitnessHash() != big.WitnessHash() ||
+		!bytes.Equal(rest, []byte{0xbb}) {
+		t.Fatalf("file path: rest %x", rest)
+	}
+	// Truncated inputs fail on every path.
+	for _, cut := range []int{1, 1000, len(rawTx) - 1} {
+		var x MsgTx
+		if err := x.Deserialize(bytes.NewReader(rawTx[:cut])); err == nil {
+			t.Fatalf("truncated at %d decoded", cut)
+		}
+	}
+}
+
+// TestStreamingHash checks the streaming hash of large transactions against
+// the plain double SHA-256 of their encodings.
+func TestStreamingHash(t *testing.T) {
+	tx := NewMsgTx(2)
+	for i := 0; i < 400; i++ {
+		script := bytes.Repeat([]byte{byte(i)}, i*7%1500)
+		tx.AddTxIn(NewTxIn(&OutPoint{Index: uint32(i)}, script, [][]byte{script, {1}}))
+		tx.AddTxOut(NewTxOut(int64(i), script))
+	}
+	if tx.SerializeSize() <= streamHashSize {
+		t.Fatalf("test transaction too small")
+	}
+	if tx.TxHash() != chainhash.DoubleHashH(tx.BytesNoWitness()) {
+		t.Fatalf("txid differs")
+	}
+	if tx.WitnessHash() != chainhash.DoubleHashH(tx.Bytes()) {
+		t.Fatalf("wtxid differs")
 	}
 }

@@ -157,7 +157,10 @@ func (msg *MsgVersion) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) 
 		msg.decode(d, pver, enc)
 		return d.err
 	}
-	return decodeFrom(msg, r, pver, enc)
+	var d decoder
+	beginDecode(&d, r, true)
+	msg.decode(&d, pver, enc)
+	return endDecode(&d)
 }
 
 // BtcEncode writes the payload to w.
