@@ -138,6 +138,12 @@ type Engine struct {
 	// without separate allocations.
 	stackBuf [16][]byte
 
+	// arenaBuf is the arena's first block and p2wpkhScript the implied
+	// script of a P2WPKH spend; both live in the Engine to save
+	// allocations.
+	arenaBuf     [160]byte
+	p2wpkhScript [25]byte
+
 	// arena holds the bytes of computed stack items (numbers, hashes) so
 	// that they do not each need an allocation. Items are never modified in
 	// place, so earlier slices stay valid when the arena is replaced.
@@ -174,6 +180,7 @@ func NewEngine(scriptPubKey []byte, tx *wire.MsgTx, txIdx int, flags ScriptFlags
 		witness:   in.Witness,
 	}
 	vm.dstack = vm.stackBuf[:0:8]
+	vm.arena = vm.arenaBuf[:0]
 	vm.wstack = vm.stackBuf[8:8]
 	return vm, nil
 }
@@ -291,7 +298,7 @@ func (vm *Engine) verifyWitnessProgram(version int, program []byte, isP2SH bool)
 			return scriptError(ErrWitnessProgramMismatch, fmt.Sprintf(
 				"P2WPKH witness has %d items, want 2", len(witness)))
 		}
-		var script [25]byte
+		script := &vm.p2wpkhScript
 		script[0], script[1], script[2] = OP_DUP, OP_HASH160, OP_DATA_20
 		copy(script[3:], program)
 		script[23], script[24] = OP_EQUALVERIFY, OP_CHECKSIG
@@ -942,8 +949,10 @@ func (vm *Engine) execOp(op byte, script []byte, pc int, codeStart, opCount *int
 			out = vm.alloc(32)
 			copy(out, s[:])
 		case OP_HASH160:
-			out = vm.alloc(20)
-			copy(out, hash160(v))
+			s := sha256.Sum256(v)
+			h := ripemd160.New()
+			h.Write(s[:])
+			out = h.Sum(vm.alloc(20)[:0])
 		case OP_HASH256:
 			s := chainhash.DoubleHashH(v)
 			out = vm.alloc(32)
