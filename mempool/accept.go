@@ -1,6 +1,7 @@
 package mempool
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -17,6 +18,55 @@ type acceptOpts struct {
 	added time.Time
 	// dryRun checks everything but changes nothing (testmempoolaccept).
 	dryRun bool
+	// skipScripts stops before the scripts (the unlocked pre-check).
+	skipScripts bool
+	// verified holds the spent outputs the scripts were verified against
+	// before the lock was taken; scripts are not run again if the inputs
+	// are still the same outputs.
+	verified []*wire.TxOut
+}
+
+// preVerify checks tx without the scripts under the lock, then runs the
+// scripts with the lock released, so peers' transactions verify in
+// parallel. It returns the spent outputs the scripts passed against, or
+// nil when the pre-check failed (the locked pass reports why).
+func (mp *TxPool) preVerify(tx *wire.MsgTx) ([]*wire.TxOut, error) {
+	mp.mtx.Lock()
+	r, err := mp.check(tx, acceptOpts{skipScripts: true})
+	mp.mtx.Unlock()
+	if err != nil {
+		return nil, nil
+	}
+	if err := mp.verifyScripts(tx, r.prevOuts, r.e.txid.String()); err != nil {
+		return nil, err
+	}
+	return r.prevOuts, nil
+}
+
+// verifyScripts runs the scripts under the standard flags and, on failure,
+// under the consensus flags to name the failure's kind.
+func (mp *TxPool) verifyScripts(tx *wire.MsgTx, prevOuts []*wire.TxOut, txid string) error {
+	if idx, err := mp.cfg.Verifier.VerifyScripts(tx, prevOuts, true); err != nil {
+		kind := ErrScriptPolicy
+		if _, err2 := mp.cfg.Verifier.VerifyScripts(tx, prevOuts, false); err2 != nil {
+			kind = ErrScriptConsensus
+		}
+		return scriptError(kind, err.Error(), idx, txid)
+	}
+	return nil
+}
+
+// samePrevOuts reports whether a and b are the same spent outputs.
+func samePrevOuts(a, b []*wire.TxOut) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Value != b[i].Value || !bytes.Equal(a[i].PkScript, b[i].PkScript) {
+			return false
+		}
+	}
+	return true
 }
 
 // missingInputsError carries the parents a transaction lacks.
@@ -71,9 +121,13 @@ func (mp *TxPool) TestAccept(tx *wire.MsgTx) (*AcceptResult, error) {
 // keep orphans: a transaction with missing inputs is refused with
 // ErrMissingInputs, and the missing parents' txids are returned.
 func (mp *TxPool) MaybeAcceptTransaction(tx *wire.MsgTx) ([]chainhash.Hash, *TxDesc, error) {
+	verified, err := mp.preVerify(tx)
+	if err != nil {
+		return nil, nil, err
+	}
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
-	d, err := mp.accept(tx, acceptOpts{})
+	d, err := mp.accept(tx, acceptOpts{verified: verified})
 	if err != nil {
 		if me, ok := err.(missingInputsError); ok {
 			return me.parents, nil, me.err
@@ -326,12 +380,10 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	}
 
 	// Scripts, last, as they cost the most.
-	if idx, err := mp.cfg.Verifier.VerifyScripts(tx, prevOuts, true); err != nil {
-		kind := ErrScriptPolicy
-		if _, err2 := mp.cfg.Verifier.VerifyScripts(tx, prevOuts, false); err2 != nil {
-			kind = ErrScriptConsensus
+	if !opts.skipScripts && !samePrevOuts(opts.verified, prevOuts) {
+		if err := mp.verifyScripts(tx, prevOuts, txid.String()); err != nil {
+			return nil, err
 		}
-		return nil, scriptError(kind, err.Error(), idx, txid.String())
 	}
 
 	return &checkResult{e: e, prevOuts: prevOuts, parents: parents, ancestors: ancestors,

@@ -60,7 +60,11 @@
 //
 // # Concurrency
 //
-// A TxPool is safe for concurrent use: one RWMutex guards everything, and
-// validation (scripts included) runs under it. Config functions must be
-// safe for concurrent use and must not call back into the pool.
+// A TxPool is safe for concurrent use: one RWMutex guards everything.
+// ProcessTransaction checks a transaction under the lock without its
+// scripts, verifies the scripts with the lock released (so transactions
+// from several peers verify in parallel), then takes the lock again and
+// re-checks everything, running the scripts again only if the spent
+// outputs changed meanwhile. Config functions must be safe for concurrent
+// use and must not call back into the pool.
 package mempool

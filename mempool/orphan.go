@@ -165,9 +165,13 @@ func (op *orphanPool) expire(now time.Time) int {
 // errors.Is can test; with allowOrphan false, missing inputs return
 // ErrMissingInputs.
 func (mp *TxPool) ProcessTransaction(tx *wire.MsgTx, allowOrphan bool, tag Tag) ([]*TxDesc, []chainhash.Hash, error) {
+	verified, err := mp.preVerify(tx)
+	if err != nil {
+		return nil, nil, err
+	}
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
-	d, err := mp.accept(tx, acceptOpts{})
+	d, err := mp.accept(tx, acceptOpts{verified: verified})
 	if err == nil {
 		acc := append([]*TxDesc{d}, mp.processOrphans(tx)...)
 		return acc, nil, nil

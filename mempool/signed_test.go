@@ -176,3 +176,54 @@ func BenchmarkAcceptSignedChains(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
 }
+
+// TestConcurrentAccept submits signed transactions from several goroutines
+// (scripts verify outside the lock) while readers query the pool.
+func TestConcurrentAccept(t *testing.T) {
+	h := realHarness(t)
+	s := newSigner(t, 5)
+	coins := h.fundKey(s, 40, 100000)
+	txs := make([]*wire.MsgTx, 40)
+	for i := range txs {
+		txs[i] = s.spend(t, coins[i:i+1], 99000)
+	}
+	// A double spend of every tenth coin races its original.
+	dbl := make([]*wire.MsgTx, 0, 4)
+	for i := 0; i < 40; i += 10 {
+		dbl = append(dbl, s.spend(t, coins[i:i+1], 98000))
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 64)
+	for w := 0; w < 4; w++ {
+		go func(w int) {
+			defer func() { done <- struct{}{} }()
+			for i := w; i < 40; i += 4 {
+				if _, _, err := h.pool.ProcessTransaction(txs[i], true, Tag(w)); err != nil &&
+					!errors.Is(err, ErrInsufficientFee) {
+					errs <- err
+				}
+			}
+			if w < len(dbl) {
+				h.pool.ProcessTransaction(dbl[w], true, Tag(w))
+			}
+		}(w)
+	}
+	go func() {
+		defer func() { done <- struct{}{} }()
+		for i := 0; i < 50; i++ {
+			h.pool.MiningDescs()
+			h.pool.TxDescs()
+		}
+	}()
+	for i := 0; i < 5; i++ {
+		<-done
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if h.pool.Count() != 40 {
+		t.Fatalf("pool has %d", h.pool.Count())
+	}
+	h.checkInvariants()
+}
