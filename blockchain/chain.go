@@ -427,6 +427,11 @@ func (b *BlockChain) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (is
 	if err := checkBlockSanity(block, b.params.PowLimit, flags, txids); err != nil {
 		return false, false, err
 	}
+	if flags&BFNoPoWCheck == 0 {
+		if err := b.checkSignetBlockSolution(block, &hash); err != nil {
+			return false, false, err
+		}
+	}
 	b.recentTxids[block] = txids
 	if b.index[block.Header.PrevBlock] == nil {
 		b.addOrphan(block, hash)
@@ -690,8 +695,7 @@ func (b *BlockChain) connectInView(n *blockNode, view *utxoView) (connected, *bl
 	undo, err := b.checkConnectBlock(n, blk, view)
 	if err != nil {
 		var re Error
-		if errors.As(err, &re) && !errors.Is(err, ErrCorruptDatabase) &&
-			!errors.Is(err, ErrScriptUnavailable) {
+		if errors.As(err, &re) && !errors.Is(err, ErrCorruptDatabase) {
 			if merr := b.markInvalid(n); merr != nil {
 				return connected{}, nil, merr
 			}

@@ -77,8 +77,7 @@ Sigop counting is done here (sigops.go), as Core's consensus code does it.
 
 # Not yet implemented
 
-Signet's block solution (BIP325) is not checked, so signet blocks are only
-checked like testnet ones. There is no minimum-chain-work or checkpoint
+There is no minimum-chain-work or checkpoint
 defence against low-work header spam, and no assumevalid: every script of
 every block is verified. The UTXO cache is a write-through read cache (each
 connect writes its batch), which keeps crash recovery trivial at some cost

@@ -102,9 +102,9 @@ const (
 	// The Error's Description is Core's full reason,
 	// "mandatory-script-verify-flag-failed (...)".
 	ErrScriptValidation = ErrorKind("mandatory-script-verify-flag-failed")
-	// ErrScriptUnavailable: no script engine is configured, so blocks that
-	// spend outputs cannot be validated.
-	ErrScriptUnavailable = ErrorKind("script-validation-unavailable")
+	// ErrBadSignetBlockSig: a signet block's solution does not satisfy the
+	// network's challenge (BIP325).
+	ErrBadSignetBlockSig = ErrorKind("bad-signet-blksig")
 	// ErrBlockNotFound: a requested block, header or height is unknown.
 	ErrBlockNotFound = ErrorKind("block-not-found")
 	// ErrNotInMainChain: a requested block is not in the main chain.

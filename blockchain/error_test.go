@@ -18,7 +18,7 @@ func TestErrorKinds(t *testing.T) {
 		ErrBadTxInput, ErrUnfinalizedTx, ErrMissingTxOut, ErrImmatureSpend, ErrBadTxInputValue,
 		ErrSpendTooHigh, ErrBadFees, ErrBadAccumulatedFees, ErrOverwriteTx,
 		ErrBadWitnessNonceSize, ErrWitnessCommitmentMismatch, ErrUnexpectedWitness,
-		ErrScriptValidation, ErrScriptUnavailable, ErrBlockNotFound, ErrNotInMainChain,
+		ErrScriptValidation, ErrBadSignetBlockSig, ErrBlockNotFound, ErrNotInMainChain,
 		ErrCorruptDatabase, ErrInvalidGenesis}
 	seen := map[ErrorKind]bool{}
 	for _, k := range kinds {
