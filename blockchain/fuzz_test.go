@@ -58,3 +58,21 @@ func FuzzCheckBlockSanity(f *testing.F) {
 		_ = CheckBlockSanity(blk, pow, BFNoPoWCheck)
 	})
 }
+
+// FuzzSignetSolution feeds arbitrary bytes as a signet block solution and
+// as the commitment script; parsing and checking must never panic.
+func FuzzSignetSolution(f *testing.F) {
+	f.Add([]byte{0, 0})
+	f.Add([]byte{0xfd, 0xff})
+	f.Add([]byte{1, 0x51, 1, 1, 0x51})
+	pt := chaincfg.CustomSignetParams([]byte{op1}, nil)
+	b := &BlockChain{params: &pt}
+	f.Fuzz(func(t *testing.T, sol []byte) {
+		blk := signetBlock(&pt)
+		out := blk.Transactions[0].TxOut[1]
+		out.PkScript = appendPush(out.PkScript, append(append([]byte{}, signetHeader...), sol...))
+		hash := blk.BlockHash()
+		_ = b.checkSignetBlockSolution(blk, &hash)
+		_, _, _ = extractSignetSolution(sol)
+	})
+}
