@@ -26,10 +26,14 @@ func RawTxInSignature(tx *wire.MsgTx, idx int, subScript []byte, hashType SigHas
 }
 
 // RawTxInWitnessSignature returns a BIP143 ECDSA signature of input idx
-// spending amt with scriptCode.
+// spending amt with scriptCode; a P2WPKH output script is replaced by its
+// implied P2PKH script code, as btcd does.
 func RawTxInWitnessSignature(tx *wire.MsgTx, sigHashes *TxSigHashes, idx int, amt int64,
 	scriptCode []byte, hashType SigHashType, key *btcec.PrivateKey) ([]byte, error) {
 
+	if IsPayToWitnessPubKeyHash(scriptCode) {
+		scriptCode = payToPubKeyHash(scriptCode[2:])
+	}
 	hash, err := CalcWitnessSigHash(scriptCode, sigHashes, hashType, tx, idx, amt)
 	if err != nil {
 		return nil, err
@@ -59,13 +63,14 @@ func SignatureScript(tx *wire.MsgTx, idx int, subScript []byte, hashType SigHash
 }
 
 // WitnessSignature returns the witness spending a P2WPKH output of amt
-// paying key's compressed public key.
+// (subscript is its output script) paying key's public key, serialised
+// compressed when compress is set (btcd's signature).
 func WitnessSignature(tx *wire.MsgTx, sigHashes *TxSigHashes, idx int, amt int64,
-	hashType SigHashType, key *btcec.PrivateKey) (wire.TxWitness, error) {
+	subscript []byte, hashType SigHashType, key *btcec.PrivateKey,
+	compress bool) (wire.TxWitness, error) {
 
-	pub := key.PubKey().SerializeCompressed()
-	scriptCode := payToPubKeyHash(hash160(pub))
-	sig, err := RawTxInWitnessSignature(tx, sigHashes, idx, amt, scriptCode, hashType, key)
+	pub := serializePubKey(key, compress)
+	sig, err := RawTxInWitnessSignature(tx, sigHashes, idx, amt, subscript, hashType, key)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +83,7 @@ func NestedWitnessSignature(tx *wire.MsgTx, sigHashes *TxSigHashes, idx int, amt
 	hashType SigHashType, key *btcec.PrivateKey) ([]byte, wire.TxWitness, error) {
 
 	redeem := payToWitness(0, hash160(key.PubKey().SerializeCompressed()))
-	witness, err := WitnessSignature(tx, sigHashes, idx, amt, hashType, key)
+	witness, err := WitnessSignature(tx, sigHashes, idx, amt, redeem, hashType, key, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,28 +132,47 @@ func RawTxInTaprootSignature(tx *wire.MsgTx, sigHashes *TxSigHashes, idx int, am
 	if err != nil {
 		return nil, err
 	}
-	return schnorrSign(TweakTaprootPrivKey(key, scriptRoot), hash[:], hashType)
+	return schnorrSign(TweakTaprootPrivKey(*key, scriptRoot), hash[:], hashType)
 }
 
-// TaprootWitnessSignature returns the key-path witness of a P2TR input.
+// TaprootWitnessSignature returns the key-path witness of a P2TR input whose
+// output key is key's tweaked with no script tree (BIP86), as btcd's does;
+// use RawTxInTaprootSignature for an output with a script tree.
 func TaprootWitnessSignature(tx *wire.MsgTx, sigHashes *TxSigHashes, idx int, amt int64,
-	pkScript []byte, scriptRoot []byte, hashType SigHashType, key *btcec.PrivateKey) (wire.TxWitness, error) {
+	pkScript []byte, hashType SigHashType, key *btcec.PrivateKey) (wire.TxWitness, error) {
 
-	sig, err := RawTxInTaprootSignature(tx, sigHashes, idx, amt, pkScript, scriptRoot, hashType, key)
+	sig, err := RawTxInTaprootSignature(tx, sigHashes, idx, amt, pkScript, nil, hashType, key)
 	if err != nil {
 		return nil, err
 	}
 	return wire.TxWitness{sig}, nil
 }
 
+// TapLeaf is a leaf of a taproot script tree.
+type TapLeaf struct {
+	LeafVersion byte
+	Script      []byte
+}
+
+// NewBaseTapLeaf returns a BIP342 tapscript leaf.
+func NewBaseTapLeaf(script []byte) TapLeaf {
+	return TapLeaf{LeafVersion: BaseLeafVersion, Script: script}
+}
+
+// TapHash returns the leaf hash.
+func (l TapLeaf) TapHash() chainhash.Hash {
+	return TapLeafHash(l.LeafVersion, l.Script)
+}
+
 // RawTxInTapscriptSignature returns a script-path (BIP342) signature of
-// input idx for the leaf with tapLeafHash, by key itself (not tweaked).
+// input idx for tapLeaf, by key itself (not tweaked), committing to no code
+// separator and no annex.
 func RawTxInTapscriptSignature(tx *wire.MsgTx, sigHashes *TxSigHashes, idx int, amt int64,
-	pkScript []byte, tapLeafHash chainhash.Hash, hashType SigHashType,
+	pkScript []byte, tapLeaf TapLeaf, hashType SigHashType,
 	key *btcec.PrivateKey) ([]byte, error) {
 
 	hash, err := taprootSigHashForSigning(tx, sigHashes, idx, amt, pkScript, hashType,
-		&taprootSigHashOpts{tapscript: true, tapLeafHash: tapLeafHash, codeSepPos: 0xffffffff})
+		&taprootSigHashOpts{tapscript: true, tapLeafHash: tapLeaf.TapHash(), codeSepPos: 0xffffffff})
 	if err != nil {
 		return nil, err
 	}

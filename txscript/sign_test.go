@@ -63,7 +63,8 @@ func spendKinds(t *testing.T) []spendKind {
 		}},
 		{"P2WPKH", func() []byte { return PayToWitnessPubKeyHashScript(hash160(pk1)) },
 			func(tx *wire.MsgTx, sh *TxSigHashes, idx int, amt int64, ht SigHashType) error {
-				w, err := WitnessSignature(tx, sh, idx, amt, ht, k1)
+				w, err := WitnessSignature(tx, sh, idx, amt,
+					PayToWitnessPubKeyHashScript(hash160(pk1)), ht, k1, true)
 				tx.TxIn[idx].Witness = w
 				return err
 			}},
@@ -76,13 +77,22 @@ func spendKinds(t *testing.T) []spendKind {
 			}},
 		{"P2TR-keypath", func() []byte { return trScript },
 			func(tx *wire.MsgTx, sh *TxSigHashes, idx int, amt int64, ht SigHashType) error {
-				w, err := TaprootWitnessSignature(tx, sh, idx, amt, trScript, root[:], ht, k1)
-				tx.TxIn[idx].Witness = w
+				sig, err := RawTxInTaprootSignature(tx, sh, idx, amt, trScript, root[:], ht, k1)
+				tx.TxIn[idx].Witness = wire.TxWitness{sig}
 				return err
 			}},
+		{"P2TR-bip86", func() []byte {
+			return PayToTaprootScript(schnorr.SerializePubKey(ComputeTaprootKeyNoScript(k1.PubKey())))
+		}, func(tx *wire.MsgTx, sh *TxSigHashes, idx int, amt int64, ht SigHashType) error {
+			pk := PayToTaprootScript(schnorr.SerializePubKey(ComputeTaprootKeyNoScript(k1.PubKey())))
+			w, err := TaprootWitnessSignature(tx, sh, idx, amt, pk, ht, k1)
+			tx.TxIn[idx].Witness = w
+			return err
+		}},
 		{"P2TR-scriptpath", func() []byte { return trScript },
 			func(tx *wire.MsgTx, sh *TxSigHashes, idx int, amt int64, ht SigHashType) error {
-				sig, err := RawTxInTapscriptSignature(tx, sh, idx, amt, trScript, hA, ht, k2)
+				sig, err := RawTxInTapscriptSignature(tx, sh, idx, amt, trScript,
+					NewBaseTapLeaf(leafA), ht, k2)
 				tx.TxIn[idx].Witness = wire.TxWitness{sig, leafA, cb.ToBytes()}
 				return err
 			}},
@@ -142,7 +152,7 @@ func TestSignAndVerify(t *testing.T) {
 				mutated.TxOut[1].Value--
 				err := verify(mutated)
 				covered := ht&sigHashMask != SigHashNone && ht&sigHashMask != SigHashSingle
-				if kind.name == "P2TR-keypath" || kind.name == "P2TR-scriptpath" {
+				if kind.name[:4] == "P2TR" {
 					covered = ht&3 != SigHashNone && ht&3 != SigHashSingle
 				}
 				if covered && err == nil {

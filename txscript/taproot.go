@@ -126,8 +126,8 @@ func ComputeTaprootKeyNoScript(internalKey *btcec.PublicKey) *btcec.PublicKey {
 }
 
 // TweakTaprootPrivKey returns the private key of the output key for
-// privKey's x-only public key committing to scriptRoot.
-func TweakTaprootPrivKey(privKey *btcec.PrivateKey, scriptRoot []byte) *btcec.PrivateKey {
+// privKey's x-only public key committing to scriptRoot (btcd's signature).
+func TweakTaprootPrivKey(privKey btcec.PrivateKey, scriptRoot []byte) *btcec.PrivateKey {
 	var d btcec.ModNScalar
 	d.Set(&privKey.Key)
 	pub := privKey.PubKey().SerializeCompressed()

@@ -229,7 +229,7 @@ func TestBIP341KeyPathSpending(t *testing.T) {
 			if in.Given.MerkleRoot != nil {
 				root = mustHex(*in.Given.MerkleRoot)
 			}
-			tweaked := TweakTaprootPrivKey(priv, root)
+			tweaked := TweakTaprootPrivKey(*priv, root)
 			if hex.EncodeToString(tweaked.Serialize()) != in.Intermediary.TweakedPrivkey {
 				t.Errorf("input %d: tweaked private key mismatch", idx)
 			}
@@ -245,11 +245,12 @@ func TestBIP341KeyPathSpending(t *testing.T) {
 				t.Errorf("input %d: witness %x, want %s", idx, wit, in.Expected.Witness[0])
 			}
 			// The helper (random nonce) must produce a verifying signature.
-			helperWit, err := TaprootWitnessSignature(tx, sh, idx, prev.Value, prev.PkScript,
+			helperSig, err := RawTxInTaprootSignature(tx, sh, idx, prev.Value, prev.PkScript,
 				root, hashType, priv)
 			if err != nil {
 				t.Fatal(err)
 			}
+			helperWit := wire.TxWitness{helperSig}
 			signed := tx.Copy()
 			signed.TxIn[idx].Witness = helperWit
 			vm, err := NewEngine(prev.PkScript, signed, idx, StandardVerifyFlags, nil,
