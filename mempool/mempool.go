@@ -474,3 +474,38 @@ func (mp *TxPool) trackPackageRemoved(rate FeeRate) {
 		mp.blockSinceFeeBump = false
 	}
 }
+
+// Info is what getmempoolinfo reports.
+type Info struct {
+	Size                int   // transactions
+	Bytes               int64 // sum of virtual sizes
+	Usage               int64 // estimated memory
+	TotalFee            int64 // base fees, satoshis
+	MaxMempool          int64
+	MempoolMinFee       FeeRate
+	MinRelayTxFee       FeeRate
+	IncrementalRelayFee FeeRate
+	FullRBF             bool
+	Orphans             int
+}
+
+// Info returns the pool's figures for getmempoolinfo.
+func (mp *TxPool) Info() Info {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	var fees int64
+	for _, e := range mp.pool {
+		fees += e.fee
+	}
+	minFee := mp.minFee()
+	if minFee < mp.cfg.Policy.MinRelayTxFee {
+		minFee = mp.cfg.Policy.MinRelayTxFee
+	}
+	return Info{
+		Size: len(mp.pool), Bytes: mp.totalVSz, Usage: mp.usage, TotalFee: fees,
+		MaxMempool: mp.cfg.Policy.MaxMempoolBytes, MempoolMinFee: minFee,
+		MinRelayTxFee:       mp.cfg.Policy.MinRelayTxFee,
+		IncrementalRelayFee: mp.cfg.Policy.IncrementalRelayFee,
+		FullRBF:             true, Orphans: len(mp.orphans.byTxid),
+	}
+}

@@ -394,3 +394,45 @@ func FuzzClassify(f *testing.F) {
 		witnessSigOps(s, s, [][]byte{s})
 	})
 }
+
+func TestInfo(t *testing.T) {
+	h := newHarness(t, nil)
+	coins := h.fund(2, 100000, 10, false)
+	h.mustAccept(h.tx(coins[0:1], 99000))
+	h.mustAccept(h.tx(coins[1:2], 98000))
+	in := h.pool.Info()
+	if in.Size != 2 || in.TotalFee != 3000 || in.Bytes <= 200 || in.MempoolMinFee != 100 ||
+		in.MaxMempool != 300000000 || !in.FullRBF {
+		t.Fatalf("info %+v", in)
+	}
+}
+
+// FuzzProcessTransaction feeds arbitrary transaction bytes through every
+// policy rule: nothing may panic, and the bookkeeping must stay exact.
+func FuzzProcessTransaction(f *testing.F) {
+	h := newHarness(f, nil)
+	coins := h.fund(1, 100000, 10, false)
+	tx := h.tx(coins, 99000)
+	f.Add(tx.Bytes())
+	tx.TxIn[0].SignatureScript = []byte{0x01, 0x02}
+	tx.AddTxOut(&wire.TxOut{PkScript: []byte{opReturn, 1, 2}})
+	f.Add(tx.Bytes())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var tx wire.MsgTx
+		if _, err := tx.DeserializeBytes(b); err != nil {
+			return
+		}
+		h := newHarness(t, nil)
+		// Every input is funded, so the rules past the inputs run too.
+		for i, in := range tx.TxIn {
+			if i > 50 {
+				break
+			}
+			h.chain.utxos[in.PreviousOutPoint] = &UTXO{Amount: 1000000, PkScript: p2wpkh(uint32(i)),
+				Height: int32(i % 300)}
+		}
+		h.pool.ProcessTransaction(&tx, true, 1)
+		h.pool.TestAccept(&tx)
+		h.checkInvariants()
+	})
+}

@@ -64,7 +64,7 @@ func (s *signer) spend(t testing.TB, ins []spendable, values ...int64) *wire.Msg
 	}
 	hashes := txscript.NewTxSigHashes(tx, txscript.NewMultiPrevOutFetcher(prev))
 	for i, in := range ins {
-		w, err := txscript.WitnessSignature(tx, hashes, i, in.amount, txscript.SigHashAll, s.key)
+		w, err := txscript.WitnessSignature(tx, hashes, i, in.amount, s.script, txscript.SigHashAll, s.key, true)
 		if err != nil {
 			t.Fatal(err)
 		}
