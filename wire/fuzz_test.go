@@ -30,10 +30,15 @@ func FuzzTxDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var tx MsgTx
 		n, err := tx.DeserializeBytes(data)
-		var stream MsgTx
+		var stream, seeker MsgTx
 		serr := stream.Deserialize(onlyReader{bytes.NewReader(data)})
-		if (err == nil) != (serr == nil) {
-			t.Fatalf("slice err %v, stream err %v", err, serr)
+		rs := bytes.NewReader(data)
+		kerr := seeker.Deserialize(rs)
+		if (err == nil) != (serr == nil) || (err == nil) != (kerr == nil) {
+			t.Fatalf("slice err %v, stream err %v, seeker err %v", err, serr, kerr)
+		}
+		if err == nil && (rs.Len() != len(data)-n || !bytes.Equal(seeker.Bytes(), data[:n])) {
+			t.Fatalf("seeker decode differs or left %d bytes", rs.Len())
 		}
 		if err != nil {
 			return
@@ -67,10 +72,14 @@ func FuzzBlockDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var blk MsgBlock
 		n, err := blk.DeserializeBytes(data)
-		var stream MsgBlock
+		var stream, seeker MsgBlock
 		serr := stream.Deserialize(onlyReader{bytes.NewReader(data)})
-		if (err == nil) != (serr == nil) {
-			t.Fatalf("slice err %v, stream err %v", err, serr)
+		kerr := seeker.Deserialize(bytes.NewReader(data))
+		if (err == nil) != (serr == nil) || (err == nil) != (kerr == nil) {
+			t.Fatalf("slice err %v, stream err %v, seeker err %v", err, serr, kerr)
+		}
+		if err == nil && !bytes.Equal(seeker.Bytes(), data[:n]) {
+			t.Fatalf("seeker decode differs")
 		}
 		if err != nil {
 			return
