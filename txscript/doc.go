@@ -47,6 +47,21 @@
 // parameters, PayToAddrScript builds its output script, and ExtractPkScriptAddrs
 // goes the other way.
 //
+// # Signing
+//
+// For tests and regtest tools: SignatureScript (P2PKH), NestedWitnessSignature
+// (P2SH-P2WPKH), WitnessSignature (P2WPKH), WitnessMultiSigSignature (P2WSH
+// multisig), TaprootWitnessSignature and RawTxInTaprootSignature (P2TR key
+// path, without or with a script tree) and RawTxInTapscriptSignature (P2TR
+// script path), with any hash type. ComputeTaprootOutputKey, TapLeafHash,
+// TapBranchHash and ControlBlock build taproot outputs and spends.
+//
+// # Standard scripts and sigops
+//
+// GetScriptClass classifies output scripts; GetSigOpCount (legacy),
+// GetPreciseSigOpCount (P2SH redeem scripts) and GetWitnessSigOpCount count
+// signature operations as Core does for block limits.
+//
 // # Concurrency
 //
 // An Engine is used by one goroutine. TxSigHashes is read-only after
