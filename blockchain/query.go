@@ -260,10 +260,12 @@ type UtxoStats struct {
 	Transactions int64 // transactions with at least one unspent output
 	TxOuts       int64
 	TotalAmount  int64
-	// SerializedHash is sha256 over every (txid, index, stored entry) in
-	// key order: ternd's own commitment to the set, stable across restarts
-	// and independent of the cache, but not Core's hash_serialized_3.
+	// SerializedHash is Core's hash_serialized_3: sha256d over every coin
+	// in outpoint order, each as outpoint, uint32(height*2 + coinbase) and
+	// the output (amount, compact-size script).
 	SerializedHash chainhash.Hash
+	// BogoSize is Core's database-independent size of the set.
+	BogoSize int64
 	// DiskSize is the total size of the stored entries.
 	DiskSize int64
 }
@@ -275,7 +277,7 @@ func (b *BlockChain) UtxoSetStats() (*UtxoStats, error) {
 	st := &UtxoStats{}
 	h := sha256.New()
 	var last chainhash.Hash
-	var kb [chainhash.HashSize + 4]byte
+	buf := make([]byte, 0, 256)
 	err := b.db.ForEachUtxo(func(tip store.Tip, txid chainhash.Hash, idx uint32, v []byte) error {
 		st.Height, st.BestHash = tip.Height, tip.Hash
 		e, _, err := decodeUtxoEntry(v)
@@ -289,10 +291,18 @@ func (b *BlockChain) UtxoSetStats() (*UtxoStats, error) {
 		st.TxOuts++
 		st.TotalAmount += e.Amount
 		st.DiskSize += int64(len(v))
-		copy(kb[:], txid[:])
-		binary.BigEndian.PutUint32(kb[chainhash.HashSize:], idx)
-		h.Write(kb[:])
-		h.Write(v)
+		st.BogoSize += 32 + 4 + 4 + 8 + 2 + int64(len(e.PkScript))
+		code := uint32(e.BlockHeight) * 2
+		if e.IsCoinBase {
+			code++
+		}
+		buf = append(buf[:0], txid[:]...)
+		buf = binary.LittleEndian.AppendUint32(buf, idx)
+		buf = binary.LittleEndian.AppendUint32(buf, code)
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(e.Amount))
+		buf = wire.AppendVarInt(buf, uint64(len(e.PkScript)))
+		buf = append(buf, e.PkScript...)
+		h.Write(buf)
 		return nil
 	})
 	if err != nil {
@@ -302,7 +312,7 @@ func (b *BlockChain) UtxoSetStats() (*UtxoStats, error) {
 		tip := b.BestSnapshot()
 		st.Height, st.BestHash = tip.Height, tip.Hash
 	}
-	copy(st.SerializedHash[:], h.Sum(nil))
+	st.SerializedHash = sha256.Sum256(h.Sum(nil))
 	return st, nil
 }
 
