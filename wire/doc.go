@@ -22,6 +22,11 @@ when the bytes are already in memory:
 	raw := tx.Bytes()                    // also BytesNoWitness, AppendBytes(dst)
 	raw := blk.Bytes()
 
+The io.Reader methods are fast too: a *bytes.Buffer is parsed in place and
+only the object's bytes are consumed from it; a seekable reader (bytes.Reader,
+os.File) is read ahead in chunks and left positioned just after the object;
+any other reader is read field by field without reading past the object.
+
 Decoding scans the encoding first, checking every count against the bytes
 that remain and counting inputs, outputs, witness items and script bytes, and
 only then allocates, exactly. So a short message that claims 2^32 inputs
@@ -41,6 +46,24 @@ ErrPayloadTooLarge, ErrBadChecksum, ErrUnknownCommand (the payload has been
 consumed; the stream stays usable), ErrTrailingBytes, ErrTooManyItems,
 ErrNonCanonicalVarInt, ErrFieldTooLong, ErrMalformedTx, ErrInvalidAddress,
 ErrInvalidMessage. Short input surfaces as io.EOF or io.ErrUnexpectedEOF.
+
+# Addresses
+
+NetAddress is the legacy address (services, IPv6 or IPv4-mapped IP, port,
+and a timestamp in addr messages). NetAddressV2 is the BIP155 address; its
+NetworkID names the network (ipv4, ipv6, torv2 (decoded only), onion (Tor
+v3), i2p, cjdns) and fixes the address length. Host, ParseHost,
+EncodeOnionV3 and DecodeOnionV3 convert to and from text, checking the
+onion v3 checksum and version.
+
+# Limits
+
+Every count is checked against its protocol limit and against what the
+remaining bytes can hold before anything is allocated: MaxInvPerMsg (50,000)
+for inv/getdata/notfound, MaxAddrPerMsg (1,000) for addr/addrv2,
+MaxBlockHeadersPerMsg (2,000), MaxBlockLocatorsPerMsg (101),
+MaxUserAgentLen (256), MaxAddrV2Size (512), MaxCmpctBlockTxs and 16-bit
+compact block indexes, and MaxMessagePayload (4,000,000) for every payload.
 
 # Concurrency
 
