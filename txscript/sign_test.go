@@ -167,3 +167,47 @@ func TestSignAndVerify(t *testing.T) {
 	}
 	requireCases(t, "sign and verify", n)
 }
+
+// TestConcurrentVerify verifies the inputs of signed transactions from
+// several goroutines sharing one TxSigHashes and one SigCache, as the
+// blockchain's parallel script checks do (run it with -race).
+func TestConcurrentVerify(t *testing.T) {
+	cache := NewSigCache(50)
+	for _, kind := range spendKinds(t) {
+		const amt = 50000
+		pkScript := kind.pkScript()
+		tx := wire.NewMsgTx(2)
+		fetcher := NewMultiPrevOutFetcher(nil)
+		for i := 0; i < 4; i++ {
+			op := wire.OutPoint{Hash: chainhash.Hash{byte(i + 1)}, Index: uint32(i)}
+			tx.AddTxIn(&wire.TxIn{PreviousOutPoint: op, Sequence: wire.MaxTxInSequenceNum})
+			fetcher.AddPrevOut(op, wire.NewTxOut(amt, pkScript))
+		}
+		tx.AddTxOut(wire.NewTxOut(30000, PayToWitnessPubKeyHashScript(make([]byte, 20))))
+		sh := NewTxSigHashes(tx, fetcher)
+		for i := range tx.TxIn {
+			if err := kind.sign(tx, sh, i, amt, SigHashAll); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hashes := NewTxSigHashes(tx, fetcher)
+		errs := make(chan error, 3*len(tx.TxIn))
+		for round := 0; round < 3; round++ {
+			for i := range tx.TxIn {
+				go func(i int) {
+					vm, err := NewEngine(pkScript, tx, i, StandardVerifyFlags, cache, hashes,
+						amt, fetcher)
+					if err == nil {
+						err = vm.Execute()
+					}
+					errs <- err
+				}(i)
+			}
+		}
+		for j := 0; j < cap(errs); j++ {
+			if err := <-errs; err != nil {
+				t.Errorf("%s: %v", kind.name, err)
+			}
+		}
+	}
+}
