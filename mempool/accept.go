@@ -3,6 +3,7 @@ package mempool
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -573,6 +574,10 @@ func (mp *TxPool) addEntry(e *entry, parents map[*entry]struct{}) {
 	mp.byFee.insert(e)
 	mp.byAnc.insert(e)
 	mp.byDesc.insert(e)
+	if n := len(mp.byTime); n > 0 && e.added.Before(mp.byTime[n-1].added) {
+		// Loaded or restored with an old arrival time: order lazily.
+		mp.byTimeDirty = true
+	}
 	mp.byTime = append(mp.byTime, e)
 	mp.usage += e.usage
 	mp.totalVSz += e.vsize
@@ -721,6 +726,12 @@ func (mp *TxPool) RemoveTransaction(txid *chainhash.Hash, removeRedeemers bool) 
 // descendants. The pool lock must be held.
 func (mp *TxPool) expire() int {
 	cutoff := mp.cfg.Now().Add(-mp.cfg.Policy.MempoolExpiry)
+	if mp.byTimeDirty {
+		sort.SliceStable(mp.byTime, func(i, j int) bool {
+			return mp.byTime[i].added.Before(mp.byTime[j].added)
+		})
+		mp.byTimeDirty = false
+	}
 	n := 0
 	for len(mp.byTime) > 0 {
 		e := mp.byTime[0]

@@ -110,17 +110,20 @@ func (d *TxDesc) ModifiedFee() int64 { return d.Fee + d.FeeDelta }
 type TxPool struct {
 	cfg Config
 
-	mtx      sync.RWMutex
-	pool     map[chainhash.Hash]*entry
-	byWtxid  map[chainhash.Hash]*entry
-	spentBy  map[wire.OutPoint]*entry
-	byFee    *ordIndex
-	byAnc    *ordIndex
-	byDesc   *ordIndex
-	deltas   map[chainhash.Hash]int64
-	byTime   []*entry // insertion order, for expiry; may hold removed entries
-	usage    int64
-	totalVSz int64
+	mtx     sync.RWMutex
+	pool    map[chainhash.Hash]*entry
+	byWtxid map[chainhash.Hash]*entry
+	spentBy map[wire.OutPoint]*entry
+	byFee   *ordIndex
+	byAnc   *ordIndex
+	byDesc  *ordIndex
+	deltas  map[chainhash.Hash]int64
+	byTime  []*entry // arrival order, for expiry; may hold removed entries
+	// byTimeDirty is set when an entry arrived with an older time than
+	// the last (mempool.dat, disconnected blocks); expire sorts first.
+	byTimeDirty bool
+	usage       int64
+	totalVSz    int64
 
 	rollingMinFee     float64 // sat/kvB
 	lastRollingUpdate time.Time

@@ -395,6 +395,24 @@ func FuzzClassify(f *testing.F) {
 	})
 }
 
+// TestExpiryOutOfOrder: entries restored with old times still expire on
+// time even when they arrived after newer ones.
+func TestExpiryOutOfOrder(t *testing.T) {
+	h := newHarness(t, nil)
+	coins := h.fund(2, 100000, 10, false)
+	h.mustAccept(h.tx(coins[0:1], 99000))
+	h.pool.mtx.Lock()
+	_, err := h.pool.accept(h.tx(coins[1:2], 99000), acceptOpts{added: h.now.Add(-300 * time.Hour)})
+	h.pool.mtx.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.now = h.now.Add(40 * time.Hour)
+	if n := h.pool.Expire(); n != 1 || h.pool.Count() != 1 {
+		t.Fatalf("expired %d, left %d", n, h.pool.Count())
+	}
+}
+
 func TestInfo(t *testing.T) {
 	h := newHarness(t, nil)
 	coins := h.fund(2, 100000, 10, false)
