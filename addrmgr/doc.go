@@ -1,0 +1,45 @@
+/*
+Package addrmgr keeps the addresses of Bitcoin nodes the way Bitcoin Core's
+addrman does, and chooses which to dial.
+
+Addresses (IPv4, IPv6 and Tor v3; never local, private or reserved ones)
+live in two tables: "new" (1,024 buckets of 64 slots) for addresses heard
+about, and "tried" (256 buckets of 64) for addresses we completed a
+handshake with. Bucket and slot come from a SHA-256 hash keyed with a random
+per-node secret, over the address's network group (GroupKey: IPv4 /16, IPv6
+/32, onion by its first four key bits, 6to4 and Teredo by their IPv4) and
+the group of the peer that told us. One source group reaches at most 64 new
+buckets and one address group at most 8 tried buckets, so no single peer or
+network can fill the tables. Collisions evict terrible entries (IsTerrible
+rules: too old, from the future, failing), and an address moved to tried
+pushes the slot's occupant back to new.
+
+How the server uses it:
+
+	am := addrmgr.New(&addrmgr.Config{DataDir: dir, Lookup: resolver,
+		DNSSeeds: params.DNSSeeds, DefaultPort: port})
+	go am.Run(ctx) // loads peers.json, seeds from DNS if nearly empty,
+	               // saves every 15 minutes and at shutdown
+	// addr/addrv2 from a peer, after its TokenBucket allowed each entry:
+	am.AddAddresses(addrs, peerAddr)
+	// connmgr's address source:
+	na, err := am.GetNetAddress(); am.Attempt(na); return addrmgr.Addr{na}, err
+	// outbound handshake done: am.Good(na); am.SetServices(na, services)
+	// getaddr (once per connection): am.AddressCache(peerSentSendAddrV2)
+
+GetAddress is Core's Select: tried or new with even odds, then a random
+entry accepted with its chance (lower after recent or failed attempts).
+The one-connection-per-group rule is enforced by connmgr, which should use
+NetAddrGroupKey as its GroupKey. AddressCache answers getaddr with about 23%
+of the table, at most 1,000 addresses, only IPv4/IPv6 for peers that did not
+send sendaddrv2. TokenBucket (NewAddrTokenBucket) is the per-peer limit on
+incoming addresses: 0.1 per second, at most 1,000, plus 1,000 after we send
+getaddr.
+
+peers.json is written atomically (temporary file, fsync, rename). A corrupt
+file is moved aside as peers.json.corrupt-<time> and the manager starts
+empty; that is logged, never fatal.
+
+AddrManager is safe for concurrent use; one mutex guards it.
+*/
+package addrmgr
