@@ -463,20 +463,23 @@ func (mp *TxPool) checkReplacement(e *entry, conflicts map[*entry]struct{}) (map
 		}
 	}
 
-	// Rule 5: at most MaxReplacementEvictions transactions go.
+	// Rule 5: at most MaxReplacementEvictions transactions go, counted as
+	// Core does: the sum of each direct conflict's descendant count (an
+	// overestimate when conflicts share descendants).
+	count := 0
+	for c := range conflicts {
+		count += c.descCount
+		if count > pol.MaxReplacementEvictions {
+			return nil, txRuleError(ErrTooManyReplacements,
+				"rejecting replacement %v; too many potential replacements (%d > %d)",
+				hash, count, pol.MaxReplacementEvictions)
+		}
+	}
 	evict := make(map[*entry]struct{})
 	for c := range conflicts {
 		for d := range descendantsOf(c) {
 			evict[d] = struct{}{}
 		}
-		if len(evict) > pol.MaxReplacementEvictions {
-			break
-		}
-	}
-	if len(evict) > pol.MaxReplacementEvictions {
-		return nil, txRuleError(ErrTooManyReplacements,
-			"rejecting replacement %v; too many potential replacements (%d > %d)",
-			hash, len(evict), pol.MaxReplacementEvictions)
 	}
 
 	// Rule 2: no new unconfirmed inputs: every pooled parent must already
