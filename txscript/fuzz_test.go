@@ -69,6 +69,7 @@ func FuzzScriptAnalysis(f *testing.F) {
 		GetPreciseSigOpCount(script, script, true)
 		GetWitnessSigOpCount(script, script, wire.TxWitness{script})
 		DisasmString(script)
+		ScriptToAsm(script, true)
 		IsPushOnlyScript(script)
 		PushedData(script)
 		findAndDeleteSig(script, script[:len(script)/2])

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -155,6 +156,7 @@ func TestDecodeScriptVectors(t *testing.T) {
 	for _, row := range rows {
 		var scriptHex string
 		var info struct {
+			Asm     string `json:"asm"`
 			Type    string `json:"type"`
 			Address string `json:"address"`
 		}
@@ -165,6 +167,9 @@ func TestDecodeScriptVectors(t *testing.T) {
 			t.Fatal(err)
 		}
 		script := mustHex(scriptHex)
+		if got := ScriptToAsm(script, false); got != info.Asm {
+			t.Errorf("%s: asm %q, want %q", scriptHex, got, info.Asm)
+		}
 		if got := GetScriptClass(script).String(); got != info.Type {
 			t.Errorf("%s: class %s, want %s", scriptHex, got, info.Type)
 		}
@@ -225,5 +230,19 @@ func TestFlagNames(t *testing.T) {
 	}
 	if len(flagNames) != 21 {
 		t.Errorf("%d flag names, want 21", len(flagNames))
+	}
+}
+
+// TestScriptToAsmSigHash checks the hash type decoding of signatures.
+func TestScriptToAsmSigHash(t *testing.T) {
+	sig := mustHex("3044022057292e2d4dfe775becdd0a9e6547997c728cdf35390f6a017da56d654d374e4902206b643be2fc53763b4e284845bfea2c597d2dc7759941dce937636c9d341b71ed01")
+	script, _ := NewScriptBuilder().AddData(sig).AddData(bytes.Repeat([]byte{2}, 33)).Script()
+	got := ScriptToAsm(script, true)
+	want := hex.EncodeToString(sig[:len(sig)-1]) + "[ALL] " + strings.Repeat("02", 33)
+	if got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if got := ScriptToAsm(script, false); strings.Contains(got, "[ALL]") {
+		t.Errorf("decoded without being asked: %s", got)
 	}
 }
