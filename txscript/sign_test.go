@@ -3,6 +3,7 @@ package txscript
 import (
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -209,5 +210,40 @@ func TestConcurrentVerify(t *testing.T) {
 				t.Errorf("%s: %v", kind.name, err)
 			}
 		}
+	}
+}
+
+// TestSigHashSingleBug checks Core's legacy quirk: SIGHASH_SINGLE on an
+// input without a matching output signs the number 1, and such a signature
+// verifies.
+func TestSigHashSingleBug(t *testing.T) {
+	k := testKey(5)
+	pk := k.PubKey().SerializeCompressed()
+	pkScript := PayToPubKeyHashScript(hash160(pk))
+	tx := wire.NewMsgTx(1)
+	for i := 0; i < 2; i++ {
+		tx.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Index: uint32(i), Hash: chainhash.Hash{3}},
+			Sequence: wire.MaxTxInSequenceNum})
+	}
+	tx.AddTxOut(wire.NewTxOut(1, nil))
+	h, err := CalcSignatureHash(pkScript, SigHashSingle, tx, 1)
+	if err != nil || chainhash.Hash(h) != oneHash {
+		t.Fatalf("hash %x %v, want the number 1", h, err)
+	}
+	sigScript, err := SignatureScript(tx, 1, pkScript, SigHashSingle, k, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx.TxIn[1].SignatureScript = sigScript
+	vm, err := NewEngine(pkScript, tx, 1, StandardVerifyFlags, nil, nil, 0, nil)
+	if err == nil {
+		err = vm.Execute()
+	}
+	if err != nil {
+		t.Fatalf("SIGHASH_SINGLE bug signature fails: %v", err)
+	}
+	n, m, err := CalcMultiSigStats(mustHex("5121" + strings.Repeat("02", 33) + "51ae"))
+	if err != nil || n != 1 || m != 1 {
+		t.Fatalf("CalcMultiSigStats = %d, %d, %v", n, m, err)
 	}
 }

@@ -304,3 +304,17 @@ func PushedData(script []byte) ([][]byte, error) {
 	}
 	return out, t.Err()
 }
+
+// CalcMultiSigStats returns the number of keys and of required signatures
+// of a bare multisig script.
+func CalcMultiSigStats(script []byte) (int, int, error) {
+	m, keys, ok := multiSigDetails(script)
+	if !ok {
+		return 0, 0, scriptError(ErrInvalidParams, "script is not a multisig script")
+	}
+	return len(keys), m, nil
+}
+
+// IsNullData reports whether script is a data carrier (OP_RETURN followed
+// only by pushes).
+func IsNullData(script []byte) bool { return isNullData(script) }
