@@ -71,6 +71,11 @@ func TestConnectAndSpend(t *testing.T) {
 	if err := h.chain.VerifyChain(0); err != nil {
 		t.Fatalf("VerifyChain: %v", err)
 	}
+	bh := blk.BlockHash()
+	spent, err := h.chain.SpentOutputs(&bh)
+	if err != nil || len(spent) != 2 || !spent[0].IsCoinBase || spent[1].Amount != tx1.TxOut[1].Value {
+		t.Fatalf("SpentOutputs: %v %v", spent, err)
+	}
 	// Corrupt the set behind the chain's back: verifychain must notice.
 	lost := wire.OutPoint{Hash: tx2.TxHash(), Index: 0}
 	batch := h.db.NewBatch()

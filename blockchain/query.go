@@ -503,3 +503,15 @@ func (b *BlockChain) BlocksToFetch(max int) []chainhash.Hash {
 	}
 	return out
 }
+
+// SpentOutputs returns, for a connected block, the outputs its inputs
+// spent, in block order (inputs of transaction 1, then 2, ...), from its
+// undo data: what getblock verbosity 3 and getblockstats need for prevouts
+// and fees.
+func (b *BlockChain) SpentOutputs(hash *chainhash.Hash) ([]*UtxoEntry, error) {
+	raw, err := b.db.FetchUndo(hash)
+	if err != nil {
+		return nil, ruleError(ErrBlockNotFound, "no undo data for block "+hash.String())
+	}
+	return decodeUndo(raw)
+}
