@@ -62,6 +62,8 @@ type blockNode struct {
 	status     blockStatus
 	// chainData is true when this block and all its ancestors have data.
 	chainData bool
+	// numTxns is the block's transaction count, 0 until its data is stored.
+	numTxns uint32
 	// sequence orders nodes that received their data (lower first) so that
 	// equal-work tips are chosen by first seen, as in Core.
 	sequence uint64
@@ -157,8 +159,9 @@ func (n *blockNode) CalcPastMedianTime() int64 {
 }
 
 // indexRecordSize is the size of a stored index record: the 80-byte header,
-// a 4-byte height and a status byte.
-const indexRecordSize = 80 + 4 + 1
+// a 4-byte height, a status byte and the 4-byte transaction count (0 until
+// the block's data is stored).
+const indexRecordSize = 80 + 4 + 1 + 4
 
 // encodeIndexRecord returns the stored form of a node.
 func encodeIndexRecord(n *blockNode) []byte {
@@ -174,14 +177,16 @@ func encodeIndexRecord(n *blockNode) []byte {
 	binary.LittleEndian.PutUint32(b[80:], uint32(n.height))
 	// Valid-but-not-yet-connected state is meaningful only in memory.
 	b[84] = byte(n.status)
+	binary.LittleEndian.PutUint32(b[85:], n.numTxns)
 	return b
 }
 
 // indexRecord is a decoded index record.
 type indexRecord struct {
-	header wire.BlockHeader
-	height int32
-	status blockStatus
+	header  wire.BlockHeader
+	height  int32
+	status  blockStatus
+	numTxns uint32
 }
 
 // decodeIndexRecord decodes a stored index record.
@@ -198,6 +203,7 @@ func decodeIndexRecord(b []byte) (indexRecord, error) {
 	r.header.Nonce = binary.LittleEndian.Uint32(b[76:])
 	r.height = int32(binary.LittleEndian.Uint32(b[80:]))
 	r.status = blockStatus(b[84])
+	r.numTxns = binary.LittleEndian.Uint32(b[85:])
 	if r.height < 0 {
 		return r, ruleError(ErrCorruptDatabase, "index record with negative height")
 	}

@@ -232,6 +232,7 @@ func (b *BlockChain) load() error {
 		}
 		n := newBlockNode(&r.header, parent)
 		n.status = r.status
+		n.numTxns = r.numTxns
 		n.chainData = n.status.HaveData() && (parent == nil || parent.chainData)
 		if n.chainData {
 			b.nextSeq++
@@ -254,6 +255,7 @@ func (b *BlockChain) initGenesis() error {
 	g := b.params.GenesisBlock
 	n := newBlockNode(&g.Header, nil)
 	n.status = statusHeaderValid | statusDataStored | statusValid
+	n.numTxns = uint32(len(g.Transactions))
 	n.chainData = true
 	b.nextSeq++
 	n.sequence = b.nextSeq
@@ -464,11 +466,13 @@ func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash,
 		return err
 	}
 	node.status |= statusDataStored
+	node.numTxns = uint32(len(block.Transactions))
 	batch := b.db.NewBatch()
 	batch.PutBlock(&hash, block.Bytes())
 	batch.PutBlockIndex(&hash, encodeIndexRecord(node))
 	if err := b.db.Write(batch); err != nil {
 		node.status &^= statusDataStored
+		node.numTxns = 0
 		return err
 	}
 	b.recent[hash] = block

@@ -27,6 +27,9 @@ func TestGenesisAndRestart(t *testing.T) {
 	if err != nil || *got != blocks[2].BlockHash() {
 		t.Fatalf("BlockHashByHeight(3) = %v, %v", got, err)
 	}
+	if info, err := h.chain.BlockInfoByHash(got); err != nil || info.NumTxns != 1 || info.Confirmations != 3 {
+		t.Fatalf("BlockInfoByHash after restart: %+v %v", info, err)
+	}
 	if _, err := h.chain.BlockHashByHeight(6); !errors.Is(err, ErrBlockNotFound) {
 		t.Fatalf("BlockHashByHeight(6): %v", err)
 	}
@@ -72,6 +75,10 @@ func TestConnectAndSpend(t *testing.T) {
 		t.Fatalf("VerifyChain: %v", err)
 	}
 	bh := blk.BlockHash()
+	if info, err := h.chain.BlockInfoByHash(&bh); err != nil || info.NumTxns != 3 ||
+		info.Confirmations != 1 || !info.InMainChain || !info.Status.Valid || info.Height != 102 {
+		t.Fatalf("BlockInfoByHash: %+v %v", info, err)
+	}
 	spent, err := h.chain.SpentOutputs(&bh)
 	if err != nil || len(spent) != 2 || !spent[0].IsCoinBase || spent[1].Amount != tx1.TxOut[1].Value {
 		t.Fatalf("SpentOutputs: %v %v", spent, err)

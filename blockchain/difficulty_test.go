@@ -229,8 +229,10 @@ func TestBlockIndexHelpers(t *testing.T) {
 	// Index records round-trip.
 	n := nodes[1234]
 	n.status = statusHeaderValid | statusDataStored
+	n.numTxns = 77
 	r, err := decodeIndexRecord(encodeIndexRecord(n))
-	if err != nil || r.height != 1234 || r.header.BlockHash() != n.hash || r.status != n.status {
+	if err != nil || r.height != 1234 || r.header.BlockHash() != n.hash || r.status != n.status ||
+		r.numTxns != 77 {
 		t.Fatalf("record round trip: %+v %v", r, err)
 	}
 	if _, err := decodeIndexRecord(make([]byte, 3)); !errors.Is(err, ErrCorruptDatabase) {

@@ -155,6 +155,9 @@ type BlockInfo struct {
 	Confirmations int32 // 0 or less off the main chain (-1 like Core)
 	NextHash      *chainhash.Hash
 	Status        BlockStatus
+	// NumTxns is the block's transaction count, 0 when its data is not
+	// stored (getblockheader's nTx).
+	NumTxns uint32
 }
 
 // BlockInfoByHash returns the index information of any known block.
@@ -179,6 +182,7 @@ func (b *BlockChain) BlockInfoByHash(hash *chainhash.Hash) (*BlockInfo, error) {
 			Invalid:     n.status.KnownInvalid(),
 		},
 		Confirmations: -1,
+		NumTxns:       n.numTxns,
 	}
 	if info.InMainChain {
 		info.Confirmations = b.bestChain.Height() - n.height + 1
