@@ -631,6 +631,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 		mp.byDesc.remove(e)
 		delete(mp.pool, e.txid)
 		delete(mp.byWtxid, e.wtxid)
+		delete(mp.unbroadcast, e.txid)
 		for _, in := range e.tx.TxIn {
 			if mp.spentBy[in.PreviousOutPoint] == e {
 				delete(mp.spentBy, in.PreviousOutPoint)

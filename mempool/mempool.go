@@ -118,7 +118,10 @@ type TxPool struct {
 	byAnc   *ordIndex
 	byDesc  *ordIndex
 	deltas  map[chainhash.Hash]int64
-	byTime  []*entry // arrival order, for expiry; may hold removed entries
+	// unbroadcast holds local transactions no peer has fetched yet, for
+	// the server to announce again (Core's unbroadcast set).
+	unbroadcast map[chainhash.Hash]struct{}
+	byTime      []*entry // arrival order, for expiry; may hold removed entries
 	// byTimeDirty is set when an entry arrived with an older time than
 	// the last (mempool.dat, disconnected blocks); expire sorts first.
 	byTimeDirty bool
@@ -149,7 +152,9 @@ func New(cfg *Config) *TxPool {
 		byAnc:   newOrdIndex(lessByAncestorScore),
 		byDesc:  newOrdIndex(lessByDescendantScore),
 		deltas:  make(map[chainhash.Hash]int64),
-		orphans: newOrphanPool(),
+
+		unbroadcast: make(map[chainhash.Hash]struct{}),
+		orphans:     newOrphanPool(),
 	}
 }
 
@@ -490,6 +495,7 @@ type Info struct {
 	IncrementalRelayFee FeeRate
 	FullRBF             bool
 	Orphans             int
+	UnbroadcastCount    int
 }
 
 // Info returns the pool's figures for getmempoolinfo.
@@ -510,5 +516,34 @@ func (mp *TxPool) Info() Info {
 		MinRelayTxFee:       mp.cfg.Policy.MinRelayTxFee,
 		IncrementalRelayFee: mp.cfg.Policy.IncrementalRelayFee,
 		FullRBF:             true, Orphans: len(mp.orphans.byTxid),
+		UnbroadcastCount: len(mp.unbroadcast),
 	}
+}
+
+// AddUnbroadcast marks a pooled local transaction (from RPC) as not yet
+// fetched by any peer, so the server keeps announcing it.
+func (mp *TxPool) AddUnbroadcast(txid *chainhash.Hash) {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	if _, ok := mp.pool[*txid]; ok {
+		mp.unbroadcast[*txid] = struct{}{}
+	}
+}
+
+// RemoveUnbroadcast forgets txid once a peer has fetched it.
+func (mp *TxPool) RemoveUnbroadcast(txid *chainhash.Hash) {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	delete(mp.unbroadcast, *txid)
+}
+
+// Unbroadcast returns the local transactions still to be announced.
+func (mp *TxPool) Unbroadcast() []chainhash.Hash {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	out := make([]chainhash.Hash, 0, len(mp.unbroadcast))
+	for h := range mp.unbroadcast {
+		out = append(out, h)
+	}
+	return out
 }

@@ -27,6 +27,9 @@ func TestPersistence(t *testing.T) {
 	var ghost chainhash.Hash
 	ghost[0] = 1
 	h.pool.PrioritiseTransaction(&ghost, -7)
+	cid := c.TxHash()
+	h.pool.AddUnbroadcast(&cid)
+	h.pool.AddUnbroadcast(&ghost) // not pooled: ignored
 	old := h.tx(coins[2:3], 99000)
 	h.now = h.now.Add(-400 * time.Hour)
 	h.mustAccept(old)
@@ -59,6 +62,13 @@ func TestPersistence(t *testing.T) {
 	}
 	if h2.pool.FeeDeltas()[ghost] != -7 {
 		t.Fatal("ghost delta lost")
+	}
+	if u := h2.pool.Unbroadcast(); len(u) != 1 || u[0] != cid {
+		t.Fatalf("unbroadcast %v", u)
+	}
+	h2.pool.RemoveTransaction(&cid, true)
+	if h2.pool.Info().UnbroadcastCount != 0 {
+		t.Fatal("removed tx still unbroadcast")
 	}
 	d0, _ := h.pool.TxDesc(&bid)
 	if !d.Added.Equal(d0.Added) {

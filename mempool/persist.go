@@ -25,8 +25,8 @@ const (
 
 // Dump writes the pool to path in Bitcoin Core's mempool.dat layout
 // (version 1: count, then each transaction with its arrival time and fee
-// delta, parents first, then the remaining deltas and an empty
-// unbroadcast set). It writes a temporary file, syncs it and renames it over
+// delta, parents first, then the remaining deltas and the unbroadcast
+// set). It writes a temporary file, syncs it and renames it over
 // path, so a crash leaves the old file or the new one.
 func (mp *TxPool) Dump(path string) error {
 	mp.mtx.RLock()
@@ -38,6 +38,10 @@ func (mp *TxPool) Dump(path string) error {
 	deltas := make(map[chainhash.Hash]int64, len(mp.deltas))
 	for k, v := range mp.deltas {
 		deltas[k] = v
+	}
+	unbroadcast := make([]chainhash.Hash, 0, len(mp.unbroadcast))
+	for h := range mp.unbroadcast {
+		unbroadcast = append(unbroadcast, h)
 	}
 	mp.mtx.RUnlock()
 
@@ -68,7 +72,10 @@ func (mp *TxPool) Dump(path string) error {
 		w.Write(h[:])
 		putU64(uint64(d))
 	}
-	w.Write(wire.AppendVarInt(nil, 0))
+	w.Write(wire.AppendVarInt(nil, uint64(len(unbroadcast))))
+	for _, h := range unbroadcast {
+		w.Write(h[:])
+	}
 	if err := w.Flush(); err != nil {
 		tmp.Close()
 		return err
@@ -193,18 +200,30 @@ func (mp *TxPool) Load(path string) (LoadStats, error) {
 		st.Accepted++
 	}
 	n, err := wire.ReadVarInt(r, 0)
-	if err == nil && n <= maxDumpDeltas {
-		for i := uint64(0); i < n; i++ {
-			var h chainhash.Hash
-			if _, err := io.ReadFull(r, h[:]); err != nil {
-				break
-			}
-			d, err := getU64()
-			if err != nil {
-				break
-			}
-			mp.PrioritiseTransaction(&h, int64(d))
+	if err != nil || n > maxDumpDeltas {
+		return st, nil
+	}
+	for i := uint64(0); i < n; i++ {
+		var h chainhash.Hash
+		if _, err := io.ReadFull(r, h[:]); err != nil {
+			return st, nil
 		}
+		d, err := getU64()
+		if err != nil {
+			return st, nil
+		}
+		mp.PrioritiseTransaction(&h, int64(d))
+	}
+	n, err = wire.ReadVarInt(r, 0)
+	if err != nil || n > maxDumpDeltas {
+		return st, nil
+	}
+	for i := uint64(0); i < n; i++ {
+		var h chainhash.Hash
+		if _, err := io.ReadFull(r, h[:]); err != nil {
+			break
+		}
+		mp.AddUnbroadcast(&h)
 	}
 	log.Infof("Loaded %d of %d transactions from %s", st.Accepted, st.Read, path)
 	return st, nil
