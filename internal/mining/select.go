@@ -34,6 +34,10 @@ type SelectOptions struct {
 	ReservedSigOps int64
 	MaxSigOps      int64
 	MinFeeRate     mempool.FeeRate
+	// IsFinal, if set, is asked about every transaction of a package that
+	// fits; a package with a non-final transaction is skipped, as Core's
+	// TestPackageTransactions does.
+	IsFinal func(*mempool.TxDesc) bool
 }
 
 // DefaultSelectOptions returns Core's defaults.
@@ -211,8 +215,16 @@ func SelectTransactions(descs []*mempool.TxDesc, opts SelectOptions) SelectResul
 			}
 			continue
 		}
-		failures = 0
 		pkg := packageOf(it)
+		if opts.IsFinal != nil && !allFinal(pkg, opts.IsFinal) {
+			if usingMod {
+				heap.Remove(&mod, it.heapIdx)
+				it.inMod = false
+				it.failed = true
+			}
+			continue
+		}
+		failures = 0
 		for _, n := range pkg {
 			n.inBlock = true
 			if n.inMod {
@@ -284,4 +296,14 @@ func descendantsOf(n *node) []*node {
 		}
 	}
 	return out
+}
+
+// allFinal reports whether every transaction of pkg is final.
+func allFinal(pkg []*node, isFinal func(*mempool.TxDesc) bool) bool {
+	for _, n := range pkg {
+		if !isFinal(n.d) {
+			return false
+		}
+	}
+	return true
 }

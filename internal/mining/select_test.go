@@ -123,8 +123,20 @@ func referenceSelect(descs []*mempool.TxDesc, opts SelectOptions) []chainhash.Ha
 			}
 			continue
 		}
-		failures = 0
 		pkg := pkgOf(best)
+		if opts.IsFinal != nil {
+			final := true
+			for _, x := range pkg {
+				if !opts.IsFinal(x) {
+					final = false
+				}
+			}
+			if !final {
+				failed[best.TxHash] = true
+				continue
+			}
+		}
+		failures = 0
 		sort.Slice(pkg, func(i, j int) bool {
 			if pkg[i].AncestorCount != pkg[j].AncestorCount {
 				return pkg[i].AncestorCount < pkg[j].AncestorCount
@@ -168,6 +180,15 @@ func TestSelectMatchesReference(t *testing.T) {
 		opts.MaxWeight = int64(400 + rng.Intn(4*1100*n))
 		opts.MaxSigOps = int64(1 + rng.Intn(20*n))
 		opts.MinFeeRate = mempool.FeeRate(rng.Intn(3) * 1000)
+		if rng.Intn(3) == 0 {
+			nonFinal := map[chainhash.Hash]bool{}
+			for _, d := range descs {
+				if rng.Intn(8) == 0 {
+					nonFinal[d.TxHash] = true
+				}
+			}
+			opts.IsFinal = func(d *mempool.TxDesc) bool { return !nonFinal[d.TxHash] }
+		}
 		got := SelectTransactions(descs, opts)
 		want := referenceSelect(descs, opts)
 		if len(got.Txs) != len(want) {
@@ -302,6 +323,18 @@ func TestBlockTemplate(t *testing.T) {
 	UpdateExtraNonce(b, tmpl.Height, 8)
 	if r, _ := blockchain.BlockMerkleRoot(b.Transactions); r != b.Header.MerkleRoot {
 		t.Fatal("merkle root not updated")
+	}
+
+	// A non-final transaction (lock time at the new height) is left out.
+	nf := descs[0].Tx.Copy()
+	nf.LockTime = 300
+	nf.TxIn[0].Sequence = 0
+	nfd := *descs[0]
+	nfd.Tx, nfd.TxHash = nf, nf.TxHash()
+	gen = NewGenerator(&Config{ChainParams: params}, testPool{&nfd, descs[1]})
+	tmpl, _ = gen.NewBlockTemplate(pay, tip, 0)
+	if len(tmpl.Block.Transactions) != 2 || tmpl.Block.Transactions[1] != descs[1].Tx {
+		t.Fatalf("non-final tx included: %d txs", len(tmpl.Block.Transactions))
 	}
 
 	// No witness transactions: no commitment.

@@ -86,7 +86,12 @@ func (g *Generator) NewBlockTemplate(payScript []byte, tip Tip, extraNonce uint6
 		return nil, miningError(ErrBadPayScript, "coinbase output script must be 1 to 10000 bytes")
 	}
 	height := tip.Height + 1
-	sel := SelectTransactions(g.src.MiningDescs(), g.cfg.Select)
+	opts := g.cfg.Select
+	if opts.IsFinal == nil {
+		cutoff := tip.MedianTimePast.Unix()
+		opts.IsFinal = func(d *mempool.TxDesc) bool { return isFinalTx(d.Tx, height, cutoff) }
+	}
+	sel := SelectTransactions(g.src.MiningDescs(), opts)
 
 	var fees int64
 	hasWitness := false
@@ -248,4 +253,25 @@ func SolveBlock(ctx context.Context, header *wire.BlockHeader) error {
 		}
 	}
 	return miningError(ErrNoSolution, "nonce space exhausted")
+}
+
+// isFinalTx is Core's IsFinalTx for a block at height whose lock-time
+// cutoff is the parent's median time past (BIP113).
+func isFinalTx(tx *wire.MsgTx, height int32, cutoff int64) bool {
+	if tx.LockTime == 0 {
+		return true
+	}
+	limit := int64(height)
+	if tx.LockTime >= 500000000 {
+		limit = cutoff
+	}
+	if int64(tx.LockTime) < limit {
+		return true
+	}
+	for _, in := range tx.TxIn {
+		if in.Sequence != wire.MaxTxInSequenceNum {
+			return false
+		}
+	}
+	return true
 }
