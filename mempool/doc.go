@@ -53,7 +53,8 @@
 // incrementally, and belongs to a cluster (a connected component of the
 // parent/child graph) whose members and totals are maintained too, so
 // Core v31's cluster limits (Policy.ClusterLimitCount/Size, off by default
-// as in v30) and linearization can follow. When the pool's estimated
+// as in v30) and linearization can follow; Cluster already returns a
+// cluster linearized by ancestor-set fee rate and split into chunks. When the pool's estimated
 // memory passes --maxmempool, the package with the lowest descendant score
 // goes and the rolling minimum fee rises to its rate plus the incremental
 // relay fee, decaying after blocks with Core's half-life.

@@ -1,0 +1,72 @@
+package mempool
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+)
+
+func TestClusterChunks(t *testing.T) {
+	h := newHarness(t, nil)
+	coins := h.fund(2, 1000000, 10, false)
+	// Poor parent, rich child: one chunk. An unrelated tx is its own cluster.
+	p := h.tx(coins[0:1], 899900, 100000)
+	h.mustAccept(p)
+	c := h.tx(outs(p)[0:1], 889900)
+	h.mustAccept(c)
+	lone := h.tx(coins[1:2], 999000)
+	h.mustAccept(lone)
+	pid := p.TxHash()
+	info, ok := h.pool.Cluster(&pid)
+	if !ok || len(info.Txids) != 2 || len(info.Chunks) != 1 || info.Chunks[0].Fee != 10100 {
+		t.Fatalf("cluster %+v", info)
+	}
+	// A poor grandchild-free sibling forms a second, lower chunk.
+	sib := h.tx(outs(p)[1:2], 99950)
+	h.mustAccept(sib)
+	info, _ = h.pool.Cluster(&pid)
+	if len(info.Chunks) != 2 || info.Chunks[1].Txids[0] != sib.TxHash() {
+		t.Fatalf("chunks %+v", info.Chunks)
+	}
+
+	// Random clusters: every order is topological and chunk rates never rise.
+	rng := rand.New(rand.NewSource(5))
+	h2 := newHarness(t, nil)
+	avail := h2.fund(4, 1000000, 10, false)
+	for i := 0; i < 60; i++ {
+		k := rng.Intn(len(avail))
+		in := avail[k]
+		avail = append(avail[:k], avail[k+1:]...)
+		fee := int64(100 + rng.Intn(3000))
+		tx := h2.tx([]spendable{in}, (in.amount-fee)/2, (in.amount-fee)/2)
+		if _, _, err := h2.pool.ProcessTransaction(tx, false, 0); err == nil {
+			avail = append(avail, outs(tx)...)
+		}
+	}
+	checked := 0
+	for _, id := range h2.pool.TxHashes() {
+		info, _ := h2.pool.Cluster(&id)
+		pos := map[chainhash.Hash]int{}
+		for i, x := range info.Txids {
+			pos[x] = i
+		}
+		for _, x := range info.Txids {
+			tx, _ := h2.pool.FetchTransaction(&x)
+			for _, in := range tx.TxIn {
+				if j, ok := pos[in.PreviousOutPoint.Hash]; ok && j > pos[x] {
+					t.Fatal("parent after child")
+				}
+			}
+		}
+		for i := 1; i < len(info.Chunks); i++ {
+			if l, _ := lessRate(info.Chunks[i-1].Fee, info.Chunks[i-1].VSize,
+				info.Chunks[i].Fee, info.Chunks[i].VSize); l {
+				t.Fatal("chunk fee rates rise")
+			}
+		}
+		checked++
+	}
+	h2.checkInvariants()
+	t.Logf("clusters of %d transactions checked", checked)
+}
