@@ -343,9 +343,16 @@ func (b *BlockChain) BlockLocatorFromHash(hash *chainhash.Hash) BlockLocator {
 	return blockLocator(b.bestChain.Tip())
 }
 
+// MaxLocatorHashes bounds how many locator entries are examined (Core's
+// MAX_LOCATOR_SZ); netsync should treat a longer locator as misbehaviour.
+const MaxLocatorHashes = 101
+
 // locateStart returns the main-chain height after the first locator hash
 // found in the main chain (0 for genesis when none is).
 func (b *BlockChain) locateStart(locator BlockLocator) int32 {
+	if len(locator) > MaxLocatorHashes {
+		locator = locator[:MaxLocatorHashes]
+	}
 	for i := range locator {
 		if n := b.index[locator[i]]; n != nil && b.bestChain.Contains(n) {
 			return n.height + 1
