@@ -124,3 +124,25 @@ func BenchmarkConnectBlockSigned(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "inputs/block")
 }
+
+// BenchmarkProcessBlockHeaders measures headers-first header acceptance
+// (PoW, context checks, index insert and its record write), in batches of
+// 2,000 as a headers message carries.
+func BenchmarkProcessBlockHeaders(b *testing.B) {
+	h := newHarness(b)
+	parent := h.tipNode()
+	headers := make([]*wire.BlockHeader, b.N)
+	for i := range headers {
+		blk := h.makeBlock(parent, nil, blockOpts{})
+		headers[i] = &blk.Header
+		parent = newBlockNode(&blk.Header, parent)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < len(headers); i += 2000 {
+		end := min(i+2000, len(headers))
+		if _, err := h.chain.ProcessBlockHeaders(headers[i:end]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
