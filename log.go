@@ -11,9 +11,11 @@ import (
 	"github.com/btcsuite/btclog"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -105,6 +107,8 @@ var packageLoggers = []struct {
 	{"STOR", store.UseLogger},
 	{"CHAN", blockchain.UseLogger},
 	{"TXMP", mempool.UseLogger},
+	{"MINR", mining.UseLogger},
+	{"SCRP", txscript.UseLogger},
 	{"RPCS", rpcjson.UseLogger},
 }
 

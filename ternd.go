@@ -68,6 +68,10 @@ type node struct {
 	// rpc is the RPC server, nil when --norpc.
 	rpc *rpcServer
 
+	// srv is the node's core (chain, mempool, mining), set by
+	// addNodeSubsystems; the P2P side plugs into it.
+	srv *server
+
 	// subsystems are in start order; started counts how many started.
 	subsystems []subsystem
 	started    int
@@ -112,19 +116,18 @@ func newNode(cfg *config) (*node, error) {
 }
 
 // addNodeSubsystems is THE hook where the node's subsystems are created and
-// added in start order. server.go (database, chain, mempool, sync, peers)
-// plugs in here, e.g.:
-//
-//	srv, err := newServer(n.ctx, n.cfg, n.rpc)
-//	if err != nil {
-//		return err
-//	}
-//	for _, s := range srv.subsystems() { // db, chain, mempool, sync, peers
-//		n.addSubsystem(s)
-//	}
-//
-// Until then the node runs with the RPC server alone.
+// added in start order: server.go's database, chain and mempool now; the
+// sync manager and the peer server (P2P) follow the mempool, built on n.srv
+// (see server's doc comment for the relay hooks and entry points).
 func (n *node) addNodeSubsystems() error {
+	srv, err := newServer(n.cfg, n.rpc)
+	if err != nil {
+		return err
+	}
+	n.srv = srv
+	for _, s := range srv.subsystems() {
+		n.addSubsystem(s)
+	}
 	return nil
 }
 

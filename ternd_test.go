@@ -331,6 +331,9 @@ func TestRunNodeForcedShutdown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Only the slow subsystem: the real ones would keep running after
+			// the forced exit, past the test's temporary directory.
+			n.subsystems = nil
 			slow := &slowSubsystem{release: make(chan struct{})}
 			defer close(slow.release)
 			n.addSubsystem(slow)

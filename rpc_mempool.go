@@ -1,0 +1,569 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"sort"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/wire"
+)
+
+// This file holds the mempool methods of Core's rpc/mempool.cpp and
+// rpc/fees.cpp: sendrawtransaction, testmempoolaccept, getrawmempool,
+// getmempoolinfo, getmempoolentry, getmempoolancestors,
+// getmempooldescendants, prioritisetransaction and estimatesmartfee.
+
+const (
+	// defaultMaxRawTxFeeRate is Core's DEFAULT_MAX_RAW_TX_FEE_RATE: 0.10
+	// BTC/kvB, in sat/kvB.
+	defaultMaxRawTxFeeRate = 10000000
+
+	// maxFeeEstimateTarget is the largest conf_target estimatesmartfee
+	// accepts (Core's fee estimator horizon).
+	maxFeeEstimateTarget = 1008
+)
+
+// mempoolMethods returns the mempool methods.
+func (s *server) mempoolMethods() []rpcjson.Method {
+	txidParam := []rpcjson.ParamSpec{{Name: "txid", Type: "string"},
+		{Name: "verbose", Optional: true, Type: "boolean"}}
+	return []rpcjson.Method{
+		{
+			Name:     "sendrawtransaction",
+			Category: "Rawtransactions",
+			Params: []rpcjson.ParamSpec{{Name: "hexstring", Type: "string"},
+				{Name: "maxfeerate", Optional: true, Type: "numeric"},
+				{Name: "maxburnamount", Optional: true, Type: "numeric"}},
+			Help: "Submit a raw transaction (serialized, hex-encoded) to local node and network.\n\n" +
+				"Arguments:\n1. hexstring    (string, required) The hex string of the raw transaction\n" +
+				"2. maxfeerate    (numeric or string, optional, default=\"0.10\") Reject transactions whose fee rate is higher than the specified value, expressed in BTC/kvB.\n" +
+				"                 Fee rates larger than 1BTC/kvB are rejected.\n                 Set to 0 to accept any fee rate.\n" +
+				"3. maxburnamount    (numeric or string, optional, default=\"0\") Reject transactions with provably unspendable outputs (e.g. 'datacarrier' outputs that use the OP_RETURN opcode) greater than the specified value, expressed in BTC.\n\n" +
+				"Result:\n\"hex\"    (string) The transaction hash in hex",
+			Handler: s.handleSendRawTransaction,
+		},
+		{
+			Name:     "testmempoolaccept",
+			Category: "Rawtransactions",
+			Params: []rpcjson.ParamSpec{{Name: "rawtxs", Type: "json array"},
+				{Name: "maxfeerate", Optional: true, Type: "numeric"}},
+			Help: "Returns result of mempool acceptance tests indicating if raw transaction(s) (serialized, hex-encoded) would be accepted by mempool.\n" +
+				"(ternd tests one transaction at a time; packages are not supported yet.)\n\n" +
+				"Arguments:\n1. rawtxs    (json array, required) An array of hex strings of raw transactions.\n" +
+				"2. maxfeerate    (numeric or string, optional, default=\"0.10\") Reject transactions whose fee rate is higher than the specified value, expressed in BTC/kvB\n\n" +
+				"Result:\n[ { \"txid\", \"wtxid\", \"allowed\", \"vsize\", \"fees\": {\"base\", \"effective-feerate\", \"effective-includes\"}, \"reject-reason\", \"reject-details\" } ]",
+			Handler: s.handleTestMempoolAccept,
+		},
+		{
+			Name:     "getrawmempool",
+			Category: "Blockchain",
+			Params: []rpcjson.ParamSpec{{Name: "verbose", Optional: true, Type: "boolean"},
+				{Name: "mempool_sequence", Optional: true, Type: "boolean"}},
+			Help: "Returns all transaction ids in memory pool as a json array of string transaction ids.\n\n" +
+				"Arguments:\n1. verbose    (boolean, optional, default=false) True for a json object, false for array of transaction ids\n" +
+				"2. mempool_sequence    (boolean, optional, default=false) If verbose=false, returns a json object with transaction list and mempool sequence number attached.\n\n" +
+				"Result (for verbose = false):\n[ \"hex\", ... ]\n\nResult (for verbose = true):\n{ \"transactionid\" : { mempool entry }, ... }",
+			Handler: s.handleGetRawMempool,
+		},
+		{
+			Name:     "getmempoolinfo",
+			Category: "Blockchain",
+			Help: "Returns details on the active state of the TX memory pool.\n\nResult:\n{\n  \"loaded\" : true|false,\n  \"size\" : n,\n  \"bytes\" : n,\n  \"usage\" : n,\n" +
+				"  \"total_fee\" : n,\n  \"maxmempool\" : n,\n  \"mempoolminfee\" : n,\n  \"minrelaytxfee\" : n,\n  \"incrementalrelayfee\" : n,\n" +
+				"  \"unbroadcastcount\" : n,\n  \"fullrbf\" : true|false,\n  \"permitbaremultisig\" : true|false,\n  \"maxdatacarriersize\" : n\n}",
+			Handler: s.handleGetMempoolInfo,
+		},
+		{
+			Name:     "getmempoolentry",
+			Category: "Blockchain",
+			Params:   []rpcjson.ParamSpec{{Name: "txid", Type: "string"}},
+			Help: "Returns mempool data for given transaction\n\nArguments:\n1. txid    (string, required) The transaction id (must be in mempool)\n\n" +
+				"Result: a mempool entry (see getrawmempool verbose)",
+			Handler: s.handleGetMempoolEntry,
+		},
+		{
+			Name:     "getmempoolancestors",
+			Category: "Blockchain",
+			Params:   txidParam,
+			Help: "If txid is in the mempool, returns all in-mempool ancestors.\n\nArguments:\n1. txid    (string, required) The transaction id (must be in mempool)\n" +
+				"2. verbose    (boolean, optional, default=false) True for a json object, false for array of transaction ids",
+			Handler: func(ctx context.Context, params []json.RawMessage) (any, error) {
+				return s.handleMempoolRelatives(params, s.pool.Ancestors)
+			},
+		},
+		{
+			Name:     "getmempooldescendants",
+			Category: "Blockchain",
+			Params:   txidParam,
+			Help: "If txid is in the mempool, returns all in-mempool descendants.\n\nArguments:\n1. txid    (string, required) The transaction id (must be in mempool)\n" +
+				"2. verbose    (boolean, optional, default=false) True for a json object, false for array of transaction ids",
+			Handler: func(ctx context.Context, params []json.RawMessage) (any, error) {
+				return s.handleMempoolRelatives(params, s.pool.Descendants)
+			},
+		},
+		{
+			Name:     "prioritisetransaction",
+			Category: "Mining",
+			Params: []rpcjson.ParamSpec{{Name: "txid", Type: "string"},
+				{Name: "dummy", Optional: true, Type: "numeric"},
+				{Name: "fee_delta", Type: "numeric"}},
+			Help: "Accepts the transaction into mined blocks at a higher (or lower) priority\n\n" +
+				"Arguments:\n1. txid    (string, required) The transaction id.\n2. dummy    (numeric, optional) API-Compatibility for previous API. Must be zero or null.\n" +
+				"3. fee_delta    (numeric, required) The fee value (in satoshis) to add (or subtract, if negative).\n\nResult:\ntrue|false    (boolean) Returns true",
+			Handler: s.handlePrioritiseTransaction,
+		},
+		{
+			Name:     "estimatesmartfee",
+			Category: "Util",
+			Params: []rpcjson.ParamSpec{{Name: "conf_target", Type: "numeric"},
+				{Name: "estimate_mode", Optional: true, Type: "string"}},
+			Help: "Estimates the approximate fee per kilobyte needed for a transaction to begin\nconfirmation within conf_target blocks if possible.\n" +
+				"(ternd has no fee estimator yet: the result always carries Core's \"Insufficient data or no feerate found\" error.)\n\n" +
+				"Arguments:\n1. conf_target    (numeric, required) Confirmation target in blocks (1 - 1008)\n2. estimate_mode    (string, optional, default=\"economical\") unset, economical or conservative\n\n" +
+				"Result:\n{\n  \"feerate\" : n,    (numeric, optional) estimate fee rate in BTC/kvB\n  \"errors\" : [ \"str\", ... ],    (json array, optional) Errors encountered during processing\n  \"blocks\" : n    (numeric) block number where estimate was found\n}",
+			Handler: s.handleEstimateSmartFee,
+		},
+	}
+}
+
+// feeRateParam decodes a maxfeerate parameter (BTC/kvB) into sat/kvB.
+func feeRateParam(params []json.RawMessage, i int) (int64, error) {
+	if !rpcjson.Present(params, i) {
+		return defaultMaxRawTxFeeRate, nil
+	}
+	v, err := parseAmount(params[i])
+	if err != nil {
+		return 0, err
+	}
+	if v > 1e8 {
+		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			"Fee rates larger than or equal to 1BTC/kvB are not accepted")
+	}
+	return v, nil
+}
+
+// rejectMessage is Core's ValidationState::ToString for a pool rejection.
+func rejectMessage(err error) string {
+	var perr mempool.Error
+	if errors.As(err, &perr) && perr.Description != "" {
+		return perr.Description
+	}
+	return mempool.RejectReason(err)
+}
+
+// handleSendRawTransaction implements sendrawtransaction as Core's
+// BroadcastTransaction: outputs already in the UTXO set (-27), a
+// transaction already pooled (its txid is returned again), the fee cap
+// (-25), then acceptance (-25 for missing inputs, -26 for every other
+// rejection with Core's reason).
+func (s *server) handleSendRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+	var hexStr string
+	if _, err := rpcjson.UnmarshalParam(params, 0, "hexstring", &hexStr); err != nil {
+		return nil, err
+	}
+	maxFeeRate, err := feeRateParam(params, 1)
+	if err != nil {
+		return nil, err
+	}
+	var maxBurn int64
+	if rpcjson.Present(params, 2) {
+		if maxBurn, err = parseAmount(params[2]); err != nil {
+			return nil, err
+		}
+	}
+	tx, ok := decodeTx(hexStr, true, true)
+	if !ok {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
+			"TX decode failed. Make sure the tx has at least one input.")
+	}
+	for _, out := range tx.TxOut {
+		if txscript.IsUnspendable(out.PkScript) && out.Value > maxBurn {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
+				"Unspendable output exceeds maximum configured by user (maxburnamount)")
+		}
+	}
+	txid := tx.TxHash()
+	for i := range tx.TxOut {
+		e, err := s.chain.FetchUtxoEntry(wire.OutPoint{Hash: txid, Index: uint32(i)})
+		if err != nil {
+			return nil, err
+		}
+		if e != nil {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerifyAlreadyInChain,
+				"Transaction outputs already in utxo set")
+		}
+	}
+	if s.pool.IsTransactionInPool(&txid) {
+		return txid.String(), nil
+	}
+	if maxFeeRate > 0 {
+		res, err := s.pool.TestAccept(tx)
+		if err != nil {
+			return nil, txRejectError(err)
+		}
+		if res.Fee > mempool.FeeRate(maxFeeRate).Fee(res.VSize) {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
+				"Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)")
+		}
+	}
+	if _, err := s.processTx(tx, 0); err != nil {
+		return nil, txRejectError(err)
+	}
+	return txid.String(), nil
+}
+
+// txRejectError maps a pool rejection to Core's codes: -25 for missing
+// inputs, -26 for a rule, with Core's "reason, details" message.
+func txRejectError(err error) error {
+	if errors.Is(err, mempool.ErrMissingInputs) {
+		return rpcjson.NewRPCError(rpcjson.ErrRPCVerify, rejectMessage(err))
+	}
+	var perr mempool.Error
+	if errors.As(err, &perr) {
+		return rpcjson.NewRPCError(rpcjson.ErrRPCVerifyRejected, rejectMessage(err))
+	}
+	return rpcjson.NewRPCError(rpcjson.ErrRPCVerify, err.Error())
+}
+
+// testAcceptFees is testmempoolaccept's "fees" object.
+type testAcceptFees struct {
+	Base              amount   `json:"base"`
+	EffectiveFeeRate  amount   `json:"effective-feerate"`
+	EffectiveIncludes []string `json:"effective-includes"`
+}
+
+// testAcceptResult is one entry of testmempoolaccept's result.
+type testAcceptResult struct {
+	Txid          string          `json:"txid"`
+	Wtxid         string          `json:"wtxid"`
+	PackageError  string          `json:"package-error,omitempty"`
+	Allowed       *bool           `json:"allowed,omitempty"`
+	VSize         int64           `json:"vsize,omitempty"`
+	Fees          *testAcceptFees `json:"fees,omitempty"`
+	RejectReason  string          `json:"reject-reason,omitempty"`
+	RejectDetails string          `json:"reject-details,omitempty"`
+}
+
+// handleTestMempoolAccept implements testmempoolaccept for a single
+// transaction.
+func (s *server) handleTestMempoolAccept(_ context.Context, params []json.RawMessage) (any, error) {
+	var raws []string
+	if _, err := rpcjson.UnmarshalParam(params, 0, "rawtxs", &raws); err != nil {
+		return nil, err
+	}
+	if len(raws) < 1 || len(raws) > 25 {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			"Array must contain between 1 and 25 transactions.")
+	}
+	if len(raws) > 1 {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			"ternd does not test packages yet: pass one transaction")
+	}
+	maxFeeRate, err := feeRateParam(params, 1)
+	if err != nil {
+		return nil, err
+	}
+	tx, ok := decodeTx(raws[0], true, true)
+	if !ok {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
+			"TX decode failed: "+raws[0]+" Make sure the tx has at least one input.")
+	}
+	txid, wtxid := tx.TxHash(), tx.WitnessHash()
+	r := testAcceptResult{Txid: txid.String(), Wtxid: wtxid.String()}
+	allowed := false
+	r.Allowed = &allowed
+	res, err := s.pool.TestAccept(tx)
+	switch {
+	case errors.Is(err, mempool.ErrMissingInputs):
+		r.RejectReason = "missing-inputs"
+		r.RejectDetails = "missing-inputs"
+	case err != nil:
+		r.RejectReason = mempool.RejectReason(err)
+		r.RejectDetails = rejectMessage(err)
+	case maxFeeRate > 0 && res.Fee > mempool.FeeRate(maxFeeRate).Fee(res.VSize):
+		r.RejectReason = "max-fee-exceeded"
+	default:
+		allowed = true
+		r.VSize = res.VSize
+		r.Fees = &testAcceptFees{
+			Base:              amount(res.Fee),
+			EffectiveFeeRate:  amount(feeRatePerKvB(res.ModifiedFee, res.VSize)),
+			EffectiveIncludes: []string{wtxid.String()},
+		}
+	}
+	return []testAcceptResult{r}, nil
+}
+
+// feeRatePerKvB is Core's CFeeRate(fee, vsize).GetFeePerK().
+func feeRatePerKvB(fee, vsize int64) int64 {
+	if vsize <= 0 {
+		return 0
+	}
+	return fee * 1000 / vsize
+}
+
+// mempoolEntryFees is the "fees" object of a mempool entry.
+type mempoolEntryFees struct {
+	Base       amount `json:"base"`
+	Modified   amount `json:"modified"`
+	Ancestor   amount `json:"ancestor"`
+	Descendant amount `json:"descendant"`
+}
+
+// mempoolEntryJSON is Core's entryToJSON.
+type mempoolEntryJSON struct {
+	VSize             int64            `json:"vsize"`
+	Weight            int64            `json:"weight"`
+	Time              int64            `json:"time"`
+	Height            int32            `json:"height"`
+	DescendantCount   int              `json:"descendantcount"`
+	DescendantSize    int64            `json:"descendantsize"`
+	AncestorCount     int              `json:"ancestorcount"`
+	AncestorSize      int64            `json:"ancestorsize"`
+	Wtxid             string           `json:"wtxid"`
+	Fees              mempoolEntryFees `json:"fees"`
+	Depends           []string         `json:"depends"`
+	SpentBy           []string         `json:"spentby"`
+	BIP125Replaceable bool             `json:"bip125-replaceable"`
+	Unbroadcast       bool             `json:"unbroadcast"`
+}
+
+// newMempoolEntryJSON describes a pool entry. replaceable is whether it or
+// an in-pool ancestor signals BIP125.
+func (s *server) newMempoolEntryJSON(d *mempool.TxDesc) *mempoolEntryJSON {
+	r := &mempoolEntryJSON{
+		VSize:           d.VSize,
+		Weight:          d.Weight,
+		Time:            d.Added.Unix(),
+		Height:          d.Height,
+		DescendantCount: d.DescendantCount,
+		DescendantSize:  d.DescendantSize,
+		AncestorCount:   d.AncestorCount,
+		AncestorSize:    d.AncestorSize,
+		Wtxid:           d.WTxHash.String(),
+		Fees: mempoolEntryFees{
+			Base:       amount(d.Fee),
+			Modified:   amount(d.ModifiedFee()),
+			Ancestor:   amount(d.AncestorFees),
+			Descendant: amount(d.DescendantFees),
+		},
+		Depends: hashStrings(d.Depends),
+		SpentBy: hashStrings(d.SpentBy),
+	}
+	r.BIP125Replaceable = signalsRBF(d.Tx)
+	if !r.BIP125Replaceable {
+		if anc, ok := s.pool.Ancestors(&d.TxHash); ok {
+			for _, a := range anc {
+				if signalsRBF(a.Tx) {
+					r.BIP125Replaceable = true
+					break
+				}
+			}
+		}
+	}
+	return r
+}
+
+// signalsRBF reports BIP125 opt-in: an input sequence below 0xfffffffe.
+func signalsRBF(tx *wire.MsgTx) bool {
+	for _, in := range tx.TxIn {
+		if in.Sequence < wire.MaxTxInSequenceNum-1 {
+			return true
+		}
+	}
+	return false
+}
+
+// hashStrings renders hashes sorted, never nil (Core prints []).
+func hashStrings(hs []chainhash.Hash) []string {
+	out := make([]string, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, h.String())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// handleGetRawMempool implements getrawmempool.
+func (s *server) handleGetRawMempool(_ context.Context, params []json.RawMessage) (any, error) {
+	var verbose, withSeq bool
+	if _, err := rpcjson.UnmarshalParam(params, 0, "verbose", &verbose); err != nil {
+		return nil, err
+	}
+	if _, err := rpcjson.UnmarshalParam(params, 1, "mempool_sequence", &withSeq); err != nil {
+		return nil, err
+	}
+	if verbose && withSeq {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			"Verbose results cannot contain mempool sequence values.")
+	}
+	if verbose {
+		out := make(map[string]*mempoolEntryJSON)
+		for _, d := range s.pool.TxDescs() {
+			out[d.TxHash.String()] = s.newMempoolEntryJSON(d)
+		}
+		return out, nil
+	}
+	ids := hashStrings(s.pool.TxHashes())
+	if withSeq {
+		return map[string]any{"txids": ids, "mempool_sequence": s.pool.LastUpdated().UnixNano()}, nil
+	}
+	return ids, nil
+}
+
+// mempoolInfoJSON is getmempoolinfo's result.
+type mempoolInfoJSON struct {
+	Loaded              bool   `json:"loaded"`
+	Size                int    `json:"size"`
+	Bytes               int64  `json:"bytes"`
+	Usage               int64  `json:"usage"`
+	TotalFee            amount `json:"total_fee"`
+	MaxMempool          int64  `json:"maxmempool"`
+	MempoolMinFee       amount `json:"mempoolminfee"`
+	MinRelayTxFee       amount `json:"minrelaytxfee"`
+	IncrementalRelayFee amount `json:"incrementalrelayfee"`
+	UnbroadcastCount    int    `json:"unbroadcastcount"`
+	FullRBF             bool   `json:"fullrbf"`
+	PermitBareMultisig  bool   `json:"permitbaremultisig"`
+	MaxDataCarrierSize  int    `json:"maxdatacarriersize"`
+}
+
+// handleGetMempoolInfo implements getmempoolinfo.
+func (s *server) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, error) {
+	usage, vsize := s.pool.Usage()
+	var total int64
+	descs := s.pool.TxDescs()
+	for _, d := range descs {
+		total += d.Fee
+	}
+	pol := mempool.DefaultPolicy()
+	return &mempoolInfoJSON{
+		Loaded:              true,
+		Size:                len(descs),
+		Bytes:               vsize,
+		Usage:               usage,
+		TotalFee:            amount(total),
+		MaxMempool:          int64(s.cfg.MaxMempool) * 1000000,
+		MempoolMinFee:       amount(s.pool.MinFee()),
+		MinRelayTxFee:       amount(s.cfg.minRelayTxFeeSat),
+		IncrementalRelayFee: amount(s.cfg.incrementalRelayFeeSat),
+		FullRBF:             true,
+		PermitBareMultisig:  pol.PermitBareMultisig,
+		MaxDataCarrierSize:  s.cfg.DataCarrierSize,
+	}, nil
+}
+
+// poolEntry looks up a pooled transaction for the entry methods, with
+// Core's -5 "Transaction not in mempool".
+func (s *server) poolEntry(params []json.RawMessage) (*mempool.TxDesc, error) {
+	txid, err := hashParam(params, 0, "txid")
+	if err != nil {
+		return nil, err
+	}
+	d, ok := s.pool.TxDesc(&txid)
+	if !ok {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Transaction not in mempool")
+	}
+	return d, nil
+}
+
+// handleGetMempoolEntry implements getmempoolentry.
+func (s *server) handleGetMempoolEntry(_ context.Context, params []json.RawMessage) (any, error) {
+	d, err := s.poolEntry(params)
+	if err != nil {
+		return nil, err
+	}
+	return s.newMempoolEntryJSON(d), nil
+}
+
+// handleMempoolRelatives implements getmempoolancestors and
+// getmempooldescendants with the pool's lookup fn.
+func (s *server) handleMempoolRelatives(params []json.RawMessage,
+	fn func(*chainhash.Hash) ([]*mempool.TxDesc, bool)) (any, error) {
+	var verbose bool
+	if _, err := rpcjson.UnmarshalParam(params, 1, "verbose", &verbose); err != nil {
+		return nil, err
+	}
+	d, err := s.poolEntry(params)
+	if err != nil {
+		return nil, err
+	}
+	rel, ok := fn(&d.TxHash)
+	if !ok {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Transaction not in mempool")
+	}
+	if !verbose {
+		hs := make([]chainhash.Hash, 0, len(rel))
+		for _, r := range rel {
+			hs = append(hs, r.TxHash)
+		}
+		return hashStrings(hs), nil
+	}
+	out := make(map[string]*mempoolEntryJSON, len(rel))
+	for _, r := range rel {
+		out[r.TxHash.String()] = s.newMempoolEntryJSON(r)
+	}
+	return out, nil
+}
+
+// handlePrioritiseTransaction implements prioritisetransaction.
+func (s *server) handlePrioritiseTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+	txid, err := hashParam(params, 0, "txid")
+	if err != nil {
+		return nil, err
+	}
+	var dummy float64
+	if ok, err := rpcjson.UnmarshalParam(params, 1, "dummy", &dummy); err != nil {
+		return nil, err
+	} else if ok && dummy != 0 {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			"Priority is no longer supported, dummy argument to prioritisetransaction must be 0.")
+	}
+	var delta int64
+	if _, err := rpcjson.UnmarshalParam(params, 2, "fee_delta", &delta); err != nil {
+		return nil, err
+	}
+	if delta == math.MinInt64 {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "fee_delta out of range")
+	}
+	s.pool.PrioritiseTransaction(&txid, delta)
+	return true, nil
+}
+
+// estimateSmartFeeJSON is estimatesmartfee's result.
+type estimateSmartFeeJSON struct {
+	FeeRate *amount  `json:"feerate,omitempty"`
+	Errors  []string `json:"errors,omitempty"`
+	Blocks  int      `json:"blocks"`
+}
+
+// handleEstimateSmartFee implements estimatesmartfee. Without a fee
+// estimator it answers as Core does before it has data.
+func (s *server) handleEstimateSmartFee(_ context.Context, params []json.RawMessage) (any, error) {
+	var target int64
+	if _, err := rpcjson.UnmarshalParam(params, 0, "conf_target", &target); err != nil {
+		return nil, err
+	}
+	if target < 1 || target > maxFeeEstimateTarget {
+		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
+			"Invalid conf_target, must be between 1 and %d", maxFeeEstimateTarget)
+	}
+	var mode string
+	if _, err := rpcjson.UnmarshalParam(params, 1, "estimate_mode", &mode); err != nil {
+		return nil, err
+	}
+	switch mode {
+	case "", "unset", "UNSET", "economical", "ECONOMICAL", "conservative", "CONSERVATIVE":
+	default:
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			`Invalid estimate_mode parameter, must be one of: "unset", "economical", "conservative"`)
+	}
+	// With no data Core's estimator reports returnedTarget 0.
+	return &estimateSmartFeeJSON{Errors: []string{"Insufficient data or no feerate found"}}, nil
+}

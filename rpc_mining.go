@@ -1,0 +1,605 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/wire"
+)
+
+// This file holds the "Mining" and "Generating" methods of Core's
+// rpc/mining.cpp: generatetoaddress, generateblock, submitblock,
+// getblocktemplate and getmininginfo.
+
+const (
+	// defaultMaxTries is generatetoaddress's default nonce budget.
+	defaultMaxTries = 1000000
+
+	// networkHashPSBlocks is getmininginfo's averaging window (Core's
+	// getnetworkhashps default of 120 blocks).
+	networkHashPSBlocks = 120
+
+	// maxBlockSerializedSize is the consensus block size limit, reported
+	// in getblocktemplate's sizelimit.
+	maxBlockSerializedSize = 4000000
+)
+
+// miningMethods returns the mining and generating methods.
+func (s *server) miningMethods() []rpcjson.Method {
+	return []rpcjson.Method{
+		{
+			Name:     "generatetoaddress",
+			Category: "Generating",
+			Params: []rpcjson.ParamSpec{{Name: "nblocks", Type: "numeric"}, {Name: "address", Type: "string"},
+				{Name: "maxtries", Optional: true, Type: "numeric"}},
+			Help: "Mine to a specified address and return the block hashes.\n\n" +
+				"Arguments:\n1. nblocks    (numeric, required) How many blocks are generated.\n2. address    (string, required) The address to send the newly generated bitcoin to.\n" +
+				"3. maxtries    (numeric, optional, default=1000000) How many iterations to try.\n\nResult:\n[ \"hex\", ... ]    (json array) hashes of blocks generated",
+			Handler: s.handleGenerateToAddress,
+		},
+		{
+			Name:     "generateblock",
+			Category: "Generating",
+			Params: []rpcjson.ParamSpec{{Name: "output", Type: "string"}, {Name: "transactions", Type: "json array"},
+				{Name: "submit", Optional: true, Type: "boolean"}},
+			Help: "Mine a set of ordered transactions to a specified address or descriptor and return the block hash.\n\n" +
+				"Arguments:\n1. output    (string, required) The address or descriptor (addr(...) or raw(...)) to send the newly generated bitcoin to.\n" +
+				"2. transactions    (json array, required) An array of hex strings which are either txids or raw transactions.\n" +
+				"3. submit    (boolean, optional, default=true) Whether to submit the block before the RPC call returns or to return it as hex.\n\n" +
+				"Result:\n{\n  \"hash\" : \"hex\",    (string) hash of generated block\n  \"hex\" : \"hex\"    (string, optional) hex of generated block, only present when submit=false\n}",
+			Handler: s.handleGenerateBlock,
+		},
+		{
+			Name:     "submitblock",
+			Category: "Mining",
+			Params: []rpcjson.ParamSpec{{Name: "hexdata", Type: "string"},
+				{Name: "dummy", Optional: true, Type: "string"}},
+			Help: "Attempts to submit new block to network.\nSee https://en.bitcoin.it/wiki/BIP_0022 for full specification.\n\n" +
+				"Arguments:\n1. hexdata    (string, required) the hex-encoded block data to submit\n2. dummy    (string, optional, default=ignored) dummy value, for compatibility with BIP22. This value is ignored.\n\n" +
+				"Result (If the block was accepted):\nnull\n\nResult (Otherwise):\n\"str\"    (string) According to BIP22",
+			Handler: s.handleSubmitBlock,
+		},
+		{
+			Name:     "getblocktemplate",
+			Category: "Mining",
+			Params:   []rpcjson.ParamSpec{{Name: "template_request", Optional: true, Type: "json object"}},
+			Help: "Returns data needed to construct a block to work on (BIP 22, 23, 9 and 145).\n" +
+				"It must be called with the segwit rule set: {\"rules\": [\"segwit\"]}.\n\n" +
+				"Arguments:\n1. template_request    (json object, optional) {\"mode\": \"template\"|\"proposal\", \"capabilities\": [...], \"rules\": [\"segwit\", ...], \"data\": \"hex\"}",
+			Handler: s.handleGetBlockTemplate,
+		},
+		{
+			Name:     "getmininginfo",
+			Category: "Mining",
+			Help: "Returns a json object containing mining-related information.\n\nResult:\n{\n  \"blocks\" : n,\n  \"bits\" : \"hex\",\n  \"difficulty\" : n,\n  \"target\" : \"hex\",\n" +
+				"  \"networkhashps\" : n,\n  \"pooledtx\" : n,\n  \"blockmintxfee\" : n,\n  \"chain\" : \"str\",\n  \"next\" : { \"height\", \"bits\", \"difficulty\", \"target\" },\n  \"warnings\" : [ \"str\", ... ]\n}",
+			Handler: s.handleGetMiningInfo,
+		},
+	}
+}
+
+// addressScript decodes an address for this network into its output
+// script, with Core's "Error: Invalid address".
+func (s *server) addressScript(addr string) ([]byte, error) {
+	a, err := txscript.DecodeAddress(addr, s.params)
+	if err != nil || !a.IsForNet(s.params) {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Error: Invalid address")
+	}
+	script, err := txscript.PayToAddrScript(a)
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Error: Invalid address")
+	}
+	return script, nil
+}
+
+// handleGenerateToAddress implements generatetoaddress.
+func (s *server) handleGenerateToAddress(ctx context.Context, params []json.RawMessage) (any, error) {
+	var n int64
+	if _, err := rpcjson.UnmarshalParam(params, 0, "nblocks", &n); err != nil {
+		return nil, err
+	}
+	var addr string
+	if _, err := rpcjson.UnmarshalParam(params, 1, "address", &addr); err != nil {
+		return nil, err
+	}
+	maxTries := int64(defaultMaxTries)
+	if _, err := rpcjson.UnmarshalParam(params, 2, "maxtries", &maxTries); err != nil {
+		return nil, err
+	}
+	script, err := s.addressScript(addr)
+	if err != nil {
+		return nil, err
+	}
+	if n < 0 {
+		n = 0
+	}
+	if maxTries < 0 {
+		maxTries = 0
+	}
+	hashes, err := s.generateBlocks(ctx, int(min(n, 1<<30)), script, uint64(maxTries))
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, err.Error())
+	}
+	out := make([]string, 0, len(hashes))
+	for _, h := range hashes {
+		out = append(out, h.String())
+	}
+	return out, nil
+}
+
+// outputScript decodes generateblock's output: an address, or an addr()
+// or raw() descriptor (with or without checksum).
+func (s *server) outputScript(output string) ([]byte, error) {
+	desc, sum, hasSum := strings.Cut(output, "#")
+	if strings.HasSuffix(desc, ")") {
+		if hasSum && addDescriptorChecksum(desc) != desc+"#"+sum {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
+				"Error: Invalid address or descriptor")
+		}
+		switch {
+		case strings.HasPrefix(desc, "addr("):
+			return s.addressScript(desc[5 : len(desc)-1])
+		case strings.HasPrefix(desc, "raw("):
+			b, err := hex.DecodeString(desc[4 : len(desc)-1])
+			if err == nil && len(b) > 0 {
+				return b, nil
+			}
+		}
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
+			"Error: Invalid address or descriptor")
+	}
+	script, err := s.addressScript(output)
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
+			"Error: Invalid address or descriptor")
+	}
+	return script, nil
+}
+
+// handleGenerateBlock implements generateblock: a block with exactly the
+// given transactions (pool txids or raw hex), checked like Core's
+// TestBlockValidity, then solved and submitted (or returned as hex).
+func (s *server) handleGenerateBlock(ctx context.Context, params []json.RawMessage) (any, error) {
+	var output string
+	if _, err := rpcjson.UnmarshalParam(params, 0, "output", &output); err != nil {
+		return nil, err
+	}
+	var items []string
+	if _, err := rpcjson.UnmarshalParam(params, 1, "transactions", &items); err != nil {
+		return nil, err
+	}
+	submit := true
+	if _, err := rpcjson.UnmarshalParam(params, 2, "submit", &submit); err != nil {
+		return nil, err
+	}
+	payScript, err := s.outputScript(output)
+	if err != nil {
+		return nil, err
+	}
+	txs := make([]*wire.MsgTx, 0, len(items))
+	for _, item := range items {
+		if len(item) == 2*chainhash.HashSize {
+			if h, err := chainhash.NewHashFromStr(item); err == nil && isHex(item) {
+				tx, err := s.pool.FetchTransaction(h)
+				if err != nil || tx.TxHash() != *h {
+					return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidAddressOrKey,
+						"Transaction %s not in mempool.", item)
+				}
+				txs = append(txs, tx)
+				continue
+			}
+		}
+		tx, ok := decodeTx(item, true, true)
+		if !ok {
+			return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCDeserialization,
+				"Transaction decode failed for %s. Make sure the tx has at least one input.", item)
+		}
+		txs = append(txs, tx)
+	}
+
+	s.mineMu.Lock()
+	defer s.mineMu.Unlock()
+	block := s.buildBlock(payScript, txs)
+	if err := s.chain.CheckConnectBlockTemplate(block); err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
+			"TestBlockValidity failed: "+blockchain.RejectReason(err))
+	}
+	if !submit {
+		tries := uint64(defaultMaxTries) * 100
+		if err := s.solve(ctx, block, &tries); err != nil {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Failed to make block.")
+		}
+		return map[string]string{"hash": block.BlockHash().String(),
+			"hex": hex.EncodeToString(block.Bytes())}, nil
+	}
+	tries := uint64(defaultMaxTries) * 100
+	hash, err := s.solveAndSubmit(ctx, block, &tries)
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Failed to make block.")
+	}
+	return map[string]string{"hash": hash.String()}, nil
+}
+
+// buildBlock assembles an unsolved block on the tip holding txs after a
+// coinbase that pays the subsidy and the fees it can compute (inputs from
+// the UTXO set or from earlier transactions of the block) to payScript.
+// The caller holds mineMu.
+func (s *server) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock {
+	tip := s.miningTip()
+	height := tip.Height + 1
+	created := make(map[wire.OutPoint]int64)
+	var fees int64
+	hasWitness := false
+	for _, tx := range txs {
+		var in int64
+		known := true
+		for _, txIn := range tx.TxIn {
+			if v, ok := created[txIn.PreviousOutPoint]; ok {
+				in += v
+				continue
+			}
+			e, err := s.chain.FetchUtxoEntry(txIn.PreviousOutPoint)
+			if err != nil || e == nil {
+				known = false
+				break
+			}
+			in += e.Amount
+		}
+		var out int64
+		for i, o := range tx.TxOut {
+			out += o.Value
+			created[wire.OutPoint{Hash: tx.TxHash(), Index: uint32(i)}] = o.Value
+		}
+		if known && in > out {
+			fees += in - out
+		}
+		if tx.HasWitness() {
+			hasWitness = true
+		}
+	}
+	coinbase := mining.CoinbaseTx(height, s.extraNonce.Add(1), payScript,
+		blockchain.CalcBlockSubsidy(height, s.params)+fees)
+	block := &wire.MsgBlock{Transactions: append([]*wire.MsgTx{coinbase}, txs...)}
+	if hasWitness {
+		mining.AddWitnessCommitment(block)
+	}
+	ts := time.Now().Truncate(time.Second)
+	if minTS := tip.MedianTimePast.Add(time.Second); ts.Before(minTS) {
+		ts = minTS
+	}
+	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
+	block.Header = wire.BlockHeader{
+		Version:    0x20000000,
+		PrevBlock:  tip.Hash,
+		MerkleRoot: root,
+		Timestamp:  ts,
+		Bits:       s.chain.CalcNextRequiredDifficulty(ts),
+	}
+	return block
+}
+
+// solve searches nonces for block without submitting it.
+func (s *server) solve(ctx context.Context, block *wire.MsgBlock, maxTries *uint64) error {
+	target := blockchain.CompactToBig(block.Header.Bits)
+	for {
+		h := block.Header.BlockHash()
+		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
+			return nil
+		}
+		if *maxTries == 0 {
+			return errMaxTries
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		*maxTries--
+		block.Header.Nonce++
+		if block.Header.Nonce == 0 {
+			block.Header.Timestamp = block.Header.Timestamp.Add(time.Second)
+		}
+	}
+}
+
+// decodeBlock decodes a hex block with Core's submitblock errors.
+func decodeBlock(hexStr string) (*wire.MsgBlock, error) {
+	if !isHex(hexStr) {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "Block decode failed")
+	}
+	b, _ := hex.DecodeString(hexStr)
+	block := new(wire.MsgBlock)
+	if n, err := block.DeserializeBytes(b); err != nil || n != len(b) {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "Block decode failed")
+	}
+	return block, nil
+}
+
+// knownBlockResult is BIP22's answer for a block already in the index:
+// "duplicate", "duplicate-invalid" or "duplicate-inconclusive"; "" when the
+// block is unknown or has no data yet.
+func (s *server) knownBlockResult(hash *chainhash.Hash) string {
+	info, err := s.chain.BlockInfoByHash(hash)
+	if err != nil || !info.Status.HaveData {
+		if s.chain.IsKnownOrphan(hash) {
+			return "duplicate-inconclusive"
+		}
+		return ""
+	}
+	switch {
+	case info.Status.Invalid:
+		return "duplicate-invalid"
+	case info.Status.Valid || info.InMainChain:
+		return "duplicate"
+	}
+	return "duplicate-inconclusive"
+}
+
+// handleSubmitBlock implements submitblock with BIP22 results.
+func (s *server) handleSubmitBlock(_ context.Context, params []json.RawMessage) (any, error) {
+	var hexStr string
+	if _, err := rpcjson.UnmarshalParam(params, 0, "hexdata", &hexStr); err != nil {
+		return nil, err
+	}
+	block, err := decodeBlock(hexStr)
+	if err != nil {
+		return nil, err
+	}
+	if len(block.Transactions) == 0 || !blockchain.IsCoinBaseTx(block.Transactions[0]) {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "Block does not start with a coinbase")
+	}
+	hash := block.BlockHash()
+	if r := s.knownBlockResult(&hash); r != "" {
+		return r, nil
+	}
+	isMain, isOrphan, err := s.processBlock(block)
+	switch {
+	case errors.Is(err, blockchain.ErrDuplicateBlock):
+		return "duplicate", nil
+	case err != nil:
+		return blockchain.RejectReason(err), nil
+	case isOrphan:
+		return "prev-blk-not-found", nil
+	case !isMain:
+		return "inconclusive", nil
+	}
+	return json.RawMessage(nil), nil
+}
+
+// templateRequest is getblocktemplate's template_request object.
+type templateRequest struct {
+	Mode         string   `json:"mode"`
+	Capabilities []string `json:"capabilities"`
+	Rules        []string `json:"rules"`
+	Data         string   `json:"data"`
+	LongPollID   string   `json:"longpollid"`
+}
+
+// templateTxJSON is one transaction of a block template.
+type templateTxJSON struct {
+	Data    string `json:"data"`
+	Txid    string `json:"txid"`
+	Hash    string `json:"hash"`
+	Depends []int  `json:"depends"`
+	Fee     int64  `json:"fee"`
+	SigOps  int64  `json:"sigops"`
+	Weight  int64  `json:"weight"`
+}
+
+// blockTemplateJSON is getblocktemplate's result.
+type blockTemplateJSON struct {
+	Capabilities             []string          `json:"capabilities"`
+	Version                  int32             `json:"version"`
+	Rules                    []string          `json:"rules"`
+	VBAvailable              map[string]int    `json:"vbavailable"`
+	VBRequired               int               `json:"vbrequired"`
+	PreviousBlockHash        string            `json:"previousblockhash"`
+	Transactions             []templateTxJSON  `json:"transactions"`
+	CoinbaseAux              map[string]string `json:"coinbaseaux"`
+	CoinbaseValue            int64             `json:"coinbasevalue"`
+	LongPollID               string            `json:"longpollid"`
+	Target                   string            `json:"target"`
+	MinTime                  int64             `json:"mintime"`
+	Mutable                  []string          `json:"mutable"`
+	NonceRange               string            `json:"noncerange"`
+	SigOpLimit               int64             `json:"sigoplimit"`
+	SizeLimit                int64             `json:"sizelimit"`
+	WeightLimit              int64             `json:"weightlimit"`
+	CurTime                  int64             `json:"curtime"`
+	Bits                     string            `json:"bits"`
+	Height                   int32             `json:"height"`
+	DefaultWitnessCommitment string            `json:"default_witness_commitment,omitempty"`
+}
+
+// handleGetBlockTemplate implements getblocktemplate (template and
+// proposal modes; long polling is not supported).
+func (s *server) handleGetBlockTemplate(_ context.Context, params []json.RawMessage) (any, error) {
+	var req templateRequest
+	if _, err := rpcjson.UnmarshalParam(params, 0, "template_request", &req); err != nil {
+		return nil, err
+	}
+	switch req.Mode {
+	case "", "template":
+	case "proposal":
+		return s.blockProposal(req.Data)
+	default:
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Invalid mode")
+	}
+	if s.params.Name != "regtest" {
+		// Until the P2P side lands the node has no peers; Core refuses
+		// templates then, except on regtest.
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCClientNotConnected, "Bitcoin Core is not connected!")
+	}
+	hasSegwit := false
+	for _, r := range req.Rules {
+		if r == "segwit" {
+			hasSegwit = true
+		}
+	}
+	if !hasSegwit {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			`getblocktemplate must be called with the segwit rule set (call with {"rules": ["segwit"]})`)
+	}
+	tip := s.miningTip()
+	tmpl, err := s.gen.NewBlockTemplate([]byte{txscript.OP_TRUE}, tip, 0)
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, err.Error())
+	}
+	block := tmpl.Block
+	index := make(map[chainhash.Hash]int, len(block.Transactions))
+	txs := make([]templateTxJSON, 0, len(block.Transactions)-1)
+	for i, tx := range block.Transactions[1:] {
+		txid := tx.TxHash()
+		index[txid] = i + 1
+		deps := []int{}
+		seen := map[int]bool{}
+		for _, in := range tx.TxIn {
+			if j, ok := index[in.PreviousOutPoint.Hash]; ok && !seen[j] {
+				seen[j] = true
+				deps = append(deps, j)
+			}
+		}
+		txs = append(txs, templateTxJSON{
+			Data:    hex.EncodeToString(tx.Bytes()),
+			Txid:    txid.String(),
+			Hash:    tx.WitnessHash().String(),
+			Depends: deps,
+			Fee:     tmpl.Fees[i+1],
+			SigOps:  tmpl.SigOpCosts[i+1],
+			Weight:  tx.Weight(),
+		})
+	}
+	r := &blockTemplateJSON{
+		Capabilities:      []string{"proposal"},
+		Version:           block.Header.Version,
+		Rules:             []string{"csv", "!segwit", "taproot"},
+		VBAvailable:       map[string]int{},
+		PreviousBlockHash: tip.Hash.String(),
+		Transactions:      txs,
+		CoinbaseAux:       map[string]string{},
+		CoinbaseValue:     block.Transactions[0].TxOut[0].Value,
+		LongPollID:        fmt.Sprintf("%s%d", tip.Hash, s.pool.LastUpdated().Unix()),
+		Target:            hex256(blockchain.CompactToBig(block.Header.Bits)),
+		MinTime:           tip.MedianTimePast.Unix() + 1,
+		Mutable:           []string{"time", "transactions", "prevblock"},
+		NonceRange:        "00000000ffffffff",
+		SigOpLimit:        mining.MaxBlockSigOpsCost,
+		SizeLimit:         maxBlockSerializedSize,
+		WeightLimit:       maxBlockWeight,
+		CurTime:           block.Header.Timestamp.Unix(),
+		Bits:              fmt.Sprintf("%08x", block.Header.Bits),
+		Height:            tmpl.Height,
+	}
+	if tmpl.WitnessCommitment != nil {
+		r.DefaultWitnessCommitment = hex.EncodeToString(tmpl.WitnessCommitment)
+	}
+	return r, nil
+}
+
+// blockProposal checks a BIP23 proposal: null when the block would be
+// valid on the tip (proof of work aside), else the BIP22 reason.
+func (s *server) blockProposal(data string) (any, error) {
+	if data == "" {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Missing data String key for proposal")
+	}
+	block, err := decodeBlock(data)
+	if err != nil {
+		return nil, err
+	}
+	hash := block.BlockHash()
+	if r := s.knownBlockResult(&hash); r != "" {
+		return r, nil
+	}
+	if block.Header.PrevBlock != s.chain.BestSnapshot().Hash {
+		return "inconclusive-not-best-prevblk", nil
+	}
+	if err := s.chain.CheckConnectBlockTemplate(block); err != nil {
+		return blockchain.RejectReason(err), nil
+	}
+	return json.RawMessage(nil), nil
+}
+
+// miningInfoNextJSON is getmininginfo's "next" object.
+type miningInfoNextJSON struct {
+	Height     int32   `json:"height"`
+	Bits       string  `json:"bits"`
+	Difficulty float64 `json:"difficulty"`
+	Target     string  `json:"target"`
+}
+
+// miningInfoJSON is getmininginfo's result.
+type miningInfoJSON struct {
+	Blocks        int32              `json:"blocks"`
+	Bits          string             `json:"bits"`
+	Difficulty    float64            `json:"difficulty"`
+	Target        string             `json:"target"`
+	NetworkHashPS float64            `json:"networkhashps"`
+	PooledTx      int                `json:"pooledtx"`
+	BlockMinTxFee amount             `json:"blockmintxfee"`
+	Chain         string             `json:"chain"`
+	Next          miningInfoNextJSON `json:"next"`
+	Warnings      []string           `json:"warnings"`
+}
+
+// handleGetMiningInfo implements getmininginfo.
+func (s *server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, error) {
+	best := s.chain.BestSnapshot()
+	nextBits := s.chain.CalcNextRequiredDifficulty(time.Now())
+	return &miningInfoJSON{
+		Blocks:        best.Height,
+		Bits:          fmt.Sprintf("%08x", best.Bits),
+		Difficulty:    blockchain.GetDifficulty(best.Bits),
+		Target:        hex256(blockchain.CompactToBig(best.Bits)),
+		NetworkHashPS: s.networkHashPS(networkHashPSBlocks),
+		PooledTx:      s.pool.Count(),
+		BlockMinTxFee: amount(s.cfg.blockMinTxFeeSat),
+		Chain:         coreChainName(s.params.Name),
+		Next: miningInfoNextJSON{
+			Height:     best.Height + 1,
+			Bits:       fmt.Sprintf("%08x", nextBits),
+			Difficulty: blockchain.GetDifficulty(nextBits),
+			Target:     hex256(blockchain.CompactToBig(nextBits)),
+		},
+		Warnings: []string{},
+	}, nil
+}
+
+// networkHashPS is Core's GetNetworkHashPS over the last n blocks: the
+// work done divided by the spread of their timestamps.
+func (s *server) networkHashPS(n int32) float64 {
+	best := s.chain.BestSnapshot()
+	if best.Height == 0 {
+		return 0
+	}
+	n = min(n, best.Height)
+	minTime, maxTime := best.Timestamp.Unix(), best.Timestamp.Unix()
+	var startWork *big.Int
+	for h := best.Height - 1; h >= best.Height-n; h-- {
+		hash, err := s.chain.BlockHashByHeight(h)
+		if err != nil {
+			return 0
+		}
+		info, err := s.chain.BlockInfoByHash(hash)
+		if err != nil {
+			return 0
+		}
+		t := info.Header.Timestamp.Unix()
+		minTime, maxTime = min(minTime, t), max(maxTime, t)
+		startWork = info.ChainWork
+	}
+	if minTime == maxTime || startWork == nil {
+		return 0
+	}
+	work := new(big.Int).Sub(best.ChainWork, startWork)
+	f, _ := new(big.Float).SetInt(work).Float64()
+	return f / float64(maxTime-minTime)
+}

@@ -1,0 +1,704 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/wire"
+)
+
+// This file holds the "Rawtransactions" methods (decoderawtransaction,
+// decodescript, getrawtransaction) and the JSON helpers every RPC file
+// shares: amounts, hashes, Core's script asm, descriptors and the
+// transaction object of TxToUniv.
+
+// amount is a satoshi value that encodes as BTC with eight decimals, the
+// way Core's ValueFromAmount prints it (50.00000000).
+type amount int64
+
+// MarshalJSON implements json.Marshaler.
+func (a amount) MarshalJSON() ([]byte, error) {
+	v := int64(a)
+	sign := ""
+	if v < 0 {
+		sign = "-"
+		if v == math.MinInt64 {
+			return []byte("-92233720368.54775808"), nil
+		}
+		v = -v
+	}
+	return []byte(fmt.Sprintf("%s%d.%08d", sign, v/1e8, v%1e8)), nil
+}
+
+// parseAmount decodes a BTC amount given as a JSON number or string, as
+// Core's AmountFromValue: at most eight decimals, between 0 and 21 million
+// BTC (or any non-negative value when allowAny).
+func parseAmount(raw json.RawMessage) (int64, error) {
+	s := strings.TrimSpace(string(raw))
+	if len(s) > 1 && s[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Amount is not a number or string")
+		}
+	} else if s == "" || !(s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) {
+		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Amount is not a number or string")
+	}
+	v, ok := parseFixed8(s)
+	if !ok {
+		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Invalid amount")
+	}
+	if v < 0 {
+		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Amount out of range")
+	}
+	return v, nil
+}
+
+// parseFixed8 parses a decimal with at most eight fractional digits into
+// units of 1e-8 (Core's ParseFixedPoint(s, 8), without exponents beyond
+// what strconv accepts exactly).
+func parseFixed8(s string) (int64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	if strings.ContainsAny(s, "eE") {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f > 1e10 {
+			return 0, false
+		}
+		s = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 11 || len(frac) > 8 {
+		return 0, false
+	}
+	for _, c := range whole + frac {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	frac += strings.Repeat("0", 8-len(frac))
+	w, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	v := w*1e8 + f
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// hashParam decodes positional parameter i as a 256-bit hash in Core's
+// byte-reversed hex, with Core's ParseHashV errors naming the parameter.
+func hashParam(params []json.RawMessage, i int, name string) (chainhash.Hash, error) {
+	var s string
+	if _, err := rpcjson.UnmarshalParam(params, i, name, &s); err != nil {
+		return chainhash.Hash{}, err
+	}
+	return parseHash(s, name)
+}
+
+// parseHash is Core's ParseHashV.
+func parseHash(s, name string) (chainhash.Hash, error) {
+	if len(s) != 2*chainhash.HashSize {
+		return chainhash.Hash{}, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
+			"%s must be of length %d (not %d, for '%s')", name, 2*chainhash.HashSize, len(s), s)
+	}
+	h, err := chainhash.NewHashFromStr(s)
+	if err != nil || !isHex(s) {
+		return chainhash.Hash{}, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
+			"%s must be hexadecimal string (not '%s')", name, s)
+	}
+	return *h, nil
+}
+
+// isHex reports whether s is a non-empty even-length hex string.
+func isHex(s string) bool {
+	if len(s) == 0 || len(s)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeTx is Core's DecodeHexTx: hex, then the extended (witness)
+// serialization and, when that fails or leaves bytes, the legacy one. With
+// tryWitness/tryNoWitness it can be limited to one of them.
+func decodeTx(s string, tryNoWitness, tryWitness bool) (*wire.MsgTx, bool) {
+	if !isHex(s) {
+		return nil, false
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, false
+	}
+	if tryWitness {
+		tx := new(wire.MsgTx)
+		if n, err := tx.DeserializeBytes(b); err == nil && n == len(b) {
+			return tx, true
+		}
+	}
+	if tryNoWitness {
+		tx := new(wire.MsgTx)
+		if n, err := tx.DeserializeBytesNoWitness(b); err == nil && n == len(b) {
+			return tx, true
+		}
+	}
+	return nil, false
+}
+
+// coreOpNames are the opcode names Core's GetOpName prints in asm.
+var coreOpNames = func() [256]string {
+	var names [256]string
+	for op := 0; op < 256; op++ {
+		name, _ := txscript.DisasmString([]byte{byte(op)})
+		switch {
+		case op == txscript.OP_1NEGATE:
+			name = "-1"
+		case op >= txscript.OP_1 && op <= txscript.OP_16:
+			name = strconv.Itoa(op - txscript.OP_1 + 1)
+		case strings.HasPrefix(name, "OP_UNKNOWN") || name == "OP_INVALIDOPCODE" || name == "":
+			name = "OP_UNKNOWN"
+		}
+		names[op] = name
+	}
+	names[0xb1] = "OP_CHECKLOCKTIMEVERIFY"
+	names[0xb2] = "OP_CHECKSEQUENCEVERIFY"
+	return names
+}()
+
+// sigHashNames are the suffixes Core's asm gives signatures by hash type.
+var sigHashNames = map[byte]string{
+	0x01: "ALL", 0x02: "NONE", 0x03: "SINGLE",
+	0x81: "ALL|ANYONECANPAY", 0x82: "NONE|ANYONECANPAY", 0x83: "SINGLE|ANYONECANPAY",
+}
+
+// scriptAsm is Core's ScriptToAsmStr: pushes of up to four bytes as
+// numbers, longer ones as hex (signatures with their hash type in brackets
+// when decodeSigs), other opcodes by name, "[error]" on a bad push.
+func scriptAsm(script []byte, decodeSigs bool) string {
+	var sb strings.Builder
+	t := txscript.MakeScriptTokenizer(script)
+	unspendable := len(script) > 0 && script[0] == txscript.OP_RETURN
+	for t.Next() {
+		if sb.Len() > 0 {
+			sb.WriteByte(' ')
+		}
+		op := t.Opcode()
+		if op > txscript.OP_PUSHDATA4 {
+			sb.WriteString(coreOpNames[op])
+			continue
+		}
+		data := t.Data()
+		if len(data) <= 4 {
+			sb.WriteString(strconv.FormatInt(scriptNum(data), 10))
+			continue
+		}
+		if decodeSigs && !unspendable && txscript.IsStrictDERSignature(data) {
+			if name, ok := sigHashNames[data[len(data)-1]]; ok {
+				sb.WriteString(hex.EncodeToString(data[:len(data)-1]))
+				sb.WriteString("[" + name + "]")
+				continue
+			}
+		}
+		sb.WriteString(hex.EncodeToString(data))
+	}
+	if t.Err() != nil {
+		if sb.Len() > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString("[error]")
+	}
+	return sb.String()
+}
+
+// scriptNum decodes up to four bytes of little-endian sign-magnitude, as
+// CScriptNum without the minimality check.
+func scriptNum(b []byte) int64 {
+	if len(b) == 0 {
+		return 0
+	}
+	var v int64
+	for i, c := range b {
+		v |= int64(c) << (8 * i)
+	}
+	if b[len(b)-1]&0x80 != 0 {
+		v &^= int64(0x80) << (8 * (len(b) - 1))
+		return -v
+	}
+	return v
+}
+
+// scriptType is Core's GetTxnOutputType name for a script.
+func scriptType(script []byte) string {
+	if isAnchor(script) {
+		return "anchor"
+	}
+	return txscript.GetScriptClass(script).String()
+}
+
+// isAnchor reports Core's pay-to-anchor script OP_1 <0x4e73>.
+func isAnchor(script []byte) bool {
+	return len(script) == 4 && script[0] == txscript.OP_1 && script[1] == 2 &&
+		script[2] == 0x4e && script[3] == 0x73
+}
+
+// scriptAddress returns the address Core's ExtractDestination finds in
+// script (none for bare pubkeys, multisig, data and non-standard scripts).
+func scriptAddress(script []byte, params *chaincfg.Params) string {
+	if isAnchor(script) {
+		a, err := txscript.EncodeSegWitAddress(params.Bech32HRPSegwit, 1, script[2:])
+		if err != nil {
+			return ""
+		}
+		return a
+	}
+	class, addrs, _, err := txscript.ExtractPkScriptAddrs(script, params)
+	if err != nil || len(addrs) != 1 {
+		return ""
+	}
+	switch class {
+	case txscript.PubKeyTy, txscript.MultiSigTy, txscript.NullDataTy, txscript.NonStandardTy:
+		return ""
+	}
+	return addrs[0].EncodeAddress()
+}
+
+// inferDescriptor is Core's InferDescriptor without key knowledge: pk()
+// for bare pubkeys, multi() for bare multisig, addr() for scripts with an
+// address and raw() for the rest, each with its checksum.
+func inferDescriptor(script []byte, params *chaincfg.Params) string {
+	var desc string
+	class, _, nreq, err := txscript.ExtractPkScriptAddrs(script, params)
+	switch {
+	case err == nil && class == txscript.PubKeyTy:
+		pushes, _ := txscript.PushedData(script)
+		if len(pushes) == 1 {
+			desc = "pk(" + hex.EncodeToString(pushes[0]) + ")"
+		}
+	case err == nil && class == txscript.MultiSigTy:
+		pushes, _ := txscript.PushedData(script)
+		parts := []string{strconv.Itoa(nreq)}
+		for _, p := range pushes {
+			parts = append(parts, hex.EncodeToString(p))
+		}
+		desc = "multi(" + strings.Join(parts, ",") + ")"
+	}
+	if desc == "" {
+		if a := scriptAddress(script, params); a != "" {
+			desc = "addr(" + a + ")"
+		} else {
+			desc = "raw(" + hex.EncodeToString(script) + ")"
+		}
+	}
+	return addDescriptorChecksum(desc)
+}
+
+// descInputCharset and descChecksumCharset are BIP380's descriptor
+// checksum alphabets.
+const (
+	descInputCharset = "0123456789()[],'/*abcdefgh@:$%{}" +
+		"IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~" +
+		"ijklmnopqrstuvwxyzABCDEFGH`#\"\\ "
+	descChecksumCharset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+)
+
+// descPolymod is BIP380's checksum step.
+func descPolymod(c uint64, val int) uint64 {
+	c0 := c >> 35
+	c = (c&0x7ffffffff)<<5 ^ uint64(val)
+	gens := [5]uint64{0xf5dee51989, 0xa9fdca3312, 0x1bab10e32d, 0x3706b1677a, 0x644d626ffd}
+	for i, g := range gens {
+		if c0>>i&1 != 0 {
+			c ^= g
+		}
+	}
+	return c
+}
+
+// addDescriptorChecksum appends "#" and BIP380's eight-character checksum;
+// a descriptor with characters outside the charset is returned unchanged.
+func addDescriptorChecksum(desc string) string {
+	c := uint64(1)
+	cls, clsCount := 0, 0
+	for _, ch := range desc {
+		pos := strings.IndexRune(descInputCharset, ch)
+		if pos < 0 {
+			return desc
+		}
+		c = descPolymod(c, pos&31)
+		cls = cls*3 + pos>>5
+		clsCount++
+		if clsCount == 3 {
+			c = descPolymod(c, cls)
+			cls, clsCount = 0, 0
+		}
+	}
+	if clsCount > 0 {
+		c = descPolymod(c, cls)
+	}
+	for i := 0; i < 8; i++ {
+		c = descPolymod(c, 0)
+	}
+	c ^= 1
+	out := make([]byte, 8)
+	for i := 0; i < 8; i++ {
+		out[i] = descChecksumCharset[c>>(5*(7-i))&31]
+	}
+	return desc + "#" + string(out)
+}
+
+// scriptPubKeyJSON is Core's ScriptToUniv for an output script.
+type scriptPubKeyJSON struct {
+	Asm     string `json:"asm"`
+	Desc    string `json:"desc"`
+	Hex     string `json:"hex"`
+	Address string `json:"address,omitempty"`
+	Type    string `json:"type"`
+}
+
+// newScriptPubKeyJSON describes an output script.
+func newScriptPubKeyJSON(script []byte, params *chaincfg.Params) scriptPubKeyJSON {
+	return scriptPubKeyJSON{
+		Asm:     scriptAsm(script, false),
+		Desc:    inferDescriptor(script, params),
+		Hex:     hex.EncodeToString(script),
+		Address: scriptAddress(script, params),
+		Type:    scriptType(script),
+	}
+}
+
+// scriptSigJSON is a scriptSig in TxToUniv.
+type scriptSigJSON struct {
+	Asm string `json:"asm"`
+	Hex string `json:"hex"`
+}
+
+// vinJSON is one input in TxToUniv.
+type vinJSON struct {
+	Coinbase    string         `json:"coinbase,omitempty"`
+	Txid        string         `json:"txid,omitempty"`
+	Vout        *uint32        `json:"vout,omitempty"`
+	ScriptSig   *scriptSigJSON `json:"scriptSig,omitempty"`
+	TxInWitness []string       `json:"txinwitness,omitempty"`
+	Sequence    uint32         `json:"sequence"`
+}
+
+// voutJSON is one output in TxToUniv.
+type voutJSON struct {
+	Value        amount           `json:"value"`
+	N            int              `json:"n"`
+	ScriptPubKey scriptPubKeyJSON `json:"scriptPubKey"`
+}
+
+// txJSON is Core's TxToUniv, with the fields getrawtransaction and
+// getblock add.
+type txJSON struct {
+	InActiveChain *bool      `json:"in_active_chain,omitempty"`
+	Txid          string     `json:"txid"`
+	Hash          string     `json:"hash"`
+	Version       int32      `json:"version"`
+	Size          int        `json:"size"`
+	VSize         int64      `json:"vsize"`
+	Weight        int64      `json:"weight"`
+	LockTime      uint32     `json:"locktime"`
+	Vin           []vinJSON  `json:"vin"`
+	Vout          []voutJSON `json:"vout"`
+	Hex           string     `json:"hex,omitempty"`
+	BlockHash     string     `json:"blockhash,omitempty"`
+	Confirmations *int32     `json:"confirmations,omitempty"`
+	Time          *int64     `json:"time,omitempty"`
+	BlockTime     *int64     `json:"blocktime,omitempty"`
+}
+
+// newTxJSON describes tx as TxToUniv does (with its hex when withHex).
+func newTxJSON(tx *wire.MsgTx, params *chaincfg.Params, withHex bool) *txJSON {
+	txid, wtxid := tx.TxHash(), tx.WitnessHash()
+	r := &txJSON{
+		Txid:     txid.String(),
+		Hash:     wtxid.String(),
+		Version:  tx.Version,
+		Size:     tx.SerializeSize(),
+		VSize:    tx.VSize(),
+		Weight:   tx.Weight(),
+		LockTime: tx.LockTime,
+		Vin:      make([]vinJSON, 0, len(tx.TxIn)),
+		Vout:     make([]voutJSON, 0, len(tx.TxOut)),
+	}
+	coinbase := blockchain.IsCoinBaseTx(tx)
+	for _, in := range tx.TxIn {
+		v := vinJSON{Sequence: in.Sequence}
+		if coinbase {
+			v.Coinbase = hex.EncodeToString(in.SignatureScript)
+		} else {
+			v.Txid = in.PreviousOutPoint.Hash.String()
+			idx := in.PreviousOutPoint.Index
+			v.Vout = &idx
+			v.ScriptSig = &scriptSigJSON{Asm: scriptAsm(in.SignatureScript, true),
+				Hex: hex.EncodeToString(in.SignatureScript)}
+		}
+		for _, w := range in.Witness {
+			v.TxInWitness = append(v.TxInWitness, hex.EncodeToString(w))
+		}
+		r.Vin = append(r.Vin, v)
+	}
+	for i, out := range tx.TxOut {
+		r.Vout = append(r.Vout, voutJSON{Value: amount(out.Value), N: i,
+			ScriptPubKey: newScriptPubKeyJSON(out.PkScript, params)})
+	}
+	if withHex {
+		r.Hex = hex.EncodeToString(tx.Bytes())
+	}
+	return r
+}
+
+// rawTxMethods returns the raw transaction methods.
+func (s *server) rawTxMethods() []rpcjson.Method {
+	return []rpcjson.Method{
+		{
+			Name:     "decoderawtransaction",
+			Category: "Rawtransactions",
+			Params: []rpcjson.ParamSpec{{Name: "hexstring", Type: "string"},
+				{Name: "iswitness", Optional: true, Type: "boolean"}},
+			Help: "Return a JSON object representing the serialized, hex-encoded transaction.\n\n" +
+				"Arguments:\n1. hexstring    (string, required) The transaction hex string\n" +
+				"2. iswitness    (boolean, optional, default=depends on heuristic tests) Whether the transaction hex is a serialized witness transaction.\n\n" +
+				"Result: the transaction as getrawtransaction's verbose result, without hex and block fields.",
+			Handler: s.handleDecodeRawTransaction,
+		},
+		{
+			Name:     "decodescript",
+			Category: "Rawtransactions",
+			Params:   []rpcjson.ParamSpec{{Name: "hexstring", Type: "string"}},
+			Help: "Decode a hex-encoded script.\n\nArguments:\n1. hexstring    (string, required) the hex-encoded script\n\n" +
+				"Result:\n{\n  \"asm\" : \"str\",    (string) Script public key\n  \"desc\" : \"str\",    (string) Inferred descriptor for the script\n" +
+				"  \"type\" : \"str\",    (string) The output type\n  \"address\" : \"str\",    (string, optional) The Bitcoin address (only if a well-defined address exists)\n" +
+				"  \"p2sh\" : \"str\",    (string, optional) address of P2SH script wrapping this redeem script (not returned for types that should not be wrapped)\n" +
+				"  \"segwit\" : {...}    (json object, optional) Result of a witness output script wrapping this redeem script (not returned for types that should not be wrapped)\n}",
+			Handler: s.handleDecodeScript,
+		},
+		{
+			Name:     "getrawtransaction",
+			Category: "Rawtransactions",
+			Params: []rpcjson.ParamSpec{{Name: "txid", Type: "string"},
+				{Name: "verbosity", Optional: true, Type: "numeric"},
+				{Name: "blockhash", Optional: true, Type: "string"}},
+			Help: "By default, this call only returns a transaction if it is in the mempool. If -txindex is enabled\n" +
+				"and no blockhash argument is passed, it will return the transaction if it is in a block in the blockchain.\n" +
+				"(ternd has no transaction index yet: pass the blockhash for confirmed transactions.)\n\n" +
+				"Arguments:\n1. txid    (string, required) The transaction id\n" +
+				"2. verbosity    (numeric, optional, default=0) 0 for hex-encoded data, 1 for a JSON object (a boolean is accepted too)\n" +
+				"3. blockhash    (string, optional) The block in which to look for the transaction\n\n" +
+				"Result (verbosity 0):\n\"hex\"    (string) The serialized, hex-encoded data for 'txid'\n\n" +
+				"Result (verbosity 1): the decoded transaction with hex, blockhash, confirmations, time and blocktime",
+			Handler: s.handleGetRawTransaction,
+		},
+	}
+}
+
+// handleDecodeRawTransaction implements decoderawtransaction.
+func (s *server) handleDecodeRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+	var hexStr string
+	if _, err := rpcjson.UnmarshalParam(params, 0, "hexstring", &hexStr); err != nil {
+		return nil, err
+	}
+	tryNo, tryWit := true, true
+	var isWitness bool
+	if ok, err := rpcjson.UnmarshalParam(params, 1, "iswitness", &isWitness); err != nil {
+		return nil, err
+	} else if ok {
+		tryNo, tryWit = !isWitness, isWitness
+	}
+	tx, ok := decodeTx(hexStr, tryNo, tryWit)
+	if !ok {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "TX decode failed")
+	}
+	return newTxJSON(tx, s.params, false), nil
+}
+
+// decodeScriptJSON is decodescript's result.
+type decodeScriptJSON struct {
+	Asm     string            `json:"asm"`
+	Desc    string            `json:"desc"`
+	Type    string            `json:"type"`
+	Address string            `json:"address,omitempty"`
+	P2SH    string            `json:"p2sh,omitempty"`
+	Segwit  *decodeSegwitJSON `json:"segwit,omitempty"`
+}
+
+// decodeSegwitJSON is decodescript's "segwit" object.
+type decodeSegwitJSON struct {
+	Asm        string `json:"asm"`
+	Hex        string `json:"hex"`
+	Type       string `json:"type"`
+	Address    string `json:"address,omitempty"`
+	Desc       string `json:"desc"`
+	P2SHSegwit string `json:"p2sh-segwit,omitempty"`
+}
+
+// handleDecodeScript implements decodescript.
+func (s *server) handleDecodeScript(_ context.Context, params []json.RawMessage) (any, error) {
+	var hexStr string
+	if _, err := rpcjson.UnmarshalParam(params, 0, "hexstring", &hexStr); err != nil {
+		return nil, err
+	}
+	var script []byte
+	if hexStr != "" {
+		if !isHex(hexStr) {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
+				"argument must be hexadecimal string (not '"+hexStr+"')")
+		}
+		script, _ = hex.DecodeString(hexStr)
+	}
+	r := &decodeScriptJSON{
+		Asm:     scriptAsm(script, false),
+		Desc:    inferDescriptor(script, s.params),
+		Type:    scriptType(script),
+		Address: scriptAddress(script, s.params),
+	}
+	class := txscript.GetScriptClass(script)
+	// Core offers the P2SH wrapping unless the script is already P2SH or
+	// a witness program, or contains OP_CHECKSIGADD (a tapscript).
+	wrappable := class != txscript.ScriptHashTy && !txscript.IsWitnessProgram(script) &&
+		!isAnchor(script) && !strings.Contains(r.Asm, "OP_CHECKSIGADD")
+	if wrappable {
+		if a, err := txscript.NewAddressScriptHash(script, s.params); err == nil {
+			r.P2SH = a.EncodeAddress()
+		}
+		// The segwit wrapping: P2WPKH for a compressed P2PK or a P2PKH
+		// script, otherwise P2WSH, and only for scripts without uncompressed
+		// keys that are not data carriers.
+		var seg []byte
+		switch class {
+		case txscript.PubKeyHashTy:
+			seg = txscript.PayToWitnessPubKeyHashScript(script[3:23])
+		case txscript.PubKeyTy:
+			pushes, _ := txscript.PushedData(script)
+			if len(pushes) == 1 && len(pushes[0]) == 33 {
+				seg = txscript.PayToWitnessPubKeyHashScript(txscript.Hash160(pushes[0]))
+			}
+		case txscript.NullDataTy:
+		default:
+			if !hasUncompressedKey(script) {
+				h := chainhash.HashB(script)
+				seg = txscript.PayToWitnessScriptHashScript(h)
+			}
+		}
+		if seg != nil {
+			sw := &decodeSegwitJSON{
+				Asm:     scriptAsm(seg, false),
+				Hex:     hex.EncodeToString(seg),
+				Type:    scriptType(seg),
+				Address: scriptAddress(seg, s.params),
+				Desc:    inferDescriptor(seg, s.params),
+			}
+			if a, err := txscript.NewAddressScriptHash(seg, s.params); err == nil {
+				sw.P2SHSegwit = a.EncodeAddress()
+			}
+			r.Segwit = sw
+		}
+	}
+	return r, nil
+}
+
+// hasUncompressedKey reports whether a script pushes a 65-byte public key
+// (Core does not wrap such scripts in segwit).
+func hasUncompressedKey(script []byte) bool {
+	pushes, err := txscript.PushedData(script)
+	if err != nil {
+		return true
+	}
+	for _, p := range pushes {
+		if len(p) == 65 && (p[0] == 4 || p[0] == 6 || p[0] == 7) {
+			return true
+		}
+	}
+	return false
+}
+
+// handleGetRawTransaction implements getrawtransaction: from the pool, or
+// from the given block.
+func (s *server) handleGetRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+	txid, err := hashParam(params, 0, "parameter 1")
+	if err != nil {
+		return nil, err
+	}
+	verbosity := 0
+	if rpcjson.Present(params, 1) {
+		var b bool
+		if json.Unmarshal(params[1], &b) == nil {
+			if b {
+				verbosity = 1
+			}
+		} else if _, err := rpcjson.UnmarshalParam(params, 1, "verbosity", &verbosity); err != nil {
+			return nil, err
+		}
+	}
+	if txid == s.params.GenesisBlock.Transactions[0].TxHash() {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
+			"The genesis block coinbase is not considered an ordinary transaction and cannot be retrieved")
+	}
+	if !rpcjson.Present(params, 2) {
+		tx, err := s.pool.FetchTransaction(&txid)
+		if err != nil || tx.TxHash() != txid {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
+				"No such mempool transaction. Use -txindex or provide a block hash to enable "+
+					"blockchain transaction queries. Use gettransaction for wallet transactions.")
+		}
+		if verbosity <= 0 {
+			return hex.EncodeToString(tx.Bytes()), nil
+		}
+		return newTxJSON(tx, s.params, true), nil
+	}
+	blockHash, err := hashParam(params, 2, "parameter 3")
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.chain.BlockInfoByHash(&blockHash)
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block hash not found")
+	}
+	block, err := s.chain.BlockByHash(&blockHash)
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Block not available")
+	}
+	for _, tx := range block.Transactions {
+		if tx.TxHash() != txid {
+			continue
+		}
+		if verbosity <= 0 {
+			return hex.EncodeToString(tx.Bytes()), nil
+		}
+		r := newTxJSON(tx, s.params, true)
+		inActive := info.InMainChain
+		r.InActiveChain = &inActive
+		r.BlockHash = blockHash.String()
+		if info.InMainChain {
+			conf := info.Confirmations
+			t := info.Header.Timestamp.Unix()
+			r.Confirmations, r.Time, r.BlockTime = &conf, &t, &t
+		} else {
+			zero := int32(0)
+			r.Confirmations = &zero
+		}
+		return r, nil
+	}
+	return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
+		"No such transaction found in the provided block. Use gettransaction for wallet transactions.")
+}

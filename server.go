@@ -1,0 +1,473 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/wire"
+)
+
+const (
+	// chainDBDirName is the goleveldb directory inside the network data dir.
+	chainDBDirName = "chainstate"
+
+	// mempoolFileName is the pool's persistence file in Core's layout.
+	mempoolFileName = "mempool.dat"
+
+	// sigCacheEntries bounds the signature cache shared by the chain and
+	// the pool (btcd's default --sigcachemaxsize).
+	sigCacheEntries = 100000
+
+	// mempoolExpireInterval is how often expired pool entries are removed.
+	mempoolExpireInterval = 10 * time.Minute
+)
+
+// relayHooks are the callbacks through which the P2P side (peer server,
+// netsync) learns what to announce. Every field may be nil.
+//
+// TxAccepted is called for each transaction the pool accepts (from RPC,
+// from a peer, an orphan it unlocked, or one put back after a disconnect).
+// It is called with the pool's lock held: it must only queue the
+// announcement and never call back into the pool.
+//
+// BlockConnected is called once per block connected to the main chain,
+// in order, from the goroutine that processed the block, after the pool has
+// been updated. It may query the chain and the pool but must not call
+// ProcessBlock.
+type relayHooks struct {
+	TxAccepted     func(*mempool.TxDesc)
+	BlockConnected func(block *wire.MsgBlock, hash chainhash.Hash, height int32)
+}
+
+// server is the node's core: the chain database, the block chain, the
+// transaction pool and block generation, wired together. It owns them and
+// hands the node its subsystems in start order (database, chain, mempool);
+// the RPC methods it registers reach them only after start (the RPC server
+// answers -28 until warm-up ends).
+//
+// The P2P wiring plugs in with setRelayHooks (announcements out) and with
+// processTx / processBlock (transactions and blocks in), which are the same
+// entry points sendrawtransaction and submitblock use.
+type server struct {
+	cfg    *config
+	params *chaincfg.Params
+
+	// sigCache is shared by the chain and the pool, so a signature checked
+	// on admission is not checked again when the block connects.
+	sigCache *txscript.SigCache
+
+	// db, chain, pool and gen are set by the subsystems' Start methods in
+	// that order and cleared by nothing: after Stop they must not be used.
+	db    *store.Store
+	chain *blockchain.BlockChain
+	pool  *mempool.TxPool
+	gen   *mining.Generator
+
+	// poolReady is set once the pool exists, so chain notifications sent
+	// while the chain loads (before the pool) are ignored safely.
+	poolReady atomic.Pointer[mempool.TxPool]
+
+	// hooks are the relay callbacks, replaced atomically.
+	hooks atomic.Pointer[relayHooks]
+
+	// mineMu serialises block generation so concurrent generate calls
+	// build on each other instead of racing for the same height.
+	mineMu sync.Mutex
+
+	// extraNonce varies the coinbase between generated blocks.
+	extraNonce atomic.Uint64
+
+	// wg tracks the server's own goroutines (the pool expiry loop).
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+// newServer builds the server and registers its RPC methods on rpc (nil
+// with --norpc). Nothing is opened until the subsystems start.
+func newServer(cfg *config, rpc *rpcServer) (*server, error) {
+	s := &server{
+		cfg:      cfg,
+		params:   cfg.params,
+		sigCache: txscript.NewSigCache(sigCacheEntries),
+	}
+	s.hooks.Store(&relayHooks{})
+	if cfg.TxIndex {
+		srvrLog.Warnf("--txindex: the chain has no transaction index yet; " +
+			"getrawtransaction finds mempool transactions, or confirmed ones with a block hash")
+	}
+	if rpc != nil {
+		for _, group := range [][]rpcjson.Method{s.chainMethods(), s.mempoolMethods(),
+			s.miningMethods(), s.rawTxMethods()} {
+			for _, m := range group {
+				if err := rpc.RegisterMethod(m); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// subsystems returns the server's parts in start order.
+func (s *server) subsystems() []subsystem {
+	return []subsystem{
+		&funcSubsystem{name: "database", start: s.startDB, stop: s.stopDB},
+		&funcSubsystem{name: "chain", start: s.startChain, stop: s.stopChain},
+		&funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool},
+	}
+}
+
+// setRelayHooks installs the P2P side's callbacks; safe at any time.
+func (s *server) setRelayHooks(h relayHooks) {
+	s.hooks.Store(&h)
+}
+
+// funcSubsystem adapts a pair of functions to the subsystem interface.
+type funcSubsystem struct {
+	name  string
+	start func(ctx context.Context) error
+	stop  func() error
+}
+
+func (f *funcSubsystem) Name() string                    { return f.name }
+func (f *funcSubsystem) Start(ctx context.Context) error { return f.start(ctx) }
+func (f *funcSubsystem) Stop() error                     { return f.stop() }
+
+// startDB opens the chain database under the network data dir.
+func (s *server) startDB(context.Context) error {
+	db, err := store.Open(filepath.Join(s.cfg.netDataDir, chainDBDirName), nil)
+	if err != nil {
+		return fmt.Errorf("cannot open the chain database in %s: %w", s.cfg.netDataDir, err)
+	}
+	s.db = db
+	return nil
+}
+
+// stopDB closes the database; every write of the chain is already in it,
+// one batch per connected block.
+func (s *server) stopDB() error {
+	return s.db.Close()
+}
+
+// startChain loads the chain (creating the genesis state on first run).
+func (s *server) startChain(context.Context) error {
+	chain, err := blockchain.New(&blockchain.Config{
+		DB:            s.db,
+		ChainParams:   s.params,
+		SigCache:      s.sigCache,
+		Notifications: s.handleChainNotification,
+	})
+	if err != nil {
+		return err
+	}
+	s.chain = chain
+	best := chain.BestSnapshot()
+	srvrLog.Infof("Chain tip %v at height %d", best.Hash, best.Height)
+	return nil
+}
+
+// stopChain has nothing to flush: the chain writes each connect in one
+// batch. It is a subsystem so the database closes after it.
+func (s *server) stopChain() error { return nil }
+
+// startMempool creates the pool on the chain, loads mempool.dat, and builds
+// the block generator on the pool.
+func (s *server) startMempool(ctx context.Context) error {
+	pol := mempool.DefaultPolicy()
+	pol.MinRelayTxFee = mempool.FeeRate(s.cfg.minRelayTxFeeSat)
+	pol.IncrementalRelayFee = mempool.FeeRate(s.cfg.incrementalRelayFeeSat)
+	pol.DustRelayFee = mempool.FeeRate(s.cfg.dustRelayFeeSat)
+	pol.MaxDataCarrierBytes = s.cfg.DataCarrierSize
+	pol.MaxMempoolBytes = int64(s.cfg.MaxMempool) * 1000000
+	pol.MempoolExpiry = time.Duration(s.cfg.MempoolExpiry) * time.Hour
+	chain := s.chain
+	pool := mempool.New(&mempool.Config{
+		Policy:           pol,
+		CoinbaseMaturity: int32(s.params.CoinbaseMaturity),
+		FetchUTXO: func(op wire.OutPoint) (*mempool.UTXO, error) {
+			e, err := chain.FetchUtxoEntry(op)
+			if err != nil || e == nil {
+				return nil, err
+			}
+			return &mempool.UTXO{Amount: e.Amount, PkScript: e.PkScript, Height: e.BlockHeight,
+				IsCoinBase: e.IsCoinBase}, nil
+		},
+		BestHeight:       func() int32 { return chain.BestSnapshot().Height },
+		MedianTimePast:   func() time.Time { return chain.BestSnapshot().MedianTime },
+		MedianTimePastAt: chain.MedianTimePast,
+		Verifier:         scriptVerifier{sigCache: s.sigCache},
+		OnAccept: func(d *mempool.TxDesc) {
+			if h := s.hooks.Load().TxAccepted; h != nil {
+				h(d)
+			}
+		},
+	})
+	s.pool = pool
+	sel := mining.DefaultSelectOptions()
+	sel.MaxWeight = int64(s.cfg.BlockMaxWeight)
+	sel.MinFeeRate = mempool.FeeRate(s.cfg.blockMinTxFeeSat)
+	s.gen = mining.NewGenerator(&mining.Config{ChainParams: s.params, Select: sel,
+		BlockVersion: 0x20000000}, pool)
+
+	stats, err := pool.Load(filepath.Join(s.cfg.netDataDir, mempoolFileName))
+	if err != nil {
+		// A damaged file is not fatal, as in Core: the pool starts empty.
+		srvrLog.Warnf("Cannot load %s: %v", mempoolFileName, err)
+	} else if stats.Read > 0 {
+		srvrLog.Infof("Loaded %d mempool transactions (%d accepted, %d failed, %d expired)",
+			stats.Read, stats.Accepted, stats.Failed, stats.Expired)
+	}
+	s.poolReady.Store(pool)
+
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.wg.Add(1)
+	go s.expireLoop(ctx)
+	return nil
+}
+
+// stopMempool stops the expiry loop and writes mempool.dat.
+func (s *server) stopMempool() error {
+	s.cancel()
+	s.wg.Wait()
+	s.poolReady.Store(nil)
+	path := filepath.Join(s.cfg.netDataDir, mempoolFileName)
+	if err := s.pool.Dump(path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	srvrLog.Infof("Dumped %d mempool transactions to %s", s.pool.Count(), mempoolFileName)
+	return nil
+}
+
+// expireLoop removes expired pool entries periodically until ctx ends.
+func (s *server) expireLoop(ctx context.Context) {
+	defer s.wg.Done()
+	t := time.NewTicker(mempoolExpireInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n := s.pool.Expire(); n > 0 {
+				srvrLog.Debugf("Expired %d mempool transactions", n)
+			}
+		}
+	}
+}
+
+// handleChainNotification keeps the pool in step with the chain and tells
+// the relay side about new tips. The chain calls it in order, without its
+// lock held.
+func (s *server) handleChainNotification(n *blockchain.Notification) {
+	pool := s.poolReady.Load()
+	switch n.Type {
+	case blockchain.NTBlockConnected:
+		if pool != nil {
+			pool.RemoveForBlock(n.Block)
+		}
+		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
+		if h := s.hooks.Load().BlockConnected; h != nil {
+			h(n.Block, n.Hash, n.Height)
+		}
+	case blockchain.NTBlockDisconnected:
+		if pool != nil {
+			pool.AddBackForDisconnect(n.Block)
+		}
+		srvrLog.Debugf("Disconnected block %v at height %d", n.Hash, n.Height)
+	}
+}
+
+// processTx submits a local or peer transaction to the pool (tag 0 for
+// local ones, which are never kept as orphans). Accepted transactions reach
+// the relay hook through the pool's OnAccept.
+func (s *server) processTx(tx *wire.MsgTx, tag mempool.Tag) ([]*mempool.TxDesc, error) {
+	accepted, _, err := s.pool.ProcessTransaction(tx, tag != 0, tag)
+	return accepted, err
+}
+
+// processBlock submits a block (mined here, from submitblock or from a
+// peer) to the chain; the pool and relay follow through the notifications.
+func (s *server) processBlock(block *wire.MsgBlock) (isMain, isOrphan bool, err error) {
+	return s.chain.ProcessBlock(block, blockchain.BFNone)
+}
+
+// miningTip describes the tip the next block builds on.
+func (s *server) miningTip() mining.Tip {
+	best := s.chain.BestSnapshot()
+	return mining.Tip{
+		Hash:           best.Hash,
+		Height:         best.Height,
+		MedianTimePast: best.MedianTime,
+		Bits:           s.chain.CalcNextRequiredDifficulty(time.Now()),
+	}
+}
+
+// errMaxTries is returned by generateBlocks when maxTries nonces did not
+// solve a block; Core returns the blocks found so far instead of failing.
+var errMaxTries = errors.New("max tries reached")
+
+// generateBlocks mines n blocks paying payScript, each with the pool's
+// best transactions (or exactly txs, when not nil), and returns their
+// hashes. It stops early when ctx ends.
+func (s *server) generateBlocks(ctx context.Context, n int, payScript []byte,
+	maxTries uint64) ([]chainhash.Hash, error) {
+	s.mineMu.Lock()
+	defer s.mineMu.Unlock()
+	hashes := make([]chainhash.Hash, 0, min(n, 1000))
+	for i := 0; i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return hashes, err
+		}
+		tmpl, err := s.gen.NewBlockTemplate(payScript, s.miningTip(), s.extraNonce.Add(1))
+		if err != nil {
+			return hashes, err
+		}
+		hash, err := s.solveAndSubmit(ctx, tmpl.Block, &maxTries)
+		if errors.Is(err, errMaxTries) {
+			return hashes, nil
+		}
+		if err != nil {
+			return hashes, err
+		}
+		hashes = append(hashes, hash)
+	}
+	return hashes, nil
+}
+
+// solveAndSubmit searches nonces for block (counting against *maxTries)
+// and processes it. A block the chain refuses is an internal error: the
+// template was built from the chain's own state.
+func (s *server) solveAndSubmit(ctx context.Context, block *wire.MsgBlock,
+	maxTries *uint64) (chainhash.Hash, error) {
+	if err := s.solve(ctx, block, maxTries); err != nil {
+		return chainhash.Hash{}, err
+	}
+	hash := block.Header.BlockHash()
+	isMain, _, err := s.processBlock(block)
+	if err != nil {
+		return chainhash.Hash{}, fmt.Errorf("ProcessNewBlock, block not accepted: %w", err)
+	}
+	if !isMain {
+		srvrLog.Warnf("Generated block %v is not on the main chain", hash)
+	}
+	return hash, nil
+}
+
+// scriptVerifier runs transaction scripts for the pool with the txscript
+// interpreter, sharing the chain's signature cache. It is stateless apart
+// from the cache and safe for concurrent use.
+type scriptVerifier struct {
+	sigCache *txscript.SigCache
+}
+
+// VerifyScripts implements mempool.ScriptVerifier. The error text is
+// Core's ScriptErrorString, which the pool puts in parentheses after
+// "mempool-script-verify-flag-failed".
+func (v scriptVerifier) VerifyScripts(tx *wire.MsgTx, prevOuts []*wire.TxOut, standard bool) (int, error) {
+	if len(prevOuts) != len(tx.TxIn) {
+		return 0, errors.New("unknown error")
+	}
+	flags := txscript.MandatoryVerifyFlags
+	if standard {
+		flags = txscript.StandardVerifyFlags
+	}
+	m := make(map[wire.OutPoint]*wire.TxOut, len(tx.TxIn))
+	for i, in := range tx.TxIn {
+		m[in.PreviousOutPoint] = prevOuts[i]
+	}
+	fetcher := txscript.NewMultiPrevOutFetcher(m)
+	hashes := txscript.NewTxSigHashes(tx, fetcher)
+	for i := range tx.TxIn {
+		prev := prevOuts[i]
+		vm, err := txscript.NewEngine(prev.PkScript, tx, i, flags, v.sigCache, hashes, prev.Value, fetcher)
+		if err == nil {
+			err = vm.Execute()
+		}
+		if err != nil {
+			return i, errors.New(scriptErrorString(err))
+		}
+	}
+	return 0, nil
+}
+
+// scriptErrorStrings are Core's ScriptErrorString texts by txscript kind
+// (script/script_error.cpp).
+var scriptErrorStrings = map[txscript.ErrorKind]string{
+	txscript.ErrEvalFalse:                   "Script evaluated without error but finished with a false/empty top stack element",
+	txscript.ErrVerify:                      "Script failed an OP_VERIFY operation",
+	txscript.ErrEqualVerify:                 "Script failed an OP_EQUALVERIFY operation",
+	txscript.ErrCheckMultiSigVerify:         "Script failed an OP_CHECKMULTISIGVERIFY operation",
+	txscript.ErrCheckSigVerify:              "Script failed an OP_CHECKSIGVERIFY operation",
+	txscript.ErrNumEqualVerify:              "Script failed an OP_NUMEQUALVERIFY operation",
+	txscript.ErrScriptTooBig:                "Script is too big",
+	txscript.ErrElementTooBig:               "Push value size limit exceeded",
+	txscript.ErrTooManyOperations:           "Operation limit exceeded",
+	txscript.ErrStackOverflow:               "Stack size limit exceeded",
+	txscript.ErrInvalidSignatureCount:       "Signature count negative or greater than pubkey count",
+	txscript.ErrInvalidPubKeyCount:          "Pubkey count negative or limit exceeded",
+	txscript.ErrBadOpcode:                   "Opcode missing or not understood",
+	txscript.ErrDisabledOpcode:              "Attempted to use a disabled opcode",
+	txscript.ErrInvalidStackOperation:       "Operation not valid with the current stack size",
+	txscript.ErrInvalidAltStackOperation:    "Operation not valid with the current altstack size",
+	txscript.ErrEarlyReturn:                 "OP_RETURN was encountered",
+	txscript.ErrUnbalancedConditional:       "Invalid OP_IF construction",
+	txscript.ErrNegativeLockTime:            "Negative locktime",
+	txscript.ErrUnsatisfiedLockTime:         "Locktime requirement not satisfied",
+	txscript.ErrSigHashType:                 "Signature hash type missing or not understood",
+	txscript.ErrSigDER:                      "Non-canonical DER signature",
+	txscript.ErrMinimalData:                 "Data push larger than necessary",
+	txscript.ErrNotPushOnly:                 "Only push operators allowed in signatures",
+	txscript.ErrSigHighS:                    "Non-canonical signature: S value is unnecessarily high",
+	txscript.ErrSigNullDummy:                "Dummy CHECKMULTISIG argument must be zero",
+	txscript.ErrMinimalIf:                   "OP_IF/NOTIF argument must be minimal",
+	txscript.ErrNullFail:                    "Signature must be zero for failed CHECK(MULTI)SIG operation",
+	txscript.ErrDiscourageUpgradableNOPs:    "NOPx reserved for soft-fork upgrades",
+	txscript.ErrDiscourageUpgradableWitness: "Witness version reserved for soft-fork upgrades",
+	txscript.ErrDiscourageTaprootVersion:    "Taproot version reserved for soft-fork upgrades",
+	txscript.ErrDiscourageOpSuccess:         "OP_SUCCESSx reserved for soft-fork upgrades",
+	txscript.ErrDiscourageUpgradablePubKey:  "Public key version reserved for soft-fork upgrades",
+	txscript.ErrPubKeyType:                  "Public key is neither compressed or uncompressed",
+	txscript.ErrCleanStack:                  "Stack size must be exactly one after execution",
+	txscript.ErrWitnessProgramWrongLength:   "Witness program has incorrect length",
+	txscript.ErrWitnessProgramEmpty:         "Witness program was passed an empty witness",
+	txscript.ErrWitnessProgramMismatch:      "Witness program hash mismatch",
+	txscript.ErrWitnessMalleated:            "Witness requires empty scriptSig",
+	txscript.ErrWitnessMalleatedP2SH:        "Witness requires only-redeemscript scriptSig",
+	txscript.ErrWitnessUnexpected:           "Witness provided for non-witness script",
+	txscript.ErrWitnessPubKeyType:           "Using non-compressed keys in segwit",
+	txscript.ErrSchnorrSigSize:              "Invalid Schnorr signature size",
+	txscript.ErrSchnorrSigHashType:          "Invalid Schnorr signature hash type",
+	txscript.ErrSchnorrSig:                  "Invalid Schnorr signature",
+	txscript.ErrTaprootWrongControlSize:     "Invalid Taproot control block size",
+	txscript.ErrTapscriptValidationWeight:   "Too much signature validation relative to witness weight",
+	txscript.ErrTapscriptCheckMultisig:      "OP_CHECKMULTISIG(VERIFY) is not available in tapscript",
+	txscript.ErrTapscriptMinimalIf:          "OP_IF/NOTIF argument must be minimal in tapscript",
+	txscript.ErrTapscriptEmptyPubKey:        "Empty public key in tapscript",
+	txscript.ErrCodeSeparator:               "Using OP_CODESEPARATOR in non-witness script",
+	txscript.ErrSigFindAndDelete:            "Signature is found in scriptCode",
+}
+
+// scriptErrorString returns Core's text for a script failure, "unknown
+// error" for kinds Core does not name.
+func scriptErrorString(err error) string {
+	var kind txscript.ErrorKind
+	if errors.As(err, &kind) {
+		if s, ok := scriptErrorStrings[kind]; ok {
+			return s
+		}
+	}
+	return "unknown error"
+}
