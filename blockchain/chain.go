@@ -453,7 +453,7 @@ func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash,
 	node := b.index[hash]
 	if node == nil {
 		var err error
-		if node, err = b.acceptHeader(&block.Header, parent); err != nil {
+		if node, err = b.acceptHeader(&block.Header, parent, nil); err != nil {
 			return err
 		}
 	}
@@ -481,8 +481,9 @@ func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash,
 }
 
 // acceptHeader checks a header against its known parent and adds it to the
-// index with its record persisted.
-func (b *BlockChain) acceptHeader(header *wire.BlockHeader, parent *blockNode) (*blockNode, error) {
+// index with its record persisted, or added to batch when batch is not nil
+// (a record lost to a crash only means the header is fetched again).
+func (b *BlockChain) acceptHeader(header *wire.BlockHeader, parent *blockNode, batch *store.Batch) (*blockNode, error) {
 	if parent.status.KnownInvalid() {
 		// Children of invalid blocks are not indexed: their headers were
 		// never checked, so a later reconsiderblock could not trust them.
@@ -494,6 +495,10 @@ func (b *BlockChain) acceptHeader(header *wire.BlockHeader, parent *blockNode) (
 	n := newBlockNode(header, parent)
 	n.status = statusHeaderValid
 	b.addNode(n)
+	if batch != nil {
+		batch.PutBlockIndex(&n.hash, encodeIndexRecord(n))
+		return n, nil
+	}
 	if err := b.writeNodes(n); err != nil {
 		return nil, err
 	}
@@ -506,24 +511,38 @@ func (b *BlockChain) acceptHeader(header *wire.BlockHeader, parent *blockNode) (
 func (b *BlockChain) ProcessBlockHeader(header *wire.BlockHeader) error {
 	b.chainLock.Lock()
 	defer b.unlockAndNotify()
-	return b.processHeader(header)
+	batch := b.db.NewBatch()
+	err := b.processHeader(header, batch)
+	if werr := b.db.Write(batch); err == nil {
+		err = werr
+	}
+	return err
 }
 
 // ProcessBlockHeaders processes headers in order and stops at the first
-// error, returning how many were processed successfully.
+// error, returning how many were processed successfully. The new index
+// records are written in one batch.
 func (b *BlockChain) ProcessBlockHeaders(headers []*wire.BlockHeader) (int, error) {
 	b.chainLock.Lock()
 	defer b.unlockAndNotify()
+	batch := b.db.NewBatch()
+	n := len(headers)
+	var err error
 	for i, h := range headers {
-		if err := b.processHeader(h); err != nil {
-			return i, err
+		if err = b.processHeader(h, batch); err != nil {
+			n = i
+			break
 		}
 	}
-	return len(headers), nil
+	if werr := b.db.Write(batch); err == nil && werr != nil {
+		return n, werr
+	}
+	return n, err
 }
 
-// processHeader is ProcessBlockHeader with the write lock held.
-func (b *BlockChain) processHeader(header *wire.BlockHeader) error {
+// processHeader is ProcessBlockHeader with the write lock held; new index
+// records go into batch.
+func (b *BlockChain) processHeader(header *wire.BlockHeader, batch *store.Batch) error {
 	hash := header.BlockHash()
 	if n := b.index[hash]; n != nil {
 		if n.status.KnownInvalid() {
@@ -538,7 +557,7 @@ func (b *BlockChain) processHeader(header *wire.BlockHeader) error {
 	if parent == nil {
 		return ruleError(ErrPrevBlockNotFound, "previous block "+header.PrevBlock.String()+" unknown")
 	}
-	_, err := b.acceptHeader(header, parent)
+	_, err := b.acceptHeader(header, parent, batch)
 	return err
 }
 

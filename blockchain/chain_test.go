@@ -327,6 +327,10 @@ func TestHeadersFirst(t *testing.T) {
 	if hash, height := h.chain.BestHeader(); height != 5 || hash != blocks[4].BlockHash() {
 		t.Fatalf("best header %s/%d", hash, height)
 	}
+	h.reopen()
+	if hash, height := h.chain.BestHeader(); height != 5 || hash != blocks[4].BlockHash() {
+		t.Fatalf("best header after restart %s/%d", hash, height)
+	}
 	if h.chain.IsCurrent() {
 		t.Fatal("current with headers ahead")
 	}
