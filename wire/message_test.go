@@ -183,6 +183,17 @@ func TestMessageGolden(t *testing.T) {
 			h("01 00105e5f 01 01 04 0a000001 208d")},
 		{&MsgGetBlockTxns{BlockHash: chainhash.Hash{3}, Indexes: []uint16{1, 2, 10}},
 			h(hash3 + "03 01 00 07")},
+		{&MsgVersion{ProtocolVersion: 70016, Services: SFNodeNetwork | SFNodeWitness | SFNodeNetworkLimited,
+			Timestamp: ts, AddrYou: NetAddress{Services: SFNodeNetwork, IP: net.ParseIP("192.168.0.1"), Port: 8333},
+			AddrMe: NetAddress{IP: net.IPv4zero, Port: 0}, Nonce: 0x0102030405060708,
+			UserAgent: "/ternd:0.1.0/", LastBlock: 840000},
+			h("80110100 0904000000000000 00105e5f00000000" +
+				"0100000000000000 00000000000000000000ffffc0a80001 208d" +
+				"0000000000000000 00000000000000000000ffff00000000 0000" +
+				"0807060504030201 0d 2f7465726e643a302e312e302f 40d10c00 01")},
+		{&MsgCmpctBlock{Header: hdr, Nonce: 1, ShortIDs: []uint64{0x0605040302010},
+			PrefilledTxs: []PrefilledTx{{Index: 0, Tx: &MsgTx{Version: 1}}, {Index: 3, Tx: &MsgTx{Version: 1}}}},
+			h(hdrHex + "0100000000000000 01 102030405060" + "02 00 01000000000000000000 02 01000000000000000000")},
 	}
 	for _, tc := range tests {
 		b, err := EncodeMessage(tc.msg, ProtocolVersion, MainNet, LatestEncoding)
