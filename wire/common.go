@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"io"
 	"math"
@@ -486,4 +487,14 @@ func writeAppended(w io.Writer, size int, appendFn func([]byte) []byte) error {
 		return err
 	}
 	return writeAll(w, appendFn(make([]byte, 0, size)))
+}
+
+// RandomUint64 returns a cryptographically random uint64, as used for ping
+// and version nonces.
+func RandomUint64() (uint64, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b[:]), nil
 }

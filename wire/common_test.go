@@ -106,3 +106,12 @@ func TestVarBytesAndStrings(t *testing.T) {
 		t.Fatalf("huge claim allocated %v times", allocs)
 	}
 }
+
+// TestRandomUint64 checks that nonces differ.
+func TestRandomUint64(t *testing.T) {
+	a, err1 := RandomUint64()
+	b, err2 := RandomUint64()
+	if err1 != nil || err2 != nil || a == b {
+		t.Fatalf("%x %x %v %v", a, b, err1, err2)
+	}
+}

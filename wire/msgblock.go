@@ -273,3 +273,37 @@ func (msg *MsgBlock) appendPayload(dst []byte, pver uint32, enc MessageEncoding)
 
 // payloadSizeHint implements sizeHinter.
 func (msg *MsgBlock) payloadSizeHint() int { return msg.SerializeSize() }
+
+// TxLoc is the position of a transaction inside a serialized block.
+type TxLoc struct {
+	TxStart int
+	TxLen   int
+}
+
+// DeserializeTxLoc decodes a block from r like Deserialize and also returns
+// where each transaction starts in the serialized block and how long it is,
+// which lets an index point into stored block bytes.
+func (msg *MsgBlock) DeserializeTxLoc(r *bytes.Buffer) ([]TxLoc, error) {
+	b := r.Bytes()
+	d := newSliceDecoder(b, false)
+	d.skip(MaxBlockHeaderPayload)
+	n := d.count(MaxTxPerBlock, MinTxPayload, "transactions")
+	if d.err != nil {
+		return nil, d.err
+	}
+	locs := make([]TxLoc, n)
+	var shape txShape
+	for i := range locs {
+		start := d.off
+		scanTx(d, true, &shape)
+		if d.err != nil {
+			return nil, d.err
+		}
+		locs[i] = TxLoc{TxStart: start, TxLen: d.off - start}
+	}
+	if _, err := msg.decodeBytes(b, true, false); err != nil {
+		return nil, err
+	}
+	r.Next(d.off)
+	return locs, nil
+}

@@ -218,6 +218,19 @@ func TestRawBlocks(t *testing.T) {
 				t.Fatalf("%s %s: re-encoding differs", bf.file, name)
 			}
 		}
+		var blk MsgBlock
+		buf := bytes.NewBuffer(append(append([]byte(nil), raw...), 0xcc))
+		locs, err := blk.DeserializeTxLoc(buf)
+		if err != nil || len(locs) != bf.txs || buf.Len() != 1 {
+			t.Fatalf("%s: DeserializeTxLoc: %v", bf.file, err)
+		}
+		for i, loc := range locs {
+			var tx MsgTx
+			if _, err := tx.DeserializeBytes(raw[loc.TxStart : loc.TxStart+loc.TxLen]); err != nil ||
+				tx.WitnessHash() != blk.Transactions[i].WitnessHash() {
+				t.Fatalf("%s: tx %d location wrong", bf.file, i)
+			}
+		}
 		t.Logf("%s: %d transactions, hash %s", bf.file, bf.txs, bf.hash)
 	}
 }
