@@ -163,86 +163,9 @@ func decodeTx(s string, tryNoWitness, tryWitness bool) (*wire.MsgTx, bool) {
 	return nil, false
 }
 
-// coreOpNames are the opcode names Core's GetOpName prints in asm.
-var coreOpNames = func() [256]string {
-	var names [256]string
-	for op := 0; op < 256; op++ {
-		name, _ := txscript.DisasmString([]byte{byte(op)})
-		switch {
-		case op == txscript.OP_1NEGATE:
-			name = "-1"
-		case op >= txscript.OP_1 && op <= txscript.OP_16:
-			name = strconv.Itoa(op - txscript.OP_1 + 1)
-		case strings.HasPrefix(name, "OP_UNKNOWN") || name == "OP_INVALIDOPCODE" || name == "":
-			name = "OP_UNKNOWN"
-		}
-		names[op] = name
-	}
-	names[0xb1] = "OP_CHECKLOCKTIMEVERIFY"
-	names[0xb2] = "OP_CHECKSEQUENCEVERIFY"
-	return names
-}()
-
-// sigHashNames are the suffixes Core's asm gives signatures by hash type.
-var sigHashNames = map[byte]string{
-	0x01: "ALL", 0x02: "NONE", 0x03: "SINGLE",
-	0x81: "ALL|ANYONECANPAY", 0x82: "NONE|ANYONECANPAY", 0x83: "SINGLE|ANYONECANPAY",
-}
-
-// scriptAsm is Core's ScriptToAsmStr: pushes of up to four bytes as
-// numbers, longer ones as hex (signatures with their hash type in brackets
-// when decodeSigs), other opcodes by name, "[error]" on a bad push.
+// scriptAsm is Core's ScriptToAsmStr (txscript implements it).
 func scriptAsm(script []byte, decodeSigs bool) string {
-	var sb strings.Builder
-	t := txscript.MakeScriptTokenizer(script)
-	unspendable := len(script) > 0 && script[0] == txscript.OP_RETURN
-	for t.Next() {
-		if sb.Len() > 0 {
-			sb.WriteByte(' ')
-		}
-		op := t.Opcode()
-		if op > txscript.OP_PUSHDATA4 {
-			sb.WriteString(coreOpNames[op])
-			continue
-		}
-		data := t.Data()
-		if len(data) <= 4 {
-			sb.WriteString(strconv.FormatInt(scriptNum(data), 10))
-			continue
-		}
-		if decodeSigs && !unspendable && txscript.IsStrictDERSignature(data) {
-			if name, ok := sigHashNames[data[len(data)-1]]; ok {
-				sb.WriteString(hex.EncodeToString(data[:len(data)-1]))
-				sb.WriteString("[" + name + "]")
-				continue
-			}
-		}
-		sb.WriteString(hex.EncodeToString(data))
-	}
-	if t.Err() != nil {
-		if sb.Len() > 0 {
-			sb.WriteByte(' ')
-		}
-		sb.WriteString("[error]")
-	}
-	return sb.String()
-}
-
-// scriptNum decodes up to four bytes of little-endian sign-magnitude, as
-// CScriptNum without the minimality check.
-func scriptNum(b []byte) int64 {
-	if len(b) == 0 {
-		return 0
-	}
-	var v int64
-	for i, c := range b {
-		v |= int64(c) << (8 * i)
-	}
-	if b[len(b)-1]&0x80 != 0 {
-		v &^= int64(0x80) << (8 * (len(b) - 1))
-		return -v
-	}
-	return v
+	return txscript.ScriptToAsm(script, decodeSigs)
 }
 
 // scriptType is Core's GetTxnOutputType name for a script.

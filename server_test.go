@@ -1,0 +1,461 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/wire"
+)
+
+// testNode is a regtest node running in the test process; RPC methods are
+// called through the server's method table (the same path an HTTP request
+// takes after authentication).
+type testNode struct {
+	t  *testing.T
+	n  *node
+	up bool
+}
+
+// startTestNode starts a regtest node whose data lives under app.
+func startTestNode(t *testing.T, app string, extra ...string) *testNode {
+	t.Helper()
+	args := append([]string{"--regtest", "--rpclisten=127.0.0.1:" + freePort(t)}, extra...)
+	cfg, _, err := loadTestConfig(t, app, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	n, err := newNode(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := &testNode{t: t, n: n}
+	if err := n.start(); err != nil {
+		n.stop()
+		t.Fatal(err)
+	}
+	tn.up = true
+	t.Cleanup(tn.stop)
+	return tn
+}
+
+// stop shuts the node down (once).
+func (tn *testNode) stop() {
+	if tn.up {
+		tn.up = false
+		if err := tn.n.stop(); err != nil {
+			tn.t.Errorf("stop: %v", err)
+		}
+	}
+}
+
+// call runs method with positional params.
+func (tn *testNode) call(method string, params ...any) (json.RawMessage, *rpcjson.RPCError) {
+	tn.t.Helper()
+	if params == nil {
+		params = []any{}
+	}
+	raw, err := json.Marshal(params)
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	return tn.n.rpc.execute(context.Background(), &rpcjson.ParsedRequest{Method: method, Params: raw},
+		"test", "test")
+}
+
+// mustCall runs method and decodes its result into out (when not nil).
+func (tn *testNode) mustCall(out any, method string, params ...any) json.RawMessage {
+	tn.t.Helper()
+	res, rerr := tn.call(method, params...)
+	if rerr != nil {
+		tn.t.Fatalf("%s%v: %d %s", method, params, rerr.Code, rerr.Message)
+	}
+	if out != nil {
+		if err := json.Unmarshal(res, out); err != nil {
+			tn.t.Fatalf("%s: decode %s: %v", method, res, err)
+		}
+	}
+	return res
+}
+
+// wantError runs method and checks Core's error code and message prefix.
+func (tn *testNode) wantError(code rpcjson.RPCErrorCode, msgPrefix, method string, params ...any) {
+	tn.t.Helper()
+	res, rerr := tn.call(method, params...)
+	if rerr == nil {
+		tn.t.Fatalf("%s: want error %d, got %s", method, code, res)
+	}
+	if rerr.Code != code || !strings.HasPrefix(rerr.Message, msgPrefix) {
+		tn.t.Fatalf("%s: want %d %q..., got %d %q", method, code, msgPrefix, rerr.Code, rerr.Message)
+	}
+}
+
+// testWallet holds one P2WPKH key.
+type testWallet struct {
+	key      *btcec.PrivateKey
+	pkScript []byte
+	addr     string
+}
+
+// newTestWallet derives a deterministic key from seed.
+func newTestWallet(t *testing.T, seed byte) *testWallet {
+	t.Helper()
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = seed
+	}
+	key, _ := btcec.PrivKeyFromBytes(b)
+	tn := &testWallet{key: key}
+	pkh := txscript.Hash160(key.PubKey().SerializeCompressed())
+	tn.pkScript = txscript.PayToWitnessPubKeyHashScript(pkh)
+	a, err := txscript.NewAddressWitnessPubKeyHash(pkh, regtestParams(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.addr = a.EncodeAddress()
+	return tn
+}
+
+// prevOut is an output a test transaction spends.
+type prevOut struct {
+	op    wire.OutPoint
+	value int64
+}
+
+// spend builds and signs a version-2 transaction spending prevs (all paying
+// w) to outs, with sequence seq on every input.
+func (w *testWallet) spend(t *testing.T, prevs []prevOut, outs []*wire.TxOut, seq uint32) *wire.MsgTx {
+	t.Helper()
+	tx := wire.NewMsgTx(2)
+	m := make(map[wire.OutPoint]*wire.TxOut)
+	for _, p := range prevs {
+		tx.AddTxIn(&wire.TxIn{PreviousOutPoint: p.op, Sequence: seq})
+		m[p.op] = &wire.TxOut{Value: p.value, PkScript: w.pkScript}
+	}
+	for _, o := range outs {
+		tx.AddTxOut(o)
+	}
+	hashes := txscript.NewTxSigHashes(tx, txscript.NewMultiPrevOutFetcher(m))
+	for i, p := range prevs {
+		wit, err := txscript.WitnessSignature(tx, hashes, i, p.value, w.pkScript, txscript.SigHashAll, w.key, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.TxIn[i].Witness = wit
+	}
+	return tx
+}
+
+// regtestParams returns the regtest parameters.
+func regtestParams(*testing.T) *chaincfg.Params { return &chaincfg.RegressionNetParams }
+
+// txHex serializes tx.
+func txHex(tx *wire.MsgTx) string { return hex.EncodeToString(tx.Bytes()) }
+
+// blockVerbose is the part of getblock's result the tests read.
+type blockVerbose struct {
+	Hash          string   `json:"hash"`
+	Height        int32    `json:"height"`
+	Confirmations int32    `json:"confirmations"`
+	Tx            []string `json:"tx"`
+}
+
+// coinbaseOf returns the coinbase txid of the block at height.
+func (tn *testNode) coinbaseOf(height int) chainhash.Hash {
+	var hash string
+	tn.mustCall(&hash, "getblockhash", height)
+	var b blockVerbose
+	tn.mustCall(&b, "getblock", hash, 1)
+	h, err := chainhash.NewHashFromStr(b.Tx[0])
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	return *h
+}
+
+// mempoolHas reports whether getrawmempool lists txid.
+func (tn *testNode) mempoolHas(txid chainhash.Hash) bool {
+	var ids []string
+	tn.mustCall(&ids, "getrawmempool")
+	return slices.Contains(ids, txid.String())
+}
+
+// blockCount returns getblockcount.
+func (tn *testNode) blockCount() int {
+	var n int
+	tn.mustCall(&n, "getblockcount")
+	return n
+}
+
+// TestNodeEndToEnd drives a regtest node through RPC: mining to a key the
+// test holds, a signed P2WPKH spend through the pool into a block, a
+// replacement, Core's rejection codes, invalidate/reconsider, templates and
+// a restart that keeps the chain and the pool.
+func TestNodeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mines a regtest chain")
+	}
+	app := t.TempDir()
+	tn := startTestNode(t, app)
+	w := newTestWallet(t, 7)
+	const coin = 100000000
+
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 101, w.addr)
+	if len(hashes) != 101 || tn.blockCount() != 101 {
+		t.Fatalf("generated %d blocks, count %d", len(hashes), tn.blockCount())
+	}
+	var best string
+	tn.mustCall(&best, "getbestblockhash")
+	if best != hashes[100] {
+		t.Fatalf("best %s, want %s", best, hashes[100])
+	}
+
+	// The first coinbase is mature and pays the wallet.
+	cb1 := tn.coinbaseOf(1)
+	var txout struct {
+		BestBlock     string  `json:"bestblock"`
+		Confirmations int     `json:"confirmations"`
+		Value         float64 `json:"value"`
+		ScriptPubKey  struct {
+			Address string `json:"address"`
+			Type    string `json:"type"`
+			Desc    string `json:"desc"`
+		} `json:"scriptPubKey"`
+		Coinbase bool `json:"coinbase"`
+	}
+	tn.mustCall(&txout, "gettxout", cb1.String(), 0)
+	if txout.Value != 50 || txout.Confirmations != 101 || !txout.Coinbase ||
+		txout.ScriptPubKey.Address != w.addr || txout.ScriptPubKey.Type != "witness_v0_keyhash" ||
+		!strings.HasPrefix(txout.ScriptPubKey.Desc, "addr("+w.addr+")#") {
+		t.Fatalf("gettxout: %+v", txout)
+	}
+
+	// A signed P2WPKH spend enters the pool.
+	tx1 := w.spend(t, []prevOut{{wire.OutPoint{Hash: cb1}, 50 * coin}},
+		[]*wire.TxOut{{Value: 50*coin - 10000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum-2)
+	var txid string
+	tn.mustCall(&txid, "sendrawtransaction", txHex(tx1))
+	if txid != tx1.TxHash().String() || !tn.mempoolHas(tx1.TxHash()) {
+		t.Fatalf("sendrawtransaction: %s", txid)
+	}
+	// Sending it again returns the txid (already pooled).
+	tn.mustCall(&txid, "sendrawtransaction", txHex(tx1))
+	var entry struct {
+		VSize int64 `json:"vsize"`
+		Fees  struct {
+			Base float64 `json:"base"`
+		} `json:"fees"`
+		Wtxid       string `json:"wtxid"`
+		Replaceable bool   `json:"bip125-replaceable"`
+	}
+	tn.mustCall(&entry, "getmempoolentry", txid)
+	if entry.Fees.Base != 0.0001 || entry.Wtxid != tx1.WitnessHash().String() || !entry.Replaceable {
+		t.Fatalf("getmempoolentry: %+v", entry)
+	}
+	var rawHex string
+	tn.mustCall(&rawHex, "getrawtransaction", txid)
+	if rawHex != txHex(tx1) {
+		t.Fatal("getrawtransaction hex differs")
+	}
+	var accept []map[string]any
+	tn.mustCall(&accept, "testmempoolaccept", []string{txHex(tx1)})
+	if accept[0]["allowed"] != false || accept[0]["reject-reason"] != "txn-already-in-mempool" {
+		t.Fatalf("testmempoolaccept: %v", accept)
+	}
+
+	// Core's rejection codes.
+	tn.wantError(rpcjson.ErrRPCDeserialization, "TX decode failed", "sendrawtransaction", "00zz")
+	missing := w.spend(t, []prevOut{{wire.OutPoint{Hash: chainhash.Hash{1}}, coin}},
+		[]*wire.TxOut{{Value: coin - 1000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.wantError(rpcjson.ErrRPCVerify, "bad-txns-inputs-missingorspent", "sendrawtransaction", txHex(missing))
+	immature := w.spend(t, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(50)}, 50 * coin}},
+		[]*wire.TxOut{{Value: 50*coin - 10000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.wantError(rpcjson.ErrRPCVerifyRejected, "bad-txns-premature-spend-of-coinbase",
+		"sendrawtransaction", txHex(immature))
+	other := newTestWallet(t, 9)
+	cb2 := tn.coinbaseOf(2)
+	badSig := other.spend(t, []prevOut{{wire.OutPoint{Hash: cb2}, 50 * coin}},
+		[]*wire.TxOut{{Value: 50*coin - 10000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.wantError(rpcjson.ErrRPCVerifyRejected,
+		"mempool-script-verify-flag-failed (Script failed an OP_EQUALVERIFY operation)", "sendrawtransaction", txHex(badSig))
+	highFee := w.spend(t, []prevOut{{wire.OutPoint{Hash: cb2}, 50 * coin}},
+		[]*wire.TxOut{{Value: coin, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.wantError(rpcjson.ErrRPCVerify, "Fee exceeds maximum configured by user", "sendrawtransaction",
+		txHex(highFee))
+
+	// A replacement paying more takes tx1's place; one paying less is refused.
+	tx1b := w.spend(t, []prevOut{{wire.OutPoint{Hash: cb1}, 50 * coin}},
+		[]*wire.TxOut{{Value: 50*coin - 20000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.mustCall(&txid, "sendrawtransaction", txHex(tx1b))
+	if tn.mempoolHas(tx1.TxHash()) || !tn.mempoolHas(tx1b.TxHash()) {
+		t.Fatal("replacement did not replace")
+	}
+	tx1c := w.spend(t, []prevOut{{wire.OutPoint{Hash: cb1}, 50 * coin}},
+		[]*wire.TxOut{{Value: 50*coin - 15000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.wantError(rpcjson.ErrRPCVerifyRejected, "insufficient fee", "sendrawtransaction", txHex(tx1c))
+
+	// Mining confirms it.
+	tn.mustCall(&hashes, "generatetoaddress", 1, w.addr)
+	if tn.mempoolHas(tx1b.TxHash()) {
+		t.Fatal("confirmed transaction still pooled")
+	}
+	var blk blockVerbose
+	tn.mustCall(&blk, "getblock", hashes[0], 1)
+	if blk.Height != 102 || len(blk.Tx) != 2 || blk.Tx[1] != tx1b.TxHash().String() {
+		t.Fatalf("getblock: %+v", blk)
+	}
+	var blk2 struct {
+		Tx []struct {
+			Txid string `json:"txid"`
+			Hex  string `json:"hex"`
+		} `json:"tx"`
+	}
+	tn.mustCall(&blk2, "getblock", hashes[0], 2)
+	if blk2.Tx[1].Txid != tx1b.TxHash().String() || blk2.Tx[1].Hex != txHex(tx1b) {
+		t.Fatalf("getblock 2: %+v", blk2)
+	}
+	tn.mustCall(&txout, "gettxout", tx1b.TxHash().String(), 0)
+	if txout.Confirmations != 1 || txout.Value != 49.9998 || txout.Coinbase {
+		t.Fatalf("gettxout: %+v", txout)
+	}
+	if res, _ := tn.call("gettxout", cb1.String(), 0); string(res) != "null" {
+		t.Fatalf("spent coinbase: %s", res)
+	}
+	tn.wantError(rpcjson.ErrRPCVerifyAlreadyInChain, "Transaction outputs already in utxo set",
+		"sendrawtransaction", txHex(tx1b))
+	var verboseTx struct {
+		Confirmations int    `json:"confirmations"`
+		BlockHash     string `json:"blockhash"`
+	}
+	tn.mustCall(&verboseTx, "getrawtransaction", tx1b.TxHash().String(), 1, hashes[0])
+	if verboseTx.Confirmations != 1 || verboseTx.BlockHash != hashes[0] {
+		t.Fatalf("getrawtransaction in block: %+v", verboseTx)
+	}
+	tn.wantError(rpcjson.ErrRPCInvalidAddressOrKey, "No such mempool transaction", "getrawtransaction",
+		tx1b.TxHash().String())
+
+	// A parent and child in the pool.
+	tx2 := w.spend(t, []prevOut{{wire.OutPoint{Hash: tx1b.TxHash()}, 50*coin - 20000}},
+		[]*wire.TxOut{{Value: 40 * coin, PkScript: w.pkScript}, {Value: 10*coin - 30000, PkScript: w.pkScript}},
+		wire.MaxTxInSequenceNum)
+	tx3 := w.spend(t, []prevOut{{wire.OutPoint{Hash: tx2.TxHash(), Index: 1}, 10*coin - 30000}},
+		[]*wire.TxOut{{Value: 10*coin - 40000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.mustCall(nil, "sendrawtransaction", txHex(tx2))
+	tn.mustCall(nil, "sendrawtransaction", txHex(tx3))
+	var rel []string
+	tn.mustCall(&rel, "getmempoolancestors", tx3.TxHash().String())
+	if len(rel) != 1 || rel[0] != tx2.TxHash().String() {
+		t.Fatalf("ancestors: %v", rel)
+	}
+	tn.mustCall(&rel, "getmempooldescendants", tx2.TxHash().String())
+	if len(rel) != 1 || rel[0] != tx3.TxHash().String() {
+		t.Fatalf("descendants: %v", rel)
+	}
+	var info struct {
+		Size     int     `json:"size"`
+		TotalFee float64 `json:"total_fee"`
+		Loaded   bool    `json:"loaded"`
+	}
+	tn.mustCall(&info, "getmempoolinfo")
+	if info.Size != 2 || info.TotalFee != 0.0002 || !info.Loaded {
+		t.Fatalf("getmempoolinfo: %+v", info)
+	}
+
+	// Invalidating the tip puts tx1b back; reconsidering confirms it again.
+	tn.mustCall(nil, "invalidateblock", hashes[0])
+	if tn.blockCount() != 101 || !tn.mempoolHas(tx1b.TxHash()) || !tn.mempoolHas(tx3.TxHash()) {
+		t.Fatal("invalidateblock did not return the block's transactions to the pool")
+	}
+	var tips []struct {
+		Hash   string `json:"hash"`
+		Status string `json:"status"`
+	}
+	tn.mustCall(&tips, "getchaintips")
+	if !slices.ContainsFunc(tips, func(x struct {
+		Hash   string `json:"hash"`
+		Status string `json:"status"`
+	}) bool {
+		return x.Hash == hashes[0] && x.Status == "invalid"
+	}) {
+		t.Fatalf("getchaintips: %+v", tips)
+	}
+	tn.mustCall(nil, "reconsiderblock", hashes[0])
+	tn.mustCall(&best, "getbestblockhash")
+	if best != hashes[0] || tn.mempoolHas(tx1b.TxHash()) || !tn.mempoolHas(tx2.TxHash()) {
+		t.Fatal("reconsiderblock did not restore the tip")
+	}
+
+	// The template orders parent before child; generateblock mines tx2 alone.
+	var tmpl struct {
+		Height       int32 `json:"height"`
+		Transactions []struct {
+			Txid    string `json:"txid"`
+			Depends []int  `json:"depends"`
+			Fee     int64  `json:"fee"`
+		} `json:"transactions"`
+		CoinbaseValue int64    `json:"coinbasevalue"`
+		Rules         []string `json:"rules"`
+	}
+	tn.mustCall(&tmpl, "getblocktemplate", map[string]any{"rules": []string{"segwit"}})
+	if tmpl.Height != 103 || len(tmpl.Transactions) != 2 || tmpl.Transactions[0].Txid != tx2.TxHash().String() ||
+		!slices.Equal(tmpl.Transactions[1].Depends, []int{1}) || tmpl.CoinbaseValue != 50*coin+20000 {
+		t.Fatalf("getblocktemplate: %+v", tmpl)
+	}
+	var gen struct {
+		Hash string `json:"hash"`
+	}
+	tn.mustCall(&gen, "generateblock", w.addr, []string{tx2.TxHash().String()})
+	if tn.blockCount() != 103 || tn.mempoolHas(tx2.TxHash()) || !tn.mempoolHas(tx3.TxHash()) {
+		t.Fatal("generateblock")
+	}
+	tn.wantError(rpcjson.ErrRPCVerify, "TestBlockValidity failed: bad-txns-inputs-missingorspent",
+		"generateblock", w.addr, []string{txHex(missing)})
+	var raw string
+	tn.mustCall(&raw, "getblock", gen.Hash, 0)
+	var submit any
+	tn.mustCall(&submit, "submitblock", raw)
+	if submit != "duplicate" {
+		t.Fatalf("submitblock: %v", submit)
+	}
+	var ok bool
+	tn.mustCall(&ok, "verifychain", 4, 0)
+	if !ok {
+		t.Fatal("verifychain")
+	}
+	var set struct {
+		Height      int32   `json:"height"`
+		TotalAmount float64 `json:"total_amount"`
+		Hash        string  `json:"hash_serialized_ternd"`
+	}
+	tn.mustCall(&set, "gettxoutsetinfo")
+	if set.Height != 103 || set.TotalAmount != 103*50 || len(set.Hash) != 64 {
+		t.Fatalf("gettxoutsetinfo: %+v", set)
+	}
+
+	// A restart keeps the chain and the pool.
+	tn.stop()
+	if _, err := os.Stat(tn.n.cfg.netDataDir + "/mempool.dat"); err != nil {
+		t.Fatal(err)
+	}
+	tn = startTestNode(t, app)
+	if tn.blockCount() != 103 || !tn.mempoolHas(tx3.TxHash()) {
+		t.Fatalf("after restart: count %d, pool has tx3 %v", tn.blockCount(), tn.mempoolHas(tx3.TxHash()))
+	}
+	tn.mustCall(&hashes, "generatetoaddress", 1, w.addr)
+	if tn.mempoolHas(tx3.TxHash()) {
+		t.Fatal("tx3 not mined after restart")
+	}
+}
