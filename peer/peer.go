@@ -1,0 +1,1199 @@
+package peer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	mrand "math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tern-org/ternd/wire"
+)
+
+// Defaults used when the matching Config field is zero.
+const (
+	// DefaultServices are the services ternd advertises.
+	DefaultServices = wire.SFNodeNetwork | wire.SFNodeWitness | wire.SFNodeNetworkLimited
+
+	// MinProtocolVersion is the lowest protocol version accepted by
+	// default: 70001 has the BIP37 relay flag in version messages.
+	MinProtocolVersion uint32 = 70001
+
+	// DefaultHandshakeTimeout bounds the version handshake (Core: 60 s).
+	DefaultHandshakeTimeout = 60 * time.Second
+
+	// DefaultIdleTimeout disconnects a peer that sends nothing, or leaves
+	// a ping unanswered, this long (Core's TIMEOUT_INTERVAL).
+	DefaultIdleTimeout = 20 * time.Minute
+
+	// DefaultPingInterval is how often a ping is sent (Core: 2 minutes).
+	DefaultPingInterval = 2 * time.Minute
+
+	// DefaultWriteStallTimeout disconnects a peer whose socket accepts no
+	// data for this long.
+	DefaultWriteStallTimeout = 2 * time.Minute
+
+	// DefaultMaxQueueBytes caps the bytes of data messages waiting to be
+	// sent to one peer; beyond it the peer is too slow and is dropped.
+	DefaultMaxQueueBytes = 32 << 20
+
+	// maxControlQueue caps the control messages waiting to be sent.
+	maxControlQueue = 1000
+
+	// DefaultInboundTrickle and DefaultOutboundTrickle are the mean
+	// intervals of transaction announcements (Core: 5 s inbound, 2 s
+	// outbound), drawn from an exponential distribution.
+	DefaultInboundTrickle  = 5 * time.Second
+	DefaultOutboundTrickle = 2 * time.Second
+
+	// maxInvPerTrickle bounds one trickle's announcements; the rest wait
+	// for the next (Core's INVENTORY_BROADCAST_MAX).
+	maxInvPerTrickle = 1000
+
+	// maxPendingInventory bounds announcements waiting to be trickled.
+	maxPendingInventory = 100000
+
+	// BanThreshold is the misbehaviour score at which a peer is banned.
+	BanThreshold = 100
+
+	// DefaultFeeFilter is the fee rate (sat/kvB) announced in feefilter.
+	DefaultFeeFilter = 1000
+
+	// maxHandshakeMessages bounds the messages ignored before the handshake
+	// completes.
+	maxHandshakeMessages = 100
+)
+
+// MessageListeners are callbacks for received messages. They run on the
+// peer's read goroutine, in order, so they must not block for long (hand
+// long work to another goroutine); a nil listener ignores its message.
+// OnVersion may return a non-nil error to refuse the peer.
+type MessageListeners struct {
+	OnVersion     func(p *Peer, msg *wire.MsgVersion) error
+	OnVerAck      func(p *Peer)
+	OnGetAddr     func(p *Peer, msg *wire.MsgGetAddr)
+	OnAddr        func(p *Peer, msg *wire.MsgAddr)
+	OnAddrV2      func(p *Peer, msg *wire.MsgAddrV2)
+	OnInv         func(p *Peer, msg *wire.MsgInv)
+	OnGetData     func(p *Peer, msg *wire.MsgGetData)
+	OnNotFound    func(p *Peer, msg *wire.MsgNotFound)
+	OnTx          func(p *Peer, msg *wire.MsgTx)
+	OnBlock       func(p *Peer, msg *wire.MsgBlock, raw []byte)
+	OnHeaders     func(p *Peer, msg *wire.MsgHeaders)
+	OnGetHeaders  func(p *Peer, msg *wire.MsgGetHeaders)
+	OnGetBlocks   func(p *Peer, msg *wire.MsgGetBlocks)
+	OnMemPool     func(p *Peer, msg *wire.MsgMemPool)
+	OnFeeFilter   func(p *Peer, msg *wire.MsgFeeFilter)
+	OnSendHeaders func(p *Peer, msg *wire.MsgSendHeaders)
+	OnPing        func(p *Peer, msg *wire.MsgPing)
+	OnPong        func(p *Peer, msg *wire.MsgPong)
+
+	// OnMessage receives every other message (sendcmpct, cmpctblock,
+	// merkleblock, reject...).
+	OnMessage func(p *Peer, msg wire.Message)
+
+	// OnRead and OnWrite see every message read and written, with its
+	// size on the wire.
+	OnRead  func(p *Peer, bytes int, msg wire.Message, err error)
+	OnWrite func(p *Peer, bytes int, msg wire.Message, err error)
+}
+
+// Config holds what a peer needs from the node. One Config may be shared by
+// all peers; it must not change after the first peer starts.
+type Config struct {
+	// Net is the network magic.
+	Net wire.BitcoinNet
+
+	// UserAgentName and UserAgentVersion make the user agent
+	// "/name:version/" (e.g. "/ternd:0.1.0/"); UserAgentComments are added
+	// in parentheses (BIP14).
+	UserAgentName     string
+	UserAgentVersion  string
+	UserAgentComments []string
+
+	// ProtocolVersion is the version we announce; zero means
+	// wire.ProtocolVersion (70016). MinProtocolVersion is the lowest we
+	// accept; zero means MinProtocolVersion.
+	ProtocolVersion    uint32
+	MinProtocolVersion uint32
+
+	// Services are the services we announce; zero means DefaultServices.
+	Services wire.ServiceFlag
+
+	// DisableRelayTx sends relay=false (blocks-only).
+	DisableRelayTx bool
+
+	// NewestBlock returns our best height for the version message.
+	NewestBlock func() int32
+
+	// FeeFilter is the fee rate (sat/kvB) announced after the handshake;
+	// zero means DefaultFeeFilter, negative sends no feefilter.
+	FeeFilter int64
+
+	// Nonces detects connections to ourselves; share one set between all
+	// peers of a node. Nil means a set private to the peer.
+	Nonces *NonceSet
+
+	// Listeners receive the messages.
+	Listeners MessageListeners
+
+	// OnBan is called once when the misbehaviour score reaches
+	// BanThreshold on a peer that is not NoBan, before it is disconnected;
+	// the server bans the address for --banduration.
+	OnBan func(p *Peer, reason string)
+
+	// Timeouts and intervals; zero means the defaults above.
+	HandshakeTimeout  time.Duration
+	IdleTimeout       time.Duration
+	PingInterval      time.Duration
+	WriteStallTimeout time.Duration
+	// TrickleInterval overrides the mean announcement interval for both
+	// directions (tests).
+	TrickleInterval time.Duration
+
+	// MaxQueueBytes caps queued data messages; zero means
+	// DefaultMaxQueueBytes.
+	MaxQueueBytes int
+
+	// KnownInventory bounds the known-inventory filter; zero means
+	// DefaultKnownInventory.
+	KnownInventory int
+}
+
+// queued is an encoded message waiting to be written.
+type queued struct {
+	msg  wire.Message
+	buf  []byte
+	done chan<- struct{}
+}
+
+// controlCommands are sent ahead of data messages.
+var controlCommands = map[string]bool{
+	wire.CmdVersion: true, wire.CmdVerAck: true, wire.CmdPing: true, wire.CmdPong: true,
+	wire.CmdWTxIDRelay: true, wire.CmdSendAddrV2: true, wire.CmdSendHeaders: true,
+	wire.CmdFeeFilter: true, wire.CmdGetAddr: true, wire.CmdSendCmpct: true,
+	wire.CmdReject: true,
+}
+
+// Peer is one connection to a remote node. Create it with NewInboundPeer or
+// NewOutboundPeer and drive it with Run. Its methods are safe for concurrent
+// use.
+type Peer struct {
+	cfg     Config
+	id      int32
+	conn    net.Conn
+	inbound bool
+	addr    string
+	nonce   uint64
+	noBan   atomic.Bool
+
+	ctx        context.Context
+	cancel     context.CancelFunc
+	disconnect sync.Once
+	reason     error
+	done       chan struct{}
+	verAckDone chan struct{}
+	started    atomic.Bool
+
+	// Outbound queue.
+	qmu        sync.Mutex
+	control    []queued
+	data       []queued
+	dataBytes  int
+	qsignal    chan struct{}
+	known      *knownInventory
+	invMu      sync.Mutex
+	pendingInv []wire.InvVect
+
+	// Handshake results and statistics, guarded by smu.
+	smu             sync.Mutex
+	version         *wire.MsgVersion
+	protocolVersion uint32
+	services        wire.ServiceFlag
+	userAgent       string
+	startingHeight  int32
+	lastBlock       int32
+	timeOffset      time.Duration
+	wantsWtxid      bool
+	wantsAddrV2     bool
+	wantsHeaders    bool
+	peerFeeFilter   int64
+	relayTx         bool
+	verAckReceived  bool
+	connTime        time.Time
+	lastSend        time.Time
+	lastRecv        time.Time
+	bytesSent       uint64
+	bytesRecv       uint64
+	sentByCmd       map[string]*CmdStats
+	recvByCmd       map[string]*CmdStats
+	pingNonce       uint64
+	pingSent        time.Time
+	lastPingRTT     time.Duration
+	minPingRTT      time.Duration
+	banScore        uint32
+	banned          bool
+	getAddrAnswered bool
+
+	// lastRaw is the payload of the last block read; read goroutine only.
+	lastRaw []byte
+}
+
+// CmdStats counts the messages and bytes of one command.
+type CmdStats struct {
+	Messages uint64
+	Bytes    uint64
+}
+
+// NewInboundPeer returns a peer for an accepted connection. id is the
+// server's identifier for it.
+func NewInboundPeer(cfg *Config, id int32, conn net.Conn) *Peer {
+	return newPeer(cfg, id, conn, true)
+}
+
+// NewOutboundPeer returns a peer for a connection we dialed.
+func NewOutboundPeer(cfg *Config, id int32, conn net.Conn) *Peer {
+	return newPeer(cfg, id, conn, false)
+}
+
+func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool) *Peer {
+	c := *cfg
+	if c.ProtocolVersion == 0 {
+		c.ProtocolVersion = wire.ProtocolVersion
+	}
+	if c.MinProtocolVersion == 0 {
+		c.MinProtocolVersion = MinProtocolVersion
+	}
+	if c.Services == 0 {
+		c.Services = DefaultServices
+	}
+	if c.FeeFilter == 0 {
+		c.FeeFilter = DefaultFeeFilter
+	}
+	if c.Nonces == nil {
+		c.Nonces = NewNonceSet()
+	}
+	if c.UserAgentName == "" {
+		c.UserAgentName, c.UserAgentVersion = "ternd", "0.1.0"
+	}
+	setDefault(&c.HandshakeTimeout, DefaultHandshakeTimeout)
+	setDefault(&c.IdleTimeout, DefaultIdleTimeout)
+	setDefault(&c.PingInterval, DefaultPingInterval)
+	setDefault(&c.WriteStallTimeout, DefaultWriteStallTimeout)
+	if c.TrickleInterval <= 0 {
+		c.TrickleInterval = DefaultOutboundTrickle
+		if inbound {
+			c.TrickleInterval = DefaultInboundTrickle
+		}
+	}
+	if c.MaxQueueBytes <= 0 {
+		c.MaxQueueBytes = DefaultMaxQueueBytes
+	}
+	if c.KnownInventory <= 0 {
+		c.KnownInventory = DefaultKnownInventory
+	}
+	addr := "unknown"
+	if ra := conn.RemoteAddr(); ra != nil {
+		addr = ra.String()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	now := time.Now()
+	return &Peer{
+		cfg: c, id: id, conn: conn, inbound: inbound, addr: addr,
+		ctx: ctx, cancel: cancel,
+		done:       make(chan struct{}),
+		verAckDone: make(chan struct{}),
+		qsignal:    make(chan struct{}, 1),
+		known:      newKnownInventory(c.KnownInventory),
+		connTime:   now,
+		lastRecv:   now,
+		sentByCmd:  make(map[string]*CmdStats),
+		recvByCmd:  make(map[string]*CmdStats),
+		relayTx:    true,
+	}
+}
+
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// UserAgent returns our user agent string for cfg, "/name:version/".
+func (c *Config) userAgent() string {
+	ua := "/" + c.UserAgentName + ":" + c.UserAgentVersion
+	if len(c.UserAgentComments) > 0 {
+		ua += "("
+		for i, s := range c.UserAgentComments {
+			if i > 0 {
+				ua += "; "
+			}
+			ua += s
+		}
+		ua += ")"
+	}
+	return ua + "/"
+}
+
+// ID returns the server's identifier of the peer.
+func (p *Peer) ID() int32 { return p.id }
+
+// Addr returns the remote address as host:port.
+func (p *Peer) Addr() string { return p.addr }
+
+// Inbound reports whether the remote end connected to us.
+func (p *Peer) Inbound() bool { return p.inbound }
+
+// SetNoBan exempts the peer from misbehaviour bans (--whitelist).
+func (p *Peer) SetNoBan(v bool) { p.noBan.Store(v) }
+
+// String returns the address and direction.
+func (p *Peer) String() string {
+	dir := "outbound"
+	if p.inbound {
+		dir = "inbound"
+	}
+	return fmt.Sprintf("%s (%s, id %d)", p.addr, dir, p.id)
+}
+
+// Run performs the handshake and then serves the connection until it ends,
+// ctx is cancelled or Disconnect is called. It returns why the connection
+// ended (an error of this package's kinds, or the I/O error) and only after
+// every goroutine it started has stopped and the connection is closed.
+func (p *Peer) Run(ctx context.Context) error {
+	if !p.started.CompareAndSwap(false, true) {
+		return makeError(ErrProtocol, "peer: Run called twice")
+	}
+	defer close(p.done)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+			p.Disconnect(makeError(ErrDisconnected, "shutting down"))
+		case <-p.ctx.Done():
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		p.writeLoop()
+	}()
+
+	if err := p.handshake(); err != nil {
+		p.Disconnect(err)
+	} else {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.timerLoop()
+		}()
+		p.readLoop()
+	}
+	p.Disconnect(makeError(ErrDisconnected, "connection closed"))
+	wg.Wait()
+	p.cfg.Nonces.remove(p.nonce)
+	p.flushDone()
+	return p.reason
+}
+
+// Disconnect closes the connection, recording reason as the cause when it
+// is the first. It does not wait; see WaitForDisconnect.
+func (p *Peer) Disconnect(reason error) {
+	p.disconnect.Do(func() {
+		if reason == nil {
+			reason = makeError(ErrDisconnected, "disconnected locally")
+		}
+		p.reason = reason
+		log.Debugf("Disconnecting %s: %v", p, reason)
+		p.cancel()
+		p.conn.Close()
+	})
+}
+
+// WaitForDisconnect blocks until Run has returned.
+func (p *Peer) WaitForDisconnect() {
+	<-p.done
+}
+
+// Connected reports whether the peer is still connected.
+func (p *Peer) Connected() bool {
+	return p.ctx.Err() == nil
+}
+
+// VerAckReceived reports whether the handshake completed.
+func (p *Peer) VerAckReceived() bool {
+	select {
+	case <-p.verAckDone:
+		return true
+	default:
+		return false
+	}
+}
+
+// HandshakeDone is closed when the handshake completes.
+func (p *Peer) HandshakeDone() <-chan struct{} { return p.verAckDone }
+
+// Done is closed when Run returns.
+func (p *Peer) Done() <-chan struct{} { return p.done }
+
+// handshake exchanges version, wtxidrelay, sendaddrv2 and verack, then
+// sends sendheaders and feefilter. It runs on Run's goroutine before the
+// read loop, under HandshakeTimeout.
+func (p *Peer) handshake() error {
+	deadline := time.Now().Add(p.cfg.HandshakeTimeout)
+	p.conn.SetReadDeadline(deadline)
+	defer p.conn.SetReadDeadline(time.Time{})
+
+	if !p.inbound {
+		if err := p.sendVersion(); err != nil {
+			return err
+		}
+	}
+	gotVersion, gotVerAck := false, false
+	for i := 0; !gotVerAck; i++ {
+		if i > maxHandshakeMessages {
+			return makeError(ErrProtocol, "too many messages before verack")
+		}
+		msg, err := p.readMessage()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return makeError(ErrHandshakeTimeout, "handshake timed out with "+p.addr)
+			}
+			return err
+		}
+		if msg == nil {
+			continue
+		}
+		switch m := msg.(type) {
+		case *wire.MsgVersion:
+			if gotVersion {
+				p.Misbehaving(1, "duplicate version")
+				continue
+			}
+			gotVersion = true
+			if err := p.handleVersion(m); err != nil {
+				return err
+			}
+			if p.inbound {
+				if err := p.sendVersion(); err != nil {
+					return err
+				}
+			}
+			pver := p.ProtocolVersion()
+			if pver >= wire.WTxIDRelayVersion {
+				p.QueueMessage(wire.NewMsgWTxIDRelay(), nil)
+			}
+			if pver >= wire.AddrV2Version {
+				p.QueueMessage(wire.NewMsgSendAddrV2(), nil)
+			}
+			p.QueueMessage(wire.NewMsgVerAck(), nil)
+		case *wire.MsgVerAck:
+			if !gotVersion {
+				return makeError(ErrProtocol, "verack before version")
+			}
+			gotVerAck = true
+		case *wire.MsgWTxIDRelay:
+			if gotVersion {
+				p.smu.Lock()
+				p.wantsWtxid = p.protocolVersion >= wire.WTxIDRelayVersion
+				p.smu.Unlock()
+			}
+		case *wire.MsgSendAddrV2:
+			if gotVersion {
+				p.smu.Lock()
+				p.wantsAddrV2 = true
+				p.smu.Unlock()
+			}
+		default:
+			// Core ignores other messages before the handshake ends.
+			log.Debugf("Ignoring %s from %s before verack", msg.Command(), p)
+		}
+	}
+
+	p.smu.Lock()
+	p.verAckReceived = true
+	pver := p.protocolVersion
+	relay := p.relayTx
+	p.smu.Unlock()
+	close(p.verAckDone)
+	if pver >= wire.SendHeadersVersion {
+		p.QueueMessage(wire.NewMsgSendHeaders(), nil)
+	}
+	if pver >= wire.FeeFilterVersion && p.cfg.FeeFilter > 0 && relay && !p.cfg.DisableRelayTx {
+		p.QueueMessage(wire.NewMsgFeeFilter(p.cfg.FeeFilter), nil)
+	}
+	log.Debugf("Handshake done with %s (version %d, %s)", p, pver, p.UserAgent())
+	if l := p.cfg.Listeners.OnVerAck; l != nil {
+		l(p)
+	}
+	return nil
+}
+
+// sendVersion queues our version message.
+func (p *Peer) sendVersion() error {
+	p.nonce = p.cfg.Nonces.newNonce()
+	var height int32
+	if p.cfg.NewestBlock != nil {
+		height = p.cfg.NewestBlock()
+	}
+	you := &wire.NetAddress{Timestamp: time.Unix(0, 0), IP: make(net.IP, 16)}
+	if ta, ok := p.conn.RemoteAddr().(*net.TCPAddr); ok {
+		you.IP, you.Port = ta.IP, uint16(ta.Port)
+	}
+	me := &wire.NetAddress{Timestamp: time.Unix(0, 0), Services: p.cfg.Services, IP: make(net.IP, 16)}
+	msg := wire.NewMsgVersion(me, you, p.nonce, height)
+	msg.ProtocolVersion = int32(p.cfg.ProtocolVersion)
+	msg.Services = p.cfg.Services
+	msg.UserAgent = p.cfg.userAgent()
+	msg.DisableRelayTx = p.cfg.DisableRelayTx
+	return p.QueueMessage(msg, nil)
+}
+
+// handleVersion checks and records the peer's version message.
+func (p *Peer) handleVersion(m *wire.MsgVersion) error {
+	if p.cfg.Nonces.Has(m.Nonce) {
+		return makeError(ErrSelfConnection, "connected to self at "+p.addr)
+	}
+	if m.ProtocolVersion < 0 || uint32(m.ProtocolVersion) < p.cfg.MinProtocolVersion {
+		return makeError(ErrOldVersion, fmt.Sprintf("%s has protocol version %d, below the minimum %d",
+			p.addr, m.ProtocolVersion, p.cfg.MinProtocolVersion))
+	}
+	if l := p.cfg.Listeners.OnVersion; l != nil {
+		if err := l(p, m); err != nil {
+			return err
+		}
+	}
+	p.smu.Lock()
+	p.version = m
+	p.protocolVersion = min(uint32(m.ProtocolVersion), p.cfg.ProtocolVersion)
+	p.services = m.Services
+	p.userAgent = m.UserAgent
+	p.startingHeight = m.LastBlock
+	p.lastBlock = m.LastBlock
+	p.timeOffset = time.Until(m.Timestamp).Round(time.Second)
+	p.relayTx = !m.DisableRelayTx
+	p.smu.Unlock()
+	return nil
+}
+
+// readMessage reads one message and accounts for it. It returns a nil
+// message and nil error for an unknown command (skipped), and bans the peer
+// for framing errors.
+func (p *Peer) readMessage() (wire.Message, error) {
+	n, msg, raw, err := wire.ReadMessageWithEncodingN(p.conn, p.ProtocolVersionOrOurs(),
+		p.cfg.Net, wire.LatestEncoding)
+	now := time.Now()
+	p.smu.Lock()
+	p.bytesRecv += uint64(n)
+	if n > 0 {
+		p.lastRecv = now
+	}
+	cmd := "*other*"
+	if msg != nil {
+		cmd = msg.Command()
+	}
+	if n > 0 {
+		st := p.recvByCmd[cmd]
+		if st == nil {
+			st = &CmdStats{}
+			p.recvByCmd[cmd] = st
+		}
+		st.Messages++
+		st.Bytes += uint64(n)
+	}
+	p.smu.Unlock()
+	if l := p.cfg.Listeners.OnRead; l != nil {
+		l(p, n, msg, err)
+	}
+	if err == nil {
+		if _, ok := msg.(*wire.MsgBlock); ok {
+			// The block listener gets the raw bytes too; read loop only.
+			p.lastRaw = raw
+		}
+		return msg, nil
+	}
+	switch {
+	case errors.Is(err, wire.ErrUnknownCommand):
+		return nil, nil
+	case errors.Is(err, wire.ErrWrongNetwork), errors.Is(err, wire.ErrPayloadTooLarge),
+		errors.Is(err, wire.ErrBadChecksum), errors.Is(err, wire.ErrMalformedCommand):
+		p.Misbehaving(BanThreshold, err.Error())
+		return nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
+	case raw != nil || errors.Is(err, wire.ErrTrailingBytes):
+		// A payload that does not decode.
+		p.Misbehaving(BanThreshold, "malformed message: "+err.Error())
+		return nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
+	}
+	if errors.Is(err, io.EOF) {
+		return nil, makeError(ErrDisconnected, p.addr+" closed the connection")
+	}
+	return nil, err
+}
+
+// readLoop reads and dispatches messages until the connection ends.
+func (p *Peer) readLoop() {
+	for {
+		p.conn.SetReadDeadline(time.Now().Add(p.cfg.IdleTimeout))
+		msg, err := p.readMessage()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				err = makeError(ErrIdleTimeout, "nothing received from "+p.addr+" for "+
+					p.cfg.IdleTimeout.String())
+			}
+			p.Disconnect(err)
+			return
+		}
+		if msg == nil {
+			continue
+		}
+		p.dispatch(msg)
+		if p.ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// dispatch handles the messages the peer itself understands and passes the
+// rest to the listeners.
+func (p *Peer) dispatch(msg wire.Message) {
+	l := &p.cfg.Listeners
+	switch m := msg.(type) {
+	case *wire.MsgVersion:
+		p.Misbehaving(1, "version after handshake")
+	case *wire.MsgVerAck:
+		// A second verack is harmless.
+	case *wire.MsgWTxIDRelay, *wire.MsgSendAddrV2:
+		// BIP339/BIP155: only allowed before verack; Core disconnects.
+		p.Disconnect(makeError(ErrProtocol, msg.Command()+" after verack from "+p.addr))
+	case *wire.MsgPing:
+		p.QueueMessage(wire.NewMsgPong(m.Nonce), nil)
+		if l.OnPing != nil {
+			l.OnPing(p, m)
+		}
+	case *wire.MsgPong:
+		p.handlePong(m)
+		if l.OnPong != nil {
+			l.OnPong(p, m)
+		}
+	case *wire.MsgSendHeaders:
+		p.smu.Lock()
+		p.wantsHeaders = true
+		p.smu.Unlock()
+		if l.OnSendHeaders != nil {
+			l.OnSendHeaders(p, m)
+		}
+	case *wire.MsgFeeFilter:
+		if m.MinFee >= 0 && m.MinFee <= 21_000_000*100_000_000 {
+			p.smu.Lock()
+			p.peerFeeFilter = m.MinFee
+			p.smu.Unlock()
+		}
+		if l.OnFeeFilter != nil {
+			l.OnFeeFilter(p, m)
+		}
+	case *wire.MsgGetAddr:
+		if l.OnGetAddr != nil {
+			l.OnGetAddr(p, m)
+		}
+	case *wire.MsgAddr:
+		if l.OnAddr != nil {
+			l.OnAddr(p, m)
+		}
+	case *wire.MsgAddrV2:
+		if l.OnAddrV2 != nil {
+			l.OnAddrV2(p, m)
+		}
+	case *wire.MsgInv:
+		for _, iv := range m.InvList {
+			p.known.Add(*iv)
+		}
+		if l.OnInv != nil {
+			l.OnInv(p, m)
+		}
+	case *wire.MsgGetData:
+		if l.OnGetData != nil {
+			l.OnGetData(p, m)
+		}
+	case *wire.MsgNotFound:
+		if l.OnNotFound != nil {
+			l.OnNotFound(p, m)
+		}
+	case *wire.MsgTx:
+		if l.OnTx != nil {
+			l.OnTx(p, m)
+		}
+	case *wire.MsgBlock:
+		if l.OnBlock != nil {
+			l.OnBlock(p, m, p.lastRaw)
+		}
+	case *wire.MsgHeaders:
+		if l.OnHeaders != nil {
+			l.OnHeaders(p, m)
+		}
+	case *wire.MsgGetHeaders:
+		if l.OnGetHeaders != nil {
+			l.OnGetHeaders(p, m)
+		}
+	case *wire.MsgGetBlocks:
+		if l.OnGetBlocks != nil {
+			l.OnGetBlocks(p, m)
+		}
+	case *wire.MsgMemPool:
+		if l.OnMemPool != nil {
+			l.OnMemPool(p, m)
+		}
+	default:
+		if l.OnMessage != nil {
+			l.OnMessage(p, msg)
+		}
+	}
+}
+
+// handlePong records the round trip of our outstanding ping.
+func (p *Peer) handlePong(m *wire.MsgPong) {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	if p.pingNonce == 0 || m.Nonce != p.pingNonce {
+		return
+	}
+	rtt := time.Since(p.pingSent)
+	p.lastPingRTT = rtt
+	if p.minPingRTT == 0 || rtt < p.minPingRTT {
+		p.minPingRTT = rtt
+	}
+	p.pingNonce = 0
+}
+
+// Misbehaving adds to the peer's misbehaviour score; at BanThreshold the
+// peer is disconnected and, unless NoBan, OnBan is called once.
+func (p *Peer) Misbehaving(howmuch uint32, reason string) {
+	p.smu.Lock()
+	p.banScore += howmuch
+	score := p.banScore
+	ban := score >= BanThreshold && !p.banned
+	if ban {
+		p.banned = true
+	}
+	p.smu.Unlock()
+	log.Debugf("Misbehaving %s: %s (+%d = %d)", p, reason, howmuch, score)
+	if !ban {
+		return
+	}
+	if p.noBan.Load() {
+		log.Warnf("Not banning whitelisted %s: %s", p, reason)
+		return
+	}
+	log.Infof("Banning %s: %s", p, reason)
+	if p.cfg.OnBan != nil {
+		p.cfg.OnBan(p, reason)
+	}
+	p.Disconnect(makeError(ErrMisbehaving, fmt.Sprintf("%s misbehaving: %s", p.addr, reason)))
+}
+
+// timerLoop sends pings, enforces the ping timeout and trickles inventory.
+func (p *Peer) timerLoop() {
+	ping := time.NewTicker(p.cfg.PingInterval)
+	defer ping.Stop()
+	trickle := time.NewTimer(p.poissonDelay())
+	defer trickle.Stop()
+	p.sendPing()
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case <-ping.C:
+			p.smu.Lock()
+			stale := p.pingNonce != 0 && time.Since(p.pingSent) > p.cfg.IdleTimeout
+			p.smu.Unlock()
+			if stale {
+				p.Disconnect(makeError(ErrIdleTimeout, "ping timeout with "+p.addr))
+				return
+			}
+			p.sendPing()
+		case <-trickle.C:
+			p.trickle()
+			trickle.Reset(p.poissonDelay())
+		}
+	}
+}
+
+// poissonDelay draws the next trickle delay from an exponential
+// distribution with mean TrickleInterval, so that announcement times leak
+// nothing about when a transaction arrived.
+func (p *Peer) poissonDelay() time.Duration {
+	d := time.Duration(float64(p.cfg.TrickleInterval) * -math.Log(1-mrand.Float64()))
+	return min(d, 10*p.cfg.TrickleInterval)
+}
+
+// sendPing sends a ping with a fresh nonce unless one is outstanding.
+func (p *Peer) sendPing() {
+	p.smu.Lock()
+	if p.pingNonce != 0 {
+		p.smu.Unlock()
+		return
+	}
+	n := randUint64() | 1
+	p.pingNonce = n
+	p.pingSent = time.Now()
+	p.smu.Unlock()
+	p.QueueMessage(wire.NewMsgPing(n), nil)
+}
+
+// QueueInventory schedules iv for the next trickled inv message unless the
+// peer already knows it. Blocks should rather be announced at once with
+// QueueMessage.
+func (p *Peer) QueueInventory(iv *wire.InvVect) {
+	if p.known.Has(*iv) {
+		return
+	}
+	p.invMu.Lock()
+	if len(p.pendingInv) < maxPendingInventory {
+		p.pendingInv = append(p.pendingInv, *iv)
+	}
+	p.invMu.Unlock()
+}
+
+// AddKnownInventory records that the peer knows iv.
+func (p *Peer) AddKnownInventory(iv *wire.InvVect) {
+	p.known.Add(*iv)
+}
+
+// IsKnownInventory reports whether the peer is known to have iv.
+func (p *Peer) IsKnownInventory(iv *wire.InvVect) bool {
+	return p.known.Has(*iv)
+}
+
+// trickle sends up to maxInvPerTrickle pending announcements.
+func (p *Peer) trickle() {
+	p.invMu.Lock()
+	n := min(len(p.pendingInv), maxInvPerTrickle)
+	batch := append([]wire.InvVect(nil), p.pendingInv[:n]...)
+	p.pendingInv = append(p.pendingInv[:0], p.pendingInv[n:]...)
+	p.invMu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	inv := wire.NewMsgInvSizeHint(uint(len(batch)))
+	for i := range batch {
+		if p.known.Has(batch[i]) {
+			continue
+		}
+		p.known.Add(batch[i])
+		inv.AddInvVect(&batch[i])
+	}
+	if len(inv.InvList) > 0 {
+		p.QueueMessage(inv, nil)
+	}
+}
+
+// QueueMessage encodes msg and queues it: control messages (handshake,
+// ping, pong, feefilter...) ahead of data. done, if not nil, receives a
+// value once the message is written or dropped at disconnect; it must have
+// a buffer of one, since the peer never blocks on it. When the
+// queued data would pass MaxQueueBytes the peer is disconnected and
+// ErrQueueFull returned.
+func (p *Peer) QueueMessage(msg wire.Message, done chan<- struct{}) error {
+	if p.ctx.Err() != nil {
+		signal(done)
+		return makeError(ErrDisconnected, "peer disconnected")
+	}
+	buf, err := wire.EncodeMessage(msg, p.ProtocolVersionOrOurs(), p.cfg.Net, wire.LatestEncoding)
+	if err != nil {
+		signal(done)
+		return err
+	}
+	q := queued{msg: msg, buf: buf, done: done}
+	p.qmu.Lock()
+	if controlCommands[msg.Command()] {
+		if len(p.control) >= maxControlQueue {
+			p.qmu.Unlock()
+			signal(done)
+			p.Disconnect(makeError(ErrQueueFull, "control queue full for "+p.addr))
+			return makeError(ErrQueueFull, "control queue full")
+		}
+		p.control = append(p.control, q)
+	} else {
+		if p.dataBytes+len(buf) > p.cfg.MaxQueueBytes {
+			p.qmu.Unlock()
+			signal(done)
+			p.Disconnect(makeError(ErrQueueFull, "send queue over its byte cap for "+p.addr))
+			return makeError(ErrQueueFull, "send queue full")
+		}
+		p.data = append(p.data, q)
+		p.dataBytes += len(buf)
+	}
+	p.qmu.Unlock()
+	select {
+	case p.qsignal <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// signal notifies a QueueMessage caller without blocking; done channels
+// need a buffer of one.
+func signal(done chan<- struct{}) {
+	if done != nil {
+		select {
+		case done <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// QueuedBytes returns the bytes of data messages waiting to be written.
+func (p *Peer) QueuedBytes() int {
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	return p.dataBytes
+}
+
+// next pops the next message to write, control first.
+func (p *Peer) next() (queued, bool) {
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	if len(p.control) > 0 {
+		q := p.control[0]
+		p.control[0] = queued{}
+		p.control = p.control[1:]
+		return q, true
+	}
+	if len(p.data) > 0 {
+		q := p.data[0]
+		p.data[0] = queued{}
+		p.data = p.data[1:]
+		p.dataBytes -= len(q.buf)
+		return q, true
+	}
+	return queued{}, false
+}
+
+// writeLoop writes queued messages until the peer disconnects. Each write
+// must finish within WriteStallTimeout.
+func (p *Peer) writeLoop() {
+	for {
+		q, ok := p.next()
+		if !ok {
+			select {
+			case <-p.ctx.Done():
+				return
+			case <-p.qsignal:
+				continue
+			}
+		}
+		p.conn.SetWriteDeadline(time.Now().Add(p.cfg.WriteStallTimeout))
+		n, err := p.conn.Write(q.buf)
+		signal(q.done)
+		now := time.Now()
+		cmd := q.msg.Command()
+		p.smu.Lock()
+		p.bytesSent += uint64(n)
+		p.lastSend = now
+		st := p.sentByCmd[cmd]
+		if st == nil {
+			st = &CmdStats{}
+			p.sentByCmd[cmd] = st
+		}
+		st.Messages++
+		st.Bytes += uint64(n)
+		p.smu.Unlock()
+		if l := p.cfg.Listeners.OnWrite; l != nil {
+			l(p, n, q.msg, err)
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				err = makeError(ErrWriteStall, "write to "+p.addr+" stalled")
+			}
+			p.Disconnect(err)
+			return
+		}
+	}
+}
+
+// flushDone signals the done channels of messages never written.
+func (p *Peer) flushDone() {
+	p.qmu.Lock()
+	rest := append(p.control, p.data...)
+	p.control, p.data, p.dataBytes = nil, nil, 0
+	p.qmu.Unlock()
+	for _, q := range rest {
+		signal(q.done)
+	}
+}
+
+// ProtocolVersion returns the negotiated protocol version (0 before the
+// peer's version message).
+func (p *Peer) ProtocolVersion() uint32 {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.protocolVersion
+}
+
+// ProtocolVersionOrOurs returns the negotiated version, or ours before it
+// is known (for encoding the handshake).
+func (p *Peer) ProtocolVersionOrOurs() uint32 {
+	if v := p.ProtocolVersion(); v != 0 {
+		return v
+	}
+	return p.cfg.ProtocolVersion
+}
+
+// Services returns the services the peer advertised.
+func (p *Peer) Services() wire.ServiceFlag {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.services
+}
+
+// UserAgent returns the peer's user agent.
+func (p *Peer) UserAgent() string {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.userAgent
+}
+
+// StartingHeight returns the height in the peer's version message.
+func (p *Peer) StartingHeight() int32 {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.startingHeight
+}
+
+// LastBlock returns the best height the peer is known to have.
+func (p *Peer) LastBlock() int32 {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.lastBlock
+}
+
+// UpdateLastBlockHeight records a higher height announced by the peer.
+func (p *Peer) UpdateLastBlockHeight(h int32) {
+	p.smu.Lock()
+	if h > p.lastBlock {
+		p.lastBlock = h
+	}
+	p.smu.Unlock()
+}
+
+// WantsWtxid reports whether the peer sent wtxidrelay (announce
+// transactions by wtxid).
+func (p *Peer) WantsWtxid() bool {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.wantsWtxid
+}
+
+// WantsAddrV2 reports whether the peer sent sendaddrv2.
+func (p *Peer) WantsAddrV2() bool {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.wantsAddrV2
+}
+
+// WantsHeaders reports whether the peer sent sendheaders.
+func (p *Peer) WantsHeaders() bool {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.wantsHeaders
+}
+
+// RelayTx reports whether the peer wants transactions (version relay flag).
+func (p *Peer) RelayTx() bool {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.relayTx
+}
+
+// FeeFilter returns the peer's feefilter in sat/kvB (0 if none).
+func (p *Peer) FeeFilter() int64 {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.peerFeeFilter
+}
+
+// BanScore returns the misbehaviour score.
+func (p *Peer) BanScore() uint32 {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.banScore
+}
+
+// ShouldAnswerGetAddr reports true the first time it is called: getaddr is
+// answered once per connection.
+func (p *Peer) ShouldAnswerGetAddr() bool {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	if p.getAddrAnswered {
+		return false
+	}
+	p.getAddrAnswered = true
+	return true
+}
+
+// StatsSnap is a snapshot of a peer for getpeerinfo.
+type StatsSnap struct {
+	ID             int32
+	Addr           string
+	Inbound        bool
+	Services       wire.ServiceFlag
+	Version        uint32
+	UserAgent      string
+	StartingHeight int32
+	LastBlock      int32
+	ConnTime       time.Time
+	TimeOffset     time.Duration
+	LastSend       time.Time
+	LastRecv       time.Time
+	BytesSent      uint64
+	BytesRecv      uint64
+	SentByCmd      map[string]CmdStats
+	RecvByCmd      map[string]CmdStats
+	PingTime       time.Duration
+	MinPing        time.Duration
+	PingWait       time.Duration
+	BanScore       uint32
+	RelayTx        bool
+	WantsWtxid     bool
+	WantsAddrV2    bool
+	WantsHeaders   bool
+	FeeFilter      int64
+	NoBan          bool
+	HandshakeDone  bool
+}
+
+// StatsSnapshot returns the peer's statistics.
+func (p *Peer) StatsSnapshot() *StatsSnap {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	s := &StatsSnap{
+		ID: p.id, Addr: p.addr, Inbound: p.inbound, Services: p.services,
+		Version: p.protocolVersion, UserAgent: p.userAgent, StartingHeight: p.startingHeight,
+		LastBlock: p.lastBlock, ConnTime: p.connTime, TimeOffset: p.timeOffset,
+		LastSend: p.lastSend, LastRecv: p.lastRecv, BytesSent: p.bytesSent,
+		BytesRecv: p.bytesRecv, PingTime: p.lastPingRTT, MinPing: p.minPingRTT,
+		BanScore: p.banScore, RelayTx: p.relayTx, WantsWtxid: p.wantsWtxid,
+		WantsAddrV2: p.wantsAddrV2, WantsHeaders: p.wantsHeaders, FeeFilter: p.peerFeeFilter,
+		NoBan: p.noBan.Load(), HandshakeDone: p.verAckReceived,
+		SentByCmd: make(map[string]CmdStats, len(p.sentByCmd)),
+		RecvByCmd: make(map[string]CmdStats, len(p.recvByCmd)),
+	}
+	if p.pingNonce != 0 {
+		s.PingWait = time.Since(p.pingSent)
+	}
+	for k, v := range p.sentByCmd {
+		s.SentByCmd[k] = *v
+	}
+	for k, v := range p.recvByCmd {
+		s.RecvByCmd[k] = *v
+	}
+	return s
+}
