@@ -40,6 +40,15 @@ func FuzzTxDecode(f *testing.F) {
 		if err == nil && (rs.Len() != len(data)-n || !bytes.Equal(seeker.Bytes(), data[:n])) {
 			t.Fatalf("seeker decode differs or left %d bytes", rs.Len())
 		}
+		if err == nil {
+			// Behind more than txDirectMax bytes the two-pass path runs.
+			padded := bytes.NewReader(append(append([]byte(nil), data[:n]...), make([]byte, txDirectMax+1)...))
+			var two MsgTx
+			if err := two.Deserialize(padded); err != nil || !bytes.Equal(two.Bytes(), data[:n]) ||
+				padded.Len() != txDirectMax+1 {
+				t.Fatalf("two-pass decode differs: %v", err)
+			}
+		}
 		if err != nil {
 			return
 		}

@@ -351,6 +351,19 @@ func TestMessageLimits(t *testing.T) {
 	if err != nil || len(msg.(*MsgAddrV2).AddrList) != 1 || msg.(*MsgAddrV2).AddrList[0].Port != 8333 {
 		t.Errorf("unknown network: %v", err)
 	}
+	// Entries Core treats as invalid are skipped.
+	entry := func(network byte, addr []byte) []byte {
+		return cat(zeros(4), count(1), []byte{network}, count(uint64(len(addr))), addr, []byte{0x20, 0x8d})
+	}
+	mixed := cat(count(5),
+		entry(2, net.ParseIP("::ffff:1.2.3.4")), entry(2, net.ParseIP("fd87:d87e:eb43::1")),
+		entry(6, net.ParseIP("2001:db8::1")), entry(6, net.ParseIP("fc00::1")),
+		entry(2, net.ParseIP("2001:db8::1")))
+	msg, _, err = ReadMessage(bytes.NewReader(frame(MainNet, CmdAddrV2, mixed)), ProtocolVersion, MainNet)
+	if err != nil || len(msg.(*MsgAddrV2).AddrList) != 2 ||
+		msg.(*MsgAddrV2).AddrList[0].Network != NetCJDNS || msg.(*MsgAddrV2).AddrList[1].Network != NetIPv6 {
+		t.Errorf("invalid entries: %v", err)
+	}
 	// Encoding enforces the same limits.
 	inv := &MsgInv{InvList: make([]*InvVect, MaxInvPerMsg+1)}
 	if _, err := EncodeMessage(inv, ProtocolVersion, MainNet, LatestEncoding); !errors.Is(err, ErrTooManyItems) {

@@ -479,12 +479,15 @@ func (msg *MsgTx) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) error
 	// checking its structure, then the fill parses the record, whose memory
 	// then backs the scripts.
 	if rs, ok := r.(io.ReadSeeker); ok {
-		var shape txShape
-		b, _, err := scanSeeker(rs, false, allowWitness, &shape)
-		if err != nil {
-			return err
+		if l, ok := rs.(interface{ Len() int }); ok && l.Len() <= txDirectMax {
+			var shape txShape
+			b, _, err := scanSeeker(rs, false, allowWitness, &shape)
+			if err != nil {
+				return err
+			}
+			return msg.fillFrom(b, &shape, allowWitness, tightFit(b, len(b)))
 		}
-		return msg.fillFrom(b, &shape, allowWitness, tightFit(b, len(b)))
+		return msg.decodeSeekerTwoPass(rs, allowWitness)
 	}
 	d := newStreamDecoder(r, 512)
 	var shape txShape
@@ -537,6 +540,37 @@ func (msg *MsgTx) fillFrom(b []byte, shape *txShape, allowWitness, alias bool) e
 	d := newSliceDecoder(b, alias)
 	fillTx(d, msg, allowWitness, &a)
 	return d.err
+}
+
+// txDirectMax is the most a reader may hold for a transaction to be decoded
+// by reading all of it at once.
+const txDirectMax = 1 << 16
+
+// decodeSeekerTwoPass decodes a transaction from a seekable reader in two
+// passes over a small sliding window: the scan measures it, then, after
+// seeking back, the fill reads it again and copies the scripts into one
+// exactly sized buffer. Nothing is allocated in proportion to the
+// transaction's size except what the decoded transaction keeps.
+func (msg *MsgTx) decodeSeekerTwoPass(rs io.ReadSeeker, allowWitness bool) error {
+	var shape txShape
+	d := decoder{r: rs, seeker: rs, b: make([]byte, 0, 4096), compact: true}
+	scanTx(&d, allowWitness, &shape)
+	d.release()
+	if d.err != nil {
+		return d.err
+	}
+	if d.base == 0 {
+		// It fitted in the window: fill from there.
+		return msg.fillFrom(d.b[:d.off], &shape, allowWitness, false)
+	}
+	if _, err := rs.Seek(int64(-(d.base + d.off)), io.SeekCurrent); err != nil {
+		return err
+	}
+	fill := decoder{r: rs, seeker: rs, b: d.b[:0], compact: true}
+	a := newTxArena(&shape, false)
+	fillTx(&fill, msg, allowWitness, &a)
+	fill.release()
+	return fill.err
 }
 
 // scanSeeker scans one transaction (or block) from a seekable reader and

@@ -344,7 +344,8 @@ func DecodeOnionV3(name string) ([]byte, error) {
 }
 
 // decodeNetAddressV2 reads one addrv2 entry into na. It returns false, with
-// no error, for an entry of an unknown network, which Core skips.
+// no error, for an entry of an unknown network and for entries Core keeps
+// but never uses (see validV2Encoding), which are skipped.
 func decodeNetAddressV2(d *decoder, na *NetAddressV2) bool {
 	na.Timestamp = time.Unix(int64(d.u32()), 0)
 	na.Services = ServiceFlag(d.varInt())
@@ -362,7 +363,31 @@ func decodeNetAddressV2(d *decoder, na *NetAddressV2) bool {
 			na.Network, len(addr), na.Network.AddrSize()))
 		return false
 	}
+	if !validV2Encoding(na.Network, addr) {
+		return false
+	}
 	na.Addr = addr
+	return true
+}
+
+// Prefixes that must not appear inside a BIP155 IPv6 address: Bitcoin Core
+// treats such entries as invalid, since another network has its own id.
+var (
+	ipv4InIPv6Prefix     = []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}
+	internalInIPv6Prefix = []byte{0xfd, 0x6b, 0x88, 0xc0, 0x87, 0x24}
+)
+
+// validV2Encoding reports whether Bitcoin Core would keep an addrv2 entry of
+// the right length: IPv6 must not embed IPv4, Tor v2 (OnionCat) or internal
+// addresses, and CJDNS must be in fc00::/8.
+func validV2Encoding(network NetworkID, addr []byte) bool {
+	switch network {
+	case NetIPv6:
+		return !bytes.HasPrefix(addr, ipv4InIPv6Prefix) && !bytes.HasPrefix(addr, onionCatPrefix) &&
+			!bytes.HasPrefix(addr, internalInIPv6Prefix)
+	case NetCJDNS:
+		return addr[0] == 0xfc
+	}
 	return true
 }
 
