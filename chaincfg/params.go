@@ -82,7 +82,9 @@ type Params struct {
 	TaprootHeight int32
 
 	// ScriptFlagExceptions are the blocks validated with fewer script
-	// flags (the BIP16 exception and the mainnet taproot exception).
+	// flags (the BIP16 exception and the mainnet taproot exception). BIP16
+	// (P2SH) has no height: as in Bitcoin Core it applies to every block
+	// but these.
 	ScriptFlagExceptions []ScriptFlagException
 
 	// CoinbaseMaturity is the depth a coinbase output needs before it can
