@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -210,6 +211,8 @@ func inferDescriptor(script []byte, params *chaincfg.Params) string {
 	var desc string
 	class, _, nreq, err := txscript.ExtractPkScriptAddrs(script, params)
 	switch {
+	case txscript.IsPayToTaproot(script):
+		desc = "rawtr(" + hex.EncodeToString(script[2:]) + ")"
 	case err == nil && class == txscript.PubKeyTy:
 		pushes, _ := txscript.PushedData(script)
 		if len(pushes) == 1 {
@@ -496,48 +499,81 @@ func (s *server) handleDecodeScript(_ context.Context, params []json.RawMessage)
 		Address: scriptAddress(script, s.params),
 	}
 	class := txscript.GetScriptClass(script)
-	// Core offers the P2SH wrapping unless the script is already P2SH or
-	// a witness program, or contains OP_CHECKSIGADD (a tapscript).
-	wrappable := class != txscript.ScriptHashTy && !txscript.IsWitnessProgram(script) &&
-		!isAnchor(script) && !strings.Contains(r.Asm, "OP_CHECKSIGADD")
-	if wrappable {
-		if a, err := txscript.NewAddressScriptHash(script, s.params); err == nil {
-			r.P2SH = a.EncodeAddress()
-		}
-		// The segwit wrapping: P2WPKH for a compressed P2PK or a P2PKH
-		// script, otherwise P2WSH, and only for scripts without uncompressed
-		// keys that are not data carriers.
-		var seg []byte
-		switch class {
-		case txscript.PubKeyHashTy:
-			seg = txscript.PayToWitnessPubKeyHashScript(script[3:23])
-		case txscript.PubKeyTy:
+	if !canWrapP2SH(script, class) {
+		return r, nil
+	}
+	if a, err := txscript.NewAddressScriptHash(script, s.params); err == nil {
+		r.P2SH = a.EncodeAddress()
+	}
+	// The segwit wrapping: P2WPKH for a P2PK or P2PKH script, P2WSH for
+	// multisig and non-standard scripts, nothing for witness programs or
+	// scripts with uncompressed keys (as Core's decodescript).
+	var seg []byte
+	switch class {
+	case txscript.PubKeyHashTy:
+		seg = txscript.PayToWitnessPubKeyHashScript(script[3:23])
+	case txscript.PubKeyTy:
+		if !hasUncompressedKey(script) {
 			pushes, _ := txscript.PushedData(script)
-			if len(pushes) == 1 && len(pushes[0]) == 33 {
-				seg = txscript.PayToWitnessPubKeyHashScript(txscript.Hash160(pushes[0]))
-			}
-		case txscript.NullDataTy:
-		default:
-			if !hasUncompressedKey(script) {
-				h := chainhash.HashB(script)
-				seg = txscript.PayToWitnessScriptHashScript(h)
-			}
+			seg = txscript.PayToWitnessPubKeyHashScript(txscript.Hash160(pushes[0]))
 		}
-		if seg != nil {
-			sw := &decodeSegwitJSON{
-				Asm:     scriptAsm(seg, false),
-				Hex:     hex.EncodeToString(seg),
-				Type:    scriptType(seg),
-				Address: scriptAddress(seg, s.params),
-				Desc:    inferDescriptor(seg, s.params),
-			}
-			if a, err := txscript.NewAddressScriptHash(seg, s.params); err == nil {
-				sw.P2SHSegwit = a.EncodeAddress()
-			}
-			r.Segwit = sw
+	case txscript.MultiSigTy:
+		if !hasUncompressedKey(script) {
+			seg = txscript.PayToWitnessScriptHashScript(sha256Sum(script))
 		}
+	case txscript.NonStandardTy:
+		seg = txscript.PayToWitnessScriptHashScript(sha256Sum(script))
+	}
+	if seg != nil {
+		sw := &decodeSegwitJSON{
+			Asm:     scriptAsm(seg, false),
+			Hex:     hex.EncodeToString(seg),
+			Type:    scriptType(seg),
+			Address: scriptAddress(seg, s.params),
+			Desc:    inferDescriptor(seg, s.params),
+		}
+		if a, err := txscript.NewAddressScriptHash(seg, s.params); err == nil {
+			sw.P2SHSegwit = a.EncodeAddress()
+		}
+		r.Segwit = sw
 	}
 	return r, nil
+}
+
+// sha256Sum is a single SHA-256 (the P2WSH program).
+func sha256Sum(b []byte) []byte {
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+// canWrapP2SH is Core's decodescript test for offering a P2SH wrapping:
+// only bare multisig, pubkey, pubkey-hash, v0 witness and non-standard
+// scripts, and only when every opcode is valid, the script is spendable and
+// it has no OP_CHECKSIGADD or OP_SUCCESSx.
+func canWrapP2SH(script []byte, class txscript.ScriptClass) bool {
+	switch class {
+	case txscript.ScriptHashTy, txscript.NullDataTy, txscript.WitnessV1TaprootTy,
+		txscript.WitnessUnknownTy:
+		return false
+	}
+	if isAnchor(script) || txscript.IsUnspendable(script) {
+		return false
+	}
+	t := txscript.MakeScriptTokenizer(script)
+	for t.Next() {
+		op := t.Opcode()
+		if op > txscript.OP_CHECKSIGADD || op == txscript.OP_CHECKSIGADD || isOpSuccess(op) {
+			return false
+		}
+	}
+	return t.Err() == nil
+}
+
+// isOpSuccess is BIP342's OP_SUCCESSx set.
+func isOpSuccess(op byte) bool {
+	return op == 80 || op == 98 || (op >= 126 && op <= 129) || (op >= 131 && op <= 134) ||
+		(op >= 137 && op <= 138) || (op >= 141 && op <= 142) || (op >= 149 && op <= 153) ||
+		(op >= 187 && op <= 254)
 }
 
 // hasUncompressedKey reports whether a script pushes a 65-byte public key
