@@ -732,6 +732,17 @@ type smallTx struct {
 	wit     [4][]byte
 }
 
+// oneInTx is the single allocation of a one-input transaction with at most
+// two outputs and two witness items, the most common shape of all (a
+// P2WPKH or key-path P2TR payment with change).
+type oneInTx struct {
+	in     [1]TxIn
+	inPtr  [1]*TxIn
+	outs   [2]TxOut
+	outPtr [2]*TxOut
+	wit    [2][]byte
+}
+
 // txArena hands out exactly sized pieces of a few large allocations.
 type txArena struct {
 	ins     []TxIn
@@ -745,7 +756,12 @@ type txArena struct {
 // newTxArena allocates room for everything counted in s.
 func newTxArena(s *txShape, alias bool) txArena {
 	var a txArena
-	if s.ins <= 2 && s.outs <= 2 && s.witItems <= 4 {
+	if s.ins <= 1 && s.outs <= 2 && s.witItems <= 2 {
+		st := new(oneInTx)
+		a.ins, a.inPtrs = st.in[:], st.inPtr[:]
+		a.outs, a.outPtrs = st.outs[:], st.outPtr[:]
+		a.wit = st.wit[:]
+	} else if s.ins <= 2 && s.outs <= 2 && s.witItems <= 4 {
 		st := new(smallTx)
 		a.ins, a.inPtrs = st.ins[:], st.inPtrs[:]
 		a.outs, a.outPtrs = st.outs[:], st.outPtrs[:]
