@@ -7,12 +7,14 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
@@ -457,5 +459,48 @@ func TestNodeEndToEnd(t *testing.T) {
 	tn.mustCall(&hashes, "generatetoaddress", 1, w.addr)
 	if tn.mempoolHas(tx3.TxHash()) {
 		t.Fatal("tx3 not mined after restart")
+	}
+}
+
+// TestRelayHooks checks the callbacks the P2P side will use: every pool
+// acceptance (RPC, and transactions put back by a disconnect) and every
+// connected block, in order.
+func TestRelayHooks(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	var mu sync.Mutex
+	var txs []chainhash.Hash
+	var heights []int32
+	tn.n.srv.setRelayHooks(relayHooks{
+		TxAccepted: func(d *mempool.TxDesc) {
+			mu.Lock()
+			txs = append(txs, d.TxHash)
+			mu.Unlock()
+		},
+		BlockConnected: func(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
+			if block.BlockHash() != hash {
+				t.Errorf("block %v with hash %v", block.BlockHash(), hash)
+			}
+			mu.Lock()
+			heights = append(heights, height)
+			mu.Unlock()
+		},
+	})
+	w := newTestWallet(t, 13)
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 101, w.addr)
+	tx := w.spend(t, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(1)}, 5000000000}},
+		[]*wire.TxOut{{Value: 4999990000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.mustCall(nil, "sendrawtransaction", txHex(tx))
+	tn.mustCall(&hashes, "generatetoaddress", 1, w.addr)
+	tn.mustCall(nil, "invalidateblock", hashes[0])
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(heights) != 102 || heights[0] != 1 || heights[101] != 102 {
+		t.Fatalf("BlockConnected heights: %d, first %v", len(heights), heights[:min(3, len(heights))])
+	}
+	// Accepted once from RPC, once more when the disconnect put it back.
+	if len(txs) != 2 || txs[0] != tx.TxHash() || txs[1] != tx.TxHash() {
+		t.Fatalf("TxAccepted: %v", txs)
 	}
 }
