@@ -212,7 +212,7 @@ func (s *server) handleSendRawTransaction(_ context.Context, params []json.RawMe
 				"Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)")
 		}
 	}
-	if _, err := s.processTx(tx, 0); err != nil {
+	if _, _, err := s.processTx(tx, 0); err != nil {
 		return nil, txRejectError(err)
 	}
 	return txid.String(), nil

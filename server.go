@@ -291,11 +291,12 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 }
 
 // processTx submits a local or peer transaction to the pool (tag 0 for
-// local ones, which are never kept as orphans). Accepted transactions reach
-// the relay hook through the pool's OnAccept.
-func (s *server) processTx(tx *wire.MsgTx, tag mempool.Tag) ([]*mempool.TxDesc, error) {
-	accepted, _, err := s.pool.ProcessTransaction(tx, tag != 0, tag)
-	return accepted, err
+// local ones, which are never kept as orphans). It returns the accepted
+// transactions (tx, then the orphans it unlocked) and, when a peer's tx was
+// kept as an orphan, the parents to request from that peer. Accepted
+// transactions also reach the relay hook through the pool's OnAccept.
+func (s *server) processTx(tx *wire.MsgTx, tag mempool.Tag) ([]*mempool.TxDesc, []chainhash.Hash, error) {
+	return s.pool.ProcessTransaction(tx, tag != 0, tag)
 }
 
 // processBlock submits a block (mined here, from submitblock or from a

@@ -504,3 +504,28 @@ func TestRelayHooks(t *testing.T) {
 		t.Fatalf("TxAccepted: %v", txs)
 	}
 }
+
+// TestProcessTxOrphan checks the peer entry point: a child whose parent is
+// unknown is kept as an orphan with the parent to request, and the parent's
+// arrival (here through RPC) accepts both.
+func TestProcessTxOrphan(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	w := newTestWallet(t, 14)
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 101, w.addr)
+	parent := w.spend(t, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(1)}, 5000000000}},
+		[]*wire.TxOut{{Value: 4999990000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	child := w.spend(t, []prevOut{{wire.OutPoint{Hash: parent.TxHash()}, 4999990000}},
+		[]*wire.TxOut{{Value: 4999980000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	accepted, missing, err := tn.n.srv.processTx(child, 7)
+	if err != nil || len(accepted) != 0 || len(missing) != 1 || missing[0] != parent.TxHash() {
+		t.Fatalf("orphan: %v %v %v", accepted, missing, err)
+	}
+	if tn.mempoolHas(child.TxHash()) {
+		t.Fatal("orphan in the pool")
+	}
+	tn.mustCall(nil, "sendrawtransaction", txHex(parent))
+	if !tn.mempoolHas(parent.TxHash()) || !tn.mempoolHas(child.TxHash()) {
+		t.Fatal("orphan not accepted after its parent")
+	}
+}
