@@ -281,8 +281,8 @@ func (s *server) handleTestMempoolAccept(_ context.Context, params []json.RawMes
 	res, err := s.pool.TestAccept(tx)
 	switch {
 	case errors.Is(err, mempool.ErrMissingInputs):
+		// Core reports missing inputs without details.
 		r.RejectReason = "missing-inputs"
-		r.RejectDetails = "missing-inputs"
 	case err != nil:
 		r.RejectReason = mempool.RejectReason(err)
 		r.RejectDetails = rejectMessage(err)
