@@ -529,3 +529,58 @@ func TestProcessTxOrphan(t *testing.T) {
 		t.Fatal("orphan not accepted after its parent")
 	}
 }
+
+// TestReorgThroughRPC builds a fork with invalidateblock and mining, then
+// switches back, checking the tips and that the pool follows each reorg.
+func TestReorgThroughRPC(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	w := newTestWallet(t, 15)
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 101, w.addr)
+	tx := w.spend(t, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(1)}, 5000000000}},
+		[]*wire.TxOut{{Value: 4999990000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	tn.mustCall(nil, "sendrawtransaction", txHex(tx))
+	var a []string
+	tn.mustCall(&a, "generatetoaddress", 1, w.addr) // A: height 102 with tx
+
+	// Branch B (two blocks) on A's parent; tx moves into B's first block.
+	tn.mustCall(nil, "invalidateblock", a[0])
+	if !tn.mempoolHas(tx.TxHash()) {
+		t.Fatal("tx not back in the pool")
+	}
+	var b []string
+	tn.mustCall(&b, "generatetoaddress", 2, newTestWallet(t, 16).addr)
+	tn.mustCall(nil, "reconsiderblock", a[0])
+	var best string
+	tn.mustCall(&best, "getbestblockhash")
+	if best != b[1] || tn.mempoolHas(tx.TxHash()) {
+		t.Fatalf("after reconsider: best %s, want %s", best, b[1])
+	}
+	type tip struct {
+		Height    int    `json:"height"`
+		Hash      string `json:"hash"`
+		BranchLen int    `json:"branchlen"`
+		Status    string `json:"status"`
+	}
+	var tips []tip
+	tn.mustCall(&tips, "getchaintips")
+	if !slices.Contains(tips, tip{102, a[0], 1, "valid-fork"}) || !slices.Contains(tips, tip{103, b[1], 0, "active"}) {
+		t.Fatalf("getchaintips: %+v", tips)
+	}
+
+	// Invalidating B's first block reorganises back to A: B's transactions
+	// return to the pool and A's confirm them again.
+	tn.mustCall(nil, "invalidateblock", b[0])
+	tn.mustCall(&best, "getbestblockhash")
+	if best != a[0] || tn.blockCount() != 102 || tn.mempoolHas(tx.TxHash()) {
+		t.Fatalf("after the second reorg: best %s, count %d, pooled %v", best, tn.blockCount(),
+			tn.mempoolHas(tx.TxHash()))
+	}
+	var out struct {
+		Confirmations int `json:"confirmations"`
+	}
+	tn.mustCall(&out, "gettxout", tx.TxHash().String(), 0)
+	if out.Confirmations != 1 {
+		t.Fatalf("gettxout: %+v", out)
+	}
+}
