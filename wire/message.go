@@ -252,7 +252,8 @@ type readState struct {
 
 // ReadMessage reads, checks and decodes one message from r for network
 // btcnet at protocol version pver, with witness encoding. It returns the
-// message and its raw payload.
+// message and its raw payload. Decoded scripts and other byte fields share
+// the payload's memory, so the payload must not be modified.
 func ReadMessage(r io.Reader, pver uint32, btcnet BitcoinNet) (Message, []byte, error) {
 	_, msg, payload, err := ReadMessageWithEncodingN(r, pver, btcnet, LatestEncoding)
 	return msg, payload, err
