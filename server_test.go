@@ -584,3 +584,32 @@ func TestReorgThroughRPC(t *testing.T) {
 		t.Fatalf("gettxout: %+v", out)
 	}
 }
+
+// TestNodeOverHTTP runs a mining call and a rejected transaction through
+// the real HTTP listener with cookie authentication.
+func TestNodeOverHTTP(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	addrs := tn.n.rpc.Addrs()
+	if len(addrs) == 0 {
+		t.Fatal("no RPC listener")
+	}
+	user, pass, err := rpcjson.ReadCookie(tn.n.cfg.netDataDir + "/" + rpcjson.CookieFileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &rpcjson.Client{URL: "http://" + addrs[0].String() + "/", User: user, Pass: pass}
+	ctx := t.Context()
+	var hashes []string
+	if err := c.CallResult(ctx, &hashes, "generatetoaddress", 2, newTestWallet(t, 17).addr); err != nil ||
+		len(hashes) != 2 {
+		t.Fatalf("generatetoaddress: %v %v", hashes, err)
+	}
+	var count int
+	if err := c.CallResult(ctx, &count, "getblockcount"); err != nil || count != 2 {
+		t.Fatalf("getblockcount: %d %v", count, err)
+	}
+	_, err = c.Call(ctx, "sendrawtransaction", "beef")
+	if rerr := rpcjson.AsRPCError(err); rerr == nil || rerr.Code != rpcjson.ErrRPCDeserialization {
+		t.Fatalf("sendrawtransaction: %v", err)
+	}
+}
