@@ -239,6 +239,8 @@ type Peer struct {
 	banScore        uint32
 	banned          bool
 	getAddrAnswered bool
+	syncedHeaders   int32
+	syncedBlocks    int32
 
 	// lastRaw is the payload of the last block read; read goroutine only.
 	lastRaw []byte
@@ -315,6 +317,9 @@ func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool) *Peer {
 		sentByCmd:  make(map[string]*CmdStats),
 		recvByCmd:  make(map[string]*CmdStats),
 		relayTx:    true,
+
+		syncedHeaders: -1,
+		syncedBlocks:  -1,
 	}
 }
 
@@ -1084,6 +1089,15 @@ func (p *Peer) UpdateLastBlockHeight(h int32) {
 	p.smu.Unlock()
 }
 
+// SetSyncedHeights records the last header and block heights we have in
+// common with the peer (netsync keeps them), for getpeerinfo's
+// synced_headers and synced_blocks; -1 means unknown.
+func (p *Peer) SetSyncedHeights(headers, blocks int32) {
+	p.smu.Lock()
+	p.syncedHeaders, p.syncedBlocks = headers, blocks
+	p.smu.Unlock()
+}
+
 // WantsWtxid reports whether the peer sent wtxidrelay (announce
 // transactions by wtxid).
 func (p *Peer) WantsWtxid() bool {
@@ -1149,6 +1163,8 @@ type StatsSnap struct {
 	UserAgent      string
 	StartingHeight int32
 	LastBlock      int32
+	SyncedHeaders  int32
+	SyncedBlocks   int32
 	ConnTime       time.Time
 	TimeOffset     time.Duration
 	LastSend       time.Time
@@ -1177,7 +1193,8 @@ func (p *Peer) StatsSnapshot() *StatsSnap {
 	s := &StatsSnap{
 		ID: p.id, Addr: p.addr, Inbound: p.inbound, Services: p.services,
 		Version: p.protocolVersion, UserAgent: p.userAgent, StartingHeight: p.startingHeight,
-		LastBlock: p.lastBlock, ConnTime: p.connTime, TimeOffset: p.timeOffset,
+		LastBlock: p.lastBlock, SyncedHeaders: p.syncedHeaders, SyncedBlocks: p.syncedBlocks,
+		ConnTime: p.connTime, TimeOffset: p.timeOffset,
 		LastSend: p.lastSend, LastRecv: p.lastRecv, BytesSent: p.bytesSent,
 		BytesRecv: p.bytesRecv, PingTime: p.lastPingRTT, MinPing: p.minPingRTT,
 		BanScore: p.banScore, RelayTx: p.relayTx, WantsWtxid: p.wantsWtxid,

@@ -310,6 +310,13 @@ func TestPingPongAndStats(t *testing.T) {
 	if sum != s.BytesRecv {
 		t.Fatalf("per-command bytes %d != total %d", sum, s.BytesRecv)
 	}
+	if s.SyncedHeaders != -1 || s.SyncedBlocks != -1 {
+		t.Fatal("synced heights start unknown")
+	}
+	in.SetSyncedHeights(40, 39)
+	if s := in.StatsSnapshot(); s.SyncedHeaders != 40 || s.SyncedBlocks != 39 {
+		t.Fatal("SetSyncedHeights")
+	}
 	in.UpdateLastBlockHeight(50)
 	in.UpdateLastBlockHeight(45)
 	if in.LastBlock() != 50 {

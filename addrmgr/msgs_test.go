@@ -1,0 +1,51 @@
+package addrmgr
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tern-org/ternd/wire"
+)
+
+func TestAddrMessages(t *testing.T) {
+	var addrs []*wire.NetAddressV2
+	for i := 0; i < 1500; i++ {
+		addrs = append(addrs, ipAddr(i))
+	}
+	onion := mustParse(t, onionName+":8333")
+	addrs = append(addrs, onion)
+	v2 := AddrMessages(addrs, true)
+	if len(v2) != 2 || len(v2[0].(*wire.MsgAddrV2).AddrList) != 1000 ||
+		len(v2[1].(*wire.MsgAddrV2).AddrList) != 501 {
+		t.Fatalf("addrv2 split wrong: %d messages", len(v2))
+	}
+	v1 := AddrMessages(addrs, false)
+	if len(v1) != 2 || len(v1[1].(*wire.MsgAddr).AddrList) != 500 {
+		t.Fatalf("addr split wrong")
+	}
+	back := FromAddrMsg(v1[0].(*wire.MsgAddr))
+	if len(back) != 1000 || back[0].Network != wire.NetIPv4 || back[0].String() != addrs[0].String() {
+		t.Fatalf("round trip: %v", back[0])
+	}
+	if AddrMessages(nil, true) != nil || AddrMessages([]*wire.NetAddressV2{onion}, false) != nil {
+		t.Fatal("empty lists give no message")
+	}
+}
+
+func TestFilterByTokens(t *testing.T) {
+	now := testNow
+	b := NewAddrTokenBucket(now)
+	b.Add(GetAddrMax) // We sent getaddr.
+	addrs := make([]*wire.NetAddressV2, 1500)
+	for i := range addrs {
+		addrs[i] = ipAddr(i)
+	}
+	kept, dropped := FilterByTokens(addrs, b, now)
+	if len(kept) != 1001 || dropped != 499 {
+		t.Fatalf("kept %d dropped %d", len(kept), dropped)
+	}
+	kept, _ = FilterByTokens(addrs[:10], b, now.Add(20*time.Second))
+	if len(kept) != 2 {
+		t.Fatalf("refill: kept %d", len(kept))
+	}
+}
