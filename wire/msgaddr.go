@@ -136,10 +136,24 @@ func (msg *MsgAddrV2) decode(d *decoder, pver uint32, enc MessageEncoding) {
 	}
 	addrs := make([]NetAddressV2, n)
 	msg.AddrList = make([]*NetAddressV2, 0, n)
+	total := 0
 	for i := 0; i < n && d.err == nil; i++ {
 		if decodeNetAddressV2(d, &addrs[i]) {
 			msg.AddrList = append(msg.AddrList, &addrs[i])
+			total += len(addrs[i].Addr)
 		}
+	}
+	if d.err != nil || d.r != nil {
+		return
+	}
+	// From a slice the addresses still point into the payload: move them
+	// into one exactly sized buffer, so that an address kept by the
+	// address manager does not keep the whole message alive.
+	arena := make([]byte, 0, total)
+	for _, na := range msg.AddrList {
+		start := len(arena)
+		arena = append(arena, na.Addr...)
+		na.Addr = arena[start:len(arena):len(arena)]
 	}
 }
 

@@ -350,7 +350,12 @@ func decodeNetAddressV2(d *decoder, na *NetAddressV2) bool {
 	na.Timestamp = time.Unix(int64(d.u32()), 0)
 	na.Services = ServiceFlag(d.varInt())
 	na.Network = NetworkID(d.u8())
-	addr := d.varBytes(MaxAddrV2Size, "addrv2 address")
+	// From a slice the address is a reference that MsgAddrV2.decode copies
+	// into one buffer; from a stream it is copied here.
+	addr := d.varBytesRef(MaxAddrV2Size, "addrv2 address")
+	if d.r != nil && addr != nil {
+		addr = append([]byte(nil), addr...)
+	}
 	na.Port = d.u16BE()
 	if d.err != nil {
 		return false
