@@ -141,7 +141,7 @@ func feeRateParam(params []json.RawMessage, i int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if v > 1e8 {
+	if v >= 1e8 {
 		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
 			"Fee rates larger than or equal to 1BTC/kvB are not accepted")
 	}

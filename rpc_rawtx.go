@@ -41,9 +41,12 @@ func (a amount) MarshalJSON() ([]byte, error) {
 	return []byte(fmt.Sprintf("%s%d.%08d", sign, v/1e8, v%1e8)), nil
 }
 
+// maxMoney is Core's MAX_MONEY, 21 million BTC in satoshis.
+const maxMoney = 21000000 * 100000000
+
 // parseAmount decodes a BTC amount given as a JSON number or string, as
 // Core's AmountFromValue: at most eight decimals, between 0 and 21 million
-// BTC (or any non-negative value when allowAny).
+// BTC.
 func parseAmount(raw json.RawMessage) (int64, error) {
 	s := strings.TrimSpace(string(raw))
 	if len(s) > 1 && s[0] == '"' {
@@ -57,7 +60,7 @@ func parseAmount(raw json.RawMessage) (int64, error) {
 	if !ok {
 		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Invalid amount")
 	}
-	if v < 0 {
+	if v < 0 || v > maxMoney {
 		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Amount out of range")
 	}
 	return v, nil

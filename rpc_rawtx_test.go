@@ -80,7 +80,8 @@ func TestAmountJSON(t *testing.T) {
 		{`0.1`, 10000000, true}, {`"0.10"`, 10000000, true}, {`1`, 100000000, true},
 		{`0.00000001`, 1, true}, {`1e-8`, 1, true}, {`0`, 0, true},
 		{`0.000000001`, 0, false}, {`-1`, 0, false}, {`"x"`, 0, false}, {`true`, 0, false},
-		{`{}`, 0, false}, {`1e30`, 0, false},
+		{`{}`, 0, false}, {`1e30`, 0, false}, {`21000000`, 2100000000000000, true},
+		{`21000000.00000001`, 0, false},
 	} {
 		v, err := parseAmount(json.RawMessage(c.in))
 		if (err == nil) != c.ok || (c.ok && v != c.want) {
