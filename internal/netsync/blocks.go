@@ -1,0 +1,455 @@
+package netsync
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/wire"
+)
+
+// startSync picks the headers sync peer: the sync-capable peer with the
+// best starting height. Headers come from it alone until it has no more;
+// blocks come from every peer.
+func (sm *SyncManager) startSync() {
+	if sm.syncPeer != nil {
+		return
+	}
+	var best *peerState
+	for _, ps := range sm.peers {
+		if ps.canSync && (best == nil || ps.p.StartingHeight() > best.p.StartingHeight()) {
+			best = ps
+		}
+	}
+	if best == nil {
+		return
+	}
+	_, hdrHeight := sm.chain.BestHeader()
+	if best.p.StartingHeight() <= hdrHeight && !sm.IsInitialBlockDownload() {
+		// Nobody is ahead: announcements will tell us of new blocks.
+		sm.headersSynced = true
+		return
+	}
+	sm.syncPeer = best
+	sm.headersSynced = false
+	log.Infof("Syncing headers from peer %s (id %d, height %d; our headers %d)",
+		best.p.Addr(), best.id, best.p.StartingHeight(), hdrHeight)
+	sm.sendGetHeaders(best, nil)
+}
+
+// sendGetHeaders asks ps for the headers after from (nil: our best header).
+func (sm *SyncManager) sendGetHeaders(ps *peerState, from *chainhash.Hash) {
+	if from == nil {
+		h, _ := sm.chain.BestHeader()
+		from = &h
+	}
+	locator := sm.chain.BlockLocatorFromHash(from)
+	msg := wire.NewMsgGetHeaders()
+	for i := range locator {
+		if msg.AddBlockLocatorHash(&locator[i]) != nil {
+			break
+		}
+	}
+	ps.sentGetHeaders = true
+	if ps == sm.syncPeer {
+		sm.headersAskedAt = sm.cfg.Now()
+	}
+	ps.p.QueueMessage(msg, nil)
+}
+
+// handleHeaders validates a headers message and downloads what it adds.
+func (sm *SyncManager) handleHeaders(p Peer, msg *wire.MsgHeaders) {
+	ps := sm.peers[p.ID()]
+	if ps == nil || ps.p != p {
+		return
+	}
+	headers := msg.Headers
+	if len(headers) > wire.MaxBlockHeadersPerMsg {
+		p.Misbehaving(misbehaviourBan, "too many headers")
+		return
+	}
+	if len(headers) == 0 {
+		if ps == sm.syncPeer {
+			sm.headersDone()
+		}
+		return
+	}
+	for i := 1; i < len(headers); i++ {
+		if headers[i].PrevBlock != headers[i-1].BlockHash() {
+			p.Misbehaving(misbehaviourBan, "non-continuous headers sequence")
+			return
+		}
+	}
+	if !sm.chain.HaveHeader(&headers[0].PrevBlock) {
+		// Core's unconnecting headers: ask for the path from our best
+		// header, and give up on a peer that keeps doing it.
+		ps.unconnecting++
+		if ps.unconnecting > maxUnconnectingHeaders {
+			p.Misbehaving(20, "too many unconnecting headers")
+			ps.unconnecting = 0
+			return
+		}
+		sm.sendGetHeaders(ps, nil)
+		return
+	}
+	ps.unconnecting = 0
+	n, err := sm.chain.ProcessBlockHeaders(headers)
+	if n > 0 {
+		last := headers[n-1].BlockHash()
+		if info, ierr := sm.chain.BlockInfoByHash(&last); ierr == nil && info.Height > ps.bestKnownHeight {
+			ps.bestKnownHeight = info.Height
+		}
+		sm.markKnown(ps.id, last)
+	}
+	if err != nil {
+		sm.punishBlockError(ps, err, "header")
+		sm.scheduleBlocks()
+		return
+	}
+	if len(headers) == wire.MaxBlockHeadersPerMsg {
+		last := headers[len(headers)-1].BlockHash()
+		sm.sendGetHeaders(ps, &last)
+	} else if ps == sm.syncPeer {
+		sm.headersDone()
+	}
+	sm.scheduleBlocks()
+}
+
+// headersDone ends the headers sync with the sync peer and asks every
+// other peer for its headers, so blocks may come from all of them.
+func (sm *SyncManager) headersDone() {
+	if !sm.headersSynced {
+		_, h := sm.chain.BestHeader()
+		log.Infof("Headers synced to height %d", h)
+	}
+	sm.headersSynced = true
+	sm.syncPeer = nil
+	for _, ps := range sm.peers {
+		if ps.canSync && !ps.sentGetHeaders {
+			sm.sendGetHeaders(ps, nil)
+		}
+	}
+}
+
+// checkHeadersTimeout moves the headers sync to another peer when the sync
+// peer leaves a getheaders unanswered too long.
+func (sm *SyncManager) checkHeadersTimeout(now time.Time) {
+	ps := sm.syncPeer
+	if ps == nil || sm.headersAskedAt.IsZero() || now.Sub(sm.headersAskedAt) < sm.cfg.HeadersTimeout {
+		return
+	}
+	others := 0
+	for _, o := range sm.peers {
+		if o.canSync && o != ps {
+			others++
+		}
+	}
+	if others == 0 {
+		return
+	}
+	sm.disconnect(ps, "headers sync timeout")
+}
+
+// handleBlockInv handles a block announced by inv: an unknown block leads
+// to a getheaders, so the download goes through the headers path.
+func (sm *SyncManager) handleBlockInv(ps *peerState, hash *chainhash.Hash) {
+	sm.markKnown(ps.id, *hash)
+	if sm.chain.HaveHeader(hash) {
+		if info, err := sm.chain.BlockInfoByHash(hash); err == nil && info.Height > ps.bestKnownHeight {
+			ps.bestKnownHeight = info.Height
+		}
+		return
+	}
+	if ps == sm.syncPeer && !sm.headersSynced {
+		return // the headers sync will get there
+	}
+	sm.sendGetHeaders(ps, nil)
+}
+
+// heightOf returns the height of an indexed block, cached for the blocks
+// in the download window.
+func (sm *SyncManager) heightOf(hash chainhash.Hash) (int32, bool) {
+	if h, ok := sm.heights[hash]; ok {
+		return h, true
+	}
+	info, err := sm.chain.BlockInfoByHash(&hash)
+	if err != nil {
+		return 0, false
+	}
+	if len(sm.heights) > 4*sm.cfg.DownloadWindow {
+		clear(sm.heights)
+	}
+	sm.heights[hash] = info.Height
+	return info.Height, true
+}
+
+// scheduleBlocks requests the missing blocks of the download window from
+// every sync-capable peer with room, the least loaded first, up to
+// MaxBlocksInFlightPerPeer each.
+func (sm *SyncManager) scheduleBlocks() {
+	if len(sm.peers) == 0 {
+		return
+	}
+	var free []*peerState
+	for _, ps := range sm.peers {
+		if ps.canSync && len(ps.requested) < sm.cfg.MaxBlocksInFlightPerPeer {
+			free = append(free, ps)
+		}
+	}
+	if len(free) == 0 {
+		sm.windowBlocked = false
+		return
+	}
+	need := sm.chain.BlocksToFetch(sm.cfg.DownloadWindow)
+	now := sm.cfg.Now()
+	batches := make(map[*peerState]*wire.MsgGetData)
+	assigned := 0
+	for _, hash := range need {
+		if _, ok := sm.inFlight[hash]; ok {
+			continue
+		}
+		if _, ok := sm.heldHashes[hash]; ok {
+			continue
+		}
+		height, ok := sm.heightOf(hash)
+		if !ok {
+			continue
+		}
+		var pick *peerState
+		for _, ps := range free {
+			if len(ps.requested) >= sm.cfg.MaxBlocksInFlightPerPeer || ps.bestKnownHeight < height {
+				continue
+			}
+			if pick == nil || len(ps.requested) < len(pick.requested) {
+				pick = ps
+			}
+		}
+		if pick == nil {
+			continue
+		}
+		sm.inFlight[hash] = &blockRequest{peer: pick, height: height, at: now}
+		pick.requested[hash] = struct{}{}
+		gd := batches[pick]
+		if gd == nil {
+			gd = wire.NewMsgGetDataSizeHint(uint(sm.cfg.MaxBlocksInFlightPerPeer))
+			batches[pick] = gd
+		}
+		h := hash
+		_ = gd.AddInvVect(wire.NewInvVect(wire.InvTypeWitnessBlock, &h))
+		assigned++
+	}
+	for ps, gd := range batches {
+		ps.p.QueueMessage(gd, nil)
+	}
+	// The window is blocked when a peer has room but nothing is left to
+	// ask: the block at the window's start then holds everyone up.
+	idle := false
+	for _, ps := range free {
+		if len(ps.requested) < sm.cfg.MaxBlocksInFlightPerPeer {
+			idle = true
+			break
+		}
+	}
+	sm.windowBlocked = idle && len(sm.inFlight) > 0 && assigned == 0
+}
+
+// checkBlockTimeouts disconnects a peer holding up the download window
+// (Core's stalling detection, with its adaptive timeout) or leaving any
+// request unanswered for BlockTimeout; their blocks go to other peers.
+func (sm *SyncManager) checkBlockTimeouts(now time.Time) {
+	var lowest *blockRequest
+	var stale []*peerState
+	seen := make(map[*peerState]bool)
+	for _, req := range sm.inFlight {
+		if lowest == nil || req.height < lowest.height {
+			lowest = req
+		}
+		if now.Sub(req.at) > sm.cfg.BlockTimeout && !seen[req.peer] {
+			seen[req.peer] = true
+			stale = append(stale, req.peer)
+		}
+	}
+	for _, ps := range stale {
+		if sm.peers[ps.id] == ps {
+			sm.disconnect(ps, "block download timeout")
+		}
+	}
+	if lowest == nil || !sm.windowBlocked || seen[lowest.peer] {
+		return
+	}
+	if now.Sub(lowest.at) <= sm.stallTimeout {
+		return
+	}
+	others := 0
+	for _, ps := range sm.peers {
+		if ps.canSync && ps != lowest.peer {
+			others++
+		}
+	}
+	if others == 0 {
+		return
+	}
+	sm.disconnect(lowest.peer, fmt.Sprintf("stalling block download (block at height %d for %v)",
+		lowest.height, now.Sub(lowest.at).Round(time.Millisecond)))
+	sm.stallTimeout = min(2*sm.stallTimeout, maxStallTimeout)
+	sm.windowBlocked = false
+}
+
+// handleBlock takes a block from a peer: in order it goes to the chain,
+// ahead of its parent it is held (bounded) until the parent arrives.
+func (sm *SyncManager) handleBlock(p Peer, block *wire.MsgBlock) {
+	ps := sm.peers[p.ID()]
+	if ps == nil || ps.p != p {
+		return
+	}
+	hash := block.BlockHash()
+	req, requested := sm.inFlight[hash]
+	if requested && req.peer == ps {
+		delete(sm.inFlight, hash)
+		delete(ps.requested, hash)
+		// A block delivered relaxes the stall timeout back toward its base.
+		if sm.stallTimeout > sm.cfg.StallTimeout {
+			sm.stallTimeout = max(sm.cfg.StallTimeout, sm.stallTimeout*85/100)
+		}
+	} else if requested {
+		requested = false // someone else's request; still useful
+	}
+	sm.markKnown(ps.id, hash)
+	if !requested && sm.IsInitialBlockDownload() && !sm.chain.HaveHeader(&hash) {
+		log.Debugf("Ignoring unrequested block %v from %s during initial sync", hash, p.Addr())
+		sm.scheduleBlocks()
+		return
+	}
+	if _, dup := sm.heldHashes[hash]; !dup {
+		prev := block.Header.PrevBlock
+		_, slotTaken := sm.held[prev]
+		size := block.SerializeSize()
+		if sm.chain.HaveHeader(&hash) && !sm.chain.HaveBlock(&prev) && !slotTaken &&
+			len(sm.heldHashes) < maxHeldBlocks && sm.heldBytes+size <= sm.cfg.MaxHeldBytes {
+			sm.held[prev] = &heldBlock{block: block, from: ps, size: size}
+			sm.heldHashes[hash] = struct{}{}
+			sm.heldBytes += size
+		} else {
+			sm.processBlock(ps, block, hash)
+		}
+	}
+	sm.scheduleBlocks()
+}
+
+// processBlock hands a block to the chain, then the held blocks it makes
+// ready, in order.
+func (sm *SyncManager) processBlock(from *peerState, block *wire.MsgBlock, hash chainhash.Hash) {
+	for block != nil {
+		delete(sm.heights, hash)
+		if !sm.submit(from, block, hash) {
+			sm.dropHeldChain(hash)
+			return
+		}
+		next := sm.held[hash]
+		if next == nil {
+			return
+		}
+		delete(sm.held, hash)
+		block = next.block
+		hash = block.BlockHash()
+		from = next.from
+		delete(sm.heldHashes, hash)
+		sm.heldBytes -= next.size
+	}
+}
+
+// dropHeldChain forgets the held descendants of a block that failed.
+func (sm *SyncManager) dropHeldChain(hash chainhash.Hash) {
+	for {
+		hb := sm.held[hash]
+		if hb == nil {
+			return
+		}
+		delete(sm.held, hash)
+		hash = hb.block.BlockHash()
+		delete(sm.heldHashes, hash)
+		sm.heldBytes -= hb.size
+	}
+}
+
+// submit runs ProcessBlock and reports the peer for an invalid block. It
+// returns whether the block was accepted (or already known).
+func (sm *SyncManager) submit(from *peerState, block *wire.MsgBlock, hash chainhash.Hash) bool {
+	_, isOrphan, err := sm.chain.ProcessBlock(block, blockchain.BFNone)
+	if err != nil {
+		if errors.Is(err, blockchain.ErrDuplicateBlock) {
+			return true
+		}
+		log.Infof("Rejected block %v from %s: %v", hash, peerAddr(from), err)
+		sm.punishBlockError(from, err, "block")
+		return false
+	}
+	sm.progressBlocks++
+	sm.progressTxs += len(block.Transactions)
+	if isOrphan && from != nil && sm.peers[from.id] == from {
+		// A block whose parent we lack: fetch the headers leading to it.
+		sm.sendGetHeaders(from, nil)
+	}
+	if best := sm.chain.BestSnapshot(); best.Hash == hash && sm.IsInitialBlockDownload() {
+		log.Debugf("New tip %v at height %d", hash, best.Height)
+	}
+	return true
+}
+
+// peerAddr names a peer for logs (it may have gone).
+func peerAddr(ps *peerState) string {
+	if ps == nil {
+		return "a disconnected peer"
+	}
+	return ps.p.Addr()
+}
+
+// punishBlockError reports a peer for an invalid header or block, by the
+// error's kind as Core's MaybePunishNodeForBlock: consensus failures,
+// mutated blocks (Core v27+ checks IsBlockMutated first and punishes),
+// known-invalid blocks and invalid ancestors ban; a missing parent, a
+// time too far ahead, a duplicate or a local (database) failure do not.
+func (sm *SyncManager) punishBlockError(ps *peerState, err error, what string) {
+	if ps == nil || sm.peers[ps.id] != ps {
+		return
+	}
+	if !peerAtFault(err) {
+		return
+	}
+	reason := blockchain.RejectReason(err)
+	ps.p.Misbehaving(misbehaviourBan, "invalid "+what+": "+reason)
+}
+
+// peerAtFault reports whether err from the chain is the sender's fault.
+func peerAtFault(err error) bool {
+	var k blockchain.ErrorKind
+	if !errors.As(err, &k) {
+		return false // not a rule error: our own failure
+	}
+	switch k {
+	case blockchain.ErrDuplicateBlock, blockchain.ErrPrevBlockNotFound,
+		blockchain.ErrTimeTooNew, blockchain.ErrBlockNotFound,
+		blockchain.ErrNotInMainChain, blockchain.ErrCorruptDatabase,
+		blockchain.ErrInvalidGenesis:
+		return false
+	}
+	return true
+}
+
+// drainHeld hands the chain held blocks whose parent got stored by another
+// path (an overflowing arrival, submitblock).
+func (sm *SyncManager) drainHeld() {
+	for prev, hb := range sm.held {
+		if !sm.chain.HaveBlock(&prev) {
+			continue
+		}
+		delete(sm.held, prev)
+		hash := hb.block.BlockHash()
+		delete(sm.heldHashes, hash)
+		sm.heldBytes -= hb.size
+		sm.processBlock(hb.from, hb.block, hash)
+		return // the map changed; the next tick continues
+	}
+}

@@ -1,0 +1,93 @@
+/*
+Package netsync is ternd's sync manager: it downloads the block chain from
+peers headers-first, follows their block and transaction announcements,
+serves their getheaders, getblocks and getdata requests, and announces new
+tips. It is btcd's netsync.SyncManager in shape, with Bitcoin Core's
+download logic (parallel block download with a moving window, stall
+detection, a transaction request tracker).
+
+# Wiring
+
+The server builds the manager on the chain and the pool and runs it:
+
+	sm, err := netsync.New(&netsync.Config{
+		Chain:      chain,
+		TxPool:     pool,
+		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) { relay to all but from },
+	})
+	go sm.Run(ctx)
+
+Each connected peer is adapted to the Peer interface (ID, Addr, Services,
+StartingHeight, WantsHeaders, WTxIDRelay, QueueMessage,
+QueueMessageWithEncoding, Misbehaving, Disconnect). After the handshake
+the server calls NewPeer, on disconnect DonePeer, and from the peer's read
+loop it forwards inv, headers, block, tx and notfound messages with
+QueueInv, QueueHeaders, QueueBlock, QueueTx and QueueNotFound (waiting on
+the done channel of QueueBlock and QueueTx before reading on), and answers
+getheaders, getblocks and getdata with HandleGetHeaders, HandleGetBlocks
+and HandleGetData, which run on the caller's goroutine. The server's
+block-connected hook (or chain notification) calls BlockConnected, which
+announces the tip to peers (headers to those that sent sendheaders, inv to
+the rest, none to a peer known to have it) once initial block download is
+over, and remembers the block's transactions as recently confirmed.
+
+# Blocks
+
+One sync peer, the one with the best starting height, is asked for
+headers (getheaders from our best header's locator, 2,000 a message,
+checked by blockchain.ProcessBlockHeaders); when it has no more, every
+other peer is asked too. Blocks on the best header chain whose data is
+missing (blockchain.BlocksToFetch) are requested as MSG_WITNESS_BLOCK from
+every peer that serves witness blocks and is known to have them, at most
+MaxBlocksInFlightPerPeer (16) each, within DownloadWindow (1,024) missing
+blocks of the tip. A block arriving before its parent is held in memory
+(bounded by MaxHeldBytes and a count) so the chain receives blocks in
+order and connects each as it is stored; past the bound it goes to the
+chain at once, which stores it and connects it when the gap fills. When
+the window is exhausted and a peer has held its first block longer than
+the stall timeout (2 s, doubling after each stall up to 64 s, as Core),
+that peer is disconnected and its blocks go to others; any request older
+than BlockTimeout ends the same way. A headers or inv announcement of an
+unknown block leads to getheaders and then to the same download.
+
+A peer sending an invalid header or block is reported with Misbehaving,
+by the chain's error kind as Core's MaybePunishNodeForBlock: consensus
+failures, mutated blocks (Core v27+ punishes a mutated block before
+looking at it, though the block hash is not marked invalid), blocks
+already known invalid and children of invalid blocks; a missing parent, a
+time too far in the future, a duplicate or a local failure are not the
+peer's fault.
+
+Initial block download lasts while the tip is older than MaxTipAge (24 h),
+as Core's IsInitialBlockDownload, and ends for good. During it progress is
+logged every ten seconds at info level (blocks and transactions per
+second, height, tip date, progress against the best header), no
+transaction is requested or relayed, unrequested blocks with unknown
+headers are ignored, getheaders is not answered and tips are not
+announced.
+
+# Transactions
+
+Announced transactions (MSG_WTX from wtxidrelay peers, MSG_TX from the
+others) that are not in the pool, not recently confirmed and not recently
+rejected are requested from one announcer at a time; after
+TxRequestTimeout (60 s) or a notfound the next announcer is asked. Each
+peer may have MaxPeerTxAnnouncements tracked and MaxPeerTxInFlight
+requested. A received transaction goes to the pool's ProcessTransaction;
+the accepted ones (with the orphans they unlocked) go to the TxAccepted
+callback, the missing parents of an orphan are requested from the same
+peer, and a rejected transaction's wtxid enters a bounded filter cleared
+on every new tip (Core's m_recent_rejects). As in Core v30, an invalid
+transaction does not count against its peer (a malformed message does,
+in the peer package).
+
+# Concurrency
+
+Run owns every sync structure on one goroutine; the Queue methods, NewPeer
+and DonePeer send it events through a bounded queue and block while it is
+full (backpressure on the peers' read loops), and return ErrShuttingDown
+once Run has returned. BlockConnected and AnnounceBlock take a small lock
+and never wait for the event goroutine, so they may run inside a
+ProcessBlock the manager made. No goroutine outlives Run.
+*/
+package netsync

@@ -1,0 +1,44 @@
+package netsync
+
+// ErrorKind identifies a kind of error of the sync manager. It implements
+// error so callers test a kind with errors.Is(err, netsync.ErrShuttingDown).
+type ErrorKind string
+
+// Error returns the kind's string.
+func (e ErrorKind) Error() string { return string(e) }
+
+// These constants are the error kinds.
+const (
+	// ErrShuttingDown: the manager's Run has returned (or its context
+	// ended), so the message was not delivered.
+	ErrShuttingDown = ErrorKind("ErrShuttingDown")
+
+	// ErrBadConfig: the Config lacks a required field.
+	ErrBadConfig = ErrorKind("ErrBadConfig")
+
+	// ErrNonContinuousHeaders: a headers message whose headers do not
+	// each build on the previous one.
+	ErrNonContinuousHeaders = ErrorKind("ErrNonContinuousHeaders")
+
+	// ErrTooManyHeaders: a headers message with more than
+	// wire.MaxBlockHeadersPerMsg headers.
+	ErrTooManyHeaders = ErrorKind("ErrTooManyHeaders")
+)
+
+// Error is an error of this package: a kind and a description. Unwrap
+// returns the kind so errors.Is works.
+type Error struct {
+	Err         error
+	Description string
+}
+
+// Error returns the description.
+func (e Error) Error() string { return e.Description }
+
+// Unwrap returns the error kind.
+func (e Error) Unwrap() error { return e.Err }
+
+// syncError builds an Error of the given kind.
+func syncError(kind ErrorKind, desc string) Error {
+	return Error{Err: kind, Description: desc}
+}

@@ -1,0 +1,618 @@
+package netsync
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/wire"
+)
+
+// Defaults of the Config's tunables.
+const (
+	// DefaultMaxBlocksInFlightPerPeer is Core's MAX_BLOCKS_IN_TRANSIT_PER_PEER.
+	DefaultMaxBlocksInFlightPerPeer = 16
+	// DefaultDownloadWindow is Core's BLOCK_DOWNLOAD_WINDOW: blocks are
+	// requested at most this many missing blocks ahead of the tip.
+	DefaultDownloadWindow = 1024
+	// DefaultStallTimeout is Core's initial BLOCK_STALLING_TIMEOUT: a peer
+	// holding the window's first block this long while the window is
+	// exhausted is disconnected. It doubles after each stall (to 64 s).
+	DefaultStallTimeout = 2 * time.Second
+	// DefaultBlockTimeout is how long any one block request may stay
+	// unanswered before the peer is disconnected and the block moved.
+	DefaultBlockTimeout = 2 * time.Minute
+	// DefaultHeadersTimeout is how long the headers sync peer may leave a
+	// getheaders unanswered before another peer is chosen.
+	DefaultHeadersTimeout = 2 * time.Minute
+	// DefaultTxRequestTimeout is Core's GETDATA_TX_INTERVAL: after it the
+	// next announcer of a transaction is asked.
+	DefaultTxRequestTimeout = 60 * time.Second
+	// DefaultMaxTipAge is Core's DEFAULT_MAX_TIP_AGE: initial block
+	// download lasts while the tip is older than this.
+	DefaultMaxTipAge = 24 * time.Hour
+	// DefaultTickInterval is how often timeouts are checked.
+	DefaultTickInterval = time.Second
+	// DefaultMaxHeldBytes bounds the out-of-order blocks held in memory
+	// until their parent arrives; past it they go to the chain at once
+	// (stored, and connected when the gap fills).
+	DefaultMaxHeldBytes = 256 << 20
+
+	// maxStallTimeout is Core's BLOCK_STALLING_TIMEOUT_MAX.
+	maxStallTimeout = 64 * time.Second
+	// progressInterval is how often initial sync progress is logged.
+	progressInterval = 10 * time.Second
+	// maxHeldBlocks bounds the count of held out-of-order blocks.
+	maxHeldBlocks = 4096
+	// msgQueueSize is the event queue's capacity.
+	msgQueueSize = 1024
+	// knownBlocksPerPeer bounds the per-peer set of blocks it is known to
+	// have (so a block is not announced back to its source).
+	knownBlocksPerPeer = 1024
+	// maxGetBlocksInv is Core's limit on a getblocks answer.
+	maxGetBlocksInv = 500
+	// maxGetDataItems bounds the items served from one getdata.
+	maxGetDataItems = wire.MaxInvPerMsg
+	// maxUnconnectingHeaders is how many unconnecting headers messages a
+	// peer may send in a row before it is reported.
+	maxUnconnectingHeaders = 10
+	// misbehaviourBan is the score of an offence that bans at once.
+	misbehaviourBan = 100
+)
+
+// Config configures a SyncManager. Chain and TxPool are required.
+type Config struct {
+	// Chain is the block chain to sync.
+	Chain *blockchain.BlockChain
+	// TxPool is the transaction pool (a *mempool.TxPool).
+	TxPool TxPool
+
+	// TxAccepted, when set, is called from the event goroutine with the
+	// transactions a peer's tx made the pool accept (the tx, then the
+	// orphans it unlocked, parents first), and the peer it came from, so
+	// the server relays them to every other peer. It must not block.
+	TxAccepted func(accepted []*mempool.TxDesc, from Peer)
+
+	// Now returns the current time; nil means time.Now. Tests inject a
+	// clock to drive every timeout.
+	Now func() time.Time
+
+	// Tunables; zero means the default above.
+	MaxBlocksInFlightPerPeer int
+	DownloadWindow           int
+	StallTimeout             time.Duration
+	BlockTimeout             time.Duration
+	HeadersTimeout           time.Duration
+	TxRequestTimeout         time.Duration
+	MaxTipAge                time.Duration
+	TickInterval             time.Duration
+	MaxHeldBytes             int
+	// MaxPeerTxAnnouncements bounds the transaction announcements tracked
+	// per peer (Core's MAX_PEER_TX_ANNOUNCEMENTS, 5000).
+	MaxPeerTxAnnouncements int
+	// MaxPeerTxInFlight bounds the transactions requested from one peer at
+	// once (Core's MAX_PEER_TX_REQUEST_IN_FLIGHT, 100).
+	MaxPeerTxInFlight int
+	// RecentRejectsSize bounds the rejected-transaction filter (Core's
+	// m_recent_rejects holds 120,000).
+	RecentRejectsSize int
+	// RecentConfirmedSize bounds the recently-confirmed filter (Core's
+	// m_recent_confirmed_transactions holds 48,000).
+	RecentConfirmedSize int
+}
+
+// setDefaults fills zero tunables.
+func (c *Config) setDefaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defD := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxBlocksInFlightPerPeer, DefaultMaxBlocksInFlightPerPeer)
+	def(&c.DownloadWindow, DefaultDownloadWindow)
+	def(&c.MaxHeldBytes, DefaultMaxHeldBytes)
+	def(&c.MaxPeerTxAnnouncements, 5000)
+	def(&c.MaxPeerTxInFlight, 100)
+	def(&c.RecentRejectsSize, 120000)
+	def(&c.RecentConfirmedSize, 48000)
+	defD(&c.StallTimeout, DefaultStallTimeout)
+	defD(&c.BlockTimeout, DefaultBlockTimeout)
+	defD(&c.HeadersTimeout, DefaultHeadersTimeout)
+	defD(&c.TxRequestTimeout, DefaultTxRequestTimeout)
+	defD(&c.MaxTipAge, DefaultMaxTipAge)
+	defD(&c.TickInterval, DefaultTickInterval)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Event messages, sent to the event goroutine.
+type (
+	newPeerMsg  struct{ p Peer }
+	donePeerMsg struct{ p Peer }
+	invMsg      struct {
+		p   Peer
+		inv *wire.MsgInv
+	}
+	headersMsg struct {
+		p       Peer
+		headers *wire.MsgHeaders
+	}
+	blockMsg struct {
+		p     Peer
+		block *wire.MsgBlock
+		done  chan<- struct{}
+	}
+	txMsg struct {
+		p    Peer
+		tx   *wire.MsgTx
+		done chan<- struct{}
+	}
+	notFoundMsg struct {
+		p  Peer
+		nf *wire.MsgNotFound
+	}
+	// syncMsg asks the event goroutine to run fn (tests and Stats).
+	syncMsg struct{ fn func() }
+)
+
+// SyncManager downloads the chain from peers headers-first, keeps it in
+// step with their announcements, serves their requests for headers, blocks
+// and transactions, and fetches the transactions they announce.
+//
+// One event goroutine (Run) owns all sync state; the Queue and peer
+// methods hand it messages through a bounded queue, blocking the caller
+// (a peer's read loop) when it is full, which is the backpressure. The
+// Handle methods serving requests run on the caller's goroutine. Every
+// exported method is safe for concurrent use.
+type SyncManager struct {
+	cfg   Config
+	chain *blockchain.BlockChain
+	pool  TxPool
+
+	msgChan chan any
+	quit    chan struct{} // closed when Run returns
+	started atomic.Bool
+	// ibdDone latches once the tip is recent (Core's m_cached_finished_ibd).
+	ibdDone atomic.Bool
+
+	// mu guards announce: the peers blocks are announced to and what each
+	// is known to have. The event goroutine writes it, BlockConnected
+	// (any goroutine) reads it; it is never held while calling the chain.
+	mu       sync.Mutex
+	announce map[int32]*announcePeer
+
+	// confirmedMu guards recentConfirmed, filled by BlockConnected.
+	confirmedMu     sync.Mutex
+	recentConfirmed *hashRing
+
+	// Event goroutine state below.
+	peers          map[int32]*peerState
+	syncPeer       *peerState
+	headersSynced  bool
+	headersAskedAt time.Time
+	inFlight       map[chainhash.Hash]*blockRequest
+	heights        map[chainhash.Hash]int32
+	held           map[chainhash.Hash]*heldBlock // by parent hash
+	heldHashes     map[chainhash.Hash]struct{}
+	heldBytes      int
+	windowBlocked  bool
+	stallTimeout   time.Duration
+	txs            *txTracker
+	recentRejects  *hashRing
+	rejectsTip     chainhash.Hash
+
+	// Progress counters for the 10-second log.
+	lastProgress   time.Time
+	progressBlocks int
+	progressTxs    int
+}
+
+// announcePeer is a peer as the announcer sees it.
+type announcePeer struct {
+	p     Peer
+	known *hashRing
+}
+
+// peerState is the event goroutine's view of a peer.
+type peerState struct {
+	p  Peer
+	id int32
+	// canSync: it serves full witness blocks (NODE_NETWORK|NODE_WITNESS).
+	canSync bool
+	// bestKnownHeight is the highest block we know the peer has.
+	bestKnownHeight int32
+	// blocks in flight from this peer.
+	requested map[chainhash.Hash]struct{}
+	// sentGetHeaders records that we asked it for headers since connecting.
+	sentGetHeaders bool
+	// unconnecting counts headers messages in a row that did not connect.
+	unconnecting int
+}
+
+// blockRequest is a block in flight.
+type blockRequest struct {
+	peer   *peerState
+	height int32
+	at     time.Time
+}
+
+// heldBlock is an out-of-order block waiting for its parent.
+type heldBlock struct {
+	block *wire.MsgBlock
+	from  *peerState
+	size  int
+}
+
+// New returns a SyncManager; call Run to start it.
+func New(cfg *Config) (*SyncManager, error) {
+	if cfg == nil || cfg.Chain == nil || cfg.TxPool == nil {
+		return nil, syncError(ErrBadConfig, "netsync: Config needs Chain and TxPool")
+	}
+	c := *cfg
+	c.setDefaults()
+	sm := &SyncManager{
+		cfg:             c,
+		chain:           c.Chain,
+		pool:            c.TxPool,
+		msgChan:         make(chan any, msgQueueSize),
+		quit:            make(chan struct{}),
+		announce:        make(map[int32]*announcePeer),
+		recentConfirmed: newHashRing(c.RecentConfirmedSize),
+		peers:           make(map[int32]*peerState),
+		inFlight:        make(map[chainhash.Hash]*blockRequest),
+		heights:         make(map[chainhash.Hash]int32),
+		held:            make(map[chainhash.Hash]*heldBlock),
+		heldHashes:      make(map[chainhash.Hash]struct{}),
+		stallTimeout:    c.StallTimeout,
+		recentRejects:   newHashRing(c.RecentRejectsSize),
+	}
+	sm.txs = newTxTracker(&sm.cfg)
+	return sm, nil
+}
+
+// Run runs the event goroutine until ctx ends. It may be called once.
+// When it returns nothing of the manager is left running, and the Queue
+// methods return at once.
+func (sm *SyncManager) Run(ctx context.Context) {
+	if !sm.started.CompareAndSwap(false, true) {
+		return
+	}
+	defer close(sm.quit)
+	ticker := time.NewTicker(sm.cfg.TickInterval)
+	defer ticker.Stop()
+	sm.lastProgress = sm.cfg.Now()
+	sm.IsInitialBlockDownload()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-sm.msgChan:
+			sm.handle(m)
+		case <-ticker.C:
+			sm.tick()
+		}
+	}
+}
+
+// handle dispatches one event.
+func (sm *SyncManager) handle(m any) {
+	switch m := m.(type) {
+	case newPeerMsg:
+		sm.handleNewPeer(m.p)
+	case donePeerMsg:
+		sm.handleDonePeer(m.p)
+	case invMsg:
+		sm.handleInv(m.p, m.inv)
+	case headersMsg:
+		sm.handleHeaders(m.p, m.headers)
+	case blockMsg:
+		sm.handleBlock(m.p, m.block)
+		if m.done != nil {
+			m.done <- struct{}{}
+		}
+	case txMsg:
+		sm.handleTx(m.p, m.tx)
+		if m.done != nil {
+			m.done <- struct{}{}
+		}
+	case notFoundMsg:
+		sm.handleNotFound(m.p, m.nf)
+	case syncMsg:
+		m.fn()
+	}
+}
+
+// send queues an event, blocking while the queue is full; it fails once
+// Run has returned.
+func (sm *SyncManager) send(m any) error {
+	select {
+	case <-sm.quit:
+		return ErrShuttingDown
+	default:
+	}
+	select {
+	case sm.msgChan <- m:
+		return nil
+	case <-sm.quit:
+		return ErrShuttingDown
+	}
+}
+
+// NewPeer tells the manager a peer finished its handshake.
+func (sm *SyncManager) NewPeer(p Peer) error { return sm.send(newPeerMsg{p}) }
+
+// DonePeer tells the manager a peer disconnected; its requests move to
+// other peers. Calling it twice, or for an unknown peer, is harmless.
+func (sm *SyncManager) DonePeer(p Peer) error { return sm.send(donePeerMsg{p}) }
+
+// QueueInv hands the manager an inv message from p.
+func (sm *SyncManager) QueueInv(inv *wire.MsgInv, p Peer) error {
+	return sm.send(invMsg{p, inv})
+}
+
+// QueueHeaders hands the manager a headers message from p.
+func (sm *SyncManager) QueueHeaders(headers *wire.MsgHeaders, p Peer) error {
+	return sm.send(headersMsg{p, headers})
+}
+
+// QueueBlock hands the manager a block from p. done, when not nil,
+// receives a value once the block was handled; a peer's read loop should
+// wait for it before reading on, which bounds the blocks queued per peer
+// to one (btcd's blockProcessed).
+func (sm *SyncManager) QueueBlock(block *wire.MsgBlock, p Peer, done chan<- struct{}) error {
+	return sm.send(blockMsg{p, block, done})
+}
+
+// QueueTx hands the manager a transaction from p; done as in QueueBlock.
+func (sm *SyncManager) QueueTx(tx *wire.MsgTx, p Peer, done chan<- struct{}) error {
+	return sm.send(txMsg{p, tx, done})
+}
+
+// QueueNotFound hands the manager a notfound message from p.
+func (sm *SyncManager) QueueNotFound(nf *wire.MsgNotFound, p Peer) error {
+	return sm.send(notFoundMsg{p, nf})
+}
+
+// do runs fn on the event goroutine and waits for it.
+func (sm *SyncManager) do(fn func()) error {
+	done := make(chan struct{})
+	if err := sm.send(syncMsg{func() { fn(); close(done) }}); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-sm.quit:
+		return ErrShuttingDown
+	}
+}
+
+// Stats is a snapshot of the manager's state.
+type Stats struct {
+	Peers          int
+	SyncPeer       int32 // 0 when none
+	BlocksInFlight int
+	HeldBlocks     int
+	TxAnnounced    int // transactions announced and not yet received
+	TxInFlight     int
+}
+
+// Stats returns a snapshot taken on the event goroutine.
+func (sm *SyncManager) Stats() (Stats, error) {
+	var st Stats
+	err := sm.do(func() {
+		st.Peers = len(sm.peers)
+		if sm.syncPeer != nil {
+			st.SyncPeer = sm.syncPeer.id
+		}
+		st.BlocksInFlight = len(sm.inFlight)
+		st.HeldBlocks = len(sm.heldHashes)
+		st.TxAnnounced = len(sm.txs.anns)
+		st.TxInFlight = sm.txs.inFlight()
+	})
+	return st, err
+}
+
+// IsInitialBlockDownload reports whether the node is in initial block
+// download, as Core's IsInitialBlockDownload: until the tip is less than
+// MaxTipAge old; once false it stays false. Safe for concurrent use.
+func (sm *SyncManager) IsInitialBlockDownload() bool {
+	if sm.ibdDone.Load() {
+		return false
+	}
+	best := sm.chain.BestSnapshot()
+	if best.Timestamp.Before(sm.cfg.Now().Add(-sm.cfg.MaxTipAge)) {
+		return true
+	}
+	if sm.ibdDone.CompareAndSwap(false, true) {
+		log.Infof("Leaving initial block download at height %d", best.Height)
+	}
+	return false
+}
+
+// handleNewPeer registers a peer and starts syncing from it if it is the
+// best candidate.
+func (sm *SyncManager) handleNewPeer(p Peer) {
+	id := p.ID()
+	if _, ok := sm.peers[id]; ok {
+		return
+	}
+	const full = wire.SFNodeNetwork | wire.SFNodeWitness
+	ps := &peerState{
+		p:               p,
+		id:              id,
+		canSync:         p.Services()&full == full,
+		bestKnownHeight: p.StartingHeight(),
+		requested:       make(map[chainhash.Hash]struct{}),
+	}
+	sm.peers[id] = ps
+	sm.mu.Lock()
+	sm.announce[id] = &announcePeer{p: p, known: newHashRing(knownBlocksPerPeer)}
+	sm.mu.Unlock()
+	log.Debugf("New peer %s (id %d, start height %d, sync %v)", p.Addr(), id,
+		p.StartingHeight(), ps.canSync)
+	if !ps.canSync {
+		return
+	}
+	if sm.syncPeer == nil {
+		sm.startSync()
+	} else if sm.headersSynced {
+		sm.sendGetHeaders(ps, nil)
+	}
+	sm.scheduleBlocks()
+}
+
+// handleDonePeer forgets a peer: its block requests go to others, its
+// transaction announcements to the next announcers, its orphans leave the
+// pool.
+func (sm *SyncManager) handleDonePeer(p Peer) {
+	ps, ok := sm.peers[p.ID()]
+	if !ok || ps.p != p {
+		return
+	}
+	sm.removePeer(ps)
+	sm.pool.RemoveOrphansByTag(mempool.Tag(uint32(ps.id)))
+	log.Debugf("Peer %s (id %d) gone", p.Addr(), ps.id)
+	sm.scheduleBlocks()
+	sm.scheduleTxs()
+}
+
+// removePeer drops ps from every structure; it is used on disconnect and
+// when we disconnect a staller ourselves (DonePeer follows and is ignored).
+func (sm *SyncManager) removePeer(ps *peerState) {
+	delete(sm.peers, ps.id)
+	sm.mu.Lock()
+	delete(sm.announce, ps.id)
+	sm.mu.Unlock()
+	for h := range ps.requested {
+		delete(sm.inFlight, h)
+	}
+	ps.requested = nil
+	for _, hb := range sm.held {
+		if hb.from == ps {
+			hb.from = nil
+		}
+	}
+	sm.txs.removePeer(ps.id)
+	if sm.syncPeer == ps {
+		sm.syncPeer = nil
+		sm.startSync()
+	}
+}
+
+// disconnect drops a peer now (a staller, a timed-out peer).
+func (sm *SyncManager) disconnect(ps *peerState, why string) {
+	log.Infof("Disconnecting peer %s (id %d): %s", ps.p.Addr(), ps.id, why)
+	ps.p.Disconnect()
+	sm.removePeer(ps)
+}
+
+// markKnown records that peer id has block hash, so it is not announced
+// to it.
+func (sm *SyncManager) markKnown(id int32, hash chainhash.Hash) {
+	sm.mu.Lock()
+	if ap := sm.announce[id]; ap != nil {
+		ap.known.add(hash)
+	}
+	sm.mu.Unlock()
+}
+
+// tick checks timeouts and logs progress.
+func (sm *SyncManager) tick() {
+	now := sm.cfg.Now()
+	sm.checkBlockTimeouts(now)
+	sm.checkHeadersTimeout(now)
+	sm.txs.expire(now)
+	sm.drainHeld()
+	sm.scheduleBlocks()
+	sm.scheduleTxs()
+	if now.Sub(sm.lastProgress) >= progressInterval {
+		sm.logProgress(now)
+	}
+}
+
+// logProgress logs the blocks and transactions processed since the last
+// report, at info level, as btcd's "Processed N blocks in the last 10s".
+func (sm *SyncManager) logProgress(now time.Time) {
+	elapsed := now.Sub(sm.lastProgress)
+	blocks, txs := sm.progressBlocks, sm.progressTxs
+	sm.lastProgress = now
+	sm.progressBlocks, sm.progressTxs = 0, 0
+	if blocks == 0 || elapsed <= 0 {
+		return
+	}
+	best := sm.chain.BestSnapshot()
+	_, hdrHeight := sm.chain.BestHeader()
+	progress := 100.0
+	if hdrHeight > 0 {
+		progress = 100 * float64(best.Height) / float64(hdrHeight)
+	}
+	secs := elapsed.Seconds()
+	log.Infof("Processed %d blocks (%d transactions) in the last %.1fs: "+
+		"%.1f blocks/s, %.0f tx/s, height %d, %s, progress %.2f%% of %d headers",
+		blocks, txs, secs, float64(blocks)/secs, float64(txs)/secs, best.Height,
+		best.Timestamp.UTC().Format("2006-01-02 15:04:05"), progress, hdrHeight)
+}
+
+// BlockConnected is called for each block connected to the main chain
+// (the server's relay hook, or a chain notification): it remembers the
+// block's transactions as recently confirmed, and, outside initial block
+// download, announces the block to every peer not known to have it, by
+// headers to peers that sent sendheaders and by inv to the others. It may
+// be called from any goroutine, including from inside a ProcessBlock the
+// manager made; it never blocks on the event goroutine.
+func (sm *SyncManager) BlockConnected(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
+	sm.confirmedMu.Lock()
+	for _, tx := range block.Transactions {
+		sm.recentConfirmed.add(tx.TxHash())
+		if tx.HasWitness() {
+			sm.recentConfirmed.add(tx.WitnessHash())
+		}
+	}
+	sm.confirmedMu.Unlock()
+	if sm.IsInitialBlockDownload() {
+		return
+	}
+	sm.AnnounceBlock(&block.Header, hash)
+}
+
+// AnnounceBlock announces a block to every peer not known to have it. It
+// is safe for concurrent use and does not block.
+func (sm *SyncManager) AnnounceBlock(header *wire.BlockHeader, hash chainhash.Hash) {
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	for _, ap := range sm.announce {
+		if ap.known.has(hash) {
+			continue
+		}
+		ap.known.add(hash)
+		if ap.p.WantsHeaders() {
+			msg := wire.NewMsgHeaders()
+			h := *header
+			_ = msg.AddBlockHeader(&h)
+			ap.p.QueueMessage(msg, nil)
+			continue
+		}
+		inv := wire.NewMsgInv()
+		_ = inv.AddInvVect(wire.NewInvVect(wire.InvTypeBlock, &hash))
+		ap.p.QueueMessage(inv, nil)
+	}
+}
+
+// isRecentlyConfirmed reports whether hash (txid or wtxid) was in a
+// recently connected block.
+func (sm *SyncManager) isRecentlyConfirmed(hash chainhash.Hash) bool {
+	sm.confirmedMu.Lock()
+	defer sm.confirmedMu.Unlock()
+	return sm.recentConfirmed.has(hash)
+}

@@ -1,0 +1,101 @@
+package netsync
+
+import (
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/wire"
+)
+
+// Peer is what the sync manager needs from a connected peer. The server
+// adapts its *peer.Peer to it; tests use fakes. Every method must be safe
+// for concurrent use and must not block for long: the manager calls them
+// from its event goroutine and from the goroutines of other peers.
+type Peer interface {
+	// ID identifies the peer for its lifetime; it must be non-zero and
+	// unique among connected peers (it tags the peer's orphans in the pool).
+	ID() int32
+	// Addr is the peer's address, for logs.
+	Addr() string
+	// Services are the services the peer advertised in its version.
+	Services() wire.ServiceFlag
+	// StartingHeight is the best height the peer advertised in its version.
+	StartingHeight() int32
+	// WantsHeaders reports whether the peer sent sendheaders (BIP130): new
+	// blocks are then announced to it by headers instead of inv.
+	WantsHeaders() bool
+	// WTxIDRelay reports whether the peer sent wtxidrelay (BIP339).
+	WTxIDRelay() bool
+	// QueueMessage queues msg for sending with the peer's default
+	// (witness) encoding; done, when not nil, receives a value once the
+	// message was sent or dropped (on disconnect).
+	QueueMessage(msg wire.Message, done chan<- struct{})
+	// QueueMessageWithEncoding is QueueMessage with an explicit encoding
+	// (BaseEncoding serves legacy MSG_BLOCK and MSG_TX requests).
+	QueueMessageWithEncoding(msg wire.Message, done chan<- struct{}, enc wire.MessageEncoding)
+	// Misbehaving reports a protocol violation; the peer decides (by its
+	// score, or at once as Core v30 does) to disconnect and discourage.
+	Misbehaving(score int, reason string)
+	// Disconnect closes the connection; the server then calls DonePeer.
+	Disconnect()
+}
+
+// TxPool is what the sync manager needs from the transaction pool;
+// *mempool.TxPool implements it. Methods must be safe for concurrent use.
+type TxPool interface {
+	// ProcessTransaction validates tx from the peer tagged tag, returning
+	// the accepted transactions (tx and the orphans it unlocked) and, for
+	// an orphan, the parents to request.
+	ProcessTransaction(tx *wire.MsgTx, allowOrphan bool, tag mempool.Tag) ([]*mempool.TxDesc, []chainhash.Hash, error)
+	// HaveTransaction reports whether the pool or its orphan pool holds
+	// hash as a txid or wtxid.
+	HaveTransaction(hash *chainhash.Hash) bool
+	// FetchTransaction returns a pooled transaction by txid or wtxid.
+	FetchTransaction(hash *chainhash.Hash) (*wire.MsgTx, error)
+	// RemoveOrphansByTag drops the orphans of a peer that left.
+	RemoveOrphansByTag(tag mempool.Tag) int
+}
+
+// hashRing is a bounded set of hashes that forgets the oldest entry when
+// full. It is not safe for concurrent use; its owner guards it.
+type hashRing struct {
+	set  map[chainhash.Hash]struct{}
+	ring []chainhash.Hash
+	next int
+	max  int
+}
+
+// newHashRing returns a ring holding at most max hashes.
+func newHashRing(max int) *hashRing {
+	return &hashRing{set: make(map[chainhash.Hash]struct{}, min(max, 256)), max: max}
+}
+
+// add records h, evicting the oldest hash when full.
+func (r *hashRing) add(h chainhash.Hash) {
+	if _, ok := r.set[h]; ok {
+		return
+	}
+	if len(r.ring) < r.max {
+		r.ring = append(r.ring, h)
+	} else {
+		delete(r.set, r.ring[r.next])
+		r.ring[r.next] = h
+		r.next = (r.next + 1) % r.max
+	}
+	r.set[h] = struct{}{}
+}
+
+// has reports whether h is in the ring.
+func (r *hashRing) has(h chainhash.Hash) bool {
+	_, ok := r.set[h]
+	return ok
+}
+
+// reset empties the ring.
+func (r *hashRing) reset() {
+	clear(r.set)
+	r.ring = r.ring[:0]
+	r.next = 0
+}
+
+// len returns the number of hashes held.
+func (r *hashRing) len() int { return len(r.ring) }

@@ -1,0 +1,127 @@
+package netsync
+
+import (
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/wire"
+)
+
+// The Handle methods answer a peer's requests. They run on the caller's
+// goroutine (the peer's read loop), read only the chain and the pool
+// (both safe for concurrent use), and are safe for concurrent use, so a
+// slow peer being served never delays the sync or other peers.
+
+// locatorOf converts a wire locator.
+func locatorOf(hashes []*chainhash.Hash) blockchain.BlockLocator {
+	loc := make(blockchain.BlockLocator, 0, len(hashes))
+	for _, h := range hashes {
+		loc = append(loc, *h)
+	}
+	return loc
+}
+
+// HandleGetHeaders answers getheaders with up to 2,000 main-chain headers
+// after the locator's fork point. As Core, it does not answer during
+// initial block download (our headers would be of no use), and an empty
+// locator asks for the one header of HashStop.
+func (sm *SyncManager) HandleGetHeaders(p Peer, msg *wire.MsgGetHeaders) {
+	if sm.IsInitialBlockDownload() {
+		log.Debugf("Ignoring getheaders from %s during initial block download", p.Addr())
+		return
+	}
+	reply := wire.NewMsgHeaders()
+	if len(msg.BlockLocatorHashes) == 0 {
+		if sm.chain.MainChainHasBlock(&msg.HashStop) {
+			if h, err := sm.chain.HeaderByHash(&msg.HashStop); err == nil {
+				_ = reply.AddBlockHeader(&h)
+			}
+		}
+		p.QueueMessage(reply, nil)
+		return
+	}
+	var stop *chainhash.Hash
+	if msg.HashStop != (chainhash.Hash{}) {
+		stop = &msg.HashStop
+	}
+	headers := sm.chain.LocateHeaders(locatorOf(msg.BlockLocatorHashes), stop)
+	reply.Headers = make([]*wire.BlockHeader, 0, len(headers))
+	for i := range headers {
+		if reply.AddBlockHeader(&headers[i]) != nil {
+			break
+		}
+	}
+	p.QueueMessage(reply, nil)
+}
+
+// HandleGetBlocks answers getblocks with an inv of up to 500 main-chain
+// block hashes after the locator's fork point, stopping at HashStop.
+func (sm *SyncManager) HandleGetBlocks(p Peer, msg *wire.MsgGetBlocks) {
+	var stop *chainhash.Hash
+	if msg.HashStop != (chainhash.Hash{}) {
+		stop = &msg.HashStop
+	}
+	hashes := sm.chain.LocateBlocks(locatorOf(msg.BlockLocatorHashes), stop, maxGetBlocksInv)
+	if len(hashes) == 0 {
+		return
+	}
+	inv := wire.NewMsgInvSizeHint(uint(len(hashes)))
+	for i := range hashes {
+		_ = inv.AddInvVect(wire.NewInvVect(wire.InvTypeBlock, &hashes[i]))
+	}
+	p.QueueMessage(inv, nil)
+}
+
+// HandleGetData serves blocks (MSG_BLOCK without witness, MSG_WITNESS_BLOCK
+// with) from the chain and transactions (MSG_TX by txid without witness,
+// MSG_WITNESS_TX by txid and MSG_WTX by wtxid with witness) from the pool,
+// and sends one notfound for the rest. Each block is sent before the next
+// is read, so serving a peer holds at most one block in memory; quit,
+// when it closes (the peer went), stops the loop.
+func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan struct{}) {
+	notFound := wire.NewMsgNotFound()
+	done := make(chan struct{}, 1)
+	for i, iv := range msg.InvList {
+		if i >= maxGetDataItems {
+			break
+		}
+		var out wire.Message
+		enc := wire.WitnessEncoding
+		switch iv.Type {
+		case wire.InvTypeBlock, wire.InvTypeWitnessBlock:
+			if iv.Type == wire.InvTypeBlock {
+				enc = wire.BaseEncoding
+			}
+			if blk, err := sm.chain.BlockByHash(&iv.Hash); err == nil {
+				out = blk
+			}
+		case wire.InvTypeTx, wire.InvTypeWitnessTx, wire.InvTypeWTx:
+			if iv.Type == wire.InvTypeTx {
+				enc = wire.BaseEncoding
+			}
+			if tx, err := sm.pool.FetchTransaction(&iv.Hash); err == nil {
+				match := tx.TxHash() == iv.Hash
+				if iv.Type == wire.InvTypeWTx {
+					match = tx.WitnessHash() == iv.Hash
+				}
+				if match {
+					out = tx
+				}
+			}
+		}
+		if out == nil {
+			_ = notFound.AddInvVect(iv)
+			continue
+		}
+		p.QueueMessageWithEncoding(out, done, enc)
+		select {
+		case <-done:
+		case <-quit:
+			return
+		case <-sm.quit:
+			return
+		}
+	}
+	if len(notFound.InvList) > 0 {
+		p.QueueMessage(notFound, nil)
+	}
+}

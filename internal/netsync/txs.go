@@ -1,0 +1,389 @@
+package netsync
+
+import (
+	"errors"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/wire"
+)
+
+// txAnn is one announced transaction we do not have: the peers that
+// announced it, in order, and the one we asked (Core's TxRequestTracker,
+// without its preference delays).
+type txAnn struct {
+	hash  chainhash.Hash
+	wtxid bool // announced as MSG_WTX (else by txid)
+	// announcers not asked yet, first come first asked.
+	announcers []int32
+	// asked is the peer asked (0: none in flight) and when.
+	asked   int32
+	askedAt time.Time
+}
+
+// txPeer counts a peer's tracked announcements and requests in flight.
+type txPeer struct {
+	announced int
+	inFlight  int
+}
+
+// txTracker decides which peer to ask for each announced transaction: one
+// at a time, the next announcer after TxRequestTimeout or a notfound, with
+// per-peer bounds on announcements (an outsider must not make us remember
+// unbounded hashes) and on requests in flight. It belongs to the event
+// goroutine.
+type txTracker struct {
+	cfg   *Config
+	anns  map[chainhash.Hash]*txAnn
+	peers map[int32]*txPeer
+}
+
+// newTxTracker returns an empty tracker.
+func newTxTracker(cfg *Config) *txTracker {
+	return &txTracker{cfg: cfg, anns: make(map[chainhash.Hash]*txAnn),
+		peers: make(map[int32]*txPeer)}
+}
+
+// peer returns the counters of id, creating them.
+func (t *txTracker) peer(id int32) *txPeer {
+	tp := t.peers[id]
+	if tp == nil {
+		tp = &txPeer{}
+		t.peers[id] = tp
+	}
+	return tp
+}
+
+// inFlight returns the number of requests in flight.
+func (t *txTracker) inFlight() int {
+	n := 0
+	for _, tp := range t.peers {
+		n += tp.inFlight
+	}
+	return n
+}
+
+// add records that peer id announced hash; it returns false when the peer
+// is over its announcement bound.
+func (t *txTracker) add(hash chainhash.Hash, wtxid bool, id int32) bool {
+	tp := t.peer(id)
+	a := t.anns[hash]
+	if a != nil {
+		if a.asked == id {
+			return true
+		}
+		for _, o := range a.announcers {
+			if o == id {
+				return true
+			}
+		}
+	}
+	if tp.announced >= t.cfg.MaxPeerTxAnnouncements {
+		return false
+	}
+	if a == nil {
+		a = &txAnn{hash: hash, wtxid: wtxid}
+		t.anns[hash] = a
+	}
+	a.announcers = append(a.announcers, id)
+	tp.announced++
+	return true
+}
+
+// release drops id's hold on an announcement (asked or not).
+func (t *txTracker) release(id int32, wasAsked bool) {
+	if tp := t.peers[id]; tp != nil {
+		tp.announced--
+		if wasAsked {
+			tp.inFlight--
+		}
+		if tp.announced <= 0 && tp.inFlight <= 0 {
+			delete(t.peers, id)
+		}
+	}
+}
+
+// received forgets hash: the transaction arrived (or is no longer wanted).
+func (t *txTracker) received(hash chainhash.Hash) {
+	a := t.anns[hash]
+	if a == nil {
+		return
+	}
+	delete(t.anns, hash)
+	if a.asked != 0 {
+		t.release(a.asked, true)
+	}
+	for _, id := range a.announcers {
+		t.release(id, false)
+	}
+}
+
+// giveUp ends the request of hash from its asked peer (timeout or
+// notfound); the next announcer will be asked.
+func (t *txTracker) giveUp(a *txAnn) {
+	t.release(a.asked, true)
+	a.asked = 0
+	if len(a.announcers) == 0 {
+		delete(t.anns, a.hash)
+	}
+}
+
+// notFound handles a notfound for hash from id.
+func (t *txTracker) notFound(hash chainhash.Hash, id int32) {
+	a := t.anns[hash]
+	if a == nil {
+		return
+	}
+	if a.asked == id {
+		t.giveUp(a)
+		return
+	}
+	t.dropAnnouncer(a, id)
+}
+
+// dropAnnouncer removes id from a's waiting announcers.
+func (t *txTracker) dropAnnouncer(a *txAnn, id int32) {
+	for i, o := range a.announcers {
+		if o == id {
+			a.announcers = append(a.announcers[:i], a.announcers[i+1:]...)
+			t.release(id, false)
+			break
+		}
+	}
+	if a.asked == 0 && len(a.announcers) == 0 {
+		delete(t.anns, a.hash)
+	}
+}
+
+// expire gives up the requests older than TxRequestTimeout.
+func (t *txTracker) expire(now time.Time) {
+	for _, a := range t.anns {
+		if a.asked != 0 && now.Sub(a.askedAt) >= t.cfg.TxRequestTimeout {
+			log.Debugf("Transaction %v not received from peer %d in time", a.hash, a.asked)
+			t.giveUp(a)
+		}
+	}
+}
+
+// removePeer forgets a peer's announcements and requests.
+func (t *txTracker) removePeer(id int32) {
+	if t.peers[id] == nil {
+		return
+	}
+	for _, a := range t.anns {
+		if a.asked == id {
+			t.giveUp(a)
+		} else {
+			t.dropAnnouncer(a, id)
+		}
+	}
+	delete(t.peers, id)
+}
+
+// schedule picks, for every announcement not in flight, its first
+// announcer with room, and returns the requests to send by peer.
+func (t *txTracker) schedule(now time.Time) map[int32][]*txAnn {
+	var out map[int32][]*txAnn
+	for _, a := range t.anns {
+		if a.asked != 0 {
+			continue
+		}
+		for i, id := range a.announcers {
+			tp := t.peers[id]
+			if tp == nil || tp.inFlight >= t.cfg.MaxPeerTxInFlight {
+				continue
+			}
+			a.announcers = append(a.announcers[:i], a.announcers[i+1:]...)
+			a.asked, a.askedAt = id, now
+			tp.inFlight++
+			if out == nil {
+				out = make(map[int32][]*txAnn)
+			}
+			out[id] = append(out[id], a)
+			break
+		}
+	}
+	return out
+}
+
+// scheduleTxs sends the getdata requests the tracker decides on.
+func (sm *SyncManager) scheduleTxs() {
+	if len(sm.txs.anns) == 0 {
+		return
+	}
+	for id, anns := range sm.txs.schedule(sm.cfg.Now()) {
+		ps := sm.peers[id]
+		if ps == nil {
+			continue
+		}
+		gd := wire.NewMsgGetDataSizeHint(uint(len(anns)))
+		for _, a := range anns {
+			typ := wire.InvTypeWitnessTx
+			if a.wtxid {
+				typ = wire.InvTypeWTx
+			}
+			if gd.AddInvVect(wire.NewInvVect(typ, &a.hash)) != nil {
+				break
+			}
+		}
+		ps.p.QueueMessage(gd, nil)
+	}
+}
+
+// maybeResetRejects empties the rejected-transaction filter when the tip
+// changed since it was filled (Core's hashRecentRejectsChainTip): a new
+// block may make a rejected transaction valid.
+func (sm *SyncManager) maybeResetRejects() {
+	tip := sm.chain.BestSnapshot().Hash
+	if tip != sm.rejectsTip {
+		sm.recentRejects.reset()
+		sm.rejectsTip = tip
+	}
+}
+
+// alreadyHaveTx reports whether a transaction hash needs no request: it
+// is in the pool (or its orphans), was confirmed recently, or was
+// rejected since the last tip.
+func (sm *SyncManager) alreadyHaveTx(hash chainhash.Hash) bool {
+	sm.maybeResetRejects()
+	return sm.recentRejects.has(hash) || sm.isRecentlyConfirmed(hash) ||
+		sm.pool.HaveTransaction(&hash)
+}
+
+// handleInv handles an inv: blocks lead to the headers path; transactions
+// (outside initial block download) to the request tracker.
+func (sm *SyncManager) handleInv(p Peer, inv *wire.MsgInv) {
+	ps := sm.peers[p.ID()]
+	if ps == nil || ps.p != p {
+		return
+	}
+	var lastUnknownBlock *chainhash.Hash
+	ibd := sm.IsInitialBlockDownload()
+	wtxidPeer := p.WTxIDRelay()
+	for _, iv := range inv.InvList {
+		switch iv.Type {
+		case wire.InvTypeBlock, wire.InvTypeWitnessBlock:
+			sm.markKnown(ps.id, iv.Hash)
+			if sm.chain.HaveHeader(&iv.Hash) {
+				if h, ok := sm.heightOf(iv.Hash); ok && h > ps.bestKnownHeight {
+					ps.bestKnownHeight = h
+				}
+				continue
+			}
+			h := iv.Hash
+			lastUnknownBlock = &h
+		case wire.InvTypeTx, wire.InvTypeWTx:
+			// BIP339: a wtxidrelay peer announces by wtxid only, others
+			// by txid only; the other kind is ignored, as Core does.
+			if ibd || (iv.Type == wire.InvTypeWTx) != wtxidPeer {
+				continue
+			}
+			if sm.alreadyHaveTx(iv.Hash) {
+				continue
+			}
+			if !sm.txs.add(iv.Hash, wtxidPeer, ps.id) {
+				log.Debugf("Peer %s over its transaction announcement limit", p.Addr())
+			}
+		}
+	}
+	if lastUnknownBlock != nil && (ps != sm.syncPeer || sm.headersSynced) {
+		sm.sendGetHeaders(ps, nil)
+	}
+	sm.scheduleTxs()
+}
+
+// handleNotFound moves the requests a peer cannot answer to other peers.
+func (sm *SyncManager) handleNotFound(p Peer, nf *wire.MsgNotFound) {
+	ps := sm.peers[p.ID()]
+	if ps == nil || ps.p != p {
+		return
+	}
+	for _, iv := range nf.InvList {
+		switch iv.Type {
+		case wire.InvTypeTx, wire.InvTypeWTx, wire.InvTypeWitnessTx:
+			sm.txs.notFound(iv.Hash, ps.id)
+		case wire.InvTypeBlock, wire.InvTypeWitnessBlock:
+			if req := sm.inFlight[iv.Hash]; req != nil && req.peer == ps {
+				delete(sm.inFlight, iv.Hash)
+				delete(ps.requested, iv.Hash)
+				if ps.bestKnownHeight >= req.height {
+					ps.bestKnownHeight = req.height - 1
+				}
+			}
+		}
+	}
+	sm.scheduleTxs()
+	sm.scheduleBlocks()
+}
+
+// handleTx submits a peer's transaction to the pool. A rejected one is
+// remembered (so it is not requested again until the next tip) but does
+// not count against the peer, as in Core v30; its missing parents are
+// requested from the same peer.
+func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
+	ps := sm.peers[p.ID()]
+	if ps == nil || ps.p != p {
+		return
+	}
+	txid, wtxid := tx.TxHash(), tx.WitnessHash()
+	sm.txs.received(txid)
+	sm.txs.received(wtxid)
+	if sm.IsInitialBlockDownload() {
+		return
+	}
+	sm.maybeResetRejects()
+	if sm.recentRejects.has(wtxid) || sm.recentRejects.has(txid) {
+		return
+	}
+	accepted, missing, err := sm.pool.ProcessTransaction(tx, true, mempool.Tag(uint32(ps.id)))
+	if err != nil {
+		log.Debugf("Rejected transaction %v from %s: %v", txid, p.Addr(), err)
+		if rememberReject(err) {
+			sm.recentRejects.add(wtxid)
+			if errors.Is(err, mempool.ErrNonStandardInputs) && tx.HasWitness() {
+				sm.recentRejects.add(txid)
+			}
+		}
+		return
+	}
+	if len(missing) > 0 {
+		for i := range missing {
+			if sm.recentRejects.has(missing[i]) {
+				// An orphan of a rejected parent is rejected too.
+				sm.recentRejects.add(wtxid)
+				return
+			}
+		}
+		for _, parent := range missing {
+			if !sm.alreadyHaveTx(parent) {
+				sm.txs.add(parent, false, ps.id)
+			}
+		}
+		sm.scheduleTxs()
+		return
+	}
+	for _, d := range accepted {
+		sm.txs.received(d.TxHash)
+		sm.txs.received(d.WTxHash)
+	}
+	if len(accepted) > 0 && sm.cfg.TxAccepted != nil {
+		sm.cfg.TxAccepted(accepted, p)
+	}
+}
+
+// rememberReject reports whether a pool error belongs in the
+// recent-rejects filter: a rule failure of the transaction itself, not a
+// duplicate, a full orphan pool or a missing script verifier.
+func rememberReject(err error) bool {
+	var k mempool.ErrorKind
+	if !errors.As(err, &k) {
+		return false
+	}
+	switch k {
+	case mempool.ErrAlreadyInPool, mempool.ErrAlreadyKnown, mempool.ErrSameNonWitness,
+		mempool.ErrOrphanRejected, mempool.ErrNoVerifier:
+		return false
+	}
+	return true
+}
