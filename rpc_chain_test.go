@@ -99,6 +99,9 @@ func TestRPCParamErrors(t *testing.T) {
 		{"getrawtransaction genesis", "getrawtransaction",
 			[]any{regtestParams(t).GenesisBlock.Transactions[0].TxHash().String()}, notFnd,
 			"The genesis block coinbase is not considered an ordinary transaction"},
+		{"getnetworkhashps height", "getnetworkhashps", []any{120, 99}, param,
+			"Block does not exist at specified height"},
+		{"getnetworkhashps type", "getnetworkhashps", []any{"x"}, typ, ""},
 		{"decoderawtransaction bad", "decoderawtransaction", []any{"00"}, decode, "TX decode failed"},
 		{"decodescript bad hex", "decodescript", []any{"0g"}, decode, "argument must be hexadecimal string"},
 	}
@@ -189,6 +192,9 @@ func TestRPCQueries(t *testing.T) {
 	if mi.Blocks != 101 || mi.Chain != "regtest" || mi.Next.Height != 102 {
 		t.Fatalf("getmininginfo: %+v", mi)
 	}
+	var hps float64
+	tn.mustCall(&hps, "getnetworkhashps", -1, 50)
+	tn.mustCall(&hps, "getnetworkhashps")
 	var fee map[string]any
 	tn.mustCall(&fee, "estimatesmartfee", 6)
 	if errs, ok := fee["errors"].([]any); !ok || errs[0] != "Insufficient data or no feerate found" ||

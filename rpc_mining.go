@@ -80,6 +80,16 @@ func (s *server) miningMethods() []rpcjson.Method {
 			Handler: s.handleGetBlockTemplate,
 		},
 		{
+			Name:     "getnetworkhashps",
+			Category: "Mining",
+			Params: []rpcjson.ParamSpec{{Name: "nblocks", Optional: true, Type: "numeric"},
+				{Name: "height", Optional: true, Type: "numeric"}},
+			Help: "Returns the estimated network hashes per second based on the last n blocks.\n\n" +
+				"Arguments:\n1. nblocks    (numeric, optional, default=120) The number of previous blocks to calculate estimate from, or -1 for blocks since last difficulty change.\n" +
+				"2. height    (numeric, optional, default=-1) To estimate at the time of the given height.\n\nResult:\nn    (numeric) Hashes per second estimated",
+			Handler: s.handleGetNetworkHashPS,
+		},
+		{
 			Name:     "getmininginfo",
 			Category: "Mining",
 			Help: "Returns a json object containing mining-related information.\n\nResult:\n{\n  \"blocks\" : n,\n  \"bits\" : \"hex\",\n  \"difficulty\" : n,\n  \"target\" : \"hex\",\n" +
@@ -559,7 +569,7 @@ func (s *server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, e
 		Bits:          fmt.Sprintf("%08x", best.Bits),
 		Difficulty:    blockchain.GetDifficulty(best.Bits),
 		Target:        hex256(blockchain.CompactToBig(best.Bits)),
-		NetworkHashPS: s.networkHashPS(networkHashPSBlocks),
+		NetworkHashPS: s.networkHashPS(networkHashPSBlocks, best.Height),
 		PooledTx:      s.pool.Count(),
 		BlockMinTxFee: amount(s.cfg.blockMinTxFeeSat),
 		Chain:         coreChainName(s.params.Name),
@@ -573,17 +583,52 @@ func (s *server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, e
 	}, nil
 }
 
-// networkHashPS is Core's GetNetworkHashPS over the last n blocks: the
-// work done divided by the spread of their timestamps.
-func (s *server) networkHashPS(n int32) float64 {
-	best := s.chain.BestSnapshot()
-	if best.Height == 0 {
+// handleGetNetworkHashPS implements getnetworkhashps.
+func (s *server) handleGetNetworkHashPS(_ context.Context, params []json.RawMessage) (any, error) {
+	nblocks, height := int64(networkHashPSBlocks), int64(-1)
+	if _, err := rpcjson.UnmarshalParam(params, 0, "nblocks", &nblocks); err != nil {
+		return nil, err
+	}
+	if _, err := rpcjson.UnmarshalParam(params, 1, "height", &height); err != nil {
+		return nil, err
+	}
+	tip := int64(s.chain.BestSnapshot().Height)
+	if height < -1 || height > tip {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Block does not exist at specified height")
+	}
+	if height == -1 {
+		height = tip
+	}
+	if nblocks <= 0 {
+		// Core: since the last difficulty change.
+		interval := int64(s.params.TargetTimespan / s.params.TargetTimePerBlock)
+		if interval <= 0 {
+			interval = networkHashPSBlocks
+		}
+		nblocks = height%interval + 1
+	}
+	return s.networkHashPS(int32(min(nblocks, tip+1)), int32(height)), nil
+}
+
+// networkHashPS is Core's GetNetworkHashPS over the n blocks before the
+// main-chain block at height: the work done divided by the spread of their
+// timestamps.
+func (s *server) networkHashPS(n, height int32) float64 {
+	if height <= 0 {
 		return 0
 	}
-	n = min(n, best.Height)
-	minTime, maxTime := best.Timestamp.Unix(), best.Timestamp.Unix()
+	endHash, err := s.chain.BlockHashByHeight(height)
+	if err != nil {
+		return 0
+	}
+	end, err := s.chain.BlockInfoByHash(endHash)
+	if err != nil {
+		return 0
+	}
+	n = min(n, height)
+	minTime, maxTime := end.Header.Timestamp.Unix(), end.Header.Timestamp.Unix()
 	var startWork *big.Int
-	for h := best.Height - 1; h >= best.Height-n; h-- {
+	for h := height - 1; h >= height-n; h-- {
 		hash, err := s.chain.BlockHashByHeight(h)
 		if err != nil {
 			return 0
@@ -599,7 +644,7 @@ func (s *server) networkHashPS(n int32) float64 {
 	if minTime == maxTime || startWork == nil {
 		return 0
 	}
-	work := new(big.Int).Sub(best.ChainWork, startWork)
+	work := new(big.Int).Sub(end.ChainWork, startWork)
 	f, _ := new(big.Float).SetInt(work).Float64()
 	return f / float64(maxTime-minTime)
 }
