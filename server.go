@@ -179,9 +179,17 @@ func (s *server) startChain(context.Context) error {
 	return nil
 }
 
-// stopChain has nothing to flush: the chain writes each connect in one
-// batch. It is a subsystem so the database closes after it.
-func (s *server) stopChain() error { return nil }
+// stopChain flushes the chain's state before the database closes. A chain
+// with a write-back UTXO cache offers Close (it flushes the cache and the
+// tip it belongs to); one that writes each connect in one batch needs none.
+func (s *server) stopChain() error {
+	if c, ok := any(s.chain).(interface{ Close() error }); ok {
+		if err := c.Close(); err != nil {
+			return fmt.Errorf("cannot flush the chain state: %w", err)
+		}
+	}
+	return nil
+}
 
 // startMempool creates the pool on the chain, loads mempool.dat, and builds
 // the block generator on the pool.
