@@ -67,11 +67,15 @@ func BenchmarkUtxoCacheFetch(b *testing.B) {
 // reads leveldb.
 func BenchmarkUtxoStoreFetch(b *testing.B) {
 	h, ops, _ := benchOutputs(b, 1000)
-	h.chain.cache.max = 1
+	if err := h.chain.FlushUtxoCache(FlushRequired); err != nil {
+		b.Fatal(err)
+	}
+	h.chain.cache.maxBytes = 1
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		h.chain.cache.m = map[wire.OutPoint]*UtxoEntry{}
+		h.chain.cache.m = map[wire.OutPoint]cacheEntry{}
+		h.chain.cache.usage = 0
 		if e, err := h.chain.cache.fetch(ops[i%len(ops)]); e == nil || err != nil {
 			b.Fatal("missing output")
 		}

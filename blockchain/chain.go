@@ -67,9 +67,20 @@ type Config struct {
 	// query methods, but it must not call ProcessBlock (that would wait for
 	// the notification to return).
 	Notifications func(*Notification)
-	// UtxoCacheEntries bounds the UTXO read cache; zero means
-	// DefaultUtxoCacheEntries.
+	// UtxoCacheEntries, when positive, bounds the number of outputs in the
+	// UTXO cache beside UtxoCacheBytes; zero means no count bound.
 	UtxoCacheEntries int
+	// UtxoCacheBytes is the memory budget of the write-back UTXO cache
+	// (the daemon's --dbcache); zero means DefaultUtxoCacheBytes. When the
+	// cache grows past it, its changes are flushed to the store with the
+	// tip in one batch and it is emptied. A flush briefly needs about as
+	// much again for the batch.
+	UtxoCacheBytes int64
+	// UtxoFlushInterval is the longest time cached UTXO changes wait
+	// before they are flushed (checked as blocks connect); zero means
+	// DefaultUtxoFlushInterval. It bounds the blocks connected again after
+	// a crash.
+	UtxoFlushInterval time.Duration
 	// ScriptWorkers is the number of goroutines checking scripts; zero
 	// means one per CPU.
 	ScriptWorkers int
@@ -120,6 +131,7 @@ type BlockChain struct {
 	notify        func(*Notification)
 	engine        scriptEngine
 	scriptWorkers int
+	flushInterval time.Duration
 
 	// chainLock guards everything below up to stateLock.
 	chainLock  sync.RWMutex
@@ -162,7 +174,8 @@ func New(cfg *Config) (*BlockChain, error) {
 		engine:        cfg.engine,
 		scriptWorkers: cfg.ScriptWorkers,
 		index:         make(map[chainhash.Hash]*blockNode),
-		cache:         newUtxoCache(cfg.DB, cfg.UtxoCacheEntries),
+		flushInterval: cfg.UtxoFlushInterval,
+		cache:         newUtxoCache(cfg.DB, cfg.UtxoCacheBytes, cfg.UtxoCacheEntries),
 		orphans:       make(map[chainhash.Hash]*orphanBlock),
 		prevOrphan:    make(map[chainhash.Hash][]*orphanBlock),
 		recent:        make(map[chainhash.Hash]*wire.MsgBlock),
@@ -171,16 +184,25 @@ func New(cfg *Config) (*BlockChain, error) {
 	if b.timeSource == nil {
 		b.timeSource = time.Now
 	}
+	if b.flushInterval <= 0 {
+		b.flushInterval = DefaultUtxoFlushInterval
+	}
 	if b.engine == nil {
 		b.engine = newDefaultEngine(cfg.SigCache)
 	}
 	b.chainLock.Lock()
 	err := b.load()
 	if err == nil {
-		// A failure here only means a stored block was invalid; it has been
-		// marked and the chain stays on its best valid tip.
+		// Blocks stored after the flushed tip (their UTXO changes were
+		// only in the cache when the process stopped) are connected again
+		// here. A failure only means a stored block was invalid; it has
+		// been marked and the chain stays on its best valid tip.
+		from := b.bestChain.Tip().height
 		if aerr := b.activateBestChain(nil); aerr != nil {
 			log.Warnf("Stored block failed to connect at start: %v", aerr)
+		}
+		if to := b.bestChain.Tip().height; to != from {
+			log.Infof("Replayed stored blocks from height %d to %d", from, to)
 		}
 	}
 	b.pending = nil
@@ -729,9 +751,12 @@ func (b *BlockChain) connectInView(n *blockNode, view *utxoView) (connected, *bl
 	return connected{node: n, block: blk, undo: undo}, nil, nil
 }
 
-// commit writes the view, the undo data of attached blocks, their index
-// records and the new tip in one atomic batch, then updates memory and
-// queues notifications.
+// commit writes the undo data of attached blocks and their index records
+// in one batch, then applies the view to the UTXO cache, moves the tip in
+// memory and queues notifications. The stored tip and UTXO set move only
+// when the cache is flushed (maybeFlush), which commit asks for after a
+// reorganisation so the stored tip never waits on a branch with less work
+// than a stale one (replay at start only moves to more work).
 func (b *BlockChain) commit(view *utxoView, detached, attached []connected) error {
 	newTip := b.bestChain.Tip()
 	if len(detached) > 0 {
@@ -740,25 +765,25 @@ func (b *BlockChain) commit(view *utxoView, detached, attached []connected) erro
 	if len(attached) > 0 {
 		newTip = attached[len(attached)-1].node
 	}
-	batch := b.db.NewBatch()
-	view.writeTo(batch)
-	for _, c := range attached {
-		batch.PutUndo(&c.node.hash, encodeUndo(c.undo))
-		if !c.node.status.KnownValid() {
-			st := c.node.status
-			c.node.status |= statusValid
-			batch.PutBlockIndex(&c.node.hash, encodeIndexRecord(c.node))
-			c.node.status = st
+	if len(attached) > 0 {
+		batch := b.db.NewBatch()
+		for _, c := range attached {
+			batch.PutUndo(&c.node.hash, encodeUndo(c.undo))
+			if !c.node.status.KnownValid() {
+				st := c.node.status
+				c.node.status |= statusValid
+				batch.PutBlockIndex(&c.node.hash, encodeIndexRecord(c.node))
+				c.node.status = st
+			}
 		}
-	}
-	batch.PutTip(store.Tip{Hash: newTip.hash, Height: newTip.height})
-	if err := b.db.Write(batch); err != nil {
-		return err
+		if err := b.db.Write(batch); err != nil {
+			return err
+		}
 	}
 	for _, c := range attached {
 		c.node.status |= statusValid
 	}
-	b.cache.commit(view)
+	b.cache.apply(view)
 	b.bestChain.SetTip(newTip)
 	var tipBlock *wire.MsgBlock
 	for _, c := range detached {
@@ -771,7 +796,63 @@ func (b *BlockChain) commit(view *utxoView, detached, attached []connected) erro
 			log.Infof("Connected block %s at height %d", c.node.hash, c.node.height)
 		}
 	}
+	mode := FlushPeriodic
+	if len(detached) > 0 {
+		mode = FlushRequired
+	}
+	if err := b.flushLocked(mode); err != nil {
+		return err
+	}
 	return b.publishState(newTip, tipBlock)
+}
+
+// FlushMode says when FlushUtxoCache writes the cache (btcd's names).
+type FlushMode uint8
+
+const (
+	// FlushRequired always writes the cached changes and the tip.
+	FlushRequired FlushMode = iota
+	// FlushPeriodic writes when the cache is full or the flush interval
+	// has passed since the last flush.
+	FlushPeriodic
+	// FlushIfNeeded writes only when the cache is over its bounds.
+	FlushIfNeeded
+)
+
+// flushLocked writes the UTXO cache's changes with the current tip when
+// mode asks for it. A full cache is emptied; other flushes keep its
+// entries. It must be called with the chain lock held for writing.
+func (b *BlockChain) flushLocked(mode FlushMode) error {
+	full := b.cache.full()
+	switch mode {
+	case FlushIfNeeded:
+		if !full {
+			return nil
+		}
+	case FlushPeriodic:
+		if !full && time.Since(b.cache.lastFlush) < b.flushInterval {
+			return nil
+		}
+	}
+	tip := b.bestChain.Tip()
+	return b.cache.flush(store.Tip{Hash: tip.hash, Height: tip.height}, full)
+}
+
+// FlushUtxoCache writes the UTXO cache's changes and the tip they belong to
+// to the store in one atomic batch, as mode asks. Safe for concurrent use.
+func (b *BlockChain) FlushUtxoCache(mode FlushMode) error {
+	b.chainLock.Lock()
+	defer b.unlockAndNotify()
+	return b.flushLocked(mode)
+}
+
+// Close flushes the UTXO cache so the next start has no blocks to connect
+// again. The chain may still be used afterwards (later changes are cached
+// again), but a caller closing the store should call Close first and stop
+// using the chain; without it nothing is lost, the next New replays the
+// blocks after the last flushed tip.
+func (b *BlockChain) Close() error {
+	return b.FlushUtxoCache(FlushRequired)
 }
 
 // addOrphan keeps a block whose parent is unknown, evicting expired orphans

@@ -90,7 +90,8 @@ func TestConnectAndSpend(t *testing.T) {
 	if err := h.db.Write(batch); err != nil {
 		t.Fatal(err)
 	}
-	h.chain.cache.m = map[wire.OutPoint]*UtxoEntry{}
+	h.chain.cache.m = map[wire.OutPoint]cacheEntry{} // clean after UtxoSetStats's flush
+	h.chain.cache.usage = 0
 	if err := h.chain.VerifyChain(5); !errors.Is(err, ErrCorruptDatabase) {
 		t.Fatalf("VerifyChain on a corrupt set: %v", err)
 	}

@@ -6,10 +6,12 @@ import (
 	"math/rand"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -17,11 +19,19 @@ import (
 // into until it is killed.
 const crashEnv = "TERND_CHAIN_CRASH_DIR"
 
+// crashCacheEnv, when set, is the child's Config.UtxoCacheBytes: a tiny
+// cache makes it flush every few blocks, so kills land before, during and
+// after flushes.
+const crashCacheEnv = "TERND_CHAIN_CRASH_CACHE"
+
 // TestCrashRecovery runs a child process that connects blocks (with spends
 // and reorganisations) in a loop, kills it with SIGKILL at a random moment,
-// and checks the reopened chain is consistent: its UTXO set equals the one
-// rebuilt from its own blocks 0..tip. It repeats so each child carries on
-// from the state the previous one left.
+// and checks the reopened chain is consistent: after it connects again the
+// blocks stored past its flushed tip, its UTXO set equals the one rebuilt
+// from its own blocks 0..tip. It repeats so each child carries on from the
+// state the previous one left; odd rounds run the child with a UTXO cache
+// of a few KiB so it flushes every few blocks, even ones with the default
+// cache, which flushes only at reorganisations.
 func TestCrashRecovery(t *testing.T) {
 	if dir := os.Getenv(crashEnv); dir != "" {
 		crashChild(t, dir)
@@ -32,10 +42,13 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	dir := t.TempDir()
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	const rounds = 3
+	const rounds = 4
 	for round := 0; round < rounds; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashRecovery$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
+		if round%2 == 1 {
+			cmd.Env = append(cmd.Env, crashCacheEnv+"=4096")
+		}
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -75,8 +88,16 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("round %d: child ended before it was killed: %v", round, err)
 		}
 
+		stored, err := readStoredTip(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
 		h := newHarnessDir(t, dir)
 		_, height := h.tip()
+		if height < stored.Height {
+			t.Fatalf("round %d: height %d after replay, below the flushed tip %d",
+				round, height, stored.Height)
+		}
 		got, err := h.chain.UtxoSetStats()
 		if err != nil {
 			t.Fatal(err)
@@ -105,7 +126,8 @@ func TestCrashRecovery(t *testing.T) {
 			got.Height != want.Height || got.BestHash != want.BestHash {
 			t.Fatalf("round %d: stored set %+v, rebuilt %+v", round, got, want)
 		}
-		t.Logf("round %d: killed at height %d, %d utxos, consistent", round, height, got.TxOuts)
+		t.Logf("round %d: killed with the flushed tip at %d, replayed to %d, %d utxos, consistent",
+			round, stored.Height, height, got.TxOuts)
 		h.close()
 		fresh.close()
 	}
@@ -115,8 +137,16 @@ func TestCrashRecovery(t *testing.T) {
 // blocks, blocks spending mature coinbases, and every seventh block a
 // two-block side branch that forces a reorganisation.
 func crashChild(t *testing.T, dir string) {
-	h := newHarnessDir(t, dir)
-	h.quiet = true
+	h := &testHarness{t: t, dir: dir, params: regtestParams(), quiet: true}
+	if v := os.Getenv(crashCacheEnv); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.cacheBytes = n
+	}
+	h.open()
+	t.Cleanup(h.close)
 	deadline := time.Now().Add(30 * time.Second)
 	_, start := h.tip()
 	// Make the coinbases distinct from the previous run's.
@@ -147,4 +177,14 @@ func crashChild(t *testing.T, dir string) {
 		}
 		h.mustProcess(h.makeBlock(tip, txs, blockOpts{fees: fees}))
 	}
+}
+
+// readStoredTip opens the store in dir and returns its flushed tip.
+func readStoredTip(dir string) (store.Tip, error) {
+	db, err := store.Open(dir, nil)
+	if err != nil {
+		return store.Tip{}, err
+	}
+	defer db.Close()
+	return db.FetchTip()
 }

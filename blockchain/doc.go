@@ -51,15 +51,36 @@ several goroutines.
 
 A block that breaks a rule is marked invalid with its descendants (except
 for mutations, which say nothing about the header). A reorganisation stages
-all its changes in one view and writes them in one batch, so a failure in
-the new branch leaves the old chain as it was.
+all its changes in one view and applies them to the UTXO cache only when
+the whole new branch connected, so a failure in the new branch leaves the
+old chain as it was.
 
-# Crash safety
+# UTXO cache and crash safety
 
-The tip, the UTXO changes and the undo data of each connect (or of a whole
-reorganisation) are written in one goleveldb batch. Block bytes are stored
-before they are connected; on start New connects any stored blocks with more
-work than the stored tip.
+The UTXO set lives in the store behind a write-back cache (utxoCache in
+utxo.go, Core's CCoinsViewCache): a connected block's changes are staged in
+a view and, once the block is part of the chain, applied to the cache only.
+Cache entries carry Core's DIRTY and FRESH flags, so an output created and
+spent between two flushes never touches leveldb. A flush writes every dirty
+entry together with the tip they belong to in ONE atomic goleveldb batch, so
+the stored UTXO set always corresponds exactly to the stored tip.
+
+Block bytes (when a block is accepted) and undo data with the block's index
+record (when it connects) are written as blocks arrive; they are harmless
+while the stored tip does not move. After a crash, New finds the flushed tip
+and connects again (replays) the stored blocks after it, so the chain comes
+back to where it was, never to a mix of two states.
+
+The cache is flushed when it grows past Config.UtxoCacheBytes (default
+DefaultUtxoCacheBytes; the daemon's --dbcache) or Config.UtxoCacheEntries,
+and then emptied; when Config.UtxoFlushInterval (default
+DefaultUtxoFlushInterval) has passed since the last flush, keeping its now
+clean entries; after every reorganisation (replay only moves to more work,
+so the stored tip must not stay on a branch that was left, as after
+InvalidateBlock); before UtxoSetStats walks the stored set; and by
+FlushUtxoCache and Close. The daemon should call Close before it closes the
+store; if it does not, the next start replays the blocks since the last
+flush.
 
 # Concurrency
 
@@ -79,8 +100,6 @@ Sigop counting is done here (sigops.go), as Core's consensus code does it.
 
 There is no minimum-chain-work or checkpoint
 defence against low-work header spam, and no assumevalid: every script of
-every block is verified. The UTXO cache is a write-through read cache (each
-connect writes its batch), which keeps crash recovery trivial at some cost
-in initial sync speed.
+every block is verified.
 */
 package blockchain

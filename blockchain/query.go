@@ -274,10 +274,13 @@ type UtxoStats struct {
 	DiskSize int64
 }
 
-// UtxoSetStats walks the stored UTXO set at the tip. The store is always
-// current at the tip, and the walk reads one snapshot, so it does not block
-// the chain.
+// UtxoSetStats flushes the UTXO cache and walks the stored UTXO set. The
+// walk reads one snapshot, whose tip matches its set, so it does not block
+// the chain (blocks connected meanwhile are not counted).
 func (b *BlockChain) UtxoSetStats() (*UtxoStats, error) {
+	if err := b.FlushUtxoCache(FlushRequired); err != nil {
+		return nil, err
+	}
 	st := &UtxoStats{}
 	h := sha256.New()
 	var last chainhash.Hash

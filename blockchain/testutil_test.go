@@ -40,6 +40,8 @@ type testHarness struct {
 	unique uint32
 	// quiet drops notifications instead of recording them.
 	quiet bool
+	// cacheBytes is Config.UtxoCacheBytes (zero: the default).
+	cacheBytes int64
 }
 
 // newHarness opens a fresh regtest chain in a temporary directory.
@@ -66,9 +68,10 @@ func (h *testHarness) open() {
 	}
 	h.db = db
 	h.chain, err = New(&Config{
-		DB:          db,
-		ChainParams: h.params,
-		TimeSource:  func() time.Time { return testClock },
+		DB:             db,
+		ChainParams:    h.params,
+		UtxoCacheBytes: h.cacheBytes,
+		TimeSource:     func() time.Time { return testClock },
 		Notifications: func(n *Notification) {
 			if !h.quiet {
 				h.notes = append(h.notes, n)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/internal/store"
@@ -101,54 +102,107 @@ func decodeUndo(b []byte) ([]*UtxoEntry, error) {
 	return out, nil
 }
 
-// DefaultUtxoCacheEntries is the default bound of the UTXO cache.
+// DefaultUtxoCacheEntries was the default bound of the old read cache; it is
+// kept for callers that name it. Config.UtxoCacheEntries, when set, bounds
+// the number of cached entries beside Config.UtxoCacheBytes.
 const DefaultUtxoCacheEntries = 500000
 
-// utxoCache is a bounded read cache of the stored UTXO set. The store is
-// always current (every connect writes through in its atomic batch), so the
-// cache only ever holds clean entries and dropping any of them is safe. It is
-// safe for concurrent use.
+// DefaultUtxoCacheBytes is the default memory budget of the UTXO cache
+// (Config.UtxoCacheBytes; Core's -dbcache default is 450 MiB for all its
+// caches together).
+const DefaultUtxoCacheBytes = 256 << 20
+
+// DefaultUtxoFlushInterval is how long the UTXO cache may hold changes
+// before they are written even when it is not full, which bounds the blocks
+// a restart after a crash has to connect again.
+const DefaultUtxoFlushInterval = 10 * time.Minute
+
+// Cache entry flags (Core's CCoinsCacheEntry DIRTY and FRESH).
+const (
+	// cacheDirty: the entry differs from the store and must be written
+	// (put when unspent, deleted when spent) at the next flush.
+	cacheDirty uint8 = 1 << iota
+	// cacheFresh: the store holds no unspent output here, so spending the
+	// entry before a flush just forgets it: a coin created and spent between
+	// two flushes never touches leveldb.
+	cacheFresh
+)
+
+// cacheEntryOverhead is the estimated memory of one cached output beside its
+// script: the map slot (36-byte key, 16-byte value, control byte and load
+// factor slack) and the UtxoEntry allocation.
+const cacheEntryOverhead = 64 + 48
+
+// cacheEntry is one output in the cache. entry is nil when the output is
+// spent (always with cacheDirty and never with cacheFresh: a spent fresh
+// entry is removed). An entry without cacheDirty equals the store.
+type cacheEntry struct {
+	entry *UtxoEntry
+	flags uint8
+}
+
+// entryUsage is the memory estimate of a cached entry.
+func entryUsage(ce cacheEntry) int64 {
+	if ce.entry == nil {
+		return cacheEntryOverhead
+	}
+	return cacheEntryOverhead + int64(cap(ce.entry.PkScript))
+}
+
+// utxoCache is the write-back cache of the UTXO set (Core's
+// CCoinsViewCache over the database). Together with the store it is the
+// UTXO set at the chain's tip: connected blocks change the cache only, and
+// flush writes every dirty entry with the tip they correspond to in one
+// atomic batch, so the store alone always holds the set of some earlier tip
+// whose following blocks are stored and are connected again at start.
+//
+// Changes (apply, flush, reset) are made by the chain's writer with the
+// chain lock held for writing; fetch may run from several readers at once
+// under the read lock, so mu guards the map and the counters.
 type utxoCache struct {
-	mu   sync.Mutex
-	db   *store.Store
-	m    map[wire.OutPoint]*UtxoEntry // bounded by max
-	max  int
-	hits uint64
-	miss uint64
+	mu         sync.Mutex
+	db         *store.Store
+	m          map[wire.OutPoint]cacheEntry // bounded by maxBytes through flushes
+	usage      int64                        // estimated bytes of m
+	dirty      int                          // entries with cacheDirty
+	maxBytes   int64
+	maxEntries int
+	hits       uint64
+	miss       uint64
+	lastFlush  time.Time
 }
 
-// newUtxoCache returns a cache of at most max entries over db.
-func newUtxoCache(db *store.Store, max int) *utxoCache {
-	if max <= 0 {
-		max = DefaultUtxoCacheEntries
+// newUtxoCache returns a cache over db bounded by maxBytes (zero means
+// DefaultUtxoCacheBytes) and, when positive, maxEntries.
+func newUtxoCache(db *store.Store, maxBytes int64, maxEntries int) *utxoCache {
+	if maxBytes <= 0 {
+		maxBytes = DefaultUtxoCacheBytes
 	}
-	return &utxoCache{db: db, m: make(map[wire.OutPoint]*UtxoEntry), max: max}
+	return &utxoCache{db: db, m: make(map[wire.OutPoint]cacheEntry), maxBytes: maxBytes,
+		maxEntries: maxEntries, lastFlush: time.Now()}
 }
 
-// insertLocked adds an entry, evicting about a tenth of the cache when full.
-// Map iteration order is arbitrary, which is good enough for a cache whose
-// entries all cost the same to reload.
-func (c *utxoCache) insertLocked(op wire.OutPoint, e *UtxoEntry) {
-	if len(c.m) >= c.max {
-		drop := c.max/10 + 1
-		for k := range c.m {
-			delete(c.m, k)
-			drop--
-			if drop == 0 {
-				break
-			}
-		}
-	}
-	c.m[op] = e
+// full reports whether the cache is over its bounds and should be flushed
+// and emptied.
+func (c *utxoCache) full() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fullLocked()
 }
 
-// fetch returns the stored entry for op, or nil if it is not unspent.
+// fullLocked is full with mu held.
+func (c *utxoCache) fullLocked() bool {
+	return c.usage > c.maxBytes || (c.maxEntries > 0 && len(c.m) > c.maxEntries)
+}
+
+// fetch returns the entry for op at the tip, or nil if it is not unspent.
+// A store read is remembered as a clean entry while there is room.
 func (c *utxoCache) fetch(op wire.OutPoint) (*UtxoEntry, error) {
 	c.mu.Lock()
-	if e, ok := c.m[op]; ok {
+	if ce, ok := c.m[op]; ok {
 		c.hits++
 		c.mu.Unlock()
-		return e, nil
+		return ce.entry, nil
 	}
 	c.miss++
 	c.mu.Unlock()
@@ -167,13 +221,76 @@ func (c *utxoCache) fetch(op wire.OutPoint) (*UtxoEntry, error) {
 		return nil, ruleError(ErrCorruptDatabase, "trailing bytes in utxo entry "+op.String())
 	}
 	c.mu.Lock()
-	c.insertLocked(op, e)
+	if _, ok := c.m[op]; !ok && !c.fullLocked() {
+		ce := cacheEntry{entry: e}
+		c.m[op] = ce
+		c.usage += entryUsage(ce)
+	}
 	c.mu.Unlock()
 	return e, nil
 }
 
-// commit updates the cache after a view's changes reached the store.
-func (c *utxoCache) commit(v *utxoView) {
+// setLocked stores ce at op, keeping usage and the dirty count.
+func (c *utxoCache) setLocked(op wire.OutPoint, ce cacheEntry) {
+	if old, ok := c.m[op]; ok {
+		c.usage -= entryUsage(old)
+		if old.flags&cacheDirty != 0 {
+			c.dirty--
+		}
+	}
+	c.m[op] = ce
+	c.usage += entryUsage(ce)
+	if ce.flags&cacheDirty != 0 {
+		c.dirty++
+	}
+}
+
+// deleteLocked forgets op.
+func (c *utxoCache) deleteLocked(op wire.OutPoint) {
+	if old, ok := c.m[op]; ok {
+		c.usage -= entryUsage(old)
+		if old.flags&cacheDirty != 0 {
+			c.dirty--
+		}
+		delete(c.m, op)
+	}
+}
+
+// addLocked makes op unspent with e (Core's AddCoin). The entry is fresh
+// when the store cannot hold an unspent output at op: there was no cache
+// entry (so the store agrees with the tip, where op is spent or absent)
+// and the caller rules out an overwrite, or the entry it replaces was
+// fresh. The script is copied so the cache does not pin the block's
+// buffer.
+func (c *utxoCache) addLocked(op wire.OutPoint, e *UtxoEntry, possibleOverwrite bool) {
+	flags := cacheDirty
+	if old, ok := c.m[op]; ok {
+		if old.flags&cacheFresh != 0 {
+			flags |= cacheFresh
+		}
+	} else if !possibleOverwrite {
+		flags |= cacheFresh
+	}
+	cp := &UtxoEntry{Amount: e.Amount, BlockHeight: e.BlockHeight, IsCoinBase: e.IsCoinBase}
+	if len(e.PkScript) > 0 {
+		cp.PkScript = append(make([]byte, 0, len(e.PkScript)), e.PkScript...)
+	}
+	c.setLocked(op, cacheEntry{entry: cp, flags: flags})
+}
+
+// spendLocked marks op spent (Core's SpendCoin): a fresh entry is
+// forgotten, any other becomes a dirty spent entry to delete at the flush.
+func (c *utxoCache) spendLocked(op wire.OutPoint) {
+	if old, ok := c.m[op]; ok && old.flags&cacheFresh != 0 {
+		c.deleteLocked(op)
+		return
+	}
+	c.setLocked(op, cacheEntry{flags: cacheDirty})
+}
+
+// apply moves a view's changes into the cache, once the blocks it holds
+// are part of the chain. Only the chain's writer calls it.
+func (c *utxoCache) apply(v *utxoView) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for op, ve := range v.entries {
@@ -181,25 +298,82 @@ func (c *utxoCache) commit(v *utxoView) {
 			continue
 		}
 		if ve.spent || ve.entry == nil {
-			delete(c.m, op)
-		} else {
-			c.insertLocked(op, ve.entry)
+			c.spendLocked(op)
+			continue
 		}
+		c.addLocked(op, ve.entry, !ve.created || ve.entry.IsCoinBase)
 	}
 }
 
+// flush writes every dirty entry and tip in one atomic batch. With drop the
+// cache is emptied afterwards (the flush that makes room); without it the
+// entries stay, clean. On a write error nothing changes, so a later flush
+// writes the same changes again. Only the chain's writer calls it.
+func (c *utxoCache) flush(tip store.Tip, drop bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	batch := c.db.NewBatch()
+	var buf []byte
+	for op, ce := range c.m {
+		if ce.flags&cacheDirty == 0 {
+			continue
+		}
+		if ce.entry == nil {
+			batch.DeleteUtxo(&op.Hash, op.Index)
+			continue
+		}
+		buf = appendUtxoEntry(buf[:0], ce.entry)
+		batch.PutUtxo(&op.Hash, op.Index, buf)
+	}
+	batch.PutTip(tip)
+	written := c.dirty
+	if err := c.db.Write(batch); err != nil {
+		return err
+	}
+	log.Debugf("Flushed %d UTXO changes at height %d (%d entries, %d MiB cached)",
+		written, tip.Height, len(c.m), c.usage>>20)
+	c.lastFlush = time.Now()
+	if drop {
+		c.m = make(map[wire.OutPoint]cacheEntry)
+		c.usage, c.dirty = 0, 0
+		return nil
+	}
+	for op, ce := range c.m {
+		if ce.flags&cacheDirty == 0 {
+			continue
+		}
+		if ce.entry == nil {
+			c.deleteLocked(op)
+			continue
+		}
+		ce.flags = 0
+		c.m[op] = ce
+	}
+	c.dirty = 0
+	return nil
+}
+
+// stats returns the entry count, the dirty count and the memory estimate.
+func (c *utxoCache) stats() (entries, dirty int, usage int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m), c.dirty, c.usage
+}
+
 // viewEntry is an output as seen by a view: present, spent, or (entry nil)
-// known absent.
+// known absent. created marks an output the view added where the layer
+// below has no unspent one, so spending it again in the view cancels out.
 type viewEntry struct {
 	entry    *UtxoEntry
 	spent    bool
 	modified bool
+	created  bool
 }
 
 // utxoView stages UTXO changes over the cache while blocks are connected or
-// disconnected; nothing reaches the store until the chain writes the view in
-// its batch. A view is used by one goroutine (the chain's writer) at a time,
-// except that read-only lookups by script workers happen after it is final.
+// disconnected; nothing reaches the cache until the chain applies the view.
+// A view is used by one goroutine (the chain's writer) at a time, except
+// that read-only lookups by script workers happen after it is final.
 type utxoView struct {
 	cache   *utxoCache
 	entries map[wire.OutPoint]*viewEntry
@@ -226,30 +400,25 @@ func (v *utxoView) lookup(op wire.OutPoint) (*UtxoEntry, error) {
 	return e, nil
 }
 
-// add makes op unspent with entry e.
+// add makes op unspent with entry e. A coinbase output may overwrite an
+// unspent duplicate (the two pre-BIP34 mainnet cases), so it is never
+// treated as created; any other new output cannot have an unspent twin
+// (its inputs would be spent twice).
 func (v *utxoView) add(op wire.OutPoint, e *UtxoEntry) {
-	v.entries[op] = &viewEntry{entry: e, modified: true}
-}
-
-// spend marks op spent.
-func (v *utxoView) spend(op wire.OutPoint) {
-	v.entries[op] = &viewEntry{spent: true, modified: true}
-}
-
-// writeTo adds the view's changes to a store batch.
-func (v *utxoView) writeTo(b *store.Batch) {
-	var buf []byte
-	for op, ve := range v.entries {
-		if !ve.modified {
-			continue
-		}
-		if ve.spent || ve.entry == nil {
-			b.DeleteUtxo(&op.Hash, op.Index)
-			continue
-		}
-		buf = appendUtxoEntry(buf[:0], ve.entry)
-		b.PutUtxo(&op.Hash, op.Index, append([]byte(nil), buf...))
+	created := !e.IsCoinBase
+	if ve, ok := v.entries[op]; ok && (ve.modified || ve.entry != nil) {
+		created = ve.created
 	}
+	v.entries[op] = &viewEntry{entry: e, modified: true, created: created}
+}
+
+// spend marks op spent; an output the view created is simply dropped.
+func (v *utxoView) spend(op wire.OutPoint) {
+	if ve, ok := v.entries[op]; ok && ve.created && !ve.spent {
+		delete(v.entries, op)
+		return
+	}
+	v.entries[op] = &viewEntry{spent: true, modified: true}
 }
 
 // connectTransaction applies tx's effects to the view: its inputs are spent

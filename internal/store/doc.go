@@ -4,17 +4,21 @@ records, block bytes, undo data, the UTXO set and the chain tip.
 
 The store knows nothing about consensus. It keeps opaque values under a fixed
 key-space layout and offers reads plus one kind of write, the atomic Batch, so
-that the blockchain package can move the tip, the UTXO changes and the undo
-data of a connected (or disconnected) block together: after a crash at any
-moment leveldb replays its journal and the database holds either the state
-before the batch or the state after it, never a mix.
+that the blockchain package can move the tip and the UTXO changes of a flush
+of its UTXO cache (many blocks' worth) together: after a crash at any moment
+leveldb replays its journal and the database holds either the state before
+the batch or the state after it, never a mix. Undo data and index records of
+blocks past the stored tip may be present; the blockchain package connects
+those blocks again at start. Batch methods copy their arguments, so callers
+may reuse their buffers.
 
 # Key-space layout
 
 Every key starts with a one-byte prefix naming its bucket:
 
 	'V'                      schema version, 4 bytes big-endian (currently 1)
-	'T'                      chain tip: 32-byte block hash || 4-byte big-endian height
+	'T'                      chain tip the stored UTXO set corresponds to:
+	                         32-byte block hash || 4-byte big-endian height
 	'i' || hash(32)          block index record (encoded by blockchain: header, height, status)
 	'b' || hash(32)          serialized block (wire encoding, with witnesses)
 	'r' || hash(32)          undo data of a connected block (spent outputs, encoded by blockchain)
