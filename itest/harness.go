@@ -312,13 +312,23 @@ func Wait(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 // answers.
 func StartBtcd(t testing.TB, extra ...string) *Process {
 	t.Helper()
+	return StartBtcdOn(t, "", extra...)
+}
+
+// StartBtcdOn is StartBtcd listening for peers on p2pAddr (a free port
+// when empty), so that a test can restart btcd where a peer expects it.
+func StartBtcdOn(t testing.TB, p2pAddr string, extra ...string) *Process {
+	t.Helper()
 	if toolsDir == "" {
 		t.Fatal("tools not installed (TestMain did not run)")
+	}
+	if p2pAddr == "" {
+		p2pAddr = fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	}
 	dir := t.TempDir()
 	p := &Process{
 		Name:    "btcd",
-		P2PAddr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)),
+		P2PAddr: p2pAddr,
 		RPCAddr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)),
 		RPCUser: "u", RPCPass: "p", Dir: dir,
 	}

@@ -338,3 +338,69 @@ func TestConnectionBurstWithinMaxPeers(t *testing.T) {
 	}
 	t.Logf("1,000 attempts: %d inbound kept (limit %d)", in, maxPeers-8)
 }
+
+// TestPersistentPeerReconnects wires connmgr and peer for an outbound
+// permanent connection (--addpeer) to btcd, stops btcd, and checks that the
+// connection is redialed with backoff when btcd comes back on the same
+// address.
+func TestPersistentPeerReconnects(t *testing.T) {
+	needProcesses(t)
+	b := StartBtcd(t)
+	var mu sync.Mutex
+	var peers []*peer.Peer
+	cfg := peerConfig()
+	var ids int32
+	cm := connmgr.New(&connmgr.Config{
+		TargetOutbound:   -1, // Only the permanent request.
+		RetryDuration:    100 * time.Millisecond,
+		MaxRetryDuration: 400 * time.Millisecond,
+		OnConnection: func(req *connmgr.ConnReq, c net.Conn) {
+			mu.Lock()
+			ids++
+			p := peer.NewOutboundPeer(cfg, ids, c)
+			peers = append(peers, p)
+			mu.Unlock()
+			go p.Run(context.Background())
+		},
+	})
+	addr, err := net.ResolveTCPAddr("tcp4", b.P2PAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &connmgr.ConnReq{Addr: addr, Permanent: true}
+	if err := cm.Connect(req); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { cm.Run(ctx); close(done) }()
+	t.Cleanup(func() {
+		cm.Remove(req.ID())
+		stopFunc(cancel, done)()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range peers {
+			p.Disconnect(nil)
+			p.WaitForDisconnect()
+		}
+	})
+	handshaken := func(i int) func() bool {
+		return func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(peers) > i && peers[i].VerAckReceived() && peers[i].Connected()
+		}
+	}
+	Wait(t, 30*time.Second, "first connection", handshaken(0))
+	b.Stop(t)
+	Wait(t, 30*time.Second, "disconnect", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return !peers[0].Connected()
+	})
+	StartBtcdOn(t, b.P2PAddr)
+	Wait(t, 60*time.Second, "reconnection", handshaken(1))
+	if st, err := cm.State(req.ID()); err != nil || st != connmgr.ConnEstablished {
+		t.Fatalf("request state %v, %v", st, err)
+	}
+}
