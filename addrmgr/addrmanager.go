@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"math"
 	mrand "math/rand/v2"
+	"net"
 	"net/netip"
 	"path/filepath"
 	"sync"
@@ -661,4 +662,32 @@ func (am *AddrManager) SeedFromDNS(ctx context.Context, seeds []string, port uin
 		total += n
 	}
 	return total
+}
+
+// NewAddress is the address source for connmgr (its GetNewAddress): it
+// selects with GetAddress, skips for the first 30 draws addresses tried in
+// the last ten minutes and for the first 50 draws addresses off the
+// network's default port (as Core's ThreadOpenConnections does), records
+// the attempt and returns the address as a net.Addr (an Addr).
+func (am *AddrManager) NewAddress() (net.Addr, error) {
+	for tries := 0; tries < 100; tries++ {
+		ka := am.GetAddress()
+		if ka == nil {
+			break
+		}
+		am.mu.Lock()
+		now := am.now()
+		recent := !ka.lastattempt.IsZero() && now.Sub(ka.lastattempt) < 10*time.Minute
+		offPort := am.cfg.DefaultPort != 0 && ka.na.Port != am.cfg.DefaultPort
+		if (recent && tries < 30) || (offPort && tries < 50) {
+			am.mu.Unlock()
+			continue
+		}
+		ka.lastattempt = now
+		ka.attempts++
+		na := ka.NetAddress()
+		am.mu.Unlock()
+		return Addr{na}, nil
+	}
+	return nil, makeError(ErrNoAddresses, "no address to dial")
 }

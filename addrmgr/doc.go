@@ -23,7 +23,7 @@ How the server uses it:
 	// addr/addrv2 from a peer, after its TokenBucket allowed each entry:
 	am.AddAddresses(addrs, peerAddr)
 	// connmgr's address source:
-	na, err := am.GetNetAddress(); am.Attempt(na); return addrmgr.Addr{na}, err
+	cm GetNewAddress: am.NewAddress (selects, skips recent tries and odd ports, records the attempt)
 	// outbound handshake done: am.Good(na); am.SetServices(na, services)
 	// getaddr (once per connection): am.AddressCache(peerSentSendAddrV2)
 

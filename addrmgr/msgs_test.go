@@ -1,6 +1,7 @@
 package addrmgr
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -47,5 +48,37 @@ func TestFilterByTokens(t *testing.T) {
 	kept, _ = FilterByTokens(addrs[:10], b, now.Add(20*time.Second))
 	if len(kept) != 2 {
 		t.Fatalf("refill: kept %d", len(kept))
+	}
+}
+
+func TestNewAddress(t *testing.T) {
+	now := testNow
+	am := New(&Config{DefaultPort: 8333, Now: func() time.Time { return now }})
+	if _, err := am.NewAddress(); !errors.Is(err, ErrNoAddresses) {
+		t.Fatalf("empty: %v", err)
+	}
+	odd := ipAddr(1)
+	odd.Port = 1234
+	std := ipAddr(1 << 20)
+	am.AddAddress(odd, odd)
+	am.AddAddress(std, std)
+	counts := map[string]int{}
+	for i := 0; i < 20; i++ {
+		a, err := am.NewAddress()
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[a.String()]++
+		now = now.Add(11 * time.Minute)
+	}
+	if counts[std.String()] < 15 {
+		t.Fatalf("default port not preferred: %v", counts)
+	}
+	ka := am.Lookup(std)
+	if ka.attempts == 0 || ka.lastattempt.IsZero() {
+		t.Fatal("attempt not recorded")
+	}
+	if a, _ := am.NewAddress(); a.Network() != "tcp" {
+		t.Fatal("network")
 	}
 }
