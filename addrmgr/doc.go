@@ -20,12 +20,18 @@ How the server uses it:
 		DNSSeeds: params.DNSSeeds, DefaultPort: port})
 	go am.Run(ctx) // loads peers.json, seeds from DNS if nearly empty,
 	               // saves every 15 minutes and at shutdown
-	// addr/addrv2 from a peer, after its TokenBucket allowed each entry:
-	am.AddAddresses(addrs, peerAddr)
-	// connmgr's address source:
-	cm GetNewAddress: am.NewAddress (selects, skips recent tries and odd ports, records the attempt)
-	// outbound handshake done: am.Good(na); am.SetServices(na, services)
-	// getaddr (once per connection): am.AddressCache(peerSentSendAddrV2)
+	// addr/addrv2 from a peer, filtered by its TokenBucket:
+	kept, _ := addrmgr.FilterByTokens(addrmgr.FromAddrMsg(msg), bucket, time.Now())
+	am.AddAddresses(kept, peerAddr)
+	// connmgr's address source (selects, skips recent tries and odd ports,
+	// records the attempt) and group function:
+	connmgr.Config{GetNewAddress: am.NewAddress, GroupKey: addrmgr.NetAddrGroupKey}
+	// outbound handshake done:
+	am.Good(na); am.SetServices(na, services)
+	// getaddr, answered once per connection:
+	for _, m := range addrmgr.AddrMessages(am.AddressCache(p.WantsAddrV2()), p.WantsAddrV2()) {
+		p.QueueMessage(m, nil)
+	}
 
 GetAddress is Core's Select: tried or new with even odds, then a random
 entry accepted with its chance (lower after recent or failed attempts).
