@@ -123,6 +123,7 @@ type fakePeer struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	sent     []wire.Message
+	encs     []wire.MessageEncoding
 	misbehav []string
 	gone     atomic.Bool
 	served   atomic.Int32
@@ -163,6 +164,7 @@ func (fp *fakePeer) QueueMessage(msg wire.Message, done chan<- struct{}) {
 func (fp *fakePeer) QueueMessageWithEncoding(msg wire.Message, done chan<- struct{}, enc wire.MessageEncoding) {
 	fp.mu.Lock()
 	fp.sent = append(fp.sent, msg)
+	fp.encs = append(fp.encs, enc)
 	fp.mu.Unlock()
 	if done != nil {
 		done <- struct{}{}

@@ -44,6 +44,11 @@ func (sm *SyncManager) HandleGetHeaders(p Peer, msg *wire.MsgGetHeaders) {
 		stop = &msg.HashStop
 	}
 	headers := sm.chain.LocateHeaders(locatorOf(msg.BlockLocatorHashes), stop)
+	// With no locator hash known the chain starts at genesis; Core starts
+	// after it (FindForkInGlobalIndex falls back to genesis as the fork).
+	if len(headers) > 0 && headers[0].BlockHash() == *sm.chain.ChainParams().GenesisHash {
+		headers = headers[1:]
+	}
 	reply.Headers = make([]*wire.BlockHeader, 0, len(headers))
 	for i := range headers {
 		if reply.AddBlockHeader(&headers[i]) != nil {
@@ -60,7 +65,13 @@ func (sm *SyncManager) HandleGetBlocks(p Peer, msg *wire.MsgGetBlocks) {
 	if msg.HashStop != (chainhash.Hash{}) {
 		stop = &msg.HashStop
 	}
-	hashes := sm.chain.LocateBlocks(locatorOf(msg.BlockLocatorHashes), stop, maxGetBlocksInv)
+	hashes := sm.chain.LocateBlocks(locatorOf(msg.BlockLocatorHashes), stop, maxGetBlocksInv+1)
+	if len(hashes) > 0 && hashes[0] == *sm.chain.ChainParams().GenesisHash {
+		hashes = hashes[1:]
+	}
+	if len(hashes) > maxGetBlocksInv {
+		hashes = hashes[:maxGetBlocksInv]
+	}
 	if len(hashes) == 0 {
 		return
 	}

@@ -309,3 +309,34 @@ func TestShutdown(t *testing.T) {
 		t.Fatalf("Stats after stop: %v", err)
 	}
 }
+
+// TestMutatedBlock: a block whose witness was tampered with (same header)
+// gets its sender reported, as Core does, but does not mark the block
+// invalid: the genuine block from another peer connects.
+func TestMutatedBlock(t *testing.T) {
+	rc := buildChain(t, 1, time.Now().Add(-30*24*time.Hour), nil)
+	h := newHarness(t, nil, nil)
+	bad := newFakePeer(t, h.sm, 1, nil)
+	bad.height = 1
+	_ = h.sm.NewPeer(bad)
+	_ = h.sm.QueueHeaders(rc.headersAfter(nil, chainhash.Hash{}), bad)
+	waitFor(t, "block requested", func() bool { return len(bad.getDataItems()) == 1 })
+	genuine := rc.blocks[1]
+	mutated := &wire.MsgBlock{Header: genuine.Header, Transactions: []*wire.MsgTx{genuine.Transactions[0].Copy()}}
+	mutated.Transactions[0].TxIn[0].Witness = wire.TxWitness{{1}}
+	if mutated.BlockHash() != genuine.BlockHash() {
+		t.Fatal("mutation changed the header")
+	}
+	_ = h.sm.QueueBlock(mutated, bad, nil)
+	h.sync()
+	if m := bad.misbehaviour(); len(m) != 1 || !strings.Contains(m[0], "unexpected-witness") {
+		t.Fatalf("misbehaviour %v", m)
+	}
+	if h.height() != 0 {
+		t.Fatal("mutated block connected")
+	}
+	_ = h.sm.DonePeer(bad)
+	good := newFakePeer(t, h.sm, 2, rc)
+	_ = h.sm.NewPeer(good)
+	waitFor(t, "genuine block connected", func() bool { return h.height() == 1 })
+}
