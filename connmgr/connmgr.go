@@ -32,6 +32,10 @@ const (
 	// source that keeps returning used groups cannot spin the loop.
 	maxAddrTries = 100
 
+	// DefaultDialInterval is the least time between two rounds of
+	// automatic dials (Core pauses 500 ms between connection attempts).
+	DefaultDialInterval = 500 * time.Millisecond
+
 	// acceptBackoff is the pause after a temporary accept error (EMFILE).
 	acceptBackoff = 50 * time.Millisecond
 )
@@ -156,6 +160,11 @@ type Config struct {
 
 	// DialTimeout bounds one dial; zero means 30 seconds.
 	DialTimeout time.Duration
+
+	// DialInterval is the least time between two rounds of automatic
+	// dials, so that failing addresses cannot make the manager spin; zero
+	// means DefaultDialInterval.
+	DialInterval time.Duration
 }
 
 // ConnManager listens for inbound connections and keeps the outbound ones:
@@ -206,6 +215,9 @@ func New(cfg *Config) *ConnManager {
 	}
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = 30 * time.Second
+	}
+	if c.DialInterval <= 0 {
+		c.DialInterval = DefaultDialInterval
 	}
 	if c.GroupKey == nil {
 		c.GroupKey = NetGroup
@@ -525,7 +537,14 @@ func (cm *ConnManager) outboundLoop(ctx context.Context) {
 	ticker := time.NewTicker(cm.cfg.RetryDuration)
 	defer ticker.Stop()
 	for {
-		cm.fillOutbound()
+		if cm.fillOutbound() {
+			// Pace the rounds: a burst of failing dials must not spin.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(cm.cfg.DialInterval):
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -536,18 +555,19 @@ func (cm *ConnManager) outboundLoop(ctx context.Context) {
 }
 
 // fillOutbound starts automatic requests until the target is met or the
-// address source has nothing suitable.
-func (cm *ConnManager) fillOutbound() {
+// address source has nothing suitable, and reports whether it started any.
+func (cm *ConnManager) fillOutbound() bool {
+	started := false
 	for tries := 0; tries < maxAddrTries; tries++ {
 		cm.mu.Lock()
 		need := cm.autoCount < cm.cfg.TargetOutbound && !cm.stopped
 		cm.mu.Unlock()
 		if !need {
-			return
+			return started
 		}
 		addr, err := cm.cfg.GetNewAddress()
 		if err != nil || addr == nil {
-			return
+			return started
 		}
 		if cm.cfg.IsBanned != nil && cm.cfg.IsBanned(addr) {
 			continue
@@ -556,7 +576,7 @@ func (cm *ConnManager) fillOutbound() {
 		cm.mu.Lock()
 		if cm.stopped {
 			cm.mu.Unlock()
-			return
+			return started
 		}
 		if cm.outGroups[group] > 0 {
 			cm.mu.Unlock()
@@ -569,7 +589,9 @@ func (cm *ConnManager) fillOutbound() {
 		cm.autoCount++
 		cm.startLocked(req, 0)
 		cm.mu.Unlock()
+		started = true
 	}
+	return started
 }
 
 // acceptLoop accepts connections on l until it is closed.

@@ -262,6 +262,7 @@ func TestOutboundGroups(t *testing.T) {
 			mu.Unlock()
 		},
 		RetryDuration: 20 * time.Millisecond,
+		DialInterval:  5 * time.Millisecond,
 	})
 	runManager(t, cm)
 	established := func() map[string]bool {
@@ -502,5 +503,53 @@ func TestErrorKinds(t *testing.T) {
 				t.Errorf("%s matches %s", k, other)
 			}
 		}
+	}
+}
+
+func TestFailingDialsPaced(t *testing.T) {
+	// Every dial fails at once; the manager must not redial in a tight loop.
+	fn := newFakeNet()
+	var asked atomic.Int64
+	cm := New(&Config{
+		TargetOutbound: 8,
+		Dial:           fn.dial,
+		DialInterval:   50 * time.Millisecond,
+		GetNewAddress: func() (net.Addr, error) {
+			i := asked.Add(1)
+			return tcpAddr(fmt.Sprintf("10.%d.0.1:8333", i%200)), nil
+		},
+	})
+	cancel := runManager(t, cm)
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	// About 6 rounds of at most 8 dials (plus skipped duplicate groups).
+	if n := asked.Load(); n > 200 {
+		t.Fatalf("%d addresses asked in 300 ms", n)
+	}
+}
+
+func TestListen(t *testing.T) {
+	ls, err := Listen(DefaultListenAddrs("0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	if len(ls) == 0 || len(ls) > 2 {
+		t.Fatalf("%d listeners for the default addresses", len(ls))
+	}
+	if ip := ls[0].Addr().(*net.TCPAddr).IP; ip.To4() == nil {
+		t.Fatalf("first listener is %v, want IPv4", ip)
+	}
+	for _, bad := range []string{"nohostport", "127.0.0.1:notaport"} {
+		if _, err := Listen([]string{"127.0.0.1:0", bad}); err == nil {
+			t.Errorf("Listen(%q) succeeded", bad)
+		}
+	}
+	if _, err := Listen([]string{"x"}); !errors.Is(err, ErrInvalidAddress) {
+		t.Errorf("kind: %v", err)
 	}
 }
