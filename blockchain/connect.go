@@ -57,18 +57,39 @@ func (b *BlockChain) checkConnectBlock(node *blockNode, block *wire.MsgBlock,
 	flags := b.scriptFlagsFor(height, &node.hash)
 	maturity := int32(p.CoinbaseMaturity)
 
+	// The spent outputs, their heights, the undo data and the script jobs
+	// of the whole block are carved from a few block-sized allocations
+	// instead of several per transaction and input.
+	nIn, nOut := 0, 0
+	for ti, tx := range block.Transactions {
+		if ti > 0 {
+			nIn += len(tx.TxIn)
+		}
+		nOut += len(tx.TxOut)
+	}
+	if len(view.entries) == 0 {
+		view.entries = make(map[wire.OutPoint]viewEntry, nIn+nOut)
+	}
 	var (
-		fees    int64
-		sigCost int
-		undo    []*UtxoEntry
-		jobs    []scriptJob
+		fees        int64
+		sigCost     int
+		undo        = make([]*UtxoEntry, 0, nIn)
+		jobs        = make([]scriptJob, 0, nIn)
+		outArena    = make([]wire.TxOut, nIn)
+		ptrArena    = make([]*wire.TxOut, nIn)
+		heightArena = make([]int32, nIn)
+		entryArena  = make([]UtxoEntry, nOut)
 	)
 	for ti, tx := range block.Transactions {
 		isCB := ti == 0
 		var prevOuts []*wire.TxOut
 		if !isCB {
-			prevOuts = make([]*wire.TxOut, len(tx.TxIn))
-			prevHeights := make([]int32, len(tx.TxIn))
+			n := len(tx.TxIn)
+			prevOuts, ptrArena = ptrArena[:n:n], ptrArena[n:]
+			prevHeights := heightArena[:n:n]
+			heightArena = heightArena[n:]
+			outs := outArena[:n:n]
+			outArena = outArena[n:]
 			var in int64
 			for ii, txIn := range tx.TxIn {
 				e, err := view.lookup(txIn.PreviousOutPoint)
@@ -87,7 +108,8 @@ func (b *BlockChain) checkConnectBlock(node *blockNode, block *wire.MsgBlock,
 				if !moneyRange(e.Amount) || !moneyRange(in) {
 					return nil, ruleError(ErrBadTxInputValue, "input values out of range")
 				}
-				prevOuts[ii] = &wire.TxOut{Value: e.Amount, PkScript: e.PkScript}
+				outs[ii] = wire.TxOut{Value: e.Amount, PkScript: e.PkScript}
+				prevOuts[ii] = &outs[ii]
 				prevHeights[ii] = e.BlockHeight
 			}
 			var out int64
@@ -129,7 +151,8 @@ func (b *BlockChain) checkConnectBlock(node *blockNode, block *wire.MsgBlock,
 			}
 		}
 		var err error
-		undo, err = view.connectTransaction(tx, &txHashes[ti], height, isCB, undo)
+		undo, entryArena, err = view.connectTransaction(tx, &txHashes[ti], height, isCB, undo,
+			entryArena)
 		if err != nil {
 			return nil, err
 		}

@@ -46,24 +46,78 @@ func txscriptFlags(f ScriptFlags) txscript.ScriptFlags {
 type txChecker struct {
 	tx       *wire.MsgTx
 	prevOuts []*wire.TxOut
-	fetcher  *txscript.MultiPrevOutFetcher
+	fetcher  *prevOutFetcher
 	hashes   *txscript.TxSigHashes
 	flags    txscript.ScriptFlags
 	sigCache *txscript.SigCache
 }
 
+// prevOutFetcherMapMin is the input count from which prevOutFetcher builds
+// a map; below it a linear scan of the inputs is cheaper than hashing.
+const prevOutFetcherMapMin = 16
+
+// prevOutFetcher answers txscript's PrevOutputFetcher from a transaction's
+// inputs and their spent outputs, without the map MultiPrevOutFetcher needs
+// for the usual one- or two-input transaction. It is read-only after
+// construction and so safe for concurrent use.
+type prevOutFetcher struct {
+	tx       *wire.MsgTx
+	prevOuts []*wire.TxOut
+	m        map[wire.OutPoint]*wire.TxOut // only for prevOutFetcherMapMin inputs or more
+}
+
+// newPrevOutFetcher returns a fetcher over tx's inputs.
+func newPrevOutFetcher(tx *wire.MsgTx, prevOuts []*wire.TxOut) *prevOutFetcher {
+	f := &prevOutFetcher{tx: tx, prevOuts: prevOuts}
+	if len(tx.TxIn) >= prevOutFetcherMapMin {
+		f.m = make(map[wire.OutPoint]*wire.TxOut, len(tx.TxIn))
+		for i, in := range tx.TxIn {
+			f.m[in.PreviousOutPoint] = prevOuts[i]
+		}
+	}
+	return f
+}
+
+// FetchPrevOutput implements txscript.PrevOutputFetcher.
+func (f *prevOutFetcher) FetchPrevOutput(op wire.OutPoint) *wire.TxOut {
+	if f.m != nil {
+		return f.m[op]
+	}
+	for i, in := range f.tx.TxIn {
+		if in.PreviousOutPoint == op {
+			return f.prevOuts[i]
+		}
+	}
+	return nil
+}
+
+// spendsTaproot reports whether an input with a witness spends a witness
+// v1 32-byte program (Core's check in PrecomputedTransactionData::Init):
+// only then are the BIP341 hashes over every spent output needed.
+func spendsTaproot(tx *wire.MsgTx, prevOuts []*wire.TxOut) bool {
+	for i, in := range tx.TxIn {
+		pk := prevOuts[i].PkScript
+		if len(in.Witness) > 0 && len(pk) == 34 && pk[0] == 0x51 && pk[1] == 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
 // NewTxChecker implements scriptEngine.
 func (e txscriptEngine) NewTxChecker(tx *wire.MsgTx, prevOuts []*wire.TxOut, flags ScriptFlags) (txScriptChecker, error) {
-	m := make(map[wire.OutPoint]*wire.TxOut, len(tx.TxIn))
-	for i, in := range tx.TxIn {
-		m[in.PreviousOutPoint] = prevOuts[i]
-	}
-	fetcher := txscript.NewMultiPrevOutFetcher(m)
+	fetcher := newPrevOutFetcher(tx, prevOuts)
 	// Only witness inputs use the BIP143/BIP341 midstates, and they need
-	// witness data, so a transaction without any needs none.
+	// witness data, so a transaction without any needs none; the hashes
+	// over spent amounts and scripts only serve taproot spends (the
+	// interpreter computes them itself should it need them anyway).
 	var hashes *txscript.TxSigHashes
 	if tx.HasWitness() {
-		hashes = txscript.NewTxSigHashes(tx, fetcher)
+		if spendsTaproot(tx, prevOuts) {
+			hashes = txscript.NewTxSigHashes(tx, fetcher)
+		} else {
+			hashes = txscript.NewTxSigHashes(tx, nil)
+		}
 	}
 	return &txChecker{
 		tx:       tx,

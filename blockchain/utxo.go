@@ -376,12 +376,12 @@ type viewEntry struct {
 // that read-only lookups by script workers happen after it is final.
 type utxoView struct {
 	cache   *utxoCache
-	entries map[wire.OutPoint]*viewEntry
+	entries map[wire.OutPoint]viewEntry
 }
 
 // newUtxoView returns an empty view over cache.
 func newUtxoView(cache *utxoCache) *utxoView {
-	return &utxoView{cache: cache, entries: make(map[wire.OutPoint]*viewEntry)}
+	return &utxoView{cache: cache, entries: make(map[wire.OutPoint]viewEntry)}
 }
 
 // lookup returns the unspent entry for op, or nil.
@@ -396,7 +396,7 @@ func (v *utxoView) lookup(op wire.OutPoint) (*UtxoEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.entries[op] = &viewEntry{entry: e}
+	v.entries[op] = viewEntry{entry: e}
 	return e, nil
 }
 
@@ -409,7 +409,7 @@ func (v *utxoView) add(op wire.OutPoint, e *UtxoEntry) {
 	if ve, ok := v.entries[op]; ok && (ve.modified || ve.entry != nil) {
 		created = ve.created
 	}
-	v.entries[op] = &viewEntry{entry: e, modified: true, created: created}
+	v.entries[op] = viewEntry{entry: e, modified: true, created: created}
 }
 
 // spend marks op spent; an output the view created is simply dropped.
@@ -418,24 +418,26 @@ func (v *utxoView) spend(op wire.OutPoint) {
 		delete(v.entries, op)
 		return
 	}
-	v.entries[op] = &viewEntry{spent: true, modified: true}
+	v.entries[op] = viewEntry{spent: true, modified: true}
 }
 
 // connectTransaction applies tx's effects to the view: its inputs are spent
-// (their entries appended to undo) and its spendable outputs added. Inputs
-// must have been checked to exist.
+// (their entries appended to undo) and its spendable outputs added, with
+// their entries taken from arena when it has room (the caller's
+// block-sized allocation; the cache copies what it keeps). Inputs must have
+// been checked to exist.
 func (v *utxoView) connectTransaction(tx *wire.MsgTx, txHash *chainhash.Hash, height int32,
-	isCoinBase bool, undo []*UtxoEntry) ([]*UtxoEntry, error) {
+	isCoinBase bool, undo []*UtxoEntry, arena []UtxoEntry) ([]*UtxoEntry, []UtxoEntry, error) {
 
 	if !isCoinBase {
 		for _, in := range tx.TxIn {
 			e, err := v.lookup(in.PreviousOutPoint)
 			if err != nil {
-				return undo, err
+				return undo, arena, err
 			}
 			if e == nil {
-				return undo, ruleError(ErrMissingTxOut, "input "+in.PreviousOutPoint.String()+
-					" missing or spent")
+				return undo, arena, ruleError(ErrMissingTxOut, "input "+
+					in.PreviousOutPoint.String()+" missing or spent")
 			}
 			undo = append(undo, e)
 			v.spend(in.PreviousOutPoint)
@@ -445,14 +447,21 @@ func (v *utxoView) connectTransaction(tx *wire.MsgTx, txHash *chainhash.Hash, he
 		if isUnspendable(out.PkScript) {
 			continue
 		}
-		v.add(wire.OutPoint{Hash: *txHash, Index: uint32(i)}, &UtxoEntry{
+		var e *UtxoEntry
+		if len(arena) > 0 {
+			e, arena = &arena[0], arena[1:]
+		} else {
+			e = new(UtxoEntry)
+		}
+		*e = UtxoEntry{
 			Amount:      out.Value,
 			PkScript:    out.PkScript,
 			BlockHeight: height,
 			IsCoinBase:  isCoinBase,
-		})
+		}
+		v.add(wire.OutPoint{Hash: *txHash, Index: uint32(i)}, e)
 	}
-	return undo, nil
+	return undo, arena, nil
 }
 
 // disconnectBlock reverses a connected block in the view using its undo
