@@ -202,7 +202,12 @@ func (sm *SyncManager) scheduleBlocks() {
 		sm.windowBlocked = false
 		return
 	}
-	need := sm.chain.BlocksToFetch(sm.cfg.DownloadWindow)
+	// One more than the window tells whether blocks wait beyond it.
+	need := sm.chain.BlocksToFetch(sm.cfg.DownloadWindow + 1)
+	beyond := len(need) > sm.cfg.DownloadWindow
+	if beyond {
+		need = need[:sm.cfg.DownloadWindow]
+	}
 	now := sm.cfg.Now()
 	batches := make(map[*peerState]*wire.MsgGetData)
 	assigned := 0
@@ -243,8 +248,10 @@ func (sm *SyncManager) scheduleBlocks() {
 	for ps, gd := range batches {
 		ps.p.QueueMessage(gd, nil)
 	}
-	// The window is blocked when a peer has room but nothing is left to
-	// ask: the block at the window's start then holds everyone up.
+	// The window is blocked when a peer has room but nothing in the window
+	// is left to ask while blocks wait beyond it: the block at the
+	// window's start then holds everyone up (Core's staller). At the end
+	// of the chain nobody stalls.
 	idle := false
 	for _, ps := range free {
 		if len(ps.requested) < sm.cfg.MaxBlocksInFlightPerPeer {
@@ -252,7 +259,7 @@ func (sm *SyncManager) scheduleBlocks() {
 			break
 		}
 	}
-	sm.windowBlocked = idle && len(sm.inFlight) > 0 && assigned == 0
+	sm.windowBlocked = idle && beyond && len(sm.inFlight) > 0 && assigned == 0
 }
 
 // checkBlockTimeouts disconnects a peer holding up the download window

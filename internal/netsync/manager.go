@@ -24,8 +24,9 @@ const (
 	// exhausted is disconnected. It doubles after each stall (to 64 s).
 	DefaultStallTimeout = 2 * time.Second
 	// DefaultBlockTimeout is how long any one block request may stay
-	// unanswered before the peer is disconnected and the block moved.
-	DefaultBlockTimeout = 2 * time.Minute
+	// unanswered before the peer is disconnected and the block moved
+	// (Core's BLOCK_DOWNLOAD_TIMEOUT_BASE, ten minutes).
+	DefaultBlockTimeout = 10 * time.Minute
 	// DefaultHeadersTimeout is how long the headers sync peer may leave a
 	// getheaders unanswered before another peer is chosen.
 	DefaultHeadersTimeout = 2 * time.Minute
@@ -317,18 +318,26 @@ func (sm *SyncManager) handle(m any) {
 		sm.handleHeaders(m.p, m.headers)
 	case blockMsg:
 		sm.handleBlock(m.p, m.block)
-		if m.done != nil {
-			m.done <- struct{}{}
-		}
+		signal(m.done)
 	case txMsg:
 		sm.handleTx(m.p, m.tx)
-		if m.done != nil {
-			m.done <- struct{}{}
-		}
+		signal(m.done)
 	case notFoundMsg:
 		sm.handleNotFound(m.p, m.nf)
 	case syncMsg:
 		m.fn()
+	}
+}
+
+// signal sends on done without blocking (done has room for one value), so
+// a caller that stopped waiting never blocks the event goroutine.
+func signal(done chan<- struct{}) {
+	if done == nil {
+		return
+	}
+	select {
+	case done <- struct{}{}:
+	default:
 	}
 }
 
@@ -365,10 +374,11 @@ func (sm *SyncManager) QueueHeaders(headers *wire.MsgHeaders, p Peer) error {
 	return sm.send(headersMsg{p, headers})
 }
 
-// QueueBlock hands the manager a block from p. done, when not nil,
-// receives a value once the block was handled; a peer's read loop should
-// wait for it before reading on, which bounds the blocks queued per peer
-// to one (btcd's blockProcessed).
+// QueueBlock hands the manager a block from p. done, when not nil, must
+// have room for one value (make(chan struct{}, 1)): it receives one once
+// the block was handled. A peer's read loop should wait for it before
+// reading on, which bounds the blocks queued per peer to one (btcd's
+// blockProcessed).
 func (sm *SyncManager) QueueBlock(block *wire.MsgBlock, p Peer, done chan<- struct{}) error {
 	return sm.send(blockMsg{p, block, done})
 }
@@ -464,10 +474,11 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 	if !ps.canSync {
 		return
 	}
-	if sm.syncPeer == nil {
-		sm.startSync()
-	} else if sm.headersSynced {
+	if sm.headersSynced {
+		// Learn its chain; a longer one continues 2,000 headers at a time.
 		sm.sendGetHeaders(ps, nil)
+	} else if sm.syncPeer == nil {
+		sm.startSync()
 	}
 	sm.scheduleBlocks()
 }
@@ -481,7 +492,6 @@ func (sm *SyncManager) handleDonePeer(p Peer) {
 		return
 	}
 	sm.removePeer(ps)
-	sm.pool.RemoveOrphansByTag(mempool.Tag(uint32(ps.id)))
 	log.Debugf("Peer %s (id %d) gone", p.Addr(), ps.id)
 	sm.scheduleBlocks()
 	sm.scheduleTxs()
@@ -504,9 +514,12 @@ func (sm *SyncManager) removePeer(ps *peerState) {
 		}
 	}
 	sm.txs.removePeer(ps.id)
+	sm.pool.RemoveOrphansByTag(mempool.Tag(uint32(ps.id)))
 	if sm.syncPeer == ps {
 		sm.syncPeer = nil
-		sm.startSync()
+		if !sm.headersSynced {
+			sm.startSync()
+		}
 	}
 }
 

@@ -99,3 +99,6 @@ func (r *hashRing) reset() {
 
 // len returns the number of hashes held.
 func (r *hashRing) len() int { return len(r.ring) }
+
+// The pool the server passes must fit TxPool.
+var _ TxPool = (*mempool.TxPool)(nil)
