@@ -12,6 +12,7 @@ Helpers (each test gets its own temporary folders and free ports, and every
 process is stopped by t.Cleanup, killed if it does not exit):
 
 	b := StartBtcd(t)                   // regtest btcd with the flags of BTCD-PEER.md
+	b.Generate(t, 101)                  // mine (default --miningaddr is unspendable)
 	b.Call(ctx, "getpeerinfo", &out)    // JSON-RPC with user/password
 	b.AddNode(t, "127.0.0.1:1234", "onetry")
 	n := StartTernd(t, "--connect=...") // go build of the root package, then

@@ -344,10 +344,35 @@ func StartBtcdOn(t testing.TB, p2pAddr string, extra ...string) *Process {
 		"--configfile=" + filepath.Join(dir, "btcd.conf"),
 		"--debuglevel=debug",
 	}
+	hasMiningAddr := false
+	for _, e := range extra {
+		hasMiningAddr = hasMiningAddr || strings.HasPrefix(e, "--miningaddr")
+	}
+	if !hasMiningAddr {
+		args = append(args, "--miningaddr="+BtcdMiningAddr)
+	}
 	os.WriteFile(filepath.Join(dir, "btcd.conf"), nil, 0o600)
 	p.start(t, filepath.Join(toolsDir, "btcd"), append(args, extra...))
 	p.waitReady(t, "getblockcount")
 	return p
+}
+
+// BtcdMiningAddr is the default --miningaddr of StartBtcd: the regtest
+// P2WPKH address of an all-zero key hash, so mined coins are unspendable.
+// Tests that spend pass their own --miningaddr.
+const BtcdMiningAddr = "bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqdku202"
+
+// Generate mines n blocks on btcd (its "generate" RPC) and returns their
+// hashes.
+func (p *Process) Generate(t testing.TB, n int) []string {
+	t.Helper()
+	var hashes []string
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := p.Call(ctx, "generate", &hashes, n); err != nil {
+		t.Fatalf("%s generate %d: %v", p.Name, n, err)
+	}
+	return hashes
 }
 
 // AddNode asks btcd (or ternd) to connect to addr: command is "add",

@@ -17,3 +17,17 @@ func TestTerndStarts(t *testing.T) {
 		t.Fatal("ternd still running")
 	}
 }
+
+// TestBtcdGenerate checks the btcd mining helper.
+func TestBtcdGenerate(t *testing.T) {
+	needProcesses(t)
+	b := StartBtcd(t)
+	if hashes := b.Generate(t, 3); len(hashes) != 3 {
+		t.Fatalf("generated %d blocks", len(hashes))
+	}
+	var height int64
+	b.MustCall(t, "getblockcount", &height)
+	if height != 3 {
+		t.Fatalf("height %d", height)
+	}
+}
