@@ -159,6 +159,9 @@ type AddrManager struct {
 	triTbl [TriedBucketCount][BucketSize]*KnownAddress
 	newLst []*KnownAddress
 	triLst []*KnownAddress
+
+	// answers caches the getaddr answers for v1 and v2 peers.
+	answers [2]cachedAnswer
 }
 
 // New returns an empty address manager with a fresh random key. Load (or
@@ -690,4 +693,36 @@ func (am *AddrManager) NewAddress() (net.Addr, error) {
 		return Addr{na}, nil
 	}
 	return nil, makeError(ErrNoAddresses, "no address to dial")
+}
+
+// cachedAnswer is a getaddr answer kept for a day, as Core's
+// m_addr_response_caches, so that repeated getaddr requests (from many
+// connections) cannot map the whole table.
+type cachedAnswer struct {
+	addrs   []*wire.NetAddressV2
+	expires time.Time
+}
+
+// CachedAddressCache returns the getaddr answer for v2 or v1 peers from a
+// cache refreshed every 21 to 27 hours (Core's randomized lifetime). The
+// returned slice is shared: callers must not change it.
+func (am *AddrManager) CachedAddressCache(v2 bool) []*wire.NetAddressV2 {
+	idx := 0
+	if v2 {
+		idx = 1
+	}
+	am.mu.Lock()
+	now := am.now()
+	c := am.answers[idx]
+	if c.expires.After(now) {
+		am.mu.Unlock()
+		return c.addrs
+	}
+	am.mu.Unlock()
+	addrs := am.AddressCache(v2)
+	am.mu.Lock()
+	life := 21*time.Hour + time.Duration(am.rng.Int64N(int64(6*time.Hour)))
+	am.answers[idx] = cachedAnswer{addrs: addrs, expires: now.Add(life)}
+	am.mu.Unlock()
+	return addrs
 }

@@ -28,8 +28,9 @@ How the server uses it:
 	connmgr.Config{GetNewAddress: am.NewAddress, GroupKey: addrmgr.NetAddrGroupKey}
 	// outbound handshake done:
 	am.Good(na); am.SetServices(na, services)
-	// getaddr, answered once per connection:
-	for _, m := range addrmgr.AddrMessages(am.AddressCache(p.WantsAddrV2()), p.WantsAddrV2()) {
+	// getaddr, answered once per connection from a day-long cache:
+	v2 := p.WantsAddrV2()
+	for _, m := range addrmgr.AddrMessages(am.CachedAddressCache(v2), v2) {
 		p.QueueMessage(m, nil)
 	}
 

@@ -82,3 +82,26 @@ func TestNewAddress(t *testing.T) {
 		t.Fatal("network")
 	}
 }
+
+func TestCachedAddressCache(t *testing.T) {
+	now := testNow
+	am := New(&Config{Now: func() time.Time { return now }})
+	for i := 0; i < 100; i++ {
+		am.AddAddress(ipAddr(i*65536), ipAddr(i*65536))
+	}
+	first := am.CachedAddressCache(true)
+	if len(first) != 23 {
+		t.Fatalf("%d addresses", len(first))
+	}
+	now = now.Add(20 * time.Hour)
+	if again := am.CachedAddressCache(true); &again[0] != &first[0] {
+		t.Fatal("cache not reused within 21 hours")
+	}
+	if v1 := am.CachedAddressCache(false); len(v1) != 23 || &v1[0] == &first[0] {
+		t.Fatal("v1 and v2 answers share a cache")
+	}
+	now = now.Add(8 * time.Hour)
+	if again := am.CachedAddressCache(true); &again[0] == &first[0] {
+		t.Fatal("cache not refreshed after 27 hours")
+	}
+}
