@@ -151,6 +151,10 @@ type BlockChain struct {
 	// the sanity checks and reused when connecting.
 	recentTxids map[*wire.MsgBlock][]chainhash.Hash
 	pending     []*Notification
+	// acceptBatch holds the store writes of the block being accepted
+	// (its bytes and index records) until the next commit writes them
+	// with its own, or maybeAcceptBlock writes them alone.
+	acceptBatch *store.Batch
 
 	stateLock sync.RWMutex
 	state     *BestState
@@ -473,9 +477,15 @@ func (b *BlockChain) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (is
 func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash, flags BehaviorFlags) error {
 	parent := b.index[block.Header.PrevBlock]
 	node := b.index[hash]
+	// The header's record, the block and its record go in one batch, which
+	// the commit of the first connect it leads to writes together with its
+	// undo data (one write per block in a sync), or else the end of this
+	// function writes alone. Either way it reaches the store before a
+	// UTXO flush can name the block in the stored tip.
+	batch := b.db.NewBatch()
 	if node == nil {
 		var err error
-		if node, err = b.acceptHeader(&block.Header, parent, nil); err != nil {
+		if node, err = b.acceptHeader(&block.Header, parent, batch); err != nil {
 			return err
 		}
 	}
@@ -484,22 +494,31 @@ func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash,
 			if merr := b.markInvalid(node); merr != nil {
 				return merr
 			}
+		} else if batch.Len() > 0 {
+			if werr := b.db.Write(batch); werr != nil {
+				return werr
+			}
 		}
 		return err
 	}
 	node.status |= statusDataStored
 	node.numTxns = uint32(len(block.Transactions))
-	batch := b.db.NewBatch()
 	batch.PutBlock(&hash, block.Bytes())
 	batch.PutBlockIndex(&hash, encodeIndexRecord(node))
-	if err := b.db.Write(batch); err != nil {
-		node.status &^= statusDataStored
-		node.numTxns = 0
-		return err
-	}
+	b.acceptBatch = batch
 	b.recent[hash] = block
 	b.queue(NTBlockAccepted, node, block)
-	return b.activateBestChain(node)
+	err := b.activateBestChain(node)
+	if b.acceptBatch != nil {
+		// Not taken by a commit: write it, with the record as it is now
+		// (the connect may have failed and marked the block invalid).
+		b.acceptBatch = nil
+		batch.PutBlockIndex(&hash, encodeIndexRecord(node))
+		if werr := b.db.Write(batch); werr != nil {
+			return werr
+		}
+	}
+	return err
 }
 
 // acceptHeader checks a header against its known parent and adds it to the
@@ -765,8 +784,12 @@ func (b *BlockChain) commit(view *utxoView, detached, attached []connected) erro
 	if len(attached) > 0 {
 		newTip = attached[len(attached)-1].node
 	}
-	if len(attached) > 0 {
-		batch := b.db.NewBatch()
+	batch := b.acceptBatch
+	b.acceptBatch = nil
+	if batch == nil && len(attached) > 0 {
+		batch = b.db.NewBatch()
+	}
+	if batch != nil {
 		for _, c := range attached {
 			batch.PutUndo(&c.node.hash, encodeUndo(c.undo))
 			if !c.node.status.KnownValid() {
