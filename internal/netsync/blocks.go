@@ -56,7 +56,7 @@ func (sm *SyncManager) sendGetHeaders(ps *peerState, from *chainhash.Hash) {
 	if ps == sm.syncPeer {
 		sm.headersAskedAt = sm.cfg.Now()
 	}
-	ps.p.QueueMessage(msg, nil)
+	_ = ps.p.QueueMessage(msg, nil)
 }
 
 // handleHeaders validates a headers message and downloads what it adds.
@@ -98,8 +98,8 @@ func (sm *SyncManager) handleHeaders(p Peer, msg *wire.MsgHeaders) {
 	n, err := sm.chain.ProcessBlockHeaders(headers)
 	if n > 0 {
 		last := headers[n-1].BlockHash()
-		if info, ierr := sm.chain.BlockInfoByHash(&last); ierr == nil && info.Height > ps.bestKnownHeight {
-			ps.bestKnownHeight = info.Height
+		if height, ok := sm.heightOf(last); ok {
+			ps.learnedHeight(height)
 		}
 		sm.markKnown(ps.id, last)
 	}
@@ -149,23 +149,7 @@ func (sm *SyncManager) checkHeadersTimeout(now time.Time) {
 	if others == 0 {
 		return
 	}
-	sm.disconnect(ps, "headers sync timeout")
-}
-
-// handleBlockInv handles a block announced by inv: an unknown block leads
-// to a getheaders, so the download goes through the headers path.
-func (sm *SyncManager) handleBlockInv(ps *peerState, hash *chainhash.Hash) {
-	sm.markKnown(ps.id, *hash)
-	if sm.chain.HaveHeader(hash) {
-		if info, err := sm.chain.BlockInfoByHash(hash); err == nil && info.Height > ps.bestKnownHeight {
-			ps.bestKnownHeight = info.Height
-		}
-		return
-	}
-	if ps == sm.syncPeer && !sm.headersSynced {
-		return // the headers sync will get there
-	}
-	sm.sendGetHeaders(ps, nil)
+	sm.disconnect(ps, ErrHeadersTimeout, "headers sync timeout")
 }
 
 // heightOf returns the height of an indexed block, cached for the blocks
@@ -246,7 +230,7 @@ func (sm *SyncManager) scheduleBlocks() {
 		assigned++
 	}
 	for ps, gd := range batches {
-		ps.p.QueueMessage(gd, nil)
+		_ = ps.p.QueueMessage(gd, nil)
 	}
 	// The window is blocked when a peer has room but nothing in the window
 	// is left to ask while blocks wait beyond it: the block at the
@@ -280,7 +264,7 @@ func (sm *SyncManager) checkBlockTimeouts(now time.Time) {
 	}
 	for _, ps := range stale {
 		if sm.peers[ps.id] == ps {
-			sm.disconnect(ps, "block download timeout")
+			sm.disconnect(ps, ErrBlockTimeout, "block download timeout")
 		}
 	}
 	if lowest == nil || !sm.windowBlocked || seen[lowest.peer] {
@@ -298,7 +282,7 @@ func (sm *SyncManager) checkBlockTimeouts(now time.Time) {
 	if others == 0 {
 		return
 	}
-	sm.disconnect(lowest.peer, fmt.Sprintf("stalling block download (block at height %d for %v)",
+	sm.disconnect(lowest.peer, ErrStalling, fmt.Sprintf("stalling block download (block at height %d for %v)",
 		lowest.height, now.Sub(lowest.at).Round(time.Millisecond)))
 	sm.stallTimeout = min(2*sm.stallTimeout, maxStallTimeout)
 	sm.windowBlocked = false
@@ -324,6 +308,9 @@ func (sm *SyncManager) handleBlock(p Peer, block *wire.MsgBlock) {
 		requested = false // someone else's request; still useful
 	}
 	sm.markKnown(ps.id, hash)
+	if height, ok := sm.heightOf(hash); ok {
+		ps.learnedHeight(height)
+	}
 	if !requested && sm.IsInitialBlockDownload() && !sm.chain.HaveHeader(&hash) {
 		log.Debugf("Ignoring unrequested block %v from %s during initial sync", hash, p.Addr())
 		sm.scheduleBlocks()

@@ -17,15 +17,19 @@ The server builds the manager on the chain and the pool and runs it:
 	})
 	go sm.Run(ctx)
 
-Each connected peer is adapted to the Peer interface (ID, Addr, Services,
-StartingHeight, WantsHeaders, WTxIDRelay, QueueMessage,
-QueueMessageWithEncoding, Misbehaving, Disconnect). After the handshake
+*peer.Peer implements the Peer interface (ID, Addr, Services,
+StartingHeight, WantsHeaders, WantsWtxid, QueueMessage, Misbehaving,
+Disconnect; SetSyncedHeights, when present, receives getpeerinfo's
+synced_headers and synced_blocks). After the handshake
 the server calls NewPeer, on disconnect DonePeer, and from the peer's read
 loop it forwards inv, headers, block, tx and notfound messages with
 QueueInv, QueueHeaders, QueueBlock, QueueTx and QueueNotFound (waiting on
 the done channel of QueueBlock and QueueTx before reading on), and answers
 getheaders, getblocks and getdata with HandleGetHeaders, HandleGetBlocks
-and HandleGetData, which run on the caller's goroutine. The server's
+and HandleGetData (given the peer's Done channel), which run on the
+caller's goroutine. Legacy MSG_BLOCK and MSG_TX requests are answered with
+the witness stripped, so the peer's witness encoding writes the legacy
+form. The server's
 block-connected hook (or chain notification) calls BlockConnected, which
 announces the tip to peers (headers to those that sent sendheaders, inv to
 the rest, none to a peer known to have it) once initial block download is

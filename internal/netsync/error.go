@@ -16,13 +16,17 @@ const (
 	// ErrBadConfig: the Config lacks a required field.
 	ErrBadConfig = ErrorKind("ErrBadConfig")
 
-	// ErrNonContinuousHeaders: a headers message whose headers do not
-	// each build on the previous one.
-	ErrNonContinuousHeaders = ErrorKind("ErrNonContinuousHeaders")
+	// ErrStalling: the peer held up the block download window longer
+	// than the stall timeout (the reason it is disconnected).
+	ErrStalling = ErrorKind("ErrStalling")
 
-	// ErrTooManyHeaders: a headers message with more than
-	// wire.MaxBlockHeadersPerMsg headers.
-	ErrTooManyHeaders = ErrorKind("ErrTooManyHeaders")
+	// ErrBlockTimeout: the peer left a block request unanswered longer
+	// than BlockTimeout.
+	ErrBlockTimeout = ErrorKind("ErrBlockTimeout")
+
+	// ErrHeadersTimeout: the headers sync peer left a getheaders
+	// unanswered longer than HeadersTimeout.
+	ErrHeadersTimeout = ErrorKind("ErrHeadersTimeout")
 )
 
 // Error is an error of this package: a kind and a description. Unwrap

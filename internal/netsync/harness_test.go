@@ -123,10 +123,11 @@ type fakePeer struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	sent     []wire.Message
-	encs     []wire.MessageEncoding
 	misbehav []string
 	gone     atomic.Bool
 	served   atomic.Int32
+
+	syncedHeaders, syncedBlocks atomic.Int32
 }
 
 // newFakePeer makes a full witness peer; call run to start its remote.
@@ -148,23 +149,23 @@ func (fp *fakePeer) Addr() string               { return "fake" }
 func (fp *fakePeer) Services() wire.ServiceFlag { return fp.services }
 func (fp *fakePeer) StartingHeight() int32      { return fp.height }
 func (fp *fakePeer) WantsHeaders() bool         { return fp.headers }
-func (fp *fakePeer) WTxIDRelay() bool           { return fp.wtxid }
-func (fp *fakePeer) Disconnect()                { fp.gone.Store(true) }
+func (fp *fakePeer) WantsWtxid() bool           { return fp.wtxid }
+func (fp *fakePeer) Disconnect(error)           { fp.gone.Store(true) }
 
-func (fp *fakePeer) Misbehaving(score int, reason string) {
+func (fp *fakePeer) SetSyncedHeights(headers, blocks int32) {
+	fp.syncedHeaders.Store(headers)
+	fp.syncedBlocks.Store(blocks)
+}
+
+func (fp *fakePeer) Misbehaving(score uint32, reason string) {
 	fp.mu.Lock()
 	fp.misbehav = append(fp.misbehav, reason)
 	fp.mu.Unlock()
 }
 
-func (fp *fakePeer) QueueMessage(msg wire.Message, done chan<- struct{}) {
-	fp.QueueMessageWithEncoding(msg, done, wire.WitnessEncoding)
-}
-
-func (fp *fakePeer) QueueMessageWithEncoding(msg wire.Message, done chan<- struct{}, enc wire.MessageEncoding) {
+func (fp *fakePeer) QueueMessage(msg wire.Message, done chan<- struct{}) error {
 	fp.mu.Lock()
 	fp.sent = append(fp.sent, msg)
-	fp.encs = append(fp.encs, enc)
 	fp.mu.Unlock()
 	if done != nil {
 		done <- struct{}{}
@@ -175,6 +176,7 @@ func (fp *fakePeer) QueueMessageWithEncoding(msg wire.Message, done chan<- struc
 		default:
 		}
 	}
+	return nil
 }
 
 // loop plays the remote node.

@@ -62,7 +62,7 @@ const (
 	// peer may send in a row before it is reported.
 	maxUnconnectingHeaders = 10
 	// misbehaviourBan is the score of an offence that bans at once.
-	misbehaviourBan = 100
+	misbehaviourBan uint32 = 100
 )
 
 // Config configures a SyncManager. Chain and TxPool are required.
@@ -230,8 +230,14 @@ type peerState struct {
 	id int32
 	// canSync: it serves full witness blocks (NODE_NETWORK|NODE_WITNESS).
 	canSync bool
-	// bestKnownHeight is the highest block we know the peer has.
+	// bestKnownHeight is the highest block we believe the peer has (its
+	// starting height until it tells us more).
 	bestKnownHeight int32
+	// headerHeight is the height of the best header it sent or announced
+	// that we validated (-1: none), Core's pindexBestKnownBlock.
+	headerHeight int32
+	// reported are the synced heights last given to the peer.
+	reportedHeaders, reportedBlocks int32
 	// blocks in flight from this peer.
 	requested map[chainhash.Hash]struct{}
 	// sentGetHeaders records that we asked it for headers since connecting.
@@ -463,6 +469,9 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		id:              id,
 		canSync:         p.Services()&full == full,
 		bestKnownHeight: p.StartingHeight(),
+		headerHeight:    -1,
+		reportedHeaders: -2,
+		reportedBlocks:  -2,
 		requested:       make(map[chainhash.Hash]struct{}),
 	}
 	sm.peers[id] = ps
@@ -524,9 +533,9 @@ func (sm *SyncManager) removePeer(ps *peerState) {
 }
 
 // disconnect drops a peer now (a staller, a timed-out peer).
-func (sm *SyncManager) disconnect(ps *peerState, why string) {
+func (sm *SyncManager) disconnect(ps *peerState, kind ErrorKind, why string) {
 	log.Infof("Disconnecting peer %s (id %d): %s", ps.p.Addr(), ps.id, why)
-	ps.p.Disconnect()
+	ps.p.Disconnect(syncError(kind, why))
 	sm.removePeer(ps)
 }
 
@@ -552,6 +561,32 @@ func (sm *SyncManager) tick() {
 	if now.Sub(sm.lastProgress) >= progressInterval {
 		sm.logProgress(now)
 	}
+	sm.reportSyncedHeights()
+}
+
+// reportSyncedHeights gives each peer that wants them (getpeerinfo's
+// synced_headers and synced_blocks) the best header height it is known
+// to have and the last block height we have in common, when they change.
+func (sm *SyncManager) reportSyncedHeights() {
+	tip := sm.chain.BestSnapshot().Height
+	for _, ps := range sm.peers {
+		setter, ok := ps.p.(syncedHeightsSetter)
+		if !ok {
+			continue
+		}
+		headers, blocks := ps.headerHeight, min(ps.headerHeight, tip)
+		if headers == ps.reportedHeaders && blocks == ps.reportedBlocks {
+			continue
+		}
+		ps.reportedHeaders, ps.reportedBlocks = headers, blocks
+		setter.SetSyncedHeights(headers, blocks)
+	}
+}
+
+// learnedHeight records that ps has the validated block at height.
+func (ps *peerState) learnedHeight(height int32) {
+	ps.headerHeight = max(ps.headerHeight, height)
+	ps.bestKnownHeight = max(ps.bestKnownHeight, height)
 }
 
 // logProgress logs the blocks and transactions processed since the last
@@ -613,12 +648,12 @@ func (sm *SyncManager) AnnounceBlock(header *wire.BlockHeader, hash chainhash.Ha
 			msg := wire.NewMsgHeaders()
 			h := *header
 			_ = msg.AddBlockHeader(&h)
-			ap.p.QueueMessage(msg, nil)
+			_ = ap.p.QueueMessage(msg, nil)
 			continue
 		}
 		inv := wire.NewMsgInv()
 		_ = inv.AddInvVect(wire.NewInvVect(wire.InvTypeBlock, &hash))
-		ap.p.QueueMessage(inv, nil)
+		_ = ap.p.QueueMessage(inv, nil)
 	}
 }
 

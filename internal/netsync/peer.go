@@ -6,10 +6,10 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// Peer is what the sync manager needs from a connected peer. The server
-// adapts its *peer.Peer to it; tests use fakes. Every method must be safe
-// for concurrent use and must not block for long: the manager calls them
-// from its event goroutine and from the goroutines of other peers.
+// Peer is what the sync manager needs from a connected peer; *peer.Peer
+// implements it. Every method must be safe for concurrent use and must not
+// block: the manager calls them from its event goroutine and from the
+// goroutines of other peers.
 type Peer interface {
 	// ID identifies the peer for its lifetime; it must be non-zero and
 	// unique among connected peers (it tags the peer's orphans in the pool).
@@ -23,20 +23,24 @@ type Peer interface {
 	// WantsHeaders reports whether the peer sent sendheaders (BIP130): new
 	// blocks are then announced to it by headers instead of inv.
 	WantsHeaders() bool
-	// WTxIDRelay reports whether the peer sent wtxidrelay (BIP339).
-	WTxIDRelay() bool
-	// QueueMessage queues msg for sending with the peer's default
-	// (witness) encoding; done, when not nil, receives a value once the
-	// message was sent or dropped (on disconnect).
-	QueueMessage(msg wire.Message, done chan<- struct{})
-	// QueueMessageWithEncoding is QueueMessage with an explicit encoding
-	// (BaseEncoding serves legacy MSG_BLOCK and MSG_TX requests).
-	QueueMessageWithEncoding(msg wire.Message, done chan<- struct{}, enc wire.MessageEncoding)
-	// Misbehaving reports a protocol violation; the peer decides (by its
-	// score, or at once as Core v30 does) to disconnect and discourage.
-	Misbehaving(score int, reason string)
+	// WantsWtxid reports whether the peer sent wtxidrelay (BIP339).
+	WantsWtxid() bool
+	// QueueMessage queues msg for sending (witness encoding); done, when
+	// not nil, has room for one value and receives it once the message
+	// was written or dropped. An error means the message will not go out.
+	QueueMessage(msg wire.Message, done chan<- struct{}) error
+	// Misbehaving adds to the peer's misbehaviour score; the peer
+	// disconnects (and the server bans) at its threshold (100).
+	Misbehaving(howmuch uint32, reason string)
 	// Disconnect closes the connection; the server then calls DonePeer.
-	Disconnect()
+	Disconnect(reason error)
+}
+
+// syncedHeightsSetter is implemented by peers that report, for
+// getpeerinfo, the last header and block heights we have in common with
+// them (*peer.Peer does).
+type syncedHeightsSetter interface {
+	SetSyncedHeights(headers, blocks int32)
 }
 
 // TxPool is what the sync manager needs from the transaction pool;

@@ -36,7 +36,7 @@ func (sm *SyncManager) HandleGetHeaders(p Peer, msg *wire.MsgGetHeaders) {
 				_ = reply.AddBlockHeader(&h)
 			}
 		}
-		p.QueueMessage(reply, nil)
+		_ = p.QueueMessage(reply, nil)
 		return
 	}
 	var stop *chainhash.Hash
@@ -55,7 +55,7 @@ func (sm *SyncManager) HandleGetHeaders(p Peer, msg *wire.MsgGetHeaders) {
 			break
 		}
 	}
-	p.QueueMessage(reply, nil)
+	_ = p.QueueMessage(reply, nil)
 }
 
 // HandleGetBlocks answers getblocks with an inv of up to 500 main-chain
@@ -79,15 +79,15 @@ func (sm *SyncManager) HandleGetBlocks(p Peer, msg *wire.MsgGetBlocks) {
 	for i := range hashes {
 		_ = inv.AddInvVect(wire.NewInvVect(wire.InvTypeBlock, &hashes[i]))
 	}
-	p.QueueMessage(inv, nil)
+	_ = p.QueueMessage(inv, nil)
 }
 
 // HandleGetData serves blocks (MSG_BLOCK without witness, MSG_WITNESS_BLOCK
 // with) from the chain and transactions (MSG_TX by txid without witness,
 // MSG_WITNESS_TX by txid and MSG_WTX by wtxid with witness) from the pool,
-// and sends one notfound for the rest. Each block is sent before the next
-// is read, so serving a peer holds at most one block in memory; quit,
-// when it closes (the peer went), stops the loop.
+// and sends one notfound for the rest. Each item is written (or dropped)
+// before the next is read, so serving a peer queues at most one block for
+// it; quit (the peer's done channel), when it closes, stops the loop.
 func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan struct{}) {
 	notFound := wire.NewMsgNotFound()
 	done := make(chan struct{}, 1)
@@ -96,25 +96,24 @@ func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan s
 			break
 		}
 		var out wire.Message
-		enc := wire.WitnessEncoding
 		switch iv.Type {
 		case wire.InvTypeBlock, wire.InvTypeWitnessBlock:
-			if iv.Type == wire.InvTypeBlock {
-				enc = wire.BaseEncoding
-			}
 			if blk, err := sm.chain.BlockByHash(&iv.Hash); err == nil {
+				if iv.Type == wire.InvTypeBlock {
+					blk = stripBlockWitness(blk)
+				}
 				out = blk
 			}
 		case wire.InvTypeTx, wire.InvTypeWitnessTx, wire.InvTypeWTx:
-			if iv.Type == wire.InvTypeTx {
-				enc = wire.BaseEncoding
-			}
 			if tx, err := sm.pool.FetchTransaction(&iv.Hash); err == nil {
 				match := tx.TxHash() == iv.Hash
 				if iv.Type == wire.InvTypeWTx {
 					match = tx.WitnessHash() == iv.Hash
 				}
 				if match {
+					if iv.Type == wire.InvTypeTx {
+						tx = stripWitness(tx)
+					}
 					out = tx
 				}
 			}
@@ -123,7 +122,9 @@ func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan s
 			_ = notFound.AddInvVect(iv)
 			continue
 		}
-		p.QueueMessageWithEncoding(out, done, enc)
+		if p.QueueMessage(out, done) != nil {
+			return
+		}
 		select {
 		case <-done:
 		case <-quit:
@@ -133,6 +134,32 @@ func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan s
 		}
 	}
 	if len(notFound.InvList) > 0 {
-		p.QueueMessage(notFound, nil)
+		_ = p.QueueMessage(notFound, nil)
 	}
+}
+
+// stripWitness returns tx without its witnesses (tx itself when it has
+// none): the witness encoding of such a transaction is the legacy one, so
+// the peer's witness-encoding writer sends what MSG_TX asks for.
+func stripWitness(tx *wire.MsgTx) *wire.MsgTx {
+	if !tx.HasWitness() {
+		return tx
+	}
+	out := *tx
+	out.TxIn = make([]*wire.TxIn, len(tx.TxIn))
+	for i, in := range tx.TxIn {
+		c := *in
+		c.Witness = nil
+		out.TxIn[i] = &c
+	}
+	return &out
+}
+
+// stripBlockWitness returns blk with every transaction's witness removed.
+func stripBlockWitness(blk *wire.MsgBlock) *wire.MsgBlock {
+	out := &wire.MsgBlock{Header: blk.Header, Transactions: make([]*wire.MsgTx, len(blk.Transactions))}
+	for i, tx := range blk.Transactions {
+		out.Transactions[i] = stripWitness(tx)
+	}
+	return out
 }

@@ -5,12 +5,15 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/wire"
 )
 
 // serveHarness is a synced chain of n blocks and a peer to serve.
 func serveHarness(t *testing.T, n int) (*harness, *remoteChain, *fakePool, *fakePeer) {
-	rc := buildChain(t, n, time.Now().Add(-2*time.Hour), nil)
+	rc := buildChain(t, n, time.Now().Add(-2*time.Hour), func(_ int32, b *wire.MsgBlock) {
+		mining.AddWitnessCommitment(b) // so blocks carry a witness to strip
+	})
 	pool := newFakePool()
 	h := newHarness(t, pool, nil)
 	h.processAll(rc, n)
@@ -111,15 +114,19 @@ func TestServeGetData(t *testing.T) {
 	if len(msgs) != 5 {
 		t.Fatalf("%d messages: %v", len(msgs), msgs)
 	}
-	wantEnc := []wire.MessageEncoding{wire.BaseEncoding, wire.WitnessEncoding,
-		wire.BaseEncoding, wire.WitnessEncoding}
-	for i, enc := range wantEnc {
-		if p.encs[i] != enc {
-			t.Fatalf("message %d encoding %v, want %v", i, p.encs[i], enc)
-		}
+	if blk, ok := msgs[0].(*wire.MsgBlock); !ok || blk.BlockHash() != b1 ||
+		blk.Transactions[0].HasWitness() {
+		t.Fatal("MSG_BLOCK: want the block without witness")
 	}
-	if blk, ok := msgs[0].(*wire.MsgBlock); !ok || blk.BlockHash() != b1 {
-		t.Fatal("first block")
+	if blk, ok := msgs[1].(*wire.MsgBlock); !ok || blk.BlockHash() != b2 ||
+		!blk.Transactions[0].HasWitness() {
+		t.Fatal("MSG_WITNESS_BLOCK: want the block with its witness")
+	}
+	if got, ok := msgs[2].(*wire.MsgTx); !ok || got.TxHash() != txid || got.HasWitness() {
+		t.Fatal("MSG_TX: want the tx without witness")
+	}
+	if !tx.HasWitness() {
+		t.Fatal("serving stripped the pool's transaction")
 	}
 	if got, ok := msgs[3].(*wire.MsgTx); !ok || got.WitnessHash() != wtxid {
 		t.Fatal("tx by wtxid")

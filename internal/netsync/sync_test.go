@@ -340,3 +340,15 @@ func TestMutatedBlock(t *testing.T) {
 	_ = h.sm.NewPeer(good)
 	waitFor(t, "genuine block connected", func() bool { return h.height() == 1 })
 }
+
+// TestSyncedHeights: a peer that takes them is told the heights we have
+// in common (getpeerinfo's synced_headers and synced_blocks).
+func TestSyncedHeights(t *testing.T) {
+	rc := buildChain(t, 30, time.Now().Add(-30*24*time.Hour), nil)
+	h := newHarness(t, nil, nil)
+	p := newFakePeer(t, h.sm, 1, rc)
+	_ = h.sm.NewPeer(p)
+	waitFor(t, "synced heights 30/30", func() bool {
+		return p.syncedHeaders.Load() == 30 && p.syncedBlocks.Load() == 30
+	})
+}

@@ -227,7 +227,7 @@ func (sm *SyncManager) scheduleTxs() {
 				break
 			}
 		}
-		ps.p.QueueMessage(gd, nil)
+		_ = ps.p.QueueMessage(gd, nil)
 	}
 }
 
@@ -260,14 +260,14 @@ func (sm *SyncManager) handleInv(p Peer, inv *wire.MsgInv) {
 	}
 	var lastUnknownBlock *chainhash.Hash
 	ibd := sm.IsInitialBlockDownload()
-	wtxidPeer := p.WTxIDRelay()
+	wtxidPeer := p.WantsWtxid()
 	for _, iv := range inv.InvList {
 		switch iv.Type {
 		case wire.InvTypeBlock, wire.InvTypeWitnessBlock:
 			sm.markKnown(ps.id, iv.Hash)
 			if sm.chain.HaveHeader(&iv.Hash) {
-				if h, ok := sm.heightOf(iv.Hash); ok && h > ps.bestKnownHeight {
-					ps.bestKnownHeight = h
+				if h, ok := sm.heightOf(iv.Hash); ok {
+					ps.learnedHeight(h)
 				}
 				continue
 			}
