@@ -613,13 +613,18 @@ func (sm *SyncManager) logProgress(now time.Time) {
 }
 
 // BlockConnected is called for each block connected to the main chain
-// (the server's relay hook, or a chain notification): it remembers the
-// block's transactions as recently confirmed, and, outside initial block
-// download, announces the block to every peer not known to have it, by
+// (the server's relay hook, or a chain notification). Outside initial
+// block download it remembers the block's transactions as recently
+// confirmed and announces the block to every peer not known to have it, by
 // headers to peers that sent sendheaders and by inv to the others. It may
 // be called from any goroutine, including from inside a ProcessBlock the
 // manager made; it never blocks on the event goroutine.
 func (sm *SyncManager) BlockConnected(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
+	if sm.IsInitialBlockDownload() {
+		// No transaction is requested before the end of initial block
+		// download, so hashing the block's transactions again is waste.
+		return
+	}
 	sm.confirmedMu.Lock()
 	for _, tx := range block.Transactions {
 		sm.recentConfirmed.add(tx.TxHash())
@@ -628,9 +633,6 @@ func (sm *SyncManager) BlockConnected(block *wire.MsgBlock, hash chainhash.Hash,
 		}
 	}
 	sm.confirmedMu.Unlock()
-	if sm.IsInitialBlockDownload() {
-		return
-	}
 	sm.AnnounceBlock(&block.Header, hash)
 }
 

@@ -352,3 +352,53 @@ func TestSyncedHeights(t *testing.T) {
 		return p.syncedHeaders.Load() == 30 && p.syncedBlocks.Load() == 30
 	})
 }
+
+// TestUnconnectingHeaders: headers that do not connect lead to a
+// getheaders from our best header; a peer that keeps sending them is
+// reported.
+func TestUnconnectingHeaders(t *testing.T) {
+	rc := buildChain(t, 5, time.Now().Add(-30*24*time.Hour), nil)
+	h := newHarness(t, nil, nil)
+	p := newFakePeer(t, h.sm, 1, nil)
+	_ = h.sm.NewPeer(p)
+	h.sync()
+	msg := wire.NewMsgHeaders()
+	_ = msg.AddBlockHeader(&rc.blocks[5].Header)
+	before := 0
+	for _, m := range p.messages() {
+		if _, ok := m.(*wire.MsgGetHeaders); ok {
+			before++
+		}
+	}
+	for i := 0; i <= maxUnconnectingHeaders; i++ {
+		_ = h.sm.QueueHeaders(msg, p)
+	}
+	h.sync()
+	after := 0
+	for _, m := range p.messages() {
+		if _, ok := m.(*wire.MsgGetHeaders); ok {
+			after++
+		}
+	}
+	if after-before != maxUnconnectingHeaders {
+		t.Fatalf("%d getheaders for unconnecting headers, want %d", after-before, maxUnconnectingHeaders)
+	}
+	if m := p.misbehaviour(); len(m) != 1 {
+		t.Fatalf("misbehaviour %v", m)
+	}
+}
+
+// TestUnrequestedBlockDuringIBD: a block nobody asked for, with an
+// unknown header, is ignored during initial block download.
+func TestUnrequestedBlockDuringIBD(t *testing.T) {
+	rc := buildChain(t, 1, time.Now().Add(-30*24*time.Hour), nil)
+	h := newHarness(t, nil, nil)
+	p := newFakePeer(t, h.sm, 1, nil)
+	_ = h.sm.NewPeer(p)
+	_ = h.sm.QueueBlock(rc.blocks[1], p, nil)
+	h.sync()
+	hash := rc.blocks[1].BlockHash()
+	if h.height() != 0 || h.chain.HaveBlock(&hash) {
+		t.Fatal("unrequested block taken during initial block download")
+	}
+}

@@ -338,3 +338,18 @@ func TestNoTxDuringIBD(t *testing.T) {
 		t.Fatal("transaction handled during initial block download")
 	}
 }
+
+// TestRecentlyConfirmedNotRequested: a transaction of a block just
+// connected is not requested when announced late.
+func TestRecentlyConfirmedNotRequested(t *testing.T) {
+	h, _, _, _ := txHarness(t, 0, nil)
+	legacy := newFakePeer(t, h.sm, 5, nil)
+	_ = h.sm.NewPeer(legacy)
+	rc := buildChain(t, 1, time.Now().Add(-time.Hour), nil)
+	h.processAll(rc, 1)
+	announce(t, h, legacy, wire.InvTypeTx, rc.blocks[1].Transactions[0].TxHash())
+	h.sync()
+	if n := len(legacy.getDataItems()); n != 0 {
+		t.Fatalf("confirmed transaction requested %d times", n)
+	}
+}
