@@ -325,10 +325,12 @@ type trackedTx struct {
 //     transactions put back by a disconnected block, while the node is
 //     still syncing, and for packages; transactions with in-pool parents
 //     are never tracked;
-//   - on each block connected: RemoveMissing(pool.IsTransactionInPool)
-//     before pool.RemoveForBlock (it counts transactions that left the
-//     pool since the last block, by eviction, expiry or replacement, as
-//     failures), then ProcessBlock(height, txids of the block);
+//   - on each block connected, after pool.RemoveForBlock:
+//     ConnectBlock(height, txids of the block, pool.IsTransactionInPool),
+//     which counts tracked transactions that left the pool unconfirmed
+//     (evicted, expired, replaced, conflicted) as failures and the
+//     block's as confirmed (the pool has no removal notification; a
+//     caller that has one may use RemoveTx and ProcessBlock instead);
 //   - on disconnect: nothing (heights at or below the highest one seen are
 //     ignored, as in Core);
 //   - at startup: Load before the pool accepts transactions; at
@@ -477,28 +479,68 @@ func (fe *FeeEstimator) removeTx(hash *chainhash.Hash, inBlock bool) bool {
 // transactions. inPool is called without the estimator's lock held, so it
 // may take the pool's lock; a transaction tracked again meanwhile is kept.
 func (fe *FeeEstimator) RemoveMissing(inPool func(*chainhash.Hash) bool) int {
-	type snap struct {
-		hash chainhash.Hash
-		seq  uint64
-	}
-	fe.mtx.Lock()
-	all := make([]snap, 0, len(fe.tracked))
-	for h, t := range fe.tracked {
-		all = append(all, snap{h, t.seq})
-	}
-	fe.mtx.Unlock()
-
-	gone := all[:0]
-	for i := range all {
-		if !inPool(&all[i].hash) {
-			gone = append(gone, all[i])
-		}
-	}
+	gone := fe.missing(inPool)
 	if len(gone) == 0 {
 		return 0
 	}
 	fe.mtx.Lock()
 	defer fe.mtx.Unlock()
+	return fe.removeGone(gone)
+}
+
+// ConnectBlock is the one call the daemon needs per block connected, in
+// any order with the pool's RemoveForBlock: every tracked transaction that
+// is neither in the block (txids) nor still in the pool (inPool false) is
+// counted as having left unconfirmed, as RemoveMissing does, and then the
+// block is processed as by ProcessBlock. inPool is called without the
+// estimator's lock held, so it may take the pool's lock.
+func (fe *FeeEstimator) ConnectBlock(height int32, txids []chainhash.Hash,
+	inPool func(*chainhash.Hash) bool) {
+
+	inBlock := make(map[chainhash.Hash]struct{}, len(txids))
+	for i := range txids {
+		inBlock[txids[i]] = struct{}{}
+	}
+	gone := fe.missing(func(h *chainhash.Hash) bool {
+		if _, ok := inBlock[*h]; ok {
+			return true
+		}
+		return inPool(h)
+	})
+	fe.mtx.Lock()
+	defer fe.mtx.Unlock()
+	fe.removeGone(gone)
+	fe.processBlock(height, txids)
+}
+
+// trackedRef names one tracking of a transaction.
+type trackedRef struct {
+	hash chainhash.Hash
+	seq  uint64
+}
+
+// missing returns the tracked transactions for which present reports
+// false, calling it without the lock held.
+func (fe *FeeEstimator) missing(present func(*chainhash.Hash) bool) []trackedRef {
+	fe.mtx.Lock()
+	all := make([]trackedRef, 0, len(fe.tracked))
+	for h, t := range fe.tracked {
+		all = append(all, trackedRef{h, t.seq})
+	}
+	fe.mtx.Unlock()
+	gone := all[:0]
+	for i := range all {
+		if !present(&all[i].hash) {
+			gone = append(gone, all[i])
+		}
+	}
+	return gone
+}
+
+// removeGone forgets, as failures, the transactions in gone that are
+// still tracked under the same sequence number, and returns how many.
+// The lock must be held.
+func (fe *FeeEstimator) removeGone(gone []trackedRef) int {
 	n := 0
 	for i := range gone {
 		if t, ok := fe.tracked[gone[i].hash]; ok && t.seq == gone[i].seq {
@@ -515,10 +557,16 @@ func (fe *FeeEstimator) RemoveMissing(inPool func(*chainhash.Hash) bool) int {
 // transaction it confirms counts as confirmed after height - entry height
 // blocks. Blocks at or below the highest height seen (reorgs, side
 // chains) only stop tracking the transactions they confirm, as Core
-// ignores them. Call it after RemoveMissing and the pool's RemoveForBlock.
+// ignores them. Without ConnectBlock, call RemoveMissing (or RemoveTx) for
+// transactions that left the pool unconfirmed first.
 func (fe *FeeEstimator) ProcessBlock(height int32, txids []chainhash.Hash) {
 	fe.mtx.Lock()
 	defer fe.mtx.Unlock()
+	fe.processBlock(height, txids)
+}
+
+// processBlock is ProcessBlock with the lock held.
+func (fe *FeeEstimator) processBlock(height int32, txids []chainhash.Hash) {
 	h := int64(height)
 	if h <= fe.bestSeenHeight {
 		for i := range txids {

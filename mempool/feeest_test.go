@@ -504,15 +504,12 @@ func TestFeeEstPool(t *testing.T) {
 	for _, tx := range txs[1:5] {
 		h.pool.RemoveTransaction(ptr(tx.TxHash()), true)
 	}
-	if n := fe.RemoveMissing(h.pool.IsTransactionInPool); n != 4 {
-		t.Fatalf("RemoveMissing: %d, want 4", n)
-	}
 	h.chain.height++
 	h.pool.RemoveForBlock(block)
 	for _, tx := range block.Transactions {
 		txids = append(txids, tx.TxHash())
 	}
-	fe.ProcessBlock(h.chain.height, txids)
+	fe.ConnectBlock(h.chain.height, txids, h.pool.IsTransactionInPool)
 	if n := fe.Tracked(); n != 6 {
 		t.Fatalf("tracked %d after the block, want 6", n)
 	}
@@ -797,6 +794,35 @@ func BenchmarkFeeEstProcessBlock(b *testing.B) {
 		s.height++
 		b.StartTimer()
 		s.fe.ProcessBlock(s.height, txids)
+	}
+}
+
+// BenchmarkFeeEstConnectBlock measures ConnectBlock for a block of 3,000
+// tracked transactions while 10,000 others stay in the pool.
+func BenchmarkFeeEstConnectBlock(b *testing.B) {
+	s := newFeeSim(b)
+	s.add(10_000, 3_000, 1_000_000, 0)
+	descs := make([]*TxDesc, 3000)
+	txids := make([]chainhash.Hash, 3000)
+	for i := range descs {
+		descs[i] = s.desc(int64(1000 + i*37))
+		txids[i] = descs[i].TxHash
+	}
+	inPool := func(h *chainhash.Hash) bool { return s.pool[*h] }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		for _, d := range descs {
+			s.fe.ProcessTransaction(d, s.height, true)
+		}
+		s.height++
+		b.StartTimer()
+		s.fe.ConnectBlock(s.height, txids, inPool)
+	}
+	b.StopTimer()
+	if n := s.fe.Tracked(); n != 10_000 {
+		b.Fatalf("tracked %d", n)
 	}
 }
 
