@@ -84,6 +84,9 @@ type Config struct {
 	// ScriptWorkers is the number of goroutines checking scripts; zero
 	// means one per CPU.
 	ScriptWorkers int
+	// MinimumChainWork, when set, raises AntiDoSWorkThreshold to at least
+	// this work (Core's -minimumchainwork); nil means none.
+	MinimumChainWork *big.Int
 
 	// engine overrides the script engine (tests only).
 	engine scriptEngine
@@ -132,6 +135,7 @@ type BlockChain struct {
 	engine        scriptEngine
 	scriptWorkers int
 	flushInterval time.Duration
+	minChainWork  *big.Int
 
 	// chainLock guards everything below up to stateLock.
 	chainLock  sync.RWMutex
@@ -179,6 +183,7 @@ func New(cfg *Config) (*BlockChain, error) {
 		scriptWorkers: cfg.ScriptWorkers,
 		index:         make(map[chainhash.Hash]*blockNode),
 		flushInterval: cfg.UtxoFlushInterval,
+		minChainWork:  cfg.MinimumChainWork,
 		cache:         newUtxoCache(cfg.DB, cfg.UtxoCacheBytes, cfg.UtxoCacheEntries),
 		orphans:       make(map[chainhash.Hash]*orphanBlock),
 		prevOrphan:    make(map[chainhash.Hash][]*orphanBlock),

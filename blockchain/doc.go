@@ -96,10 +96,25 @@ sharing the Config's SigCache with the mempool. The interpreter sits behind
 the small scriptEngine interface, the one place validation meets it.
 Sigop counting is done here (sigops.go), as Core's consensus code does it.
 
+# Low-work headers
+
+ProcessBlockHeadersAntiDoS stores a headers message only when the chain it
+builds reaches AntiDoSWorkThreshold (Core's GetAntiDoSWorkThreshold: the
+tip's work less 144 blocks' worth, or Config.MinimumChainWork if higher), so
+cheap low-difficulty headers forking far back cannot fill the index; below
+it the error is ErrLowWorkHeaders and nothing is stored. HeadersWork adds up
+headers the caller does not store. ProcessBlockHeaders itself is unchanged
+and stores every valid header, so the caller chooses: netsync should use the
+anti-DoS form for peers' headers messages, ignore (not punish) a low-work
+refusal, and keep any per-peer presync state bounded (the last header and
+the running work).
+
 # Not yet implemented
 
-There is no minimum-chain-work or checkpoint
-defence against low-work header spam, and no assumevalid: every script of
-every block is verified.
+Core's full headers presync (commitments while the peer's low-work chain is
+downloaded twice) is not implemented: a better chain forking more than 144
+blocks back that needs more than one headers message to overtake the tip is
+refused by ProcessBlockHeadersAntiDoS. There are no checkpoints and no
+assumevalid: every script of every block is verified.
 */
 package blockchain

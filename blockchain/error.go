@@ -113,6 +113,9 @@ const (
 	ErrCorruptDatabase = ErrorKind("corrupt-database")
 	// ErrInvalidGenesis: the operation cannot apply to the genesis block.
 	ErrInvalidGenesis = ErrorKind("genesis")
+	// ErrLowWorkHeaders: a headers chain ends below the anti-DoS work
+	// threshold (Core's "too-little-chainwork").
+	ErrLowWorkHeaders = ErrorKind("too-little-chainwork")
 )
 
 // Error is a blockchain error: a kind and a description. Unwrap returns the
