@@ -74,7 +74,9 @@ announced.
 
 Announced transactions (MSG_WTX from wtxidrelay peers, MSG_TX from the
 others) that are not in the pool, not recently confirmed and not recently
-rejected are requested from one announcer at a time; after
+rejected are requested from one announcer at a time, outbound announcers
+first (an announcement only inbound peers made waits InboundTxDelay, 2 s,
+as Core's TxRequestTracker, when the peer has an Inbound method); after
 TxRequestTimeout (60 s) or a notfound the next announcer is asked. Each
 peer may have MaxPeerTxAnnouncements tracked and MaxPeerTxInFlight
 requested. A received transaction goes to the pool's ProcessTransaction;

@@ -112,6 +112,7 @@ type fakePeer struct {
 	height   int32
 	headers  bool
 	wtxid    bool
+	inbound  bool
 	remote   *remoteChain
 	txs      map[chainhash.Hash]*wire.MsgTx // served by txid and wtxid
 	// stall makes it ignore block requests.
@@ -151,6 +152,7 @@ func (fp *fakePeer) StartingHeight() int32      { return fp.height }
 func (fp *fakePeer) WantsHeaders() bool         { return fp.headers }
 func (fp *fakePeer) WantsWtxid() bool           { return fp.wtxid }
 func (fp *fakePeer) Disconnect(error)           { fp.gone.Store(true) }
+func (fp *fakePeer) Inbound() bool              { return fp.inbound }
 
 func (fp *fakePeer) SetSyncedHeights(headers, blocks int32) {
 	fp.syncedHeaders.Store(headers)

@@ -33,6 +33,9 @@ const (
 	// DefaultTxRequestTimeout is Core's GETDATA_TX_INTERVAL: after it the
 	// next announcer of a transaction is asked.
 	DefaultTxRequestTimeout = 60 * time.Second
+	// DefaultInboundTxDelay is Core's NONPREF_PEER_TX_DELAY: a
+	// transaction announced only by inbound peers is requested after it.
+	DefaultInboundTxDelay = 2 * time.Second
 	// DefaultMaxTipAge is Core's DEFAULT_MAX_TIP_AGE: initial block
 	// download lasts while the tip is older than this.
 	DefaultMaxTipAge = 24 * time.Hour
@@ -89,6 +92,7 @@ type Config struct {
 	BlockTimeout             time.Duration
 	HeadersTimeout           time.Duration
 	TxRequestTimeout         time.Duration
+	InboundTxDelay           time.Duration
 	MaxTipAge                time.Duration
 	TickInterval             time.Duration
 	MaxHeldBytes             int
@@ -129,6 +133,7 @@ func (c *Config) setDefaults() {
 	defD(&c.BlockTimeout, DefaultBlockTimeout)
 	defD(&c.HeadersTimeout, DefaultHeadersTimeout)
 	defD(&c.TxRequestTimeout, DefaultTxRequestTimeout)
+	defD(&c.InboundTxDelay, DefaultInboundTxDelay)
 	defD(&c.MaxTipAge, DefaultMaxTipAge)
 	defD(&c.TickInterval, DefaultTickInterval)
 	if c.Now == nil {
@@ -475,6 +480,11 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		requested:       make(map[chainhash.Hash]struct{}),
 	}
 	sm.peers[id] = ps
+	inbound := false
+	if ib, ok := p.(interface{ Inbound() bool }); ok {
+		inbound = ib.Inbound()
+	}
+	sm.txs.setPreferred(id, !inbound)
 	sm.mu.Lock()
 	sm.announce[id] = &announcePeer{p: p, known: newHashRing(knownBlocksPerPeer)}
 	sm.mu.Unlock()

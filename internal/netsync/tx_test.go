@@ -353,3 +353,32 @@ func TestRecentlyConfirmedNotRequested(t *testing.T) {
 		t.Fatalf("confirmed transaction requested %d times", n)
 	}
 }
+
+// TestInboundTxDelay: an outbound announcer is asked before an earlier
+// inbound one; a transaction announced only by inbound peers is asked
+// after InboundTxDelay.
+func TestInboundTxDelay(t *testing.T) {
+	h, _, _, _ := txHarness(t, 0, nil)
+	in := newFakePeer(t, h.sm, 1, nil)
+	in.wtxid, in.inbound = true, true
+	out := newFakePeer(t, h.sm, 2, nil)
+	out.wtxid = true
+	_ = h.sm.NewPeer(in)
+	_ = h.sm.NewPeer(out)
+	a, b := witnessTx(10).WitnessHash(), witnessTx(11).WitnessHash()
+	announce(t, h, in, wire.InvTypeWTx, a)
+	announce(t, h, out, wire.InvTypeWTx, a)
+	announce(t, h, in, wire.InvTypeWTx, b)
+	h.sync()
+	if got := out.getDataItems(); len(got) != 1 || got[0].Hash != a {
+		t.Fatalf("outbound asked %v", got)
+	}
+	if got := in.getDataItems(); len(got) != 0 {
+		t.Fatalf("inbound asked %v before the delay", got)
+	}
+	h.clock.Advance(DefaultInboundTxDelay)
+	waitFor(t, "inbound asked after the delay", func() bool {
+		got := in.getDataItems()
+		return len(got) == 1 && got[0].Hash == b
+	})
+}

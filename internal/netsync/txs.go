@@ -15,17 +15,27 @@ import (
 type txAnn struct {
 	hash  chainhash.Hash
 	wtxid bool // announced as MSG_WTX (else by txid)
-	// announcers not asked yet, first come first asked.
-	announcers []int32
+	// announcers not asked yet, in arrival order.
+	announcers []announcer
 	// asked is the peer asked (0: none in flight) and when.
 	asked   int32
 	askedAt time.Time
+}
+
+// announcer is a peer that announced a transaction, and when.
+type announcer struct {
+	id int32
+	at time.Time
 }
 
 // txPeer counts a peer's tracked announcements and requests in flight.
 type txPeer struct {
 	announced int
 	inFlight  int
+	// preferred peers (outbound) are asked first; the others only after
+	// InboundTxDelay, as Core's TxRequestTracker does, so an inbound
+	// attacker cannot win every first request.
+	preferred bool
 }
 
 // txTracker decides which peer to ask for each announced transaction: one
@@ -64,9 +74,14 @@ func (t *txTracker) inFlight() int {
 	return n
 }
 
-// add records that peer id announced hash; it returns false when the peer
-// is over its announcement bound.
-func (t *txTracker) add(hash chainhash.Hash, wtxid bool, id int32) bool {
+// setPreferred records whether id is a preferred (outbound) peer.
+func (t *txTracker) setPreferred(id int32, preferred bool) {
+	t.peer(id).preferred = preferred
+}
+
+// add records that peer id announced hash at now; it returns false when
+// the peer is over its announcement bound.
+func (t *txTracker) add(hash chainhash.Hash, wtxid bool, id int32, now time.Time) bool {
 	tp := t.peer(id)
 	a := t.anns[hash]
 	if a != nil {
@@ -74,7 +89,7 @@ func (t *txTracker) add(hash chainhash.Hash, wtxid bool, id int32) bool {
 			return true
 		}
 		for _, o := range a.announcers {
-			if o == id {
+			if o.id == id {
 				return true
 			}
 		}
@@ -86,7 +101,7 @@ func (t *txTracker) add(hash chainhash.Hash, wtxid bool, id int32) bool {
 		a = &txAnn{hash: hash, wtxid: wtxid}
 		t.anns[hash] = a
 	}
-	a.announcers = append(a.announcers, id)
+	a.announcers = append(a.announcers, announcer{id: id, at: now})
 	tp.announced++
 	return true
 }
@@ -97,9 +112,6 @@ func (t *txTracker) release(id int32, wasAsked bool) {
 		tp.announced--
 		if wasAsked {
 			tp.inFlight--
-		}
-		if tp.announced <= 0 && tp.inFlight <= 0 {
-			delete(t.peers, id)
 		}
 	}
 }
@@ -114,8 +126,8 @@ func (t *txTracker) received(hash chainhash.Hash) {
 	if a.asked != 0 {
 		t.release(a.asked, true)
 	}
-	for _, id := range a.announcers {
-		t.release(id, false)
+	for _, o := range a.announcers {
+		t.release(o.id, false)
 	}
 }
 
@@ -145,7 +157,7 @@ func (t *txTracker) notFound(hash chainhash.Hash, id int32) {
 // dropAnnouncer removes id from a's waiting announcers.
 func (t *txTracker) dropAnnouncer(a *txAnn, id int32) {
 	for i, o := range a.announcers {
-		if o == id {
+		if o.id == id {
 			a.announcers = append(a.announcers[:i], a.announcers[i+1:]...)
 			t.release(id, false)
 			break
@@ -181,28 +193,40 @@ func (t *txTracker) removePeer(id int32) {
 	delete(t.peers, id)
 }
 
-// schedule picks, for every announcement not in flight, its first
-// announcer with room, and returns the requests to send by peer.
+// schedule picks, for every announcement not in flight, the announcer to
+// ask: the first preferred one with room, else the first other one whose
+// announcement is InboundTxDelay old. It returns the requests by peer.
 func (t *txTracker) schedule(now time.Time) map[int32][]*txAnn {
 	var out map[int32][]*txAnn
 	for _, a := range t.anns {
 		if a.asked != 0 {
 			continue
 		}
-		for i, id := range a.announcers {
-			tp := t.peers[id]
+		pick := -1
+		for i, o := range a.announcers {
+			tp := t.peers[o.id]
 			if tp == nil || tp.inFlight >= t.cfg.MaxPeerTxInFlight {
 				continue
 			}
-			a.announcers = append(a.announcers[:i], a.announcers[i+1:]...)
-			a.asked, a.askedAt = id, now
-			tp.inFlight++
-			if out == nil {
-				out = make(map[int32][]*txAnn)
+			if tp.preferred {
+				pick = i
+				break
 			}
-			out[id] = append(out[id], a)
-			break
+			if pick < 0 && now.Sub(o.at) >= t.cfg.InboundTxDelay {
+				pick = i
+			}
 		}
+		if pick < 0 {
+			continue
+		}
+		id := a.announcers[pick].id
+		a.announcers = append(a.announcers[:pick], a.announcers[pick+1:]...)
+		a.asked, a.askedAt = id, now
+		t.peers[id].inFlight++
+		if out == nil {
+			out = make(map[int32][]*txAnn)
+		}
+		out[id] = append(out[id], a)
 	}
 	return out
 }
@@ -282,7 +306,7 @@ func (sm *SyncManager) handleInv(p Peer, inv *wire.MsgInv) {
 			if sm.alreadyHaveTx(iv.Hash) {
 				continue
 			}
-			if !sm.txs.add(iv.Hash, wtxidPeer, ps.id) {
+			if !sm.txs.add(iv.Hash, wtxidPeer, ps.id, sm.cfg.Now()) {
 				log.Debugf("Peer %s over its transaction announcement limit", p.Addr())
 			}
 		}
@@ -357,7 +381,7 @@ func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
 		}
 		for _, parent := range missing {
 			if !sm.alreadyHaveTx(parent) {
-				sm.txs.add(parent, false, ps.id)
+				sm.txs.add(parent, false, ps.id, time.Time{}) // no delay
 			}
 		}
 		sm.scheduleTxs()
