@@ -55,9 +55,9 @@ const (
 	feeEstInfFeeRate = 1e99
 
 	// DefaultFeeEstMaxTracked bounds the number of unconfirmed
-	// transactions the estimator remembers. Each costs about 70 bytes
+	// transactions the estimator remembers. Each costs about 100 bytes
 	// (a 32-byte key, a 24-byte value and map overhead), so the map stays
-	// under about 35 MB. A pool at Core's default 300 MB --maxmempool
+	// under about 50 MB. A pool at Core's default 300 MB --maxmempool
 	// holds fewer entries than this (each pooled entry costs several
 	// hundred bytes of pool usage), so the cap only matters when a caller
 	// forgets to report removals; past it new transactions go untracked.

@@ -37,6 +37,10 @@ const (
 	// refuses it, so stale estimates are not served (Core's MAX_FILE_AGE).
 	FeeEstMaxFileAge = 60 * time.Hour
 
+	// FeeEstFlushInterval is how often the daemon should Save the
+	// estimates while running (Core's FEE_FLUSH_INTERVAL).
+	FeeEstFlushInterval = time.Hour
+
 	// feeEstMaxFileSize bounds the bytes Load reads: Core's limits (1,000
 	// buckets, 1,008 confirmations) allow about 48 MB.
 	feeEstMaxFileSize = 64 << 20

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -826,6 +827,18 @@ func BenchmarkFeeEstConnectBlock(b *testing.B) {
 	}
 }
 
+// BenchmarkFeeEstEmptyBlock measures a block with no tracked transactions
+// (every block during initial sync): the decay of all three horizons.
+func BenchmarkFeeEstEmptyBlock(b *testing.B) {
+	s := newFeeSim(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s.height++
+		s.fe.ProcessBlock(s.height, nil)
+	}
+}
+
 // BenchmarkFeeEstEstimateSmartFee measures one conservative estimate with
 // a full history.
 func BenchmarkFeeEstEstimateSmartFee(b *testing.B) {
@@ -857,4 +870,32 @@ func BenchmarkFeeEstProcessTransaction(b *testing.B) {
 	for _, d := range descs {
 		s.fe.ProcessTransaction(d, s.height, true)
 	}
+}
+
+// ExampleFeeEstimator shows the calls the daemon makes: on accept, on
+// each block connected, and the RPC's query with the pool's minimum fee.
+func ExampleFeeEstimator() {
+	fe := NewFeeEstimator()
+	fe.ProcessBlock(1000, nil) // the estimator follows the tip
+	pool := make(map[chainhash.Hash]bool)
+	var n uint64
+	for height := int32(1000); height < 1100; height++ {
+		var confirmed []chainhash.Hash
+		for range 20 {
+			n++
+			d := &TxDesc{Fee: 20_000, VSize: 1000, Height: height} // 20 sat/vB
+			binary.LittleEndian.PutUint64(d.TxHash[:], n)
+			fe.ProcessTransaction(d, height, true) // from Config.OnAccept
+			pool[d.TxHash] = true
+			confirmed = append(confirmed, d.TxHash)
+		}
+		// Block height+1 confirms them (after pool.RemoveForBlock).
+		for _, h := range confirmed {
+			delete(pool, h)
+		}
+		fe.ConnectBlock(height+1, confirmed, func(h *chainhash.Hash) bool { return pool[*h] })
+	}
+	rate, blocks, err := fe.EstimateSmartFeeFloor(6, false, 1_000)
+	fmt.Println(rate, blocks, err)
+	// Output: 20000 6 <nil>
 }
