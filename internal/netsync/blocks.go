@@ -236,14 +236,19 @@ func (sm *SyncManager) scheduleBlocks() {
 	// is left to ask while blocks wait beyond it: the block at the
 	// window's start then holds everyone up (Core's staller). At the end
 	// of the chain nobody stalls.
+	// Only a peer that could download past the window counts as held up.
 	idle := false
-	for _, ps := range free {
-		if len(ps.requested) < sm.cfg.MaxBlocksInFlightPerPeer {
-			idle = true
-			break
+	if beyond && assigned == 0 && len(sm.inFlight) > 0 {
+		if end, ok := sm.heightOf(need[len(need)-1]); ok {
+			for _, ps := range free {
+				if len(ps.requested) < sm.cfg.MaxBlocksInFlightPerPeer && ps.bestKnownHeight > end {
+					idle = true
+					break
+				}
+			}
 		}
 	}
-	sm.windowBlocked = idle && beyond && len(sm.inFlight) > 0 && assigned == 0
+	sm.windowBlocked = idle
 }
 
 // checkBlockTimeouts disconnects a peer holding up the download window

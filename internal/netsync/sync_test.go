@@ -402,3 +402,30 @@ func TestUnrequestedBlockDuringIBD(t *testing.T) {
 		t.Fatal("unrequested block taken during initial block download")
 	}
 }
+
+// TestNoStallAtChainEnd: with nothing waiting beyond the window a slow
+// peer is not a staller; only the block timeout moves its blocks.
+func TestNoStallAtChainEnd(t *testing.T) {
+	rc := buildChain(t, 40, time.Now().Add(-30*24*time.Hour), nil)
+	h := newHarness(t, nil, nil)
+	slow := newFakePeer(t, h.sm, 1, rc)
+	slow.stall.Store(true)
+	good := newFakePeer(t, h.sm, 2, rc)
+	for _, p := range []*fakePeer{slow, good} {
+		_ = h.sm.NewPeer(p)
+		h.sync()
+	}
+	waitFor(t, "good peer's blocks in", func() bool {
+		st, _ := h.sm.Stats()
+		return st.BlocksInFlight == len(slow.getDataItems()) && st.BlocksInFlight > 0
+	})
+	h.clock.Advance(10 * DefaultStallTimeout)
+	h.sync()
+	time.Sleep(5 * time.Millisecond)
+	if slow.gone.Load() {
+		t.Fatal("slow peer taken for a staller at the chain's end")
+	}
+	h.clock.Advance(DefaultBlockTimeout)
+	waitFor(t, "slow peer timed out", slow.gone.Load)
+	waitFor(t, "tip 40", func() bool { return h.height() == 40 })
+}
