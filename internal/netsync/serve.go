@@ -1,6 +1,9 @@
 package netsync
 
 import (
+	"errors"
+	"io"
+
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/wire"
@@ -97,12 +100,15 @@ func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan s
 		}
 		var out wire.Message
 		switch iv.Type {
-		case wire.InvTypeBlock, wire.InvTypeWitnessBlock:
+		case wire.InvTypeWitnessBlock:
+			// The stored bytes are the witness serialization: send them
+			// as they are, without decoding and encoding the block.
+			if raw, err := sm.chain.BlockBytesByHash(&iv.Hash); err == nil {
+				out = &rawBlockMsg{raw: raw}
+			}
+		case wire.InvTypeBlock:
 			if blk, err := sm.chain.BlockByHash(&iv.Hash); err == nil {
-				if iv.Type == wire.InvTypeBlock {
-					blk = stripBlockWitness(blk)
-				}
-				out = blk
+				out = stripBlockWitness(blk)
 			}
 		case wire.InvTypeTx, wire.InvTypeWitnessTx, wire.InvTypeWTx:
 			if tx, err := sm.pool.FetchTransaction(&iv.Hash); err == nil {
@@ -162,4 +168,28 @@ func stripBlockWitness(blk *wire.MsgBlock) *wire.MsgBlock {
 		out.Transactions[i] = stripWitness(tx)
 	}
 	return out
+}
+
+// rawBlockMsg is a block message made of a stored block's bytes (witness
+// serialization), so serving a block costs no decoding or encoding. It is
+// for sending only.
+type rawBlockMsg struct{ raw []byte }
+
+// Command returns "block".
+func (m *rawBlockMsg) Command() string { return wire.CmdBlock }
+
+// MaxPayloadLength is a block's limit (wire.MaxBlockPayload).
+func (m *rawBlockMsg) MaxPayloadLength(pver uint32) uint32 {
+	return wire.MaxBlockPayload
+}
+
+// BtcEncode writes the stored bytes.
+func (m *rawBlockMsg) BtcEncode(w io.Writer, _ uint32, _ wire.MessageEncoding) error {
+	_, err := w.Write(m.raw)
+	return err
+}
+
+// BtcDecode refuses: a raw block message is only sent.
+func (m *rawBlockMsg) BtcDecode(io.Reader, uint32, wire.MessageEncoding) error {
+	return errors.New("netsync: a raw block message cannot be decoded")
 }

@@ -118,9 +118,14 @@ func TestServeGetData(t *testing.T) {
 		blk.Transactions[0].HasWitness() {
 		t.Fatal("MSG_BLOCK: want the block without witness")
 	}
-	if blk, ok := msgs[1].(*wire.MsgBlock); !ok || blk.BlockHash() != b2 ||
-		!blk.Transactions[0].HasWitness() {
-		t.Fatal("MSG_WITNESS_BLOCK: want the block with its witness")
+	raw, err := wire.EncodeMessage(msgs[1], wire.ProtocolVersion, wire.TestNet, wire.WitnessEncoding)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blk wire.MsgBlock
+	if _, err := blk.DeserializeBytes(raw[wire.MessageHeaderSize:]); err != nil || msgs[1].Command() != "block" ||
+		blk.BlockHash() != b2 || !blk.Transactions[0].HasWitness() {
+		t.Fatalf("MSG_WITNESS_BLOCK: want the block with its witness (%v)", err)
 	}
 	if got, ok := msgs[2].(*wire.MsgTx); !ok || got.TxHash() != txid || got.HasWitness() {
 		t.Fatal("MSG_TX: want the tx without witness")
