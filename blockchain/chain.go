@@ -848,8 +848,8 @@ const (
 )
 
 // flushLocked writes the UTXO cache's changes with the current tip when
-// mode asks for it. A full cache is emptied; other flushes keep its
-// entries. It must be called with the chain lock held for writing.
+// mode asks for it. A full cache is then trimmed to half its budget; other
+// flushes keep its entries. It must be called with the chain lock held for writing.
 func (b *BlockChain) flushLocked(mode FlushMode) error {
 	full := b.cache.full()
 	switch mode {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -305,11 +306,14 @@ func (c *utxoCache) apply(v *utxoView) {
 	}
 }
 
-// flush writes every dirty entry and tip in one atomic batch. With drop the
-// cache is emptied afterwards (the flush that makes room); without it the
-// entries stay, clean. On a write error nothing changes, so a later flush
-// writes the same changes again. Only the chain's writer calls it.
-func (c *utxoCache) flush(tip store.Tip, drop bool) error {
+// flush writes every dirty entry and tip in one atomic batch; the entries
+// stay, clean. With trim (the flush that makes room) the oldest entries by
+// creation height are then evicted until the cache is at most half its
+// budget: young outputs are the likeliest to be spent soon, and keeping
+// them saves store reads after the flush. On a write error nothing
+// changes, so a later flush writes the same changes again. Only the
+// chain's writer calls it.
+func (c *utxoCache) flush(tip store.Tip, trim bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	batch := c.db.NewBatch()
@@ -330,14 +334,7 @@ func (c *utxoCache) flush(tip store.Tip, drop bool) error {
 	if err := c.db.Write(batch); err != nil {
 		return err
 	}
-	log.Debugf("Flushed %d UTXO changes at height %d (%d entries, %d MiB cached)",
-		written, tip.Height, len(c.m), c.usage>>20)
 	c.lastFlush = time.Now()
-	if drop {
-		c.m = make(map[wire.OutPoint]cacheEntry)
-		c.usage, c.dirty = 0, 0
-		return nil
-	}
 	for op, ce := range c.m {
 		if ce.flags&cacheDirty == 0 {
 			continue
@@ -350,7 +347,57 @@ func (c *utxoCache) flush(tip store.Tip, drop bool) error {
 		c.m[op] = ce
 	}
 	c.dirty = 0
+	if trim {
+		c.trimLocked(c.maxBytes/2, c.maxEntries/2)
+	}
+	log.Debugf("Flushed %d UTXO changes at height %d (%d entries, %d MiB cached)",
+		written, tip.Height, len(c.m), c.usage>>20)
 	return nil
+}
+
+// trimLocked evicts clean entries, oldest creation height first, until the
+// cache uses at most maxBytes and (when positive) holds at most maxEntries.
+// Entries of one height go together, so it may evict a little more.
+func (c *utxoCache) trimLocked(maxBytes int64, maxEntries int) {
+	overEntries := func() bool { return maxEntries > 0 && len(c.m) > maxEntries }
+	if c.usage <= maxBytes && !overEntries() {
+		return
+	}
+	type tally struct {
+		bytes   int64
+		entries int
+	}
+	byHeight := make(map[int32]tally)
+	for _, ce := range c.m {
+		if ce.flags&cacheDirty != 0 || ce.entry == nil {
+			continue
+		}
+		t := byHeight[ce.entry.BlockHeight]
+		t.bytes += entryUsage(ce)
+		t.entries++
+		byHeight[ce.entry.BlockHeight] = t
+	}
+	heights := make([]int32, 0, len(byHeight))
+	for h := range byHeight {
+		heights = append(heights, h)
+	}
+	slices.Sort(heights)
+	// Evict whole heights from the oldest until the rest fits.
+	usage, entries := c.usage, len(c.m)
+	cutoff := int32(-1)
+	for _, h := range heights {
+		if usage <= maxBytes && (maxEntries <= 0 || entries <= maxEntries) {
+			break
+		}
+		usage -= byHeight[h].bytes
+		entries -= byHeight[h].entries
+		cutoff = h
+	}
+	for op, ce := range c.m {
+		if ce.flags&cacheDirty == 0 && ce.entry != nil && ce.entry.BlockHeight <= cutoff {
+			c.deleteLocked(op)
+		}
+	}
 }
 
 // stats returns the entry count, the dirty count and the memory estimate.

@@ -244,3 +244,40 @@ func TestUtxoCacheEntriesBound(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestUtxoCacheTrim checks a trim evicts the oldest clean entries first and
+// keeps dirty ones.
+func TestUtxoCacheTrim(t *testing.T) {
+	db, err := store.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := newUtxoCache(db, 0, 0)
+	c.mu.Lock()
+	for h := int32(1); h <= 10; h++ {
+		var op wire.OutPoint
+		op.Hash[0] = byte(h)
+		c.addLocked(op, &UtxoEntry{Amount: 1, PkScript: opTrue, BlockHeight: h}, false)
+	}
+	c.mu.Unlock()
+	if err := c.flush(store.Tip{Height: 10}, false); err != nil {
+		t.Fatal(err)
+	}
+	var dirtyOp wire.OutPoint
+	dirtyOp.Hash[0] = 0xff
+	c.mu.Lock()
+	c.addLocked(dirtyOp, &UtxoEntry{Amount: 1, PkScript: opTrue, BlockHeight: 0}, false)
+	per := entryUsage(c.m[dirtyOp])
+	c.trimLocked(5*per, 0)
+	c.mu.Unlock()
+	n, dirty, usage := c.stats()
+	if n != 5 || dirty != 1 || usage != 5*per {
+		t.Fatalf("%d entries (%d dirty), %d bytes after the trim", n, dirty, usage)
+	}
+	for op, ce := range c.m {
+		if ce.flags&cacheDirty == 0 && ce.entry.BlockHeight < 7 {
+			t.Fatalf("kept %v at height %d", op, ce.entry.BlockHeight)
+		}
+	}
+}

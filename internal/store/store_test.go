@@ -226,3 +226,48 @@ func BenchmarkFetchUtxo(b *testing.B) {
 		}
 	}
 }
+
+// TestLargeBatch writes a batch several times the write buffer (goleveldb
+// then commits it as a transaction, straight into tables) with a tip, as a
+// flush of a big UTXO cache does, and checks it all after a reopen.
+func TestLargeBatch(t *testing.T) {
+	dir := t.TempDir()
+	o := &Options{WriteBufferBytes: 64 << 10}
+	s, err := Open(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20000 // about 1.2 MB of keys and values
+	b := s.NewBatch()
+	val := bytes.Repeat([]byte{7}, 24)
+	for i := 0; i < n; i++ {
+		h := hashOf(i)
+		b.PutUtxo(&h, uint32(i), val)
+	}
+	tip := Tip{Hash: hashOf(1), Height: 1234}
+	b.PutTip(tip)
+	if err := s.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = Open(dir, o); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, err := s.FetchTip(); err != nil || got != tip {
+		t.Fatalf("tip %+v %v", got, err)
+	}
+	count := 0
+	err = s.ForEachUtxo(func(tp Tip, txid chainhash.Hash, idx uint32, v []byte) error {
+		if tp != tip || !bytes.Equal(v, val) {
+			return fmt.Errorf("entry %s:%d at tip %+v", txid, idx, tp)
+		}
+		count++
+		return nil
+	})
+	if err != nil || count != n {
+		t.Fatalf("%d entries, %v", count, err)
+	}
+}
