@@ -429,3 +429,28 @@ func TestNoStallAtChainEnd(t *testing.T) {
 	waitFor(t, "slow peer timed out", slow.gone.Load)
 	waitFor(t, "tip 40", func() bool { return h.height() == 40 })
 }
+
+// TestReorgToPeerFork: a peer on a longer fork is synced from the fork
+// point and the chain reorganises to it.
+func TestReorgToPeerFork(t *testing.T) {
+	start := time.Now().Add(-time.Hour)
+	a := buildChain(t, 10, start, nil)
+	b := &remoteChain{blocks: append([]*wire.MsgBlock(nil), a.blocks[:6]...),
+		byHash: make(map[chainhash.Hash]int)}
+	for i, blk := range b.blocks {
+		b.byHash[blk.BlockHash()] = i
+	}
+	b.extend(t, 7, start.Add(30*time.Second), nil)
+	h := newHarness(t, nil, nil)
+	h.processAll(a, 10)
+	p := newFakePeer(t, h.sm, 1, b)
+	_ = h.sm.NewPeer(p)
+	tip, height := b.tip()
+	waitFor(t, "reorg to the fork", func() bool {
+		best := h.chain.BestSnapshot()
+		return best.Height == height && best.Hash == tip.BlockHash()
+	})
+	if got := len(p.getDataItems()); got != 7 {
+		t.Fatalf("%d blocks requested, want the 7 of the fork", got)
+	}
+}
