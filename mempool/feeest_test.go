@@ -711,41 +711,35 @@ func TestFeeEstConcurrent(t *testing.T) {
 // FuzzFeeEstimatorDecode checks that no input makes Decode panic and that
 // accepted inputs re-encode to themselves.
 func FuzzFeeEstimatorDecode(f *testing.F) {
-	s := newFeeSim(f)
-	for range 20 {
-		s.add(3, 50_000, 1, 0)
-		s.add(3, 2_000, 4, 0)
-		s.mine()
+	// Small valid files (four buckets, short horizons) keep the fuzzer
+	// fast; one carries data from a short simulation.
+	small := smallFeeEstFile()
+	f.Add(small)
+	f.Add(small[:len(small)/2])
+	fe := NewFeeEstimator()
+	if err := fe.Decode(small); err != nil {
+		f.Fatal(err)
+	}
+	var n uint64
+	for h := int32(6); h < 30; h++ {
+		fe.ProcessBlock(h, nil)
+		for i := range 4 {
+			n++
+			d := &TxDesc{Fee: int64(50 + 400*i), VSize: 100}
+			binary.LittleEndian.PutUint64(d.TxHash[:], n)
+			fe.ProcessTransaction(d, h, true)
+		}
+		if h%3 == 0 {
+			fe.FlushUnconfirmed()
+		}
 	}
 	var buf bytes.Buffer
-	s.fe.Encode(&buf)
+	fe.Encode(&buf)
 	f.Add(buf.Bytes())
-	f.Add(buf.Bytes()[:600])
-	var empty bytes.Buffer
-	NewFeeEstimator().Encode(&empty)
-	f.Add(empty.Bytes())
-	// A minimal file: two buckets, one-period horizons.
-	small := []byte{0x8c, 0x49, 0x02, 0x00, 0xe0, 0x93, 0x04, 0x00, 5, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0}
-	small = append(small, 2)
-	small = binary.LittleEndian.AppendUint64(small, math.Float64bits(100))
-	small = binary.LittleEndian.AppendUint64(small, math.Float64bits(1e99))
-	for _, scale := range []uint32{2, 1, 24} { // medium, short, long
-		small = binary.LittleEndian.AppendUint64(small, math.Float64bits(0.9))
-		small = binary.LittleEndian.AppendUint32(small, scale)
-		for range 2 {
-			small = append(small, 2)
-			small = binary.LittleEndian.AppendUint64(small, math.Float64bits(1))
-			small = binary.LittleEndian.AppendUint64(small, math.Float64bits(2))
-		}
-		for range 2 {
-			small = append(small, 1, 2)
-			small = binary.LittleEndian.AppendUint64(small, math.Float64bits(1))
-			small = binary.LittleEndian.AppendUint64(small, math.Float64bits(0))
-		}
-	}
-	f.Add(small)
+	f.Add(buf.Bytes()[:20])
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fe := NewFeeEstimator()
+		// Decode replaces all state, so skip NewFeeEstimator's tables.
+		fe := &FeeEstimator{maxTracked: 10}
 		if err := fe.Decode(data); err != nil {
 			var e Error
 			if !errors.As(err, &e) {
@@ -768,6 +762,39 @@ func FuzzFeeEstimatorDecode(f *testing.F) {
 		fe.ProcessBlock(fe.BestSeenHeight()+1, nil)
 		fe.FlushUnconfirmed()
 	})
+}
+
+// smallFeeEstFile returns a valid fee estimates file with four buckets and
+// horizons of 3x1, 3x2 and 2x6 blocks.
+func smallFeeEstFile() []byte {
+	b := binary.LittleEndian.AppendUint32(nil, feeEstFileVersionRequired)
+	b = binary.LittleEndian.AppendUint32(b, feeEstClientVersion)
+	b = binary.LittleEndian.AppendUint32(b, 5) // best seen
+	b = binary.LittleEndian.AppendUint32(b, 1) // history first
+	b = binary.LittleEndian.AppendUint32(b, 3) // history last
+	vec := func(vals ...float64) {
+		b = append(b, byte(len(vals)))
+		for _, v := range vals {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	}
+	vec(100, 1000, 10_000, 1e99)
+	for _, h := range []struct {
+		decay          float64
+		scale, periods int
+	}{{0.99, 2, 3}, {0.9, 1, 3}, {0.999, 6, 2}} { // medium, short, long
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(h.decay))
+		b = binary.LittleEndian.AppendUint32(b, uint32(h.scale))
+		vec(0, 500, 20_000, 0)
+		vec(0, 1, 2, 0)
+		for range 2 {
+			b = append(b, byte(h.periods))
+			for range h.periods {
+				vec(0, 1, 1, 0)
+			}
+		}
+	}
+	return b
 }
 
 // BenchmarkFeeEstProcessBlock measures a block confirming 3,000 tracked
