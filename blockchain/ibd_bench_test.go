@@ -1,16 +1,20 @@
 package blockchain_test
 
 import (
+	"bytes"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/blockchain/chaingen"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -22,8 +26,10 @@ type ibdChain struct {
 }
 
 var (
-	ibdOnce  sync.Once
-	ibdCache *ibdChain
+	ibdOnce        sync.Once
+	ibdCache       *ibdChain
+	ibdSignedOnce  sync.Once
+	ibdSignedCache *ibdChain
 )
 
 // makeIBDChain generates (once per process) a chain of nBlocks blocks after
@@ -33,6 +39,43 @@ var (
 // the oldest outputs of that pool first (so an output lives about
 // poolSize/txPerBlock blocks before it is spent, like coins in real use).
 func makeIBDChain(nBlocks, txPerBlock, poolSize int) *ibdChain {
+	return makeIBDChainWith(nBlocks, txPerBlock, poolSize, nil)
+}
+
+// p2wpkhSigner pays the pool to one key's P2WPKH script and signs spends.
+type p2wpkhSigner struct {
+	key        *btcec.PrivateKey
+	pub        []byte
+	pkScript   []byte
+	scriptCode []byte
+}
+
+// newP2WPKHSigner makes a signer with a fixed key.
+func newP2WPKHSigner() *p2wpkhSigner {
+	key, _ := btcec.PrivKeyFromBytes(bytes.Repeat([]byte{0x42}, 32))
+	pub := key.PubKey().SerializeCompressed()
+	pkh := txscript.Hash160(pub)
+	return &p2wpkhSigner{
+		key:        key,
+		pub:        pub,
+		pkScript:   append([]byte{0x00, 0x14}, pkh...),
+		scriptCode: append(append([]byte{0x76, 0xa9, 0x14}, pkh...), 0x88, 0xac),
+	}
+}
+
+// sign gives input 0 of tx (spending value) its witness.
+func (s *p2wpkhSigner) sign(tx *wire.MsgTx, value int64) {
+	hash, err := txscript.CalcWitnessSigHash(s.scriptCode, nil, txscript.SigHashAll, tx, 0, value)
+	if err != nil {
+		panic(err) // generated input
+	}
+	sig := append(ecdsa.Sign(s.key, hash).Serialize(), byte(txscript.SigHashAll))
+	tx.TxIn[0].Witness = wire.TxWitness{sig, s.pub}
+}
+
+// makeIBDChainWith is makeIBDChain; with a signer every pool output pays
+// to its P2WPKH script and every spend carries a real signature.
+func makeIBDChainWith(nBlocks, txPerBlock, poolSize int, signer *p2wpkhSigner) *ibdChain {
 	params := chaincfg.RegressionNetParams
 	g := chaingen.New(&params)
 	c := &ibdChain{}
@@ -47,6 +90,13 @@ func makeIBDChain(nBlocks, txPerBlock, poolSize int) *ibdChain {
 	}
 	cbValue := first.Transactions[0].TxOut[0].Value
 	split := chaingen.SpendTx([]wire.OutPoint{chaingen.CoinbaseOutPoint(first)}, cbValue, 0, poolSize)
+	opts := chaingen.Options{}
+	if signer != nil {
+		for _, o := range split.TxOut {
+			o.PkScript = signer.pkScript
+		}
+		opts.WitnessCommitment = true
+	}
 	add(g.NextBlock([]*wire.MsgTx{split}, chaingen.Options{}))
 	type coin struct {
 		op    wire.OutPoint
@@ -64,10 +114,15 @@ func makeIBDChain(nBlocks, txPerBlock, poolSize int) *ibdChain {
 			in := pool[0]
 			pool = pool[1:]
 			tx := chaingen.SpendTx([]wire.OutPoint{in.op}, in.value, fee, 1)
+			if signer != nil {
+				tx.TxOut[0].PkScript = signer.pkScript
+				signer.sign(tx, in.value)
+			}
 			txs = append(txs, tx)
 			pool = append(pool, coin{wire.OutPoint{Hash: tx.TxHash()}, tx.TxOut[0].Value})
 		}
-		add(g.NextBlock(txs, chaingen.Options{Fees: fee * int64(len(txs))}))
+		opts.Fees = fee * int64(len(txs))
+		add(g.NextBlock(txs, opts))
 	}
 	return c
 }
@@ -77,17 +132,33 @@ func makeIBDChain(nBlocks, txPerBlock, poolSize int) *ibdChain {
 // as if it came from a peer, and closes the store (so every change reaches
 // leveldb) inside the timed region. It reports blocks/s, tx/s and the peak
 // heap in use (sampled every 50 ms).
-func BenchmarkIBD(b *testing.B) { runIBD(b, 0) }
+func BenchmarkIBD(b *testing.B) {
+	ibdOnce.Do(func() { ibdCache = makeIBDChain(2000, 50, 10000) })
+	runIBD(b, ibdCache, 0)
+}
 
 // BenchmarkIBDSmallCache is BenchmarkIBD with a 256 KiB UTXO cache (a fifth of the set), which
 // flushes (and empties itself) many times during the run, so inputs are read
 // back from leveldb: the cost of a --dbcache far below the UTXO set.
-func BenchmarkIBDSmallCache(b *testing.B) { runIBD(b, 256<<10) }
-
-// runIBD runs the IBD benchmark with the given Config.UtxoCacheBytes.
-func runIBD(b *testing.B, cacheBytes int64) {
+func BenchmarkIBDSmallCache(b *testing.B) {
 	ibdOnce.Do(func() { ibdCache = makeIBDChain(2000, 50, 10000) })
-	c := ibdCache
+	runIBD(b, ibdCache, 256<<10)
+}
+
+// BenchmarkIBDSigned is BenchmarkIBD with P2WPKH spends carrying real
+// ECDSA signatures (verified by txscript on every CPU, no signature cache):
+// the script-bound regime of a real sync. Making the chain signs 100,000
+// transactions once per process (several seconds).
+func BenchmarkIBDSigned(b *testing.B) {
+	ibdSignedOnce.Do(func() {
+		ibdSignedCache = makeIBDChainWith(2000, 50, 10000, newP2WPKHSigner())
+	})
+	runIBD(b, ibdSignedCache, 0)
+}
+
+// runIBD connects chain c from a fresh store with the given
+// Config.UtxoCacheBytes.
+func runIBD(b *testing.B, c *ibdChain, cacheBytes int64) {
 	params := chaincfg.RegressionNetParams
 	b.ReportAllocs()
 	var peak atomic.Uint64

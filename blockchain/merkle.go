@@ -58,9 +58,20 @@ func BlockMerkleRoot(txs []*wire.MsgTx) (chainhash.Hash, bool) {
 // WitnessMerkleRoot computes the BIP141 witness root: the merkle root of the
 // wtxids with the coinbase's replaced by zero.
 func WitnessMerkleRoot(txs []*wire.MsgTx) chainhash.Hash {
+	return witnessMerkleRoot(txs, nil)
+}
+
+// witnessMerkleRoot is WitnessMerkleRoot reusing the txids in txHashes (nil
+// when not known) for transactions without witness data, whose wtxid is
+// their txid.
+func witnessMerkleRoot(txs []*wire.MsgTx, txHashes []chainhash.Hash) chainhash.Hash {
 	hashes := make([]chainhash.Hash, len(txs), len(txs)+1)
 	for i, tx := range txs {
-		if i > 0 {
+		switch {
+		case i == 0:
+		case len(txHashes) == len(txs) && !tx.HasWitness():
+			hashes[i] = txHashes[i]
+		default:
 			hashes[i] = tx.WitnessHash()
 		}
 	}

@@ -268,7 +268,7 @@ func (b *BlockChain) checkBlockContext(block *wire.MsgBlock, parent *blockNode) 
 			if len(w) != 1 || len(w[0]) != 32 {
 				return ruleError(ErrBadWitnessNonceSize, "invalid witness reserved value size")
 			}
-			root := WitnessMerkleRoot(block.Transactions)
+			root := witnessMerkleRoot(block.Transactions, b.recentTxids[block])
 			c := WitnessCommitment(&root, w[0])
 			if !bytes.Equal(c[:], cb.TxOut[idx].PkScript[6:38]) {
 				return ruleError(ErrWitnessCommitmentMismatch, "witness merkle commitment mismatch")
