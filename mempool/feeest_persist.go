@@ -139,6 +139,8 @@ func (d *feeEstDecoder) fail(format string, args ...any) {
 	}
 }
 
+// take returns the next n bytes, or nil (recording the error) when fewer
+// remain or an error came before.
 func (d *feeEstDecoder) take(n int) []byte {
 	if d.err != nil {
 		return nil
@@ -152,6 +154,7 @@ func (d *feeEstDecoder) take(n int) []byte {
 	return p
 }
 
+// u32 reads a little-endian uint32.
 func (d *feeEstDecoder) u32() uint32 {
 	p := d.take(4)
 	if p == nil {
@@ -160,6 +163,7 @@ func (d *feeEstDecoder) u32() uint32 {
 	return binary.LittleEndian.Uint32(p)
 }
 
+// f64 reads a double stored as its IEEE 754 bits (Core's EncodeDouble).
 func (d *feeEstDecoder) f64() float64 {
 	p := d.take(8)
 	if p == nil {
