@@ -42,6 +42,8 @@ type testHarness struct {
 	quiet bool
 	// cacheBytes is Config.UtxoCacheBytes (zero: the default).
 	cacheBytes int64
+	// sigCache is Config.SigCache.
+	sigCache *SigCache
 }
 
 // newHarness opens a fresh regtest chain in a temporary directory.
@@ -71,6 +73,7 @@ func (h *testHarness) open() {
 		DB:             db,
 		ChainParams:    h.params,
 		UtxoCacheBytes: h.cacheBytes,
+		SigCache:       h.sigCache,
 		TimeSource:     func() time.Time { return testClock },
 		Notifications: func(n *Notification) {
 			if !h.quiet {
