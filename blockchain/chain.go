@@ -202,17 +202,7 @@ func New(cfg *Config) (*BlockChain, error) {
 	b.chainLock.Lock()
 	err := b.load()
 	if err == nil {
-		// Blocks stored after the flushed tip (their UTXO changes were
-		// only in the cache when the process stopped) are connected again
-		// here. A failure only means a stored block was invalid; it has
-		// been marked and the chain stays on its best valid tip.
-		from := b.bestChain.Tip().height
-		if aerr := b.activateBestChain(nil); aerr != nil {
-			log.Warnf("Stored block failed to connect at start: %v", aerr)
-		}
-		if to := b.bestChain.Tip().height; to != from {
-			log.Infof("Replayed stored blocks from height %d to %d", from, to)
-		}
+		err = b.recoverTip()
 	}
 	b.pending = nil
 	b.chainLock.Unlock()
@@ -222,6 +212,34 @@ func New(cfg *Config) (*BlockChain, error) {
 	tip := b.BestSnapshot()
 	log.Infof("Chain state: height %d, hash %s, %d headers", tip.Height, tip.Hash, len(b.index))
 	return b, nil
+}
+
+// recoverTip brings the loaded chain to its best tip: blocks stored after
+// the flushed tip (their UTXO changes were only in the cache when the
+// process stopped) are connected again. A crash between InvalidateBlock
+// marking the tip's chain invalid and its flush leaves the stored tip on
+// that chain, so the chain first steps back to the last valid ancestor.
+// A block that fails to connect only means a stored block was invalid; it
+// has been marked and the chain stays on its best valid tip.
+func (b *BlockChain) recoverTip() error {
+	from := b.bestChain.Tip()
+	if from.status.KnownInvalid() {
+		a := from
+		for a.parent != nil && a.status.KnownInvalid() {
+			a = a.parent
+		}
+		log.Warnf("Stored tip %s is marked invalid; disconnecting to %s", from.hash, a.hash)
+		if _, err := b.reorganizeTo(a); err != nil {
+			return err
+		}
+	}
+	if err := b.activateBestChain(nil); err != nil {
+		log.Warnf("Stored block failed to connect at start: %v", err)
+	}
+	if to := b.bestChain.Tip(); to != from {
+		log.Infof("Replayed stored blocks from height %d to %d", from.height, to.height)
+	}
+	return nil
 }
 
 // load reads the block index and tip, or writes the genesis block.
