@@ -24,6 +24,11 @@ const crashEnv = "TERND_CHAIN_CRASH_DIR"
 // after flushes.
 const crashCacheEnv = "TERND_CHAIN_CRASH_CACHE"
 
+// crashNoReorgEnv, when set, makes the child mine without side branches, so
+// with the default cache it never flushes and a restart replays every block
+// it connected.
+const crashNoReorgEnv = "TERND_CHAIN_CRASH_NOREORG"
+
 // TestCrashRecovery runs a child process that connects blocks (with spends
 // and reorganisations) in a loop, kills it with SIGKILL at a random moment,
 // and checks the reopened chain is consistent: after it connects again the
@@ -31,7 +36,8 @@ const crashCacheEnv = "TERND_CHAIN_CRASH_CACHE"
 // from its own blocks 0..tip. It repeats so each child carries on from the
 // state the previous one left; odd rounds run the child with a UTXO cache
 // of a few KiB so it flushes every few blocks, even ones with the default
-// cache, which flushes only at reorganisations.
+// cache, which flushes only at reorganisations, and round 2 without
+// reorganisations, so its restart replays every block the child connected.
 func TestCrashRecovery(t *testing.T) {
 	if dir := os.Getenv(crashEnv); dir != "" {
 		crashChild(t, dir)
@@ -46,8 +52,11 @@ func TestCrashRecovery(t *testing.T) {
 	for round := 0; round < rounds; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashRecovery$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
-		if round%2 == 1 {
+		switch round % 4 {
+		case 1, 3:
 			cmd.Env = append(cmd.Env, crashCacheEnv+"=4096")
+		case 2:
+			cmd.Env = append(cmd.Env, crashNoReorgEnv+"=1")
 		}
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -168,7 +177,7 @@ func crashChild(t *testing.T, dir string) {
 				txs = append(txs, spendTx([]wire.OutPoint{op}, e.Amount, fees, 3))
 			}
 		}
-		if i%7 == 6 && tip.parent != nil {
+		if i%7 == 6 && tip.parent != nil && os.Getenv(crashNoReorgEnv) == "" {
 			s1 := h.makeBlock(tip.parent, nil, blockOpts{timeDelta: 601})
 			h.mustProcess(s1)
 			s2 := h.makeBlock(h.nodeOf(s1.BlockHash()), txs, blockOpts{fees: fees})
