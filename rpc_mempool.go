@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/internal/rpcjson"
@@ -23,10 +24,6 @@ const (
 	// defaultMaxRawTxFeeRate is Core's DEFAULT_MAX_RAW_TX_FEE_RATE: 0.10
 	// BTC/kvB, in sat/kvB.
 	defaultMaxRawTxFeeRate = 10000000
-
-	// maxFeeEstimateTarget is the largest conf_target estimatesmartfee
-	// accepts (Core's fee estimator horizon).
-	maxFeeEstimateTarget = 1008
 )
 
 // mempoolMethods returns the mempool methods.
@@ -123,8 +120,7 @@ func (s *server) mempoolMethods() []rpcjson.Method {
 			Category: "Util",
 			Params: []rpcjson.ParamSpec{{Name: "conf_target", Type: "numeric"},
 				{Name: "estimate_mode", Optional: true, Type: "string"}},
-			Help: "Estimates the approximate fee per kilobyte needed for a transaction to begin\nconfirmation within conf_target blocks if possible.\n" +
-				"(ternd has no fee estimator yet: the result always carries Core's \"Insufficient data or no feerate found\" error.)\n\n" +
+			Help: "Estimates the approximate fee per kilobyte needed for a transaction to begin\nconfirmation within conf_target blocks if possible and return the number of blocks\nfor which the estimate is valid.\n\n" +
 				"Arguments:\n1. conf_target    (numeric, required) Confirmation target in blocks (1 - 1008)\n2. estimate_mode    (string, optional, default=\"economical\") unset, economical or conservative\n\n" +
 				"Result:\n{\n  \"feerate\" : n,    (numeric, optional) estimate fee rate in BTC/kvB\n  \"errors\" : [ \"str\", ... ],    (json array, optional) Errors encountered during processing\n  \"blocks\" : n    (numeric) block number where estimate was found\n}",
 			Handler: s.handleEstimateSmartFee,
@@ -543,27 +539,38 @@ type estimateSmartFeeJSON struct {
 	Blocks  int      `json:"blocks"`
 }
 
-// handleEstimateSmartFee implements estimatesmartfee. Without a fee
-// estimator it answers as Core does before it has data.
+// handleEstimateSmartFee implements estimatesmartfee with the pool's fee
+// estimator, floored at the pool's minimum fee as Core does.
 func (s *server) handleEstimateSmartFee(_ context.Context, params []json.RawMessage) (any, error) {
 	var target int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "conf_target", &target); err != nil {
 		return nil, err
 	}
-	if target < 1 || target > maxFeeEstimateTarget {
+	highest := int64(s.feeEst.HighestTarget())
+	if target < 1 || target > highest {
 		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
-			"Invalid conf_target, must be between 1 and %d", maxFeeEstimateTarget)
+			"Invalid conf_target, must be between 1 and %d", highest)
 	}
 	var mode string
 	if _, err := rpcjson.UnmarshalParam(params, 1, "estimate_mode", &mode); err != nil {
 		return nil, err
 	}
-	switch mode {
-	case "", "unset", "UNSET", "economical", "ECONOMICAL", "conservative", "CONSERVATIVE":
+	conservative := false
+	switch strings.ToLower(mode) {
+	case "", "unset", "economical":
+	case "conservative":
+		conservative = true
 	default:
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
 			`Invalid estimate_mode parameter, must be one of: "unset", "economical", "conservative"`)
 	}
-	// With no data Core's estimator reports returnedTarget 0.
-	return &estimateSmartFeeJSON{Errors: []string{"Insufficient data or no feerate found"}}, nil
+	rate, blocks, err := s.feeEst.EstimateSmartFeeFloor(int(target), conservative, int64(s.pool.MinFee()))
+	r := &estimateSmartFeeJSON{Blocks: blocks}
+	if err != nil {
+		r.Errors = []string{string(mempool.ErrFeeEstimateInsufficient)}
+		return r, nil
+	}
+	feeRate := amount(rate)
+	r.FeeRate = &feeRate
+	return r, nil
 }

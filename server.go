@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,11 @@ const (
 
 	// mempoolExpireInterval is how often expired pool entries are removed.
 	mempoolExpireInterval = 10 * time.Minute
+
+	// feeEstimatesFileName is the fee estimator's file in Core's layout,
+	// saved every feeEstimatesSaveInterval and at shutdown.
+	feeEstimatesFileName     = "fee_estimates.dat"
+	feeEstimatesSaveInterval = time.Hour
 )
 
 // relayHooks are the callbacks through which the P2P side (peer server,
@@ -75,6 +81,14 @@ type server struct {
 	chain *blockchain.BlockChain
 	pool  *mempool.TxPool
 	gen   *mining.Generator
+
+	// feeEst learns fee rates from the pool and the blocks that confirm
+	// its transactions; it serves estimatesmartfee.
+	feeEst *mempool.FeeEstimator
+
+	// disconnecting is set while a disconnected block's transactions go
+	// back to the pool, so the estimator does not learn from them.
+	disconnecting atomic.Bool
 
 	// poolReady is set once the pool exists, so chain notifications sent
 	// while the chain loads (before the pool) are ignored safely.
@@ -202,6 +216,12 @@ func (s *server) startMempool(ctx context.Context) error {
 	pol.MaxMempoolBytes = int64(s.cfg.MaxMempool) * 1000000
 	pol.MempoolExpiry = time.Duration(s.cfg.MempoolExpiry) * time.Hour
 	chain := s.chain
+	s.feeEst = mempool.NewFeeEstimator()
+	if err := s.feeEst.Load(filepath.Join(s.cfg.netDataDir, feeEstimatesFileName)); err != nil &&
+		!errors.Is(err, fs.ErrNotExist) {
+		srvrLog.Warnf("Fee estimates not loaded, starting without history: %v", err)
+	}
+	feeEst := s.feeEst
 	pool := mempool.New(&mempool.Config{
 		Policy:           pol,
 		CoinbaseMaturity: int32(s.params.CoinbaseMaturity),
@@ -216,8 +236,12 @@ func (s *server) startMempool(ctx context.Context) error {
 		BestHeight:       func() int32 { return chain.BestSnapshot().Height },
 		MedianTimePast:   func() time.Time { return chain.BestSnapshot().MedianTime },
 		MedianTimePastAt: chain.MedianTimePast,
-		Verifier:         scriptVerifier{sigCache: s.sigCache},
+		Verifier:         &mempool.TxScriptVerifier{SigCache: s.sigCache},
 		OnAccept: func(d *mempool.TxDesc) {
+			// Core learns only from transactions accepted at the tip while
+			// current, never from ones a disconnected block put back.
+			valid := !s.disconnecting.Load() && chain.IsCurrent()
+			feeEst.ProcessTransaction(d, d.Height, valid)
 			if h := s.hooks.Load().TxAccepted; h != nil {
 				h(d)
 			}
@@ -246,11 +270,14 @@ func (s *server) startMempool(ctx context.Context) error {
 	return nil
 }
 
-// stopMempool stops the expiry loop and writes mempool.dat.
+// stopMempool stops the expiry loop and writes mempool.dat and the fee
+// estimates.
 func (s *server) stopMempool() error {
 	s.cancel()
 	s.wg.Wait()
 	s.poolReady.Store(nil)
+	s.feeEst.FlushUnconfirmed()
+	s.saveFeeEstimates()
 	path := filepath.Join(s.cfg.netDataDir, mempoolFileName)
 	if err := s.pool.Dump(path); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
@@ -259,19 +286,32 @@ func (s *server) stopMempool() error {
 	return nil
 }
 
-// expireLoop removes expired pool entries periodically until ctx ends.
+// saveFeeEstimates writes the estimator's history; a failure is logged
+// only, as in Core.
+func (s *server) saveFeeEstimates() {
+	if err := s.feeEst.Save(filepath.Join(s.cfg.netDataDir, feeEstimatesFileName)); err != nil {
+		srvrLog.Warnf("Cannot write %s: %v", feeEstimatesFileName, err)
+	}
+}
+
+// expireLoop removes expired pool entries and saves the fee estimates
+// periodically until ctx ends.
 func (s *server) expireLoop(ctx context.Context) {
 	defer s.wg.Done()
-	t := time.NewTicker(mempoolExpireInterval)
-	defer t.Stop()
+	expire := time.NewTicker(mempoolExpireInterval)
+	defer expire.Stop()
+	save := time.NewTicker(feeEstimatesSaveInterval)
+	defer save.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-expire.C:
 			if n := s.pool.Expire(); n > 0 {
 				srvrLog.Debugf("Expired %d mempool transactions", n)
 			}
+		case <-save.C:
+			s.saveFeeEstimates()
 		}
 	}
 }
@@ -285,6 +325,11 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 	case blockchain.NTBlockConnected:
 		if pool != nil {
 			pool.RemoveForBlock(n.Block)
+			txids := make([]chainhash.Hash, len(n.Block.Transactions))
+			for i, tx := range n.Block.Transactions {
+				txids[i] = tx.TxHash()
+			}
+			s.feeEst.ConnectBlock(n.Height, txids, pool.IsTransactionInPool)
 		}
 		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
 		if h := s.hooks.Load().BlockConnected; h != nil {
@@ -292,7 +337,9 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 		}
 	case blockchain.NTBlockDisconnected:
 		if pool != nil {
+			s.disconnecting.Store(true)
 			pool.AddBackForDisconnect(n.Block)
+			s.disconnecting.Store(false)
 		}
 		srvrLog.Debugf("Disconnected block %v at height %d", n.Hash, n.Height)
 	}
@@ -373,110 +420,4 @@ func (s *server) solveAndSubmit(ctx context.Context, block *wire.MsgBlock,
 		srvrLog.Warnf("Generated block %v is not on the main chain", hash)
 	}
 	return hash, nil
-}
-
-// scriptVerifier runs transaction scripts for the pool with the txscript
-// interpreter, sharing the chain's signature cache. It is stateless apart
-// from the cache and safe for concurrent use.
-type scriptVerifier struct {
-	sigCache *txscript.SigCache
-}
-
-// VerifyScripts implements mempool.ScriptVerifier. The error text is
-// Core's ScriptErrorString, which the pool puts in parentheses after
-// "mempool-script-verify-flag-failed".
-func (v scriptVerifier) VerifyScripts(tx *wire.MsgTx, prevOuts []*wire.TxOut, standard bool) (int, error) {
-	if len(prevOuts) != len(tx.TxIn) {
-		return 0, errors.New("unknown error")
-	}
-	flags := txscript.MandatoryVerifyFlags
-	if standard {
-		flags = txscript.StandardVerifyFlags
-	}
-	m := make(map[wire.OutPoint]*wire.TxOut, len(tx.TxIn))
-	for i, in := range tx.TxIn {
-		m[in.PreviousOutPoint] = prevOuts[i]
-	}
-	fetcher := txscript.NewMultiPrevOutFetcher(m)
-	hashes := txscript.NewTxSigHashes(tx, fetcher)
-	for i := range tx.TxIn {
-		prev := prevOuts[i]
-		vm, err := txscript.NewEngine(prev.PkScript, tx, i, flags, v.sigCache, hashes, prev.Value, fetcher)
-		if err == nil {
-			err = vm.Execute()
-		}
-		if err != nil {
-			return i, errors.New(scriptErrorString(err))
-		}
-	}
-	return 0, nil
-}
-
-// scriptErrorStrings are Core's ScriptErrorString texts by txscript kind
-// (script/script_error.cpp).
-var scriptErrorStrings = map[txscript.ErrorKind]string{
-	txscript.ErrEvalFalse:                   "Script evaluated without error but finished with a false/empty top stack element",
-	txscript.ErrVerify:                      "Script failed an OP_VERIFY operation",
-	txscript.ErrEqualVerify:                 "Script failed an OP_EQUALVERIFY operation",
-	txscript.ErrCheckMultiSigVerify:         "Script failed an OP_CHECKMULTISIGVERIFY operation",
-	txscript.ErrCheckSigVerify:              "Script failed an OP_CHECKSIGVERIFY operation",
-	txscript.ErrNumEqualVerify:              "Script failed an OP_NUMEQUALVERIFY operation",
-	txscript.ErrScriptTooBig:                "Script is too big",
-	txscript.ErrElementTooBig:               "Push value size limit exceeded",
-	txscript.ErrTooManyOperations:           "Operation limit exceeded",
-	txscript.ErrStackOverflow:               "Stack size limit exceeded",
-	txscript.ErrInvalidSignatureCount:       "Signature count negative or greater than pubkey count",
-	txscript.ErrInvalidPubKeyCount:          "Pubkey count negative or limit exceeded",
-	txscript.ErrBadOpcode:                   "Opcode missing or not understood",
-	txscript.ErrDisabledOpcode:              "Attempted to use a disabled opcode",
-	txscript.ErrInvalidStackOperation:       "Operation not valid with the current stack size",
-	txscript.ErrInvalidAltStackOperation:    "Operation not valid with the current altstack size",
-	txscript.ErrEarlyReturn:                 "OP_RETURN was encountered",
-	txscript.ErrUnbalancedConditional:       "Invalid OP_IF construction",
-	txscript.ErrNegativeLockTime:            "Negative locktime",
-	txscript.ErrUnsatisfiedLockTime:         "Locktime requirement not satisfied",
-	txscript.ErrSigHashType:                 "Signature hash type missing or not understood",
-	txscript.ErrSigDER:                      "Non-canonical DER signature",
-	txscript.ErrMinimalData:                 "Data push larger than necessary",
-	txscript.ErrNotPushOnly:                 "Only push operators allowed in signatures",
-	txscript.ErrSigHighS:                    "Non-canonical signature: S value is unnecessarily high",
-	txscript.ErrSigNullDummy:                "Dummy CHECKMULTISIG argument must be zero",
-	txscript.ErrMinimalIf:                   "OP_IF/NOTIF argument must be minimal",
-	txscript.ErrNullFail:                    "Signature must be zero for failed CHECK(MULTI)SIG operation",
-	txscript.ErrDiscourageUpgradableNOPs:    "NOPx reserved for soft-fork upgrades",
-	txscript.ErrDiscourageUpgradableWitness: "Witness version reserved for soft-fork upgrades",
-	txscript.ErrDiscourageTaprootVersion:    "Taproot version reserved for soft-fork upgrades",
-	txscript.ErrDiscourageOpSuccess:         "OP_SUCCESSx reserved for soft-fork upgrades",
-	txscript.ErrDiscourageUpgradablePubKey:  "Public key version reserved for soft-fork upgrades",
-	txscript.ErrPubKeyType:                  "Public key is neither compressed or uncompressed",
-	txscript.ErrCleanStack:                  "Stack size must be exactly one after execution",
-	txscript.ErrWitnessProgramWrongLength:   "Witness program has incorrect length",
-	txscript.ErrWitnessProgramEmpty:         "Witness program was passed an empty witness",
-	txscript.ErrWitnessProgramMismatch:      "Witness program hash mismatch",
-	txscript.ErrWitnessMalleated:            "Witness requires empty scriptSig",
-	txscript.ErrWitnessMalleatedP2SH:        "Witness requires only-redeemscript scriptSig",
-	txscript.ErrWitnessUnexpected:           "Witness provided for non-witness script",
-	txscript.ErrWitnessPubKeyType:           "Using non-compressed keys in segwit",
-	txscript.ErrSchnorrSigSize:              "Invalid Schnorr signature size",
-	txscript.ErrSchnorrSigHashType:          "Invalid Schnorr signature hash type",
-	txscript.ErrSchnorrSig:                  "Invalid Schnorr signature",
-	txscript.ErrTaprootWrongControlSize:     "Invalid Taproot control block size",
-	txscript.ErrTapscriptValidationWeight:   "Too much signature validation relative to witness weight",
-	txscript.ErrTapscriptCheckMultisig:      "OP_CHECKMULTISIG(VERIFY) is not available in tapscript",
-	txscript.ErrTapscriptMinimalIf:          "OP_IF/NOTIF argument must be minimal in tapscript",
-	txscript.ErrTapscriptEmptyPubKey:        "Empty public key in tapscript",
-	txscript.ErrCodeSeparator:               "Using OP_CODESEPARATOR in non-witness script",
-	txscript.ErrSigFindAndDelete:            "Signature is found in scriptCode",
-}
-
-// scriptErrorString returns Core's text for a script failure, "unknown
-// error" for kinds Core does not name.
-func scriptErrorString(err error) string {
-	var kind txscript.ErrorKind
-	if errors.As(err, &kind) {
-		if s, ok := scriptErrorStrings[kind]; ok {
-			return s
-		}
-	}
-	return "unknown error"
 }

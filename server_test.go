@@ -613,3 +613,50 @@ func TestNodeOverHTTP(t *testing.T) {
 		t.Fatalf("sendrawtransaction: %v", err)
 	}
 }
+
+// TestFeeEstimation feeds the estimator through RPC (transactions at a
+// fee rate confirmed in the next block, over many blocks) and checks that
+// estimatesmartfee answers, and that the history survives a restart.
+func TestFeeEstimation(t *testing.T) {
+	app := t.TempDir()
+	tn := startTestNode(t, app)
+	w := newTestWallet(t, 18)
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 100+130, w.addr)
+	var fee map[string]any
+	tn.mustCall(&fee, "estimatesmartfee", 2)
+	if _, ok := fee["feerate"]; ok {
+		t.Fatalf("estimate without data: %v", fee)
+	}
+	next := 1
+	for b := 0; b < 40; b++ {
+		for i := 0; i < 3; i++ {
+			// 2,000 sat/kvB-ish: fee 300 sat on a ~110 vB spend.
+			tx := w.spend(t, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(next)}, 5000000000}},
+				[]*wire.TxOut{{Value: 5000000000 - 300, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+			next++
+			tn.mustCall(nil, "sendrawtransaction", txHex(tx))
+		}
+		tn.mustCall(&hashes, "generatetoaddress", 1, w.addr)
+	}
+	var est struct {
+		FeeRate float64  `json:"feerate"`
+		Errors  []string `json:"errors"`
+		Blocks  int      `json:"blocks"`
+	}
+	tn.mustCall(&est, "estimatesmartfee", 2)
+	if est.FeeRate <= 0 || len(est.Errors) != 0 || est.Blocks != 2 {
+		t.Fatalf("estimatesmartfee: %+v", est)
+	}
+	first := est.FeeRate
+	tn.mustCall(&est, "estimatesmartfee", 6, "conservative")
+	if est.FeeRate <= 0 {
+		t.Fatalf("conservative: %+v", est)
+	}
+	tn.stop()
+	tn = startTestNode(t, app)
+	tn.mustCall(&est, "estimatesmartfee", 2)
+	if est.FeeRate != first {
+		t.Fatalf("after restart: %+v, want %v", est, first)
+	}
+}
