@@ -48,6 +48,11 @@ const (
 	// minMaxMempoolMB is the smallest --maxmempool Core accepts.
 	minMaxMempoolMB = 5
 
+	// defaultDBCacheMB is --dbcache, the UTXO cache budget in MiB (the
+	// chain's DefaultUtxoCacheBytes); minDBCacheMB is Core's nMinDbCache.
+	defaultDBCacheMB = 256
+	minDBCacheMB     = 4
+
 	// satPerBTC converts BTC amounts to satoshis.
 	satPerBTC = 1e8
 )
@@ -99,6 +104,7 @@ type config struct {
 	BlockMaxWeight      int      `long:"blockmaxweight" description:"Largest block weight to create when mining"`
 	BlockMinTxFee       float64  `long:"blockmintxfee" description:"Lowest fee rate (BTC/kvB) of transactions included in mined blocks"`
 	TxIndex             bool     `long:"txindex" description:"Maintain a full transaction index (getrawtransaction for any transaction)"`
+	DBCache             int      `long:"dbcache" description:"UTXO cache size in MiB; a bigger cache makes initial sync faster"`
 	MiningAddrs         []string `long:"miningaddr" description:"Pay mined block rewards to this address (repeatable; one is picked at random)"`
 
 	// Derived values, filled by loadConfig.
@@ -138,6 +144,7 @@ func defaultConfig() config {
 		IncrementalRelayFee: defaultIncrementalRelayFee,
 		DustRelayFee:        defaultDustRelayFee,
 		MaxMempool:          defaultMaxMempoolMB,
+		DBCache:             defaultDBCacheMB,
 		MempoolExpiry:       defaultMempoolExpiryHours,
 		DataCarrierSize:     defaultDataCarrierSize,
 		BlockMaxWeight:      defaultBlockMaxWeight,
@@ -428,6 +435,9 @@ func (cfg *config) validate(out io.Writer) error {
 	}
 	if cfg.MaxMempool < minMaxMempoolMB {
 		return fmt.Errorf("--maxmempool=%d: must be at least %d (megabytes)", cfg.MaxMempool, minMaxMempoolMB)
+	}
+	if cfg.DBCache < minDBCacheMB {
+		return fmt.Errorf("--dbcache=%d: must be at least %d (MiB)", cfg.DBCache, minDBCacheMB)
 	}
 	if cfg.MempoolExpiry < 1 {
 		return fmt.Errorf("--mempoolexpiry=%d: must be at least 1 (hours)", cfg.MempoolExpiry)

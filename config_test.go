@@ -219,6 +219,7 @@ func TestConfigErrors(t *testing.T) {
 		{"incremental fee", "", []string{"--incrementalrelayfee=-0.1"}, []string{"--incrementalrelayfee"}},
 		{"blockmintxfee", "", []string{"--blockmintxfee=2"}, []string{"--blockmintxfee"}},
 		{"small mempool", "", []string{"--maxmempool=1"}, []string{"--maxmempool", "at least 5"}},
+		{"small dbcache", "", []string{"--dbcache=1"}, []string{"--dbcache", "at least 4"}},
 		{"expiry", "", []string{"--mempoolexpiry=0"}, []string{"--mempoolexpiry"}},
 		{"datacarrier", "", []string{"--datacarriersize=-1"}, []string{"--datacarriersize"}},
 		{"weight high", "", []string{"--blockmaxweight=4000001"}, []string{"--blockmaxweight", "4000000"}},

@@ -179,10 +179,11 @@ func (s *server) stopDB() error {
 // startChain loads the chain (creating the genesis state on first run).
 func (s *server) startChain(context.Context) error {
 	chain, err := blockchain.New(&blockchain.Config{
-		DB:            s.db,
-		ChainParams:   s.params,
-		SigCache:      s.sigCache,
-		Notifications: s.handleChainNotification,
+		DB:             s.db,
+		ChainParams:    s.params,
+		SigCache:       s.sigCache,
+		Notifications:  s.handleChainNotification,
+		UtxoCacheBytes: int64(s.cfg.DBCache) << 20,
 	})
 	if err != nil {
 		return err
