@@ -30,6 +30,28 @@ methods), then each subsystem in order, then ends warm-up. It stops in the
 opposite direction: the RPC server, then the subsystems in reverse start
 order (peers, sync, mempool, chain, database).
 
+# The node's core
+
+server.go opens the chain database (internal/store, goleveldb) in
+DATADIR/NETWORK/chainstate, builds the blockchain.BlockChain and the
+mempool.TxPool on it (sharing one txscript.SigCache, so a transaction's
+signatures checked on admission are not checked again in its block), and
+keeps the pool in step with the chain's notifications: RemoveForBlock on a
+connected block, AddBackForDisconnect on a disconnected one. mempool.dat and
+fee_estimates.dat are loaded at start and written at stop; the chain's UTXO
+cache is flushed before the database closes. Blocks are generated from
+internal/mining templates (generatetoaddress, generateblock) and enter the
+chain through the same ProcessBlock path as submitblock.
+
+The RPC methods are grouped by Core's source files: rpc_chain.go
+(blockchain.cpp), rpc_mempool.go (mempool.cpp, fees.cpp), rpc_mining.go
+(mining.cpp) and rpc_rawtx.go (rawtransaction.cpp, with the JSON helpers
+they share: amounts, hashes, Core's asm, descriptors, TxToUniv).
+
+The P2P side plugs into the server: setRelayHooks for what to announce (each
+pool acceptance and each connected block), processTx and processBlock for
+what peers send, and the chain and pool themselves for netsync.
+
 # Extending
 
 A new subsystem implements the subsystem interface (Name, Start(ctx), Stop)
