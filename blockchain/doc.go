@@ -73,14 +73,26 @@ back to where it was, never to a mix of two states.
 
 The cache is flushed when it grows past Config.UtxoCacheBytes (default
 DefaultUtxoCacheBytes; the daemon's --dbcache) or Config.UtxoCacheEntries,
-and then emptied; when Config.UtxoFlushInterval (default
+and then trimmed to half its budget, oldest outputs first; when Config.UtxoFlushInterval (default
 DefaultUtxoFlushInterval) has passed since the last flush, keeping its now
 clean entries; after every reorganisation (replay only moves to more work,
 so the stored tip must not stay on a branch that was left, as after
 InvalidateBlock); before UtxoSetStats walks the stored set; and by
 FlushUtxoCache and Close. The daemon should call Close before it closes the
 store; if it does not, the next start replays the blocks since the last
-flush.
+flush. A stored tip found marked invalid (a crash between InvalidateBlock's
+mark and its flush) is first disconnected back to its last valid ancestor.
+
+A connected block costs one store write in a sync (its header record, bytes,
+index record and undo data in one batch). The connect path computes each
+txid once per block (from the sanity checks), carves spent outputs, undo
+entries, script jobs and new UTXO entries from block-sized allocations,
+builds each transaction's signature-hash midstates once (the BIP341 spent
+output hashes only when it spends taproot outputs), and shares the
+signature cache with the mempool, so signatures already checked there are
+cache hits. BenchmarkIBD (2,000 blocks, 100,000 transactions from a fresh
+store), BenchmarkIBDSmallCache, BenchmarkIBDSigned, BenchmarkConnectBlock
+and BenchmarkConnectBlockSigned(Cached) measure it.
 
 # Concurrency
 
