@@ -102,6 +102,12 @@ func TestRPCParamErrors(t *testing.T) {
 		{"getnetworkhashps height", "getnetworkhashps", []any{120, 99}, param,
 			"Block does not exist at specified height"},
 		{"getnetworkhashps type", "getnetworkhashps", []any{"x"}, typ, ""},
+		{"gettxspendingprevout empty", "gettxspendingprevout", []any{[]any{}}, param,
+			"Invalid parameter, outputs are missing"},
+		{"gettxspendingprevout no vout", "gettxspendingprevout", []any{[]any{map[string]any{"txid": unknown}}},
+			typ, "Missing vout"},
+		{"gettxspendingprevout bad txid", "gettxspendingprevout",
+			[]any{[]any{map[string]any{"txid": "00", "vout": 0}}}, param, "txid must be of length 64"},
 		{"decoderawtransaction bad", "decoderawtransaction", []any{"00"}, decode, "TX decode failed"},
 		{"decodescript bad hex", "decodescript", []any{"0g"}, decode, "argument must be hexadecimal string"},
 	}
@@ -239,6 +245,26 @@ func TestRPCQueries(t *testing.T) {
 	e, found := verbose[tx.TxHash().String()]
 	if !ok || !found || e.Fees.Base != 0.0001 || e.Fees.Modified != 0.00015 || e.Depends == nil {
 		t.Fatalf("getrawmempool verbose: %+v", verbose)
+	}
+	var spending []map[string]any
+	tn.mustCall(&spending, "gettxspendingprevout", []map[string]any{{"txid": cb.String(), "vout": 0},
+		{"txid": cb.String(), "vout": 1}})
+	if len(spending) != 2 || spending[0]["spendingtxid"] != tx.TxHash().String() || spending[1]["spendingtxid"] != nil {
+		t.Fatalf("gettxspendingprevout: %v", spending)
+	}
+	var prio map[string]struct {
+		FeeDelta    int64 `json:"fee_delta"`
+		InMempool   bool  `json:"in_mempool"`
+		ModifiedFee int64 `json:"modified_fee"`
+	}
+	tn.mustCall(&prio, "getprioritisedtransactions")
+	if p := prio[tx.TxHash().String()]; p.FeeDelta != 5000 || !p.InMempool || p.ModifiedFee != 15000 {
+		t.Fatalf("getprioritisedtransactions: %+v", prio)
+	}
+	var saved map[string]string
+	tn.mustCall(&saved, "savemempool")
+	if !strings.HasSuffix(saved["filename"], "mempool.dat") {
+		t.Fatalf("savemempool: %v", saved)
 	}
 	var out struct {
 		Confirmations int     `json:"confirmations"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -103,6 +104,29 @@ func (s *server) mempoolMethods() []rpcjson.Method {
 			Handler: func(ctx context.Context, params []json.RawMessage) (any, error) {
 				return s.handleMempoolRelatives(params, s.pool.Descendants)
 			},
+		},
+		{
+			Name:     "savemempool",
+			Category: "Blockchain",
+			Help: "Dumps the mempool to disk. It will fail until the previous dump is fully loaded.\n\n" +
+				"Result:\n{\n  \"filename\" : \"str\"    (string) the directory and file where the mempool was saved\n}",
+			Handler: s.handleSaveMempool,
+		},
+		{
+			Name:     "gettxspendingprevout",
+			Category: "Blockchain",
+			Params:   []rpcjson.ParamSpec{{Name: "outputs", Type: "json array"}},
+			Help: "Scans the mempool to find transactions spending any of the given outputs\n\n" +
+				"Arguments:\n1. outputs    (json array, required) The transaction outputs that we want to check, and within each, the txid (string) vout (numeric).\n\n" +
+				"Result:\n[ { \"txid\" : \"hex\", \"vout\" : n, \"spendingtxid\" : \"hex\" (optional) }, ... ]",
+			Handler: s.handleGetTxSpendingPrevout,
+		},
+		{
+			Name:     "getprioritisedtransactions",
+			Category: "Mining",
+			Help: "Returns a map of all user-created (see prioritisetransaction) fee deltas by txid, and whether the tx is present in mempool.\n\n" +
+				"Result:\n{ \"txid\" : { \"fee_delta\" : n, \"in_mempool\" : true|false, \"modified_fee\" : n (optional) }, ... }",
+			Handler: s.handleGetPrioritisedTransactions,
 		},
 		{
 			Name:     "prioritisetransaction",
@@ -573,4 +597,83 @@ func (s *server) handleEstimateSmartFee(_ context.Context, params []json.RawMess
 	feeRate := amount(rate)
 	r.FeeRate = &feeRate
 	return r, nil
+}
+
+// handleSaveMempool implements savemempool.
+func (s *server) handleSaveMempool(context.Context, []json.RawMessage) (any, error) {
+	path := filepath.Join(s.cfg.netDataDir, mempoolFileName)
+	if err := s.pool.Dump(path); err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Unable to dump mempool to disk")
+	}
+	return map[string]string{"filename": path}, nil
+}
+
+// spendingPrevoutJSON is one entry of gettxspendingprevout's result.
+type spendingPrevoutJSON struct {
+	Txid         string `json:"txid"`
+	Vout         uint32 `json:"vout"`
+	SpendingTxid string `json:"spendingtxid,omitempty"`
+}
+
+// handleGetTxSpendingPrevout implements gettxspendingprevout.
+func (s *server) handleGetTxSpendingPrevout(_ context.Context, params []json.RawMessage) (any, error) {
+	var outputs []json.RawMessage
+	if _, err := rpcjson.UnmarshalParam(params, 0, "outputs", &outputs); err != nil {
+		return nil, err
+	}
+	if len(outputs) == 0 {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Invalid parameter, outputs are missing")
+	}
+	out := make([]spendingPrevoutJSON, 0, len(outputs))
+	for _, raw := range outputs {
+		var o struct {
+			Txid *string `json:"txid"`
+			Vout *int64  `json:"vout"`
+		}
+		if err := json.Unmarshal(raw, &o); err != nil {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCType,
+				"Invalid parameter, expected an object with a string txid and a numeric vout")
+		}
+		if o.Txid == nil {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Missing txid")
+		}
+		if o.Vout == nil {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Missing vout")
+		}
+		txid, err := parseHash(*o.Txid, "txid")
+		if err != nil {
+			return nil, err
+		}
+		if *o.Vout < 0 || *o.Vout > 0xffffffff {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Invalid parameter, vout cannot be negative")
+		}
+		r := spendingPrevoutJSON{Txid: txid.String(), Vout: uint32(*o.Vout)}
+		if tx := s.pool.Spender(wire.OutPoint{Hash: txid, Index: uint32(*o.Vout)}); tx != nil {
+			r.SpendingTxid = tx.TxHash().String()
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// prioritisedJSON is one entry of getprioritisedtransactions.
+type prioritisedJSON struct {
+	FeeDelta    int64  `json:"fee_delta"`
+	InMempool   bool   `json:"in_mempool"`
+	ModifiedFee *int64 `json:"modified_fee,omitempty"`
+}
+
+// handleGetPrioritisedTransactions implements getprioritisedtransactions.
+func (s *server) handleGetPrioritisedTransactions(context.Context, []json.RawMessage) (any, error) {
+	out := make(map[string]prioritisedJSON)
+	for txid, delta := range s.pool.FeeDeltas() {
+		p := prioritisedJSON{FeeDelta: delta}
+		if d, ok := s.pool.TxDesc(&txid); ok {
+			p.InMempool = true
+			fee := d.ModifiedFee()
+			p.ModifiedFee = &fee
+		}
+		out[txid.String()] = p
+	}
+	return out, nil
 }
