@@ -1,0 +1,376 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/wire"
+)
+
+// verifyInput runs the script engine on the single input of tx spending prev.
+func verifyInput(t *testing.T, w *wallet, tx *wire.MsgTx, prev coin) {
+	t.Helper()
+	fetcher := txscript.NewCannedPrevOutputFetcher(w.pkScript, prev.value)
+	vm, err := txscript.NewEngine(w.pkScript, tx, 0, txscript.StandardVerifyFlags, nil,
+		txscript.NewTxSigHashes(tx, fetcher), prev.value, fetcher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.Execute(); err != nil {
+		t.Fatalf("tx %s does not verify: %v", tx.TxHash(), err)
+	}
+}
+
+// fakeCoins returns n distinct coins of value each.
+func fakeCoins(n int, value int64) []coin {
+	coins := make([]coin, n)
+	for i := range coins {
+		coins[i].op.Hash[0], coins[i].op.Hash[1] = byte(i), byte(i>>8)
+		coins[i].op.Index = uint32(i)
+		coins[i].value = value
+	}
+	return coins
+}
+
+func TestWalletAddress(t *testing.T) {
+	w, err := newWallet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(w.addr, "bcrt1q") || !txscript.IsPayToWitnessPubKeyHash(w.pkScript) {
+		t.Fatalf("address %s script %x", w.addr, w.pkScript)
+	}
+}
+
+func TestFanOut(t *testing.T) {
+	w, _ := newWallet()
+	prev := fakeCoins(1, 50e8)[0]
+	for _, n := range []int{1, 7, maxFanOut} {
+		tx, err := w.fanOut(prev, n, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		for _, o := range tx.TxOut {
+			sum += o.Value
+		}
+		fee := prev.value - sum
+		if len(tx.TxOut) != n || tx.Version != 2 || fee < 2*tx.VSize() || tx.Weight() > 400000 {
+			t.Fatalf("%d outputs: got %d, version %d, fee %d for %d vB, weight %d",
+				n, len(tx.TxOut), tx.Version, fee, tx.VSize(), tx.Weight())
+		}
+		verifyInput(t, w, tx, prev)
+	}
+	for _, bad := range []int{0, maxFanOut + 1} {
+		if _, err := w.fanOut(prev, bad, 2); err == nil {
+			t.Fatalf("%d outputs accepted", bad)
+		}
+	}
+	if _, err := w.fanOut(coin{value: 100000}, 100, 2); err == nil {
+		t.Fatal("dust split accepted")
+	}
+}
+
+func TestWorkload(t *testing.T) {
+	w, _ := newWallet()
+	const n, depth = 100, 25
+	fee := feeFor(p2wpkhSpendVSize, 1.5)
+	coins := fakeCoins(fundingNeeded(n, depth), 1000000)
+	if _, err := w.buildWorkload(coins[1:], n, depth, fee); err == nil {
+		t.Fatal("too few coins accepted")
+	}
+	wl, err := w.buildWorkload(coins, n, depth, fee)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spent := make(map[wire.OutPoint]bool)
+	check := func(tx *wire.MsgTx, prev coin) {
+		t.Helper()
+		if tx.Version != 2 || len(tx.TxIn) != 1 || len(tx.TxOut) != 1 ||
+			tx.TxIn[0].PreviousOutPoint != prev.op || tx.TxOut[0].Value != prev.value-fee ||
+			tx.VSize() > p2wpkhSpendVSize || float64(fee) < 1.5*float64(tx.VSize()) {
+			t.Fatalf("bad shape: %+v (vsize %d)", tx, tx.VSize())
+		}
+		if spent[prev.op] {
+			t.Fatalf("%v spent twice", prev.op)
+		}
+		spent[prev.op] = true
+		verifyInput(t, w, tx, prev)
+	}
+	next := 0
+	for _, txs := range [][]*wire.MsgTx{wl.indepSingle, wl.indepBatch} {
+		if len(txs) != n {
+			t.Fatalf("%d independent txs", len(txs))
+		}
+		for _, tx := range txs {
+			check(tx, coins[next])
+			next++
+		}
+	}
+	for _, txs := range [][]*wire.MsgTx{wl.chainSingle, wl.chainBatch} {
+		if len(txs) != n/depth*depth {
+			t.Fatalf("%d chain txs", len(txs))
+		}
+		for i, tx := range txs {
+			var prev coin
+			if i%depth == 0 {
+				prev = coins[next]
+				next++
+			} else {
+				prev = outputs(txs[i-1])[0]
+			}
+			check(tx, prev)
+		}
+	}
+	t.Logf("%d transactions checked", len(spent))
+}
+
+func TestBodies(t *testing.T) {
+	w, _ := newWallet()
+	wl, err := w.buildWorkload(fakeCoins(fundingNeeded(50, 10), 1000000), 50, 10, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req struct {
+		JSONRPC string   `json:"jsonrpc"`
+		ID      int      `json:"id"`
+		Method  string   `json:"method"`
+		Params  []string `json:"params"`
+	}
+	tx := wl.indepSingle[3]
+	if err := json.Unmarshal(sendRawBody(tx, 7), &req); err != nil {
+		t.Fatal(err)
+	}
+	if req.JSONRPC != "1.0" || req.ID != 7 || req.Method != "sendrawtransaction" ||
+		len(req.Params) != 1 || req.Params[0] != hex.EncodeToString(tx.Bytes()) {
+		t.Fatalf("single body %+v", req)
+	}
+
+	single := singleUnits(wl.chainSingle, 10)
+	if len(single) != 5 || len(single[0].bodies) != 10 || single[0].txs != 10 {
+		t.Fatalf("single chain units: %d", len(single))
+	}
+	tests := []struct {
+		name       string
+		txs        []*wire.MsgTx
+		size, grp  int
+		units, per int
+	}{
+		{"independent", wl.indepBatch, 20, 1, 3, 20},
+		{"chains rounded down", wl.chainBatch, 25, 10, 3, 20},
+		{"chains at least one", wl.chainBatch, 3, 10, 5, 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			units := batchUnits(tc.txs, tc.size, tc.grp)
+			if len(units) != tc.units || units[0].txs != tc.per {
+				t.Fatalf("%d units, first %d txs", len(units), units[0].txs)
+			}
+			total := 0
+			for _, u := range units {
+				var batch []json.RawMessage
+				if len(u.bodies) != 1 || json.Unmarshal(u.bodies[0], &batch) != nil || len(batch) != u.txs {
+					t.Fatalf("batch body of %d txs", u.txs)
+				}
+				total += u.txs
+			}
+			if total != len(tc.txs) {
+				t.Fatalf("%d of %d txs in batches", total, len(tc.txs))
+			}
+		})
+	}
+}
+
+func TestCountReplies(t *testing.T) {
+	tests := []struct {
+		name        string
+		data        string
+		ok, failed  int
+		errContains string
+		bad         bool
+	}{
+		{"single ok", `{"result":"ab","error":null,"id":1}`, 1, 0, "", false},
+		{"single error", `{"result":null,"error":{"code":-26,"message":"min relay fee not met"},"id":1}`,
+			0, 1, "-26", false},
+		{"batch", `[{"jsonrpc":"2.0","result":"ab","id":1},{"jsonrpc":"2.0","error":{"code":-25,"message":"x"},"id":2},
+			{"jsonrpc":"2.0","result":"cd","id":3}]`, 2, 1, "-25", false},
+		{"empty", ``, 0, 0, "", true},
+		{"garbage", `<html>`, 0, 0, "", true},
+		{"bad batch", `[1,`, 0, 0, "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ok, failed, msg, err := countReplies([]byte(tc.data))
+			if (err != nil) != tc.bad || ok != tc.ok || failed != tc.failed || !strings.Contains(msg, tc.errContains) {
+				t.Fatalf("got %d %d %q %v", ok, failed, msg, err)
+			}
+		})
+	}
+}
+
+func TestParseProc(t *testing.T) {
+	stat := []byte("1234 (a (weird) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 1 2 3\n")
+	cpu, err := parseStatCPU(stat)
+	if err != nil || cpu != 3*time.Second {
+		t.Fatalf("cpu %v %v", cpu, err)
+	}
+	for _, bad := range []string{"1234 no paren", "1 (x) S 1 2"} {
+		if _, err := parseStatCPU([]byte(bad)); err == nil {
+			t.Fatalf("%q parsed", bad)
+		}
+	}
+	status := []byte("Name:\tbtcd\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n")
+	if parseStatusKB(status, "VmRSS:") != 102400 || parseStatusKB(status, "VmHWM:") != 204800 ||
+		parseStatusKB(status, "VmSwap:") != -1 {
+		t.Fatal("status parse")
+	}
+	st, err := readProcStats(os.Getpid())
+	if err != nil || st.rssKB <= 0 || st.hwmKB < st.rssKB {
+		t.Fatalf("own stats %+v %v", st, err)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	cfg, err := parseFlags([]string{"-n", "50", "-nodes", "ternd", "-terndargs", "--a --b"})
+	if err != nil || cfg.n != 50 || len(cfg.nodes) != 1 || cfg.nodes[0] != "ternd" || len(cfg.terndArg) != 2 ||
+		cfg.senders != 4 || cfg.batch != 100 || cfg.depth != 25 {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"-nodes", "bitcoind"}, {"-n", "10"}, {"-feerate", "0.5"}, {"-senders", "0"}} {
+		if _, err := parseFlags(bad); err == nil {
+			t.Fatalf("%v accepted", bad)
+		}
+	}
+}
+
+// TestRunPhase sends a phase to a fake server that rejects one
+// transaction, measuring this test process as the "node".
+func TestRunPhase(t *testing.T) {
+	w, _ := newWallet()
+	wl, err := w.buildWorkload(fakeCoins(fundingNeeded(50, 10), 1000000), 50, 10, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reject := hex.EncodeToString(wl.indepBatch[17].Bytes())
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if u, p, ok := r.BasicAuth(); !ok || u != "u" || p != "p" {
+			rw.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		answer := func(raw json.RawMessage) json.RawMessage {
+			var req struct {
+				ID     json.RawMessage `json:"id"`
+				Params []string        `json:"params"`
+			}
+			json.Unmarshal(raw, &req)
+			if len(req.Params) == 1 && req.Params[0] == reject {
+				return json.RawMessage(`{"result":null,"error":{"code":-26,"message":"rejected"},"id":` + string(req.ID) + `}`)
+			}
+			return json.RawMessage(`{"result":"00","error":null,"id":` + string(req.ID) + `}`)
+		}
+		if bytes.HasPrefix(body, []byte("[")) {
+			var batch []json.RawMessage
+			json.Unmarshal(body, &batch)
+			out := make([]json.RawMessage, len(batch))
+			for i, b := range batch {
+				out[i] = answer(b)
+			}
+			json.NewEncoder(rw).Encode(out)
+			return
+		}
+		rw.Write(answer(body))
+	}))
+	defer srv.Close()
+
+	self, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{name: "fake", cmd: &exec.Cmd{Process: self},
+		rpc: newRPCClient(strings.TrimPrefix(srv.URL, "http://"), "u", "p", 4)}
+	defer n.rpc.close()
+	ctx := context.Background()
+
+	res, err := runPhase(ctx, n, "single", singleUnits(wl.chainSingle, 10), 3)
+	if err != nil || res.txs != 50 || res.accepted != 50 || res.failed != 0 || res.rate() <= 0 {
+		t.Fatalf("single: %+v %v", res, err)
+	}
+	if requests.Load() != 50 {
+		t.Fatalf("%d requests", requests.Load())
+	}
+	res, err = runPhase(ctx, n, "batch", batchUnits(wl.indepBatch, 20, 1), 4)
+	if err != nil || res.txs != 50 || res.accepted != 49 || res.failed != 1 || !strings.Contains(res.firstErr, "rejected") {
+		t.Fatalf("batch: %+v %v", res, err)
+	}
+	if requests.Load() != 53 {
+		t.Fatalf("%d requests", requests.Load())
+	}
+
+	// A server that is gone counts every transaction of the body as failed.
+	srv.Close()
+	res, err = runPhase(ctx, n, "gone", batchUnits(wl.indepBatch, 20, 1), 2)
+	if err != nil || res.accepted != 0 || res.failed != 50 || res.firstErr == "" {
+		t.Fatalf("gone: %+v %v", res, err)
+	}
+	var info mempoolInfo
+	if err := n.rpc.call(ctx, "getmempoolinfo", &info); err == nil {
+		t.Fatal("call to a closed server succeeded")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	mk := func(acc int, secs float64, rssEnd int64) nodeResult {
+		d := time.Duration(secs * float64(time.Second))
+		return nodeResult{name: "x", pool: mempoolInfo{Size: 1000}, rssStartKB: 0, rssEndKB: rssEnd,
+			phases: []phaseResult{{name: "a", accepted: acc, elapsed: d}, {name: "b", accepted: acc, elapsed: 2 * d}}}
+	}
+	got := median([]nodeResult{mk(100, 1, 3000), mk(100, 4, 1000), mk(100, 2, 2000)})
+	if got.rssEndKB != 2000 || len(got.phases) != 2 || got.phases[0].rate() != 50 || got.phases[1].rate() != 25 {
+		t.Fatalf("median %+v", got)
+	}
+	one := median([]nodeResult{mk(10, 1, 5)})
+	if one.rssEndKB != 5 || one.phases[0].rate() != 10 {
+		t.Fatalf("one run %+v", one)
+	}
+}
+
+func TestExtractTar(t *testing.T) {
+	mk := func(files map[string]string) *bytes.Buffer {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		tw.WriteHeader(&tar.Header{Name: "sub/", Typeflag: tar.TypeDir, Mode: 0o755})
+		for name, body := range files {
+			tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body))})
+			tw.Write([]byte(body))
+		}
+		tw.Close()
+		return &buf
+	}
+	dst := t.TempDir()
+	if err := extractTar(mk(map[string]string{"sub/a.go": "package a\n", "go.mod": "module x\n"}), dst); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(dst, "sub", "a.go")); err != nil || string(data) != "package a\n" {
+		t.Fatalf("%q %v", data, err)
+	}
+	if err := extractTar(mk(map[string]string{"../evil": "x"}), t.TempDir()); err == nil {
+		t.Fatal("escaping name accepted")
+	}
+}
