@@ -235,6 +235,8 @@ func (s *server) handleSendRawTransaction(_ context.Context, params []json.RawMe
 	if _, _, err := s.processTx(tx, 0); err != nil {
 		return nil, txRejectError(err)
 	}
+	// Core keeps announcing a local transaction until a peer fetches it.
+	s.pool.AddUnbroadcast(&txid)
 	return txid.String(), nil
 }
 
@@ -354,9 +356,19 @@ type mempoolEntryJSON struct {
 	Unbroadcast       bool             `json:"unbroadcast"`
 }
 
-// newMempoolEntryJSON describes a pool entry. replaceable is whether it or
-// an in-pool ancestor signals BIP125.
-func (s *server) newMempoolEntryJSON(d *mempool.TxDesc) *mempoolEntryJSON {
+// unbroadcastSet returns the local transactions not yet announced.
+func (s *server) unbroadcastSet() map[chainhash.Hash]bool {
+	set := make(map[chainhash.Hash]bool)
+	for _, h := range s.pool.Unbroadcast() {
+		set[h] = true
+	}
+	return set
+}
+
+// newMempoolEntryJSON describes a pool entry: "bip125-replaceable" is
+// whether it or an in-pool ancestor signals BIP125, "unbroadcast" whether
+// it is in unbroadcast (a set from unbroadcastSet).
+func (s *server) newMempoolEntryJSON(d *mempool.TxDesc, unbroadcast map[chainhash.Hash]bool) *mempoolEntryJSON {
 	r := &mempoolEntryJSON{
 		VSize:           d.VSize,
 		Weight:          d.Weight,
@@ -373,8 +385,9 @@ func (s *server) newMempoolEntryJSON(d *mempool.TxDesc) *mempoolEntryJSON {
 			Ancestor:   amount(d.AncestorFees),
 			Descendant: amount(d.DescendantFees),
 		},
-		Depends: hashStrings(d.Depends),
-		SpentBy: hashStrings(d.SpentBy),
+		Depends:     hashStrings(d.Depends),
+		SpentBy:     hashStrings(d.SpentBy),
+		Unbroadcast: unbroadcast[d.TxHash],
 	}
 	r.BIP125Replaceable = signalsRBF(d.Tx)
 	if !r.BIP125Replaceable {
@@ -425,8 +438,9 @@ func (s *server) handleGetRawMempool(_ context.Context, params []json.RawMessage
 	}
 	if verbose {
 		out := make(map[string]*mempoolEntryJSON)
+		unbroadcast := s.unbroadcastSet()
 		for _, d := range s.pool.TxDescs() {
-			out[d.TxHash.String()] = s.newMempoolEntryJSON(d)
+			out[d.TxHash.String()] = s.newMempoolEntryJSON(d, unbroadcast)
 		}
 		return out, nil
 	}
@@ -454,26 +468,23 @@ type mempoolInfoJSON struct {
 	MaxDataCarrierSize  int    `json:"maxdatacarriersize"`
 }
 
-// handleGetMempoolInfo implements getmempoolinfo.
+// handleGetMempoolInfo implements getmempoolinfo from one snapshot of the
+// pool's figures.
 func (s *server) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, error) {
-	usage, vsize := s.pool.Usage()
-	var total int64
-	descs := s.pool.TxDescs()
-	for _, d := range descs {
-		total += d.Fee
-	}
+	info := s.pool.Info()
 	pol := mempool.DefaultPolicy()
 	return &mempoolInfoJSON{
 		Loaded:              true,
-		Size:                len(descs),
-		Bytes:               vsize,
-		Usage:               usage,
-		TotalFee:            amount(total),
-		MaxMempool:          int64(s.cfg.MaxMempool) * 1000000,
-		MempoolMinFee:       amount(s.pool.MinFee()),
-		MinRelayTxFee:       amount(s.cfg.minRelayTxFeeSat),
-		IncrementalRelayFee: amount(s.cfg.incrementalRelayFeeSat),
-		FullRBF:             true,
+		Size:                info.Size,
+		Bytes:               info.Bytes,
+		Usage:               info.Usage,
+		TotalFee:            amount(info.TotalFee),
+		MaxMempool:          info.MaxMempool,
+		MempoolMinFee:       amount(info.MempoolMinFee),
+		MinRelayTxFee:       amount(info.MinRelayTxFee),
+		IncrementalRelayFee: amount(info.IncrementalRelayFee),
+		UnbroadcastCount:    info.UnbroadcastCount,
+		FullRBF:             info.FullRBF,
 		PermitBareMultisig:  pol.PermitBareMultisig,
 		MaxDataCarrierSize:  s.cfg.DataCarrierSize,
 	}, nil
@@ -499,7 +510,7 @@ func (s *server) handleGetMempoolEntry(_ context.Context, params []json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	return s.newMempoolEntryJSON(d), nil
+	return s.newMempoolEntryJSON(d, s.unbroadcastSet()), nil
 }
 
 // handleMempoolRelatives implements getmempoolancestors and
@@ -526,8 +537,9 @@ func (s *server) handleMempoolRelatives(params []json.RawMessage,
 		return hashStrings(hs), nil
 	}
 	out := make(map[string]*mempoolEntryJSON, len(rel))
+	unbroadcast := s.unbroadcastSet()
 	for _, r := range rel {
-		out[r.TxHash.String()] = s.newMempoolEntryJSON(r)
+		out[r.TxHash.String()] = s.newMempoolEntryJSON(r, unbroadcast)
 	}
 	return out, nil
 }

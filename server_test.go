@@ -262,9 +262,11 @@ func TestNodeEndToEnd(t *testing.T) {
 		} `json:"fees"`
 		Wtxid       string `json:"wtxid"`
 		Replaceable bool   `json:"bip125-replaceable"`
+		Unbroadcast bool   `json:"unbroadcast"`
 	}
 	tn.mustCall(&entry, "getmempoolentry", txid)
-	if entry.Fees.Base != 0.0001 || entry.Wtxid != tx1.WitnessHash().String() || !entry.Replaceable {
+	if entry.Fees.Base != 0.0001 || entry.Wtxid != tx1.WitnessHash().String() || !entry.Replaceable ||
+		!entry.Unbroadcast {
 		t.Fatalf("getmempoolentry: %+v", entry)
 	}
 	var rawHex string
