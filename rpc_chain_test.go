@@ -319,6 +319,13 @@ func TestRPCQueries(t *testing.T) {
 	if proposal != "bad-txnmrklroot" {
 		t.Fatalf("bad proposal: %v", proposal)
 	}
+	var gbt struct {
+		Commitment string `json:"default_witness_commitment"`
+	}
+	tn.mustCall(&gbt, "getblocktemplate", map[string]any{"rules": []string{"segwit"}})
+	if !strings.HasPrefix(gbt.Commitment, "6a24aa21a9ed") || len(gbt.Commitment) != 76 {
+		t.Fatalf("default_witness_commitment %q", gbt.Commitment)
+	}
 	var help string
 	tn.mustCall(&help, "help")
 	for _, m := range []string{"getblockchaininfo", "sendrawtransaction", "generatetoaddress", "decodescript"} {

@@ -509,9 +509,14 @@ func (s *server) handleGetBlockTemplate(_ context.Context, params []json.RawMess
 		Bits:              fmt.Sprintf("%08x", block.Header.Bits),
 		Height:            tmpl.Height,
 	}
-	if tmpl.WitnessCommitment != nil {
-		r.DefaultWitnessCommitment = hex.EncodeToString(tmpl.WitnessCommitment)
+	commitment := tmpl.WitnessCommitment
+	if commitment == nil {
+		// Core commits on every segwit block, witness transactions or not.
+		root := blockchain.WitnessMerkleRoot(block.Transactions)
+		c := blockchain.WitnessCommitment(&root, make([]byte, 32))
+		commitment = append([]byte{txscript.OP_RETURN, 0x24, 0xaa, 0x21, 0xa9, 0xed}, c[:]...)
 	}
+	r.DefaultWitnessCommitment = hex.EncodeToString(commitment)
 	return r, nil
 }
 
