@@ -18,6 +18,9 @@ func TestRPCParamErrors(t *testing.T) {
 	var hashes []string
 	tn.mustCall(&hashes, "generatetoaddress", 2, w.addr)
 	unknown := strings.Repeat("ab", 32)
+	burn := wire.NewMsgTx(2)
+	burn.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Hash: chainhash.Hash{9}}})
+	burn.AddTxOut(&wire.TxOut{Value: 1000, PkScript: []byte{0x6a, 0x01, 0x01}})
 	const (
 		misc   = rpcjson.ErrRPCMisc
 		typ    = rpcjson.ErrRPCType
@@ -78,6 +81,8 @@ func TestRPCParamErrors(t *testing.T) {
 		{"sendrawtransaction maxfeerate too high", "sendrawtransaction", []any{"00", 2}, param,
 			"Fee rates larger than or equal to 1BTC/kvB are not accepted"},
 		{"sendrawtransaction negative burn", "sendrawtransaction", []any{"00", 0.1, -1}, typ, "Amount out of range"},
+		{"sendrawtransaction burn", "sendrawtransaction", []any{txHex(burn)}, rpcjson.ErrRPCVerify,
+			"Unspendable output exceeds maximum configured by user (maxburnamount)"},
 		{"testmempoolaccept empty", "testmempoolaccept", []any{[]string{}}, param,
 			"Array must contain between 1 and 25 transactions."},
 		{"testmempoolaccept type", "testmempoolaccept", []any{"00"}, typ, ""},
