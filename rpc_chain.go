@@ -537,7 +537,11 @@ func (s *server) handleMarkBlock(params []json.RawMessage, fn func(*chainhash.Ha
 	if !s.chain.HaveHeader(&hash) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block not found")
 	}
-	if err := fn(&hash); err != nil {
+	err = fn(&hash)
+	// The blocks it disconnected (and no block connected after them) give
+	// their transactions back to the pool now.
+	s.flushDisconnected()
+	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDatabase, err.Error())
 	}
 	return json.RawMessage(nil), nil

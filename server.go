@@ -90,6 +90,12 @@ type server struct {
 	// back to the pool, so the estimator does not learn from them.
 	disconnecting atomic.Bool
 
+	// disconnected holds blocks the chain disconnected whose transactions
+	// have not gone back to the pool yet (see flushDisconnected); discMu
+	// guards it.
+	discMu       sync.Mutex
+	disconnected []*wire.MsgBlock
+
 	// poolReady is set once the pool exists, so chain notifications sent
 	// while the chain loads (before the pool) are ignored safely.
 	poolReady atomic.Pointer[mempool.TxPool]
@@ -324,6 +330,7 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 	pool := s.poolReady.Load()
 	switch n.Type {
 	case blockchain.NTBlockConnected:
+		s.flushDisconnected()
 		if pool != nil {
 			pool.RemoveForBlock(n.Block)
 			txids := make([]chainhash.Hash, len(n.Block.Transactions))
@@ -338,11 +345,36 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 		}
 	case blockchain.NTBlockDisconnected:
 		if pool != nil {
-			s.disconnecting.Store(true)
-			pool.AddBackForDisconnect(n.Block)
-			s.disconnecting.Store(false)
+			s.discMu.Lock()
+			s.disconnected = append(s.disconnected, n.Block)
+			s.discMu.Unlock()
 		}
 		srvrLog.Debugf("Disconnected block %v at height %d", n.Hash, n.Height)
+	}
+}
+
+// flushDisconnected puts the transactions of the blocks disconnected since
+// the last call back into the pool, oldest block first.
+//
+// The chain delivers its notifications after a whole change (a reorg, or
+// an invalidateblock of several blocks) is done, so by then the tip is
+// already the final one: validating the oldest block's transactions first
+// lets a confirmed child find its parent back in the pool, as Core's
+// disconnect pool does. It runs before the next connected block's
+// RemoveForBlock and after the RPC calls that only disconnect.
+func (s *server) flushDisconnected() {
+	s.discMu.Lock()
+	blocks := s.disconnected
+	s.disconnected = nil
+	s.discMu.Unlock()
+	pool := s.poolReady.Load()
+	if pool == nil || len(blocks) == 0 {
+		return
+	}
+	s.disconnecting.Store(true)
+	defer s.disconnecting.Store(false)
+	for i := len(blocks) - 1; i >= 0; i-- {
+		pool.AddBackForDisconnect(blocks[i])
 	}
 }
 
@@ -358,7 +390,9 @@ func (s *server) processTx(tx *wire.MsgTx, tag mempool.Tag) ([]*mempool.TxDesc, 
 // processBlock submits a block (mined here, from submitblock or from a
 // peer) to the chain; the pool and relay follow through the notifications.
 func (s *server) processBlock(block *wire.MsgBlock) (isMain, isOrphan bool, err error) {
-	return s.chain.ProcessBlock(block, blockchain.BFNone)
+	isMain, isOrphan, err = s.chain.ProcessBlock(block, blockchain.BFNone)
+	s.flushDisconnected()
+	return isMain, isOrphan, err
 }
 
 // miningTip describes the tip the next block builds on.

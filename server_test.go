@@ -662,3 +662,26 @@ func TestFeeEstimation(t *testing.T) {
 		t.Fatalf("after restart: %+v, want %v", est, first)
 	}
 }
+
+// TestDisconnectChainOfTransactions invalidates two blocks where the second
+// spends the first's transaction: both must return to the pool.
+func TestDisconnectChainOfTransactions(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	w := newTestWallet(t, 19)
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 101, w.addr)
+	parent := w.spend(t, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(1)}, 5000000000}},
+		[]*wire.TxOut{{Value: 4999990000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	child := w.spend(t, []prevOut{{wire.OutPoint{Hash: parent.TxHash()}, 4999990000}},
+		[]*wire.TxOut{{Value: 4999980000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	var a, b []string
+	tn.mustCall(nil, "sendrawtransaction", txHex(parent))
+	tn.mustCall(&a, "generatetoaddress", 1, w.addr)
+	tn.mustCall(nil, "sendrawtransaction", txHex(child))
+	tn.mustCall(&b, "generatetoaddress", 1, w.addr)
+	tn.mustCall(nil, "invalidateblock", a[0])
+	if tn.blockCount() != 101 || !tn.mempoolHas(parent.TxHash()) || !tn.mempoolHas(child.TxHash()) {
+		t.Fatalf("after invalidating two blocks: count %d, parent pooled %v, child pooled %v",
+			tn.blockCount(), tn.mempoolHas(parent.TxHash()), tn.mempoolHas(child.TxHash()))
+	}
+}
