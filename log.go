@@ -9,12 +9,16 @@ import (
 	"sync/atomic"
 
 	"github.com/btcsuite/btclog"
+	"github.com/tern-org/ternd/addrmgr"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
@@ -110,6 +114,10 @@ var packageLoggers = []struct {
 	{"MINR", mining.UseLogger},
 	{"SCRP", txscript.UseLogger},
 	{"RPCS", rpcjson.UseLogger},
+	{"PEER", peer.UseLogger},
+	{"CMGR", connmgr.UseLogger},
+	{"AMGR", addrmgr.UseLogger},
+	{"SYNC", netsync.UseLogger},
 }
 
 // useLoggers hands every package in packageLoggers its subsystem logger. It

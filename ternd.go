@@ -128,6 +128,7 @@ func (n *node) addNodeSubsystems() error {
 	for _, s := range srv.subsystems() {
 		n.addSubsystem(s)
 	}
+	n.addSubsystem(newP2PServer(n.cfg, srv, n.rpc)) // peers: connmgr, addrmgr, netsync, relay
 	return nil
 }
 

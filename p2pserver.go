@@ -1,0 +1,939 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/addrmgr"
+	"github.com/tern-org/ternd/connmgr"
+	"github.com/tern-org/ternd/internal/netsync"
+	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/peer"
+	"github.com/tern-org/ternd/wire"
+)
+
+const (
+	// banListFileName is the persisted ban list in the network data dir.
+	banListFileName = "banlist.json"
+
+	// maxFeeFilter is the feefilter sent during initial block download
+	// (Core's MAX_MONEY), so peers send no transactions we cannot check.
+	maxFeeFilter = 21_000_000 * 100_000_000
+
+	// feeFilterInterval is how often our feefilter is recomputed and sent
+	// to peers when it changed (Core averages 10 minutes; a shorter period
+	// keeps peers in step with the pool's rolling minimum).
+	feeFilterInterval = time.Minute
+
+	// maxPendingRelay bounds the transactions waiting for the relay
+	// goroutine; past it announcements are dropped (peers still learn
+	// them through their own peers or a later mempool sync).
+	maxPendingRelay = 100_000
+
+	// maxAddrRelay is the largest addr message whose fresh addresses are
+	// relayed (Core: 10), and addrRelayFreshness how recent they must be.
+	maxAddrRelay       = 10
+	addrRelayFreshness = 10 * time.Minute
+
+	// maxKnownAddrs bounds each peer's known-address set (Core's
+	// m_addr_known holds 5,000); it is cleared when full.
+	maxKnownAddrs = 5000
+
+	// maxShadowAddrs bounds the index of address keys the server keeps
+	// for getnodeaddresses (the address manager holds at most 81,920).
+	maxShadowAddrs = 100_000
+)
+
+// serverPeer is the server's record of one connected peer. The fields set
+// at creation never change; the others are guarded as noted.
+type serverPeer struct {
+	*peer.Peer
+	req         *connmgr.ConnReq // nil for inbound peers
+	whitelisted bool
+	na          *wire.NetAddressV2 // the remote address, nil when not parseable
+	addrBucket  *addrmgr.TokenBucket
+
+	// addrMu guards addrKnown, the addresses the peer is known to have.
+	addrMu    sync.Mutex
+	addrKnown map[string]struct{}
+
+	// sentGetAddr is set once we asked the peer for addresses: its answer
+	// is not relayed (Core's m_getaddr_sent).
+	sentGetAddr atomic.Bool
+	// addrProcessed and addrRateLimited count addresses for getpeerinfo.
+	addrProcessed   atomic.Uint64
+	addrRateLimited atomic.Uint64
+	// lastTx and lastBlock are the unix times of the last new transaction
+	// and block from the peer.
+	lastTx    atomic.Int64
+	lastBlock atomic.Int64
+	// feeFilterSent is the last feefilter we sent.
+	feeFilterSent atomic.Int64
+	// registered is set once the sync manager knows the peer.
+	registered atomic.Bool
+}
+
+// knowsAddr reports whether the peer is known to have the address key and
+// marks it as known when mark is set.
+func (sp *serverPeer) knowsAddr(key string, mark bool) bool {
+	sp.addrMu.Lock()
+	defer sp.addrMu.Unlock()
+	if _, ok := sp.addrKnown[key]; ok {
+		return true
+	}
+	if mark {
+		if len(sp.addrKnown) >= maxKnownAddrs {
+			clear(sp.addrKnown)
+		}
+		sp.addrKnown[key] = struct{}{}
+	}
+	return false
+}
+
+// p2pServer is the peer-to-peer side of the node: it listens and dials
+// (connmgr), keeps addresses (addrmgr), runs peers (peer), hands their
+// messages to the sync manager (netsync), relays transactions and tips,
+// and keeps the ban list. It is one subsystem, started after the mempool.
+//
+// The peer set is a map under peersMu, held only for short reads and
+// updates; every other goroutine asks through the accessors.
+type p2pServer struct {
+	cfg  *config
+	core *server
+
+	bans   *connmgr.BanList
+	am     *addrmgr.AddrManager
+	cm     *connmgr.ConnManager
+	sm     *netsync.SyncManager
+	nonces *peer.NonceSet
+	pcfg   *peer.Config
+
+	// localAddrs are the --externalip addresses advertised to peers.
+	localAddrs []*wire.NetAddressV2
+
+	nextID atomic.Int32
+
+	peersMu sync.Mutex
+	peers   map[int32]*serverPeer
+
+	// addedMu guards added, the addnode/--addpeer/--connect requests by
+	// the address string they were given with.
+	addedMu sync.Mutex
+	added   map[string]*connmgr.ConnReq
+
+	// shadowMu guards shadow, the keys of addresses handed to the address
+	// manager, for getnodeaddresses (addrmgr has no listing method).
+	shadowMu sync.Mutex
+	shadow   map[string]struct{}
+
+	// relayMu guards relayQueue, the accepted transactions waiting for the
+	// relay goroutine, woken through relayWake.
+	relayMu    sync.Mutex
+	relayQueue []*mempool.TxDesc
+	relayWake  chan struct{}
+
+	// bytesSent and bytesRecv total the traffic of disconnected peers.
+	bytesSent atomic.Uint64
+	bytesRecv atomic.Uint64
+
+	banSaveMu sync.Mutex
+
+	// ctx is the server's context, set by Start; peers run under it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// newP2PServer builds the P2P server on the node's core and registers the
+// network RPC methods. Errors in the configuration surface at Start.
+func newP2PServer(cfg *config, core *server, rpc *rpcServer) *p2pServer {
+	s := &p2pServer{
+		cfg:       cfg,
+		core:      core,
+		bans:      connmgr.NewBanList(),
+		nonces:    peer.NewNonceSet(),
+		peers:     make(map[int32]*serverPeer),
+		added:     make(map[string]*connmgr.ConnReq),
+		shadow:    make(map[string]struct{}),
+		relayWake: make(chan struct{}, 1),
+	}
+	if rpc != nil {
+		for _, m := range s.netMethods() {
+			if err := rpc.RegisterMethod(m); err != nil {
+				srvrLog.Errorf("Cannot register %s: %v", m.Name, err)
+			}
+		}
+	}
+	return s
+}
+
+// Name implements subsystem.
+func (s *p2pServer) Name() string { return "peers" }
+
+// defaultPort returns the network's P2P port as a number.
+func (s *p2pServer) defaultPort() uint16 {
+	p, _ := strconv.ParseUint(s.cfg.params.DefaultPort, 10, 16)
+	return uint16(p)
+}
+
+// Start loads the ban list, builds the address manager, the sync manager
+// and the connection manager, binds the listeners and starts them all.
+func (s *p2pServer) Start(ctx context.Context) error {
+	if s.core == nil || s.core.chain == nil || s.core.pool == nil {
+		return errors.New("the chain and the mempool must start before the peers")
+	}
+	s.loadBanList()
+	for _, e := range s.cfg.ExternalIPs {
+		na, err := addrmgr.ParseNetAddr(e, peer.DefaultServices)
+		if err != nil {
+			return fmt.Errorf("--externalip=%s: %w", e, err)
+		}
+		na.Timestamp = time.Now()
+		s.localAddrs = append(s.localAddrs, na)
+	}
+
+	dataDir := s.cfg.netDataDir
+	s.loadShadowFromPeersFile(filepath.Join(dataDir, "peers.json"))
+	seeds := make([]string, 0, len(s.cfg.params.DNSSeeds))
+	for _, d := range s.cfg.params.DNSSeeds {
+		seeds = append(seeds, d.Host)
+	}
+	s.am = addrmgr.New(&addrmgr.Config{DataDir: dataDir, DefaultPort: s.defaultPort(),
+		DNSSeeds: seeds, Lookup: s.dnsLookup()})
+
+	sm, err := netsync.New(&netsync.Config{
+		Chain:  s.core.chain,
+		TxPool: s.core.pool,
+		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) {
+			// The pool's accept hook already queued the relay; the source
+			// knows these transactions, so it is never announced them.
+			if p, ok := from.(*peer.Peer); ok {
+				for _, d := range txs {
+					p.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: d.TxHash})
+					p.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeWTx, Hash: d.WTxHash})
+				}
+				if sp := s.peerByID(p.ID()); sp != nil {
+					sp.lastTx.Store(time.Now().Unix())
+				}
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	s.sm = sm
+
+	s.pcfg = &peer.Config{
+		Net:              s.cfg.params.Net,
+		UserAgentName:    "ternd",
+		UserAgentVersion: version(),
+		NewestBlock:      func() int32 { return s.core.chain.BestSnapshot().Height },
+		FeeFilter:        -1, // sent by the server: it follows the pool and IBD
+		Nonces:           s.nonces,
+		Listeners:        s.listeners(),
+		OnBan:            s.onBan,
+	}
+
+	var ls []net.Listener
+	if !s.cfg.DisableListen {
+		addrs := s.cfg.Listeners
+		if len(addrs) == 0 {
+			addrs = connmgr.DefaultListenAddrs(s.cfg.params.DefaultPort)
+		}
+		if ls, err = connmgr.Listen(addrs); err != nil {
+			if !s.defaultListeners() {
+				return err
+			}
+			// The default port is taken (another node on this host):
+			// run without inbound connections rather than not at all.
+			srvrLog.Warnf("Cannot listen on the default port: %v; no inbound peers "+
+				"(use --listen to choose another)", err)
+			ls = nil
+		}
+		for _, l := range ls {
+			srvrLog.Infof("Listening for peers on %v", l.Addr())
+		}
+	}
+	dialer := &connmgr.Dialer{}
+	if s.cfg.Proxy != "" {
+		dialer.Proxy = &connmgr.SOCKS5Proxy{Addr: s.cfg.Proxy}
+	}
+	if s.cfg.OnionProxy != "" {
+		dialer.OnionProxy = &connmgr.SOCKS5Proxy{Addr: s.cfg.OnionProxy}
+	}
+	cmCfg := &connmgr.Config{
+		Listeners:       ls,
+		OnAccept:        s.inboundConnected,
+		OnConnection:    s.outboundConnected,
+		GetNewAddress:   s.am.NewAddress,
+		Dial:            dialer.DialContext,
+		GroupKey:        addrmgr.NetAddrGroupKey,
+		IsBanned:        s.bans.IsBannedAddr,
+		IsWhitelisted:   s.isWhitelistedAddr,
+		MaxPeers:        s.cfg.MaxPeers,
+		MaxInboundPerIP: 0,
+	}
+	if len(s.cfg.ConnectPeers) > 0 {
+		cmCfg.GetNewAddress = nil
+	}
+	if s.cfg.MaxPeers == 0 {
+		// Core: -maxconnections=0 means no connections at all.
+		cmCfg.GetNewAddress = nil
+		cmCfg.TargetOutbound = -1
+		cmCfg.MaxPeers = 1
+	}
+	s.cm = connmgr.New(cmCfg)
+	for _, a := range append(append([]string(nil), s.cfg.ConnectPeers...), s.cfg.AddPeers...) {
+		if err := s.addNode(a, true); err != nil {
+			srvrLog.Warnf("Cannot add peer %s: %v", a, err)
+		}
+	}
+
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.ctx = ctx
+	s.core.setRelayHooks(relayHooks{
+		TxAccepted: s.txAccepted,
+		BlockConnected: func(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
+			sm.BlockConnected(block, hash, height)
+		},
+	})
+	s.wg.Add(5)
+	go func() { defer s.wg.Done(); s.am.Run(ctx) }()
+	go func() { defer s.wg.Done(); sm.Run(ctx) }()
+	go func() { defer s.wg.Done(); s.cm.Run(ctx) }()
+	go func() { defer s.wg.Done(); s.relayLoop(ctx) }()
+	go func() { defer s.wg.Done(); s.feeFilterLoop(ctx) }()
+	return nil
+}
+
+// Stop unhooks relay, stops the managers, disconnects every peer, waits for
+// all goroutines and saves the ban list (peers.json is saved by the
+// address manager as it stops).
+func (s *p2pServer) Stop() error {
+	s.core.setRelayHooks(relayHooks{})
+	s.cancel()
+	for _, sp := range s.allPeers() {
+		sp.Disconnect(nil)
+	}
+	s.wg.Wait()
+	return s.saveBanList()
+}
+
+// dnsLookup returns the resolver for DNS seeds; nil on regtest (no seeds)
+// and when every connection goes through a proxy (no DNS leaks).
+func (s *p2pServer) dnsLookup() func(ctx context.Context, host string) ([]netip.Addr, error) {
+	if len(s.cfg.params.DNSSeeds) == 0 || s.cfg.Proxy != "" || len(s.cfg.ConnectPeers) > 0 {
+		return nil
+	}
+	return func(ctx context.Context, host string) ([]netip.Addr, error) {
+		return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	}
+}
+
+// isWhitelisted reports whether host (an IP) is in a --whitelist network.
+func (s *p2pServer) isWhitelisted(host string) bool {
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	for _, n := range s.cfg.whitelistNets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// isWhitelistedAddr is isWhitelisted for connmgr.
+func (s *p2pServer) isWhitelistedAddr(a net.Addr) bool {
+	host, _, err := net.SplitHostPort(a.String())
+	return err == nil && s.isWhitelisted(host)
+}
+
+// inboundConnected runs a peer for an accepted connection.
+func (s *p2pServer) inboundConnected(conn net.Conn) {
+	p := peer.NewInboundPeer(s.pcfg, s.nextID.Add(1), conn)
+	s.runPeer(p, nil)
+}
+
+// outboundConnected runs a peer for a dialed connection.
+func (s *p2pServer) outboundConnected(req *connmgr.ConnReq, conn net.Conn) {
+	p := peer.NewOutboundPeer(s.pcfg, s.nextID.Add(1), conn)
+	s.runPeer(p, req)
+}
+
+// runPeer registers p and runs it on its own goroutine until it ends.
+func (s *p2pServer) runPeer(p *peer.Peer, req *connmgr.ConnReq) {
+	host, _, _ := net.SplitHostPort(p.Addr())
+	sp := &serverPeer{Peer: p, req: req, whitelisted: s.isWhitelisted(host),
+		addrBucket: addrmgr.NewAddrTokenBucket(time.Now()),
+		addrKnown:  make(map[string]struct{})}
+	if req != nil {
+		if na, err := addrmgr.ParseNetAddr(req.Addr.String(), 0); err == nil {
+			sp.na = na
+		}
+	} else if na, err := addrmgr.ParseNetAddr(p.Addr(), 0); err == nil {
+		sp.na = na
+	}
+	if sp.whitelisted {
+		p.SetNoBan(true)
+	}
+	s.peersMu.Lock()
+	s.peers[p.ID()] = sp
+	s.peersMu.Unlock()
+	srvrLog.Debugf("New peer %v", p)
+
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		// The peer stops with the server's context; the wait group
+		// covers this goroutine, so Stop returns after every peer ended.
+		err := p.Run(s.ctx)
+		s.peerDone(sp, err)
+	}()
+}
+
+// peerDone removes a disconnected peer and tells the managers.
+func (s *p2pServer) peerDone(sp *serverPeer, err error) {
+	s.peersMu.Lock()
+	delete(s.peers, sp.ID())
+	s.peersMu.Unlock()
+	st := sp.StatsSnapshot()
+	s.bytesSent.Add(st.BytesSent)
+	s.bytesRecv.Add(st.BytesRecv)
+	if sp.registered.Load() {
+		s.sm.DonePeer(sp.Peer)
+	}
+	if sp.req != nil && s.cm != nil && !sp.req.Permanent {
+		// One-shot and automatic requests end with their connection;
+		// permanent ones are redialed by the manager.
+		s.cm.Remove(sp.req.ID())
+	}
+	srvrLog.Debugf("Peer %v disconnected: %v", sp.Peer, err)
+}
+
+// peerByID returns the connected peer with the id, or nil.
+func (s *p2pServer) peerByID(id int32) *serverPeer {
+	s.peersMu.Lock()
+	defer s.peersMu.Unlock()
+	return s.peers[id]
+}
+
+// allPeers returns a snapshot of the peer set.
+func (s *p2pServer) allPeers() []*serverPeer {
+	s.peersMu.Lock()
+	defer s.peersMu.Unlock()
+	out := make([]*serverPeer, 0, len(s.peers))
+	for _, sp := range s.peers {
+		out = append(out, sp)
+	}
+	return out
+}
+
+// readyPeers returns the peers that completed the handshake.
+func (s *p2pServer) readyPeers() []*serverPeer {
+	all := s.allPeers()
+	out := all[:0]
+	for _, sp := range all {
+		if sp.VerAckReceived() && sp.Connected() {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// onBan bans a misbehaving peer's address for --banduration and saves the
+// ban list.
+func (s *p2pServer) onBan(p *peer.Peer, reason string) {
+	host, _, err := net.SplitHostPort(p.Addr())
+	if err != nil {
+		return
+	}
+	prefix, err := connmgr.ParseBanTarget(host)
+	if err != nil {
+		return
+	}
+	s.bans.Ban(prefix, s.cfg.BanDuration, reason)
+	srvrLog.Infof("Banned %s for %v: %s", prefix, s.cfg.BanDuration, reason)
+	if err := s.saveBanList(); err != nil {
+		srvrLog.Warnf("Cannot save %s: %v", banListFileName, err)
+	}
+}
+
+// loadBanList reads banlist.json; a missing or damaged file leaves the
+// list empty (logged), as Core does.
+func (s *p2pServer) loadBanList() {
+	path := filepath.Join(s.cfg.netDataDir, banListFileName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			srvrLog.Warnf("Cannot read %s: %v", path, err)
+		}
+		return
+	}
+	var entries []connmgr.BanEntry
+	if err := json.Unmarshal(data, &entries); err != nil {
+		srvrLog.Warnf("Ignoring damaged %s: %v", path, err)
+		return
+	}
+	s.bans.Load(entries)
+	if n := len(s.bans.Entries()); n > 0 {
+		srvrLog.Infof("Loaded %d bans from %s", n, banListFileName)
+	}
+}
+
+// saveBanList writes banlist.json atomically (temporary file, fsync,
+// rename).
+func (s *p2pServer) saveBanList() error {
+	s.banSaveMu.Lock()
+	defer s.banSaveMu.Unlock()
+	data, err := json.Marshal(s.bans.Entries())
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(s.cfg.netDataDir, banListFileName)
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// listeners returns the peer message callbacks shared by every peer.
+func (s *p2pServer) listeners() peer.MessageListeners {
+	return peer.MessageListeners{
+		OnVerAck:  s.onVerAck,
+		OnGetAddr: s.onGetAddr,
+		OnAddr: func(p *peer.Peer, msg *wire.MsgAddr) {
+			s.onAddrs(p, addrmgr.FromAddrMsg(msg))
+		},
+		OnAddrV2: func(p *peer.Peer, msg *wire.MsgAddrV2) {
+			s.onAddrs(p, msg.AddrList)
+		},
+		OnInv: func(p *peer.Peer, msg *wire.MsgInv) {
+			if s.ready(p) {
+				s.sm.QueueInv(msg, p)
+			}
+		},
+		OnHeaders: func(p *peer.Peer, msg *wire.MsgHeaders) {
+			if s.ready(p) {
+				s.sm.QueueHeaders(msg, p)
+			}
+		},
+		OnNotFound: func(p *peer.Peer, msg *wire.MsgNotFound) {
+			if s.ready(p) {
+				s.sm.QueueNotFound(msg, p)
+			}
+		},
+		OnBlock: func(p *peer.Peer, msg *wire.MsgBlock, _ []byte) {
+			if !s.ready(p) {
+				return
+			}
+			if sp := s.peerByID(p.ID()); sp != nil {
+				sp.lastBlock.Store(time.Now().Unix())
+			}
+			done := make(chan struct{}, 1)
+			if s.sm.QueueBlock(msg, p, done) == nil {
+				s.waitDone(p, done)
+			}
+		},
+		OnTx: func(p *peer.Peer, msg *wire.MsgTx) {
+			if !s.ready(p) {
+				return
+			}
+			done := make(chan struct{}, 1)
+			if s.sm.QueueTx(msg, p, done) == nil {
+				s.waitDone(p, done)
+			}
+		},
+		OnGetData: func(p *peer.Peer, msg *wire.MsgGetData) {
+			if s.ready(p) {
+				s.sm.HandleGetData(p, msg, p.Done())
+			}
+		},
+		OnGetHeaders: func(p *peer.Peer, msg *wire.MsgGetHeaders) {
+			if s.ready(p) {
+				s.sm.HandleGetHeaders(p, msg)
+			}
+		},
+		OnGetBlocks: func(p *peer.Peer, msg *wire.MsgGetBlocks) {
+			if s.ready(p) {
+				s.sm.HandleGetBlocks(p, msg)
+			}
+		},
+	}
+}
+
+// ready reports whether the sync manager knows p (messages before the
+// handshake is registered are dropped).
+func (s *p2pServer) ready(p *peer.Peer) bool {
+	sp := s.peerByID(p.ID())
+	return sp != nil && sp.registered.Load()
+}
+
+// waitDone waits for the sync manager to handle a block or transaction
+// from p, or for p to end, so a peer has at most one queued.
+func (s *p2pServer) waitDone(p *peer.Peer, done <-chan struct{}) {
+	select {
+	case <-done:
+	case <-p.Done():
+	}
+}
+
+// onVerAck finishes a handshake: the sync manager learns the peer, an
+// outbound peer's address is marked good and asked for more addresses, our
+// addresses are advertised and our feefilter is sent.
+func (s *p2pServer) onVerAck(p *peer.Peer) {
+	sp := s.peerByID(p.ID())
+	if sp == nil {
+		return
+	}
+	if err := s.sm.NewPeer(p); err == nil {
+		sp.registered.Store(true)
+	}
+	if !p.Inbound() && sp.na != nil && addrmgr.IsRoutable(sp.na) {
+		s.am.Good(sp.na)
+		s.am.SetServices(sp.na, p.Services())
+		s.noteShadow(sp.na)
+	}
+	if !p.Inbound() {
+		sp.sentGetAddr.Store(true)
+		p.QueueMessage(wire.NewMsgGetAddr(), nil)
+		sp.addrBucket.Add(addrmgr.GetAddrMax)
+	}
+	if !s.cfg.DisableListen && len(s.localAddrs) > 0 {
+		now := time.Now()
+		local := make([]*wire.NetAddressV2, 0, len(s.localAddrs))
+		for _, la := range s.localAddrs {
+			c := *la
+			c.Timestamp = now
+			local = append(local, &c)
+			sp.knowsAddr(c.String(), true)
+		}
+		s.sendAddrs(sp, local)
+	}
+	s.sendFeeFilter(sp)
+	srvrLog.Infof("Connected to peer %v (%s, version %d, services %v)", p, p.UserAgent(),
+		p.ProtocolVersion(), p.Services())
+}
+
+// onGetAddr answers a peer's getaddr once per connection from the address
+// manager's day-long cache. Like Core, only inbound peers are answered.
+func (s *p2pServer) onGetAddr(p *peer.Peer, _ *wire.MsgGetAddr) {
+	sp := s.peerByID(p.ID())
+	if sp == nil || !p.Inbound() || !p.ShouldAnswerGetAddr() {
+		return
+	}
+	v2 := p.WantsAddrV2()
+	addrs := s.am.CachedAddressCache(v2)
+	out := make([]*wire.NetAddressV2, 0, len(addrs))
+	for _, na := range addrs {
+		if !sp.knowsAddr(na.String(), true) {
+			out = append(out, na)
+		}
+	}
+	for _, m := range addrmgr.AddrMessages(out, v2) {
+		p.QueueMessage(m, nil)
+	}
+}
+
+// onAddrs handles an addr or addrv2 message: the token bucket limits what
+// is processed (whitelisted peers skip it), the addresses go to the
+// address manager, and fresh ones from small unsolicited messages are
+// relayed to up to two other peers, as Core's RelayAddress.
+func (s *p2pServer) onAddrs(p *peer.Peer, addrs []*wire.NetAddressV2) {
+	sp := s.peerByID(p.ID())
+	if sp == nil || len(addrs) == 0 {
+		return
+	}
+	now := time.Now()
+	kept := addrs
+	if !sp.whitelisted {
+		var dropped int
+		kept, dropped = addrmgr.FilterByTokens(addrs, sp.addrBucket, now)
+		sp.addrRateLimited.Add(uint64(dropped))
+	}
+	sp.addrProcessed.Add(uint64(len(kept)))
+	src := sp.na
+	if src == nil {
+		src = &wire.NetAddressV2{Network: wire.NetIPv4, Addr: []byte{0, 0, 0, 0}}
+	}
+	for _, na := range kept {
+		sp.knowsAddr(na.String(), true)
+	}
+	s.am.AddAddresses(kept, src)
+	for _, na := range kept {
+		s.noteShadow(na)
+	}
+	if len(addrs) > maxAddrRelay || sp.sentGetAddr.Swap(false) {
+		return
+	}
+	for _, na := range kept {
+		if addrmgr.IsRoutable(na) && na.Timestamp.After(now.Add(-addrRelayFreshness)) {
+			s.relayAddr(na, sp.ID())
+		}
+	}
+}
+
+// relayAddr sends a fresh address to up to two handshaken peers other than
+// the source that do not know it (one for a network we cannot reach).
+func (s *p2pServer) relayAddr(na *wire.NetAddressV2, from int32) {
+	n := 2
+	if na.Network == wire.NetTorV3 && s.cfg.OnionProxy == "" && s.cfg.Proxy == "" {
+		n = 1
+	}
+	peers := s.readyPeers()
+	rand.Shuffle(len(peers), func(i, j int) { peers[i], peers[j] = peers[j], peers[i] })
+	key := na.String()
+	for _, sp := range peers {
+		if n == 0 {
+			break
+		}
+		if sp.ID() == from || sp.knowsAddr(key, true) {
+			continue
+		}
+		if na.Network != wire.NetIPv4 && na.Network != wire.NetIPv6 && !sp.WantsAddrV2() {
+			continue
+		}
+		s.sendAddrs(sp, []*wire.NetAddressV2{na})
+		n--
+	}
+}
+
+// sendAddrs sends addresses in the peer's format (addrv2 or addr).
+func (s *p2pServer) sendAddrs(sp *serverPeer, addrs []*wire.NetAddressV2) {
+	for _, m := range addrmgr.AddrMessages(addrs, sp.WantsAddrV2()) {
+		sp.QueueMessage(m, nil)
+	}
+}
+
+// noteShadow remembers an address key for getnodeaddresses.
+func (s *p2pServer) noteShadow(na *wire.NetAddressV2) {
+	if !addrmgr.IsRoutable(na) {
+		return
+	}
+	s.shadowMu.Lock()
+	defer s.shadowMu.Unlock()
+	if len(s.shadow) >= maxShadowAddrs {
+		s.pruneShadowLocked()
+		if len(s.shadow) >= maxShadowAddrs {
+			return
+		}
+	}
+	s.shadow[na.String()] = struct{}{}
+}
+
+// pruneShadowLocked drops keys the address manager no longer holds.
+func (s *p2pServer) pruneShadowLocked() {
+	for k := range s.shadow {
+		na, err := addrmgr.ParseNetAddr(k, 0)
+		if err != nil || s.am.Lookup(na) == nil {
+			delete(s.shadow, k)
+		}
+	}
+}
+
+// loadShadowFromPeersFile reads the address keys of peers.json, which the
+// address manager loads as it starts.
+func (s *p2pServer) loadShadowFromPeersFile(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	var content struct {
+		Addresses []struct {
+			Addr string `json:"addr"`
+		} `json:"addresses"`
+	}
+	if err := json.NewDecoder(f).Decode(&content); err != nil {
+		return
+	}
+	s.shadowMu.Lock()
+	defer s.shadowMu.Unlock()
+	for _, a := range content.Addresses {
+		if len(s.shadow) >= maxShadowAddrs {
+			break
+		}
+		s.shadow[a.Addr] = struct{}{}
+	}
+}
+
+// knownAddresses returns the addresses the address manager holds, by way
+// of the shadow index, pruning keys it forgot.
+func (s *p2pServer) knownAddresses() []*wire.NetAddressV2 {
+	s.shadowMu.Lock()
+	defer s.shadowMu.Unlock()
+	out := make([]*wire.NetAddressV2, 0, len(s.shadow))
+	for k := range s.shadow {
+		na, err := addrmgr.ParseNetAddr(k, 0)
+		if err != nil {
+			delete(s.shadow, k)
+			continue
+		}
+		ka := s.am.Lookup(na)
+		if ka == nil {
+			delete(s.shadow, k)
+			continue
+		}
+		out = append(out, ka.NetAddress())
+	}
+	return out
+}
+
+// txAccepted is the pool's accept hook: it runs with the pool's lock held,
+// so it only queues the transaction for the relay goroutine.
+func (s *p2pServer) txAccepted(d *mempool.TxDesc) {
+	s.relayMu.Lock()
+	if len(s.relayQueue) < maxPendingRelay {
+		s.relayQueue = append(s.relayQueue, d)
+	}
+	s.relayMu.Unlock()
+	select {
+	case s.relayWake <- struct{}{}:
+	default:
+	}
+}
+
+// relayLoop announces accepted transactions to every handshaken peer that
+// wants transactions, through each peer's trickle: by wtxid to wtxidrelay
+// peers, by txid to the others, skipping peers whose feefilter the
+// transaction does not meet. The source peer already knows the inventory,
+// so the peer's filter keeps it from being announced back.
+func (s *p2pServer) relayLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.relayWake:
+		}
+		s.relayMu.Lock()
+		batch := s.relayQueue
+		s.relayQueue = nil
+		s.relayMu.Unlock()
+		if len(batch) == 0 {
+			continue
+		}
+		peers := s.readyPeers()
+		for _, d := range batch {
+			rate := int64(0)
+			if d.VSize > 0 {
+				rate = d.Fee * 1000 / d.VSize
+			}
+			for _, sp := range peers {
+				if !sp.RelayTx() || rate < sp.FeeFilter() {
+					continue
+				}
+				if sp.WantsWtxid() {
+					sp.QueueInventory(&wire.InvVect{Type: wire.InvTypeWTx, Hash: d.WTxHash})
+				} else {
+					sp.QueueInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: d.TxHash})
+				}
+			}
+		}
+	}
+}
+
+// ourFeeFilter is the feefilter we announce: the pool's minimum fee rate,
+// or the maximum during initial block download.
+func (s *p2pServer) ourFeeFilter() int64 {
+	if s.sm.IsInitialBlockDownload() {
+		return maxFeeFilter
+	}
+	return int64(s.core.pool.MinFee())
+}
+
+// sendFeeFilter sends our feefilter to sp when it changed.
+func (s *p2pServer) sendFeeFilter(sp *serverPeer) {
+	f := s.ourFeeFilter()
+	if sp.feeFilterSent.Swap(f) != f {
+		sp.QueueMessage(wire.NewMsgFeeFilter(f), nil)
+	}
+}
+
+// feeFilterLoop resends our feefilter to peers when it changes.
+func (s *p2pServer) feeFilterLoop(ctx context.Context) {
+	t := time.NewTicker(feeFilterInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, sp := range s.readyPeers() {
+				s.sendFeeFilter(sp)
+			}
+		}
+	}
+}
+
+// stringAddr is a host:port (a name, an IP or an onion host) as a
+// net.Addr, for connection requests.
+type stringAddr string
+
+func (a stringAddr) Network() string { return "tcp" }
+func (a stringAddr) String() string  { return string(a) }
+
+// addNode asks the connection manager for a connection to addr:
+// permanent (--addpeer, --connect, addnode add) or one try.
+func (s *p2pServer) addNode(addr string, permanent bool) error {
+	hostport, err := s.normalizeNodeAddr(addr)
+	if err != nil {
+		return err
+	}
+	req := &connmgr.ConnReq{Addr: stringAddr(hostport), Permanent: permanent}
+	if permanent {
+		s.addedMu.Lock()
+		if _, ok := s.added[addr]; ok {
+			s.addedMu.Unlock()
+			return errNodeAlreadyAdded
+		}
+		s.added[addr] = req
+		s.addedMu.Unlock()
+	}
+	return s.cm.Connect(req)
+}
+
+// errNodeAlreadyAdded is returned by addNode for a duplicate request.
+var errNodeAlreadyAdded = errors.New("node already added")
+
+// normalizeNodeAddr adds the network's default port to a bare host.
+func (s *p2pServer) normalizeNodeAddr(addr string) (string, error) {
+	if _, _, err := net.SplitHostPort(addr); err == nil {
+		return addr, nil
+	}
+	if addr == "" {
+		return "", errors.New("empty address")
+	}
+	return net.JoinHostPort(addr, s.cfg.params.DefaultPort), nil
+}
+
+// defaultListeners reports whether the listeners are the default (every
+// interface on the network's port) rather than chosen with --listen.
+func (s *p2pServer) defaultListeners() bool {
+	l := s.cfg.Listeners
+	return len(l) == 0 || (len(l) == 1 && l[0] == net.JoinHostPort("", s.cfg.params.DefaultPort))
+}
