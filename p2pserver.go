@@ -144,6 +144,10 @@ type p2pServer struct {
 	relayQueue []*mempool.TxDesc
 	relayWake  chan struct{}
 
+	// feeFilterWake asks the feefilter loop to recompute at once (a new
+	// tip may end initial block download).
+	feeFilterWake chan struct{}
+
 	// bytesSent and bytesRecv total the traffic of disconnected peers.
 	bytesSent atomic.Uint64
 	bytesRecv atomic.Uint64
@@ -168,6 +172,8 @@ func newP2PServer(cfg *config, core *server, rpc *rpcServer) *p2pServer {
 		added:     make(map[string]*connmgr.ConnReq),
 		shadow:    make(map[string]struct{}),
 		relayWake: make(chan struct{}, 1),
+
+		feeFilterWake: make(chan struct{}, 1),
 	}
 	if rpc != nil {
 		for _, m := range s.netMethods() {
@@ -307,6 +313,10 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		TxAccepted: s.txAccepted,
 		BlockConnected: func(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
 			sm.BlockConnected(block, hash, height)
+			select {
+			case s.feeFilterWake <- struct{}{}:
+			default:
+			}
 		},
 	})
 	s.wg.Add(5)
@@ -874,7 +884,10 @@ func (s *p2pServer) sendFeeFilter(sp *serverPeer) {
 	}
 }
 
-// feeFilterLoop resends our feefilter to peers when it changes.
+// feeFilterLoop resends our feefilter to peers when it changes: every
+// feeFilterInterval, and at once after a new tip while the filter sent is
+// still the IBD maximum (Core sends the real filter as soon as initial
+// block download ends).
 func (s *p2pServer) feeFilterLoop(ctx context.Context) {
 	t := time.NewTicker(feeFilterInterval)
 	defer t.Stop()
@@ -885,6 +898,12 @@ func (s *p2pServer) feeFilterLoop(ctx context.Context) {
 		case <-t.C:
 			for _, sp := range s.readyPeers() {
 				s.sendFeeFilter(sp)
+			}
+		case <-s.feeFilterWake:
+			for _, sp := range s.readyPeers() {
+				if sp.feeFilterSent.Load() == maxFeeFilter {
+					s.sendFeeFilter(sp)
+				}
 			}
 		}
 	}
