@@ -90,9 +90,10 @@ func (s *server) chainMethods() []rpcjson.Method {
 			Help: "If verbosity is 0, returns a string that is serialized, hex-encoded data for block 'hash'.\n" +
 				"If verbosity is 1, returns an Object with information about block <hash>.\n" +
 				"If verbosity is 2, returns an Object with information about block <hash> and information about each transaction.\n\n" +
-				"Arguments:\n1. blockhash    (string, required) The block hash\n2. verbosity    (numeric, optional, default=1) 0 for hex-encoded data, 1 for a JSON object, and 2 for JSON object with transaction data",
+				"Arguments:\n1. blockhash    (string, required) The block hash\n2. verbosity    (numeric, optional, default=1) 0 for hex-encoded data, 1 for a JSON object, and 2 for JSON object with transaction data, and 3 for JSON object with transaction data including prevout information for inputs",
 			Handler: s.handleGetBlock,
 		},
+		s.blockStatsMethod(),
 		{
 			Name:     "getblockheader",
 			Category: "Blockchain",
@@ -321,8 +322,8 @@ func (s *server) blockInfo(params []json.RawMessage) (*blockchain.BlockInfo, err
 	return info, nil
 }
 
-// handleGetBlock implements getblock with verbosity 0, 1 and 2 (3 is
-// answered as 2: ternd does not report prevouts yet).
+// handleGetBlock implements getblock with verbosity 0 (hex), 1 (txids), 2
+// (transactions with fees) and 3 (and their inputs' prevouts).
 func (s *server) handleGetBlock(_ context.Context, params []json.RawMessage) (any, error) {
 	info, err := s.blockInfo(params)
 	if err != nil {
@@ -367,9 +368,21 @@ func (s *server) handleGetBlock(_ context.Context, params []json.RawMessage) (an
 		}
 		r.Tx = ids
 	} else {
+		// The undo data gives fees (verbosity 2) and prevouts (3); a block
+		// off the main chain may have none.
+		var spent []*blockchain.UtxoEntry
+		if info.Height > 0 {
+			spent, _ = s.chain.SpentOutputs(&info.Hash)
+		}
 		txs := make([]*txJSON, 0, len(block.Transactions))
-		for _, tx := range block.Transactions {
-			txs = append(txs, newTxJSON(tx, s.params, true))
+		next := 0
+		for i, tx := range block.Transactions {
+			j := newTxJSON(tx, s.params, true)
+			if i > 0 && spent != nil && next+len(tx.TxIn) <= len(spent) {
+				j.addUndo(tx, spent[next:next+len(tx.TxIn)], verbosity >= 3, s.params)
+				next += len(tx.TxIn)
+			}
+			txs = append(txs, j)
 		}
 		r.Tx = txs
 	}

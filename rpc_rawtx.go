@@ -326,7 +326,16 @@ type vinJSON struct {
 	Vout        *uint32        `json:"vout,omitempty"`
 	ScriptSig   *scriptSigJSON `json:"scriptSig,omitempty"`
 	TxInWitness []string       `json:"txinwitness,omitempty"`
+	Prevout     *prevoutJSON   `json:"prevout,omitempty"`
 	Sequence    uint32         `json:"sequence"`
+}
+
+// prevoutJSON is the spent output getblock verbosity 3 shows per input.
+type prevoutJSON struct {
+	Generated    bool             `json:"generated"`
+	Height       int32            `json:"height"`
+	Value        amount           `json:"value"`
+	ScriptPubKey scriptPubKeyJSON `json:"scriptPubKey"`
 }
 
 // voutJSON is one output in TxToUniv.
@@ -349,6 +358,7 @@ type txJSON struct {
 	LockTime      uint32     `json:"locktime"`
 	Vin           []vinJSON  `json:"vin"`
 	Vout          []voutJSON `json:"vout"`
+	Fee           *amount    `json:"fee,omitempty"`
 	Hex           string     `json:"hex,omitempty"`
 	BlockHash     string     `json:"blockhash,omitempty"`
 	Confirmations *int32     `json:"confirmations,omitempty"`
@@ -395,6 +405,32 @@ func newTxJSON(tx *wire.MsgTx, params *chaincfg.Params, withHex bool) *txJSON {
 		r.Hex = hex.EncodeToString(tx.Bytes())
 	}
 	return r
+}
+
+// addUndo adds what a block's undo data tells about tx: its fee, and with
+// prevouts each input's spent output (getblock verbosity 2 and 3). spent
+// holds tx's spent outputs in input order.
+func (r *txJSON) addUndo(tx *wire.MsgTx, spent []*blockchain.UtxoEntry, prevouts bool,
+	params *chaincfg.Params) {
+	if len(spent) != len(tx.TxIn) {
+		return
+	}
+	var in, out int64
+	for i, e := range spent {
+		if e == nil {
+			return
+		}
+		in += e.Amount
+		if prevouts {
+			r.Vin[i].Prevout = &prevoutJSON{Generated: e.IsCoinBase, Height: e.BlockHeight,
+				Value: amount(e.Amount), ScriptPubKey: newScriptPubKeyJSON(e.PkScript, params)}
+		}
+	}
+	for _, o := range tx.TxOut {
+		out += o.Value
+	}
+	fee := amount(in - out)
+	r.Fee = &fee
 }
 
 // rawTxMethods returns the raw transaction methods.

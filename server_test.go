@@ -331,6 +331,23 @@ func TestNodeEndToEnd(t *testing.T) {
 	if blk2.Tx[1].Txid != tx1b.TxHash().String() || blk2.Tx[1].Hex != txHex(tx1b) {
 		t.Fatalf("getblock 2: %+v", blk2)
 	}
+	var blk3 struct {
+		Tx []struct {
+			Fee *float64 `json:"fee"`
+			Vin []struct {
+				Prevout *struct {
+					Generated bool    `json:"generated"`
+					Height    int     `json:"height"`
+					Value     float64 `json:"value"`
+				} `json:"prevout"`
+			} `json:"vin"`
+		} `json:"tx"`
+	}
+	tn.mustCall(&blk3, "getblock", hashes[0], 3)
+	if p := blk3.Tx[1].Vin[0].Prevout; blk3.Tx[0].Fee != nil || blk3.Tx[1].Fee == nil || *blk3.Tx[1].Fee != 0.0002 ||
+		p == nil || !p.Generated || p.Height != 1 || p.Value != 50 {
+		t.Fatalf("getblock 3: %+v", blk3)
+	}
 	tn.mustCall(&txout, "gettxout", tx1b.TxHash().String(), 0)
 	if txout.Confirmations != 1 || txout.Value != 49.9998 || txout.Coinbase {
 		t.Fatalf("gettxout: %+v", txout)
