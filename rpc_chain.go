@@ -129,8 +129,7 @@ func (s *server) chainMethods() []rpcjson.Method {
 				{Name: "use_index", Optional: true, Type: "boolean"}},
 			Help: "Returns statistics about the unspent transaction output set.\nNote this call may take some time.\n\n" +
 				"Arguments:\n1. hash_type    (string, optional, default=\"hash_serialized_3\") Which UTXO set hash should be calculated. Options: 'hash_serialized_3', 'none'.\n" +
-				"   ternd reports its own commitment to the set as \"hash_serialized_ternd\" (sha256 over every stored entry in key order), not Core's hash_serialized_3.\n\n" +
-				"Result:\n{\n  \"height\" : n,\n  \"bestblock\" : \"hex\",\n  \"txouts\" : n,\n  \"hash_serialized_ternd\" : \"hex\",\n  \"total_amount\" : n,\n  \"transactions\" : n,\n  \"disk_size\" : n\n}",
+				"\nResult:\n{\n  \"height\" : n,\n  \"bestblock\" : \"hex\",\n  \"txouts\" : n,\n  \"bogosize\" : n,\n  \"hash_serialized_3\" : \"hex\",\n  \"total_amount\" : n,\n  \"transactions\" : n,\n  \"disk_size\" : n\n}",
 			Handler: s.handleGetTxOutSetInfo,
 		},
 		{
@@ -498,7 +497,8 @@ type txOutSetInfoJSON struct {
 	Height       int32  `json:"height"`
 	BestBlock    string `json:"bestblock"`
 	TxOuts       int64  `json:"txouts"`
-	Hash         string `json:"hash_serialized_ternd,omitempty"`
+	BogoSize     int64  `json:"bogosize"`
+	Hash         string `json:"hash_serialized_3,omitempty"`
 	TotalAmount  amount `json:"total_amount"`
 	Transactions int64  `json:"transactions"`
 	DiskSize     int64  `json:"disk_size"`
@@ -531,12 +531,13 @@ func (s *server) handleGetTxOutSetInfo(_ context.Context, params []json.RawMessa
 		Height:       st.Height,
 		BestBlock:    st.BestHash.String(),
 		TxOuts:       st.TxOuts,
+		BogoSize:     st.BogoSize,
 		TotalAmount:  amount(st.TotalAmount),
 		Transactions: st.Transactions,
 		DiskSize:     st.DiskSize,
 	}
 	if hashType != "none" {
-		r.Hash = hex.EncodeToString(st.SerializedHash[:])
+		r.Hash = st.SerializedHash.String()
 	}
 	return r, nil
 }

@@ -459,10 +459,12 @@ func TestNodeEndToEnd(t *testing.T) {
 	var set struct {
 		Height      int32   `json:"height"`
 		TotalAmount float64 `json:"total_amount"`
-		Hash        string  `json:"hash_serialized_ternd"`
+		Hash        string  `json:"hash_serialized_3"`
+		BogoSize    int64   `json:"bogosize"`
+		TxOuts      int64   `json:"txouts"`
 	}
 	tn.mustCall(&set, "gettxoutsetinfo")
-	if set.Height != 103 || set.TotalAmount != 103*50 || len(set.Hash) != 64 {
+	if set.Height != 103 || set.TotalAmount != 103*50 || len(set.Hash) != 64 || set.BogoSize <= 50*set.TxOuts {
 		t.Fatalf("gettxoutsetinfo: %+v", set)
 	}
 
