@@ -468,7 +468,7 @@ func (s *server) rawTxMethods() []rpcjson.Method {
 				"and no blockhash argument is passed, it will return the transaction if it is in a block in the blockchain.\n" +
 				"(ternd has no transaction index yet: pass the blockhash for confirmed transactions.)\n\n" +
 				"Arguments:\n1. txid    (string, required) The transaction id\n" +
-				"2. verbosity    (numeric, optional, default=0) 0 for hex-encoded data, 1 for a JSON object (a boolean is accepted too)\n" +
+				"2. verbosity    (numeric, optional, default=0) 0 for hex-encoded data, 1 for a JSON object, and 2 for JSON object with fee and prevout (a boolean is accepted too)\n" +
 				"3. blockhash    (string, optional) The block in which to look for the transaction\n\n" +
 				"Result (verbosity 0):\n\"hex\"    (string) The serialized, hex-encoded data for 'txid'\n\n" +
 				"Result (verbosity 1): the decoded transaction with hex, blockhash, confirmations, time and blocktime",
@@ -676,14 +676,26 @@ func (s *server) handleGetRawTransaction(_ context.Context, params []json.RawMes
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Block not available")
 	}
-	for _, tx := range block.Transactions {
+	next := 0
+	for i, tx := range block.Transactions {
 		if tx.TxHash() != txid {
+			if i > 0 {
+				next += len(tx.TxIn)
+			}
 			continue
 		}
 		if verbosity <= 0 {
 			return hex.EncodeToString(tx.Bytes()), nil
 		}
 		r := newTxJSON(tx, s.params, true)
+		if verbosity >= 2 && i > 0 && info.InMainChain {
+			// Verbosity 2 adds the fee and each input's prevout from the
+			// block's undo data, as Core.
+			if spent, err := s.chain.SpentOutputs(&blockHash); err == nil &&
+				next+len(tx.TxIn) <= len(spent) {
+				r.addUndo(tx, spent[next:next+len(tx.TxIn)], true, s.params)
+			}
+		}
 		inActive := info.InMainChain
 		r.InActiveChain = &inActive
 		r.BlockHash = blockHash.String()

@@ -365,6 +365,18 @@ func TestNodeEndToEnd(t *testing.T) {
 	if verboseTx.Confirmations != 1 || verboseTx.BlockHash != hashes[0] {
 		t.Fatalf("getrawtransaction in block: %+v", verboseTx)
 	}
+	var verbose2 struct {
+		Fee float64 `json:"fee"`
+		Vin []struct {
+			Prevout struct {
+				Value float64 `json:"value"`
+			} `json:"prevout"`
+		} `json:"vin"`
+	}
+	tn.mustCall(&verbose2, "getrawtransaction", tx1b.TxHash().String(), 2, hashes[0])
+	if verbose2.Fee != 0.0002 || verbose2.Vin[0].Prevout.Value != 50 {
+		t.Fatalf("getrawtransaction verbosity 2: %+v", verbose2)
+	}
 	tn.wantError(rpcjson.ErrRPCInvalidAddressOrKey, "No such mempool transaction", "getrawtransaction",
 		tx1b.TxHash().String())
 
