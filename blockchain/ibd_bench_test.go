@@ -127,13 +127,14 @@ func makeIBDChainWith(nBlocks, txPerBlock, poolSize int, signer *p2wpkhSigner) *
 	return c
 }
 
-// BenchmarkIBD connects a 2,000-block regtest chain with 100,000
-// transactions from a fresh store, deserializing each block from its bytes
+// BenchmarkIBD connects a 2,000-block regtest chain with 100,697
+// transactions (52 spends in each block after the first 102, and the
+// coinbases) from a fresh store, deserializing each block from its bytes
 // as if it came from a peer, and closes the store (so every change reaches
 // leveldb) inside the timed region. It reports blocks/s, tx/s, the peak
 // heap in use (sampled every 50 ms) and the process CPU seconds per run.
 func BenchmarkIBD(b *testing.B) {
-	ibdOnce.Do(func() { ibdCache = makeIBDChain(2000, 50, 10000) })
+	ibdOnce.Do(func() { ibdCache = makeIBDChain(2000, 52, 10000) })
 	runIBD(b, ibdCache, 0)
 }
 
@@ -141,7 +142,7 @@ func BenchmarkIBD(b *testing.B) {
 // flushes (and empties itself) many times during the run, so inputs are read
 // back from leveldb: the cost of a --dbcache far below the UTXO set.
 func BenchmarkIBDSmallCache(b *testing.B) {
-	ibdOnce.Do(func() { ibdCache = makeIBDChain(2000, 50, 10000) })
+	ibdOnce.Do(func() { ibdCache = makeIBDChain(2000, 52, 10000) })
 	runIBD(b, ibdCache, 256<<10)
 }
 
@@ -151,7 +152,7 @@ func BenchmarkIBDSmallCache(b *testing.B) {
 // transactions once per process (several seconds).
 func BenchmarkIBDSigned(b *testing.B) {
 	ibdSignedOnce.Do(func() {
-		ibdSignedCache = makeIBDChainWith(2000, 50, 10000, newP2WPKHSigner())
+		ibdSignedCache = makeIBDChainWith(2000, 52, 10000, newP2WPKHSigner())
 	})
 	runIBD(b, ibdSignedCache, 0)
 }
