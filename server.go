@@ -96,6 +96,13 @@ type server struct {
 	discMu       sync.Mutex
 	disconnected []*wire.MsgBlock
 
+	// followMu serialises the pool's updates for chain changes (putting
+	// disconnected blocks back, removing connected ones), which run on
+	// different goroutines: a block connected while an invalidateblock's
+	// transactions go back waits for them. It is never held while the
+	// chain's lock is.
+	followMu sync.Mutex
+
 	// poolReady is set once the pool exists, so chain notifications sent
 	// while the chain loads (before the pool) are ignored safely.
 	poolReady atomic.Pointer[mempool.TxPool]
@@ -330,7 +337,8 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 	pool := s.poolReady.Load()
 	switch n.Type {
 	case blockchain.NTBlockConnected:
-		s.flushDisconnected()
+		s.followMu.Lock()
+		s.flushDisconnectedLocked()
 		if pool != nil {
 			pool.RemoveForBlock(n.Block)
 			txids := make([]chainhash.Hash, len(n.Block.Transactions))
@@ -339,6 +347,7 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 			}
 			s.feeEst.ConnectBlock(n.Height, txids, pool.IsTransactionInPool)
 		}
+		s.followMu.Unlock()
 		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
 		if h := s.hooks.Load().BlockConnected; h != nil {
 			h(n.Block, n.Hash, n.Height)
@@ -363,6 +372,13 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 // disconnect pool does. It runs before the next connected block's
 // RemoveForBlock and after the RPC calls that only disconnect.
 func (s *server) flushDisconnected() {
+	s.followMu.Lock()
+	defer s.followMu.Unlock()
+	s.flushDisconnectedLocked()
+}
+
+// flushDisconnectedLocked is flushDisconnected with followMu held.
+func (s *server) flushDisconnectedLocked() {
 	s.discMu.Lock()
 	blocks := s.disconnected
 	s.disconnected = nil
