@@ -716,3 +716,79 @@ func TestDisconnectChainOfTransactions(t *testing.T) {
 			tn.blockCount(), tn.mempoolHas(parent.TxHash()), tn.mempoolHas(child.TxHash()))
 	}
 }
+
+// TestConcurrentRPC runs mining, submissions, invalidations and queries on
+// several goroutines at once: no deadlock, no error other than Core's
+// rejections, and a consistent pool afterwards.
+func TestConcurrentRPC(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	w := newTestWallet(t, 20)
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 140, w.addr)
+	txs := make([]*wire.MsgTx, 30)
+	for i := range txs {
+		txs[i] = w.spend(t, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(i + 1)}, 5000000000}},
+			[]*wire.TxOut{{Value: 4999990000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	run := func(f func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f()
+		}()
+	}
+	run(func() {
+		for _, tx := range txs {
+			if _, rerr := tn.call("sendrawtransaction", txHex(tx)); rerr != nil &&
+				rerr.Code != rpcjson.ErrRPCVerifyAlreadyInChain {
+				errs <- rerr.Message
+			}
+		}
+	})
+	run(func() {
+		for i := 0; i < 10; i++ {
+			var hs []string
+			res, rerr := tn.call("generatetoaddress", 1, w.addr)
+			if rerr != nil {
+				errs <- rerr.Message
+				continue
+			}
+			_ = json.Unmarshal(res, &hs)
+			if i%3 == 0 && len(hs) == 1 {
+				tn.call("invalidateblock", hs[0])
+				tn.call("reconsiderblock", hs[0])
+			}
+		}
+	})
+	run(func() {
+		for i := 0; i < 30; i++ {
+			for _, m := range []string{"getrawmempool", "getmempoolinfo", "getblockchaininfo", "getchaintips"} {
+				if _, rerr := tn.call(m); rerr != nil {
+					errs <- m + ": " + rerr.Message
+				}
+			}
+			if _, rerr := tn.call("getblocktemplate", map[string]any{"rules": []string{"segwit"}}); rerr != nil {
+				errs <- rerr.Message
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// Every pooled transaction is still valid: mining them all works.
+	tn.mustCall(&hashes, "generatetoaddress", 1, w.addr)
+	var ids []string
+	tn.mustCall(&ids, "getrawmempool")
+	if len(ids) != 0 {
+		t.Fatalf("pool not emptied by mining: %d left", len(ids))
+	}
+	for _, tx := range txs {
+		if res, _ := tn.call("gettxout", tx.TxHash().String(), 0); string(res) == "null" {
+			t.Fatalf("%v not confirmed", tx.TxHash())
+		}
+	}
+}
