@@ -54,6 +54,14 @@ const (
 	// maxShadowAddrs bounds the index of address keys the server keeps
 	// for getnodeaddresses (the address manager holds at most 81,920).
 	maxShadowAddrs = 100_000
+
+	// rebroadcastMin and rebroadcastJitter set the period of
+	// rebroadcastLoop (Core: 10 to 15 minutes).
+	rebroadcastMin    = 10 * time.Minute
+	rebroadcastJitter = 5 * time.Minute
+
+	// oneTryDialTimeout bounds the dial of addnode onetry.
+	oneTryDialTimeout = 30 * time.Second
 )
 
 // serverPeer is the server's record of one connected peer. The fields set
@@ -153,6 +161,9 @@ type p2pServer struct {
 	bytesRecv atomic.Uint64
 
 	banSaveMu sync.Mutex
+
+	// dialer reaches addresses directly or through --proxy / --onion.
+	dialer *connmgr.Dialer
 
 	// ctx is the server's context, set by Start; peers run under it.
 	ctx    context.Context
@@ -273,6 +284,7 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		}
 	}
 	dialer := &connmgr.Dialer{}
+	s.dialer = dialer
 	if s.cfg.Proxy != "" {
 		dialer.Proxy = &connmgr.SOCKS5Proxy{Addr: s.cfg.Proxy}
 	}
@@ -319,7 +331,8 @@ func (s *p2pServer) Start(ctx context.Context) error {
 			}
 		},
 	})
-	s.wg.Add(5)
+	s.wg.Add(6)
+	go func() { defer s.wg.Done(); s.rebroadcastLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.am.Run(ctx) }()
 	go func() { defer s.wg.Done(); sm.Run(ctx) }()
 	go func() { defer s.wg.Done(); s.cm.Run(ctx) }()
@@ -426,10 +439,9 @@ func (s *p2pServer) peerDone(sp *serverPeer, err error) {
 	if sp.registered.Load() {
 		s.sm.DonePeer(sp.Peer)
 	}
-	if sp.req != nil && s.cm != nil && !sp.req.Permanent {
-		// One-shot and automatic requests end with their connection;
-		// permanent ones are redialed by the manager.
-		s.cm.Remove(sp.req.ID())
+	if !sp.Inbound() && sp.na != nil && addrmgr.IsRoutable(sp.na) {
+		// The address was good until now: relay it as recently seen.
+		s.am.Connected(sp.na)
 	}
 	srvrLog.Debugf("Peer %v disconnected: %v", sp.Peer, err)
 }
@@ -581,6 +593,7 @@ func (s *p2pServer) listeners() peer.MessageListeners {
 		},
 		OnGetData: func(p *peer.Peer, msg *wire.MsgGetData) {
 			if s.ready(p) {
+				s.markBroadcast(msg)
 				s.sm.HandleGetData(p, msg, p.Done())
 			}
 		},
@@ -867,6 +880,48 @@ func (s *p2pServer) relayLoop(ctx context.Context) {
 	}
 }
 
+// markBroadcast removes the transactions a peer asks for from the pool's
+// unbroadcast set: a peer fetched them, so they reached the network.
+func (s *p2pServer) markBroadcast(msg *wire.MsgGetData) {
+	pool := s.core.pool
+	for _, iv := range msg.InvList {
+		switch iv.Type {
+		case wire.InvTypeTx, wire.InvTypeWitnessTx:
+			pool.RemoveUnbroadcast(&iv.Hash)
+		case wire.InvTypeWTx:
+			if tx, err := pool.FetchTransaction(&iv.Hash); err == nil {
+				txid := tx.TxHash()
+				pool.RemoveUnbroadcast(&txid)
+			}
+		}
+	}
+}
+
+// rebroadcastLoop announces again, every 10 to 15 minutes, the local
+// transactions no peer has fetched yet (Core's
+// ReattemptInitialBroadcast); peers that know them are skipped by their
+// known-inventory filter.
+func (s *p2pServer) rebroadcastLoop(ctx context.Context) {
+	for {
+		d := rebroadcastMin + rand.N(rebroadcastJitter)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		pool := s.core.pool
+		for _, txid := range pool.Unbroadcast() {
+			if desc, ok := pool.TxDesc(&txid); ok {
+				s.txAccepted(desc)
+			} else {
+				pool.RemoveUnbroadcast(&txid)
+			}
+		}
+	}
+}
+
 // ourFeeFilter is the feefilter we announce: the pool's minimum fee rate,
 // or the maximum during initial block download.
 func (s *p2pServer) ourFeeFilter() int64 {
@@ -916,24 +971,48 @@ type stringAddr string
 func (a stringAddr) Network() string { return "tcp" }
 func (a stringAddr) String() string  { return string(a) }
 
-// addNode asks the connection manager for a connection to addr:
-// permanent (--addpeer, --connect, addnode add) or one try.
+// addNode asks the connection manager for a permanent connection to addr
+// (--addpeer, --connect, addnode add), redialed until removed.
 func (s *p2pServer) addNode(addr string, permanent bool) error {
 	hostport, err := s.normalizeNodeAddr(addr)
 	if err != nil {
 		return err
 	}
-	req := &connmgr.ConnReq{Addr: stringAddr(hostport), Permanent: permanent}
-	if permanent {
-		s.addedMu.Lock()
-		if _, ok := s.added[addr]; ok {
-			s.addedMu.Unlock()
-			return errNodeAlreadyAdded
-		}
-		s.added[addr] = req
-		s.addedMu.Unlock()
+	if !permanent {
+		s.oneTry(hostport)
+		return nil
 	}
+	req := &connmgr.ConnReq{Addr: stringAddr(hostport), Permanent: true}
+	s.addedMu.Lock()
+	if _, ok := s.added[addr]; ok {
+		s.addedMu.Unlock()
+		return errNodeAlreadyAdded
+	}
+	s.added[addr] = req
+	s.addedMu.Unlock()
 	return s.cm.Connect(req)
+}
+
+// oneTry dials hostport once (addnode onetry) on its own goroutine. As in
+// Core, such a manual connection uses no automatic outbound slot, so it
+// is dialed here rather than through the connection manager.
+func (s *p2pServer) oneTry(hostport string) {
+	ctx := s.ctx
+	if ctx == nil || ctx.Err() != nil {
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		dctx, cancel := context.WithTimeout(ctx, oneTryDialTimeout)
+		defer cancel()
+		conn, err := s.dialer.DialContext(dctx, "tcp", hostport)
+		if err != nil {
+			srvrLog.Debugf("Cannot connect to %s: %v", hostport, err)
+			return
+		}
+		s.runPeer(peer.NewOutboundPeer(s.pcfg, s.nextID.Add(1), conn), nil)
+	}()
 }
 
 // errNodeAlreadyAdded is returned by addNode for a duplicate request.

@@ -409,3 +409,60 @@ func restartTernd(t *testing.T, old *Process, extra ...string) *Process {
 	p.waitReady(t, "getblockcount")
 	return p
 }
+
+// rpcErrCode returns the RPC error code of a call (0 for success).
+func rpcErrCode(t *testing.T, p *Process, method string, params ...any) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
+	defer cancel()
+	err := p.Call(ctx, method, nil, params...)
+	if err == nil {
+		return 0
+	}
+	var rpcErr *RPCError
+	if !errors.As(err, &rpcErr) {
+		t.Fatalf("%s: %v", method, err)
+	}
+	return rpcErr.Code
+}
+
+func TestTerndAddNodeCommands(t *testing.T) {
+	needProcesses(t)
+	b := StartBtcd(t)
+	n := StartTernd(t)
+	n.AddNode(t, b.P2PAddr, "onetry")
+	Wait(t, 30*time.Second, "the onetry connection", func() bool {
+		ps := terndPeers(t, n)
+		return len(ps) == 1 && !ps[0].Inbound && ps[0].Addr == b.P2PAddr
+	})
+	var added []any
+	n.MustCall(t, "getaddednodeinfo", &added)
+	if len(added) != 0 {
+		t.Fatalf("onetry listed as added: %v", added)
+	}
+	// disconnectnode by id; a onetry connection is not redialed.
+	id := terndPeers(t, n)[0].ID
+	n.MustCall(t, "disconnectnode", nil, "", id)
+	Wait(t, 10*time.Second, "the disconnection", func() bool { return len(terndPeers(t, n)) == 0 })
+
+	n.AddNode(t, b.P2PAddr, "add")
+	Wait(t, 30*time.Second, "the added connection", func() bool { return len(terndPeers(t, n)) == 1 })
+	for _, c := range []struct {
+		method string
+		params []any
+		code   int
+	}{
+		{"addnode", []any{b.P2PAddr, "add"}, -23},
+		{"addnode", []any{b.P2PAddr, "bogus"}, -1},
+		{"getaddednodeinfo", []any{"10.0.0.1:1"}, -24},
+		{"disconnectnode", []any{"10.0.0.1:1"}, -29},
+		{"disconnectnode", []any{b.P2PAddr, 5}, -32602},
+		{"addnode", []any{b.P2PAddr, "remove"}, 0},
+		{"addnode", []any{b.P2PAddr, "remove"}, -24},
+		{"getnodeaddresses", []any{-1}, -8},
+	} {
+		if got := rpcErrCode(t, n, c.method, c.params...); got != c.code {
+			t.Errorf("%s %v: code %d, want %d", c.method, c.params, got, c.code)
+		}
+	}
+}
