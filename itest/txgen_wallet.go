@@ -378,9 +378,13 @@ type TxOutSetInfo struct {
 	Height      int64   `json:"height"`
 	BestBlock   string  `json:"bestblock"`
 	TxOuts      int64   `json:"txouts"`
-	Hash        string  `json:"hash_serialized_ternd"`
+	Hash3       string  `json:"hash_serialized_3"`
+	HashTernd   string  `json:"hash_serialized_ternd"`
 	TotalAmount float64 `json:"total_amount"`
 }
+
+// Hash returns the UTXO set hash, whichever name it has.
+func (i TxOutSetInfo) Hash() string { return i.Hash3 + i.HashTernd }
 
 // Sats returns total_amount in satoshis.
 func (i TxOutSetInfo) Sats() int64 { return int64(math.Round(i.TotalAmount * 1e8)) }

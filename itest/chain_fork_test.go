@@ -1,0 +1,70 @@
+package itest
+
+import (
+	"testing"
+	"time"
+)
+
+// TestChainForkReorg: ternd and btcd1 form one group, btcd2 another; they
+// share 110 blocks, then mine apart (group 1 five blocks with a wallet
+// transaction, group 2 eight), then reconnect. Every node ends on group 2's
+// tip, the transaction of the dropped branch returns to ternd's pool, and
+// ternd's UTXO set equals that of a fresh ternd that synced the chain
+// from scratch.
+func TestChainForkReorg(t *testing.T) {
+	needProcesses(t)
+	start := time.Now()
+	w := NewWallet(7)
+	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
+	b2 := StartBtcd(t, "--miningaddr="+NewWallet(8).Address(KindP2TRKey))
+	common := b1.Generate(t, 110)
+	n := StartTernd(t, "--connect="+b1.P2PAddr)
+	WaitTip(t, 60*time.Second, common[109], n)
+	// btcd2 syncs the common chain from ternd.
+	b2.AddNode(t, n.P2PAddr, "add")
+	WaitTip(t, 60*time.Second, common[109], b2)
+
+	// Split: btcd2 drops its connection to ternd.
+	b2.AddNode(t, n.P2PAddr, "remove")
+	Wait(t, 20*time.Second, "ternd to lose btcd2", func() bool { return len(n.GetPeerInfo(t)) == 1 })
+
+	// Group 1 mines 5 blocks, the first with a wallet transaction.
+	tx, _ := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b1, 1)}, []Kind{KindP2TRScript, KindP2WSHMultiSig}, 2)
+	n.MustSendTx(t, tx)
+	waitInPool(t, 20*time.Second, txids(tx), b1)
+	g1 := b1.Generate(t, 5)
+	WaitTip(t, 30*time.Second, g1[4], n)
+	if n.InMempool(t, tx.TxHash().String()) {
+		t.Fatal("mined transaction still in ternd's pool")
+	}
+	g1Info := n.UTXOInfo(t)
+	// Group 2 mines 8 blocks.
+	g2 := b2.Generate(t, 8)
+	if n.BestHash(t) != g1[4] {
+		t.Fatal("ternd moved while apart")
+	}
+
+	// Reconnect: every node ends on group 2's tip.
+	b2.AddNode(t, n.P2PAddr, "add")
+	WaitTip(t, 60*time.Second, g2[7], n, b1, b2)
+	t.Logf("reorganised to the 8-block branch in %v", time.Since(start))
+	info := n.UTXOInfo(t)
+	if info.Height != 118 || info.BestBlock != g2[7] || info.Hash() == "" || info.Hash() == g1Info.Hash() {
+		t.Fatalf("ternd after the reorganisation: %+v", info)
+	}
+	// The dropped branch's transaction is back in the pool (its input is
+	// on both branches).
+	waitInPool(t, 20*time.Second, txids(tx), n)
+
+	// The UTXO set equals a fresh sync's and the one computed from blocks.
+	fresh := StartTernd(t, "--connect="+b2.P2PAddr)
+	WaitTip(t, 60*time.Second, g2[7], fresh)
+	fi := fresh.UTXOInfo(t)
+	if fi != info {
+		t.Fatalf("reorganised ternd %+v, fresh sync %+v", info, fi)
+	}
+	hashes := append([]string{""}, common...)
+	hashes = append(hashes, g2...)
+	checkUTXO(t, n, utxoFromBlocks(t, b2, hashes), g2[7], 118)
+	t.Logf("UTXO sets equal (%s); total %v", info.Hash(), time.Since(start))
+}
