@@ -67,6 +67,14 @@ func TestRPCParamErrors(t *testing.T) {
 			"Transaction " + unknown + " not in mempool."},
 		{"generateblock bad tx", "generateblock", []any{w.addr, []string{"0011"}}, decode,
 			"Transaction decode failed for 0011"},
+		{"generatetodescriptor address", "generatetodescriptor", []any{1, w.addr}, notFnd, "Error: Invalid descriptor"},
+		{"generatetodescriptor checksum", "generatetodescriptor", []any{1, "addr(" + w.addr + ")#qqqqqqqq"}, notFnd,
+			"Error: Invalid descriptor"},
+		{"submitheader short", "submitheader", []any{"00"}, decode, "Block header decode failed"},
+		{"submitheader orphan", "submitheader", []any{hex.EncodeToString((&wire.BlockHeader{PrevBlock: chainhash.Hash{1}}).Bytes())},
+			rpcjson.ErrRPCVerify, "Must submit previous header (0000000000000000000000000000000000000000000000000000000000000001) first"},
+		{"submitheader bad pow", "submitheader", []any{hex.EncodeToString((&wire.BlockHeader{PrevBlock: mustHash(t, hashes[1]),
+			Bits: 0x1d00ffff}).Bytes())}, rpcjson.ErrRPCVerify, ""},
 		{"submitblock bad hex", "submitblock", []any{"zz"}, decode, "Block decode failed"},
 		{"submitblock no coinbase", "submitblock", []any{emptyBlockHex()}, decode,
 			"Block does not start with a coinbase"},
@@ -124,6 +132,16 @@ func TestRPCParamErrors(t *testing.T) {
 		})
 	}
 	t.Logf("%d parameter error cases", len(cases))
+}
+
+// mustHash parses a hash in Core's byte order.
+func mustHash(t *testing.T, s string) chainhash.Hash {
+	t.Helper()
+	h, err := chainhash.NewHashFromStr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *h
 }
 
 // emptyBlockHex is a block without transactions.
@@ -323,6 +341,22 @@ func TestRPCQueries(t *testing.T) {
 		"data": hex.EncodeToString(bad.Bytes())})
 	if proposal != "bad-txnmrklroot" {
 		t.Fatalf("bad proposal: %v", proposal)
+	}
+	// generatetodescriptor and submitheader of a block built elsewhere.
+	var dh []string
+	tn.mustCall(&dh, "generatetodescriptor", 1, addDescriptorChecksum("addr("+w.addr+")"))
+	next := tn.templateBlock(t, w)
+	tries := uint64(1 << 30)
+	if err := tn.n.srv.solve(t.Context(), next, &tries); err != nil {
+		t.Fatal(err)
+	}
+	tn.mustCall(nil, "submitheader", hex.EncodeToString(next.Header.Bytes()))
+	var hdrInfo struct {
+		Confirmations int `json:"confirmations"`
+	}
+	tn.mustCall(&hdrInfo, "getblockheader", next.BlockHash().String())
+	if hdrInfo.Confirmations != -1 {
+		t.Fatalf("submitted header: %+v", hdrInfo)
 	}
 	var gbt struct {
 		Commitment string `json:"default_witness_commitment"`

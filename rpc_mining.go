@@ -49,6 +49,17 @@ func (s *server) miningMethods() []rpcjson.Method {
 			Handler: s.handleGenerateToAddress,
 		},
 		{
+			Name:     "generatetodescriptor",
+			Category: "Generating",
+			Params: []rpcjson.ParamSpec{{Name: "num_blocks", Type: "numeric"}, {Name: "descriptor", Type: "string"},
+				{Name: "maxtries", Optional: true, Type: "numeric"}},
+			Help: "Mine to a specified descriptor and return the block hashes.\n\n" +
+				"Arguments:\n1. num_blocks    (numeric, required) How many blocks are generated.\n" +
+				"2. descriptor    (string, required) The descriptor to send the newly generated bitcoin to (addr(...) or raw(...)).\n" +
+				"3. maxtries    (numeric, optional, default=1000000) How many iterations to try.\n\nResult:\n[ \"hex\", ... ]    (json array) hashes of blocks generated",
+			Handler: s.handleGenerateToDescriptor,
+		},
+		{
 			Name:     "generateblock",
 			Category: "Generating",
 			Params: []rpcjson.ParamSpec{{Name: "output", Type: "string"}, {Name: "transactions", Type: "json array"},
@@ -69,6 +80,14 @@ func (s *server) miningMethods() []rpcjson.Method {
 				"Arguments:\n1. hexdata    (string, required) the hex-encoded block data to submit\n2. dummy    (string, optional, default=ignored) dummy value, for compatibility with BIP22. This value is ignored.\n\n" +
 				"Result (If the block was accepted):\nnull\n\nResult (Otherwise):\n\"str\"    (string) According to BIP22",
 			Handler: s.handleSubmitBlock,
+		},
+		{
+			Name:     "submitheader",
+			Category: "Mining",
+			Params:   []rpcjson.ParamSpec{{Name: "hexdata", Type: "string"}},
+			Help: "Decode the given hexdata as a header and submit it as a candidate chain tip if valid.\n" +
+				"Throws when the header is invalid.\n\nArguments:\n1. hexdata    (string, required) the hex-encoded block header data\n\nResult:\nnull    (json null) None",
+			Handler: s.handleSubmitHeader,
 		},
 		{
 			Name:     "getblocktemplate",
@@ -146,6 +165,59 @@ func (s *server) handleGenerateToAddress(ctx context.Context, params []json.RawM
 		out = append(out, h.String())
 	}
 	return out, nil
+}
+
+// handleGenerateToDescriptor implements generatetodescriptor for addr()
+// and raw() descriptors.
+func (s *server) handleGenerateToDescriptor(ctx context.Context, params []json.RawMessage) (any, error) {
+	var n int64
+	if _, err := rpcjson.UnmarshalParam(params, 0, "num_blocks", &n); err != nil {
+		return nil, err
+	}
+	var desc string
+	if _, err := rpcjson.UnmarshalParam(params, 1, "descriptor", &desc); err != nil {
+		return nil, err
+	}
+	maxTries := int64(defaultMaxTries)
+	if _, err := rpcjson.UnmarshalParam(params, 2, "maxtries", &maxTries); err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(strings.SplitN(desc, "#", 2)[0], ")") {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Error: Invalid descriptor")
+	}
+	script, err := s.outputScript(desc)
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Error: Invalid descriptor")
+	}
+	hashes, err := s.generateBlocks(ctx, int(max(0, min(n, 1<<30))), script, uint64(max(0, maxTries)))
+	if err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, err.Error())
+	}
+	out := make([]string, 0, len(hashes))
+	for _, h := range hashes {
+		out = append(out, h.String())
+	}
+	return out, nil
+}
+
+// handleSubmitHeader implements submitheader.
+func (s *server) handleSubmitHeader(_ context.Context, params []json.RawMessage) (any, error) {
+	var hexStr string
+	if _, err := rpcjson.UnmarshalParam(params, 0, "hexdata", &hexStr); err != nil {
+		return nil, err
+	}
+	var h wire.BlockHeader
+	b, err := hex.DecodeString(hexStr)
+	if err != nil || len(b) != 80 || h.DeserializeBytes(b) != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "Block header decode failed")
+	}
+	if !s.chain.HaveHeader(&h.PrevBlock) {
+		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCVerify, "Must submit previous header (%s) first", h.PrevBlock)
+	}
+	if err := s.chain.ProcessBlockHeader(&h); err != nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify, blockchain.RejectReason(err))
+	}
+	return json.RawMessage(nil), nil
 }
 
 // outputScript decodes generateblock's output: an address, or an addr()
