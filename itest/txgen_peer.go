@@ -81,3 +81,9 @@ func dialRaw(t testing.TB, addr, src string, height int32, onMsg func(r *rawPeer
 	}
 	return r
 }
+
+// dialTCPFrom opens a plain TCP connection to addr from source address src.
+func dialTCPFrom(addr, src string) (net.Conn, error) {
+	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+	return d.Dial("tcp4", addr)
+}
