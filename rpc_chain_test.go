@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/wire"
 )
@@ -387,4 +389,15 @@ func (tn *testNode) templateBlock(t *testing.T, w *testWallet) *wire.MsgBlock {
 		t.Fatal(err)
 	}
 	return &b
+}
+
+// TestGetBlockTemplateMainnetNoPeers checks Core's -9 for a mainnet
+// template without peers (test chains are exempt).
+func TestGetBlockTemplateMainnetNoPeers(t *testing.T) {
+	s := &server{params: &chaincfg.MainNetParams}
+	_, err := s.handleGetBlockTemplate(t.Context(), []json.RawMessage{json.RawMessage(`{"rules":["segwit"]}`)})
+	if rerr := rpcjson.AsRPCError(err); rerr == nil || rerr.Code != rpcjson.ErrRPCClientNotConnected ||
+		rerr.Message != "Bitcoin Core is not connected!" {
+		t.Fatalf("got %v", err)
+	}
 }

@@ -516,10 +516,20 @@ func (s *server) handleGetBlockTemplate(_ context.Context, params []json.RawMess
 	default:
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Invalid mode")
 	}
-	if s.params.Name != "regtest" {
-		// Until the P2P side lands the node has no peers; Core refuses
-		// templates then, except on regtest.
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCClientNotConnected, "Bitcoin Core is not connected!")
+	if s.params.Name == "mainnet" {
+		// Core refuses mainnet templates without peers or while syncing
+		// (test chains are exempt).
+		n := 0
+		if f := s.peerCount.Load(); f != nil {
+			n = (*f)()
+		}
+		if n == 0 {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCClientNotConnected, "Bitcoin Core is not connected!")
+		}
+		if !s.chain.IsCurrent() {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCClientInInitialDownld,
+				"Bitcoin Core is in initial sync and waiting for blocks...")
+		}
 	}
 	hasSegwit := false
 	for _, r := range req.Rules {

@@ -110,6 +110,10 @@ type server struct {
 	// hooks are the relay callbacks, replaced atomically.
 	hooks atomic.Pointer[relayHooks]
 
+	// peerCount, set by the P2P side with setPeerCounter, returns the
+	// number of connected peers (mainnet getblocktemplate needs one).
+	peerCount atomic.Pointer[func() int]
+
 	// mineMu serialises block generation so concurrent generate calls
 	// build on each other instead of racing for the same height.
 	mineMu sync.Mutex
@@ -160,6 +164,16 @@ func (s *server) subsystems() []subsystem {
 // setRelayHooks installs the P2P side's callbacks; safe at any time.
 func (s *server) setRelayHooks(h relayHooks) {
 	s.hooks.Store(&h)
+}
+
+// setPeerCounter installs the function that counts connected peers; safe
+// at any time (nil removes it).
+func (s *server) setPeerCounter(f func() int) {
+	if f == nil {
+		s.peerCount.Store(nil)
+		return
+	}
+	s.peerCount.Store(&f)
 }
 
 // funcSubsystem adapts a pair of functions to the subsystem interface.

@@ -31,7 +31,8 @@ type testNode struct {
 // startTestNode starts a regtest node whose data lives under app.
 func startTestNode(t *testing.T, app string, extra ...string) *testNode {
 	t.Helper()
-	args := append([]string{"--regtest", "--rpclisten=127.0.0.1:" + freePort(t)}, extra...)
+	// --nolisten: tests must not bind the shared regtest P2P port.
+	args := append([]string{"--regtest", "--nolisten", "--rpclisten=127.0.0.1:" + freePort(t)}, extra...)
 	cfg, _, err := loadTestConfig(t, app, args...)
 	if err != nil {
 		t.Fatal(err)
