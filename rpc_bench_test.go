@@ -13,8 +13,8 @@ import (
 // BenchmarkTxJSON measures TxToUniv rendering of a one-in, two-out P2WPKH
 // spend (getrawtransaction verbose, getblock verbosity 2).
 func BenchmarkTxJSON(b *testing.B) {
-	w := newTestWallet(&testing.T{}, 21)
-	tx := w.spend(&testing.T{}, []prevOut{{wire.OutPoint{Index: 1}, 100000}},
+	w := newTestWallet(b, 21)
+	tx := w.spend(b, []prevOut{{wire.OutPoint{Index: 1}, 100000}},
 		[]*wire.TxOut{{Value: 50000, PkScript: w.pkScript}, {Value: 40000, PkScript: w.pkScript}}, 0)
 	params := regtestParams(nil)
 	b.ReportAllocs()
@@ -28,8 +28,8 @@ func BenchmarkTxJSON(b *testing.B) {
 // BenchmarkDecodeTx measures hex decoding of the same spend
 // (sendrawtransaction, decoderawtransaction).
 func BenchmarkDecodeTx(b *testing.B) {
-	w := newTestWallet(&testing.T{}, 22)
-	tx := w.spend(&testing.T{}, []prevOut{{wire.OutPoint{Index: 1}, 100000}},
+	w := newTestWallet(b, 22)
+	tx := w.spend(b, []prevOut{{wire.OutPoint{Index: 1}, 100000}},
 		[]*wire.TxOut{{Value: 50000, PkScript: w.pkScript}}, 0)
 	s := txHex(tx)
 	b.ReportAllocs()
@@ -59,7 +59,7 @@ func BenchmarkGenerateBlock(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer n.stop()
-	script := newTestWallet(&testing.T{}, 23).pkScript
+	script := newTestWallet(b, 23).pkScript
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := n.srv.generateBlocks(context.Background(), 1, script, defaultMaxTries); err != nil {

@@ -162,7 +162,7 @@ func TestDecodeRawTransaction(t *testing.T) {
 // FuzzDecodeTx feeds arbitrary hex to the transaction decoder and the
 // TxToUniv renderer: they must never panic.
 func FuzzDecodeTx(f *testing.F) {
-	w := newTestWallet(&testing.T{}, 5)
+	w := newTestWallet(f, 5)
 	tx := wire.NewMsgTx(2)
 	tx.AddTxIn(&wire.TxIn{Witness: wire.TxWitness{{1, 2}}})
 	tx.AddTxOut(&wire.TxOut{Value: 1, PkScript: w.pkScript})

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,17 +26,18 @@ import (
 // called through the server's method table (the same path an HTTP request
 // takes after authentication).
 type testNode struct {
-	t  *testing.T
+	t  testing.TB
 	n  *node
 	up bool
 }
 
 // startTestNode starts a regtest node whose data lives under app.
-func startTestNode(t *testing.T, app string, extra ...string) *testNode {
+func startTestNode(t testing.TB, app string, extra ...string) *testNode {
 	t.Helper()
 	// --nolisten: tests must not bind the shared regtest P2P port.
-	args := append([]string{"--regtest", "--nolisten", "--rpclisten=127.0.0.1:" + freePort(t)}, extra...)
-	cfg, _, err := loadTestConfig(t, app, args...)
+	args := append([]string{"--appdata=" + app, "--regtest", "--nolisten", "--rpclisten=127.0.0.1:" + freeTCPPort(t)},
+		extra...)
+	cfg, err := loadConfig(args, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +117,7 @@ type testWallet struct {
 }
 
 // newTestWallet derives a deterministic key from seed.
-func newTestWallet(t *testing.T, seed byte) *testWallet {
+func newTestWallet(t testing.TB, seed byte) *testWallet {
 	t.Helper()
 	b := make([]byte, 32)
 	for i := range b {
@@ -139,7 +143,7 @@ type prevOut struct {
 
 // spend builds and signs a version-2 transaction spending prevs (all paying
 // w) to outs, with sequence seq on every input.
-func (w *testWallet) spend(t *testing.T, prevs []prevOut, outs []*wire.TxOut, seq uint32) *wire.MsgTx {
+func (w *testWallet) spend(t testing.TB, prevs []prevOut, outs []*wire.TxOut, seq uint32) *wire.MsgTx {
 	t.Helper()
 	tx := wire.NewMsgTx(2)
 	m := make(map[wire.OutPoint]*wire.TxOut)
@@ -161,8 +165,19 @@ func (w *testWallet) spend(t *testing.T, prevs []prevOut, outs []*wire.TxOut, se
 	return tx
 }
 
+// freeTCPPort returns a free port on 127.0.0.1.
+func freeTCPPort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
 // regtestParams returns the regtest parameters.
-func regtestParams(*testing.T) *chaincfg.Params { return &chaincfg.RegressionNetParams }
+func regtestParams(testing.TB) *chaincfg.Params { return &chaincfg.RegressionNetParams }
 
 // txHex serializes tx.
 func txHex(tx *wire.MsgTx) string { return hex.EncodeToString(tx.Bytes()) }
