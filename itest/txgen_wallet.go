@@ -213,7 +213,7 @@ func (w *Wallet) Pay(coins []Coin, kinds []Kind, feeRate float64) (*wire.MsgTx, 
 		outs[i] = wire.NewTxOut(0, w.scripts[k])
 	}
 	fee := int64(0)
-	for range 3 {
+	for range 5 {
 		each := (in - fee) / int64(len(kinds))
 		for _, o := range outs {
 			o.Value = each
@@ -231,7 +231,8 @@ func (w *Wallet) Pay(coins []Coin, kinds []Kind, feeRate float64) (*wire.MsgTx, 
 			}
 			return tx, got, nil
 		}
-		fee = need + int64(len(kinds)) // Room for rounding and signature length.
+		// Room for rounding and signature lengths (up to 2 bytes an input).
+		fee = need + int64(2*len(coins)+len(kinds))
 	}
 	return nil, nil, fmt.Errorf("fee did not converge")
 }
