@@ -711,7 +711,13 @@ func (s *p2pServer) onAddrs(p *peer.Peer, addrs []*wire.NetAddressV2) {
 	for _, na := range kept {
 		s.noteShadow(na)
 	}
-	if len(addrs) > maxAddrRelay || sp.sentGetAddr.Swap(false) {
+	// As Core: a message after our getaddr is its answer (not relayed),
+	// and anything shorter than a full message ends the answer.
+	answer := sp.sentGetAddr.Load()
+	if len(addrs) < wire.MaxAddrPerMsg {
+		sp.sentGetAddr.Store(false)
+	}
+	if len(addrs) > maxAddrRelay || answer {
 		return
 	}
 	for _, na := range kept {
