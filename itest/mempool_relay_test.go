@@ -79,6 +79,31 @@ func TestMempoolRelayTerndToBtcd(t *testing.T) {
 	}
 }
 
+// TestMempoolRelayBtcdToTernd: a transaction sent to btcd reaches ternd's
+// pool, and a chain of 20 dependent transactions relays whole.
+func TestMempoolRelayBtcdToTernd(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(4)
+	b, n := startPair(t, w, 104)
+	start := time.Now()
+	tx2, out2 := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b, 2)}, []Kind{KindP2SHP2WPKH, KindP2PKH}, 2)
+	b.MustSendTx(t, tx2)
+	deadline := time.Now().Add(20 * time.Second)
+	for !n.InMempool(t, tx2.TxHash().String()) {
+		if time.Now().After(deadline) {
+			t.Fatal("btcd did not relay a transaction to ternd within 20 s (is ternd's feefilter " +
+				"still the MAX_MONEY one of initial block download? Core sends the real one as soon " +
+				"as it leaves IBD)")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("btcd -> ternd in %v", time.Since(start))
+	relayChain(t, w, b, n, out2[0], 20)
+	if got, want := len(n.RawMempool(t)), 21; got != want {
+		t.Fatalf("ternd pool holds %d transactions, want %d", got, want)
+	}
+}
+
 // TestMempoolRejects: invalid transactions sent to ternd are refused with
 // Core's reject reasons and RPC codes and never reach btcd; an orphan from
 // a peer is kept and accepted when its parent arrives.
