@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -59,6 +60,10 @@ const (
 	// rebroadcastLoop (Core: 10 to 15 minutes).
 	rebroadcastMin    = 10 * time.Minute
 	rebroadcastJitter = 5 * time.Minute
+
+	// maxPeersFileBytes bounds the read of peers.json for the address
+	// index (the address manager reads at most as much).
+	maxPeersFileBytes = 64 << 20
 
 	// oneTryDialTimeout bounds the dial of addnode onetry.
 	oneTryDialTimeout = 30 * time.Second
@@ -798,7 +803,7 @@ func (s *p2pServer) loadShadowFromPeersFile(path string) {
 			Addr string `json:"addr"`
 		} `json:"addresses"`
 	}
-	if err := json.NewDecoder(f).Decode(&content); err != nil {
+	if err := json.NewDecoder(io.LimitReader(f, maxPeersFileBytes)).Decode(&content); err != nil {
 		return
 	}
 	s.shadowMu.Lock()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -10,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tern-org/ternd/addrmgr"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/connmgr"
+	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -139,5 +142,180 @@ func TestNormalizeNodeAddr(t *testing.T) {
 	}
 	if _, err := s.normalizeNodeAddr(""); err == nil {
 		t.Error("empty address accepted")
+	}
+}
+
+// p2pParams encodes positional RPC parameters.
+func p2pParams(t *testing.T, vs ...any) []json.RawMessage {
+	t.Helper()
+	out := make([]json.RawMessage, len(vs))
+	for i, v := range vs {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = b
+	}
+	return out
+}
+
+// offlineP2PServer is a server with its managers built but nothing
+// started: enough for the RPCs that touch only the address manager and
+// the ban list.
+func offlineP2PServer(t *testing.T) *p2pServer {
+	t.Helper()
+	s := testP2PServer(t)
+	s.am = addrmgr.New(&addrmgr.Config{DataDir: s.cfg.netDataDir, DefaultPort: s.defaultPort()})
+	s.cm = connmgr.New(&connmgr.Config{})
+	return s
+}
+
+// p2pCall runs the named network RPC on s.
+func p2pCall(t *testing.T, s *p2pServer, name string, ps ...any) (any, error) {
+	t.Helper()
+	for _, m := range s.netMethods() {
+		if m.Name == name {
+			return m.Handler(context.Background(), p2pParams(t, ps...))
+		}
+	}
+	t.Fatalf("no method %s", name)
+	return nil, nil
+}
+
+// p2pRPCCode returns the code of an *rpcjson.RPCError (0 for nil).
+func p2pRPCCode(t *testing.T, err error) rpcjson.RPCErrorCode {
+	t.Helper()
+	if err == nil {
+		return 0
+	}
+	var e *rpcjson.RPCError
+	if !errors.As(err, &e) {
+		t.Fatalf("not an RPC error: %v", err)
+	}
+	return e.Code
+}
+
+func TestNodeAddressesAcrossRestart(t *testing.T) {
+	s := offlineP2PServer(t)
+	const onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
+	for _, a := range []struct {
+		host string
+		port int
+	}{{"11.4.0.1", 18444}, {"2001:4860::8888", 8333}, {onion, 8333}} {
+		res, err := p2pCall(t, s, "addpeeraddress", a.host, a.port)
+		if err != nil || !res.(map[string]any)["success"].(bool) {
+			t.Fatalf("addpeeraddress %s: %v %v", a.host, res, err)
+		}
+	}
+	// Unroutable and malformed addresses are refused without an error.
+	for _, host := range []string{"127.0.0.1", "10.0.0.1", "not-an-address"} {
+		res, err := p2pCall(t, s, "addpeeraddress", host, 8333)
+		if err != nil || res.(map[string]any)["success"].(bool) {
+			t.Fatalf("addpeeraddress %s: %v %v", host, res, err)
+		}
+	}
+	check := func(s *p2pServer) {
+		t.Helper()
+		for _, c := range []struct {
+			count   int
+			network string
+			want    int
+		}{{0, "", 3}, {1, "", 1}, {0, "ipv4", 1}, {0, "ipv6", 1}, {0, "onion", 1}, {0, "i2p", 0}} {
+			var res any
+			var err error
+			if c.network == "" {
+				res, err = p2pCall(t, s, "getnodeaddresses", c.count)
+			} else {
+				res, err = p2pCall(t, s, "getnodeaddresses", c.count, c.network)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(res)
+			var got []struct {
+				Address string `json:"address"`
+				Network string `json:"network"`
+			}
+			json.Unmarshal(b, &got)
+			if len(got) != c.want {
+				t.Fatalf("getnodeaddresses %d %q: %s", c.count, c.network, b)
+			}
+			for _, g := range got {
+				if c.network != "" && g.Network != c.network {
+					t.Fatalf("network filter %q returned %s", c.network, b)
+				}
+			}
+		}
+	}
+	check(s)
+	if err := s.am.Save(); err != nil {
+		t.Fatal(err)
+	}
+	// A new server on the same data dir finds them through peers.json.
+	s2 := newP2PServer(s.cfg, nil, nil)
+	s2.loadShadowFromPeersFile(filepath.Join(s.cfg.netDataDir, "peers.json"))
+	s2.am = addrmgr.New(&addrmgr.Config{DataDir: s.cfg.netDataDir, DefaultPort: s.defaultPort()})
+	if err := s2.am.Load(); err != nil {
+		t.Fatal(err)
+	}
+	s2.cm = connmgr.New(&connmgr.Config{})
+	check(s2)
+
+	if code := p2pRPCCode(t, p2pSecond(p2pCall(t, s, "getnodeaddresses", -1))); code != rpcjson.ErrRPCInvalidParameter {
+		t.Fatalf("negative count: code %d", code)
+	}
+	if code := p2pRPCCode(t, p2pSecond(p2pCall(t, s, "getnodeaddresses", 0, "tor"))); code != rpcjson.ErrRPCInvalidParameter {
+		t.Fatalf("unknown network: code %d", code)
+	}
+}
+
+// p2pSecond returns its second argument.
+func p2pSecond(_ any, err error) error { return err }
+
+func TestSetBanRPCs(t *testing.T) {
+	s := offlineP2PServer(t)
+	tests := []struct {
+		name string
+		args []any
+		code rpcjson.RPCErrorCode
+	}{
+		{"ban a subnet", []any{"11.9.0.0/16", "add", 3600}, 0},
+		{"ban it again", []any{"11.9.0.0/16", "add"}, errRPCClientNodeAlreadyAdded},
+		{"ban an address inside it", []any{"11.9.1.1", "add"}, errRPCClientNodeAlreadyAdded},
+		{"ban until a time", []any{"11.10.0.1", "add", time.Now().Add(time.Hour).Unix(), true}, 0},
+		{"bad subnet", []any{"not-an-ip", "add"}, errRPCClientInvalidIPOrNet},
+		{"bad command", []any{"11.11.0.1", "ban"}, rpcjson.ErrRPCMisc},
+		{"unban", []any{"11.10.0.1", "remove"}, 0},
+		{"unban again", []any{"11.10.0.1", "remove"}, errRPCClientInvalidIPOrNet},
+	}
+	for _, tc := range tests {
+		if code := p2pRPCCode(t, p2pSecond(p2pCall(t, s, "setban", tc.args...))); code != tc.code {
+			t.Errorf("%s: code %d, want %d", tc.name, code, tc.code)
+		}
+	}
+	res, err := p2pCall(t, s, "listbanned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res)
+	var bans []struct {
+		Address     string `json:"address"`
+		BanDuration int64  `json:"ban_duration"`
+	}
+	json.Unmarshal(b, &bans)
+	if len(bans) != 1 || bans[0].Address != "11.9.0.0/16" || bans[0].BanDuration != 3600 {
+		t.Fatalf("listbanned %s", b)
+	}
+	// The ban list on disk follows every change.
+	s2 := newP2PServer(s.cfg, nil, nil)
+	s2.loadBanList()
+	if len(s2.bans.Entries()) != 1 {
+		t.Fatalf("banlist.json holds %d entries", len(s2.bans.Entries()))
+	}
+	if _, err := p2pCall(t, s, "clearbanned"); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.bans.Entries()) != 0 {
+		t.Fatal("clearbanned left bans")
 	}
 }
