@@ -38,6 +38,7 @@ type config struct {
 	src      string
 	keep     bool
 	gogc     string
+	noFeeCap bool
 	timeout  time.Duration
 	btcdArgs []string
 	terndArg []string
@@ -72,6 +73,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&cfg.terndBin, "ternd", "", "ternd binary (default: go build of <repo> into a temporary folder)")
 	fs.StringVar(&cfg.src, "src", "head", "ternd source to build: head (the committed HEAD, through git archive) or tree (the working tree)")
 	fs.StringVar(&cfg.gogc, "gogc", "", "GOGC for both nodes (default: each node's own; btcd sets 10 unless GOGC is set, ternd keeps Go's 100)")
+	fs.BoolVar(&cfg.noFeeCap, "nofeecap", false, "send maxfeerate=0 to ternd (no fee-cap test acceptance) and allowhighfees=true to btcd")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the nodes' temporary folders (logs) and print where")
 	fs.DurationVar(&cfg.timeout, "timeout", 15*time.Minute, "give up after this long")
 	btcdArgs := fs.String("btcdargs", "", "extra btcd flags, space separated")
@@ -386,16 +388,17 @@ func printReport(out io.Writer, cfg *config, results []nodeResult, verify time.D
 	if gogc == "" {
 		gogc = "node defaults (btcd 10, ternd 100)"
 	}
-	fmt.Fprintf(out, "txaccept: n=%d depth=%d batch=%d senders=%d feerate=%g sat/vB runs=%d (median) GOGC=%s; "+
-		"%d CPUs; load %s -> %s; ECDSA verify %.0f µs here; %s\n\n",
-		cfg.n, cfg.depth, cfg.batch, cfg.senders, cfg.feeRate, cfg.runs, gogc, runtime.NumCPU(), load0, load1,
+	fmt.Fprintf(out, "txaccept: n=%d depth=%d batch=%d senders=%d feerate=%g sat/vB runs=%d (median) GOGC=%s "+
+		"nofeecap=%v; %d CPUs; load %s -> %s; ECDSA verify %.0f µs here; %s\n\n",
+		cfg.n, cfg.depth, cfg.batch, cfg.senders, cfg.feeRate, cfg.runs, gogc, cfg.noFeeCap, runtime.NumCPU(), load0, load1,
 		float64(verify.Nanoseconds())/1e3, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintln(out, "| node | phase | txs | accepted | seconds | tx/s | node CPU µs/tx | ΔRSS KiB |")
-	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| node | phase | txs | accepted | seconds | tx/s | node CPU µs/tx | client CPU µs/tx | ΔRSS KiB |")
+	fmt.Fprintln(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		for _, p := range r.phases {
-			fmt.Fprintf(out, "| %s | %s | %d | %d | %.2f | %.0f | %.0f | %d |\n", r.name, p.name, p.txs,
-				p.accepted, p.elapsed.Seconds(), p.rate(), float64(p.cpuPerTx().Nanoseconds())/1e3, p.rssDelta)
+			fmt.Fprintf(out, "| %s | %s | %d | %d | %.2f | %.0f | %.0f | %.0f | %d |\n", r.name, p.name, p.txs,
+				p.accepted, p.elapsed.Seconds(), p.rate(), float64(p.cpuPerTx().Nanoseconds())/1e3,
+				float64(p.clientPerTx().Nanoseconds())/1e3, p.rssDelta)
 		}
 	}
 	fmt.Fprintln(out)

@@ -152,7 +152,7 @@ func TestBodies(t *testing.T) {
 		Params  []string `json:"params"`
 	}
 	tx := wl.indepSingle[3]
-	if err := json.Unmarshal(sendRawBody(tx, 7), &req); err != nil {
+	if err := json.Unmarshal(sendRawBody(tx, 7, ""), &req); err != nil {
 		t.Fatal(err)
 	}
 	if req.JSONRPC != "1.0" || req.ID != 7 || req.Method != "sendrawtransaction" ||
@@ -160,7 +160,15 @@ func TestBodies(t *testing.T) {
 		t.Fatalf("single body %+v", req)
 	}
 
-	single := singleUnits(wl.chainSingle, 10)
+	var withCap struct {
+		Params []any `json:"params"`
+	}
+	if err := json.Unmarshal(sendRawBody(tx, 8, ",0"), &withCap); err != nil || len(withCap.Params) != 2 ||
+		withCap.Params[1] != 0.0 {
+		t.Fatalf("body with maxfeerate: %+v %v", withCap, err)
+	}
+
+	single := singleUnits(wl.chainSingle, 10, "")
 	if len(single) != 5 || len(single[0].bodies) != 10 || single[0].txs != 10 {
 		t.Fatalf("single chain units: %d", len(single))
 	}
@@ -176,7 +184,7 @@ func TestBodies(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			units := batchUnits(tc.txs, tc.size, tc.grp)
+			units := batchUnits(tc.txs, tc.size, tc.grp, ",0")
 			if len(units) != tc.units || units[0].txs != tc.per {
 				t.Fatalf("%d units, first %d txs", len(units), units[0].txs)
 			}
@@ -308,14 +316,14 @@ func TestRunPhase(t *testing.T) {
 	defer n.rpc.close()
 	ctx := context.Background()
 
-	res, err := runPhase(ctx, n, "single", singleUnits(wl.chainSingle, 10), 3)
+	res, err := runPhase(ctx, n, "single", singleUnits(wl.chainSingle, 10, ""), 3)
 	if err != nil || res.txs != 50 || res.accepted != 50 || res.failed != 0 || res.rate() <= 0 {
 		t.Fatalf("single: %+v %v", res, err)
 	}
 	if requests.Load() != 50 {
 		t.Fatalf("%d requests", requests.Load())
 	}
-	res, err = runPhase(ctx, n, "batch", batchUnits(wl.indepBatch, 20, 1), 4)
+	res, err = runPhase(ctx, n, "batch", batchUnits(wl.indepBatch, 20, 1, ""), 4)
 	if err != nil || res.txs != 50 || res.accepted != 49 || res.failed != 1 || !strings.Contains(res.firstErr, "rejected") {
 		t.Fatalf("batch: %+v %v", res, err)
 	}
@@ -325,7 +333,7 @@ func TestRunPhase(t *testing.T) {
 
 	// A server that is gone counts every transaction of the body as failed.
 	srv.Close()
-	res, err = runPhase(ctx, n, "gone", batchUnits(wl.indepBatch, 20, 1), 2)
+	res, err = runPhase(ctx, n, "gone", batchUnits(wl.indepBatch, 20, 1, ""), 2)
 	if err != nil || res.accepted != 0 || res.failed != 50 || res.firstErr == "" {
 		t.Fatalf("gone: %+v %v", res, err)
 	}
