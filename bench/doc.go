@@ -5,4 +5,9 @@
 // Run the wire comparison with:
 //
 //	cd bench && go test -run='^$' -bench=Wire -benchmem -benchtime=200ms
+//
+// The daemons themselves are compared by cmd/txaccept (transactions accepted
+// per second over JSON-RPC, CPU and memory per transaction):
+//
+//	cd bench && go run ./cmd/txaccept
 package bench

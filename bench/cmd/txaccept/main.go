@@ -193,6 +193,9 @@ func runNode(ctx context.Context, name string, w *wallet, cfg *config) (nodeResu
 	r, err := measure(ctx, n, w, cfg)
 	r.startupTime = startup
 	if err != nil {
+		if ctx.Err() != nil {
+			return r, fmt.Errorf("%s: %w", name, err)
+		}
 		return r, fmt.Errorf("%s: %w\n%s", name, err, n.tail())
 	}
 	return r, nil
