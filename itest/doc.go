@@ -21,5 +21,17 @@ process is stopped by t.Cleanup, killed if it does not exit):
 
 Readiness is waited for by polling the RPC server, never by sleeping; when a
 test fails the tail of each process's log is printed with t.Log.
+
+The tests of the ternd binary's P2P server (node_*_test.go) cover: peering
+with btcd both ways (version, services, direction, pings, getnetworkinfo,
+getnettotals, getaddednodeinfo), addr gossip between three ternd nodes in a
+line (their --externalip addresses and an onion v3 address given to one by
+addpeeraddress reach the others over addrv2), peers.json across a restart,
+raw clients sending garbage, a bad checksum, the wrong magic or an oversize
+length banned (listbanned) while btcd stays, a burst of 1,000 connections
+kept within --maxpeers with the RPC server responsive, the addnode and
+disconnectnode error codes, block sync both ways, and transactions relayed
+both ways. Nodes that must not dial the fake public addresses they learn
+use --connect, or a --proxy on a closed port.
 */
 package itest

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -19,7 +20,13 @@ func TestMain(m *testing.M) {
 		}
 		toolsDir = dir
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	// The ternd binary built for this run lives in its own temporary
+	// folder; remove it so repeated runs leave nothing behind.
+	if terndBuild.path != "" {
+		os.RemoveAll(filepath.Dir(terndBuild.path))
+	}
+	os.Exit(code)
 }
 
 // needProcesses skips a test under -short (make unit), where no process
