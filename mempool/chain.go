@@ -1,6 +1,8 @@
 package mempool
 
 import (
+	"errors"
+
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/wire"
 )
@@ -14,6 +16,7 @@ import (
 func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock) []*TxDesc {
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
+	mp.parked = nil // Disconnects are over: what waited for a parent goes.
 	for i, tx := range block.Transactions {
 		txid := tx.TxHash()
 		if e, ok := mp.pool[txid]; ok {
@@ -51,8 +54,12 @@ func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock) []*TxDesc {
 // Core), those that fail are dropped, pooled children are linked to their
 // restored parents, and entries no longer valid at the new tip
 // (non-final, BIP68 locks, immature coinbase spends, missing inputs) are
-// removed. Call it for each disconnected block, tip first, before the new
-// branch connects; the new blocks' RemoveForBlock calls then follow.
+// removed. Call it for each disconnected block, oldest first, once the
+// chain's tip is the fork point (a younger block's transactions spend the
+// older ones'), before the new branch connects; the new blocks'
+// RemoveForBlock calls then follow. An entry whose missing input a younger
+// disconnected block may bring back is held aside and retried by the next
+// call, so a pooled child of the youngest block's transaction survives.
 func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) {
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
@@ -90,36 +97,60 @@ func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) {
 			}
 		}
 	}
+	parked := mp.parked
+	mp.parked = nil
+	for _, s := range parked {
+		if _, ok := mp.pool[s.txid]; ok {
+			continue
+		}
+		if _, err := mp.accept(s.tx, acceptOpts{bypassLimits: true, added: s.added}); err != nil {
+			if errors.Is(err, ErrMissingInputs) {
+				mp.parked = append(mp.parked, s)
+			} else {
+				log.Debugf("Dropping %v after disconnect: %v", s.txid, err)
+			}
+		}
+	}
 	mp.removeInvalidAtTip()
 	mp.trimToSize()
 }
 
 // removeInvalidAtTip removes entries (with descendants) that the current
 // tip no longer allows: non-final, BIP68-locked, spending an immature
-// coinbase, or spending an output that is gone. The pool lock must be held.
+// coinbase, or spending an output that is gone. Entries whose input is gone
+// are held in mp.parked (with their descendants, parents first) for the
+// next AddBackForDisconnect to retry. The pool lock must be held.
 func (mp *TxPool) removeInvalidAtTip() {
 	tip := mp.cfg.BestHeight()
 	mtp := mp.cfg.MedianTimePast()
-	var bad []*entry
+	var bad, missing []*entry
 	for _, e := range mp.pool {
 		if !isFinalTx(e.tx, tip+1, mtp) {
 			bad = append(bad, e)
 			continue
 		}
 		heights := make([]int32, len(e.tx.TxIn))
-		ok := true
+		ok, gone := true, false
 		for i, in := range e.tx.TxIn {
 			if _, inPool := mp.pool[in.PreviousOutPoint.Hash]; inPool {
 				heights[i] = tip + 1
 				continue
 			}
 			u, err := mp.cfg.FetchUTXO(in.PreviousOutPoint)
+			if err == nil && u == nil {
+				gone = true
+				break
+			}
 			if err != nil || u == nil ||
 				u.IsCoinBase && tip+1-u.Height < mp.cfg.CoinbaseMaturity {
 				ok = false
 				break
 			}
 			heights[i] = u.Height
+		}
+		if gone {
+			missing = append(missing, e)
+			continue
 		}
 		if ok {
 			ok, _ = mp.sequenceLocksOK(e.tx, heights, tip, mtp)
@@ -131,6 +162,13 @@ func (mp *TxPool) removeInvalidAtTip() {
 	for _, e := range bad {
 		if _, ok := mp.pool[e.txid]; ok {
 			mp.removeSet(descendantsOf(e))
+		}
+	}
+	for _, e := range missing {
+		if _, ok := mp.pool[e.txid]; ok {
+			set := descendantsOf(e)
+			mp.parked = append(mp.parked, topoSort(set)...)
+			mp.removeSet(set)
 		}
 	}
 }

@@ -135,6 +135,12 @@ type TxPool struct {
 	sequence          uint64
 
 	orphans *orphanPool
+
+	// parked holds entries AddBackForDisconnect took out for a missing
+	// input, parents first: when several blocks are disconnected at once,
+	// the parent may be in a younger block whose transactions come back in
+	// a later call, which retries them. RemoveForBlock drops the rest.
+	parked []*entry
 }
 
 // New returns an empty pool for cfg.

@@ -704,3 +704,66 @@ func blockTx(b *wire.MsgBlock, id [32]byte) (*wire.MsgTx, bool) {
 	}
 	return nil, false
 }
+
+// TestDisconnectSeveralBlocksKeepsPooledChild: two blocks disconnected at
+// once (the chain's tip is already the fork point when the pool hears of
+// them, oldest block first): a pooled child of the younger block's
+// transaction must survive the older block's call, when its parent is not
+// back yet, and end linked to it, as in Core's disconnect pool.
+func TestDisconnectSeveralBlocksKeepsPooledChild(t *testing.T) {
+	h := newHarness(t, nil)
+	coins := h.fund(1, 100000, 10, false)
+	a := h.tx(coins, 99000)
+	b := h.tx(outs(a), 98000)
+	c := h.tx(outs(b), 97000)
+	coinbase := func(tag byte) *wire.MsgTx {
+		cb := wire.NewMsgTx(1)
+		cb.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex},
+			SignatureScript: []byte{tag, tag}})
+		cb.AddTxOut(&wire.TxOut{Value: 5000000000, PkScript: p2wpkh(1)})
+		return cb
+	}
+	block1 := &wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(1), a}}
+	block2 := &wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(2), b}}
+	h.connect(block1)
+	h.connect(block2)
+	h.mustAccept(c)
+
+	h.disconnect(block2)
+	h.disconnect(block1)
+	h.pool.AddBackForDisconnect(block1)
+	h.pool.AddBackForDisconnect(block2)
+	if n := h.pool.Count(); n != 3 {
+		t.Fatalf("pool holds %d after disconnecting both blocks, want a, b and c", n)
+	}
+	cid := c.TxHash()
+	if d, ok := h.pool.TxDesc(&cid); !ok || d.AncestorCount != 3 {
+		t.Fatalf("c not back with its two ancestors: %v", d)
+	}
+	h.checkInvariants()
+
+	// A transaction still missing its input when blocks connect is gone.
+	h2 := newHarness(t, nil)
+	coins2 := h2.fund(1, 100000, 10, false)
+	a2 := h2.tx(coins2, 99000)
+	b2 := h2.tx(outs(a2), 98000)
+	blk := &wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(3), a2}}
+	h2.connect(blk)
+	h2.mustAccept(b2)
+	h2.disconnect(blk)
+	// The block's transaction fails to come back (its input is spent
+	// elsewhere), so b2 is parked, then dropped by the next block.
+	delete(h2.chain.utxos, coins2[0].op)
+	h2.pool.AddBackForDisconnect(blk)
+	if h2.pool.Count() != 0 {
+		t.Fatalf("orphaned child kept: %d", h2.pool.Count())
+	}
+	h2.pool.RemoveForBlock(&wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(4)}})
+	h2.pool.mtx.RLock()
+	parked := len(h2.pool.parked)
+	h2.pool.mtx.RUnlock()
+	if parked != 0 {
+		t.Fatalf("%d parked entries left after a connected block", parked)
+	}
+	h2.checkInvariants()
+}
