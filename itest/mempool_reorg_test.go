@@ -1,0 +1,136 @@
+package itest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tern-org/ternd/wire"
+)
+
+// TestMempoolInvalidateRestoresChainAcrossBlocks: ten dependent
+// transactions mined one a block, with an unconfirmed eleventh in the
+// pool; invalidateblock on the first of those blocks brings all eleven
+// back with their dependencies, and reconsiderblock confirms them again.
+func TestMempoolInvalidateRestoresChainAcrossBlocks(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(12)
+	n := StartTernd(t)
+	var hashes []string
+	n.MustCall(t, "generatetoaddress", &hashes, 101, w.Address(KindP2WPKH))
+	coin := w.CoinbaseCoin(t, n, 1)
+	var chain []*wire.MsgTx
+	var blocks []string
+	for i := 0; i < 11; i++ {
+		tx, out := w.MustPay(t, []Coin{coin}, []Kind{AllKinds[i%len(AllKinds)]}, 2)
+		n.MustSendTx(t, tx)
+		chain = append(chain, tx)
+		coin = out[0]
+		if i < 10 {
+			var h []string
+			n.MustCall(t, "generatetoaddress", &h, 1, w.Address(KindP2WPKH))
+			blocks = append(blocks, h[0])
+		}
+	}
+	checkPool(t, n, map[string]bool{chain[10].TxHash().String(): true})
+
+	n.MustCall(t, "invalidateblock", nil, blocks[0])
+	if got := n.BestHash(t); got != hashes[100] {
+		t.Fatalf("tip after invalidateblock %s, want %s", got, hashes[100])
+	}
+	want := map[string]bool{}
+	for _, tx := range chain {
+		want[tx.TxHash().String()] = true
+	}
+	checkPool(t, n, want)
+	var verbose map[string]poolEntry
+	n.MustCall(t, "getrawmempool", &verbose, true)
+	for i, tx := range chain {
+		e := verbose[tx.TxHash().String()]
+		if i == 0 && len(e.Depends) != 0 ||
+			i > 0 && (len(e.Depends) != 1 || e.Depends[0] != chain[i-1].TxHash().String()) {
+			t.Fatalf("transaction %d depends on %v", i, e.Depends)
+		}
+	}
+
+	n.MustCall(t, "reconsiderblock", nil, blocks[0])
+	if got := n.BestHash(t); got != blocks[9] {
+		t.Fatalf("tip after reconsiderblock %s, want %s", got, blocks[9])
+	}
+	checkPool(t, n, map[string]bool{chain[10].TxHash().String(): true})
+}
+
+// TestMempoolAncestorLimit: a chain of 26 unconfirmed transactions; the
+// 26th is refused (Core's 25-ancestor default).
+func TestMempoolAncestorLimit(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(13)
+	n := StartTernd(t)
+	var hashes []string
+	n.MustCall(t, "generatetoaddress", &hashes, 101, w.Address(KindP2WPKH))
+	coin := w.CoinbaseCoin(t, n, 1)
+	for i := 0; i < 26; i++ {
+		tx, out := w.MustPay(t, []Coin{coin}, []Kind{KindP2WPKH}, 2)
+		err := n.SendTx(tx)
+		if i < 25 && err != nil {
+			t.Fatalf("transaction %d of the chain: %v", i+1, err)
+		}
+		if i == 25 {
+			wantReject(t, "26th of a chain", err, -26, "too-long-mempool-chain")
+		}
+		coin = out[0]
+	}
+}
+
+// TestMempoolOrphanChainAndBlockConflicts: a raw peer sends a grandchild,
+// its parent, then the grandparent: all three end in the pool. Then a
+// block from the peer spends the grandparent's input differently: the
+// pool drops the three (conflict and descendants) and keeps an unrelated
+// transaction.
+func TestMempoolOrphanChainAndBlockConflicts(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(14)
+	n := StartTernd(t)
+	var hashes []string
+	n.MustCall(t, "generatetoaddress", &hashes, 101, w.Address(KindP2PKH))
+	tip := n.Block(t, hashes[100])
+	coin := w.CoinbaseCoin(t, n, 1)
+	g0, o0 := w.MustPay(t, []Coin{coin}, []Kind{KindP2WPKH, KindP2TRKey}, 2)
+	g1, o1 := w.MustPay(t, o0[:1], []Kind{KindP2WSHMultiSig}, 2)
+	g2, _ := w.MustPay(t, append(o1, o0[1]), []Kind{KindP2TRScript}, 3)
+	other, _ := w.MustPay(t, []Coin{w.CoinbaseCoin(t, n, 2)}, []Kind{KindP2WPKH}, 2)
+	n.MustSendTx(t, other)
+
+	rp := dialRaw(t, n.P2PAddr, "", 101, nil)
+	for _, tx := range []*wire.MsgTx{g2, g1} {
+		if err := rp.QueueMessage(tx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Both orphans are held (the node asks for their missing parents).
+	Wait(t, 20*time.Second, "getdata for the missing parents", func() bool {
+		return len(rp.received(wire.CmdGetData)) > 0
+	})
+	if err := rp.QueueMessage(g0, nil); err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]bool{}
+	for _, tx := range []*wire.MsgTx{g0, g1, g2, other} {
+		all[tx.TxHash().String()] = true
+	}
+	checkPool(t, n, all)
+
+	// A block spending coin elsewhere (no witness, so no commitment).
+	conflict := w.Build([]Coin{coin}, wire.NewTxOut(coin.Value-10_000, w.PkScript(KindP2PKH)))
+	if err := w.Sign(conflict, []Coin{coin}); err != nil {
+		t.Fatal(err)
+	}
+	blk := buildBlock(t, tip, 102, 50_0000_0000+10_000, w.PkScript(KindP2PKH), []*wire.MsgTx{conflict}, false)
+	if err := rp.QueueMessage(blk, nil); err != nil {
+		t.Fatal(err)
+	}
+	WaitTip(t, 20*time.Second, blk.BlockHash().String(), n)
+	checkPool(t, n, map[string]bool{other.TxHash().String(): true})
+	if rp.BanScore() != 0 || !rp.Connected() {
+		t.Fatalf("honest peer punished: score %d", rp.BanScore())
+	}
+}
