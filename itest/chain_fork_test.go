@@ -68,3 +68,48 @@ func TestChainForkReorg(t *testing.T) {
 	checkUTXO(t, n, utxoFromBlocks(t, b2, hashes), g2[7], 118)
 	t.Logf("UTXO sets equal (%s); total %v", info.Hash(), time.Since(start))
 }
+
+// TestChainDeepForkBothWays: ternd follows btcd1 on a 60-block branch
+// while btcd2 mines 75 apart; on reconnection ternd and btcd1 reorganise 60
+// blocks deep. Then ternd and btcd1 mine 20 more than btcd2 while apart
+// again, and btcd2 reorganises to them through ternd.
+func TestChainDeepForkBothWays(t *testing.T) {
+	needProcesses(t)
+	start := time.Now()
+	b1 := StartBtcd(t)
+	b2 := StartBtcd(t, "--miningaddr="+NewWallet(15).Address(KindP2WPKH))
+	common := b1.Generate(t, 10)
+	n := StartTernd(t, "--connect="+b1.P2PAddr)
+	WaitTip(t, 60*time.Second, common[9], n)
+	b2.AddNode(t, n.P2PAddr, "add")
+	WaitTip(t, 60*time.Second, common[9], b2)
+	split := func() {
+		t.Helper()
+		b2.AddNode(t, n.P2PAddr, "remove")
+		Wait(t, 20*time.Second, "ternd to lose btcd2", func() bool { return len(n.GetPeerInfo(t)) == 1 })
+	}
+
+	split()
+	g1 := b1.Generate(t, 60)
+	WaitTip(t, 30*time.Second, g1[59], n)
+	g2 := b2.Generate(t, 75)
+	b2.AddNode(t, n.P2PAddr, "add")
+	WaitTip(t, 60*time.Second, g2[74], n, b1, b2)
+	t.Logf("60-block reorganisation done in %v", time.Since(start))
+
+	split()
+	g3 := b2.Generate(t, 10)
+	g4 := b1.Generate(t, 30)
+	WaitTip(t, 30*time.Second, g4[29], n)
+	if b2.BestHash(t) != g3[9] {
+		t.Fatal("btcd2 moved while apart")
+	}
+	b2.AddNode(t, n.P2PAddr, "add")
+	WaitTip(t, 60*time.Second, g4[29], n, b1, b2)
+
+	hashes := append([]string{""}, common...)
+	hashes = append(hashes, g2...)
+	hashes = append(hashes, g4...)
+	checkUTXO(t, n, utxoFromBlocks(t, b2, hashes), g4[29], 115)
+	t.Logf("total %v", time.Since(start))
+}

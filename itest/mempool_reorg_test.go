@@ -134,3 +134,33 @@ func TestMempoolOrphanChainAndBlockConflicts(t *testing.T) {
 		t.Fatalf("honest peer punished: score %d", rp.BanScore())
 	}
 }
+
+// TestMempoolRestartKeepsChain: a chain of 20 dependent transactions of
+// every kind survives a restart (mempool.dat), dependencies intact.
+func TestMempoolRestartKeepsChain(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(16)
+	n := StartTernd(t)
+	var hashes []string
+	n.MustCall(t, "generatetoaddress", &hashes, 101, w.Address(KindP2WPKH))
+	coin := w.CoinbaseCoin(t, n, 1)
+	want := map[string]bool{}
+	var last string
+	for i := 0; i < 20; i++ {
+		tx, out := w.MustPay(t, []Coin{coin}, []Kind{AllKinds[i%len(AllKinds)], KindP2WPKH}, 2)
+		n.MustSendTx(t, tx)
+		want[tx.TxHash().String()] = true
+		last = tx.TxHash().String()
+		coin = out[0]
+	}
+	n.Stop(t)
+	r := StartTerndAt(t, n.Dir, "", "")
+	checkPool(t, r, want)
+	var e struct {
+		AncestorCount int `json:"ancestorcount"`
+	}
+	r.MustCall(t, "getmempoolentry", &e, last)
+	if e.AncestorCount != 20 {
+		t.Fatalf("last of the chain has %d ancestors after a restart, want 20", e.AncestorCount)
+	}
+}
