@@ -113,3 +113,53 @@ func TestChainDeepForkBothWays(t *testing.T) {
 	checkUTXO(t, n, utxoFromBlocks(t, b2, hashes), g4[29], 115)
 	t.Logf("total %v", time.Since(start))
 }
+
+// TestChainForkWithConflicts: the dropped branch confirmed T1 (with a
+// pooled child) and T2; the winning branch confirmed T1', a double spend
+// of T1. After the reorganisation ternd's and btcd1's pools hold T2 but
+// neither T1 nor its child, and a block ternd then mines is accepted by
+// both btcds.
+func TestChainForkWithConflicts(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(17)
+	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
+	b2 := StartBtcd(t, "--miningaddr="+NewWallet(18).Address(KindP2WPKH))
+	common := b1.Generate(t, 110)
+	n := StartTernd(t, "--connect="+b1.P2PAddr)
+	WaitTip(t, 60*time.Second, common[109], n)
+	b2.AddNode(t, n.P2PAddr, "add")
+	WaitTip(t, 60*time.Second, common[109], b2)
+	b2.AddNode(t, n.P2PAddr, "remove")
+	Wait(t, 20*time.Second, "ternd to lose btcd2", func() bool { return len(n.GetPeerInfo(t)) == 1 })
+
+	c1, c2 := w.CoinbaseCoin(t, b1, 1), w.CoinbaseCoin(t, b1, 2)
+	t1, t1Out := w.MustPay(t, []Coin{c1}, []Kind{KindP2TRKey}, 2)
+	t2, _ := w.MustPay(t, []Coin{c2}, []Kind{KindP2SHP2WPKH}, 2)
+	t1x, _ := w.MustPay(t, []Coin{c1}, []Kind{KindP2PKH, KindP2WPKH}, 3)
+	n.MustSendTx(t, t1)
+	n.MustSendTx(t, t2)
+	waitInPool(t, 20*time.Second, txids(t1, t2), b1)
+	g1 := b1.Generate(t, 2)
+	WaitTip(t, 30*time.Second, g1[1], n)
+	child, _ := w.MustPay(t, t1Out, []Kind{KindP2WSHMultiSig}, 2)
+	n.MustSendTx(t, child)
+	waitInPool(t, 20*time.Second, txids(child), b1)
+
+	b2.MustSendTx(t, t1x)
+	g2 := b2.Generate(t, 3)
+	if !blockTxids(b2.Block(t, g2[0]))[t1x.TxHash().String()] {
+		t.Fatal("btcd2 did not mine T1'")
+	}
+	b2.AddNode(t, n.P2PAddr, "add")
+	WaitTip(t, 60*time.Second, g2[2], n, b1, b2)
+	checkPool(t, n, map[string]bool{t2.TxHash().String(): true})
+	checkPool(t, b1, map[string]bool{t2.TxHash().String(): true})
+
+	var mined []string
+	n.MustCall(t, "generatetoaddress", &mined, 1, w.Address(KindP2WPKH))
+	WaitTip(t, 30*time.Second, mined[0], b1, b2)
+	if !blockTxids(b2.Block(t, mined[0]))[t2.TxHash().String()] {
+		t.Fatal("ternd's block after the reorganisation lacks T2")
+	}
+	checkPool(t, n, map[string]bool{})
+}
