@@ -111,5 +111,33 @@ func TestChainSyncAllKindsFromBtcd(t *testing.T) {
 	if cb := w.CoinbaseCoin(t, b, 305); cb.Kind != KindP2TRKey {
 		t.Fatalf("ternd's coinbase pays %v", cb.Kind)
 	}
+
+	// A fresh btcd syncs the whole chain (witness blocks) from ternd.
+	b2 := StartBtcd(t)
+	b2.AddNode(t, n.P2PAddr, "onetry")
+	WaitTip(t, 60*time.Second, mined[9], b2)
 	t.Logf("total %v", time.Since(start))
+}
+
+// TestSyncSurvivesPeerLoss: ternd syncs 2,000 blocks from two btcds; one
+// is killed mid-sync and ternd finishes from the other.
+func TestSyncSurvivesPeerLoss(t *testing.T) {
+	needProcesses(t)
+	b1 := StartBtcd(t)
+	var hashes []string
+	for len(hashes) < 2000 {
+		hashes = append(hashes, b1.Generate(t, 500)...)
+	}
+	b2 := StartBtcd(t)
+	b2.AddNode(t, b1.P2PAddr, "onetry")
+	WaitTip(t, 60*time.Second, hashes[1999], b2)
+	n := StartTernd(t, "--connect="+b1.P2PAddr, "--connect="+b2.P2PAddr)
+	Wait(t, 60*time.Second, "ternd past height 400", func() bool { return n.Height(t) >= 400 })
+	b1.Kill()
+	h := n.Height(t)
+	if h >= 2000 {
+		t.Fatalf("sync finished before the peer was lost (height %d)", h)
+	}
+	WaitTip(t, 90*time.Second, hashes[1999], n)
+	t.Logf("lost a peer at height %d; finished from the other", h)
 }
