@@ -260,6 +260,16 @@ func (s *p2pServer) handleGetPeerInfo(context.Context, []json.RawMessage) (any, 
 			// Core lists fully connected peers only.
 			continue
 		}
+		// The ping RPC's pings count beside the periodic ones.
+		if rtt, wait := sp.rpcPing(); rtt > 0 || wait > 0 {
+			if st.PingTime == 0 {
+				st.PingTime = rtt
+			}
+			if rtt > 0 && (st.MinPing == 0 || rtt < st.MinPing) {
+				st.MinPing = rtt
+			}
+			st.PingWait = max(st.PingWait, wait)
+		}
 		svc, names := serviceStrings(st.Services)
 		pi := peerInfo{
 			ID: st.ID, Addr: st.Addr, Network: networkName(st.Addr),
@@ -388,8 +398,7 @@ func (s *p2pServer) handlePing(context.Context, []json.RawMessage) (any, error) 
 		return nil, errP2PDisabled
 	}
 	for _, sp := range s.readyPeers() {
-		nonce, _ := wire.RandomUint64()
-		sp.QueueMessage(wire.NewMsgPing(nonce), nil)
+		sp.sendPing()
 	}
 	return nil, nil
 }
