@@ -1,0 +1,71 @@
+package itest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tern-org/ternd/wire"
+)
+
+// TestPeerTransactions: transactions from raw peers. A consensus-invalid
+// one (bad signature) bans its sender, as Core's MaybePunishNodeForTx; a
+// merely non-standard one (dust) is refused without punishment; a valid
+// one is accepted and relayed to btcd, the refused ones are not.
+func TestPeerTransactions(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(19)
+	b, n := startPair(t, w, 105)
+	tipHeight := int32(n.Height(t))
+
+	bad, _ := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b, 1)}, []Kind{KindP2WPKH}, 2)
+	bad.TxIn[0].Witness[0][8] ^= 0x01
+	c2 := w.CoinbaseCoin(t, b, 2)
+	dust := w.Build([]Coin{c2}, wire.NewTxOut(c2.Value-10_000, w.PkScript(KindP2WPKH)),
+		wire.NewTxOut(50, w.PkScript(KindP2WPKH)))
+	if err := w.Sign(dust, []Coin{c2}); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b, 3)}, []Kind{KindP2TRKey}, 2)
+
+	// The non-standard one first: refused, sender kept.
+	honest := dialRaw(t, n.P2PAddr, "127.0.0.7", tipHeight, nil)
+	if err := honest.QueueMessage(dust, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := honest.QueueMessage(good, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitInPool(t, 20*time.Second, txids(good), n, b)
+	if n.InMempool(t, dust.TxHash().String()) || b.InMempool(t, dust.TxHash().String()) {
+		t.Fatal("dust transaction pooled")
+	}
+	if !honest.Connected() {
+		t.Fatal("sender of a non-standard transaction disconnected")
+	}
+
+	// The consensus-invalid one: sender banned.
+	rp := dialRaw(t, n.P2PAddr, "127.0.0.8", tipHeight, nil)
+	if err := rp.QueueMessage(bad, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-rp.Done():
+	case <-time.After(20 * time.Second):
+		t.Fatal("sender of a transaction with a bad signature not disconnected")
+	}
+	Wait(t, 10*time.Second, "ban of 127.0.0.8", func() bool {
+		for _, a := range listBanned(t, n) {
+			if strings.HasPrefix(a, "127.0.0.8") {
+				return true
+			}
+		}
+		return false
+	})
+	if n.InMempool(t, bad.TxHash().String()) || b.InMempool(t, bad.TxHash().String()) {
+		t.Fatal("bad transaction pooled")
+	}
+	if !honest.Connected() {
+		t.Fatal("honest peer disconnected")
+	}
+}
