@@ -44,3 +44,27 @@ func TestMempoolReplaceByFee(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceByFeeWithDescendants: a replacement must pay for the
+// original and its child (Core's rule 3): paying more than the original
+// alone is refused; paying for both replaces both on ternd and on btcd.
+func TestReplaceByFeeWithDescendants(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(21)
+	b, n := startPair(t, w, 104)
+	coin := w.CoinbaseCoin(t, b, 1)
+	orig, out := w.MustPay(t, []Coin{coin}, []Kind{KindP2WPKH}, 2)
+	child, _ := w.MustPay(t, out, []Kind{KindP2TRKey}, 50)
+	n.MustSendTx(t, orig)
+	n.MustSendTx(t, child)
+	waitInPool(t, 20*time.Second, txids(orig, child), n, b)
+
+	// More than orig's fee rate and fee, less than orig and child together.
+	cheap, _ := w.MustPay(t, []Coin{coin}, []Kind{KindP2PKH}, 10)
+	wantReject(t, "replacement not paying for the child", n.SendTx(cheap), -26, "insufficient fee")
+	rich, _ := w.MustPay(t, []Coin{coin}, []Kind{KindP2PKH}, 80)
+	n.MustSendTx(t, rich)
+	want := map[string]bool{rich.TxHash().String(): true}
+	checkPool(t, n, want)
+	checkPool(t, b, want)
+}
