@@ -65,6 +65,10 @@ const (
 	// index (the address manager reads at most as much).
 	maxPeersFileBytes = 64 << 20
 
+	// localAdvertInterval is the mean time between two advertisements of
+	// our addresses to a peer (Core: 24 hours).
+	localAdvertInterval = 24 * time.Hour
+
 	// oneTryDialTimeout bounds the dial of addnode onetry.
 	oneTryDialTimeout = 30 * time.Second
 )
@@ -96,6 +100,9 @@ type serverPeer struct {
 	feeFilterSent atomic.Int64
 	// registered is set once the sync manager knows the peer.
 	registered atomic.Bool
+	// nextLocalAdvert is when (unix ns) our addresses are next
+	// advertised to the peer; 0 before the handshake.
+	nextLocalAdvert atomic.Int64
 
 	// pingMu guards the ping the ping RPC sent (the peer package measures
 	// its own periodic pings): its nonce (0 when none is outstanding),
@@ -701,17 +708,10 @@ func (s *p2pServer) onVerAck(p *peer.Peer) {
 		p.QueueMessage(wire.NewMsgGetAddr(), nil)
 		sp.addrBucket.Add(addrmgr.GetAddrMax)
 	}
-	if !s.cfg.DisableListen && len(s.localAddrs) > 0 {
-		now := time.Now()
-		local := make([]*wire.NetAddressV2, 0, len(s.localAddrs))
-		for _, la := range s.localAddrs {
-			c := *la
-			c.Timestamp = now
-			local = append(local, &c)
-			sp.knowsAddr(c.String(), true)
-		}
-		s.sendAddrs(sp, local)
-	}
+	// Our own addresses go out once we are out of initial block download
+	// (at once, or when it ends), as Core's AdvertiseLocal.
+	sp.nextLocalAdvert.Store(time.Now().UnixNano())
+	s.maybeAdvertiseLocal(sp, time.Now())
 	s.sendFeeFilter(sp)
 	srvrLog.Infof("Connected to peer %v (%s, version %d, services %v)", p, p.UserAgent(),
 		p.ProtocolVersion(), p.Services())
@@ -1002,7 +1002,8 @@ func (s *p2pServer) sendFeeFilter(sp *serverPeer) {
 // feeFilterLoop resends our feefilter to peers when it changes: every
 // feeFilterInterval, and at once after a new tip while the filter sent is
 // still the IBD maximum (Core sends the real filter as soon as initial
-// block download ends).
+// block download ends). It also advertises our addresses when they are
+// due, or at once when a new tip ended initial block download.
 func (s *p2pServer) feeFilterLoop(ctx context.Context) {
 	t := time.NewTicker(feeFilterInterval)
 	defer t.Stop()
@@ -1011,17 +1012,45 @@ func (s *p2pServer) feeFilterLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			now := time.Now()
 			for _, sp := range s.readyPeers() {
 				s.sendFeeFilter(sp)
+				s.maybeAdvertiseLocal(sp, now)
 			}
 		case <-s.feeFilterWake:
+			now := time.Now()
 			for _, sp := range s.readyPeers() {
 				if sp.feeFilterSent.Load() == maxFeeFilter {
 					s.sendFeeFilter(sp)
 				}
+				s.maybeAdvertiseLocal(sp, now)
 			}
 		}
 	}
+}
+
+// maybeAdvertiseLocal sends our --externalip addresses to sp when it is
+// time: only when we listen, are out of initial block download, and the
+// peer's next advertisement is due, which is then drawn about a day later
+// (Core: AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL, Poisson).
+func (s *p2pServer) maybeAdvertiseLocal(sp *serverPeer, now time.Time) {
+	next := sp.nextLocalAdvert.Load()
+	if s.cfg.DisableListen || len(s.localAddrs) == 0 || next == 0 || now.UnixNano() < next ||
+		s.sm.IsInitialBlockDownload() {
+		return
+	}
+	delay := time.Duration(rand.ExpFloat64() * float64(localAdvertInterval))
+	if !sp.nextLocalAdvert.CompareAndSwap(next, now.Add(delay).UnixNano()) {
+		return
+	}
+	local := make([]*wire.NetAddressV2, 0, len(s.localAddrs))
+	for _, la := range s.localAddrs {
+		c := *la
+		c.Timestamp = now
+		local = append(local, &c)
+		sp.knowsAddr(c.String(), true)
+	}
+	s.sendAddrs(sp, local)
 }
 
 // stringAddr is a host:port (a name, an IP or an onion host) as a

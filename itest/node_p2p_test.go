@@ -176,6 +176,9 @@ func TestTerndAddrGossip(t *testing.T) {
 	// per peer) as Core's addr permission does.
 	const wl = "--whitelist=127.0.0.1"
 	b := StartTernd(t, "--externalip="+extB, "--proxy="+closedPort(t), wl)
+	// As Core, a node advertises its address only out of initial block
+	// download: B mines a fresh block, which A and C sync when they come.
+	b.MustCall(t, "generatetoaddress", nil, 1, BtcdMiningAddr)
 	c := StartTernd(t, "--externalip="+extC, "--connect="+b.P2PAddr, wl)
 	Wait(t, 30*time.Second, "C to connect to B", func() bool { return len(terndPeers(t, b)) == 1 })
 	cID := terndPeers(t, b)[0].ID
