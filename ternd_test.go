@@ -198,7 +198,10 @@ func TestTwoCommands(t *testing.T) {
 
 	start := func(t *testing.T, app, port string) (*exec.Cmd, *bytes.Buffer, chan error) {
 		var out bytes.Buffer
-		cmd := exec.Command(terndBin, "--regtest", "--appdata="+app, "--rpclisten=127.0.0.1:"+port)
+		// The P2P listener stays on loopback with a free port: tests never
+		// bind all interfaces or the shared regtest port.
+		cmd := exec.Command(terndBin, "--regtest", "--appdata="+app, "--rpclisten=127.0.0.1:"+port,
+			"--listen=127.0.0.1:"+freePort(t))
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
