@@ -82,6 +82,7 @@ type ConnReq struct {
 	conn    net.Conn
 	group   string
 	removed bool
+	auto    bool // started by fillOutbound; counts toward TargetOutbound
 	timer   *time.Timer
 }
 
@@ -417,7 +418,7 @@ func (cm *ConnManager) forgetLocked(req *ConnReq) {
 	if cm.outGroups[req.group]--; cm.outGroups[req.group] <= 0 {
 		delete(cm.outGroups, req.group)
 	}
-	if !req.Permanent {
+	if req.auto {
 		cm.autoCount--
 	}
 	cm.signal()
@@ -582,7 +583,7 @@ func (cm *ConnManager) fillOutbound() bool {
 			cm.mu.Unlock()
 			continue
 		}
-		req := &ConnReq{Addr: addr, group: group}
+		req := &ConnReq{Addr: addr, group: group, auto: true}
 		atomic.StoreUint64(&req.id, cm.nextID.Add(1))
 		cm.reqs[req.id] = req
 		cm.outGroups[group]++

@@ -553,3 +553,69 @@ func TestListen(t *testing.T) {
 		t.Errorf("kind: %v", err)
 	}
 }
+
+// TestOneShotDoesNotDisturbAutomatic checks that a one-shot manual request
+// (addnode onetry) neither takes an automatic slot nor, once it closes,
+// lets the manager open an automatic connection beyond its target.
+func TestOneShotDoesNotDisturbAutomatic(t *testing.T) {
+	fn := newFakeNet()
+	defer fn.close()
+	var addrs []string
+	for g := 1; g <= 5; g++ {
+		a := fmt.Sprintf("10.%d.0.1:8333", g)
+		addrs = append(addrs, a)
+		fn.setUp(a, true)
+	}
+	manual := "10.99.0.1:8333"
+	fn.setUp(manual, true)
+	var next atomic.Int64
+	var mu sync.Mutex
+	conns := map[string]net.Conn{}
+	cm := New(&Config{
+		TargetOutbound: 2,
+		Dial:           fn.dial,
+		GetNewAddress: func() (net.Addr, error) {
+			i := next.Add(1) - 1
+			return tcpAddr(addrs[i%int64(len(addrs))]), nil
+		},
+		OnConnection: func(r *ConnReq, c net.Conn) {
+			mu.Lock()
+			conns[r.Addr.String()] = c
+			mu.Unlock()
+		},
+		RetryDuration: 20 * time.Millisecond,
+		DialInterval:  5 * time.Millisecond,
+	})
+	runManager(t, cm)
+	automatic := func() int {
+		n := 0
+		for _, r := range cm.Requests() {
+			if r.Addr.String() != manual {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "2 automatic", func() bool { return automatic() == 2 })
+	if err := cm.Connect(&ConnReq{Addr: tcpAddr(manual)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "manual connection", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return conns[manual] != nil
+	})
+	mu.Lock()
+	conns[manual].Close()
+	mu.Unlock()
+	waitFor(t, "manual request forgotten", func() bool {
+		_, out := cm.Counts()
+		return out == 2
+	})
+	// Give the outbound loop many rounds: it must not add a third
+	// automatic connection.
+	time.Sleep(200 * time.Millisecond)
+	if n := automatic(); n != 2 {
+		t.Fatalf("%d automatic requests after a one-shot closed, want 2", n)
+	}
+}
