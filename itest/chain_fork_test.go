@@ -1,9 +1,49 @@
 package itest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
+
+// startApartBtcd starts a btcd that makes no automatic outbound
+// connections (--connect to a port nobody listens on): ternd links to it
+// with addnode onetry and splits with disconnectnode. (btcd v0.26.2's
+// "addnode remove" disconnects but its connection manager redials the
+// permanent request 5 s later, and without --connect it redials known
+// addresses, so the groups would not stay apart.)
+func startApartBtcd(t *testing.T, extra ...string) *Process {
+	t.Helper()
+	return StartBtcd(t, append([]string{fmt.Sprintf("--connect=127.0.0.1:%d", FreePort(t))}, extra...)...)
+}
+
+// link connects ternd to b (one try) and waits for the handshake.
+func link(t *testing.T, n, b *Process) {
+	t.Helper()
+	n.AddNode(t, b.P2PAddr, "onetry")
+	Wait(t, 20*time.Second, "ternd to reach "+b.P2PAddr, func() bool {
+		for _, pi := range n.GetPeerInfo(t) {
+			if pi.Addr == b.P2PAddr {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// unlink disconnects ternd from b and waits until it is gone.
+func unlink(t *testing.T, n, b *Process) {
+	t.Helper()
+	n.MustCall(t, "disconnectnode", nil, b.P2PAddr)
+	Wait(t, 20*time.Second, "ternd to lose "+b.P2PAddr, func() bool {
+		for _, pi := range n.GetPeerInfo(t) {
+			if pi.Addr == b.P2PAddr {
+				return false
+			}
+		}
+		return true
+	})
+}
 
 // TestChainForkReorg: ternd and btcd1 form one group, btcd2 another; they
 // share 110 blocks, then mine apart (group 1 five blocks with a wallet
@@ -16,17 +56,16 @@ func TestChainForkReorg(t *testing.T) {
 	start := time.Now()
 	w := NewWallet(7)
 	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
-	b2 := StartBtcd(t, "--miningaddr="+NewWallet(8).Address(KindP2TRKey))
+	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(8).Address(KindP2TRKey))
 	common := b1.Generate(t, 110)
 	n := StartTernd(t, "--connect="+b1.P2PAddr)
 	WaitTip(t, 60*time.Second, common[109], n)
 	// btcd2 syncs the common chain from ternd.
-	b2.AddNode(t, n.P2PAddr, "add")
+	link(t, n, b2)
 	WaitTip(t, 60*time.Second, common[109], b2)
 
-	// Split: btcd2 drops its connection to ternd.
-	b2.AddNode(t, n.P2PAddr, "remove")
-	Wait(t, 20*time.Second, "ternd to lose btcd2", func() bool { return len(n.GetPeerInfo(t)) == 1 })
+	// Split: ternd drops its connection to btcd2.
+	unlink(t, n, b2)
 
 	// Group 1 mines 5 blocks, the first with a wallet transaction.
 	tx, _ := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b1, 1)}, []Kind{KindP2TRScript, KindP2WSHMultiSig}, 2)
@@ -45,7 +84,7 @@ func TestChainForkReorg(t *testing.T) {
 	}
 
 	// Reconnect: every node ends on group 2's tip.
-	b2.AddNode(t, n.P2PAddr, "add")
+	link(t, n, b2)
 	WaitTip(t, 60*time.Second, g2[7], n, b1, b2)
 	t.Logf("reorganised to the 8-block branch in %v", time.Since(start))
 	info := n.UTXOInfo(t)
@@ -77,23 +116,22 @@ func TestChainDeepForkBothWays(t *testing.T) {
 	needProcesses(t)
 	start := time.Now()
 	b1 := StartBtcd(t)
-	b2 := StartBtcd(t, "--miningaddr="+NewWallet(15).Address(KindP2WPKH))
+	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(15).Address(KindP2WPKH))
 	common := b1.Generate(t, 10)
 	n := StartTernd(t, "--connect="+b1.P2PAddr)
 	WaitTip(t, 60*time.Second, common[9], n)
-	b2.AddNode(t, n.P2PAddr, "add")
+	link(t, n, b2)
 	WaitTip(t, 60*time.Second, common[9], b2)
 	split := func() {
 		t.Helper()
-		b2.AddNode(t, n.P2PAddr, "remove")
-		Wait(t, 20*time.Second, "ternd to lose btcd2", func() bool { return len(n.GetPeerInfo(t)) == 1 })
+		unlink(t, n, b2)
 	}
 
 	split()
 	g1 := b1.Generate(t, 60)
 	WaitTip(t, 30*time.Second, g1[59], n)
 	g2 := b2.Generate(t, 75)
-	b2.AddNode(t, n.P2PAddr, "add")
+	link(t, n, b2)
 	WaitTip(t, 60*time.Second, g2[74], n, b1, b2)
 	t.Logf("60-block reorganisation done in %v", time.Since(start))
 
@@ -104,7 +142,7 @@ func TestChainDeepForkBothWays(t *testing.T) {
 	if b2.BestHash(t) != g3[9] {
 		t.Fatal("btcd2 moved while apart")
 	}
-	b2.AddNode(t, n.P2PAddr, "add")
+	link(t, n, b2)
 	WaitTip(t, 60*time.Second, g4[29], n, b1, b2)
 
 	hashes := append([]string{""}, common...)
@@ -123,14 +161,13 @@ func TestChainForkWithConflicts(t *testing.T) {
 	needProcesses(t)
 	w := NewWallet(17)
 	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
-	b2 := StartBtcd(t, "--miningaddr="+NewWallet(18).Address(KindP2WPKH))
+	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(18).Address(KindP2WPKH))
 	common := b1.Generate(t, 110)
 	n := StartTernd(t, "--connect="+b1.P2PAddr)
 	WaitTip(t, 60*time.Second, common[109], n)
-	b2.AddNode(t, n.P2PAddr, "add")
+	link(t, n, b2)
 	WaitTip(t, 60*time.Second, common[109], b2)
-	b2.AddNode(t, n.P2PAddr, "remove")
-	Wait(t, 20*time.Second, "ternd to lose btcd2", func() bool { return len(n.GetPeerInfo(t)) == 1 })
+	unlink(t, n, b2)
 
 	c1, c2 := w.CoinbaseCoin(t, b1, 1), w.CoinbaseCoin(t, b1, 2)
 	t1, t1Out := w.MustPay(t, []Coin{c1}, []Kind{KindP2TRKey}, 2)
@@ -150,7 +187,7 @@ func TestChainForkWithConflicts(t *testing.T) {
 	if !blockTxids(b2.Block(t, g2[0]))[t1x.TxHash().String()] {
 		t.Fatal("btcd2 did not mine T1'")
 	}
-	b2.AddNode(t, n.P2PAddr, "add")
+	link(t, n, b2)
 	WaitTip(t, 60*time.Second, g2[2], n, b1, b2)
 	checkPool(t, n, map[string]bool{t2.TxHash().String(): true})
 	checkPool(t, b1, map[string]bool{t2.TxHash().String(): true})
