@@ -179,9 +179,9 @@ func rejectMessage(err error) string {
 
 // handleSendRawTransaction implements sendrawtransaction as Core's
 // BroadcastTransaction: outputs already in the UTXO set (-27), a
-// transaction already pooled (its txid is returned again), the fee cap
-// (-25), then acceptance (-25 for missing inputs, -26 for every other
-// rejection with Core's reason).
+// transaction already pooled (its txid is returned again), then one
+// acceptance with the fee cap (-25 for missing inputs or a fee above the
+// cap, -26 for every other rejection with Core's reason).
 func (s *server) handleSendRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "hexstring", &hexStr); err != nil {
@@ -222,17 +222,15 @@ func (s *server) handleSendRawTransaction(_ context.Context, params []json.RawMe
 	if s.pool.IsTransactionInPool(&txid) {
 		return txid.String(), nil
 	}
-	if maxFeeRate > 0 {
-		res, err := s.pool.TestAccept(tx)
-		if err != nil {
-			return nil, txRejectError(err)
-		}
-		if res.Fee > mempool.FeeRate(maxFeeRate).Fee(res.VSize) {
+	// Core's cap is maxfeerate on the plain virtual size (no sigop
+	// adjustment); the pool checks it in the same acceptance, after every
+	// rule and the scripts, where Core runs a test acceptance first.
+	maxFee := mempool.FeeRate(maxFeeRate).Fee(tx.VSize())
+	if _, err := s.pool.ProcessLocalTransaction(tx, maxFee); err != nil {
+		if errors.Is(err, mempool.ErrMaxFeeExceeded) {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
 				"Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)")
 		}
-	}
-	if _, _, err := s.processTx(tx, 0); err != nil {
 		return nil, txRejectError(err)
 	}
 	// Core keeps announcing a local transaction until a peer fetches it.

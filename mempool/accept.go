@@ -25,6 +25,11 @@ type acceptOpts struct {
 	// before the lock was taken; scripts are not run again if the inputs
 	// are still the same outputs.
 	verified []*wire.TxOut
+	// maxFee, when positive, refuses a transaction whose base fee is
+	// above it (sendrawtransaction's cap), after every other rule and the
+	// scripts, and before anything changes: one pass instead of Core's
+	// test acceptance followed by the real one, with the same outcome.
+	maxFee int64
 }
 
 // preVerify checks tx without the scripts under the lock, then runs the
@@ -385,6 +390,11 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 		if err := mp.verifyScripts(tx, prevOuts, txid.String()); err != nil {
 			return nil, err
 		}
+	}
+
+	if opts.maxFee > 0 && fee > opts.maxFee {
+		return nil, txRuleError(ErrMaxFeeExceeded, "%s > %s", formatMoney(fee),
+			formatMoney(opts.maxFee))
 	}
 
 	return &checkResult{e: e, prevOuts: prevOuts, parents: parents, ancestors: ancestors,

@@ -59,6 +59,11 @@ const (
 	ErrMempoolFull   = ErrorKind("mempool full")
 	ErrTooLongChain  = ErrorKind("too-long-mempool-chain")
 
+	// ErrMaxFeeExceeded is a local transaction whose fee is above the cap
+	// its submitter set (sendrawtransaction's maxfeerate); the reason is
+	// testmempoolaccept's.
+	ErrMaxFeeExceeded = ErrorKind("max-fee-exceeded")
+
 	// Conflicts and replacement (Core's policy/rbf.cpp).
 	ErrMempoolConflict            = ErrorKind("txn-mempool-conflict")
 	ErrSpendsConflicting          = ErrorKind("bad-txns-spends-conflicting-tx")

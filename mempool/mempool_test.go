@@ -19,7 +19,7 @@ func TestErrorKinds(t *testing.T) {
 		ErrFeeOutOfRange, ErrMinRelayFee, ErrMempoolMinFee, ErrMempoolFull, ErrTooLongChain,
 		ErrMempoolConflict, ErrSpendsConflicting, ErrReplacementAddsUnconfirmed,
 		ErrInsufficientFee, ErrTooManyReplacements, ErrScriptPolicy, ErrScriptConsensus,
-		ErrOrphanTooLarge, ErrOrphanRejected, ErrNoVerifier, ErrTRUCViolation}
+		ErrOrphanTooLarge, ErrOrphanRejected, ErrNoVerifier, ErrTRUCViolation, ErrMaxFeeExceeded}
 	seen := map[ErrorKind]bool{}
 	for _, k := range kinds {
 		if seen[k] {

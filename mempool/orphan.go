@@ -165,13 +165,31 @@ func (op *orphanPool) expire(now time.Time) int {
 // errors.Is can test; with allowOrphan false, missing inputs return
 // ErrMissingInputs.
 func (mp *TxPool) ProcessTransaction(tx *wire.MsgTx, allowOrphan bool, tag Tag) ([]*TxDesc, []chainhash.Hash, error) {
+	return mp.processTransaction(tx, allowOrphan, tag, 0)
+}
+
+// ProcessLocalTransaction is ProcessTransaction for a local transaction
+// (tag 0, never kept as an orphan) with a fee cap: when maxFee is
+// positive, a transaction that passes every rule but pays a base fee above
+// maxFee is refused with ErrMaxFeeExceeded and nothing is added. It is
+// sendrawtransaction's single-pass form of Core's BroadcastTransaction,
+// which runs a test acceptance to compare the fee before the real one; the
+// errors come in the same order (a rule or script failure before the cap).
+func (mp *TxPool) ProcessLocalTransaction(tx *wire.MsgTx, maxFee int64) ([]*TxDesc, error) {
+	acc, _, err := mp.processTransaction(tx, false, 0, maxFee)
+	return acc, err
+}
+
+// processTransaction implements ProcessTransaction and
+// ProcessLocalTransaction.
+func (mp *TxPool) processTransaction(tx *wire.MsgTx, allowOrphan bool, tag Tag, maxFee int64) ([]*TxDesc, []chainhash.Hash, error) {
 	verified, err := mp.preVerify(tx)
 	if err != nil {
 		return nil, nil, err
 	}
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
-	d, err := mp.accept(tx, acceptOpts{verified: verified})
+	d, err := mp.accept(tx, acceptOpts{verified: verified, maxFee: maxFee})
 	if err == nil {
 		acc := append([]*TxDesc{d}, mp.processOrphans(tx)...)
 		return acc, nil, nil
