@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/btcsuite/btclog"
 	"github.com/tern-org/ternd/internal/rpcjson"
 )
 
@@ -110,6 +111,9 @@ type rpcServer struct {
 
 	methodsMu sync.RWMutex
 	methods   map[string]*rpcjson.Method
+	// paramNames holds each method's parameter names, built once at
+	// registration for rpcjson.MapParams.
+	paramNames map[string][]string
 
 	// warmup is the warm-up status; nil once warm-up is over.
 	warmup atomic.Pointer[string]
@@ -146,8 +150,10 @@ func newRPCServer(cfg rpcServerConfig) *rpcServer {
 		cfg:       cfg,
 		startTime: time.Now(),
 		methods:   make(map[string]*rpcjson.Method),
-		sem:       make(chan struct{}, cfg.MaxClients),
-		active:    make(map[uint64]activeCommand),
+
+		paramNames: make(map[string][]string),
+		sem:        make(chan struct{}, cfg.MaxClients),
+		active:     make(map[uint64]activeCommand),
 	}
 	if cfg.User != "" || cfg.Pass != "" {
 		s.setCredentials(cfg.User, cfg.Pass)
@@ -177,15 +183,27 @@ func (s *rpcServer) RegisterMethod(m rpcjson.Method) error {
 		return fmt.Errorf("rpc method %q registered twice", m.Name)
 	}
 	s.methods[m.Name] = &m
+	names := make([]string, len(m.Params))
+	for i, p := range m.Params {
+		names[i] = p.Name
+	}
+	s.paramNames[m.Name] = names
 	return nil
 }
 
 // method looks a method up.
 func (s *rpcServer) method(name string) (*rpcjson.Method, bool) {
+	m, _, ok := s.methodAndNames(name)
+	return m, ok
+}
+
+// methodAndNames looks a method up with its parameter names (shared: the
+// caller must not modify them).
+func (s *rpcServer) methodAndNames(name string) (*rpcjson.Method, []string, bool) {
 	s.methodsMu.RLock()
 	defer s.methodsMu.RUnlock()
 	m, ok := s.methods[name]
-	return m, ok
+	return m, s.paramNames[name], ok
 }
 
 // sortedMethods returns the methods ordered by category then name.
@@ -347,7 +365,7 @@ func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodySize))
+	body, err := readBody(w, r, s.cfg.MaxBodySize)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -366,6 +384,24 @@ func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(reply, '\n'))
+}
+
+// readBody reads a request body of at most max bytes. With a declared
+// Content-Length (which net/http enforces) it reads into one buffer of that
+// size instead of growing one; otherwise (chunked) it reads through
+// http.MaxBytesReader. Too large a body yields *http.MaxBytesError.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 {
+		if n > max {
+			return nil, &http.MaxBytesError{Limit: max}
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 }
 
 // checkAuth checks a Basic Authorization header in constant time and
@@ -411,14 +447,22 @@ func httpStatusFor(code rpcjson.RPCErrorCode) int {
 //   - anything else: -32700 "Top-level object parse error", HTTP 500.
 func (s *rpcServer) handleBody(ctx context.Context, body []byte, user, peer string) (int, []byte) {
 	trimmed := bytes.TrimSpace(body)
-	if !json.Valid(trimmed) {
+	parseError := func() (int, []byte) {
 		return http.StatusInternalServerError, rpcjson.NewResponse(rpcjson.VersionLegacy,
 			json.RawMessage("null"), nil, rpcjson.NewRPCError(rpcjson.ErrRPCParse, "Parse error"))
 	}
+	if len(trimmed) == 0 {
+		return parseError()
+	}
 	switch trimmed[0] {
 	case '{':
+		// ParseRequest decodes the whole object, so well-formed JSON is
+		// only checked apart (to tell a parse error) when it fails.
 		req, rerr := rpcjson.ParseRequest(trimmed)
 		if rerr != nil {
+			if !json.Valid(trimmed) {
+				return parseError()
+			}
 			return httpStatusFor(rerr.Code), rpcjson.NewResponse(req.Version, req.ID, nil, rerr)
 		}
 		result, rerr := s.execute(ctx, req, user, peer)
@@ -434,8 +478,7 @@ func (s *rpcServer) handleBody(ctx context.Context, body []byte, user, peer stri
 	case '[':
 		var elems []json.RawMessage
 		if err := json.Unmarshal(trimmed, &elems); err != nil {
-			return http.StatusInternalServerError, rpcjson.NewResponse(rpcjson.VersionLegacy,
-				json.RawMessage("null"), nil, rpcjson.NewRPCError(rpcjson.ErrRPCParse, "Parse error"))
+			return parseError()
 		}
 		var out bytes.Buffer
 		out.WriteByte('[')
@@ -462,6 +505,9 @@ func (s *rpcServer) handleBody(ctx context.Context, body []byte, user, peer stri
 		return http.StatusOK, out.Bytes()
 
 	default:
+		if !json.Valid(trimmed) {
+			return parseError()
+		}
 		return http.StatusInternalServerError, rpcjson.NewResponse(rpcjson.VersionLegacy,
 			json.RawMessage("null"), nil,
 			rpcjson.NewRPCError(rpcjson.ErrRPCParse, "Top-level object parse error"))
@@ -473,17 +519,15 @@ func (s *rpcServer) handleBody(ctx context.Context, body []byte, user, peer stri
 // recovered and reported as an internal error so no input can take the
 // daemon down.
 func (s *rpcServer) execute(ctx context.Context, req *rpcjson.ParsedRequest, user, peer string) (result json.RawMessage, rerr *rpcjson.RPCError) {
-	rpcsLog.Debugf("RPC method=%s user=%s peer=%s", sanitize(req.Method), sanitize(user), peer)
-	m, ok := s.method(req.Method)
+	if rpcsLog.Level() <= btclog.LevelDebug {
+		rpcsLog.Debugf("RPC method=%s user=%s peer=%s", sanitize(req.Method), sanitize(user), peer)
+	}
+	m, names, ok := s.methodAndNames(req.Method)
 	if status := s.warmup.Load(); status != nil && !(ok && m.AllowInWarmup) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInWarmup, *status)
 	}
 	if !ok {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMethodNotFound, "Method not found")
-	}
-	names := make([]string, len(m.Params))
-	for i, p := range m.Params {
-		names[i] = p.Name
 	}
 	params, rerr := rpcjson.MapParams(req.Params, names)
 	if rerr != nil {

@@ -24,12 +24,25 @@ func (v *TxScriptVerifier) VerifyScripts(tx *wire.MsgTx, prevOuts []*wire.TxOut,
 	if standard {
 		flags = txscript.StandardVerifyFlags
 	}
-	m := make(map[wire.OutPoint]*wire.TxOut, len(tx.TxIn))
-	for i, in := range tx.TxIn {
-		m[in.PreviousOutPoint] = prevOuts[i]
+	var fetcher txscript.PrevOutputFetcher
+	if len(tx.TxIn) <= smallFetcherInputs {
+		fetcher = &inputsFetcher{tx: tx, prevOuts: prevOuts}
+	} else {
+		m := make(map[wire.OutPoint]*wire.TxOut, len(tx.TxIn))
+		for i, in := range tx.TxIn {
+			m[in.PreviousOutPoint] = prevOuts[i]
+		}
+		fetcher = txscript.NewMultiPrevOutFetcher(m)
 	}
-	fetcher := txscript.NewMultiPrevOutFetcher(m)
-	hashes := txscript.NewTxSigHashes(tx, fetcher)
+	// The BIP341 hashes of the spent amounts and scripts serve only
+	// taproot inputs; without one they are not computed (the engine
+	// computes them itself should it ever need them).
+	var hashes *txscript.TxSigHashes
+	if spendsWitnessV1(prevOuts) {
+		hashes = txscript.NewTxSigHashes(tx, fetcher)
+	} else {
+		hashes = txscript.NewTxSigHashes(tx, nil)
+	}
 	for i := range tx.TxIn {
 		vm, err := txscript.NewEngine(prevOuts[i].PkScript, tx, i, flags, v.SigCache,
 			hashes, prevOuts[i].Value, fetcher)
@@ -41,6 +54,39 @@ func (v *TxScriptVerifier) VerifyScripts(tx *wire.MsgTx, prevOuts []*wire.TxOut,
 		}
 	}
 	return 0, nil
+}
+
+// smallFetcherInputs is the input count up to which inputsFetcher's linear
+// search is cheaper than building a map.
+const smallFetcherInputs = 16
+
+// inputsFetcher answers FetchPrevOutput for tx's own inputs from prevOuts
+// (by position), without a map.
+type inputsFetcher struct {
+	tx       *wire.MsgTx
+	prevOuts []*wire.TxOut
+}
+
+// FetchPrevOutput returns the output the input spending op spends, or nil.
+func (f *inputsFetcher) FetchPrevOutput(op wire.OutPoint) *wire.TxOut {
+	for i, in := range f.tx.TxIn {
+		if in.PreviousOutPoint == op {
+			return f.prevOuts[i]
+		}
+	}
+	return nil
+}
+
+// spendsWitnessV1 reports whether any spent output may be a taproot
+// output: a script starting with OP_1 (a witness version 1 program; this
+// errs on the side of computing the BIP341 hashes).
+func spendsWitnessV1(prevOuts []*wire.TxOut) bool {
+	for _, p := range prevOuts {
+		if p != nil && len(p.PkScript) > 0 && p.PkScript[0] == op1 {
+			return true
+		}
+	}
+	return false
 }
 
 // scriptErrorStrings maps txscript's kinds (Core's ScriptError names) to
