@@ -1,6 +1,7 @@
 package itest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -163,4 +164,34 @@ func TestMempoolRestartKeepsChain(t *testing.T) {
 	if e.AncestorCount != 20 {
 		t.Fatalf("last of the chain has %d ancestors after a restart, want 20", e.AncestorCount)
 	}
+}
+
+// TestMempoolReloadAfterChainMovedOn: ternd stops with X and Y pooled;
+// while it is down btcd confirms X and a double spend Y' of Y. Restarted
+// on its mempool.dat, ternd syncs the blocks and its pool drops both.
+func TestMempoolReloadAfterChainMovedOn(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(22)
+	b := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
+	hashes := b.Generate(t, 105)
+	// ternd syncs, then runs alone (--connect to a dead port) to pool X
+	// and Y.
+	n := StartTernd(t, "--connect="+b.P2PAddr)
+	WaitTip(t, 60*time.Second, hashes[104], n)
+	n.Stop(t)
+	alone := StartTerndAt(t, n.Dir, "", "", fmt.Sprintf("--connect=127.0.0.1:%d", FreePort(t)))
+	x, _ := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b, 1)}, []Kind{KindP2WPKH}, 2)
+	c2 := w.CoinbaseCoin(t, b, 2)
+	y, _ := w.MustPay(t, []Coin{c2}, []Kind{KindP2TRKey}, 2)
+	y2, _ := w.MustPay(t, []Coin{c2}, []Kind{KindP2PKH}, 3)
+	alone.MustSendTx(t, x)
+	alone.MustSendTx(t, y)
+	alone.Stop(t)
+
+	b.MustSendTx(t, x)
+	b.MustSendTx(t, y2)
+	tip := b.Generate(t, 3)[2]
+	r := StartTerndAt(t, n.Dir, "", "", "--connect="+b.P2PAddr)
+	WaitTip(t, 60*time.Second, tip, r)
+	checkPool(t, r, map[string]bool{})
 }
