@@ -3,12 +3,15 @@ package itest
 import (
 	"testing"
 	"time"
+
+	"github.com/tern-org/ternd/wire"
 )
 
 // minedChain is the result of mineKindsChain.
 type minedChain struct {
 	hashes []string // Block hashes by height (index 0 is genesis, "").
 	txs    int      // Wallet transactions mined.
+	coins  []Coin   // Confirmed wallet outputs, one of each kind.
 }
 
 // mineKindsChain has btcd (mining to w's P2WPKH address) mine blocks up to
@@ -47,6 +50,7 @@ func mineKindsChain(t *testing.T, b *Process, w *Wallet, total int, rounds int) 
 			t.Fatalf("btcd left %d transactions unmined", len(pool))
 		}
 	}
+	mc.coins = prev
 	if left := total - (len(mc.hashes) - 1); left > 0 {
 		mc.hashes = append(mc.hashes, b.Generate(t, left)...)
 	}
@@ -96,10 +100,17 @@ func TestChainSyncAllKindsFromBtcd(t *testing.T) {
 	info := checkUTXO(t, n, u, tip, 300)
 	t.Logf("UTXO set at 300: %d outputs, %d sat", info.TxOuts, info.Sats())
 
-	// ternd mines 10 blocks; btcd accepts them.
+	// ternd mines 10 blocks, the first with transactions spending every
+	// kind (sent to ternd, relayed to btcd); btcd accepts them.
+	var spends []*wire.MsgTx
+	for i, c := range mc.coins {
+		tx, _ := w.MustPay(t, []Coin{c}, []Kind{AllKinds[(i+1)%len(AllKinds)], KindP2WPKH}, 2)
+		n.MustSendTx(t, tx)
+		spends = append(spends, tx)
+	}
+	waitInPool(t, 20*time.Second, txids(spends...), b)
 	var mined []string
-	ctx := w.Address(KindP2TRKey)
-	n.MustCall(t, "generatetoaddress", &mined, 10, ctx)
+	n.MustCall(t, "generatetoaddress", &mined, 10, w.Address(KindP2TRKey))
 	if len(mined) != 10 {
 		t.Fatalf("generatetoaddress returned %d hashes", len(mined))
 	}
@@ -108,6 +119,10 @@ func TestChainSyncAllKindsFromBtcd(t *testing.T) {
 		u.Apply(b.Block(t, h))
 	}
 	checkUTXO(t, n, u, mined[9], 310)
+	if got := blockTxids(b.Block(t, mined[0])); len(got) != len(spends) {
+		t.Fatalf("ternd's first block holds %d transactions, want %d", len(got), len(spends))
+	}
+	checkPool(t, b, map[string]bool{})
 	if cb := w.CoinbaseCoin(t, b, 305); cb.Kind != KindP2TRKey {
 		t.Fatalf("ternd's coinbase pays %v", cb.Kind)
 	}
