@@ -43,21 +43,22 @@ func (mp *TxPool) preVerify(tx *wire.MsgTx) ([]*wire.TxOut, error) {
 	if err != nil {
 		return nil, nil
 	}
-	if err := mp.verifyScripts(tx, r.prevOuts, r.e.txid.String()); err != nil {
+	if err := mp.verifyScripts(tx, r.prevOuts, &r.e.txid); err != nil {
 		return nil, err
 	}
 	return r.prevOuts, nil
 }
 
 // verifyScripts runs the scripts under the standard flags and, on failure,
-// under the consensus flags to name the failure's kind.
-func (mp *TxPool) verifyScripts(tx *wire.MsgTx, prevOuts []*wire.TxOut, txid string) error {
+// under the consensus flags to name the failure's kind. The txid is only
+// formatted for a failure.
+func (mp *TxPool) verifyScripts(tx *wire.MsgTx, prevOuts []*wire.TxOut, txid *chainhash.Hash) error {
 	if idx, err := mp.cfg.Verifier.VerifyScripts(tx, prevOuts, true); err != nil {
 		kind := ErrScriptPolicy
 		if _, err2 := mp.cfg.Verifier.VerifyScripts(tx, prevOuts, false); err2 != nil {
 			kind = ErrScriptConsensus
 		}
-		return scriptError(kind, err.Error(), idx, txid)
+		return scriptError(kind, err.Error(), idx, txid.String())
 	}
 	return nil
 }
@@ -387,7 +388,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 
 	// Scripts, last, as they cost the most.
 	if !opts.skipScripts && !samePrevOuts(opts.verified, prevOuts) {
-		if err := mp.verifyScripts(tx, prevOuts, txid.String()); err != nil {
+		if err := mp.verifyScripts(tx, prevOuts, &txid); err != nil {
 			return nil, err
 		}
 	}
