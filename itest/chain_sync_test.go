@@ -134,25 +134,26 @@ func TestChainSyncAllKindsFromBtcd(t *testing.T) {
 	t.Logf("total %v", time.Since(start))
 }
 
-// TestSyncSurvivesPeerLoss: ternd syncs 2,000 blocks from two btcds; one
-// is killed mid-sync and ternd finishes from the other.
+// TestSyncSurvivesPeerLoss: ternd syncs 4,100 blocks (three headers
+// messages) from two btcds; one is killed mid-sync and ternd finishes from
+// the other.
 func TestSyncSurvivesPeerLoss(t *testing.T) {
 	needProcesses(t)
 	b1 := StartBtcd(t)
 	var hashes []string
-	for len(hashes) < 2000 {
-		hashes = append(hashes, b1.Generate(t, 500)...)
+	for len(hashes) < 4100 {
+		hashes = append(hashes, b1.Generate(t, min(500, 4100-len(hashes)))...)
 	}
 	b2 := StartBtcd(t)
 	b2.AddNode(t, b1.P2PAddr, "onetry")
-	WaitTip(t, 60*time.Second, hashes[1999], b2)
+	WaitTip(t, 60*time.Second, hashes[4099], b2)
 	n := StartTernd(t, "--connect="+b1.P2PAddr, "--connect="+b2.P2PAddr)
 	Wait(t, 60*time.Second, "ternd past height 400", func() bool { return n.Height(t) >= 400 })
 	b1.Kill()
 	h := n.Height(t)
-	if h >= 2000 {
+	if h >= 4100 {
 		t.Fatalf("sync finished before the peer was lost (height %d)", h)
 	}
-	WaitTip(t, 90*time.Second, hashes[1999], n)
+	WaitTip(t, 90*time.Second, hashes[4099], n)
 	t.Logf("lost a peer at height %d; finished from the other", h)
 }
