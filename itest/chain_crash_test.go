@@ -86,3 +86,67 @@ func TestKillDuringSyncRecovers(t *testing.T) {
 	}
 	t.Logf("total %v", time.Since(start))
 }
+
+// TestKillDuringReorgRecovers: ternd follows btcd1's 150-block branch with
+// transactions; btcd2 mined a longer branch apart. ternd is killed with
+// SIGKILL shortly after it meets btcd2 (during or just after the
+// reorganisation); restarted it passes verifychain, reaches btcd2's tip and
+// its UTXO set equals a fresh sync's.
+func TestKillDuringReorgRecovers(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(23)
+	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
+	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(24).Address(KindP2WPKH))
+	common := b1.Generate(t, 101)
+	n := StartTernd(t, "--connect="+b1.P2PAddr)
+	WaitTip(t, 60*time.Second, common[100], n)
+	link(t, n, b2)
+	WaitTip(t, 60*time.Second, common[100], b2)
+	unlink(t, n, b2)
+
+	// Branch A on btcd1: 150 blocks, every 5th with a fan-out and a join.
+	var prev []Coin
+	kinds := make([]Kind, 10)
+	for i := range kinds {
+		kinds[i] = AllKinds[i%len(AllKinds)]
+	}
+	var tipA string
+	for r := int64(1); r <= 30; r++ {
+		fan, out := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b1, r)}, kinds, 2)
+		b1.MustSendTx(t, fan)
+		if prev != nil {
+			join, _ := w.MustPay(t, prev, []Kind{KindP2TRScript}, 2)
+			b1.MustSendTx(t, join)
+		}
+		prev = out
+		h := b1.Generate(t, 5)
+		tipA = h[4]
+	}
+	WaitTip(t, 60*time.Second, tipA, n)
+	g2 := b2.Generate(t, 170)
+	tipB := g2[169]
+
+	link(t, n, b2)
+	Wait(t, 60*time.Second, "ternd to leave branch A", func() bool {
+		h := n.tryBestHash()
+		return h != "" && h != tipA
+	})
+	n.Kill()
+
+	r := StartTerndAt(t, n.Dir, "", "")
+	var ok bool
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := r.Call(ctx, "verifychain", &ok, 4, 0); err != nil || !ok {
+		t.Fatalf("verifychain after the crash: %v, %v", ok, err)
+	}
+	t.Logf("restarted at height %d (%s)", r.Height(t), r.BestHash(t))
+	r.Stop(t)
+	r2 := StartTerndAt(t, n.Dir, "", "", "--connect="+b2.P2PAddr)
+	WaitTip(t, 60*time.Second, tipB, r2)
+	fresh := StartTernd(t, "--connect="+b2.P2PAddr)
+	WaitTip(t, 60*time.Second, tipB, fresh)
+	if a, f := r2.UTXOInfo(t), fresh.UTXOInfo(t); a != f || a.Hash() == "" {
+		t.Fatalf("recovered %+v, fresh sync %+v", a, f)
+	}
+}
