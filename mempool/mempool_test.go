@@ -705,10 +705,10 @@ func blockTx(b *wire.MsgBlock, id [32]byte) (*wire.MsgTx, bool) {
 	return nil, false
 }
 
-// TestDisconnectSeveralBlocksKeepsPooledChild: two blocks disconnected at
-// once (the chain's tip is already the fork point when the pool hears of
-// them, oldest block first): a pooled child of the younger block's
-// transaction must survive the older block's call, when its parent is not
+// TestDisconnectSeveralBlocksKeepsPooledChild: three blocks disconnected
+// at once (the chain's tip is already the fork point when the pool hears
+// of them, oldest block first): a pooled child of the youngest block's
+// transaction must survive the older blocks' calls, when its parent is not
 // back yet, and end linked to it, as in Core's disconnect pool.
 func TestDisconnectSeveralBlocksKeepsPooledChild(t *testing.T) {
 	h := newHarness(t, nil)
@@ -716,6 +716,7 @@ func TestDisconnectSeveralBlocksKeepsPooledChild(t *testing.T) {
 	a := h.tx(coins, 99000)
 	b := h.tx(outs(a), 98000)
 	c := h.tx(outs(b), 97000)
+	d := h.tx(outs(c), 96000)
 	coinbase := func(tag byte) *wire.MsgTx {
 		cb := wire.NewMsgTx(1)
 		cb.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex},
@@ -725,20 +726,24 @@ func TestDisconnectSeveralBlocksKeepsPooledChild(t *testing.T) {
 	}
 	block1 := &wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(1), a}}
 	block2 := &wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(2), b}}
+	block3 := &wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(5), c}}
 	h.connect(block1)
 	h.connect(block2)
-	h.mustAccept(c)
+	h.connect(block3)
+	h.mustAccept(d)
 
+	h.disconnect(block3)
 	h.disconnect(block2)
 	h.disconnect(block1)
 	h.pool.AddBackForDisconnect(block1)
 	h.pool.AddBackForDisconnect(block2)
-	if n := h.pool.Count(); n != 3 {
-		t.Fatalf("pool holds %d after disconnecting both blocks, want a, b and c", n)
+	h.pool.AddBackForDisconnect(block3)
+	if n := h.pool.Count(); n != 4 {
+		t.Fatalf("pool holds %d after disconnecting the blocks, want a, b, c and d", n)
 	}
-	cid := c.TxHash()
-	if d, ok := h.pool.TxDesc(&cid); !ok || d.AncestorCount != 3 {
-		t.Fatalf("c not back with its two ancestors: %v", d)
+	did := d.TxHash()
+	if desc, ok := h.pool.TxDesc(&did); !ok || desc.AncestorCount != 4 {
+		t.Fatalf("d not back with its three ancestors: %v", desc)
 	}
 	h.checkInvariants()
 
