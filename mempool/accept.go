@@ -542,7 +542,7 @@ func (mp *TxPool) addEntry(e *entry, parents map[*entry]struct{}) {
 		e.ancSize += a.vsize
 		e.ancFees += a.modFee()
 		e.ancSigOps += a.sigops
-		mp.reindex(a, func() {
+		mp.reindexDesc(a, func() {
 			a.descCount++
 			a.descSize += e.vsize
 			a.descFees += e.modFee()
@@ -612,7 +612,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 			if _, gone := set[a]; gone {
 				continue
 			}
-			mp.reindex(a, func() {
+			mp.reindexDesc(a, func() {
 				a.descCount--
 				a.descSize -= e.vsize
 				a.descFees -= e.modFee()
@@ -622,7 +622,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 			if _, gone := set[d]; gone {
 				continue
 			}
-			mp.reindex(d, func() {
+			mp.reindexAnc(d, func() {
 				d.ancCount--
 				d.ancSize -= e.vsize
 				d.ancFees -= e.modFee()

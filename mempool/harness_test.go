@@ -247,6 +247,26 @@ func (h *harness) checkInvariants() {
 	if mp.byFee.n != len(mp.pool) || mp.byAnc.n != len(mp.pool) || mp.byDesc.n != len(mp.pool) {
 		h.t.Fatalf("index sizes %d %d %d pool %d", mp.byFee.n, mp.byAnc.n, mp.byDesc.n, len(mp.pool))
 	}
+	// Every index holds exactly the pooled entries in strictly increasing
+	// order under its keys' current values.
+	for name, idx := range map[string]*ordIndex{"fee": mp.byFee, "anc": mp.byAnc, "desc": mp.byDesc} {
+		var prev *entry
+		seen := 0
+		idx.ascend(func(e *entry) bool {
+			if mp.pool[e.txid] != e {
+				h.t.Fatalf("%s index holds %v, not pooled", name, e.txid)
+			}
+			if prev != nil && !idx.less(prev, e) {
+				h.t.Fatalf("%s index out of order at %v", name, e.txid)
+			}
+			prev = e
+			seen++
+			return true
+		})
+		if seen != len(mp.pool) {
+			h.t.Fatalf("%s index walks %d of %d", name, seen, len(mp.pool))
+		}
+	}
 	if len(mp.spentBy) != func() int {
 		n := 0
 		for _, e := range mp.pool {

@@ -67,28 +67,48 @@ func merge(a, b *tnode) *tnode {
 
 // insert adds e, which must not be in the index.
 func (t *ordIndex) insert(e *entry) {
+	t.put(e, nil)
+}
+
+// put adds e, which must not be in the index, in node (a node take
+// returned for e, reused to save an allocation) or, when node is nil, in a
+// new one.
+func (t *ordIndex) put(e *entry, node *tnode) {
+	if node == nil {
+		node = &tnode{e: e, prio: t.nextPrio()}
+	}
+	node.left, node.right = nil, nil
 	l, r := t.split(t.root, e)
-	t.root = merge(merge(l, &tnode{e: e, prio: t.nextPrio()}), r)
+	t.root = merge(merge(l, node), r)
 	t.n++
 }
 
 // remove deletes e, found by its current order keys.
 func (t *ordIndex) remove(e *entry) {
-	t.root = t.removeFrom(t.root, e)
+	t.take(e)
 }
 
-func (t *ordIndex) removeFrom(n *tnode, e *entry) *tnode {
+// take deletes e, found by its current order keys, and returns its node
+// (nil if e was not in the index) for put.
+func (t *ordIndex) take(e *entry) *tnode {
+	var taken *tnode
+	t.root = t.removeFrom(t.root, e, &taken)
+	return taken
+}
+
+func (t *ordIndex) removeFrom(n *tnode, e *entry, taken **tnode) *tnode {
 	if n == nil {
 		return nil
 	}
 	if n.e == e {
 		t.n--
+		*taken = n
 		return merge(n.left, n.right)
 	}
 	if t.less(e, n.e) {
-		n.left = t.removeFrom(n.left, e)
+		n.left = t.removeFrom(n.left, e, taken)
 	} else {
-		n.right = t.removeFrom(n.right, e)
+		n.right = t.removeFrom(n.right, e, taken)
 	}
 	return n
 }

@@ -358,13 +358,13 @@ func (mp *TxPool) PrioritiseTransaction(txid *chainhash.Hash, delta int64) {
 	anc := ancestorsOf(e.parents)
 	desc := descendantsOf(e)
 	for a := range anc {
-		mp.reindex(a, func() { a.descFees += delta })
+		mp.reindexDesc(a, func() { a.descFees += delta })
 	}
 	for d := range desc {
 		if d == e {
 			continue
 		}
-		mp.reindex(d, func() { d.ancFees += delta })
+		mp.reindexAnc(d, func() { d.ancFees += delta })
 	}
 	mp.reindex(e, func() {
 		e.delta += delta
@@ -389,13 +389,31 @@ func (mp *TxPool) FeeDeltas() map[chainhash.Hash]int64 {
 // reindex applies mutate to e while e is out of the ordered indexes, so
 // their keys never change under them. The pool lock must be held.
 func (mp *TxPool) reindex(e *entry, mutate func()) {
-	mp.byFee.remove(e)
-	mp.byAnc.remove(e)
-	mp.byDesc.remove(e)
+	nf := mp.byFee.take(e)
+	na := mp.byAnc.take(e)
+	nd := mp.byDesc.take(e)
 	mutate()
-	mp.byFee.insert(e)
-	mp.byAnc.insert(e)
-	mp.byDesc.insert(e)
+	mp.byFee.put(e, nf)
+	mp.byAnc.put(e, na)
+	mp.byDesc.put(e, nd)
+}
+
+// reindexDesc is reindex for a mutation of descendant figures only
+// (descCount, descSize, descFees): of the three orders only the descendant
+// score reads them. The pool lock must be held.
+func (mp *TxPool) reindexDesc(e *entry, mutate func()) {
+	n := mp.byDesc.take(e)
+	mutate()
+	mp.byDesc.put(e, n)
+}
+
+// reindexAnc is reindex for a mutation of ancestor figures only (ancCount,
+// ancSize, ancFees, ancSigOps): of the three orders only the ancestor score
+// reads them. The pool lock must be held.
+func (mp *TxPool) reindexAnc(e *entry, mutate func()) {
+	n := mp.byAnc.take(e)
+	mutate()
+	mp.byAnc.put(e, n)
 }
 
 // ancestorsOf returns every in-pool ancestor reachable from parents.
