@@ -184,7 +184,7 @@ func rejectMessage(err error) string {
 // cap, -26 for every other rejection with Core's reason).
 func (s *server) handleSendRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
-	if _, err := rpcjson.UnmarshalParam(params, 0, "hexstring", &hexStr); err != nil {
+	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
 	}
 	maxFeeRate, err := feeRateParam(params, 1)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -139,6 +140,21 @@ func isHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// stringParam is rpcjson.UnmarshalParam for a string parameter, with a
+// fast path for a JSON string without escapes (every hex string): its bytes
+// between the quotes are the value, so the request's already validated JSON
+// is not scanned twice more to decode a transaction's hex.
+func stringParam(params []json.RawMessage, i int, name string, v *string) (bool, error) {
+	if i < len(params) {
+		if raw := params[i]; len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' &&
+			bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && bytes.IndexByte(raw[1:len(raw)-1], '"') < 0 {
+			*v = string(raw[1 : len(raw)-1])
+			return true, nil
+		}
+	}
+	return rpcjson.UnmarshalParam(params, i, name, v)
 }
 
 // decodeTx is Core's DecodeHexTx: hex, then the extended (witness)
@@ -480,7 +496,7 @@ func (s *server) rawTxMethods() []rpcjson.Method {
 // handleDecodeRawTransaction implements decoderawtransaction.
 func (s *server) handleDecodeRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
-	if _, err := rpcjson.UnmarshalParam(params, 0, "hexstring", &hexStr); err != nil {
+	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
 	}
 	tryNo, tryWit := true, true
@@ -520,7 +536,7 @@ type decodeSegwitJSON struct {
 // handleDecodeScript implements decodescript.
 func (s *server) handleDecodeScript(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
-	if _, err := rpcjson.UnmarshalParam(params, 0, "hexstring", &hexStr); err != nil {
+	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
 	}
 	var script []byte

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/tern-org/ternd/internal/rpcjson"
@@ -283,4 +284,37 @@ func BenchmarkSendRawTransactionHTTP(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+// TestStringParam checks the string parameter fast path against
+// rpcjson.UnmarshalParam: plain strings are taken as they are, escaped
+// ones are decoded, other types keep Core's type error, absent ones
+// report absence.
+func TestStringParam(t *testing.T) {
+	tests := []struct {
+		name    string
+		params  []json.RawMessage
+		want    string
+		present bool
+		wantErr bool
+	}{
+		{"plain", []json.RawMessage{json.RawMessage(`"00ff"`)}, "00ff", true, false},
+		{"empty", []json.RawMessage{json.RawMessage(`""`)}, "", true, false},
+		{"escaped", []json.RawMessage{json.RawMessage(`"a\u0062\"c"`)}, `ab"c`, true, false},
+		{"number", []json.RawMessage{json.RawMessage(`12`)}, "", false, true},
+		{"null", []json.RawMessage{json.RawMessage(`null`)}, "", false, false},
+		{"absent", nil, "", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got string
+			present, err := stringParam(tc.params, 0, "hexstring", &got)
+			if (err != nil) != tc.wantErr || present != tc.present || got != tc.want {
+				t.Fatalf("got %q %v %v", got, present, err)
+			}
+			if tc.wantErr && !strings.Contains(err.Error(), "hexstring") {
+				t.Fatalf("error %v", err)
+			}
+		})
+	}
 }
