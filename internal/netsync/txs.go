@@ -363,9 +363,6 @@ func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
 	accepted, missing, err := sm.pool.ProcessTransaction(tx, true, mempool.Tag(uint32(ps.id)))
 	if err != nil {
 		log.Debugf("Rejected transaction %v from %s: %v", txid, p.Addr(), err)
-		if consensusInvalid(err, tx) {
-			p.Misbehaving(misbehaviourBan, "invalid transaction: "+mempool.RejectReason(err))
-		}
 		if rememberReject(err) {
 			sm.recentRejects.add(wtxid)
 			if errors.Is(err, mempool.ErrNonStandardInputs) && tx.HasWitness() {
@@ -397,31 +394,6 @@ func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
 	if len(accepted) > 0 && sm.cfg.TxAccepted != nil {
 		sm.cfg.TxAccepted(accepted, p)
 	}
-}
-
-// consensusInvalid reports whether a pool error says tx breaks a consensus
-// rule, for which Core's MaybePunishNodeForTx punishes the sender
-// (TX_CONSENSUS): a CheckTransaction or CheckTxInputs failure, or scripts
-// that fail under the consensus flags. Policy failures, missing inputs,
-// premature spends and conflicts are not. A script failure of a
-// transaction without witness is not counted either: Core calls it
-// TX_WITNESS_STRIPPED, unpunished, when only the missing witness is at
-// fault, which the pool's error does not tell apart.
-func consensusInvalid(err error, tx *wire.MsgTx) bool {
-	var k mempool.ErrorKind
-	if !errors.As(err, &k) {
-		return false
-	}
-	switch k {
-	case mempool.ErrNoInputs, mempool.ErrNoOutputs, mempool.ErrOversize,
-		mempool.ErrNegativeOutput, mempool.ErrOutputTooLarge, mempool.ErrOutputTotalTooLarge,
-		mempool.ErrDuplicateInputs, mempool.ErrNullPrevOut, mempool.ErrCoinbase,
-		mempool.ErrInputValuesOutOfRange, mempool.ErrInBelowOut, mempool.ErrFeeOutOfRange:
-		return true
-	case mempool.ErrScriptConsensus:
-		return tx.HasWitness()
-	}
-	return false
 }
 
 // rememberReject reports whether a pool error belongs in the
