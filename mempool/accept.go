@@ -156,7 +156,9 @@ func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
 		log.Debugf("Replacing %v with %v", c.txid, e.txid)
 	}
 	mp.removeSet(r.evict)
-	mp.addEntry(e, r.parents)
+	// The ancestors check found are still e's: none of them is evicted
+	// (a replacement may not spend a conflict or its descendants).
+	mp.addEntry(e, r.parents, r.ancestors)
 	if !opts.bypassLimits {
 		mp.expire()
 		mp.trimToSize()
@@ -531,11 +533,11 @@ func (mp *TxPool) checkReplacement(e *entry, conflicts map[*entry]struct{}) (map
 }
 
 // addEntry links e below parents, updates every relative's statistics and
-// the cluster bookkeeping, and indexes it. The pool lock must be held.
-func (mp *TxPool) addEntry(e *entry, parents map[*entry]struct{}) {
+// the cluster bookkeeping, and indexes it. ancestors is ancestorsOf(parents)
+// (check's). The pool lock must be held.
+func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	e.parents = parents
 	e.children = make(map[*entry]struct{})
-	ancestors := ancestorsOf(parents)
 	e.ancCount, e.ancSize, e.ancFees, e.ancSigOps = 1, e.vsize, e.modFee(), e.sigops
 	for a := range ancestors {
 		e.ancCount++
