@@ -9,9 +9,10 @@ import (
 )
 
 // TestPeerTransactions: transactions from raw peers. A consensus-invalid
-// one (bad signature) bans its sender, as Core's MaybePunishNodeForTx; a
-// merely non-standard one (dust) is refused without punishment; a valid
-// one is accepted and relayed to btcd, the refused ones are not.
+// one (bad signature) and a non-standard one (dust) are refused without
+// punishing the sender (Core v30 no longer punishes invalid transactions,
+// bitcoin/bitcoin#33050); a valid one is accepted and relayed to btcd, the
+// refused ones are not.
 func TestPeerTransactions(t *testing.T) {
 	needProcesses(t)
 	w := NewWallet(19)
@@ -44,24 +45,25 @@ func TestPeerTransactions(t *testing.T) {
 		t.Fatal("sender of a non-standard transaction disconnected")
 	}
 
-	// The consensus-invalid one: sender banned.
+	// The consensus-invalid one: refused, sender kept. A valid
+	// transaction from it afterwards is a barrier: it was handled after.
 	rp := dialRaw(t, n.P2PAddr, "127.0.0.8", tipHeight, nil)
 	if err := rp.QueueMessage(bad, nil); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-rp.Done():
-	case <-time.After(20 * time.Second):
-		t.Fatal("sender of a transaction with a bad signature not disconnected")
+	after, _ := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b, 4)}, []Kind{KindP2WPKH}, 2)
+	if err := rp.QueueMessage(after, nil); err != nil {
+		t.Fatal(err)
 	}
-	Wait(t, 10*time.Second, "ban of 127.0.0.8", func() bool {
-		for _, a := range listBanned(t, n) {
-			if strings.HasPrefix(a, "127.0.0.8") {
-				return true
-			}
+	waitInPool(t, 20*time.Second, txids(after), n, b)
+	if !rp.Connected() {
+		t.Fatal("sender of a consensus-invalid transaction punished")
+	}
+	for _, a := range listBanned(t, n) {
+		if strings.HasPrefix(a, "127.0.0.8") {
+			t.Fatal("sender of a consensus-invalid transaction banned")
 		}
-		return false
-	})
+	}
 	if n.InMempool(t, bad.TxHash().String()) || b.InMempool(t, bad.TxHash().String()) {
 		t.Fatal("bad transaction pooled")
 	}
