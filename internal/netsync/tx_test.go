@@ -403,3 +403,45 @@ func TestConsensusInvalidTxNotPunished(t *testing.T) {
 		}
 	}
 }
+
+// TestTxRequestsRefillWithoutTick: a peer announcing more transactions
+// than MaxPeerTxInFlight is asked for the next ones as its answers arrive,
+// without waiting for a tick (which capped relay from one peer at
+// MaxPeerTxInFlight transactions a tick: 100 a second in the daemon).
+func TestTxRequestsRefillWithoutTick(t *testing.T) {
+	h, _, peers, acc := txHarness(t, 1, func(c *Config) { c.TickInterval = time.Hour })
+	byWtxid := map[chainhash.Hash]*wire.MsgTx{}
+	inv := wire.NewMsgInv()
+	for i := 0; i < 250; i++ {
+		tx := witnessTx(byte(i))
+		tx.LockTime = 7 // Distinct from the other tests' transactions.
+		w := tx.WitnessHash()
+		byWtxid[w] = tx
+		_ = inv.AddInvVect(wire.NewInvVect(wire.InvTypeWTx, &w))
+	}
+	if err := h.sm.QueueInv(inv, peers[0]); err != nil {
+		t.Fatal(err)
+	}
+	h.sync()
+	if n := len(peers[0].getDataItems()); n != 100 {
+		t.Fatalf("%d requested at once, want MaxPeerTxInFlight (100)", n)
+	}
+	answered := 0
+	for round := 0; round < 10 && answered < 250; round++ {
+		items := peers[0].getDataItems()
+		for _, iv := range items[answered:] {
+			_ = h.sm.QueueTx(byWtxid[iv.Hash], peers[0], nil)
+		}
+		answered = len(items)
+		h.sync()
+	}
+	if n := len(peers[0].getDataItems()); n != 250 {
+		t.Fatalf("%d of 250 requested without a tick", n)
+	}
+	acc.mu.Lock()
+	got := len(acc.txs)
+	acc.mu.Unlock()
+	if got != 250 {
+		t.Fatalf("%d of 250 accepted", got)
+	}
+}

@@ -117,18 +117,27 @@ func (t *txTracker) release(id int32, wasAsked bool) {
 }
 
 // received forgets hash: the transaction arrived (or is no longer wanted).
-func (t *txTracker) received(hash chainhash.Hash) {
+// It reports whether the peer asked for it has requests waiting and its
+// requests in flight just fell to half of MaxPeerTxInFlight or to none, so
+// that the caller asks for more at once rather than at the next tick.
+func (t *txTracker) received(hash chainhash.Hash) bool {
 	a := t.anns[hash]
 	if a == nil {
-		return
+		return false
 	}
 	delete(t.anns, hash)
+	refill := false
 	if a.asked != 0 {
 		t.release(a.asked, true)
+		if tp := t.peers[a.asked]; tp != nil && tp.announced > tp.inFlight &&
+			(tp.inFlight == 0 || tp.inFlight == t.cfg.MaxPeerTxInFlight/2) {
+			refill = true
+		}
 	}
 	for _, o := range a.announcers {
 		t.release(o.id, false)
 	}
+	return refill
 }
 
 // giveUp ends the request of hash from its asked peer (timeout or
@@ -351,8 +360,12 @@ func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
 		return
 	}
 	txid, wtxid := tx.TxHash(), tx.WitnessHash()
-	sm.txs.received(txid)
-	sm.txs.received(wtxid)
+	// A peer holding more announcements than MaxPeerTxInFlight is asked
+	// for the next ones as its answers arrive, not a tick later (which
+	// capped relay at MaxPeerTxInFlight transactions a tick per peer).
+	if refill := sm.txs.received(txid); sm.txs.received(wtxid) || refill {
+		defer sm.scheduleTxs()
+	}
 	if sm.IsInitialBlockDownload() {
 		return
 	}
