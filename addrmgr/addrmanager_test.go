@@ -394,14 +394,19 @@ func TestPruneTerrible(t *testing.T) {
 		am.AddAddress(ipAddr(i*65536), ipAddr(i*65536))
 	}
 	n := am.NumAddresses()
+	failing := 0 // a keyed-hash collision may have dropped one of them
 	for i := 0; i < 10; i++ {
 		na := ipAddr(i * 65536)
+		if am.Lookup(na) == nil {
+			continue
+		}
+		failing++
 		for j := 0; j < 3; j++ {
 			am.Attempt(na)
 		}
 	}
 	*now = now.Add(time.Hour)
-	if p := am.PruneTerrible(); p != 10 || am.NumAddresses() != n-10 {
+	if p := am.PruneTerrible(); p != failing || failing < 8 || am.NumAddresses() != n-failing {
 		t.Fatalf("pruned %d, left %d of %d", p, am.NumAddresses(), n)
 	}
 	checkConsistent(t, am)
@@ -410,15 +415,22 @@ func TestPruneTerrible(t *testing.T) {
 func TestPersistence(t *testing.T) {
 	dir := t.TempDir()
 	am, _ := newTestManager(t, dir)
+	// The onion goes in first: a later address whose keyed-hash slot
+	// collides with it is the one dropped, never the onion.
+	onion := mustParse(t, onionName+":8333")
+	am.AddAddress(onion, onion)
 	for i := 0; i < 300; i++ {
 		am.AddAddress(ipAddr(i*65536+1), ipAddr(i*4096))
 	}
-	onion := mustParse(t, onionName+":8333")
-	am.AddAddress(onion, onion)
 	for i := 0; i < 20; i++ {
 		am.Good(ipAddr(i*65536 + 1))
 	}
-	am.Attempt(ipAddr(25*65536 + 1))
+	// A collision may have dropped an address: attempt a stored one.
+	attempted := ipAddr(25*65536 + 1)
+	for i := 26; am.Lookup(attempted) == nil && i < 300; i++ {
+		attempted = ipAddr(i*65536 + 1)
+	}
+	am.Attempt(attempted)
 	if err := am.Save(); err != nil {
 		t.Fatal(err)
 	}
@@ -435,7 +447,7 @@ func TestPersistence(t *testing.T) {
 	if am2.key != am.key {
 		t.Fatal("key not persisted")
 	}
-	if ka := am2.Lookup(ipAddr(25*65536 + 1)); ka == nil || ka.attempts != 1 {
+	if ka := am2.Lookup(attempted); ka == nil || ka.attempts != 1 {
 		t.Fatal("attempts not persisted")
 	}
 	if am2.Lookup(onion) == nil {
