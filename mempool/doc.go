@@ -19,6 +19,10 @@
 // peer when the transaction was kept as an orphan; err is an Error whose
 // kind is tested with errors.Is (mempool.ErrInsufficientFee, ...) and whose
 // RejectReason is Bitcoin Core v30's reject reason, word for word.
+// ProcessLocalTransaction is the RPC's form (sendrawtransaction): never an
+// orphan, and an optional cap on the base fee checked in the same
+// acceptance (ErrMaxFeeExceeded), after every rule and the scripts and
+// before anything is added.
 //
 // On a block connected call RemoveForBlock (it returns orphans that became
 // valid, to announce); on a block disconnected call AddBackForDisconnect
