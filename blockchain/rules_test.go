@@ -372,6 +372,13 @@ func TestSequenceLockAPI(t *testing.T) {
 	if _, err := h.chain.CalcSequenceLock(tx, []int32{1}); err == nil {
 		t.Error("mismatched heights accepted")
 	}
+	// Core reads the version as unsigned: -1 (0xffffffff) is above 2 and
+	// keeps its locks; only 0 and 1 have none.
+	tx.Version = -1
+	lock, _ = h.chain.CalcSequenceLock(tx, []int32{18, 10})
+	if lock.BlockHeight != 22 || lock.Seconds != wantSecs {
+		t.Errorf("version 0xffffffff: lock %+v, want height 22", lock)
+	}
 	tx.Version = 1
 	lock, _ = h.chain.CalcSequenceLock(tx, []int32{18, 10})
 	if lock.BlockHeight != -1 || lock.Seconds != -1 {

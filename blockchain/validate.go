@@ -304,7 +304,9 @@ type SequenceLock struct {
 // the coins' median times.
 func calcSequenceLock(tx *wire.MsgTx, prevHeights []int32, prev *blockNode) *SequenceLock {
 	lock := &SequenceLock{Seconds: -1, BlockHeight: -1}
-	if tx.Version < 2 || IsCoinBaseTx(tx) {
+	// Core compares the version as unsigned: BIP68 applies to every
+	// version of 2 and above, 0xffffffff included.
+	if uint32(tx.Version) < 2 || IsCoinBaseTx(tx) {
 		return lock
 	}
 	for i, in := range tx.TxIn {

@@ -32,7 +32,7 @@ func isFinalTx(tx *wire.MsgTx, height int32, mtp time.Time) bool {
 // height of each spent output; an output of a pooled parent counts as
 // confirmed in the next block, as Core assumes.
 func (mp *TxPool) sequenceLocksOK(tx *wire.MsgTx, coinHeights []int32, tipHeight int32, mtp time.Time) (bool, error) {
-	if tx.Version < 2 {
+	if uint32(tx.Version) < 2 { // unsigned, as Core: BIP68 applies to 0xffffffff too
 		return true, nil
 	}
 	minHeight := int32(-1)
