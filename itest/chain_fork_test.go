@@ -200,3 +200,54 @@ func TestChainForkWithConflicts(t *testing.T) {
 	}
 	checkPool(t, n, map[string]bool{})
 }
+
+// TestReorgReturnsBranchTransactions: ternd follows btcd1's 150-block
+// branch holding 59 dependent wallet transactions; btcd2's longer branch
+// has none. After the reorganisation all 59 are back in ternd's pool (the
+// joins after the fan-outs they spend), and the block ternd then mines
+// holds them all and is accepted by both btcds.
+func TestReorgReturnsBranchTransactions(t *testing.T) {
+	needProcesses(t)
+	w := NewWallet(27)
+	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
+	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(28).Address(KindP2WPKH))
+	common := b1.Generate(t, 101)
+	n := StartTernd(t, "--connect="+b1.P2PAddr)
+	WaitTip(t, 60*time.Second, common[100], n)
+	link(t, n, b2)
+	WaitTip(t, 60*time.Second, common[100], b2)
+	unlink(t, n, b2)
+
+	var prev []Coin
+	kinds := make([]Kind, 10)
+	for i := range kinds {
+		kinds[i] = AllKinds[i%len(AllKinds)]
+	}
+	want := map[string]bool{}
+	var tipA string
+	for r := int64(1); r <= 30; r++ {
+		fan, out := w.MustPay(t, []Coin{w.CoinbaseCoin(t, b1, r)}, kinds, 2)
+		b1.MustSendTx(t, fan)
+		want[fan.TxHash().String()] = true
+		if prev != nil {
+			join, _ := w.MustPay(t, prev, []Kind{KindP2TRScript}, 2)
+			b1.MustSendTx(t, join)
+			want[join.TxHash().String()] = true
+		}
+		prev = out
+		tipA = b1.Generate(t, 5)[4]
+	}
+	WaitTip(t, 60*time.Second, tipA, n)
+	tipB := b2.Generate(t, 170)[169]
+	link(t, n, b2)
+	WaitTip(t, 60*time.Second, tipB, n, b1)
+	checkPool(t, n, want)
+
+	var mined []string
+	n.MustCall(t, "generatetoaddress", &mined, 1, w.Address(KindP2WPKH))
+	WaitTip(t, 30*time.Second, mined[0], b1, b2)
+	if got := blockTxids(b2.Block(t, mined[0])); len(got) != len(want) {
+		t.Fatalf("ternd's block after the reorganisation holds %d transactions, want %d", len(got), len(want))
+	}
+	checkPool(t, n, map[string]bool{})
+}
