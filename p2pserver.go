@@ -655,7 +655,9 @@ func (s *p2pServer) listeners() peer.MessageListeners {
 		OnGetData: func(p *peer.Peer, msg *wire.MsgGetData) {
 			if s.ready(p) {
 				s.markBroadcast(msg)
-				s.sm.HandleGetData(p, msg, p.Done())
+				// Disconnected, not Done: this runs on p's read goroutine, and
+				// Done closes only after that goroutine returns.
+				s.sm.HandleGetData(p, msg, p.Disconnected())
 			}
 		},
 		OnGetHeaders: func(p *peer.Peer, msg *wire.MsgGetHeaders) {
@@ -679,11 +681,13 @@ func (s *p2pServer) ready(p *peer.Peer) bool {
 }
 
 // waitDone waits for the sync manager to handle a block or transaction
-// from p, or for p to end, so a peer has at most one queued.
+// from p, or for p to be disconnected, so a peer has at most one queued. It
+// runs on p's read goroutine, so it must not wait on p.Done (closed only
+// after that goroutine returns).
 func (s *p2pServer) waitDone(p *peer.Peer, done <-chan struct{}) {
 	select {
 	case <-done:
-	case <-p.Done():
+	case <-p.Disconnected():
 	}
 }
 

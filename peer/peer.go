@@ -202,6 +202,7 @@ type Peer struct {
 
 	// Outbound queue.
 	qmu        sync.Mutex
+	qclosed    bool // set once the write loop has gone; guarded by qmu
 	control    []queued
 	data       []queued
 	dataBytes  int
@@ -444,8 +445,15 @@ func (p *Peer) VerAckReceived() bool {
 // HandshakeDone is closed when the handshake completes.
 func (p *Peer) HandshakeDone() <-chan struct{} { return p.verAckDone }
 
-// Done is closed when Run returns.
+// Done is closed when Run returns. Listeners running on the peer's read
+// goroutine must not wait on it (Run waits for them); they use Disconnected.
 func (p *Peer) Done() <-chan struct{} { return p.done }
+
+// Disconnected is closed as soon as the peer is disconnected (Disconnect,
+// an I/O error or Run's context ending), before Run returns. It is the quit
+// channel for work done on the peer's behalf, including from its own read
+// goroutine, such as serving getdata or waiting for a block to be handled.
+func (p *Peer) Disconnected() <-chan struct{} { return p.ctx.Done() }
 
 // handshake exchanges version, wtxidrelay, sendaddrv2 and verack, then
 // sends sendheaders and feefilter. It runs on Run's goroutine before the
@@ -917,6 +925,13 @@ func (p *Peer) QueueMessage(msg wire.Message, done chan<- struct{}) error {
 	}
 	q := queued{msg: msg, buf: buf, done: done}
 	p.qmu.Lock()
+	if p.qclosed {
+		// The write loop has gone and flushed the queue; nothing queued now
+		// would ever be written or signalled.
+		p.qmu.Unlock()
+		signal(done)
+		return makeError(ErrDisconnected, "peer disconnected")
+	}
 	if controlCommands[msg.Command()] {
 		if len(p.control) >= maxControlQueue {
 			p.qmu.Unlock()
@@ -982,8 +997,12 @@ func (p *Peer) next() (queued, bool) {
 }
 
 // writeLoop writes queued messages until the peer disconnects. Each write
-// must finish within WriteStallTimeout.
+// must finish within WriteStallTimeout. When it exits, every message still
+// queued (and any queued later) has its done channel signalled and its
+// buffer released, so callers waiting on done and the memory they queued
+// are freed at once rather than when the read loop ends.
 func (p *Peer) writeLoop() {
+	defer p.flushDone()
 	for {
 		q, ok := p.next()
 		if !ok {
@@ -1024,9 +1043,11 @@ func (p *Peer) writeLoop() {
 	}
 }
 
-// flushDone signals the done channels of messages never written.
+// flushDone closes the queue and signals the done channels of messages
+// never written.
 func (p *Peer) flushDone() {
 	p.qmu.Lock()
+	p.qclosed = true
 	rest := append(p.control, p.data...)
 	p.control, p.data, p.dataBytes = nil, nil, 0
 	p.qmu.Unlock()

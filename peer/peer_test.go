@@ -626,3 +626,85 @@ func TestErrorKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledPeerReleasesServing is the F11 regression: a listener on the
+// read goroutine that queues replies and waits for them (as getdata serving
+// does) must be released when the remote stops reading and the write
+// stalls, with every queued message's done signalled and its buffer freed,
+// and Disconnected must fire before Run returns.
+func TestStalledPeerReleasesServing(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	cfg := testConfig()
+	cfg.WriteStallTimeout = 300 * time.Millisecond
+	type result struct {
+		done1, done2 bool
+		viaQuit      bool
+		queued       int
+	}
+	res := make(chan result, 1)
+	var p *Peer
+	cfg.Listeners.OnGetData = func(p *Peer, msg *wire.MsgGetData) {
+		big := func() *wire.MsgInv {
+			inv := wire.NewMsgInv()
+			for i := 0; i < 20000; i++ {
+				inv.AddInvVect(wire.NewInvVect(wire.InvTypeTx, &chainhash.Hash{byte(i), byte(i >> 8)}))
+			}
+			return inv
+		}
+		d1 := make(chan struct{}, 1)
+		d2 := make(chan struct{}, 1)
+		p.QueueMessage(big(), d1)
+		p.QueueMessage(big(), d2)
+		var r result
+		// The escape hatch only keeps a failing test from hanging.
+		escape := time.After(5 * time.Second)
+		for !(r.done1 && r.done2) {
+			select {
+			case <-d1:
+				r.done1 = true
+			case <-d2:
+				r.done2 = true
+			case <-escape:
+				res <- r
+				return
+			}
+		}
+		select {
+		case <-p.Disconnected():
+			r.viaQuit = true
+		case <-escape:
+		}
+		r.queued = p.QueuedBytes()
+		res <- r
+	}
+	p = NewInboundPeer(cfg, 1, b)
+	ch := runPeer(t, p)
+	r := &rawPeer{t: t, conn: a}
+	r.handshake()
+	// Read what the peer sends right after the handshake, then stop reading.
+	var stop atomic.Bool
+	go func() {
+		buf := make([]byte, 1)
+		for !stop.Load() {
+			if _, err := a.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	stop.Store(true)
+	r.send(&wire.MsgGetData{InvList: []*wire.InvVect{wire.NewInvVect(wire.InvTypeBlock, &chainhash.Hash{1})}})
+	var got result
+	select {
+	case got = <-res:
+	case <-time.After(10 * time.Second):
+		t.Fatal("listener never returned")
+	}
+	if !got.done1 || !got.done2 || !got.viaQuit || got.queued != 0 {
+		t.Fatalf("stalled peer not released: %+v", got)
+	}
+	if err := waitErr(t, ch); !errors.Is(err, ErrWriteStall) {
+		t.Fatalf("Run: %v", err)
+	}
+}
