@@ -187,6 +187,12 @@ type SyncManager struct {
 
 	msgChan chan any
 	quit    chan struct{} // closed when Run returns
+	// sendMu and closed make the end of Run final: senders hold sendMu
+	// for reading while they queue; Run, after closing quit, takes it for
+	// writing, sets closed and drains msgChan, signalling every pending
+	// done, so no event (and no waiting caller) is left behind.
+	sendMu  sync.RWMutex
+	closed  bool
 	started atomic.Bool
 	// ibdDone latches once the tip is recent (Core's m_cached_finished_ibd).
 	ibdDone atomic.Bool
@@ -299,7 +305,7 @@ func (sm *SyncManager) Run(ctx context.Context) {
 	if !sm.started.CompareAndSwap(false, true) {
 		return
 	}
-	defer close(sm.quit)
+	defer sm.shutdown()
 	ticker := time.NewTicker(sm.cfg.TickInterval)
 	defer ticker.Stop()
 	sm.lastProgress = sm.cfg.Now()
@@ -312,6 +318,30 @@ func (sm *SyncManager) Run(ctx context.Context) {
 			sm.handle(m)
 		case <-ticker.C:
 			sm.tick()
+		}
+	}
+}
+
+// shutdown ends Run: it closes quit (releasing senders blocked on a full
+// queue), waits for senders in progress, refuses new ones, and signals
+// the done of every event still queued, unhandled, so no peer waits on a
+// block or transaction forever.
+func (sm *SyncManager) shutdown() {
+	close(sm.quit)
+	sm.sendMu.Lock()
+	sm.closed = true
+	sm.sendMu.Unlock()
+	for {
+		select {
+		case m := <-sm.msgChan:
+			switch m := m.(type) {
+			case blockMsg:
+				signal(m.done)
+			case txMsg:
+				signal(m.done)
+			}
+		default:
+			return
 		}
 	}
 }
@@ -353,8 +383,14 @@ func signal(done chan<- struct{}) {
 }
 
 // send queues an event, blocking while the queue is full; it fails once
-// Run has returned.
+// Run has returned (or is returning). An event it queues is either
+// handled or, at shutdown, has its done signalled.
 func (sm *SyncManager) send(m any) error {
+	sm.sendMu.RLock()
+	defer sm.sendMu.RUnlock()
+	if sm.closed {
+		return ErrShuttingDown
+	}
 	select {
 	case <-sm.quit:
 		return ErrShuttingDown
@@ -390,13 +426,23 @@ func (sm *SyncManager) QueueHeaders(headers *wire.MsgHeaders, p Peer) error {
 // the block was handled. A peer's read loop should wait for it before
 // reading on, which bounds the blocks queued per peer to one (btcd's
 // blockProcessed).
+// When the manager has stopped it returns ErrShuttingDown and signals
+// done too, so a caller that waits on done anyway is never stuck.
 func (sm *SyncManager) QueueBlock(block *wire.MsgBlock, p Peer, done chan<- struct{}) error {
-	return sm.send(blockMsg{p, block, done})
+	err := sm.send(blockMsg{p, block, done})
+	if err != nil {
+		signal(done)
+	}
+	return err
 }
 
 // QueueTx hands the manager a transaction from p; done as in QueueBlock.
 func (sm *SyncManager) QueueTx(tx *wire.MsgTx, p Peer, done chan<- struct{}) error {
-	return sm.send(txMsg{p, tx, done})
+	err := sm.send(txMsg{p, tx, done})
+	if err != nil {
+		signal(done)
+	}
+	return err
 }
 
 // QueueNotFound hands the manager a notfound message from p.
