@@ -288,24 +288,25 @@ func TestTerndBansBadClients(t *testing.T) {
 			if !closedWithin(conn, 10*time.Second) {
 				t.Fatal("bad client not disconnected")
 			}
-			Wait(t, 10*time.Second, "the ban in listbanned", func() bool {
-				var bans []struct {
-					Address string `json:"address"`
+			// None of these is misbehaviour in Core (framing errors disconnect,
+			// a bad checksum is skipped; ternd disconnects it before the
+			// handshake): no ban, and the address may connect again.
+			var bans []struct {
+				Address string `json:"address"`
+			}
+			n.MustCall(t, "listbanned", &bans)
+			for _, b := range bans {
+				if b.Address == tc.src+"/32" {
+					t.Fatalf("%s banned", tc.src)
 				}
-				n.MustCall(t, "listbanned", &bans)
-				for _, b := range bans {
-					if b.Address == tc.src+"/32" {
-						return true
-					}
-				}
-				return false
-			})
+			}
 			conn2, err := d.Dial("tcp4", n.P2PAddr)
-			if err == nil {
-				defer conn2.Close()
-				if !closedWithin(conn2, 5*time.Second) {
-					t.Fatal("banned address accepted again")
-				}
+			if err != nil {
+				t.Fatalf("reconnect: %v", err)
+			}
+			defer conn2.Close()
+			if closedWithin(conn2, 2*time.Second) {
+				t.Fatal("address refused after a non-misbehaviour disconnect")
 			}
 		})
 	}

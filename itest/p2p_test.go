@@ -269,24 +269,23 @@ func TestBadClientsBannedHonestPeerStays(t *testing.T) {
 			if !closedWithin(c, 10*time.Second) {
 				t.Fatal("bad client not disconnected")
 			}
+			// None of these is misbehaviour in Core: no ban, and the address
+			// may connect again.
 			select {
 			case r := <-n.bansCh:
-				if !strings.HasPrefix(r, tc.src+":") {
-					t.Fatalf("banned %s", r)
-				}
-			case <-time.After(5 * time.Second):
-				t.Fatal("no ban")
+				t.Fatalf("banned %s", r)
+			case <-time.After(200 * time.Millisecond):
 			}
-			if !n.bans.IsBanned(netip.MustParseAddr(tc.src)) {
-				t.Fatal("not in the ban list")
+			if n.bans.IsBanned(netip.MustParseAddr(tc.src)) {
+				t.Fatal("in the ban list")
 			}
-			// A new connection from the banned address is refused at once.
 			c2, err := d.Dial("tcp4", n.addr)
-			if err == nil {
-				defer c2.Close()
-				if !closedWithin(c2, 5*time.Second) {
-					t.Fatal("banned address accepted again")
-				}
+			if err != nil {
+				t.Fatalf("reconnect: %v", err)
+			}
+			defer c2.Close()
+			if closedWithin(c2, 2*time.Second) {
+				t.Fatal("address refused after a non-misbehaviour disconnect")
 			}
 		})
 	}

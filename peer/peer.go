@@ -597,8 +597,9 @@ func (p *Peer) handleVersion(m *wire.MsgVersion) error {
 }
 
 // readMessage reads one message and accounts for it. It returns a nil
-// message and nil error for an unknown command (skipped), and bans the peer
-// for framing errors.
+// message and nil error for a message to skip (unknown command, or a bad
+// message after the handshake) and an error for one that ends the
+// connection; it never scores the peer.
 func (p *Peer) readMessage() (wire.Message, error) {
 	n, msg, raw, err := wire.ReadMessageWithEncodingN(p.conn, p.ProtocolVersionOrOurs(),
 		p.cfg.Net, wire.LatestEncoding)
@@ -632,17 +633,32 @@ func (p *Peer) readMessage() (wire.Message, error) {
 		}
 		return msg, nil
 	}
+	// The punishment follows Core's V1 transport and ProcessMessages: a
+	// framing error that loses the stream (wrong magic, a length above the
+	// protocol maximum, hence garbage) disconnects; a message whose
+	// checksum, command name or payload is bad is dropped and the
+	// connection kept (Core logs and skips it). None of these is
+	// misbehaviour: they are never scored or banned, so a buggy or newer
+	// implementation is not banned for them. Before the handshake ends a
+	// dropped message disconnects instead (still without a ban): such a
+	// peer cannot complete a handshake we would accept, and its slot is
+	// better freed now than at HandshakeTimeout.
 	switch {
 	case errors.Is(err, wire.ErrUnknownCommand):
 		return nil, nil
-	case errors.Is(err, wire.ErrWrongNetwork), errors.Is(err, wire.ErrPayloadTooLarge),
-		errors.Is(err, wire.ErrBadChecksum), errors.Is(err, wire.ErrMalformedCommand):
-		p.Misbehaving(BanThreshold, err.Error())
+	case raw == nil && (errors.Is(err, wire.ErrWrongNetwork) ||
+		errors.Is(err, wire.ErrPayloadTooLarge)):
 		return nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
-	case raw != nil || errors.Is(err, wire.ErrTrailingBytes):
-		// A payload that does not decode.
-		p.Misbehaving(BanThreshold, "malformed message: "+err.Error())
-		return nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
+	case raw != nil:
+		// The payload was consumed: a bad checksum, a malformed command, a
+		// payload over its message's limit, one that does not decode, or
+		// trailing bytes (wire refuses them; Core ignores them, but the
+		// decoded message is not returned, so it is dropped here).
+		if !p.VerAckReceived() {
+			return nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
+		}
+		log.Debugf("Dropping a bad message from %s: %v", p, err)
+		return nil, nil
 	}
 	if errors.Is(err, io.EOF) {
 		return nil, makeError(ErrDisconnected, p.addr+" closed the connection")

@@ -369,17 +369,24 @@ func frame(magic wire.BitcoinNet, cmd string, payload []byte, length int64, badS
 	return append(hdr[:], payload...)
 }
 
-func TestMisbehaviourBans(t *testing.T) {
+// TestBadMessagesNotBanned checks Core's punishment of bad framing and
+// payloads (F6): nothing is scored or banned; framing that loses the stream
+// disconnects; a bad message after the handshake is skipped with the
+// connection kept, and during the handshake it disconnects.
+func TestBadMessagesNotBanned(t *testing.T) {
 	tests := []struct {
-		name string
-		raw  []byte
+		name    string
+		raw     []byte
+		skipped bool // after the handshake the connection survives
 	}{
-		{"garbage", bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 4)},
-		{"wrong magic", frame(wire.MainNet, "ping", make([]byte, 8), -1, false)},
-		{"bad checksum", frame(testNet, "ping", make([]byte, 8), -1, true)},
-		{"oversize length", frame(testNet, "block", nil, wire.MaxMessagePayload+1, false)},
-		{"malformed payload", frame(testNet, "ping", make([]byte, 3), -1, false)},
-		{"bad command", frame(testNet, "pi\x00ng", make([]byte, 8), -1, false)},
+		{"garbage", bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 4), false},
+		{"wrong magic", frame(wire.MainNet, "ping", make([]byte, 8), -1, false), false},
+		{"oversize length", frame(testNet, "block", nil, wire.MaxMessagePayload+1, false), false},
+		{"bad checksum", frame(testNet, "ping", make([]byte, 8), -1, true), true},
+		{"malformed payload", frame(testNet, "ping", make([]byte, 3), -1, false), true},
+		{"trailing bytes", frame(testNet, "ping", make([]byte, 9), -1, false), true},
+		{"bad command", frame(testNet, "pi\x00ng", make([]byte, 8), -1, false), true},
+		{"over message limit", frame(testNet, "ping", make([]byte, 100), -1, false), true},
 	}
 	for _, tc := range tests {
 		for _, during := range []string{"handshake", "after"} {
@@ -395,11 +402,23 @@ func TestMisbehaviourBans(t *testing.T) {
 				if during == "after" {
 					r.handshake()
 				}
+				if tc.skipped && during == "after" {
+					a.Write(tc.raw)
+					r.send(wire.NewMsgPing(77))
+					if pong := r.recvUntil(wire.CmdPong).(*wire.MsgPong); pong.Nonce != 77 {
+						t.Fatalf("pong nonce %d", pong.Nonce)
+					}
+					if !p.Connected() || p.BanScore() != 0 || banned.Load() != 0 {
+						t.Fatalf("connected %v score %d bans %d", p.Connected(), p.BanScore(),
+							banned.Load())
+					}
+					return
+				}
 				r.drain()
 				a.Write(tc.raw)
 				err := waitErr(t, ch)
-				if !errors.Is(err, ErrMisbehaving) || banned.Load() != 1 {
-					t.Fatalf("Run: %v, bans %d", err, banned.Load())
+				if !errors.Is(err, ErrProtocol) || banned.Load() != 0 || p.BanScore() != 0 {
+					t.Fatalf("Run: %v, bans %d, score %d", err, banned.Load(), p.BanScore())
 				}
 			})
 		}
