@@ -129,6 +129,11 @@ type Params struct {
 	// Checkpoints are known good blocks, oldest first.
 	Checkpoints []Checkpoint
 
+	// MinimumChainWork is Bitcoin Core's nMinimumChainWork: the chain
+	// work of a recent main chain, below which a node stays in initial
+	// block download and refuses unrequested blocks (nil or zero: none).
+	MinimumChainWork *big.Int
+
 	// Bech32HRPSegwit is the human-readable part of segwit addresses.
 	Bech32HRPSegwit string
 
@@ -238,6 +243,8 @@ var MainNetParams = func() Params {
 			{Hash: newHashFromStr("0000000000000000000f14c35b2d841e986ab5441de8c585d5ffe55ea1e395ad"),
 				VerifyP2SH: true, VerifyWitness: true},
 		},
+		// Bitcoin Core v30 kernel/chainparams.cpp nMinimumChainWork.
+		MinimumChainWork: hexToBig("0000000000000000000000000000000000000000dee8e2a309ad8a9820433c68"),
 		Checkpoints: []Checkpoint{
 			{11111, newHashFromStr("0000000069e244f73d78e8fd29ba2fd2ed618bd6fa2ee92559f542fdb26e7c1d")},
 			{210000, newHashFromStr("000000000000048b95347e83192f69cf0366076336c639f9b7228e9ba171342e")},
@@ -280,6 +287,8 @@ var TestNet3Params = func() Params {
 		ReduceMinDifficulty:  true,
 		MinDiffReductionTime: 20 * time.Minute,
 		RelayNonStdTxs:       true,
+		// Bitcoin Core v30 kernel/chainparams.cpp nMinimumChainWork.
+		MinimumChainWork: hexToBig("0000000000000000000000000000000000000000000016dd270dd94fac1d7632"),
 		Checkpoints: []Checkpoint{
 			{546, newHashFromStr("000000002a936ca763904c3c35fce2f3556c559c0214345d31b1bcebf76acb70")},
 		},
@@ -313,13 +322,29 @@ var TestNet4Params = func() Params {
 		MinDiffReductionTime: 20 * time.Minute,
 		EnforceBIP94:         true,
 		RelayNonStdTxs:       true,
+		// Bitcoin Core v30 kernel/chainparams.cpp nMinimumChainWork.
+		MinimumChainWork: hexToBig("00000000000000000000000000000000000000000000034a4690fe592dc49c7c"),
 	}
 	testnetAddrs(&p, "tb")
 	return *withRetarget(&p)
 }()
 
-// SigNetParams are the parameters of the default signet.
-var SigNetParams = CustomSignetParams(DefaultSignetChallenge, DefaultSignetDNSSeeds)
+// SigNetParams are the parameters of the default signet; only it has a
+// MinimumChainWork (a custom signet has none, as in Core).
+var SigNetParams = func() Params {
+	p := CustomSignetParams(DefaultSignetChallenge, DefaultSignetDNSSeeds)
+	p.MinimumChainWork = hexToBig("0000000000000000000000000000000000000000000000000000067d328e681a")
+	return p
+}()
+
+// hexToBig parses a big-endian hex constant.
+func hexToBig(s string) *big.Int {
+	n, ok := new(big.Int).SetString(s, 16)
+	if !ok {
+		panic("chaincfg: bad hex constant " + s)
+	}
+	return n
+}
 
 // CustomSignetParams returns signet parameters for challenge. The magic is
 // the first four bytes of the double SHA-256 of the challenge's encoding
