@@ -85,11 +85,26 @@ type Config struct {
 	// means one per CPU.
 	ScriptWorkers int
 	// MinimumChainWork, when set, raises AntiDoSWorkThreshold to at least
-	// this work (Core's -minimumchainwork); nil means none.
+	// this work and is the least work an unrequested block's chain needs
+	// (Core's -minimumchainwork); nil means ChainParams.MinimumChainWork
+	// (zero or nil there: none).
 	MinimumChainWork *big.Int
 
 	// engine overrides the script engine (tests only).
 	engine scriptEngine
+}
+
+// minChainWork picks Config.MinimumChainWork, else the network's, or nil
+// when it is zero.
+func minChainWork(cfg *Config) *big.Int {
+	w := cfg.MinimumChainWork
+	if w == nil {
+		w = cfg.ChainParams.MinimumChainWork
+	}
+	if w == nil || w.Sign() <= 0 {
+		return nil
+	}
+	return new(big.Int).Set(w)
 }
 
 // BestState describes the main chain's tip. A BestState is never modified
@@ -183,7 +198,7 @@ func New(cfg *Config) (*BlockChain, error) {
 		scriptWorkers: cfg.ScriptWorkers,
 		index:         make(map[chainhash.Hash]*blockNode),
 		flushInterval: cfg.UtxoFlushInterval,
-		minChainWork:  cfg.MinimumChainWork,
+		minChainWork:  minChainWork(cfg),
 		cache:         newUtxoCache(cfg.DB, cfg.UtxoCacheBytes, cfg.UtxoCacheEntries),
 		orphans:       make(map[chainhash.Hash]*orphanBlock),
 		prevOrphan:    make(map[chainhash.Hash][]*orphanBlock),
@@ -500,6 +515,11 @@ func (b *BlockChain) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (is
 func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash, flags BehaviorFlags) error {
 	parent := b.index[block.Header.PrevBlock]
 	node := b.index[hash]
+	if flags&BFUnrequested != 0 {
+		if err := b.checkUnrequested(&block.Header, parent, node); err != nil {
+			return err
+		}
+	}
 	// The header's record, the block and its record go in one batch, which
 	// the commit of the first connect it leads to writes together with its
 	// undo data (one write per block in a sync), or else the end of this
@@ -543,6 +563,34 @@ func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash,
 	}
 	return err
 }
+
+// checkUnrequested applies Core's AcceptBlock rules to an unrequested
+// block (fHasMoreOrSameWork, fTooFarAhead, nMinimumChainWork); node is the
+// block's index entry or nil.
+func (b *BlockChain) checkUnrequested(header *wire.BlockHeader, parent, node *blockNode) error {
+	var work *big.Int
+	if node != nil {
+		work = node.workSum
+	} else {
+		work = new(big.Int).Add(parent.workSum, CalcWork(header.Bits))
+	}
+	height := parent.height + 1
+	tip := b.bestChain.Tip()
+	switch {
+	case work.Cmp(tip.workSum) < 0:
+		return ruleError(ErrUnrequestedBlock, "unrequested block has less work than the tip")
+	case height > tip.height+MinBlocksToKeep:
+		return ruleError(ErrUnrequestedBlock, fmt.Sprintf("unrequested block at height %d "+
+			"is too far ahead of the tip at %d", height, tip.height))
+	case b.minChainWork != nil && work.Cmp(b.minChainWork) < 0:
+		return ruleError(ErrUnrequestedBlock, "unrequested block's chain is below the minimum chain work")
+	}
+	return nil
+}
+
+// MinimumChainWork returns the configured minimum chain work (Config's, or
+// else the network's), or nil for none. Callers must not modify it.
+func (b *BlockChain) MinimumChainWork() *big.Int { return b.minChainWork }
 
 // acceptHeader checks a header against its known parent and adds it to the
 // index with its record persisted, or added to batch when batch is not nil

@@ -116,6 +116,11 @@ const (
 	// ErrLowWorkHeaders: a headers chain ends below the anti-DoS work
 	// threshold (Core's "too-little-chainwork").
 	ErrLowWorkHeaders = ErrorKind("too-little-chainwork")
+	// ErrUnrequestedBlock: a block processed with BFUnrequested was not
+	// stored because its chain has less work than the tip or than
+	// MinimumChainWork, or it is too far ahead of the tip (Core's
+	// AcceptBlock silently ignores such a block; the sender is not at fault).
+	ErrUnrequestedBlock = ErrorKind("unrequested-block")
 )
 
 // Error is a blockchain error: a kind and a description. Unwrap returns the

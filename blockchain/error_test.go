@@ -19,7 +19,7 @@ func TestErrorKinds(t *testing.T) {
 		ErrSpendTooHigh, ErrBadFees, ErrBadAccumulatedFees, ErrOverwriteTx,
 		ErrBadWitnessNonceSize, ErrWitnessCommitmentMismatch, ErrUnexpectedWitness,
 		ErrScriptValidation, ErrBadSignetBlockSig, ErrBlockNotFound, ErrNotInMainChain,
-		ErrCorruptDatabase, ErrInvalidGenesis, ErrLowWorkHeaders}
+		ErrCorruptDatabase, ErrInvalidGenesis, ErrLowWorkHeaders, ErrUnrequestedBlock}
 	seen := map[ErrorKind]bool{}
 	for _, k := range kinds {
 		if seen[k] {

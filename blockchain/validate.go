@@ -40,7 +40,18 @@ const (
 	// BFNoPoWCheck skips the proof-of-work check, for block templates that
 	// are checked before they are solved (CheckConnectBlockTemplate).
 	BFNoPoWCheck BehaviorFlags = 1 << iota
+	// BFUnrequested marks a block a peer sent without our asking (Core's
+	// AcceptBlock with fRequested false): it is stored only when its chain
+	// has at least the tip's work, is at most MinBlocksToKeep blocks ahead
+	// of the tip and reaches MinimumChainWork; otherwise ProcessBlock
+	// refuses it with ErrUnrequestedBlock, storing nothing (not even its
+	// header), so cheap low-work blocks cannot fill the disk.
+	BFUnrequested
 )
+
+// MinBlocksToKeep is Core's MIN_BLOCKS_TO_KEEP: an unrequested block more
+// than this many blocks ahead of the tip is not stored (fTooFarAhead).
+const MinBlocksToKeep = 288
 
 // IsCoinBaseTx reports whether tx is a coinbase: one input spending the null
 // outpoint (zero hash, index 0xffffffff).
