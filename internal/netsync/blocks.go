@@ -82,6 +82,10 @@ func (sm *SyncManager) handleHeaders(p Peer, msg *wire.MsgHeaders) {
 			return
 		}
 	}
+	if st := ps.presync; st != nil && !st.redownload && headers[0].PrevBlock == st.last {
+		sm.continuePresync(ps, headers)
+		return
+	}
 	if !sm.chain.HaveHeader(&headers[0].PrevBlock) {
 		// Core's unconnecting headers: ask for the path from our best
 		// header, and give up on a peer that keeps doing it.
@@ -95,7 +99,11 @@ func (sm *SyncManager) handleHeaders(p Peer, msg *wire.MsgHeaders) {
 		return
 	}
 	ps.unconnecting = 0
-	n, err := sm.chain.ProcessBlockHeaders(headers)
+	n, err := sm.processHeaders(ps, headers)
+	if err == errLowWork || err == errPeerGone {
+		sm.scheduleBlocks()
+		return
+	}
 	if n > 0 {
 		last := headers[n-1].BlockHash()
 		if height, ok := sm.heightOf(last); ok {
@@ -302,6 +310,8 @@ func (sm *SyncManager) handleBlock(p Peer, block *wire.MsgBlock) {
 	}
 	hash := block.BlockHash()
 	req, requested := sm.inFlight[hash]
+	// askedAnyone: some peer was asked for it (Core's fRequested).
+	askedAnyone := requested
 	if requested && req.peer == ps {
 		delete(sm.inFlight, hash)
 		delete(ps.requested, hash)
@@ -327,11 +337,11 @@ func (sm *SyncManager) handleBlock(p Peer, block *wire.MsgBlock) {
 		size := block.SerializeSize()
 		if sm.chain.HaveHeader(&hash) && !sm.chain.HaveBlock(&prev) && !slotTaken &&
 			len(sm.heldHashes) < maxHeldBlocks && sm.heldBytes+size <= sm.cfg.MaxHeldBytes {
-			sm.held[prev] = &heldBlock{block: block, from: ps, size: size}
+			sm.held[prev] = &heldBlock{block: block, from: ps, size: size, requested: askedAnyone}
 			sm.heldHashes[hash] = struct{}{}
 			sm.heldBytes += size
 		} else {
-			sm.processBlock(ps, block, hash)
+			sm.processBlock(ps, block, hash, askedAnyone)
 		}
 	}
 	sm.scheduleBlocks()
@@ -339,10 +349,10 @@ func (sm *SyncManager) handleBlock(p Peer, block *wire.MsgBlock) {
 
 // processBlock hands a block to the chain, then the held blocks it makes
 // ready, in order.
-func (sm *SyncManager) processBlock(from *peerState, block *wire.MsgBlock, hash chainhash.Hash) {
+func (sm *SyncManager) processBlock(from *peerState, block *wire.MsgBlock, hash chainhash.Hash, requested bool) {
 	for block != nil {
 		delete(sm.heights, hash)
-		if !sm.submit(from, block, hash) {
+		if !sm.submit(from, block, hash, requested) {
 			sm.dropHeldChain(hash)
 			return
 		}
@@ -354,6 +364,7 @@ func (sm *SyncManager) processBlock(from *peerState, block *wire.MsgBlock, hash 
 		block = next.block
 		hash = block.BlockHash()
 		from = next.from
+		requested = next.requested
 		delete(sm.heldHashes, hash)
 		sm.heldBytes -= next.size
 	}
@@ -375,11 +386,21 @@ func (sm *SyncManager) dropHeldChain(hash chainhash.Hash) {
 
 // submit runs ProcessBlock and reports the peer for an invalid block. It
 // returns whether the block was accepted (or already known).
-func (sm *SyncManager) submit(from *peerState, block *wire.MsgBlock, hash chainhash.Hash) bool {
-	_, isOrphan, err := sm.chain.ProcessBlock(block, blockchain.BFNone)
+// An unrequested block is processed with BFUnrequested: the chain stores
+// it only if it has as much work as the tip (Core's AcceptBlock).
+func (sm *SyncManager) submit(from *peerState, block *wire.MsgBlock, hash chainhash.Hash, requested bool) bool {
+	flags := blockchain.BFNone
+	if !requested {
+		flags = blockchain.BFUnrequested
+	}
+	_, isOrphan, err := sm.chain.ProcessBlock(block, flags)
 	if err != nil {
 		if errors.Is(err, blockchain.ErrDuplicateBlock) {
 			return true
+		}
+		if errors.Is(err, blockchain.ErrUnrequestedBlock) {
+			log.Debugf("Ignoring unrequested block %v from %s: %v", hash, peerAddr(from), err)
+			return false
 		}
 		log.Infof("Rejected block %v from %s: %v", hash, peerAddr(from), err)
 		sm.punishBlockError(from, err, "block")
@@ -431,7 +452,8 @@ func peerAtFault(err error) bool {
 	case blockchain.ErrDuplicateBlock, blockchain.ErrPrevBlockNotFound,
 		blockchain.ErrTimeTooNew, blockchain.ErrBlockNotFound,
 		blockchain.ErrNotInMainChain, blockchain.ErrCorruptDatabase,
-		blockchain.ErrInvalidGenesis:
+		blockchain.ErrInvalidGenesis, blockchain.ErrLowWorkHeaders,
+		blockchain.ErrUnrequestedBlock:
 		return false
 	}
 	return true
@@ -448,7 +470,7 @@ func (sm *SyncManager) drainHeld() {
 		hash := hb.block.BlockHash()
 		delete(sm.heldHashes, hash)
 		sm.heldBytes -= hb.size
-		sm.processBlock(hb.from, hb.block, hash)
+		sm.processBlock(hb.from, hb.block, hash, hb.requested)
 		return // the map changed; the next tick continues
 	}
 }

@@ -27,6 +27,10 @@ const (
 	// ErrHeadersTimeout: the headers sync peer left a getheaders
 	// unanswered longer than HeadersTimeout.
 	ErrHeadersTimeout = ErrorKind("ErrHeadersTimeout")
+
+	// ErrBadPresync: a peer redownloading a presynced headers chain
+	// served a different one.
+	ErrBadPresync = ErrorKind("ErrBadPresync")
 )
 
 // Error is an error of this package: a kind and a description. Unwrap

@@ -293,6 +293,12 @@ type harness struct {
 // newHarness opens a chain and starts a manager configured by tweak.
 func newHarness(t testing.TB, pool TxPool, tweak func(*Config)) *harness {
 	t.Helper()
+	return newHarnessParams(t, &chaincfg.RegressionNetParams, pool, tweak)
+}
+
+// newHarnessParams is newHarness on a chain with params.
+func newHarnessParams(t testing.TB, params *chaincfg.Params, pool TxPool, tweak func(*Config)) *harness {
+	t.Helper()
 	db, err := store.Open(t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +307,7 @@ func newHarness(t testing.TB, pool TxPool, tweak func(*Config)) *harness {
 	var smp atomic.Pointer[SyncManager]
 	h.chain, err = blockchain.New(&blockchain.Config{
 		DB:          db,
-		ChainParams: &chaincfg.RegressionNetParams,
+		ChainParams: params,
 		Notifications: func(n *blockchain.Notification) {
 			if n.Type == blockchain.NTBlockConnected {
 				if sm := smp.Load(); sm != nil {

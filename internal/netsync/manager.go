@@ -255,6 +255,8 @@ type peerState struct {
 	sentGetHeaders bool
 	// unconnecting counts headers messages in a row that did not connect.
 	unconnecting int
+	// presync follows a low-work headers chain of the peer (nil: none).
+	presync *presyncState
 }
 
 // blockRequest is a block in flight.
@@ -269,6 +271,9 @@ type heldBlock struct {
 	block *wire.MsgBlock
 	from  *peerState
 	size  int
+	// requested: we asked a peer for it (else the chain refuses it unless
+	// it has as much work as the tip).
+	requested bool
 }
 
 // New returns a SyncManager; call Run to start it.
@@ -491,13 +496,17 @@ func (sm *SyncManager) Stats() (Stats, error) {
 }
 
 // IsInitialBlockDownload reports whether the node is in initial block
-// download, as Core's IsInitialBlockDownload: until the tip is less than
-// MaxTipAge old; once false it stays false. Safe for concurrent use.
+// download, as Core's IsInitialBlockDownload: until the tip's chain work
+// reaches the chain's MinimumChainWork and the tip is less than MaxTipAge
+// old; once false it stays false. Safe for concurrent use.
 func (sm *SyncManager) IsInitialBlockDownload() bool {
 	if sm.ibdDone.Load() {
 		return false
 	}
 	best := sm.chain.BestSnapshot()
+	if mw := sm.chain.MinimumChainWork(); mw != nil && best.ChainWork != nil && best.ChainWork.Cmp(mw) < 0 {
+		return true
+	}
 	if best.Timestamp.Before(sm.cfg.Now().Add(-sm.cfg.MaxTipAge)) {
 		return true
 	}
