@@ -216,7 +216,11 @@ type p2pServer struct {
 	bytesSent atomic.Uint64
 	bytesRecv atomic.Uint64
 
-	banSaveMu sync.Mutex
+	// banSaveMu serialises ban list saves; banSaveInterval is how often
+	// the ban save loop writes a changed list (banListSaveInterval; tests
+	// shorten it).
+	banSaveMu       sync.Mutex
+	banSaveInterval time.Duration
 
 	// dialer reaches addresses directly or through --proxy / --onion.
 	dialer *connmgr.Dialer
@@ -240,7 +244,8 @@ func newP2PServer(cfg *config, core *server, rpc *rpcServer) *p2pServer {
 		shadow:    make(map[string]struct{}),
 		relayWake: make(chan struct{}, 1),
 
-		feeFilterWake: make(chan struct{}, 1),
+		feeFilterWake:   make(chan struct{}, 1),
+		banSaveInterval: banListSaveInterval,
 	}
 	if rpc != nil {
 		for _, m := range s.netMethods() {
@@ -387,7 +392,8 @@ func (s *p2pServer) Start(ctx context.Context) error {
 			}
 		},
 	})
-	s.wg.Add(6)
+	s.wg.Add(7)
+	go func() { defer s.wg.Done(); s.banSaveLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.rebroadcastLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.am.Run(ctx) }()
 	go func() { defer s.wg.Done(); sm.Run(ctx) }()
@@ -532,8 +538,32 @@ func (s *p2pServer) readyPeers() []*serverPeer {
 	return out
 }
 
-// onBan bans a misbehaving peer's address for --banduration and saves the
-// ban list.
+// banListSaveInterval is how often a changed ban list is written, as
+// Core's DUMP_BANS_INTERVAL; it is also written at Stop and at once after
+// an operator's setban/clearbanned.
+const banListSaveInterval = 15 * time.Minute
+
+// banSaveLoop writes the ban list every banSaveInterval when it changed,
+// so automatic bans (often made on the sync manager's event goroutine)
+// never wait for a marshal and fsync. Stop writes the last changes.
+func (s *p2pServer) banSaveLoop(ctx context.Context) {
+	t := time.NewTicker(s.banSaveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.saveBanListIfDirty(); err != nil {
+				srvrLog.Warnf("Cannot save %s: %v", banListFileName, err)
+			}
+		}
+	}
+}
+
+// onBan bans a misbehaving peer's address for --banduration. The list is
+// saved later by banSaveLoop (or Stop), not here: this runs on the goroutine
+// that detected the offence.
 func (s *p2pServer) onBan(p *peer.Peer, reason string) {
 	host, _, err := net.SplitHostPort(p.Addr())
 	if err != nil {
@@ -545,9 +575,6 @@ func (s *p2pServer) onBan(p *peer.Peer, reason string) {
 	}
 	s.bans.Ban(prefix, s.cfg.BanDuration, reason)
 	srvrLog.Infof("Banned %s for %v: %s", prefix, s.cfg.BanDuration, reason)
-	if err := s.saveBanList(); err != nil {
-		srvrLog.Warnf("Cannot save %s: %v", banListFileName, err)
-	}
 }
 
 // loadBanList reads banlist.json; a missing or damaged file leaves the
@@ -572,11 +599,35 @@ func (s *p2pServer) loadBanList() {
 	}
 }
 
-// saveBanList writes banlist.json atomically (temporary file, fsync,
+// saveBanListIfDirty saves the ban list when it changed since the last
+// save.
+func (s *p2pServer) saveBanListIfDirty() error {
+	s.banSaveMu.Lock()
+	defer s.banSaveMu.Unlock()
+	if !s.bans.TakeDirty() {
+		return nil
+	}
+	return s.writeBanListLocked()
+}
+
+// saveBanList writes banlist.json now, atomically (temporary file, fsync,
 // rename).
 func (s *p2pServer) saveBanList() error {
 	s.banSaveMu.Lock()
 	defer s.banSaveMu.Unlock()
+	s.bans.TakeDirty()
+	return s.writeBanListLocked()
+}
+
+// writeBanListLocked writes banlist.json atomically; on failure the list is
+// marked changed again so a later save retries. The caller holds banSaveMu
+// and has taken the dirty mark.
+func (s *p2pServer) writeBanListLocked() (err error) {
+	defer func() {
+		if err != nil {
+			s.bans.MarkDirty()
+		}
+	}()
 	data, err := json.Marshal(s.bans.Entries())
 	if err != nil {
 		return err

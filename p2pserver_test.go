@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -317,5 +320,91 @@ func TestSetBanRPCs(t *testing.T) {
 	}
 	if len(s.bans.Entries()) != 0 {
 		t.Fatal("clearbanned left bans")
+	}
+}
+
+// TestBanSavedOffTheHotPath is the F13 regression: an automatic ban
+// (onBan, called on the goroutine that saw the offence) does not write
+// banlist.json; the save loop writes it once when changed, and Stop's save
+// writes whatever is left.
+func TestBanSavedOffTheHotPath(t *testing.T) {
+	s := testP2PServer(t)
+	path := filepath.Join(s.cfg.netDataDir, banListFileName)
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p := peer.NewOutboundPeer(&peer.Config{Net: wire.TestNet}, 1, c)
+	s.onBan(p, "test")
+	if !s.bans.IsBanned(netip.MustParseAddr("127.0.0.1")) {
+		t.Fatal("not banned")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("onBan wrote the ban list synchronously: %v", err)
+	}
+	s.banSaveInterval = 10 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.banSaveLoop(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s2 := newP2PServer(s.cfg, nil, nil)
+		s2.loadBanList()
+		if s2.bans.IsBanned(netip.MustParseAddr("127.0.0.1")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the save loop never wrote the ban")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Unchanged, the file is not rewritten.
+	fi, _ := os.Stat(path)
+	time.Sleep(50 * time.Millisecond)
+	if fi2, _ := os.Stat(path); !fi2.ModTime().Equal(fi.ModTime()) {
+		t.Fatal("unchanged ban list rewritten")
+	}
+	if _, err := os.Stat(path + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("temporary file left behind")
+	}
+}
+
+// TestSetBanHugeBantime is the F16 regression: a bantime beyond
+// time.Duration's range bans for a very long time instead of wrapping into
+// the past, and setban bans are manual (spared by the ban list's cap).
+func TestSetBanHugeBantime(t *testing.T) {
+	s := offlineP2PServer(t)
+	if _, err := p2pCall(t, s, "setban", "11.9.0.1", "add", int64(10_000_000_000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p2pCall(t, s, "setban", "11.9.0.2", "add", int64(math.MaxInt64)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p2pCall(t, s, "setban", "11.9.0.3", "add", int64(math.MaxInt64), true); err != nil {
+		t.Fatal(err)
+	}
+	for _, ip := range []string{"11.9.0.1", "11.9.0.2", "11.9.0.3"} {
+		if !s.bans.IsBanned(netip.MustParseAddr(ip)) {
+			t.Fatalf("%s not banned", ip)
+		}
+	}
+	minUntil := time.Now().AddDate(300, 0, 0)
+	for _, e := range s.bans.Entries() {
+		if !e.Manual || e.Until.Before(minUntil) {
+			t.Fatalf("entry %+v", e)
+		}
+	}
+	// The saved list survives a reload.
+	s2 := newP2PServer(s.cfg, nil, nil)
+	s2.loadBanList()
+	if n := len(s2.bans.Entries()); n != 3 {
+		t.Fatalf("reloaded %d bans", n)
 	}
 }

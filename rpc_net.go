@@ -576,14 +576,17 @@ func (s *p2pServer) handleSetBan(_ context.Context, params []json.RawMessage) (a
 			return nil, rpcjson.NewRPCError(errRPCClientNodeAlreadyAdded, "Error: IP/Subnet already banned")
 		}
 	}
+	// An operator's ban; far times saturate (connmgr.MaxBanUntil) rather
+	// than overflow.
+	now := time.Now()
+	until := now.Add(s.cfg.BanDuration)
 	switch {
 	case absolute && bantime > 0:
-		s.bans.BanUntil(prefix, time.Unix(bantime, 0), "manually added")
+		until = connmgr.BanUntilAfter(time.Unix(0, 0), bantime)
 	case bantime > 0:
-		s.bans.Ban(prefix, time.Duration(bantime)*time.Second, "manually added")
-	default:
-		s.bans.Ban(prefix, s.cfg.BanDuration, "manually added")
+		until = connmgr.BanUntilAfter(now, bantime)
 	}
+	s.bans.ManualBanUntil(prefix, until, "manually added")
 	for _, sp := range s.allPeers() {
 		host, _, err := net.SplitHostPort(sp.Addr())
 		if err != nil {

@@ -16,19 +16,47 @@ type BanEntry struct {
 	Created time.Time    `json:"created"`
 	Until   time.Time    `json:"until"`
 	Reason  string       `json:"reason,omitempty"`
+
+	// Manual marks an operator's ban (setban), which the size cap evicts
+	// only to make room for another manual ban.
+	Manual bool `json:"manual,omitempty"`
 }
 
 // MaxBanEntries bounds the ban list so that a flood of misbehaving addresses
-// cannot grow it without limit; when full, the entry expiring first is
-// dropped.
+// cannot grow it without limit. When it is full, a new ban evicts the
+// automatic ban expiring first; manual (operator) bans are evicted only by
+// another manual ban, and an automatic ban that finds only manual ones is
+// not recorded.
 const MaxBanEntries = 10000
+
+// MaxBanUntil is the latest expiry a ban can have; later times (a huge
+// setban bantime) saturate to it, which also keeps every entry within what
+// encoding/json can write for a time.Time.
+var MaxBanUntil = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// BanUntilAfter returns now plus seconds, saturating at MaxBanUntil instead
+// of overflowing (as time.Duration(seconds)*time.Second does beyond ~292
+// years). A non-positive seconds returns now.
+func BanUntilAfter(now time.Time, seconds int64) time.Time {
+	if seconds <= 0 {
+		return now
+	}
+	if seconds >= MaxBanUntil.Unix()-now.Unix() {
+		return MaxBanUntil
+	}
+	// Whole seconds on the Unix clock: a Duration would overflow past ~292
+	// years.
+	return time.Unix(now.Unix()+seconds, int64(now.Nanosecond())).In(now.Location())
+}
 
 // BanList is a set of banned subnets with expiry times, as managed by
 // Bitcoin Core's setban/listbanned/clearbanned. The caller persists it with
-// Entries and Load. A BanList is safe for concurrent use.
+// Entries and Load; Dirty tells it when the list changed, so it can save
+// off the hot path. A BanList is safe for concurrent use.
 type BanList struct {
 	mu      sync.Mutex
 	entries map[netip.Prefix]BanEntry
+	dirty   bool
 
 	// now returns the current time; tests replace it.
 	now func() time.Time
@@ -67,32 +95,86 @@ func ParseBanTarget(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// Ban bans subnet until now+d, replacing any earlier ban of the same subnet.
+// Ban bans subnet until now+d (an automatic ban), replacing any earlier
+// automatic ban of the same subnet.
 func (b *BanList) Ban(subnet netip.Prefix, d time.Duration, reason string) {
 	now := b.now()
 	b.BanUntil(subnet, now.Add(d), reason)
 }
 
-// BanUntil bans subnet until the given time.
+// BanUntil bans subnet until the given time (an automatic ban). It leaves
+// a manual ban of the same subnet alone.
 func (b *BanList) BanUntil(subnet netip.Prefix, until time.Time, reason string) {
+	b.add(subnet, until, reason, false)
+}
+
+// ManualBanUntil records an operator's ban of subnet until the given time,
+// replacing any ban of the same subnet.
+func (b *BanList) ManualBanUntil(subnet netip.Prefix, until time.Time, reason string) {
+	b.add(subnet, until, reason, true)
+}
+
+// add records a ban, making room under MaxBanEntries as that documents.
+func (b *BanList) add(subnet netip.Prefix, until time.Time, reason string, manual bool) {
 	subnet = subnet.Masked()
+	if until.After(MaxBanUntil) {
+		until = MaxBanUntil
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	if _, ok := b.entries[subnet]; !ok && len(b.entries) >= MaxBanEntries {
+	old, ok := b.entries[subnet]
+	if ok && old.Manual && !manual && now.Before(old.Until) {
+		return
+	}
+	if !ok && len(b.entries) >= MaxBanEntries {
 		b.pruneLocked(now)
 		if len(b.entries) >= MaxBanEntries {
-			var first netip.Prefix
-			var firstUntil time.Time
-			for p, e := range b.entries {
-				if firstUntil.IsZero() || e.Until.Before(firstUntil) {
-					first, firstUntil = p, e.Until
+			victim, found := b.firstExpiringLocked(false)
+			if !found {
+				if !manual {
+					return
 				}
+				victim, _ = b.firstExpiringLocked(true)
 			}
-			delete(b.entries, first)
+			delete(b.entries, victim)
 		}
 	}
-	b.entries[subnet] = BanEntry{Subnet: subnet, Created: now, Until: until, Reason: reason}
+	b.entries[subnet] = BanEntry{Subnet: subnet, Created: now, Until: until, Reason: reason,
+		Manual: manual}
+	b.dirty = true
+}
+
+// firstExpiringLocked returns the entry of the given kind that expires
+// first. The caller holds b.mu.
+func (b *BanList) firstExpiringLocked(manual bool) (netip.Prefix, bool) {
+	var first netip.Prefix
+	var firstUntil time.Time
+	found := false
+	for p, e := range b.entries {
+		if e.Manual == manual && (!found || e.Until.Before(firstUntil)) {
+			first, firstUntil, found = p, e.Until, true
+		}
+	}
+	return first, found
+}
+
+// TakeDirty reports whether the list changed since the last call and
+// clears the mark; a saver calls it before Entries, and MarkDirty if the
+// save then fails.
+func (b *BanList) TakeDirty() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := b.dirty
+	b.dirty = false
+	return d
+}
+
+// MarkDirty marks the list as changed, so the next TakeDirty reports it.
+func (b *BanList) MarkDirty() {
+	b.mu.Lock()
+	b.dirty = true
+	b.mu.Unlock()
 }
 
 // Unban removes the ban of exactly subnet and reports whether there was one.
@@ -102,6 +184,9 @@ func (b *BanList) Unban(subnet netip.Prefix) bool {
 	defer b.mu.Unlock()
 	_, ok := b.entries[subnet]
 	delete(b.entries, subnet)
+	if ok {
+		b.dirty = true
+	}
 	return ok
 }
 
@@ -109,6 +194,7 @@ func (b *BanList) Unban(subnet netip.Prefix) bool {
 func (b *BanList) Clear() {
 	b.mu.Lock()
 	b.entries = make(map[netip.Prefix]BanEntry)
+	b.dirty = true
 	b.mu.Unlock()
 }
 
@@ -165,6 +251,9 @@ func (b *BanList) Load(entries []BanEntry) {
 			continue
 		}
 		e.Subnet = e.Subnet.Masked()
+		if e.Until.After(MaxBanUntil) {
+			e.Until = MaxBanUntil
+		}
 		b.entries[e.Subnet] = e
 	}
 }

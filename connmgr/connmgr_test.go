@@ -2,8 +2,10 @@ package connmgr
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"runtime"
@@ -484,6 +486,115 @@ func TestBanListBound(t *testing.T) {
 	}
 	if n := len(b.Entries()); n != MaxBanEntries {
 		t.Fatalf("%d entries, want %d", n, MaxBanEntries)
+	}
+}
+
+// TestBanListCapSparesManualBans is the F13 regression: at the cap an
+// automatic ban evicts the automatic ban expiring first, never an
+// operator's, even one expiring sooner; with only manual bans left an
+// automatic ban is not recorded, while a manual one evicts the manual ban
+// expiring first. An automatic ban does not overwrite a manual one.
+func TestBanListCapSparesManualBans(t *testing.T) {
+	ip := func(i int) netip.Prefix {
+		return netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 32)
+	}
+	now := time.Now()
+	b := NewBanList()
+	manual := netip.MustParsePrefix("192.0.2.0/24")
+	b.ManualBanUntil(manual, now.Add(time.Second), "operator")
+	for i := 0; i < MaxBanEntries-1; i++ {
+		b.Ban(ip(i), time.Hour+time.Duration(i)*time.Second, "")
+	}
+	b.Ban(ip(MaxBanEntries), 2*time.Hour, "")
+	if !b.IsBanned(netip.MustParseAddr("192.0.2.7")) {
+		t.Fatal("the operator's ban was evicted for an automatic one")
+	}
+	if b.IsBanned(ip(0).Addr()) || !b.IsBanned(ip(MaxBanEntries).Addr()) {
+		t.Fatal("the automatic ban expiring first was not the one evicted")
+	}
+	b.Ban(manual, 3*time.Hour, "auto")
+	for _, e := range b.Entries() {
+		if e.Subnet == manual && (!e.Manual || e.Reason != "operator") {
+			t.Fatalf("automatic ban replaced the manual one: %+v", e)
+		}
+	}
+
+	all := NewBanList()
+	for i := 0; i < MaxBanEntries; i++ {
+		all.ManualBanUntil(ip(i), now.Add(time.Hour+time.Duration(i)*time.Second), "")
+	}
+	all.Ban(ip(MaxBanEntries), time.Hour, "")
+	if all.IsBanned(ip(MaxBanEntries).Addr()) || !all.IsBanned(ip(0).Addr()) {
+		t.Fatal("an automatic ban displaced a manual one")
+	}
+	all.ManualBanUntil(ip(MaxBanEntries+1), now.Add(time.Hour), "")
+	if all.IsBanned(ip(0).Addr()) || !all.IsBanned(ip(MaxBanEntries+1).Addr()) {
+		t.Fatal("a manual ban at the cap did not evict the manual ban expiring first")
+	}
+}
+
+// TestBanListDirty checks the change mark that lets the server save the
+// list off the hot path (F13).
+func TestBanListDirty(t *testing.T) {
+	b := NewBanList()
+	if b.TakeDirty() {
+		t.Fatal("new list dirty")
+	}
+	p := netip.MustParsePrefix("10.0.0.1/32")
+	b.Ban(p, time.Hour, "")
+	if !b.TakeDirty() || b.TakeDirty() {
+		t.Fatal("Ban not marked once")
+	}
+	b.IsBanned(p.Addr())
+	if b.TakeDirty() {
+		t.Fatal("a lookup marked the list")
+	}
+	if b.Unban(netip.MustParsePrefix("10.0.0.2/32")) || b.TakeDirty() {
+		t.Fatal("a no-op unban marked the list")
+	}
+	b.Unban(p)
+	if !b.TakeDirty() {
+		t.Fatal("Unban not marked")
+	}
+	b.Clear()
+	if !b.TakeDirty() {
+		t.Fatal("Clear not marked")
+	}
+	b.MarkDirty()
+	if !b.TakeDirty() {
+		t.Fatal("MarkDirty not marked")
+	}
+}
+
+// TestBanUntilAfterSaturates is the F16 regression: a huge ban time
+// saturates at MaxBanUntil instead of wrapping into the past.
+func TestBanUntilAfterSaturates(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	tests := []struct {
+		secs int64
+		want time.Time
+	}{
+		{0, now},
+		{-5, now},
+		{3600, now.Add(time.Hour)},
+		{10_000_000_000, time.Unix(1_700_000_000+10_000_000_000, 0)},
+		{1 << 62, MaxBanUntil},
+		{math.MaxInt64, MaxBanUntil},
+	}
+	for _, tc := range tests {
+		if got := BanUntilAfter(now, tc.secs); !got.Equal(tc.want) {
+			t.Errorf("BanUntilAfter(%d) = %v, want %v", tc.secs, got, tc.want)
+		}
+	}
+	b := NewBanList()
+	p := netip.MustParsePrefix("10.0.0.1/32")
+	b.ManualBanUntil(p, time.Unix(math.MaxInt64/2, 0), "")
+	e := b.Entries()
+	if len(e) != 1 || !e[0].Until.Equal(MaxBanUntil) || !b.IsBanned(p.Addr()) {
+		t.Fatalf("far ban: %+v", e)
+	}
+	if _, err := json.Marshal(e); err != nil {
+		t.Fatalf("saturated ban does not encode: %v", err)
 	}
 }
 
