@@ -242,9 +242,6 @@ type Peer struct {
 	getAddrAnswered bool
 	syncedHeaders   int32
 	syncedBlocks    int32
-
-	// lastRaw is the payload of the last block read; read goroutine only.
-	lastRaw []byte
 }
 
 // CmdStats counts the messages and bytes of one command.
@@ -473,7 +470,7 @@ func (p *Peer) handshake() error {
 		if i > maxHandshakeMessages {
 			return makeError(ErrProtocol, "too many messages before verack")
 		}
-		msg, err := p.readMessage()
+		msg, _, err := p.readMessage()
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -600,7 +597,10 @@ func (p *Peer) handleVersion(m *wire.MsgVersion) error {
 // message and nil error for a message to skip (unknown command, or a bad
 // message after the handshake) and an error for one that ends the
 // connection; it never scores the peer.
-func (p *Peer) readMessage() (wire.Message, error) {
+//
+// raw is the message's payload, handed to the block listener and never
+// kept by the peer, so a peer does not pin the last block it sent.
+func (p *Peer) readMessage() (wire.Message, []byte, error) {
 	n, msg, raw, err := wire.ReadMessageWithEncodingN(p.conn, p.ProtocolVersionOrOurs(),
 		p.cfg.Net, wire.LatestEncoding)
 	now := time.Now()
@@ -627,11 +627,7 @@ func (p *Peer) readMessage() (wire.Message, error) {
 		l(p, n, msg, err)
 	}
 	if err == nil {
-		if _, ok := msg.(*wire.MsgBlock); ok {
-			// The block listener gets the raw bytes too; read loop only.
-			p.lastRaw = raw
-		}
-		return msg, nil
+		return msg, raw, nil
 	}
 	// The punishment follows Core's V1 transport and ProcessMessages: a
 	// framing error that loses the stream (wrong magic, a length above the
@@ -645,32 +641,32 @@ func (p *Peer) readMessage() (wire.Message, error) {
 	// better freed now than at HandshakeTimeout.
 	switch {
 	case errors.Is(err, wire.ErrUnknownCommand):
-		return nil, nil
+		return nil, nil, nil
 	case raw == nil && (errors.Is(err, wire.ErrWrongNetwork) ||
 		errors.Is(err, wire.ErrPayloadTooLarge)):
-		return nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
+		return nil, nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
 	case raw != nil:
 		// The payload was consumed: a bad checksum, a malformed command, a
 		// payload over its message's limit, one that does not decode, or
 		// trailing bytes (wire refuses them; Core ignores them, but the
 		// decoded message is not returned, so it is dropped here).
 		if !p.VerAckReceived() {
-			return nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
+			return nil, nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
 		}
 		log.Debugf("Dropping a bad message from %s: %v", p, err)
-		return nil, nil
+		return nil, nil, nil
 	}
 	if errors.Is(err, io.EOF) {
-		return nil, makeError(ErrDisconnected, p.addr+" closed the connection")
+		return nil, nil, makeError(ErrDisconnected, p.addr+" closed the connection")
 	}
-	return nil, err
+	return nil, nil, err
 }
 
 // readLoop reads and dispatches messages until the connection ends.
 func (p *Peer) readLoop() {
 	for {
 		p.conn.SetReadDeadline(time.Now().Add(p.cfg.IdleTimeout))
-		msg, err := p.readMessage()
+		msg, raw, err := p.readMessage()
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -683,7 +679,7 @@ func (p *Peer) readLoop() {
 		if msg == nil {
 			continue
 		}
-		p.dispatch(msg)
+		p.dispatch(msg, raw)
 		if p.ctx.Err() != nil {
 			return
 		}
@@ -692,7 +688,9 @@ func (p *Peer) readLoop() {
 
 // dispatch handles the messages the peer itself understands and passes the
 // rest to the listeners.
-func (p *Peer) dispatch(msg wire.Message) {
+//
+// raw is the payload of msg, passed to OnBlock.
+func (p *Peer) dispatch(msg wire.Message, raw []byte) {
 	l := &p.cfg.Listeners
 	switch m := msg.(type) {
 	case *wire.MsgVersion:
@@ -761,7 +759,7 @@ func (p *Peer) dispatch(msg wire.Message) {
 		}
 	case *wire.MsgBlock:
 		if l.OnBlock != nil {
-			l.OnBlock(p, m, p.lastRaw)
+			l.OnBlock(p, m, raw)
 		}
 	case *wire.MsgHeaders:
 		if l.OnHeaders != nil {

@@ -727,3 +727,44 @@ func TestStalledPeerReleasesServing(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// TestBlockPayloadNotPinned is the F14 regression: once the block listener
+// returns, the peer keeps no reference to the block's raw payload, so an
+// idle peer does not pin the last (up to 4 MB) block it sent.
+func TestBlockPayloadNotPinned(t *testing.T) {
+	a, b := tcpPair(t)
+	freed := make(chan struct{})
+	handled := make(chan struct{}, 1)
+	inCfg := testConfig()
+	inCfg.Listeners.OnBlock = func(_ *Peer, m *wire.MsgBlock, raw []byte) {
+		if len(raw) > 0 {
+			runtime.SetFinalizer(&raw[0], func(*byte) { close(freed) })
+		}
+		handled <- struct{}{}
+	}
+	out, _ := pair(t, a, b, testConfig(), inCfg)
+	blk := wire.NewMsgBlock(&wire.BlockHeader{Timestamp: time.Unix(0, 0)})
+	tx := wire.NewMsgTx(2)
+	tx.AddTxIn(&wire.TxIn{Sequence: wire.MaxTxInSequenceNum})
+	tx.AddTxOut(&wire.TxOut{Value: 1, PkScript: make([]byte, 1<<20)})
+	blk.Transactions = append(blk.Transactions, tx)
+	out.QueueMessage(blk, nil)
+	select {
+	case <-handled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("block not delivered")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		select {
+		case <-freed:
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the block payload is still referenced after its listener returned")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
