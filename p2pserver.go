@@ -222,6 +222,10 @@ type p2pServer struct {
 	banSaveMu       sync.Mutex
 	banSaveInterval time.Duration
 
+	// evictSeed keys the network-group hash of inbound eviction, so that
+	// which groups it protects cannot be predicted from outside.
+	evictSeed uint64
+
 	// dialer reaches addresses directly or through --proxy / --onion.
 	dialer *connmgr.Dialer
 
@@ -246,6 +250,7 @@ func newP2PServer(cfg *config, core *server, rpc *rpcServer) *p2pServer {
 
 		feeFilterWake:   make(chan struct{}, 1),
 		banSaveInterval: banListSaveInterval,
+		evictSeed:       rand.Uint64(),
 	}
 	if rpc != nil {
 		for _, m := range s.netMethods() {
@@ -362,7 +367,8 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		IsBanned:        s.bans.IsBannedAddr,
 		IsWhitelisted:   s.isWhitelistedAddr,
 		MaxPeers:        s.cfg.MaxPeers,
-		MaxInboundPerIP: 0,
+		MaxInboundPerIP: defaultMaxInboundPerIP,
+		EvictInbound:    s.evictInbound,
 	}
 	if len(s.cfg.ConnectPeers) > 0 {
 		cmCfg.GetNewAddress = nil
@@ -536,6 +542,54 @@ func (s *p2pServer) readyPeers() []*serverPeer {
 		}
 	}
 	return out
+}
+
+// defaultMaxInboundPerIP bounds the inbound connections from one address
+// (whitelisted ones exempt), so that one host cannot take every inbound
+// slot even before eviction weighs in. Core has no such cap; it relies on
+// eviction alone.
+const defaultMaxInboundPerIP = 8
+
+// evictInbound drops one inbound peer to make room for a new connection
+// when every inbound slot is taken, chosen by connmgr.SelectEviction as
+// Core's AttemptToEvictConnection: whitelisted peers, a few per network
+// group (keyed), the fastest pingers, the latest block and transaction
+// relayers and the longest-connected are spared; the newest peer of the
+// largest remaining network group goes. It reports false when every peer
+// is spared. The connection manager calls it on its accept goroutine.
+func (s *p2pServer) evictInbound() bool {
+	var cands []connmgr.EvictionCandidate
+	byID := make(map[int64]*serverPeer)
+	for _, sp := range s.allPeers() {
+		if !sp.Inbound() || !sp.Connected() {
+			continue
+		}
+		st := sp.StatsSnapshot()
+		c := connmgr.EvictionCandidate{ID: int64(sp.ID()), Connected: st.ConnTime,
+			MinPing: st.MinPing, Protected: sp.whitelisted}
+		if sp.na != nil {
+			c.Group = addrmgr.GroupKey(sp.na)
+		} else {
+			c.Group = "host:" + sp.Addr()
+		}
+		if v := sp.lastBlock.Load(); v > 0 {
+			c.LastBlock = time.Unix(v, 0)
+		}
+		if v := sp.lastTx.Load(); v > 0 {
+			c.LastTx = time.Unix(v, 0)
+		}
+		cands = append(cands, c)
+		byID[c.ID] = sp
+	}
+	id, ok := connmgr.SelectEviction(cands, s.evictSeed)
+	if !ok {
+		return false
+	}
+	sp := byID[id]
+	srvrLog.Debugf("Evicting inbound %v for a new connection", sp)
+	// Disconnect closes the connection at once, which frees its slot.
+	sp.Disconnect(errors.New("evicted for a new inbound connection"))
+	return true
 }
 
 // banListSaveInterval is how often a changed ban list is written, as

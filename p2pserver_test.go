@@ -408,3 +408,43 @@ func TestSetBanHugeBantime(t *testing.T) {
 		t.Fatalf("reloaded %d bans", n)
 	}
 }
+
+// TestEvictInbound is the F8 regression at the server: with its inbound
+// slots full of peers from one host, a new connection evicts the newest
+// unprotected one; whitelisted peers are never evicted.
+func TestEvictInbound(t *testing.T) {
+	s := offlineP2PServer(t)
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var sps []*serverPeer
+	for i := 0; i < 24; i++ {
+		c, err := net.Dial("tcp4", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		p := peer.NewInboundPeer(&peer.Config{Net: wire.TestNet}, int32(i+1), c)
+		sp := &serverPeer{Peer: p, whitelisted: i == 23}
+		sp.na, _ = addrmgr.ParseNetAddr(p.Addr(), 0)
+		s.peers[p.ID()] = sp
+		sps = append(sps, sp)
+		time.Sleep(time.Millisecond) // distinct connection times
+	}
+	if !s.evictInbound() {
+		t.Fatal("nothing evicted")
+	}
+	for i, sp := range sps {
+		if want := i != 22; sp.Connected() != want {
+			t.Fatalf("peer %d connected %v, want %v", i, sp.Connected(), want)
+		}
+	}
+	for _, sp := range sps {
+		sp.whitelisted = true
+	}
+	if s.evictInbound() {
+		t.Fatal("evicted a whitelisted peer")
+	}
+}

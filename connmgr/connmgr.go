@@ -154,6 +154,15 @@ type Config struct {
 	MaxInboundPerIP    int
 	MaxInboundPerGroup int
 
+	// EvictInbound, when not nil, is asked to drop one inbound connection
+	// when a new one finds every inbound slot taken (the caller chooses,
+	// e.g. with SelectEviction, and closes it before returning true); the
+	// new connection then takes the freed slot, as Core's
+	// AttemptToEvictConnection. It returns false when nothing may be
+	// evicted, and the new connection is refused. It runs on the accept
+	// goroutine without the manager's lock.
+	EvictInbound func() bool
+
 	// RetryDuration and MaxRetryDuration set the backoff of permanent
 	// requests; zero means the defaults.
 	RetryDuration    time.Duration
@@ -631,6 +640,19 @@ func (cm *ConnManager) handleInbound(conn net.Conn) {
 	group := cm.cfg.GroupKey(addr)
 
 	cm.mu.Lock()
+	// Evict only for a connection the per-address and per-group limits
+	// would accept.
+	withinLimits := white || ((cm.cfg.MaxInboundPerIP <= 0 || cm.inboundIP[ip] < cm.cfg.MaxInboundPerIP) &&
+		(cm.cfg.MaxInboundPerGroup <= 0 || cm.inboundGrp[group] < cm.cfg.MaxInboundPerGroup))
+	if !cm.stopped && cm.inbound >= cm.MaxInbound() && cm.MaxInbound() > 0 &&
+		cm.cfg.EvictInbound != nil && withinLimits {
+		cm.mu.Unlock()
+		evicted := cm.cfg.EvictInbound()
+		cm.mu.Lock()
+		if evicted {
+			log.Debugf("Evicted an inbound connection for %s", addr)
+		}
+	}
 	reason := ""
 	switch {
 	case cm.stopped:
