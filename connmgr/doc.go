@@ -7,7 +7,10 @@ A ConnManager, driven by Run(ctx), does four things:
     DefaultListenAddrs), refuses banned addresses (Config.IsBanned), and keeps
     them within MaxPeers-TargetOutbound inbound slots and the per-IP and
     per-network-group limits. Whitelisted addresses skip the ban and the
-    per-IP/group limits. Accepted connections go to Config.OnAccept.
+    per-IP/group limits. Accepted connections go to Config.OnAccept. When
+    the inbound slots are full, Config.EvictInbound may drop one inbound
+    connection (chosen with SelectEviction, after Core's eviction) to make
+    room for the new one.
   - It keeps TargetOutbound (8) automatic outbound connections, each in a
     different network group (Config.GroupKey, NetGroup by default), asking
     Config.GetNewAddress (the address manager) for candidates. A nil
@@ -29,7 +32,9 @@ established connections stay with their owner.
 
 BanList holds banned subnets with expiry times (setban, listbanned,
 clearbanned, and the misbehaviour ban); the caller persists it with Entries
-and Load.
+and Load, saving off the hot path when TakeDirty reports a change. Operator
+bans (ManualBanUntil) outlive automatic ones at the MaxBanEntries cap, and
+expiries saturate at MaxBanUntil.
 
 Typical wiring in the server:
 

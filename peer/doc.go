@@ -46,9 +46,17 @@ A ping goes out every PingInterval (2 minutes) with a random nonce; the
 matching pong gives the round trip time. Nothing received for IdleTimeout
 (20 minutes), or a ping unanswered as long, disconnects. Misbehaving adds to
 the score; at BanThreshold (100) OnBan is called once and the peer is
-disconnected, unless SetNoBan (--whitelist) was set. Framing errors (wrong
-magic, oversize length, bad checksum, malformed command or payload) score
-100 at once; unknown commands are skipped.
+disconnected, unless SetNoBan (--whitelist) was set. Bad messages are never
+scored, as in Core: framing that loses the stream (wrong magic, a length
+above the protocol maximum) disconnects; a bad checksum, malformed command,
+undecodable payload or trailing bytes drops the message after the
+handshake and disconnects during it; unknown commands are skipped.
+
+Listeners run on the peer's read goroutine. Work they wait for on the
+peer's behalf (serving getdata, a block being handled) uses Disconnected as
+its quit channel, which closes at disconnection; Done closes only when Run
+returns, after the read goroutine. When the write loop ends, the done
+channel of every message still queued is signalled and the queue freed.
 
 StatsSnapshot gives what getpeerinfo shows: addresses, direction, services,
 version, user agent, heights, bytes and messages per command, ping times,
