@@ -448,3 +448,25 @@ func TestEvictInbound(t *testing.T) {
 		t.Fatal("evicted a whitelisted peer")
 	}
 }
+
+// TestWaitDoneReleasedAtDisconnect is the server half of the F11/F4
+// regression: a read goroutine waiting for its block or transaction to be
+// handled is released as soon as the peer is disconnected, without Run
+// having returned (Run waits for that very goroutine).
+func TestWaitDoneReleasedAtDisconnect(t *testing.T) {
+	s := testP2PServer(t)
+	a, b := net.Pipe()
+	defer a.Close()
+	p := peer.NewInboundPeer(&peer.Config{Net: wire.TestNet}, 1, b)
+	released := make(chan struct{})
+	go func() {
+		s.waitDone(p, make(chan struct{}, 1))
+		close(released)
+	}()
+	p.Disconnect(nil)
+	select {
+	case <-released:
+	case <-time.After(5 * time.Second):
+		t.Fatal("waitDone still blocked after the peer was disconnected")
+	}
+}
