@@ -28,7 +28,8 @@ getnettotals, getaddednodeinfo), addr gossip between three ternd nodes in a
 line (their --externalip addresses and an onion v3 address given to one by
 addpeeraddress reach the others over addrv2), peers.json across a restart,
 raw clients sending garbage, a bad checksum, the wrong magic or an oversize
-length banned (listbanned) while btcd stays, a burst of 1,000 connections
+length disconnected but not banned (none is misbehaviour in Core) while btcd
+stays, a burst of 1,000 connections
 kept within --maxpeers with the RPC server responsive, the addnode and
 disconnectnode error codes, block sync both ways, and transactions relayed
 both ways. Nodes that must not dial the fake public addresses they learn

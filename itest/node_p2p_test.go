@@ -254,6 +254,9 @@ func TestTerndPeersFileSurvivesRestart(t *testing.T) {
 	}
 }
 
+// TestTerndBansBadClients (named before bad framing stopped being a ban):
+// raw clients sending garbage, a bad checksum, the wrong magic or an
+// oversize length are disconnected and not banned, as Core, while btcd stays.
 func TestTerndBansBadClients(t *testing.T) {
 	needProcesses(t)
 	n := StartTernd(t)

@@ -228,6 +228,9 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 	return !(errors.As(err, &ne) && ne.Timeout())
 }
 
+// TestBadClientsBannedHonestPeerStays (named before bad framing stopped
+// being a ban): bad clients are disconnected and not banned, as Core, while
+// the honest btcd stays.
 func TestBadClientsBannedHonestPeerStays(t *testing.T) {
 	needProcesses(t)
 	n := startMiniNode(t, 125)
