@@ -241,12 +241,24 @@ func (b *BanList) Entries() []BanEntry {
 	return out
 }
 
-// Load adds persisted entries, skipping expired and invalid ones.
+// Load adds persisted entries, skipping expired and invalid ones; when
+// more than MaxBanEntries remain, manual bans are kept first.
 func (b *BanList) Load(entries []BanEntry) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
+	ordered := make([]BanEntry, 0, len(entries))
 	for _, e := range entries {
+		if e.Manual {
+			ordered = append(ordered, e)
+		}
+	}
+	for _, e := range entries {
+		if !e.Manual {
+			ordered = append(ordered, e)
+		}
+	}
+	for _, e := range ordered {
 		if !e.Subnet.IsValid() || !now.Before(e.Until) || len(b.entries) >= MaxBanEntries {
 			continue
 		}

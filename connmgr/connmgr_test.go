@@ -533,6 +533,24 @@ func TestBanListCapSparesManualBans(t *testing.T) {
 	}
 }
 
+// TestBanListLoadKeepsManualBans: loading more than MaxBanEntries keeps
+// the operator's bans, wherever they are in the file.
+func TestBanListLoadKeepsManualBans(t *testing.T) {
+	until := time.Now().Add(time.Hour)
+	var entries []BanEntry
+	for i := 0; i < MaxBanEntries; i++ {
+		ip := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		entries = append(entries, BanEntry{Subnet: netip.PrefixFrom(ip, 32), Until: until})
+	}
+	manual := netip.MustParsePrefix("192.0.2.0/24")
+	entries = append(entries, BanEntry{Subnet: manual, Until: until, Manual: true})
+	b := NewBanList()
+	b.Load(entries)
+	if len(b.Entries()) != MaxBanEntries || !b.IsBanned(netip.MustParseAddr("192.0.2.1")) {
+		t.Fatal("the manual ban was dropped at the cap")
+	}
+}
+
 // TestBanListDirty checks the change mark that lets the server save the
 // list off the hot path (F13).
 func TestBanListDirty(t *testing.T) {
