@@ -9,7 +9,7 @@ status=0
 while IFS= read -r line; do
 	file=${line%%:*}
 	name=$(sed -E 's/^.*func (Fuzz[A-Za-z0-9_]*)\(.*/\1/' <<<"${line#*:}")
-	pkg=./$(dirname "$file")
+	pkg=$(dirname "$file")
 	echo "fuzz: $pkg $name ($duration)"
 	if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$duration" "$pkg"; then
 		status=1
