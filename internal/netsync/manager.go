@@ -146,12 +146,14 @@ type (
 	newPeerMsg  struct{ p Peer }
 	donePeerMsg struct{ p Peer }
 	invMsg      struct {
-		p   Peer
-		inv *wire.MsgInv
+		p    Peer
+		inv  *wire.MsgInv
+		done chan<- struct{}
 	}
 	headersMsg struct {
 		p       Peer
 		headers *wire.MsgHeaders
+		done    chan<- struct{}
 	}
 	blockMsg struct {
 		p     Peer
@@ -164,8 +166,9 @@ type (
 		done chan<- struct{}
 	}
 	notFoundMsg struct {
-		p  Peer
-		nf *wire.MsgNotFound
+		p    Peer
+		nf   *wire.MsgNotFound
+		done chan<- struct{}
 	}
 	// syncMsg asks the event goroutine to run fn (tests and Stats).
 	syncMsg struct{ fn func() }
@@ -344,6 +347,12 @@ func (sm *SyncManager) shutdown() {
 				signal(m.done)
 			case txMsg:
 				signal(m.done)
+			case invMsg:
+				signal(m.done)
+			case headersMsg:
+				signal(m.done)
+			case notFoundMsg:
+				signal(m.done)
 			}
 		default:
 			return
@@ -360,8 +369,10 @@ func (sm *SyncManager) handle(m any) {
 		sm.handleDonePeer(m.p)
 	case invMsg:
 		sm.handleInv(m.p, m.inv)
+		signal(m.done)
 	case headersMsg:
 		sm.handleHeaders(m.p, m.headers)
+		signal(m.done)
 	case blockMsg:
 		sm.handleBlock(m.p, m.block)
 		signal(m.done)
@@ -370,6 +381,7 @@ func (sm *SyncManager) handle(m any) {
 		signal(m.done)
 	case notFoundMsg:
 		sm.handleNotFound(m.p, m.nf)
+		signal(m.done)
 	case syncMsg:
 		m.fn()
 	}
@@ -416,14 +428,34 @@ func (sm *SyncManager) NewPeer(p Peer) error { return sm.send(newPeerMsg{p}) }
 // other peers. Calling it twice, or for an unknown peer, is harmless.
 func (sm *SyncManager) DonePeer(p Peer) error { return sm.send(donePeerMsg{p}) }
 
-// QueueInv hands the manager an inv message from p.
-func (sm *SyncManager) QueueInv(inv *wire.MsgInv, p Peer) error {
-	return sm.send(invMsg{p, inv})
+// sendWait queues an event built around done and waits until it was
+// handled (or the manager stopped). Called on a peer's read goroutine, it
+// keeps each peer to one queued message, so the queue holds at most one
+// decoded message per peer (an inv of 50,000 entries is about 2 MB) rather
+// than msgQueueSize of them from a few peers (review finding F2).
+func (sm *SyncManager) sendWait(build func(done chan<- struct{}) any) error {
+	done := make(chan struct{}, 1)
+	if err := sm.send(build(done)); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+		return nil
+	case <-sm.quit:
+		return ErrShuttingDown
+	}
 }
 
-// QueueHeaders hands the manager a headers message from p.
+// QueueInv hands the manager an inv message from p and waits until it was
+// handled, so one peer cannot fill the queue (call it from p's read loop).
+func (sm *SyncManager) QueueInv(inv *wire.MsgInv, p Peer) error {
+	return sm.sendWait(func(done chan<- struct{}) any { return invMsg{p, inv, done} })
+}
+
+// QueueHeaders hands the manager a headers message from p and waits until
+// it was handled, as QueueInv.
 func (sm *SyncManager) QueueHeaders(headers *wire.MsgHeaders, p Peer) error {
-	return sm.send(headersMsg{p, headers})
+	return sm.sendWait(func(done chan<- struct{}) any { return headersMsg{p, headers, done} })
 }
 
 // QueueBlock hands the manager a block from p. done, when not nil, must
@@ -450,9 +482,10 @@ func (sm *SyncManager) QueueTx(tx *wire.MsgTx, p Peer, done chan<- struct{}) err
 	return err
 }
 
-// QueueNotFound hands the manager a notfound message from p.
+// QueueNotFound hands the manager a notfound message from p and waits
+// until it was handled, as QueueInv.
 func (sm *SyncManager) QueueNotFound(nf *wire.MsgNotFound, p Peer) error {
-	return sm.send(notFoundMsg{p, nf})
+	return sm.sendWait(func(done chan<- struct{}) any { return notFoundMsg{p, nf, done} })
 }
 
 // do runs fn on the event goroutine and waits for it.
