@@ -1,0 +1,468 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is the command line.
+type config struct {
+	spec     chainSpec
+	runs     int
+	nodes    []string
+	source   string
+	repo     string
+	btcdBin  string
+	terndBin string
+	src      string
+	keep     bool
+	gogc     string
+	cache    string
+	timeout  time.Duration
+	btcdArgs []string
+	terndArg []string
+}
+
+// logf prints a progress line to stderr.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s syncbench: %s\n", time.Now().UTC().Format("15:04:05.000"),
+		fmt.Sprintf(format, args...))
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		logf("error: %v", err)
+		os.Exit(1)
+	}
+}
+
+// parseFlags reads the command line.
+func parseFlags(args []string) (*config, error) {
+	cfg := &config{}
+	fs := flag.NewFlagSet("syncbench", flag.ContinueOnError)
+	fs.IntVar(&cfg.spec.blocks, "blocks", 2000, "blocks after genesis")
+	fs.IntVar(&cfg.spec.txPerBlock, "txs", 52, "spends per block after the first 102")
+	fs.IntVar(&cfg.spec.pool, "pool", 10000, "outputs of the split transaction the spends cycle through")
+	fs.BoolVar(&cfg.spec.signed, "signed", true, "P2WPKH outputs and real ECDSA signatures (false: OP_TRUE, no signatures)")
+	fs.IntVar(&cfg.runs, "runs", 1, "runs per node, interleaved (ternd, btcd, ternd, ...); the median is reported")
+	nodes := fs.String("nodes", "ternd,btcd", "syncing nodes, in order (ternd, btcd)")
+	fs.StringVar(&cfg.source, "source", "ternd", "the source peer's implementation (ternd or btcd)")
+	fs.StringVar(&cfg.repo, "repo", "", "ternd repository root (default: found above the working folder)")
+	fs.StringVar(&cfg.btcdBin, "btcd", "", "btcd binary (default: <repo>/tools/bin/btcd, installed when missing)")
+	fs.StringVar(&cfg.terndBin, "ternd", "", "ternd binary (default: go build of <repo> into a temporary folder)")
+	fs.StringVar(&cfg.src, "src", "head", "ternd source to build: head (the committed HEAD, through git archive) or tree (the working tree)")
+	fs.StringVar(&cfg.gogc, "gogc", "", "GOGC for the syncing nodes (default: each node's own; btcd sets 10 unless GOGC is set, ternd keeps Go's 100)")
+	fs.StringVar(&cfg.cache, "cache", "", "folder of the generated-chain cache (default: <user cache>/ternd-syncbench)")
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the nodes' temporary folders (logs) and print where")
+	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "give up on one sync after this long")
+	btcdArgs := fs.String("btcdargs", "", "extra flags for the syncing btcd, space separated")
+	terndArgs := fs.String("terndargs", "", "extra flags for the syncing ternd, space separated")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, n := range strings.Split(*nodes, ",") {
+		n = strings.TrimSpace(n)
+		if n != "btcd" && n != "ternd" {
+			return nil, fmt.Errorf("-nodes: unknown node %q", n)
+		}
+		cfg.nodes = append(cfg.nodes, n)
+	}
+	if cfg.source != "btcd" && cfg.source != "ternd" {
+		return nil, fmt.Errorf("-source: unknown node %q", cfg.source)
+	}
+	if cfg.runs < 1 {
+		return nil, errors.New("-runs must be at least 1")
+	}
+	if cfg.src != "head" && cfg.src != "tree" {
+		return nil, fmt.Errorf("-src: want head or tree, got %q", cfg.src)
+	}
+	cfg.btcdArgs = strings.Fields(*btcdArgs)
+	cfg.terndArg = strings.Fields(*terndArgs)
+	if cfg.cache == "" {
+		cfg.cache = cacheDir()
+	}
+	return cfg, nil
+}
+
+// run is the whole benchmark.
+func run(args []string, out io.Writer) error {
+	cfg, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cfg.repo == "" {
+		if cfg.repo, err = findRepo(); err != nil {
+			return err
+		}
+	}
+	work, err := os.MkdirTemp("", "syncbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	genStart := time.Now()
+	chain, cached, err := loadOrMakeChain(cfg.spec, cfg.cache)
+	if err != nil {
+		return err
+	}
+	how := "generated"
+	if cached {
+		how = "read from the cache"
+	}
+	logf("chain %s in %.1fs: %d blocks, %d transactions, %.1f MB, tip %s", how,
+		time.Since(genStart).Seconds(), len(chain.blocks), chain.txs, float64(chainBytes(chain))/1e6, chain.tip)
+
+	bins := map[string]string{}
+	need := append([]string{cfg.source}, cfg.nodes...)
+	for _, n := range need {
+		if bins[n] != "" {
+			continue
+		}
+		switch n {
+		case "ternd":
+			bins[n] = cfg.terndBin
+			if bins[n] == "" {
+				if bins[n], err = buildTernd(ctx, cfg, work); err != nil {
+					return err
+				}
+			}
+		case "btcd":
+			bins[n] = cfg.btcdBin
+			if bins[n] == "" {
+				if bins[n], err = installBtcd(cfg.repo); err != nil {
+					return err
+				}
+			}
+		}
+	}
+
+	load0 := loadAvg()
+	src, err := startSource(ctx, cfg, bins[cfg.source], chain)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		src.stop()
+		if !cfg.keep {
+			os.RemoveAll(src.dir)
+		}
+	}()
+
+	var results []result
+	for r := 0; r < cfg.runs; r++ {
+		for _, name := range cfg.nodes {
+			res, err := syncNode(ctx, cfg, name, bins[name], src.p2p, chain)
+			if err != nil {
+				return err
+			}
+			logf("run %d %s: %.2fs, %.0f blocks/s, %.0f tx/s, CPU %.1fs, peak RSS %.1f MiB", r+1, name,
+				res.seconds, res.blocksPerSec(), res.txPerSec(), res.cpu.Seconds(), float64(res.hwmKB)/1024)
+			results = append(results, res)
+		}
+	}
+	load1 := loadAvg()
+	printReport(out, cfg, chain, results, load0, load1)
+	return nil
+}
+
+// chainBytes is the serialized size of the chain's blocks.
+func chainBytes(c *genChain) int {
+	n := 0
+	for _, b := range c.blocks {
+		n += len(b)
+	}
+	return n
+}
+
+// submitBatch is how many blocks one submitblock batch carries.
+const submitBatch = 50
+
+// startSource starts the source peer and submits the chain to it.
+func startSource(ctx context.Context, cfg *config, bin string, chain *genChain) (*node, error) {
+	dir, err := os.MkdirTemp("", "syncbench-source-")
+	if err != nil {
+		return nil, err
+	}
+	n, err := startNode(cfg.source, bin, dir, "", nil, nil)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	fail := func(err error) (*node, error) {
+		n.stop()
+		if cfg.keep {
+			logf("kept %s", dir)
+		} else {
+			os.RemoveAll(dir)
+		}
+		return nil, err
+	}
+	if err := n.waitReady(ctx); err != nil {
+		return fail(err)
+	}
+	start := time.Now()
+	for i := 0; i < len(chain.blocks); i += submitBatch {
+		end := min(i+submitBatch, len(chain.blocks))
+		data, err := n.rpc.post(ctx, submitBatchBody(chain.blocks[i:end], i))
+		if err != nil {
+			return fail(fmt.Errorf("submitblock: %w", err))
+		}
+		if err := checkSubmitReplies(data, end-i); err != nil {
+			return fail(fmt.Errorf("submitblock of blocks %d-%d: %w\n%s", i+1, end, err, n.tail()))
+		}
+	}
+	var best string
+	if err := n.rpc.call(ctx, "getbestblockhash", &best); err != nil {
+		return fail(err)
+	}
+	if best != chain.tip {
+		return fail(fmt.Errorf("source tip %s after loading, want %s", best, chain.tip))
+	}
+	logf("source %s loaded in %.1fs (%s)", cfg.source, time.Since(start).Seconds(), n.p2p)
+	return n, nil
+}
+
+// checkSubmitReplies checks that a submitblock batch reply holds want
+// replies, all accepted (a null result and no error, BIP22).
+func checkSubmitReplies(data []byte, want int) error {
+	var replies []reply
+	if err := json.Unmarshal(data, &replies); err != nil {
+		return fmt.Errorf("bad batch reply %q", truncate(data, 200))
+	}
+	if len(replies) != want {
+		return fmt.Errorf("%d replies, want %d", len(replies), want)
+	}
+	for _, r := range replies {
+		if r.Error != nil {
+			return r.Error
+		}
+		if res := bytes.TrimSpace(r.Result); len(res) > 0 && string(res) != "null" {
+			return fmt.Errorf("block rejected: %s", res)
+		}
+	}
+	return nil
+}
+
+// pollInterval is how often a syncing node's tip is asked for.
+const pollInterval = 100 * time.Millisecond
+
+// syncNode starts a fresh node connected only to source and waits until
+// its best block is the chain's tip.
+func syncNode(ctx context.Context, cfg *config, name, bin, source string, chain *genChain) (result, error) {
+	res := result{node: name, blocks: len(chain.blocks), txs: chain.txs}
+	dir, err := os.MkdirTemp("", "syncbench-"+name+"-")
+	if err != nil {
+		return res, err
+	}
+	extra := cfg.terndArg
+	if name == "btcd" {
+		extra = cfg.btcdArgs
+	}
+	var env []string
+	if cfg.gogc != "" {
+		env = append(env, "GOGC="+cfg.gogc)
+	}
+	start := time.Now()
+	n, err := startNode(name, bin, dir, source, extra, env)
+	if err != nil {
+		os.RemoveAll(dir)
+		return res, err
+	}
+	defer func() {
+		n.stop()
+		if cfg.keep {
+			logf("kept %s", dir)
+		} else {
+			os.RemoveAll(dir)
+		}
+	}()
+	deadline := start.Add(cfg.timeout)
+	var best string
+	for {
+		select {
+		case <-n.exited:
+			return res, fmt.Errorf("%s exited during the sync: %v\n%s", name, n.waitErr, n.tail())
+		case <-ctx.Done():
+			return res, ctx.Err()
+		default:
+		}
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := n.rpc.call(cctx, "getbestblockhash", &best)
+		cancel()
+		if err == nil && best == chain.tip {
+			break
+		}
+		if time.Now().After(deadline) {
+			var count int
+			n.rpc.call(ctx, "getblockcount", &count)
+			return res, fmt.Errorf("%s not synced after %v (height %d of %d)\n%s", name, cfg.timeout,
+				count, len(chain.blocks), n.tail())
+		}
+		time.Sleep(pollInterval)
+	}
+	res.seconds = time.Since(start).Seconds()
+	st, err := readProcStats(n.pid())
+	if err != nil {
+		return res, err
+	}
+	res.cpu, res.hwmKB = st.cpu, st.hwmKB
+	return res, nil
+}
+
+// findRepo walks up from the working folder to the folder whose go.mod
+// declares module github.com/tern-org/ternd.
+func findRepo() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.Contains(data, []byte("module github.com/tern-org/ternd\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("ternd repository not found above the working folder; use -repo")
+		}
+		dir = parent
+	}
+}
+
+// buildTernd builds ternd into dir: from a copy of the committed HEAD (so
+// other people's unfinished edits in the working tree do not break or
+// change the build) or from the working tree.
+func buildTernd(ctx context.Context, cfg *config, dir string) (string, error) {
+	bin := filepath.Join(dir, "ternd-bin")
+	src := cfg.repo
+	if cfg.src == "head" {
+		src = filepath.Join(dir, "src")
+		if err := gitArchive(ctx, cfg.repo, src); err != nil {
+			return "", err
+		}
+		defer os.RemoveAll(src)
+	}
+	var rev []byte
+	if out, err := exec.Command("git", "-C", cfg.repo, "rev-parse", "--short", "HEAD").Output(); err == nil {
+		rev = bytes.TrimSpace(out)
+	}
+	logf("building ternd (%s, HEAD %s)", cfg.src, rev)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = src
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ternd (%s): %v\n%s", cfg.src, err, out)
+	}
+	return bin, nil
+}
+
+// gitArchive extracts the committed HEAD of repo into dst.
+func gitArchive(ctx context.Context, repo, dst string) error {
+	cmd := exec.CommandContext(ctx, "git", "-C", repo, "archive", "--format=tar", "HEAD")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	extractErr := extractTar(pipe, dst)
+	io.Copy(io.Discard, pipe)
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("git archive: %v: %s", err, stderr.Bytes())
+	}
+	return extractErr
+}
+
+// extractTar writes the regular files and folders of a tar stream under
+// dst, refusing names that leave it.
+func extractTar(r io.Reader, dst string) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.Clean(h.Name)
+		if !filepath.IsLocal(name) {
+			return fmt.Errorf("tar: bad name %q", h.Name)
+		}
+		path := filepath.Join(dst, name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(path, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(f, tr)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// installBtcd returns <repo>/tools/bin/btcd, installing the pinned release
+// there when it is missing.
+func installBtcd(repo string) (string, error) {
+	dir := filepath.Join(repo, "tools", "bin")
+	bin := filepath.Join(dir, "btcd")
+	if st, err := os.Stat(bin); err == nil && !st.IsDir() {
+		return bin, nil
+	}
+	logf("installing btcd %s into %s", btcdVersion, dir)
+	cmd := exec.Command("go", "install", "github.com/btcsuite/btcd@"+btcdVersion,
+		"github.com/btcsuite/btcd/cmd/btcctl@"+btcdVersion)
+	cmd.Env = append(os.Environ(), "GOBIN="+dir)
+	cmd.Dir = repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go install btcd %s: %v\n%s", btcdVersion, err, out)
+	}
+	return bin, nil
+}
+
+// loadAvg returns the first three fields of /proc/loadavg.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
