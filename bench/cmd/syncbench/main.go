@@ -170,12 +170,13 @@ func run(args []string, out io.Writer) error {
 	var results []result
 	for r := 0; r < cfg.runs; r++ {
 		for _, name := range cfg.nodes {
-			res, err := syncNode(ctx, cfg, name, bins[name], src.p2p, chain)
+			res, err := syncNode(ctx, cfg, name, bins[name], src, chain)
 			if err != nil {
 				return err
 			}
-			logf("run %d %s: %.2fs, %.0f blocks/s, %.0f tx/s, CPU %.1fs, peak RSS %.1f MiB", r+1, name,
-				res.seconds, res.blocksPerSec(), res.txPerSec(), res.cpu.Seconds(), float64(res.hwmKB)/1024)
+			logf("run %d %s: %.2fs, %.0f blocks/s, %.0f tx/s, CPU %.1fs, peak RSS %.1f MiB, source CPU %.1fs",
+				r+1, name, res.seconds, res.blocksPerSec(), res.txPerSec(), res.cpu.Seconds(),
+				float64(res.hwmKB)/1024, res.srcCPU.Seconds())
 			results = append(results, res)
 		}
 	}
@@ -267,7 +268,7 @@ const pollInterval = 100 * time.Millisecond
 
 // syncNode starts a fresh node connected only to source and waits until
 // its best block is the chain's tip.
-func syncNode(ctx context.Context, cfg *config, name, bin, source string, chain *genChain) (result, error) {
+func syncNode(ctx context.Context, cfg *config, name, bin string, src *node, chain *genChain) (result, error) {
 	res := result{node: name, blocks: len(chain.blocks), txs: chain.txs}
 	dir, err := os.MkdirTemp("", "syncbench-"+name+"-")
 	if err != nil {
@@ -281,8 +282,13 @@ func syncNode(ctx context.Context, cfg *config, name, bin, source string, chain 
 	if cfg.gogc != "" {
 		env = append(env, "GOGC="+cfg.gogc)
 	}
+	src0, err := readProcStats(src.pid())
+	if err != nil {
+		os.RemoveAll(dir)
+		return res, err
+	}
 	start := time.Now()
-	n, err := startNode(name, bin, dir, source, extra, env)
+	n, err := startNode(name, bin, dir, src.p2p, extra, env)
 	if err != nil {
 		os.RemoveAll(dir)
 		return res, err
@@ -325,6 +331,9 @@ func syncNode(ctx context.Context, cfg *config, name, bin, source string, chain 
 		return res, err
 	}
 	res.cpu, res.hwmKB = st.cpu, st.hwmKB
+	if src1, err := readProcStats(src.pid()); err == nil {
+		res.srcCPU = src1.cpu - src0.cpu
+	}
 	return res, nil
 }
 

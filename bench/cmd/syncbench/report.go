@@ -15,6 +15,7 @@ type result struct {
 	seconds float64       // process start to the source's tip
 	cpu     time.Duration // utime+stime at that moment
 	hwmKB   int64         // VmHWM at that moment
+	srcCPU  time.Duration // the source peer's CPU time over the sync
 }
 
 func (r result) blocksPerSec() float64 { return rate(r.blocks, r.seconds) }
@@ -62,13 +63,16 @@ func median(results []result) ([]result, []int) {
 		var secs []float64
 		var cpus []time.Duration
 		var hwms []int64
+		var srcs []time.Duration
 		for _, r := range rs {
 			secs = append(secs, r.seconds)
 			cpus = append(cpus, r.cpu)
 			hwms = append(hwms, r.hwmKB)
+			srcs = append(srcs, r.srcCPU)
 		}
 		m := rs[0]
 		m.seconds, m.cpu, m.hwmKB = medianOf(secs), medianOf(cpus), medianOf(hwms)
+		m.srcCPU = medianOf(srcs)
 		out = append(out, m)
 		counts = append(counts, len(rs))
 	}
@@ -98,23 +102,24 @@ func printReport(out io.Writer, cfg *config, chain *genChain, results []result, 
 	}
 	fmt.Fprintf(out, "GOGC: %s\n\n", gogc)
 	if cfg.runs > 1 {
-		fmt.Fprintln(out, "| run | node | seconds | blocks/s | tx/s | CPU s | peak RSS MiB |")
-		fmt.Fprintln(out, "|---:|---|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(out, "| run | node | seconds | blocks/s | tx/s | CPU s | peak RSS MiB | source CPU s |")
+		fmt.Fprintln(out, "|---:|---|---:|---:|---:|---:|---:|---:|")
 		seen := map[string]int{}
 		for _, r := range results {
 			seen[r.node]++
-			fmt.Fprintf(out, "| %d | %s | %.2f | %.0f | %.0f | %.1f | %.1f |\n", seen[r.node], r.node,
-				r.seconds, r.blocksPerSec(), r.txPerSec(), r.cpu.Seconds(), float64(r.hwmKB)/1024)
+			fmt.Fprintf(out, "| %d | %s | %.2f | %.0f | %.0f | %.1f | %.1f | %.1f |\n", seen[r.node], r.node,
+				r.seconds, r.blocksPerSec(), r.txPerSec(), r.cpu.Seconds(), float64(r.hwmKB)/1024,
+				r.srcCPU.Seconds())
 		}
 		fmt.Fprintln(out)
 	}
 	meds, counts := median(results)
-	fmt.Fprintln(out, "| node | runs | seconds | blocks/s | tx/s | CPU s | CPU µs/tx | peak RSS MiB |")
-	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| node | runs | seconds | blocks/s | tx/s | CPU s | CPU µs/tx | peak RSS MiB | source CPU s |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for i, r := range meds {
-		fmt.Fprintf(out, "| %s | %d | %.2f | %.0f | %.0f | %.1f | %.0f | %.1f |\n", r.node, counts[i],
+		fmt.Fprintf(out, "| %s | %d | %.2f | %.0f | %.0f | %.1f | %.0f | %.1f | %.1f |\n", r.node, counts[i],
 			r.seconds, r.blocksPerSec(), r.txPerSec(), r.cpu.Seconds(),
-			ratio(float64(r.cpu.Microseconds()), float64(r.txs)), float64(r.hwmKB)/1024)
+			ratio(float64(r.cpu.Microseconds()), float64(r.txs)), float64(r.hwmKB)/1024, r.srcCPU.Seconds())
 	}
 	var t, b *result
 	for i := range meds {

@@ -349,19 +349,19 @@ func TestPrintReport(t *testing.T) {
 	cfg := &config{spec: chainSpec{signed: true}, runs: 2, source: "ternd"}
 	chain := &genChain{blocks: make([][]byte, 2000), txs: 100000}
 	runs := []result{
+		{node: "ternd", blocks: 2000, txs: 100000, seconds: 10, cpu: 15 * time.Second, hwmKB: 100 << 10, srcCPU: time.Second},
+		{node: "btcd", blocks: 2000, txs: 100000, seconds: 20, cpu: 30 * time.Second, hwmKB: 200 << 10, srcCPU: 3 * time.Second},
 		{node: "ternd", blocks: 2000, txs: 100000, seconds: 10, cpu: 15 * time.Second, hwmKB: 100 << 10},
-		{node: "btcd", blocks: 2000, txs: 100000, seconds: 20, cpu: 30 * time.Second, hwmKB: 200 << 10},
-		{node: "ternd", blocks: 2000, txs: 100000, seconds: 10, cpu: 15 * time.Second, hwmKB: 100 << 10},
-		{node: "btcd", blocks: 2000, txs: 100000, seconds: 20, cpu: 30 * time.Second, hwmKB: 200 << 10},
+		{node: "btcd", blocks: 2000, txs: 100000, seconds: 20, cpu: 30 * time.Second, hwmKB: 200 << 10, srcCPU: time.Second},
 	}
 	var out strings.Builder
 	printReport(&out, cfg, chain, runs, "1 1 1", "2 2 2")
 	s := out.String()
 	for _, want := range []string{
 		"2000 blocks, 100000 transactions (P2WPKH spends with real ECDSA signatures)",
-		"| 2 | btcd | 20.00 | 100 | 5000 | 30.0 | 200.0 |",
-		"| ternd | 2 | 10.00 | 200 | 10000 | 15.0 | 150 | 100.0 |",
-		"| btcd | 2 | 20.00 | 100 | 5000 | 30.0 | 300 | 200.0 |",
+		"| 2 | btcd | 20.00 | 100 | 5000 | 30.0 | 200.0 | 1.0 |",
+		"| ternd | 2 | 10.00 | 200 | 10000 | 15.0 | 150 | 100.0 | 0.5 |",
+		"| btcd | 2 | 20.00 | 100 | 5000 | 30.0 | 300 | 200.0 | 2.0 |",
 		"| median | 2.00 | 0.50 | 0.50 |",
 		"load average 1 1 1 -> 2 2 2",
 	} {
