@@ -36,6 +36,14 @@ type txPeer struct {
 	// InboundTxDelay, as Core's TxRequestTracker does, so an inbound
 	// attacker cannot win every first request.
 	preferred bool
+	// queue holds, in arrival order, the hashes the peer announced that
+	// may be requested from it; urgent holds those to look at first (an
+	// orphan's parents, announcements given up by another peer). Entries
+	// go stale (received, asked elsewhere, dropped) and are skipped when
+	// met, so schedule only visits peers with room and, for each, the
+	// entries it can take now: not every tracked announcement (review F3).
+	queue  []chainhash.Hash
+	urgent []chainhash.Hash
 }
 
 // txTracker decides which peer to ask for each announced transaction: one
@@ -47,6 +55,8 @@ type txTracker struct {
 	cfg   *Config
 	anns  map[chainhash.Hash]*txAnn
 	peers map[int32]*txPeer
+	// visited counts queue entries schedule looked at (tests).
+	visited int
 }
 
 // newTxTracker returns an empty tracker.
@@ -103,7 +113,46 @@ func (t *txTracker) add(hash chainhash.Hash, wtxid bool, id int32, now time.Time
 	}
 	a.announcers = append(a.announcers, announcer{id: id, at: now})
 	tp.announced++
+	if now.IsZero() {
+		tp.urgent = append(tp.urgent, hash)
+	} else {
+		tp.queue = append(tp.queue, hash)
+	}
+	if len(tp.queue)+len(tp.urgent) > 2*tp.announced+64 {
+		t.compact(id, tp)
+	}
 	return true
+}
+
+// compact drops a peer's stale queue entries (and duplicates).
+func (t *txTracker) compact(id int32, tp *txPeer) {
+	seen := make(map[chainhash.Hash]struct{}, tp.announced)
+	filter := func(q []chainhash.Hash) []chainhash.Hash {
+		out := q[:0:0]
+		for _, h := range q {
+			if _, dup := seen[h]; dup {
+				continue
+			}
+			if a := t.anns[h]; a != nil && a.asked == 0 && a.announcerIndex(id) >= 0 {
+				seen[h] = struct{}{}
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	tp.urgent = filter(tp.urgent)
+	tp.queue = filter(tp.queue)
+}
+
+// announcerIndex returns the index of id among a's waiting announcers, or
+// -1.
+func (a *txAnn) announcerIndex(id int32) int {
+	for i, o := range a.announcers {
+		if o.id == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // release drops id's hold on an announcement (asked or not).
@@ -147,6 +196,14 @@ func (t *txTracker) giveUp(a *txAnn) {
 	a.asked = 0
 	if len(a.announcers) == 0 {
 		delete(t.anns, a.hash)
+		return
+	}
+	// The waiting announcers may have passed it over while it was asked
+	// elsewhere: put it back where they look first.
+	for _, o := range a.announcers {
+		if tp := t.peers[o.id]; tp != nil {
+			tp.urgent = append(tp.urgent, a.hash)
+		}
 	}
 }
 
@@ -202,42 +259,106 @@ func (t *txTracker) removePeer(id int32) {
 	delete(t.peers, id)
 }
 
-// schedule picks, for every announcement not in flight, the announcer to
-// ask: the first preferred one with room, else the first other one whose
-// announcement is InboundTxDelay old. It returns the requests by peer.
+// schedule picks, for the announcements not in flight, the announcer to
+// ask: preferred peers with room first, then the others for announcements
+// InboundTxDelay old. It looks only at peers with room and at the queue
+// entries each can take, so its cost does not grow with the announcements
+// waiting for full peers. It returns the requests by peer.
 func (t *txTracker) schedule(now time.Time) map[int32][]*txAnn {
 	var out map[int32][]*txAnn
-	for _, a := range t.anns {
-		if a.asked != 0 {
-			continue
-		}
-		pick := -1
-		for i, o := range a.announcers {
-			tp := t.peers[o.id]
-			if tp == nil || tp.inFlight >= t.cfg.MaxPeerTxInFlight {
+	for _, preferred := range []bool{true, false} {
+		for id, tp := range t.peers {
+			if tp.preferred != preferred || tp.inFlight >= t.cfg.MaxPeerTxInFlight {
 				continue
 			}
-			if tp.preferred {
-				pick = i
-				break
+			if len(tp.urgent) == 0 && len(tp.queue) == 0 {
+				continue
 			}
-			if pick < 0 && now.Sub(o.at) >= t.cfg.InboundTxDelay {
-				pick = i
+			if out == nil {
+				out = make(map[int32][]*txAnn)
 			}
+			t.schedulePeer(id, tp, now, out)
 		}
-		if pick < 0 {
-			continue
-		}
-		id := a.announcers[pick].id
-		a.announcers = append(a.announcers[:pick], a.announcers[pick+1:]...)
-		a.asked, a.askedAt = id, now
-		t.peers[id].inFlight++
-		if out == nil {
-			out = make(map[int32][]*txAnn)
-		}
-		out[id] = append(out[id], a)
 	}
 	return out
+}
+
+// pick returns the index of the announcer of a to ask now, or -1: the
+// first preferred one with room, else the first other one with room whose
+// announcement is InboundTxDelay old.
+func (t *txTracker) pick(a *txAnn, now time.Time) int {
+	pick := -1
+	for i, o := range a.announcers {
+		tp := t.peers[o.id]
+		if tp == nil || tp.inFlight >= t.cfg.MaxPeerTxInFlight {
+			continue
+		}
+		if tp.preferred {
+			return i
+		}
+		if pick < 0 && now.Sub(o.at) >= t.cfg.InboundTxDelay {
+			pick = i
+		}
+	}
+	return pick
+}
+
+// ask moves a's announcer i to in flight.
+func (t *txTracker) ask(a *txAnn, i int, now time.Time, out map[int32][]*txAnn) {
+	id := a.announcers[i].id
+	a.announcers = append(a.announcers[:i], a.announcers[i+1:]...)
+	a.asked, a.askedAt = id, now
+	t.peers[id].inFlight++
+	out[id] = append(out[id], a)
+}
+
+// schedulePeer asks tp (id) for the announcements in its queues it can
+// take now, until its requests in flight reach the bound.
+func (t *txTracker) schedulePeer(id int32, tp *txPeer, now time.Time, out map[int32][]*txAnn) {
+	// take reports whether the entry is done with (asked now, or stale);
+	// wait is set when it must stay for InboundTxDelay. An announcement is
+	// given to the announcer the rule picks (the first preferred one with
+	// room, else the first other one InboundTxDelay old), which may be
+	// another peer than the one whose queue holds the entry.
+	take := func(h chainhash.Hash) (done, wait bool) {
+		t.visited++
+		a := t.anns[h]
+		if a == nil || a.asked != 0 || a.announcerIndex(id) < 0 {
+			return true, false
+		}
+		pick := t.pick(a, now)
+		if pick < 0 {
+			return false, true // this peer's announcement is too young
+		}
+		t.ask(a, pick, now, out)
+		return true, false
+	}
+	if len(tp.urgent) > 0 {
+		keep := tp.urgent[:0]
+		for j, h := range tp.urgent {
+			if tp.inFlight >= t.cfg.MaxPeerTxInFlight {
+				keep = append(keep, tp.urgent[j:]...)
+				break
+			}
+			if done, _ := take(h); !done {
+				keep = append(keep, h)
+			}
+		}
+		tp.urgent = keep
+	}
+	i := 0
+	for i < len(tp.queue) && tp.inFlight < t.cfg.MaxPeerTxInFlight {
+		if _, wait := take(tp.queue[i]); wait {
+			break // later entries are younger
+		}
+		i++
+	}
+	if i > 0 {
+		tp.queue = tp.queue[i:]
+		if len(tp.queue) == 0 {
+			tp.queue = nil
+		}
+	}
 }
 
 // scheduleTxs sends the getdata requests the tracker decides on.
