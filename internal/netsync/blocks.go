@@ -10,8 +10,10 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// startSync picks the headers sync peer: the sync-capable peer with the
-// best starting height. Headers come from it alone until it has no more;
+// startSync picks the headers sync peer: the sync-capable outbound peer
+// with the best starting height, or an inbound one only when no outbound
+// peer can sync (an inbound peer's claimed height must not win the
+// election, review F12). Headers come from it alone until it has no more;
 // blocks come from every peer.
 func (sm *SyncManager) startSync() {
 	if sm.syncPeer != nil {
@@ -19,7 +21,11 @@ func (sm *SyncManager) startSync() {
 	}
 	var best *peerState
 	for _, ps := range sm.peers {
-		if ps.canSync && (best == nil || ps.p.StartingHeight() > best.p.StartingHeight()) {
+		if !ps.canSync {
+			continue
+		}
+		if best == nil || (best.inbound && !ps.inbound) ||
+			(best.inbound == ps.inbound && ps.p.StartingHeight() > best.p.StartingHeight()) {
 			best = ps
 		}
 	}
@@ -34,6 +40,7 @@ func (sm *SyncManager) startSync() {
 	}
 	sm.syncPeer = best
 	sm.headersSynced = false
+	sm.headersDeadline = sm.headersSyncDeadline()
 	log.Infof("Syncing headers from peer %s (id %d, height %d; our headers %d)",
 		best.p.Addr(), best.id, best.p.StartingHeight(), hdrHeight)
 	sm.sendGetHeaders(best, nil)
@@ -141,11 +148,34 @@ func (sm *SyncManager) headersDone() {
 	}
 }
 
+// headersSyncDeadline is when a headers sync starting now must be done
+// (Core's m_headers_sync_timeout): HeadersSyncTimeout plus
+// HeadersSyncTimeoutPerHeader for each block interval since our best
+// header's time.
+func (sm *SyncManager) headersSyncDeadline() time.Time {
+	now := sm.cfg.Now()
+	d := sm.cfg.HeadersSyncTimeout
+	hash, _ := sm.chain.BestHeader()
+	if hdr, err := sm.chain.HeaderByHash(&hash); err == nil {
+		if spacing := sm.chain.ChainParams().TargetTimePerBlock; spacing > 0 {
+			if behind := now.Sub(hdr.Timestamp); behind > 0 {
+				d += time.Duration(behind/spacing) * HeadersSyncTimeoutPerHeader
+			}
+		}
+	}
+	return now.Add(d)
+}
+
 // checkHeadersTimeout moves the headers sync to another peer when the sync
-// peer leaves a getheaders unanswered too long.
+// peer leaves a getheaders unanswered too long, or takes longer than its
+// whole-sync deadline (answering each getheaders just in time).
 func (sm *SyncManager) checkHeadersTimeout(now time.Time) {
 	ps := sm.syncPeer
-	if ps == nil || sm.headersAskedAt.IsZero() || now.Sub(sm.headersAskedAt) < sm.cfg.HeadersTimeout {
+	if ps == nil {
+		return
+	}
+	slow := !sm.headersDeadline.IsZero() && now.After(sm.headersDeadline)
+	if !slow && (sm.headersAskedAt.IsZero() || now.Sub(sm.headersAskedAt) < sm.cfg.HeadersTimeout) {
 		return
 	}
 	others := 0
@@ -155,6 +185,10 @@ func (sm *SyncManager) checkHeadersTimeout(now time.Time) {
 		}
 	}
 	if others == 0 {
+		return
+	}
+	if slow {
+		sm.disconnect(ps, ErrHeadersTimeout, "headers sync too slow")
 		return
 	}
 	sm.disconnect(ps, ErrHeadersTimeout, "headers sync timeout")

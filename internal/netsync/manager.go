@@ -30,6 +30,15 @@ const (
 	// DefaultHeadersTimeout is how long the headers sync peer may leave a
 	// getheaders unanswered before another peer is chosen.
 	DefaultHeadersTimeout = 2 * time.Minute
+	// DefaultHeadersSyncTimeout is Core's HEADERS_DOWNLOAD_TIMEOUT_BASE:
+	// the whole headers sync from one peer may take this long, plus
+	// HeadersSyncTimeoutPerHeader for each header expected (the time since
+	// our best header over the block spacing), before the peer is dropped
+	// for another, so a peer trickling headers cannot stall the sync.
+	DefaultHeadersSyncTimeout = 15 * time.Minute
+	// HeadersSyncTimeoutPerHeader is Core's
+	// HEADERS_DOWNLOAD_TIMEOUT_PER_HEADER.
+	HeadersSyncTimeoutPerHeader = time.Millisecond
 	// DefaultTxRequestTimeout is Core's GETDATA_TX_INTERVAL: after it the
 	// next announcer of a transaction is asked.
 	DefaultTxRequestTimeout = 60 * time.Second
@@ -91,6 +100,7 @@ type Config struct {
 	StallTimeout             time.Duration
 	BlockTimeout             time.Duration
 	HeadersTimeout           time.Duration
+	HeadersSyncTimeout       time.Duration
 	TxRequestTimeout         time.Duration
 	InboundTxDelay           time.Duration
 	MaxTipAge                time.Duration
@@ -132,6 +142,7 @@ func (c *Config) setDefaults() {
 	defD(&c.StallTimeout, DefaultStallTimeout)
 	defD(&c.BlockTimeout, DefaultBlockTimeout)
 	defD(&c.HeadersTimeout, DefaultHeadersTimeout)
+	defD(&c.HeadersSyncTimeout, DefaultHeadersSyncTimeout)
 	defD(&c.TxRequestTimeout, DefaultTxRequestTimeout)
 	defD(&c.InboundTxDelay, DefaultInboundTxDelay)
 	defD(&c.MaxTipAge, DefaultMaxTipAge)
@@ -215,16 +226,18 @@ type SyncManager struct {
 	syncPeer       *peerState
 	headersSynced  bool
 	headersAskedAt time.Time
-	inFlight       map[chainhash.Hash]*blockRequest
-	heights        map[chainhash.Hash]int32
-	held           map[chainhash.Hash]*heldBlock // by parent hash
-	heldHashes     map[chainhash.Hash]struct{}
-	heldBytes      int
-	windowBlocked  bool
-	stallTimeout   time.Duration
-	txs            *txTracker
-	recentRejects  *hashRing
-	rejectsTip     chainhash.Hash
+	// headersDeadline ends the headers sync with the current sync peer.
+	headersDeadline time.Time
+	inFlight        map[chainhash.Hash]*blockRequest
+	heights         map[chainhash.Hash]int32
+	held            map[chainhash.Hash]*heldBlock // by parent hash
+	heldHashes      map[chainhash.Hash]struct{}
+	heldBytes       int
+	windowBlocked   bool
+	stallTimeout    time.Duration
+	txs             *txTracker
+	recentRejects   *hashRing
+	rejectsTip      chainhash.Hash
 
 	// Progress counters for the 10-second log.
 	lastProgress   time.Time
@@ -244,6 +257,9 @@ type peerState struct {
 	id int32
 	// canSync: it serves full witness blocks (NODE_NETWORK|NODE_WITNESS).
 	canSync bool
+	// inbound: it connected to us (outbound peers are preferred for the
+	// headers sync, review F12).
+	inbound bool
 	// bestKnownHeight is the highest block we believe the peer has (its
 	// starting height until it tells us more).
 	bestKnownHeight int32
@@ -572,6 +588,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 	if ib, ok := p.(interface{ Inbound() bool }); ok {
 		inbound = ib.Inbound()
 	}
+	ps.inbound = inbound
 	sm.txs.setPreferred(id, !inbound)
 	sm.mu.Lock()
 	sm.announce[id] = &announcePeer{p: p, known: newHashRing(knownBlocksPerPeer)}
@@ -585,6 +602,12 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		// Learn its chain; a longer one continues 2,000 headers at a time.
 		sm.sendGetHeaders(ps, nil)
 	} else if sm.syncPeer == nil {
+		sm.startSync()
+	} else if sm.syncPeer.inbound && !inbound {
+		// An outbound peer is preferred to an inbound sync peer.
+		log.Infof("Moving headers sync from inbound peer %s to outbound peer %s",
+			sm.syncPeer.p.Addr(), p.Addr())
+		sm.syncPeer = nil
 		sm.startSync()
 	}
 	sm.scheduleBlocks()
