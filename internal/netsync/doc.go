@@ -24,7 +24,9 @@ synced_headers and synced_blocks). After the handshake
 the server calls NewPeer, on disconnect DonePeer, and from the peer's read
 loop it forwards inv, headers, block, tx and notfound messages with
 QueueInv, QueueHeaders, QueueBlock, QueueTx and QueueNotFound (waiting on
-the done channel of QueueBlock and QueueTx before reading on), and answers
+the done channel of QueueBlock and QueueTx before reading on; QueueInv,
+QueueHeaders and QueueNotFound wait themselves until the message was
+handled, so each peer has at most one message queued), and answers
 getheaders, getblocks and getdata with HandleGetHeaders, HandleGetBlocks
 and HandleGetData (given the peer's Done channel), which run on the
 caller's goroutine. Legacy MSG_BLOCK and MSG_TX requests are answered with
@@ -37,10 +39,21 @@ over, and remembers the block's transactions as recently confirmed.
 
 # Blocks
 
-One sync peer, the one with the best starting height, is asked for
-headers (getheaders from our best header's locator, 2,000 a message,
-checked by blockchain.ProcessBlockHeaders); when it has no more, every
-other peer is asked too. Blocks on the best header chain whose data is
+One sync peer, the outbound one with the best starting height (an inbound
+one only when no outbound peer can sync), is asked for headers
+(getheaders from our best header's locator, 2,000 a message, checked by
+blockchain.ProcessBlockHeadersAntiDoS); when it has no more, every other
+peer is asked too. A sync peer that leaves a getheaders unanswered for
+HeadersTimeout, or whose whole sync passes HeadersSyncTimeout plus 1 ms
+per expected header (Core's headers download timeout), is replaced.
+Headers whose chain ends below the anti-DoS work threshold (the tip's work
+less 144 blocks', or MinimumChainWork) are not stored and not punished; a
+full message of them starts a simplified presync that follows the peer's
+chain storing only a hash per 1,000 headers, and downloads it again (each
+remembered hash checked) once its work reaches the threshold.
+Unrequested blocks go to the chain with blockchain.BFUnrequested, which
+stores them only when they have at least the tip's work (Core's
+AcceptBlock). Blocks on the best header chain whose data is
 missing (blockchain.BlocksToFetch) are requested as MSG_WITNESS_BLOCK from
 every peer that serves witness blocks and is known to have them, at most
 MaxBlocksInFlightPerPeer (16) each, within DownloadWindow (1,024) missing
@@ -62,8 +75,9 @@ already known invalid and children of invalid blocks; a missing parent, a
 time too far in the future, a duplicate or a local failure are not the
 peer's fault.
 
-Initial block download lasts while the tip is older than MaxTipAge (24 h),
-as Core's IsInitialBlockDownload, and ends for good. During it progress is
+Initial block download lasts while the tip's chain work is below the
+chain's MinimumChainWork or the tip is older than MaxTipAge (24 h), as
+Core's IsInitialBlockDownload, and ends for good. During it progress is
 logged every ten seconds at info level (blocks and transactions per
 second, height, tip date, progress against the best header), no
 transaction is requested or relayed, unrequested blocks with unknown
@@ -92,7 +106,8 @@ in the peer package).
 Run owns every sync structure on one goroutine; the Queue methods, NewPeer
 and DonePeer send it events through a bounded queue and block while it is
 full (backpressure on the peers' read loops), and return ErrShuttingDown
-once Run has returned. BlockConnected and AnnounceBlock take a small lock
+once Run has returned. When Run stops, the events still queued are
+dropped with their done channels signalled, so no caller waits forever. BlockConnected and AnnounceBlock take a small lock
 and never wait for the event goroutine, so they may run inside a
 ProcessBlock the manager made. No goroutine outlives Run.
 */
