@@ -29,7 +29,7 @@ $(TOOLS)/btcd $(TOOLS)/btcctl:
 ## test: every test (unit, integration against btcd, and a short fuzz run)
 test: tools lint
 	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./...
-	./scripts/fuzz.sh $(FUZZTIME)
+	FUZZ_MINIMIZE=0 ./scripts/fuzz.sh $(FUZZTIME)
 
 ## unit: unit tests only (no processes started)
 unit:
