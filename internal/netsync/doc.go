@@ -31,7 +31,12 @@ getheaders, getblocks and getdata with HandleGetHeaders, HandleGetBlocks
 and HandleGetData (given the peer's Done channel), which run on the
 caller's goroutine. Legacy MSG_BLOCK and MSG_TX requests are answered with
 the witness stripped, so the peer's witness encoding writes the legacy
-form. The server's
+form. As Core's BlockRequestAllowed, a block is served only when it is on
+the active chain, or fully validated, not invalid, and less than a month
+(StaleRelayAgeLimit) older than the best header in time and in work; any
+other block request, like one for an unknown block, is ignored without a
+notfound, so a peer cannot fingerprint the node by the stale blocks it
+keeps. The server's
 block-connected hook (or chain notification) calls BlockConnected, which
 announces the tip to peers (headers to those that sent sendheaders, inv to
 the rest, none to a peer known to have it) once initial block download is

@@ -3,6 +3,9 @@ package netsync
 import (
 	"errors"
 	"io"
+	"math"
+	"math/big"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
@@ -85,15 +88,85 @@ func (sm *SyncManager) HandleGetBlocks(p Peer, msg *wire.MsgGetBlocks) {
 	_ = p.QueueMessage(inv, nil)
 }
 
+// StaleRelayAgeLimit is Core's STALE_RELAY_AGE_LIMIT: a block off the
+// active chain is served only while it is less than this much older than
+// the best header, in time and in work (measured in block intervals).
+const StaleRelayAgeLimit = 30 * 24 * time.Hour
+
+// blockRequestAllowed is Core's BlockRequestAllowed: a block may be served
+// when it is on the active chain, or when it was fully validated (our
+// "valid" status, Core's BLOCK_VALID_SCRIPTS), is not marked invalid, and
+// is less than StaleRelayAgeLimit older than the best header both by
+// timestamp and by proof-equivalent time. Serving any other stored block
+// (a stale fork, a block never validated, an invalid one) would let a peer
+// fingerprint the node by what it happens to keep (review F7). best caches
+// the best header's index entry across the items of one getdata.
+func (sm *SyncManager) blockRequestAllowed(hash *chainhash.Hash, best **blockchain.BlockInfo) bool {
+	info, err := sm.chain.BlockInfoByHash(hash)
+	if err != nil || !info.Status.HaveData {
+		return false
+	}
+	if info.InMainChain {
+		return true
+	}
+	if !info.Status.Valid || info.Status.Invalid {
+		return false
+	}
+	if *best == nil {
+		bestHash, _ := sm.chain.BestHeader()
+		if *best, err = sm.chain.BlockInfoByHash(&bestHash); err != nil {
+			return false
+		}
+	}
+	b := *best
+	if b.Header.Timestamp.Sub(info.Header.Timestamp) >= StaleRelayAgeLimit {
+		return false
+	}
+	return proofEquivalentTime(b.ChainWork, info.ChainWork, b.Header.Bits,
+		sm.chain.ChainParams().TargetTimePerBlock) < StaleRelayAgeLimit
+}
+
+// proofEquivalentTime is Core's GetBlockProofEquivalentTime(to, from, tip):
+// the work between from and to, in the time the tip's difficulty takes to
+// produce it at the target spacing. It saturates instead of overflowing.
+func proofEquivalentTime(toWork, fromWork *big.Int, tipBits uint32, spacing time.Duration) time.Duration {
+	if toWork == nil || fromWork == nil {
+		return 0
+	}
+	proof := blockchain.CalcWork(tipBits)
+	if proof.Sign() <= 0 {
+		return 0
+	}
+	r := new(big.Int).Sub(toWork, fromWork)
+	r.Mul(r, big.NewInt(int64(spacing/time.Second)))
+	r.Quo(r, proof)
+	const maxSecs = math.MaxInt64 / int64(time.Second)
+	if r.CmpAbs(big.NewInt(maxSecs)) > 0 {
+		if r.Sign() < 0 {
+			return -time.Duration(maxSecs) * time.Second
+		}
+		return time.Duration(maxSecs) * time.Second
+	}
+	return time.Duration(r.Int64()) * time.Second
+}
+
 // HandleGetData serves blocks (MSG_BLOCK without witness, MSG_WITNESS_BLOCK
 // with) from the chain and transactions (MSG_TX by txid without witness,
 // MSG_WITNESS_TX by txid and MSG_WTX by wtxid with witness) from the pool,
-// and sends one notfound for the rest. Each item is written (or dropped)
-// before the next is read, so serving a peer queues at most one block for
-// it; quit (the peer's done channel), when it closes, stops the loop.
+// and sends one notfound for the transactions it does not have. Each item
+// is written (or dropped) before the next is read, so serving a peer
+// queues at most one block for it; quit (the peer's done channel), when it
+// closes, stops the loop.
+//
+// A block is served only when blockRequestAllowed; otherwise, as Bitcoin
+// Core's ProcessGetBlockData, the request is ignored without a notfound,
+// the same silence as for a block we do not have at all, so the answer
+// does not reveal whether a stale or invalid block is stored (btcd would
+// send notfound; we follow Core).
 func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan struct{}) {
 	notFound := wire.NewMsgNotFound()
 	done := make(chan struct{}, 1)
+	var best *blockchain.BlockInfo
 	for i, iv := range msg.InvList {
 		if i >= maxGetDataItems {
 			break
@@ -101,12 +174,22 @@ func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan s
 		var out wire.Message
 		switch iv.Type {
 		case wire.InvTypeWitnessBlock:
+			if !sm.blockRequestAllowed(&iv.Hash, &best) {
+				log.Debugf("Ignoring request from %s for block %v (unknown, or not "+
+					"in the main chain and not recent and valid)", p.Addr(), iv.Hash)
+				continue
+			}
 			// The stored bytes are the witness serialization: send them
 			// as they are, without decoding and encoding the block.
 			if raw, err := sm.chain.BlockBytesByHash(&iv.Hash); err == nil {
 				out = &rawBlockMsg{raw: raw}
 			}
 		case wire.InvTypeBlock:
+			if !sm.blockRequestAllowed(&iv.Hash, &best) {
+				log.Debugf("Ignoring request from %s for block %v (unknown, or not "+
+					"in the main chain and not recent and valid)", p.Addr(), iv.Hash)
+				continue
+			}
 			if blk, err := sm.chain.BlockByHash(&iv.Hash); err == nil {
 				out = stripBlockWitness(blk)
 			}
@@ -125,7 +208,9 @@ func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan s
 			}
 		}
 		if out == nil {
-			_ = notFound.AddInvVect(iv)
+			if iv.Type != wire.InvTypeBlock && iv.Type != wire.InvTypeWitnessBlock {
+				_ = notFound.AddInvVect(iv)
+			}
 			continue
 		}
 		if p.QueueMessage(out, done) != nil {
