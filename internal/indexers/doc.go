@@ -1,0 +1,71 @@
+/*
+Package indexers holds ternd's optional chain indexes. It has one today, the
+transaction index behind --txindex (Bitcoin Core's -txindex): a map from
+every confirmed transaction's txid to where it lies in the chain's stored
+blocks, so getrawtransaction finds a confirmed transaction without being
+told its block.
+
+# Storage
+
+The index lives in its own goleveldb database, indexes/txindex under the
+network data dir as in Core, so it can be dropped or rebuilt without
+touching the chain database and a node started without --txindex simply
+leaves it alone (it is not deleted; enabling the flag again catches it up
+from where it stopped). Keys:
+
+	'V'              schema version, 4 bytes big-endian (currently 1)
+	'B'              best block: 32-byte hash || 4-byte big-endian height
+	't' || txid(32)  location: height || offset || length, each 4 bytes
+	                 big-endian; offset and length are the transaction's
+	                 byte range inside the serialized block
+
+An entry names the block by height, which keeps it at 12 bytes; a reader
+maps the height to the main chain's block, reads that block from the chain
+and checks the transaction found at the range hashes to the txid, so an
+entry that a reorganisation has made stale (the index not having caught up
+yet) reads as not found instead of returning another transaction. The
+genesis block is not indexed, as in Core.
+
+Every write is one atomic leveldb batch holding the entries of one or more
+blocks together with the new best block, so after a crash the entries
+always match the best block. Disconnected blocks' entries are deleted (Core
+keeps them); a txid that occurs twice in the chain (BIP30's duplicate
+coinbases) points at its last block.
+
+# Following the chain
+
+The daemon calls Notify from the chain's notification callback. Notify only
+remembers the block (a few blocks, bounded by maxRecentTxns) and wakes the
+index goroutine, Run; the database work happens there, off the
+block-connection path, as Core's index runs from its validation-interface
+queue. Each pass of Run moves the index to the chain's current tip: while
+its best block is not in the main chain it rewinds (deleting that block's
+entries and stepping to the parent), then it adds the main-chain blocks
+above it. The first pass is the catch-up of a new index, or of one that fell
+behind (a crash, or a run without --txindex); it batches many blocks per
+write and logs its progress every ten seconds. Blocks not remembered from a
+notification are read back from the chain's store.
+
+Synced reports Core's "synced" (a pass reached the tip); getindexinfo
+reports it with the best height. BlockUntilSyncedToCurrentChain is what
+getrawtransaction calls before a lookup, as Core: false while catching up,
+otherwise it waits briefly for the notifications already delivered.
+
+# Usage
+
+	x, err := indexers.OpenTxIndex(filepath.Join(netDir, "indexes", "txindex"), chain)
+	...
+	// In the chain's Config.Notifications: x.Notify(n)
+	go x.Run(ctx)
+	...
+	tx, loc, err := x.FetchTx(&txid) // errors.Is(err, indexers.ErrTxNotFound)
+	...
+	cancel()  // stop Run and wait for it
+	x.Close()
+
+# Concurrency
+
+A TxIndex is safe for concurrent use. Notify never blocks on the database.
+Run must run in one goroutine at a time; Close must follow its return.
+*/
+package indexers
