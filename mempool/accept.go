@@ -516,14 +516,14 @@ func (mp *TxPool) checkReplacement(e *entry, conflicts map[*entry]struct{}) (map
 	// Rules 3 and 4: pay for everything evicted, plus its own relay.
 	var origFees int64
 	for x := range evict {
-		origFees += x.modFee()
+		origFees = satAdd(origFees, x.modFee())
 	}
 	if e.modFee() < origFees {
 		return nil, txRuleError(ErrInsufficientFee,
 			"rejecting replacement %v, less fees than conflicting txs; %s < %s", hash,
 			formatMoney(e.modFee()), formatMoney(origFees))
 	}
-	additional := e.modFee() - origFees
+	additional := satSub(e.modFee(), origFees)
 	if need := pol.IncrementalRelayFee.Fee(e.vsize); additional < need {
 		return nil, txRuleError(ErrInsufficientFee,
 			"rejecting replacement %v, not enough additional fees to relay; %s < %s", hash,
@@ -542,12 +542,12 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	for a := range ancestors {
 		e.ancCount++
 		e.ancSize += a.vsize
-		e.ancFees += a.modFee()
+		e.ancFees = satAdd(e.ancFees, a.modFee())
 		e.ancSigOps += a.sigops
 		mp.reindexDesc(a, func() {
 			a.descCount++
 			a.descSize += e.vsize
-			a.descFees += e.modFee()
+			a.descFees = satAdd(a.descFees, e.modFee())
 		})
 	}
 	e.descCount, e.descSize, e.descFees = 1, e.vsize, e.modFee()
@@ -573,14 +573,14 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 				c.members[m] = struct{}{}
 			}
 			c.vsize += old.vsize
-			c.fees += old.fees
+			c.fees = satAdd(c.fees, old.fees)
 			old.members = nil
 		}
 	}
 	e.cluster = c
 	c.members[e] = struct{}{}
 	c.vsize += e.vsize
-	c.fees += e.modFee()
+	c.fees = satAdd(c.fees, e.modFee())
 
 	mp.pool[e.txid] = e
 	mp.byWtxid[e.wtxid] = e
@@ -617,7 +617,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 			mp.reindexDesc(a, func() {
 				a.descCount--
 				a.descSize -= e.vsize
-				a.descFees -= e.modFee()
+				a.descFees = satSub(a.descFees, e.modFee())
 			})
 		}
 		for d := range descendantsOf(e) {
@@ -627,7 +627,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 			mp.reindexAnc(d, func() {
 				d.ancCount--
 				d.ancSize -= e.vsize
-				d.ancFees -= e.modFee()
+				d.ancFees = satSub(d.ancFees, e.modFee())
 				d.ancSigOps -= e.sigops
 			})
 		}
@@ -655,7 +655,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 		c := e.cluster
 		delete(c.members, e)
 		c.vsize -= e.vsize
-		c.fees -= e.modFee()
+		c.fees = satSub(c.fees, e.modFee())
 		touched[c] = struct{}{}
 		e.cluster = nil
 	}
@@ -709,7 +709,7 @@ func (mp *TxPool) splitCluster(c *cluster) {
 		for m := range comp.members {
 			delete(c.members, m)
 			comp.vsize += m.vsize
-			comp.fees += m.modFee()
+			comp.fees = satAdd(comp.fees, m.modFee())
 		}
 		if first && len(c.members) == 0 {
 			// Still one component: keep the original cluster.

@@ -71,7 +71,7 @@ func linearize(c *cluster) []*entry {
 			}
 			var f, s int64
 			for _, x := range set {
-				f += x.modFee()
+				f = satAdd(f, x.modFee())
 				s += x.vsize
 			}
 			less, eq := lessRate(bf, bs, f, s)
@@ -105,7 +105,7 @@ func chunk(order []*entry) []Chunk {
 				break
 			}
 			prev.Txids = append(prev.Txids, last.Txids...)
-			prev.Fee += last.Fee
+			prev.Fee = satAdd(prev.Fee, last.Fee)
 			prev.VSize += last.VSize
 			chunks = chunks[:len(chunks)-1]
 		}

@@ -2,6 +2,7 @@ package mempool
 
 import (
 	"bytes"
+	"math"
 	"sort"
 	"time"
 
@@ -41,8 +42,35 @@ type entry struct {
 	cluster *cluster
 }
 
-// modFee is the fee with the prioritisation delta applied.
-func (e *entry) modFee() int64 { return e.fee + e.delta }
+// modFee is the fee with the prioritisation delta applied, saturating as
+// Core's modified fee does.
+func (e *entry) modFee() int64 { return satAdd(e.fee, e.delta) }
+
+// satAdd returns a+b clamped to the int64 range (Core's SaturatingAdd).
+// prioritisetransaction deltas are arbitrary int64s from an RPC caller, so
+// every sum of deltas and modified fees saturates instead of wrapping: a
+// huge positive delta must never turn into a negative fee.
+func satAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	if b < 0 && a < math.MinInt64-b {
+		return math.MinInt64
+	}
+	return a + b
+}
+
+// satSub returns a-b clamped to the int64 range, for taking a modified fee
+// back out of a saturating total.
+func satSub(a, b int64) int64 {
+	if b < 0 && a > math.MaxInt64+b {
+		return math.MaxInt64
+	}
+	if b > 0 && a < math.MinInt64+b {
+		return math.MinInt64
+	}
+	return a - b
+}
 
 // cluster is a connected component of the pool's parent/child graph, the
 // unit Core v31's cluster mempool linearizes. The pool keeps the members

@@ -185,7 +185,7 @@ func (h *harness) checkInvariants() {
 		for a := range anc {
 			cnt++
 			sz += a.vsize
-			fees += a.modFee()
+			fees = satAdd(fees, a.modFee())
 		}
 		if cnt != e.ancCount || sz != e.ancSize || fees != e.ancFees {
 			h.t.Fatalf("%v ancestors: have %d/%d/%d want %d/%d/%d", e.txid,
@@ -196,7 +196,7 @@ func (h *harness) checkInvariants() {
 		for d := range desc {
 			cnt++
 			sz += d.vsize
-			fees += d.modFee()
+			fees = satAdd(fees, d.modFee())
 		}
 		if cnt != e.descCount || sz != e.descSize || fees != e.descFees {
 			h.t.Fatalf("%v descendants: have %d/%d/%d want %d/%d/%d", e.txid,

@@ -103,7 +103,7 @@ type TxDesc struct {
 }
 
 // ModifiedFee is the fee with the prioritisation delta applied.
-func (d *TxDesc) ModifiedFee() int64 { return d.Fee + d.FeeDelta }
+func (d *TxDesc) ModifiedFee() int64 { return satAdd(d.Fee, d.FeeDelta) }
 
 // TxPool is the transaction memory pool. It is safe for concurrent use;
 // one mutex guards all of its state.
@@ -343,36 +343,52 @@ func (mp *TxPool) ByFeeRate(fn func(*TxDesc) bool) {
 
 // PrioritiseTransaction adds delta satoshis to txid's modified fee (Core's
 // prioritisetransaction); the delta is kept for a transaction not yet in
-// the pool and applied when it arrives.
+// the pool and applied when it arrives. Deltas and every fee total they
+// feed saturate at the int64 range, as in Core, so repeated or huge deltas
+// never wrap around.
 func (mp *TxPool) PrioritiseTransaction(txid *chainhash.Hash, delta int64) {
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
-	mp.deltas[*txid] += delta
-	if mp.deltas[*txid] == 0 {
+	if d := satAdd(mp.deltas[*txid], delta); d != 0 {
+		mp.deltas[*txid] = d
+	} else {
 		delete(mp.deltas, *txid)
 	}
 	e, ok := mp.pool[*txid]
 	if !ok {
 		return
 	}
+	// The totals are recomputed rather than shifted by the change: once a
+	// total has saturated, adding and later subtracting the same delta
+	// would not bring it back. The sets are bounded by the package and
+	// cluster limits, and prioritisation is rare.
 	anc := ancestorsOf(e.parents)
 	desc := descendantsOf(e)
+	mp.reindex(e, func() {
+		e.delta = satAdd(e.delta, delta)
+		e.ancFees = satAdd(e.modFee(), sumModFees(anc))
+		e.descFees = sumModFees(desc)
+	})
 	for a := range anc {
-		mp.reindexDesc(a, func() { a.descFees += delta })
+		mp.reindexDesc(a, func() { a.descFees = sumModFees(descendantsOf(a)) })
 	}
 	for d := range desc {
 		if d == e {
 			continue
 		}
-		mp.reindexAnc(d, func() { d.ancFees += delta })
+		mp.reindexAnc(d, func() { d.ancFees = satAdd(d.modFee(), sumModFees(ancestorsOf(d.parents))) })
 	}
-	mp.reindex(e, func() {
-		e.delta += delta
-		e.ancFees += delta
-		e.descFees += delta
-	})
-	e.cluster.fees += delta
+	e.cluster.fees = sumModFees(e.cluster.members)
 	mp.lastUpdated = mp.cfg.Now()
+}
+
+// sumModFees returns the saturating sum of the modified fees of set.
+func sumModFees(set map[*entry]struct{}) int64 {
+	var sum int64
+	for x := range set {
+		sum = satAdd(sum, x.modFee())
+	}
+	return sum
 }
 
 // FeeDeltas returns the prioritisation deltas (Core's getprioritisedtransactions).
