@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
@@ -481,8 +483,7 @@ func (s *server) rawTxMethods() []rpcjson.Method {
 				{Name: "verbosity", Optional: true, Type: "numeric"},
 				{Name: "blockhash", Optional: true, Type: "string"}},
 			Help: "By default, this call only returns a transaction if it is in the mempool. If -txindex is enabled\n" +
-				"and no blockhash argument is passed, it will return the transaction if it is in a block in the blockchain.\n" +
-				"(ternd has no transaction index yet: pass the blockhash for confirmed transactions.)\n\n" +
+				"and no blockhash argument is passed, it will return the transaction if it is in a block in the blockchain.\n\n" +
 				"Arguments:\n1. txid    (string, required) The transaction id\n" +
 				"2. verbosity    (numeric, optional, default=0) 0 for hex-encoded data, 1 for a JSON object, and 2 for JSON object with fee and prevout (a boolean is accepted too)\n" +
 				"3. blockhash    (string, optional) The block in which to look for the transaction\n\n" +
@@ -646,9 +647,10 @@ func hasUncompressedKey(script []byte) bool {
 	return false
 }
 
-// handleGetRawTransaction implements getrawtransaction: from the pool, or
-// from the given block.
-func (s *server) handleGetRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+// handleGetRawTransaction implements getrawtransaction: from the pool,
+// then from the transaction index (with --txindex), or from the given
+// block.
+func (s *server) handleGetRawTransaction(ctx context.Context, params []json.RawMessage) (any, error) {
 	txid, err := hashParam(params, 0, "parameter 1")
 	if err != nil {
 		return nil, err
@@ -669,21 +671,80 @@ func (s *server) handleGetRawTransaction(_ context.Context, params []json.RawMes
 			"The genesis block coinbase is not considered an ordinary transaction and cannot be retrieved")
 	}
 	if !rpcjson.Present(params, 2) {
-		tx, err := s.pool.FetchTransaction(&txid)
-		if err != nil || tx.TxHash() != txid {
-			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
-				"No such mempool transaction. Use -txindex or provide a block hash to enable "+
-					"blockchain transaction queries. Use gettransaction for wallet transactions.")
+		if tx, err := s.pool.FetchTransaction(&txid); err == nil && tx.TxHash() == txid {
+			if verbosity <= 0 {
+				return hex.EncodeToString(tx.Bytes()), nil
+			}
+			return newTxJSON(tx, s.params, true), nil
 		}
-		if verbosity <= 0 {
-			return hex.EncodeToString(tx.Bytes()), nil
-		}
-		return newTxJSON(tx, s.params, true), nil
+		return s.indexedRawTransaction(ctx, txid, verbosity)
 	}
 	blockHash, err := hashParam(params, 2, "parameter 3")
 	if err != nil {
 		return nil, err
 	}
+	return s.rawTransactionInBlock(txid, blockHash, verbosity, true)
+}
+
+// indexedRawTransaction is getrawtransaction for a transaction not in the
+// pool and without a block hash: it asks the transaction index, after
+// Core's BlockUntilSyncedToCurrentChain, and answers Core's error for each
+// state (no index, index catching up, not found).
+func (s *server) indexedRawTransaction(ctx context.Context, txid chainhash.Hash, verbosity int) (any, error) {
+	ix := s.txIndex.Load()
+	if ix == nil {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
+			"No such mempool transaction. Use -txindex or provide a block hash to enable "+
+				"blockchain transaction queries. Use gettransaction for wallet transactions.")
+	}
+	ready := ix.BlockUntilSyncedToCurrentChain(ctx)
+	tx, loc, err := ix.FetchTx(&txid)
+	if err != nil {
+		if !errors.Is(err, indexers.ErrTxNotFound) {
+			rpcsLog.Debugf("getrawtransaction %v: %v", txid, err)
+		}
+		msg := "No such mempool or blockchain transaction"
+		if !ready {
+			msg = "No such mempool transaction. Blockchain transactions are still in the process of being indexed"
+		}
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
+			msg+". Use gettransaction for wallet transactions.")
+	}
+	if verbosity <= 0 {
+		return hex.EncodeToString(tx.Bytes()), nil
+	}
+	if verbosity >= 2 {
+		// The fee and prevouts need the inputs of the transactions before
+		// it in the block: take the block path, without in_active_chain
+		// (Core adds it only for an explicit block hash).
+		return s.rawTransactionInBlock(txid, loc.BlockHash, verbosity, false)
+	}
+	r := newTxJSON(tx, s.params, true)
+	if info, err := s.chain.BlockInfoByHash(&loc.BlockHash); err == nil {
+		r.addBlockFields(info)
+	}
+	return r, nil
+}
+
+// addBlockFields adds Core's TxToJSON block fields for a transaction in
+// the block info describes: blockhash, and confirmations, time and
+// blocktime in the main chain (confirmations 0 off it).
+func (r *txJSON) addBlockFields(info *blockchain.BlockInfo) {
+	r.BlockHash = info.Hash.String()
+	if info.InMainChain {
+		conf := info.Confirmations
+		t := info.Header.Timestamp.Unix()
+		r.Confirmations, r.Time, r.BlockTime = &conf, &t, &t
+	} else {
+		zero := int32(0)
+		r.Confirmations = &zero
+	}
+}
+
+// rawTransactionInBlock is getrawtransaction for txid in the block
+// blockHash; explicit (a block hash parameter) adds in_active_chain.
+func (s *server) rawTransactionInBlock(txid, blockHash chainhash.Hash, verbosity int,
+	explicit bool) (any, error) {
 	info, err := s.chain.BlockInfoByHash(&blockHash)
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block hash not found")
@@ -712,17 +773,11 @@ func (s *server) handleGetRawTransaction(_ context.Context, params []json.RawMes
 				r.addUndo(tx, spent[next:next+len(tx.TxIn)], true, s.params)
 			}
 		}
-		inActive := info.InMainChain
-		r.InActiveChain = &inActive
-		r.BlockHash = blockHash.String()
-		if info.InMainChain {
-			conf := info.Confirmations
-			t := info.Header.Timestamp.Unix()
-			r.Confirmations, r.Time, r.BlockTime = &conf, &t, &t
-		} else {
-			zero := int32(0)
-			r.Confirmations = &zero
+		if explicit {
+			inActive := info.InMainChain
+			r.InActiveChain = &inActive
 		}
+		r.addBlockFields(info)
 		return r, nil
 	}
 	return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,

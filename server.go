@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/store"
@@ -24,6 +26,10 @@ import (
 const (
 	// chainDBDirName is the goleveldb directory inside the network data dir.
 	chainDBDirName = "chainstate"
+
+	// indexesDirName holds the optional indexes' databases inside the
+	// network data dir (Core's indexes/txindex).
+	indexesDirName = "indexes"
 
 	// mempoolFileName is the pool's persistence file in Core's layout.
 	mempoolFileName = "mempool.dat"
@@ -40,6 +46,9 @@ const (
 	feeEstimatesFileName     = "fee_estimates.dat"
 	feeEstimatesSaveInterval = time.Hour
 )
+
+// indexLoggerOnce hands the indexers package its logger once per process.
+var indexLoggerOnce sync.Once
 
 // relayHooks are the callbacks through which the P2P side (peer server,
 // netsync) learns what to announce. Every field may be nil.
@@ -81,6 +90,13 @@ type server struct {
 	chain *blockchain.BlockChain
 	pool  *mempool.TxPool
 	gen   *mining.Generator
+
+	// txIndex is the transaction index with --txindex, set once it is
+	// open; the chain notifications reach it and getrawtransaction and
+	// getindexinfo read it. ixCancel and ixWG stop its goroutine.
+	txIndex  atomic.Pointer[indexers.TxIndex]
+	ixCancel context.CancelFunc
+	ixWG     sync.WaitGroup
 
 	// feeEst learns fee rates from the pool and the blocks that confirm
 	// its transactions; it serves estimatesmartfee.
@@ -136,12 +152,17 @@ func newServer(cfg *config, rpc *rpcServer) (*server, error) {
 	}
 	s.hooks.Store(&relayHooks{})
 	if cfg.TxIndex {
-		srvrLog.Warnf("--txindex: the chain has no transaction index yet; " +
-			"getrawtransaction finds mempool transactions, or confirmed ones with a block hash")
+		// The index logs as INDX at the server's level (log.go's
+		// subsystem table does not list it yet); once per process.
+		indexLoggerOnce.Do(func() {
+			l := backendLog.Logger("INDX")
+			l.SetLevel(srvrLog.Level())
+			indexers.UseLogger(l)
+		})
 	}
 	if rpc != nil {
 		for _, group := range [][]rpcjson.Method{s.chainMethods(), s.mempoolMethods(),
-			s.miningMethods(), s.rawTxMethods()} {
+			s.miningMethods(), s.rawTxMethods(), s.indexMethods()} {
 			for _, m := range group {
 				if err := rpc.RegisterMethod(m); err != nil {
 					return nil, err
@@ -154,11 +175,14 @@ func newServer(cfg *config, rpc *rpcServer) (*server, error) {
 
 // subsystems returns the server's parts in start order.
 func (s *server) subsystems() []subsystem {
-	return []subsystem{
+	subs := []subsystem{
 		&funcSubsystem{name: "database", start: s.startDB, stop: s.stopDB},
 		&funcSubsystem{name: "chain", start: s.startChain, stop: s.stopChain},
-		&funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool},
 	}
+	if s.cfg.TxIndex {
+		subs = append(subs, &funcSubsystem{name: "txindex", start: s.startTxIndex, stop: s.stopTxIndex})
+	}
+	return append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
 }
 
 // setRelayHooks installs the P2P side's callbacks; safe at any time.
@@ -231,6 +255,41 @@ func (s *server) stopChain() error {
 		}
 	}
 	return nil
+}
+
+// startTxIndex opens the transaction index under indexes/txindex and
+// starts its goroutine, which catches up with the chain in the background
+// (RPC and sync do not wait for it) and then follows the notifications.
+// Without --txindex an existing index is left on disk, unused, as in Core.
+func (s *server) startTxIndex(ctx context.Context) error {
+	path := filepath.Join(s.cfg.netDataDir, indexesDirName, indexers.TxIndexName)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("cannot create %s: %w", filepath.Dir(path), err)
+	}
+	ix, err := indexers.OpenTxIndex(path, s.chain)
+	if err != nil {
+		return fmt.Errorf("cannot open the transaction index in %s: %w", path, err)
+	}
+	ctx, s.ixCancel = context.WithCancel(ctx)
+	s.txIndex.Store(ix)
+	s.ixWG.Add(1)
+	go func() {
+		defer s.ixWG.Done()
+		ix.Run(ctx)
+	}()
+	return nil
+}
+
+// stopTxIndex stops the index goroutine (which writes what it gathered)
+// and closes its database, before the chain and its store close.
+func (s *server) stopTxIndex() error {
+	ix := s.txIndex.Swap(nil)
+	s.ixCancel()
+	s.ixWG.Wait()
+	if ix == nil {
+		return nil
+	}
+	return ix.Close()
 }
 
 // startMempool creates the pool on the chain, loads mempool.dat, and builds
@@ -348,6 +407,9 @@ func (s *server) expireLoop(ctx context.Context) {
 // the relay side about new tips. The chain calls it in order, without its
 // lock held.
 func (s *server) handleChainNotification(n *blockchain.Notification) {
+	if ix := s.txIndex.Load(); ix != nil {
+		ix.Notify(n) // never blocks: the index works on its own goroutine
+	}
 	pool := s.poolReady.Load()
 	switch n.Type {
 	case blockchain.NTBlockConnected:
