@@ -30,6 +30,14 @@ type acceptOpts struct {
 	// scripts, and before anything changes: one pass instead of Core's
 	// test acceptance followed by the real one, with the same outcome.
 	maxFee int64
+	// pkg holds the earlier transactions of a package under test
+	// (testmempoolaccept): their outputs are spendable as if pooled, but
+	// they are not pool entries, so they count as no one's ancestors
+	// (Core's m_viewmempool.PackageAddTransaction).
+	pkg map[chainhash.Hash]*wire.MsgTx
+	// noReplace refuses any conflict with the pool, sibling evictions
+	// included (Core's package test acceptance).
+	noReplace bool
 }
 
 // preVerify checks tx without the scripts under the lock, then runs the
@@ -223,6 +231,9 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	conflicts := make(map[*entry]struct{})
 	for _, in := range tx.TxIn {
 		if c := mp.spentBy[in.PreviousOutPoint]; c != nil {
+			if opts.noReplace {
+				return nil, txRuleError(ErrReplacementDisallowed, "")
+			}
 			conflicts[c] = struct{}{}
 		}
 	}
@@ -242,6 +253,15 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 			}
 			prevOuts[i] = p.tx.TxOut[op.Index]
 			parents[p] = struct{}{}
+			coinHeights[i] = nextHeight
+			continue
+		}
+		if p, ok := opts.pkg[op.Hash]; ok {
+			if int(op.Index) >= len(p.TxOut) {
+				missing = append(missing, op.Hash)
+				continue
+			}
+			prevOuts[i] = p.TxOut[op.Index]
 			coinHeights[i] = nextHeight
 			continue
 		}
@@ -354,6 +374,13 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 		return nil, err
 	}
 	if sibling != nil {
+		if opts.noReplace {
+			// A TRUC child has one parent.
+			for p := range sibling.parents {
+				return nil, txRuleError(ErrTRUCViolation,
+					"tx %v (wtxid=%v) would exceed descendant count limit", p.txid, p.wtxid)
+			}
+		}
 		conflicts[sibling] = struct{}{}
 	}
 
