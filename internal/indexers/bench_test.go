@@ -7,6 +7,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/chaingen"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -122,4 +123,39 @@ func BenchmarkFetchTx(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCatchUp measures the background catch-up of a new index over an
+// existing regtest chain of 131 blocks holding 6,000 spends (blocks of 600
+// one-input transactions), read back from the chain's store.
+func BenchmarkCatchUp(b *testing.B) {
+	e := newTestEnv(b)
+	blocks := e.mine(101)
+	const fan, perBlock = 10, 600
+	var spends int
+	for i := 0; i < fan; i++ {
+		fanTx := chaingen.SpendTx([]wire.OutPoint{chaingen.CoinbaseOutPoint(blocks[i])}, 50e8, 1e6, perBlock)
+		e.mineTx(fanTx)
+		var txs []*wire.MsgTx
+		for o := 0; o < perBlock; o++ {
+			op := wire.OutPoint{Hash: fanTx.TxHash(), Index: uint32(o)}
+			txs = append(txs, chaingen.SpendTx([]wire.OutPoint{op}, fanTx.TxOut[o].Value, 1000, 1))
+		}
+		e.mineTx(txs...)
+		spends += perBlock
+	}
+	tip := e.chain.BestSnapshot()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.dir = b.TempDir()
+		x := e.startIndex()
+		e.waitSynced(x)
+		if x.Best().Hash != tip.Hash {
+			b.Fatalf("best %d", x.Best().Height)
+		}
+		e.stopIndex()
+	}
+	b.ReportMetric(float64(b.N*spends)/b.Elapsed().Seconds(), "tx/s")
+	b.ReportMetric(float64(b.N*int(tip.Height))/b.Elapsed().Seconds(), "blocks/s")
 }

@@ -22,7 +22,7 @@ import (
 // testEnv is a regtest chain over a temporary store, a block generator
 // and, when started, a transaction index following the chain.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	params chaincfg.Params
 	dir    string
 	db     *store.Store
@@ -36,7 +36,7 @@ type testEnv struct {
 }
 
 // newTestEnv opens a fresh chain.
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, params: chaincfg.RegressionNetParams, dir: t.TempDir()}
 	db, err := store.Open(filepath.Join(e.dir, "chainstate"), nil)
