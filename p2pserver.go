@@ -297,8 +297,9 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		DNSSeeds: seeds, Lookup: s.dnsLookup()})
 
 	sm, err := netsync.New(&netsync.Config{
-		Chain:  s.core.chain,
-		TxPool: s.core.pool,
+		Chain:          s.core.chain,
+		TxPool:         s.core.pool,
+		IsFullOutbound: s.isFullOutbound,
 		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) {
 			// The pool's accept hook already queued the relay; the source
 			// knows these transactions, so it is never announced them.
@@ -445,6 +446,17 @@ func (s *p2pServer) isWhitelisted(host string) bool {
 		}
 	}
 	return false
+}
+
+// isFullOutbound reports whether p is an automatic outbound peer, the kind
+// netsync's chain-sync eviction may disconnect for lagging (review F18).
+// Manual connections (--addpeer, --connect and addnode add have a
+// permanent request; addnode onetry has none) are exempt, as in Core, and
+// so are whitelisted peers. It is called from the sync manager's event
+// goroutine and takes peersMu only briefly.
+func (s *p2pServer) isFullOutbound(p netsync.Peer) bool {
+	sp := s.peerByID(p.ID())
+	return sp != nil && !sp.Inbound() && sp.req != nil && !sp.req.Permanent && !sp.whitelisted
 }
 
 // isWhitelistedAddr is isWhitelisted for connmgr.

@@ -34,8 +34,15 @@ func (sm *SyncManager) startSync() {
 	}
 	_, hdrHeight := sm.chain.BestHeader()
 	if best.p.StartingHeight() <= hdrHeight && !sm.IsInitialBlockDownload() {
-		// Nobody is ahead: announcements will tell us of new blocks.
+		// Nobody is ahead: announcements will tell us of new blocks. As
+		// Core near today, every peer is still asked for its headers, so
+		// we learn its chain (and chain-sync eviction may time it).
 		sm.headersSynced = true
+		for _, ps := range sm.peers {
+			if ps.canSync && !ps.sentGetHeaders {
+				sm.sendGetHeaders(ps, nil)
+			}
+		}
 		return
 	}
 	sm.syncPeer = best
@@ -113,8 +120,8 @@ func (sm *SyncManager) handleHeaders(p Peer, msg *wire.MsgHeaders) {
 	}
 	if n > 0 {
 		last := headers[n-1].BlockHash()
-		if height, ok := sm.heightOf(last); ok {
-			ps.learnedHeight(height)
+		if sm.learnedBlock(ps, last) {
+			sm.maybeProtect(ps)
 		}
 		sm.markKnown(ps.id, last)
 	}
@@ -357,9 +364,7 @@ func (sm *SyncManager) handleBlock(p Peer, block *wire.MsgBlock) {
 		requested = false // someone else's request; still useful
 	}
 	sm.markKnown(ps.id, hash)
-	if height, ok := sm.heightOf(hash); ok {
-		ps.learnedHeight(height)
-	}
+	sm.learnedBlock(ps, hash)
 	if !requested && sm.IsInitialBlockDownload() && !sm.chain.HaveHeader(&hash) {
 		log.Debugf("Ignoring unrequested block %v from %s during initial sync", hash, p.Addr())
 		sm.scheduleBlocks()

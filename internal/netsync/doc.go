@@ -89,6 +89,23 @@ transaction is requested or relayed, unrequested blocks with unknown
 headers are ignored, getheaders is not answered and tips are not
 announced.
 
+# Outbound chain-sync eviction
+
+Each peer's best known block (the most-work indexed block it sent headers
+for, announced by inv or delivered, Core's pindexBestKnownBlock) is
+tracked. An automatic outbound peer (Config.IsFullOutbound: not inbound,
+not manual, not whitelisted) that we asked for headers and whose best
+known block has less work than our tip is timed, as Core's
+ConsiderEviction: within ChainSyncTimeout (20 min) it must show a block
+with the work our tip had when the timer started, else it is sent one
+getheaders from that tip's parent and, HeadersResponseTime (2 min) later
+still behind, disconnected (ErrChainSyncTimeout). A peer that reaches the
+timed work but not our new tip is timed again; one that reaches our tip
+is cleared. The first four outbound peers whose headers show our tip's
+work are protected from this for their lifetime (Core's
+MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT). Times come from
+Config.Now, so tests drive them with a fake clock.
+
 # Transactions
 
 Announced transactions (MSG_WTX from wtxidrelay peers, MSG_TX from the

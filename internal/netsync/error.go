@@ -31,6 +31,11 @@ const (
 	// ErrBadPresync: a peer redownloading a presynced headers chain
 	// served a different one.
 	ErrBadPresync = ErrorKind("ErrBadPresync")
+
+	// ErrChainSyncTimeout: an outbound peer did not show a chain with our
+	// tip's work within ChainSyncTimeout and the HeadersResponseTime of
+	// the getheaders probe that followed (Core's ConsiderEviction).
+	ErrChainSyncTimeout = ErrorKind("ErrChainSyncTimeout")
 )
 
 // Error is an error of this package: a kind and a description. Unwrap

@@ -8,7 +8,8 @@ import (
 // TestErrorKinds checks that every kind is found by errors.Is through an
 // Error and keeps its string.
 func TestErrorKinds(t *testing.T) {
-	kinds := []ErrorKind{ErrShuttingDown, ErrBadConfig, ErrStalling, ErrBlockTimeout, ErrHeadersTimeout, ErrBadPresync}
+	kinds := []ErrorKind{ErrShuttingDown, ErrBadConfig, ErrStalling, ErrBlockTimeout, ErrHeadersTimeout, ErrBadPresync,
+		ErrChainSyncTimeout}
 	for _, k := range kinds {
 		err := error(syncError(k, "desc "+string(k)))
 		if !errors.Is(err, k) {

@@ -2,6 +2,7 @@ package netsync
 
 import (
 	"context"
+	"math/big"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,6 +95,15 @@ type Config struct {
 	// clock to drive every timeout.
 	Now func() time.Time
 
+	// IsFullOutbound, when set, reports whether p is an automatic
+	// full-relay outbound connection (Core's OUTBOUND_FULL_RELAY): not
+	// inbound, not manual (--addpeer, --connect, addnode) and, unlike
+	// Core, not whitelisted. Only such peers are subject to chain-sync
+	// eviction and counted for its protection (eviction.go). It is called
+	// once per peer, from the event goroutine, and must not block. Nil
+	// means no peer is.
+	IsFullOutbound func(p Peer) bool
+
 	// Tunables; zero means the default above.
 	MaxBlocksInFlightPerPeer int
 	DownloadWindow           int
@@ -118,6 +128,11 @@ type Config struct {
 	// RecentConfirmedSize bounds the recently-confirmed filter (Core's
 	// m_recent_confirmed_transactions holds 48,000).
 	RecentConfirmedSize int
+	// ChainSyncTimeout and HeadersResponseTime time the chain-sync
+	// eviction of lagging outbound peers (Core's CHAIN_SYNC_TIMEOUT, 20
+	// min, and HEADERS_RESPONSE_TIME, 2 min).
+	ChainSyncTimeout    time.Duration
+	HeadersResponseTime time.Duration
 }
 
 // setDefaults fills zero tunables.
@@ -147,6 +162,8 @@ func (c *Config) setDefaults() {
 	defD(&c.InboundTxDelay, DefaultInboundTxDelay)
 	defD(&c.MaxTipAge, DefaultMaxTipAge)
 	defD(&c.TickInterval, DefaultTickInterval)
+	defD(&c.ChainSyncTimeout, DefaultChainSyncTimeout)
+	defD(&c.HeadersResponseTime, DefaultHeadersResponseTime)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -238,6 +255,9 @@ type SyncManager struct {
 	txs             *txTracker
 	recentRejects   *hashRing
 	rejectsTip      chainhash.Hash
+	// protectedOutbound counts the peers protected from chain-sync
+	// eviction (at most maxProtectedOutbound).
+	protectedOutbound int
 
 	// Progress counters for the 10-second log.
 	lastProgress   time.Time
@@ -266,6 +286,15 @@ type peerState struct {
 	// headerHeight is the height of the best header it sent or announced
 	// that we validated (-1: none), Core's pindexBestKnownBlock.
 	headerHeight int32
+	// bestKnownHash and bestKnownWork are the most-work indexed block it
+	// sent or announced (work nil: none), Core's pindexBestKnownBlock,
+	// which chain-sync eviction compares with our tip.
+	bestKnownHash chainhash.Hash
+	bestKnownWork *big.Int
+	// fullOutbound: an automatic outbound peer (Config.IsFullOutbound).
+	fullOutbound bool
+	// chainSync is its chain-sync eviction state.
+	chainSync chainSyncState
 	// reported are the synced heights last given to the peer.
 	reportedHeaders, reportedBlocks int32
 	// blocks in flight from this peer.
@@ -589,6 +618,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		inbound = ib.Inbound()
 	}
 	ps.inbound = inbound
+	ps.fullOutbound = !inbound && sm.cfg.IsFullOutbound != nil && sm.cfg.IsFullOutbound(p)
 	sm.txs.setPreferred(id, !inbound)
 	sm.mu.Lock()
 	sm.announce[id] = &announcePeer{p: p, known: newHashRing(knownBlocksPerPeer)}
@@ -631,6 +661,10 @@ func (sm *SyncManager) handleDonePeer(p Peer) {
 // when we disconnect a staller ourselves (DonePeer follows and is ignored).
 func (sm *SyncManager) removePeer(ps *peerState) {
 	delete(sm.peers, ps.id)
+	if ps.chainSync.protect {
+		ps.chainSync.protect = false
+		sm.protectedOutbound--
+	}
 	sm.mu.Lock()
 	delete(sm.announce, ps.id)
 	sm.mu.Unlock()
@@ -675,6 +709,7 @@ func (sm *SyncManager) tick() {
 	now := sm.cfg.Now()
 	sm.checkBlockTimeouts(now)
 	sm.checkHeadersTimeout(now)
+	sm.considerEvictions(now)
 	sm.txs.expire(now)
 	sm.drainHeld()
 	sm.scheduleBlocks()

@@ -419,10 +419,7 @@ func (sm *SyncManager) handleInv(p Peer, inv *wire.MsgInv) {
 		switch iv.Type {
 		case wire.InvTypeBlock, wire.InvTypeWitnessBlock:
 			sm.markKnown(ps.id, iv.Hash)
-			if sm.chain.HaveHeader(&iv.Hash) {
-				if h, ok := sm.heightOf(iv.Hash); ok {
-					ps.learnedHeight(h)
-				}
+			if sm.learnedBlock(ps, iv.Hash) {
 				continue
 			}
 			h := iv.Hash
