@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -64,8 +65,12 @@ type Config struct {
 	TimeSource func() time.Time
 	// Notifications, when set, receives every notification in order. It
 	// is called without the chain lock held, so it may call the chain's
-	// query methods, but it must not call ProcessBlock (that would wait for
-	// the notification to return).
+	// query methods, but it must not call the methods that change the
+	// chain (ProcessBlock, ProcessBlockHeader(s), InvalidateBlock,
+	// ReconsiderBlock, FlushUtxoCache, CheckConnectBlockTemplate): a long
+	// chain change delivers its notifications every few blocks while its
+	// writer still holds the chain (see reorgChunkBlocks), and a writer
+	// waits for the previous one's notifications.
 	Notifications func(*Notification)
 	// UtxoCacheEntries, when positive, bounds the number of outputs in the
 	// UTXO cache beside UtxoCacheBytes; zero means no count bound.
@@ -92,6 +97,13 @@ type Config struct {
 
 	// engine overrides the script engine (tests only).
 	engine scriptEngine
+	// reorgChunk, when positive, overrides reorgChunkBlocks (tests only).
+	reorgChunk int
+	// onChunk, when set, is called with the chain lock held at the end
+	// of each chunk of a long chain change, before its notifications are
+	// delivered, with the number of notifications (each holding at most
+	// one block) the chain holds then (tests only).
+	onChunk func(held int)
 }
 
 // minChainWork picks Config.MinimumChainWork, else the network's, or nil
@@ -151,6 +163,17 @@ type BlockChain struct {
 	scriptWorkers int
 	flushInterval time.Duration
 	minChainWork  *big.Int
+	reorgChunk    int
+	onChunk       func(held int)
+
+	// writeMu is held by the one writer changing the chain, from before it
+	// takes chainLock until its notifications are about to be delivered.
+	// A long chain change releases chainLock between chunks to deliver
+	// the notifications queued so far (readers, notification receivers
+	// included, then see a real intermediate chain state), and writeMu
+	// keeps every other writer out meanwhile. Order: writeMu, chainLock,
+	// notifyMu; notifyMu is never taken with chainLock held.
+	writeMu sync.Mutex
 
 	// chainLock guards everything below up to stateLock.
 	chainLock  sync.RWMutex
@@ -193,8 +216,9 @@ func New(cfg *Config) (*BlockChain, error) {
 		db:            cfg.DB,
 		params:        cfg.ChainParams,
 		timeSource:    cfg.TimeSource,
-		notify:        cfg.Notifications,
 		engine:        cfg.engine,
+		reorgChunk:    cfg.reorgChunk,
+		onChunk:       cfg.onChunk,
 		scriptWorkers: cfg.ScriptWorkers,
 		index:         make(map[chainhash.Hash]*blockNode),
 		flushInterval: cfg.UtxoFlushInterval,
@@ -214,12 +238,18 @@ func New(cfg *Config) (*BlockChain, error) {
 	if b.engine == nil {
 		b.engine = newDefaultEngine(cfg.SigCache)
 	}
+	if b.reorgChunk <= 0 {
+		b.reorgChunk = reorgChunkBlocks
+	}
+	// Loading has no receivers yet: notifications are set once it is done,
+	// so the blocks replayed here queue none.
 	b.chainLock.Lock()
 	err := b.load()
 	if err == nil {
 		err = b.recoverTip()
 	}
 	b.pending = nil
+	b.notify = cfg.Notifications
 	b.chainLock.Unlock()
 	if err != nil {
 		return nil, err
@@ -412,23 +442,58 @@ func (b *BlockChain) txHashesOf(block *wire.MsgBlock) []chainhash.Hash {
 	return blockTxHashes(block)
 }
 
-// unlockAndNotify releases the write lock and delivers the notifications
-// queued under it, in order, before another writer's.
+// lockWrite makes the caller the chain's one writer: it takes writeMu and
+// the chain lock. unlockAndNotify releases both.
+func (b *BlockChain) lockWrite() {
+	b.writeMu.Lock()
+	b.chainLock.Lock()
+}
+
+// unlockAndNotify ends a write operation: it releases the chain lock and
+// delivers the notifications queued under it, in order, after the previous
+// writer's and before the next one's (writeMu is held until notifyMu is
+// taken). The chain lock is released first, so receivers of the previous
+// writer's notifications can still query the chain while this one waits.
 func (b *BlockChain) unlockAndNotify() {
 	pending := b.pending
 	b.pending = nil
 	clear(b.recent)
 	clear(b.recentTxids)
+	b.chainLock.Unlock()
 	if len(pending) == 0 || b.notify == nil {
-		b.chainLock.Unlock()
+		b.writeMu.Unlock()
 		return
 	}
 	b.notifyMu.Lock()
-	b.chainLock.Unlock()
+	b.writeMu.Unlock()
 	defer b.notifyMu.Unlock()
 	for _, n := range pending {
 		b.notify(n)
 	}
+}
+
+// endChunk ends one chunk of a long chain change (a reorganisation, or
+// many blocks connected at once): the notifications queued so far, and the
+// blocks they carry, are delivered now with the chain lock released and
+// writeMu still held, instead of piling up until the whole change is done.
+// It must be called by the writer with the chain lock held and the chain
+// in a consistent state (after a commit); it returns with the lock held.
+func (b *BlockChain) endChunk() {
+	if b.onChunk != nil {
+		b.onChunk(len(b.pending))
+	}
+	if len(b.pending) == 0 || b.notify == nil {
+		return
+	}
+	pending := b.pending
+	b.pending = nil
+	b.chainLock.Unlock()
+	b.notifyMu.Lock()
+	for _, n := range pending {
+		b.notify(n)
+	}
+	b.notifyMu.Unlock()
+	b.chainLock.Lock()
 }
 
 // queue records a notification to deliver when the write lock is released.
@@ -475,7 +540,7 @@ func (b *BlockChain) markInvalid(n *blockNode) error {
 // isMainChain reports whether the block is in the main chain afterwards.
 // Errors of kind ErrorKind carry Core's reject reasons.
 func (b *BlockChain) ProcessBlock(block *wire.MsgBlock, flags BehaviorFlags) (isMainChain, isOrphan bool, err error) {
-	b.chainLock.Lock()
+	b.lockWrite()
 	defer b.unlockAndNotify()
 	hash := block.BlockHash()
 	if n := b.index[hash]; n != nil {
@@ -621,7 +686,7 @@ func (b *BlockChain) acceptHeader(header *wire.BlockHeader, parent *blockNode, b
 // contextual rules) and adds it to the block index for headers-first sync.
 // A header already known and valid returns nil.
 func (b *BlockChain) ProcessBlockHeader(header *wire.BlockHeader) error {
-	b.chainLock.Lock()
+	b.lockWrite()
 	defer b.unlockAndNotify()
 	batch := b.db.NewBatch()
 	err := b.processHeader(header, batch)
@@ -635,7 +700,7 @@ func (b *BlockChain) ProcessBlockHeader(header *wire.BlockHeader) error {
 // error, returning how many were processed successfully. The new index
 // records are written in one batch.
 func (b *BlockChain) ProcessBlockHeaders(headers []*wire.BlockHeader) (int, error) {
-	b.chainLock.Lock()
+	b.lockWrite()
 	defer b.unlockAndNotify()
 	batch := b.db.NewBatch()
 	n := len(headers)
@@ -678,7 +743,13 @@ func (b *BlockChain) processHeader(header *wire.BlockHeader, batch *store.Batch)
 // its data: only its subtree can hold a better candidate. It returns the
 // error of a block that failed to connect if that block is hint or one of
 // its ancestors; other failures are only logged.
+//
+// A failed step leaves the chain on the failed block's parent, part way
+// along; the next candidate is then chosen against the tip the call started
+// from, so the chain goes back to it (connecting it again) unless another
+// chain is better than it, as if the failed step had never moved the chain.
 func (b *BlockChain) activateBestChain(hint *blockNode) error {
+	start := b.bestChain.Tip()
 	var candidate *blockNode
 	if hint != nil {
 		candidate = b.propagateChainData(hint)
@@ -686,7 +757,9 @@ func (b *BlockChain) activateBestChain(hint *blockNode) error {
 		candidate = b.bestCandidate()
 	}
 	var firstErr error
-	for candidate != nil && candidate.workSum.Cmp(b.bestChain.Tip().workSum) > 0 {
+	for candidate != nil && candidate != b.bestChain.Tip() &&
+		(candidate == start || candidate.workSum.Cmp(b.bestChain.Tip().workSum) > 0) {
+
 		failed, err := b.reorganizeTo(candidate)
 		if err == nil {
 			break
@@ -698,7 +771,11 @@ func (b *BlockChain) activateBestChain(hint *blockNode) error {
 			firstErr = err
 		}
 		log.Infof("Block %s (height %d) failed to connect: %v", failed.hash, failed.height, err)
-		candidate = b.bestCandidate()
+		if start.status.KnownInvalid() {
+			candidate = b.bestCandidate()
+		} else {
+			candidate = b.bestCandidateFrom(start)
+		}
 	}
 	return firstErr
 }
@@ -733,9 +810,15 @@ func (b *BlockChain) propagateChainData(n *blockNode) *blockNode {
 }
 
 // bestCandidate scans the index for the most-work valid node with all its
-// data (ties go to the one that got its data first).
+// data (ties go to the one that got its data first), the tip unless another
+// node beats it.
 func (b *BlockChain) bestCandidate() *blockNode {
-	best := b.bestChain.Tip()
+	return b.bestCandidateFrom(b.bestChain.Tip())
+}
+
+// bestCandidateFrom is bestCandidate measured against best instead of the
+// tip: best unless another valid node with all its data beats it.
+func (b *BlockChain) bestCandidateFrom(best *blockNode) *blockNode {
 	for _, n := range b.index {
 		if !n.chainData || n.status.KnownInvalid() {
 			continue
@@ -748,6 +831,25 @@ func (b *BlockChain) bestCandidate() *blockNode {
 	return best
 }
 
+// reorgChunkBlocks is the most blocks a long chain change handles before
+// it delivers their notifications: a reorganisation disconnects the old
+// branch in steps of at most this many blocks (one UTXO view each) and
+// connects the new one block by block, delivering the notifications queued
+// so far after each step and every reorgChunkBlocks connected blocks (as
+// when a missing block completes a long stored branch). The chain then holds
+// at most this many blocks, with their undo data and UTXO changes, whatever
+// the depth of the change, instead of every block of both branches. Sixteen
+// typical mainnet blocks (about 1.5 MB serialized, a few MB decoded with
+// their undo data) stay well under 100 MB, and a chunk costs one lock release
+// and one notification round, so smaller chunks buy little; Core connects at
+// most 32 blocks per step of ActivateBestChain. reorgChunkBytes caps a chunk
+// of large blocks.
+const reorgChunkBlocks = 16
+
+// reorgChunkBytes caps the serialized size of the blocks of one chunk, so
+// a chunk of full 4 MB blocks ends after 8 of them.
+const reorgChunkBytes = 32 << 20
+
 // connected is a block applied in a view with its undo data.
 type connected struct {
 	node  *blockNode
@@ -755,69 +857,108 @@ type connected struct {
 	undo  []*UtxoEntry
 }
 
-// reorganizeTo makes target the tip. A pure extension commits block by
-// block; a reorganisation disconnects to the fork and connects the new
-// branch in one view and commits it in one batch, so a failure leaves the
-// old chain untouched. On a rule failure it marks the failing block invalid
-// and returns it.
+// reorganizeTo makes target the tip (Core's ActivateBestChainStep). Blocks
+// back to the fork are disconnected in chunks (disconnectChunk), then the
+// new branch is connected block by block; every step is applied to the UTXO
+// cache with the tip moved to the step's end, so the chain, and any flush
+// of the cache, is always at a real chain state, and memory stays bounded
+// by the chunk whatever the depth (endChunk delivers the notifications
+// queued so far). A block of the new branch that breaks a rule is marked
+// invalid (with its descendants) and returned as failed; the chain is then
+// left on its valid ancestor, and the caller (activateBestChain) moves to
+// the best valid chain, which may mean connecting the old branch again, as
+// Core does. Every change that disconnected blocks ends with a flush, so
+// the stored tip does not stay on a branch that was left.
 func (b *BlockChain) reorganizeTo(target *blockNode) (*blockNode, error) {
-	tip := b.bestChain.Tip()
+	from := b.bestChain.Tip()
 	fork := b.bestChain.FindFork(target)
+	disconnected := 0
+	if fork != from && len(b.pending) > 0 {
+		// Deliver what was queued at the tip being left (connected blocks
+		// of a branch that just failed, the block that was accepted).
+		b.endChunk()
+	}
+	for b.bestChain.Tip() != fork {
+		n, err := b.disconnectChunk(fork)
+		disconnected += n
+		if err != nil {
+			return nil, err
+		}
+		b.endChunk()
+	}
 	var attach []*blockNode
 	for n := target; n != fork; n = n.parent {
 		attach = append(attach, n)
 	}
-	for i, j := 0, len(attach)-1; i < j; i, j = i+1, j-1 {
-		attach[i], attach[j] = attach[j], attach[i]
-	}
-	if fork == tip {
-		for _, n := range attach {
-			view := newUtxoView(b.cache)
-			c, failed, err := b.connectInView(n, view)
-			if err != nil {
-				return failed, err
+	slices.Reverse(attach)
+	count, size := 0, 0
+	for i, n := range attach {
+		view := newUtxoView(b.cache)
+		c, failed, err := b.connectInView(n, view)
+		if err != nil {
+			if failed != nil && disconnected > 0 {
+				log.Infof("Reorganize from %s (height %d) failed at %s (height %d): %v",
+					from.hash, from.height, n.hash, n.height, err)
+				if ferr := b.flushLocked(FlushRequired); ferr != nil {
+					return nil, ferr
+				}
 			}
-			if err := b.commit(view, nil, []connected{c}); err != nil {
-				return nil, err
-			}
+			return failed, err
 		}
+		if err := b.commit(view, nil, []connected{c}); err != nil {
+			return nil, err
+		}
+		if i == len(attach)-1 {
+			break
+		}
+		count++
+		size += c.block.SerializeSize()
+		if count >= b.reorgChunk || size >= reorgChunkBytes {
+			b.endChunk()
+			count, size = 0, 0
+		}
+	}
+	if disconnected == 0 {
 		return nil, nil
 	}
+	log.Infof("Reorganize: %d blocks disconnected to fork %s (height %d), %d connected, new tip %s",
+		disconnected, fork.hash, fork.height, len(attach), target.hash)
+	return nil, b.flushLocked(FlushRequired)
+}
+
+// disconnectChunk disconnects blocks from the tip toward fork, at most
+// reorgChunk blocks and about reorgChunkBytes, in one view, and commits
+// them: the tip moves to the last one's parent. It returns how many it
+// disconnected; on error nothing changed.
+func (b *BlockChain) disconnectChunk(fork *blockNode) (int, error) {
 	view := newUtxoView(b.cache)
 	var detached []connected
-	for n := tip; n != fork; n = n.parent {
+	size := 0
+	for n := b.bestChain.Tip(); n != fork && len(detached) < b.reorgChunk &&
+		size < reorgChunkBytes; n = n.parent {
+
 		blk, err := b.fetchBlock(&n.hash)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		raw, err := b.db.FetchUndo(&n.hash)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		undo, err := decodeUndo(raw)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		hashes := make([]chainhash.Hash, len(blk.Transactions))
-		for i, tx := range blk.Transactions {
-			hashes[i] = tx.TxHash()
+		if err := view.disconnectBlock(blk, blockTxHashes(blk), undo); err != nil {
+			return 0, err
 		}
-		if err := view.disconnectBlock(blk, hashes, undo); err != nil {
-			return nil, err
-		}
+		size += blk.SerializeSize()
 		detached = append(detached, connected{node: n, block: blk})
 	}
-	var attached []connected
-	for _, n := range attach {
-		c, failed, err := b.connectInView(n, view)
-		if err != nil {
-			return failed, err
-		}
-		attached = append(attached, c)
+	if err := b.commit(view, detached, nil); err != nil {
+		return 0, err
 	}
-	log.Infof("Reorganize: %d blocks disconnected to fork %s (height %d), %d connected, new tip %s",
-		len(detached), fork.hash, fork.height, len(attached), target.hash)
-	return nil, b.commit(view, detached, attached)
+	return len(detached), nil
 }
 
 // connectInView validates node's block against view and applies it. A rule
@@ -844,9 +985,10 @@ func (b *BlockChain) connectInView(n *blockNode, view *utxoView) (connected, *bl
 // commit writes the undo data of attached blocks and their index records
 // in one batch, then applies the view to the UTXO cache, moves the tip in
 // memory and queues notifications. The stored tip and UTXO set move only
-// when the cache is flushed (maybeFlush), which commit asks for after a
-// reorganisation so the stored tip never waits on a branch with less work
-// than a stale one (replay at start only moves to more work).
+// when the cache is flushed (flushLocked): here when it is due
+// (FlushPeriodic); reorganizeTo asks for a flush at the end of a change
+// that disconnected blocks, so the stored tip never waits on a branch with
+// less work than a stale one (replay at start only moves to more work).
 func (b *BlockChain) commit(view *utxoView, detached, attached []connected) error {
 	newTip := b.bestChain.Tip()
 	if len(detached) > 0 {
@@ -890,11 +1032,7 @@ func (b *BlockChain) commit(view *utxoView, detached, attached []connected) erro
 			log.Infof("Connected block %s at height %d", c.node.hash, c.node.height)
 		}
 	}
-	mode := FlushPeriodic
-	if len(detached) > 0 {
-		mode = FlushRequired
-	}
-	if err := b.flushLocked(mode); err != nil {
+	if err := b.flushLocked(FlushPeriodic); err != nil {
 		return err
 	}
 	return b.publishState(newTip, tipBlock)
@@ -935,7 +1073,7 @@ func (b *BlockChain) flushLocked(mode FlushMode) error {
 // FlushUtxoCache writes the UTXO cache's changes and the tip they belong to
 // to the store in one atomic batch, as mode asks. Safe for concurrent use.
 func (b *BlockChain) FlushUtxoCache(mode FlushMode) error {
-	b.chainLock.Lock()
+	b.lockWrite()
 	defer b.unlockAndNotify()
 	return b.flushLocked(mode)
 }
@@ -1044,7 +1182,7 @@ func (b *BlockChain) GetOrphanRoot(hash *chainhash.Hash) *chainhash.Hash {
 // InvalidateBlock marks a block invalid (with its descendants), disconnects
 // it if it is in the main chain, and moves to the best remaining chain.
 func (b *BlockChain) InvalidateBlock(hash *chainhash.Hash) error {
-	b.chainLock.Lock()
+	b.lockWrite()
 	defer b.unlockAndNotify()
 	n := b.index[*hash]
 	if n == nil {
@@ -1067,7 +1205,7 @@ func (b *BlockChain) InvalidateBlock(hash *chainhash.Hash) error {
 // ReconsiderBlock clears the invalid marks of a block, its ancestors and its
 // descendants, and moves to the best chain.
 func (b *BlockChain) ReconsiderBlock(hash *chainhash.Hash) error {
-	b.chainLock.Lock()
+	b.lockWrite()
 	defer b.unlockAndNotify()
 	n := b.index[*hash]
 	if n == nil {
@@ -1101,7 +1239,7 @@ func (b *BlockChain) ReconsiderBlock(hash *chainhash.Hash) error {
 // current tip, without its proof of work and without storing or connecting
 // it (for mining templates and getblocktemplate proposals).
 func (b *BlockChain) CheckConnectBlockTemplate(block *wire.MsgBlock) error {
-	b.chainLock.Lock()
+	b.lockWrite()
 	defer b.unlockAndNotify()
 	tip := b.bestChain.Tip()
 	if block.Header.PrevBlock != tip.hash {

@@ -50,10 +50,32 @@ and every input's scripts with the flags in force at the height, checked on
 several goroutines.
 
 A block that breaks a rule is marked invalid with its descendants (except
-for mutations, which say nothing about the header). A reorganisation stages
-all its changes in one view and applies them to the UTXO cache only when
-the whole new branch connected, so a failure in the new branch leaves the
-old chain as it was.
+for mutations, which say nothing about the header).
+
+# Reorganisations
+
+A reorganisation (Core's ActivateBestChainStep) disconnects the old branch
+back to the fork in chunks of at most reorgChunkBlocks (16) blocks and
+reorgChunkBytes (32 MiB), each staged in one view and applied to the UTXO
+cache with the tip moved to the chunk's end, then connects the new branch
+block by block. After each chunk (and every reorgChunkBlocks connected
+blocks, as when a missing block completes a long stored branch) the
+notifications queued so far are delivered, so the chain holds about one
+chunk of blocks, with their undo data and UTXO changes, whatever the depth.
+Every intermediate tip is a real chain state, and a cache flush (when the
+cache is full, or at the end of every change that disconnected blocks)
+stores one of them with its UTXO set in one batch; after a crash New
+replays from it to the best stored chain, finishing the reorganisation.
+
+When a block of the new branch breaks a rule it is marked invalid with its
+descendants, the chain is left on its parent, and activateBestChain moves
+to the best valid chain measured against the tip it started from: back to
+the old branch (connected again) unless the valid part of the new one, or
+another chain, has more work. Notifications stay complete and in order:
+the old branch's disconnected blocks, tip first, then the new branch's
+connected ones; after a failure, the connected part of the new branch is
+disconnected and the old branch connected again, so a receiver replaying
+them always follows the chain.
 
 # UTXO cache and crash safety
 
@@ -96,9 +118,12 @@ and BenchmarkConnectBlockSigned(Cached) measure it.
 
 # Concurrency
 
-A BlockChain is safe for concurrent use: one writer at a time, readers under
-a shared lock. Notifications are delivered in order after the writer
-releases the lock, so a receiver may call query methods.
+A BlockChain is safe for concurrent use: one writer at a time (writeMu),
+readers under a shared lock. Notifications are delivered in order after the
+writer releases the lock, so a receiver may call query methods; a long
+chain change also releases the lock between chunks to deliver them (other
+writers still wait), so readers may see its intermediate tips. A receiver
+must not call the methods that change the chain.
 
 # Script checks
 

@@ -44,6 +44,11 @@ type testHarness struct {
 	cacheBytes int64
 	// sigCache is Config.SigCache.
 	sigCache *SigCache
+	// reorgChunk and onChunk are Config.reorgChunk and Config.onChunk.
+	reorgChunk int
+	onChunk    func(held int)
+	// onNote, when set, sees every notification as it is delivered.
+	onNote func(*Notification)
 }
 
 // newHarness opens a fresh regtest chain in a temporary directory.
@@ -76,10 +81,15 @@ func (h *testHarness) open() {
 		SigCache:       h.sigCache,
 		TimeSource:     func() time.Time { return testClock },
 		Notifications: func(n *Notification) {
+			if h.onNote != nil {
+				h.onNote(n)
+			}
 			if !h.quiet {
 				h.notes = append(h.notes, n)
 			}
 		},
+		reorgChunk: h.reorgChunk,
+		onChunk:    h.onChunk,
 	})
 	if err != nil {
 		h.t.Fatalf("New: %v", err)
