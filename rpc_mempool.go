@@ -51,11 +51,30 @@ func (s *server) mempoolMethods() []rpcjson.Method {
 			Category: "Rawtransactions",
 			Params: []rpcjson.ParamSpec{{Name: "rawtxs", Type: "json array"},
 				{Name: "maxfeerate", Optional: true, Type: "numeric"}},
-			Help: "Returns result of mempool acceptance tests indicating if raw transaction(s) (serialized, hex-encoded) would be accepted by mempool.\n" +
-				"(ternd tests one transaction at a time; packages are not supported yet.)\n\n" +
+			Help: "Returns result of mempool acceptance tests indicating if raw transaction(s) (serialized, hex-encoded) would be accepted by mempool.\n\n" +
+				"If multiple transactions are passed in, parents must come before children and package policies apply: the transactions cannot conflict with any mempool transactions or each other.\n\n" +
+				"If one transaction fails, other transactions may not be fully validated (the 'allowed' key will be blank).\n\n" +
+				"The maximum number of transactions allowed is 25.\n\n" +
+				"This checks if transactions violate the consensus or policy rules.\n\nSee sendrawtransaction call.\n\n" +
 				"Arguments:\n1. rawtxs    (json array, required) An array of hex strings of raw transactions.\n" +
 				"2. maxfeerate    (numeric or string, optional, default=\"0.10\") Reject transactions whose fee rate is higher than the specified value, expressed in BTC/kvB\n\n" +
-				"Result:\n[ { \"txid\", \"wtxid\", \"allowed\", \"vsize\", \"fees\": {\"base\", \"effective-feerate\", \"effective-includes\"}, \"reject-reason\", \"reject-details\" } ]",
+				"Result:\n[    (json array) The result of the mempool acceptance test for each raw transaction in the input array.\n" +
+				"                Returns results for each transaction in the same order they were passed in.\n" +
+				"                Transactions that cannot be fully validated due to failures in other transactions will not contain an 'allowed' result.\n" +
+				"  {\n" +
+				"    \"txid\" : \"hex\",    (string) The transaction hash in hex\n" +
+				"    \"wtxid\" : \"hex\",    (string) The transaction witness hash in hex\n" +
+				"    \"package-error\" : \"str\",    (string, optional) Package validation error, if any (only possible if rawtxs had more than 1 transaction).\n" +
+				"    \"allowed\" : true|false,    (boolean, optional) Whether this tx would be accepted to the mempool and pass client-specified maxfeerate. If not present, the tx was not fully validated due to a failure in another tx in the list.\n" +
+				"    \"vsize\" : n,    (numeric, optional) Virtual transaction size as defined in BIP 141 (only present when 'allowed' is true)\n" +
+				"    \"fees\" : {    (json object, optional) Transaction fees (only present if 'allowed' is true)\n" +
+				"      \"base\" : n,    (numeric) transaction fee in BTC\n" +
+				"      \"effective-feerate\" : n,    (numeric) the effective feerate in BTC per KvB\n" +
+				"      \"effective-includes\" : [ \"hex\", ... ]    (json array) transactions whose fees and vsizes are included in effective-feerate\n" +
+				"    },\n" +
+				"    \"reject-reason\" : \"str\",    (string, optional) Rejection reason (only present when 'allowed' is false)\n" +
+				"    \"reject-details\" : \"str\"    (string, optional) Rejection details (only present when 'allowed' is false and rejection details exist)\n" +
+				"  },\n  ...\n]",
 			Handler: s.handleTestMempoolAccept,
 		},
 		{
@@ -270,54 +289,79 @@ type testAcceptResult struct {
 	RejectDetails string          `json:"reject-details,omitempty"`
 }
 
-// handleTestMempoolAccept implements testmempoolaccept for a single
-// transaction.
+// handleTestMempoolAccept implements testmempoolaccept as Core's
+// rpc/mempool.cpp: one transaction is tested alone (replacements allowed);
+// several are tested as a package (mempool.TestAcceptPackage), where a
+// package-wide failure puts "package-error" on every result and the
+// transactions not fully validated get no "allowed". A fee above
+// maxfeerate rejects that transaction and leaves the rest unreported.
 func (s *server) handleTestMempoolAccept(_ context.Context, params []json.RawMessage) (any, error) {
 	var raws []string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "rawtxs", &raws); err != nil {
 		return nil, err
 	}
-	if len(raws) < 1 || len(raws) > 25 {
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
-			"Array must contain between 1 and 25 transactions.")
-	}
-	if len(raws) > 1 {
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
-			"ternd does not test packages yet: pass one transaction")
+	if len(raws) < 1 || len(raws) > mempool.MaxPackageCount {
+		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
+			"Array must contain between 1 and %d transactions.", mempool.MaxPackageCount)
 	}
 	maxFeeRate, err := feeRateParam(params, 1)
 	if err != nil {
 		return nil, err
 	}
-	tx, ok := decodeTx(raws[0], true, true)
-	if !ok {
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
-			"TX decode failed: "+raws[0]+" Make sure the tx has at least one input.")
-	}
-	txid, wtxid := tx.TxHash(), tx.WitnessHash()
-	r := testAcceptResult{Txid: txid.String(), Wtxid: wtxid.String()}
-	allowed := false
-	r.Allowed = &allowed
-	res, err := s.pool.TestAccept(tx)
-	switch {
-	case errors.Is(err, mempool.ErrMissingInputs):
-		// Core reports missing inputs without details.
-		r.RejectReason = "missing-inputs"
-	case err != nil:
-		r.RejectReason = mempool.RejectReason(err)
-		r.RejectDetails = rejectMessage(err)
-	case maxFeeRate > 0 && res.Fee > mempool.FeeRate(maxFeeRate).Fee(res.VSize):
-		r.RejectReason = "max-fee-exceeded"
-	default:
-		allowed = true
-		r.VSize = res.VSize
-		r.Fees = &testAcceptFees{
-			Base:              amount(res.Fee),
-			EffectiveFeeRate:  amount(feeRatePerKvB(res.ModifiedFee, res.VSize)),
-			EffectiveIncludes: []string{wtxid.String()},
+	txs := make([]*wire.MsgTx, len(raws))
+	for i, raw := range raws {
+		tx, ok := decodeTx(raw, true, true)
+		if !ok {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
+				"TX decode failed: "+raw+" Make sure the tx has at least one input.")
 		}
+		txs[i] = tx
 	}
-	return []testAcceptResult{r}, nil
+	var pkg *mempool.PackageTestResult
+	if len(txs) == 1 {
+		res, err := s.pool.TestAccept(txs[0])
+		pkg = &mempool.PackageTestResult{Txs: []mempool.PackageTxResult{{Result: res, Err: err}}}
+	} else {
+		pkg = s.pool.TestAcceptPackage(txs)
+	}
+	out := make([]testAcceptResult, len(txs))
+	exitEarly := false
+	for i, tx := range txs {
+		r := testAcceptResult{Txid: tx.TxHash().String(), Wtxid: tx.WitnessHash().String()}
+		if pkg.PackageErr != nil {
+			r.PackageError = rejectMessage(pkg.PackageErr)
+		}
+		tr := pkg.Txs[i]
+		if exitEarly || tr.Result == nil && tr.Err == nil {
+			// Not fully validated: txid and wtxid only.
+			out[i] = r
+			continue
+		}
+		allowed := false
+		r.Allowed = &allowed
+		res := tr.Result
+		switch {
+		case errors.Is(tr.Err, mempool.ErrMissingInputs):
+			// Core reports missing inputs without details.
+			r.RejectReason = "missing-inputs"
+		case tr.Err != nil:
+			r.RejectReason = mempool.RejectReason(tr.Err)
+			r.RejectDetails = rejectMessage(tr.Err)
+		case maxFeeRate > 0 && res.Fee > mempool.FeeRate(maxFeeRate).Fee(res.VSize):
+			r.RejectReason = "max-fee-exceeded"
+			exitEarly = true
+		default:
+			allowed = true
+			r.VSize = res.VSize
+			r.Fees = &testAcceptFees{
+				Base:              amount(res.Fee),
+				EffectiveFeeRate:  amount(feeRatePerKvB(res.ModifiedFee, res.VSize)),
+				EffectiveIncludes: []string{tx.WitnessHash().String()},
+			}
+		}
+		out[i] = r
+	}
+	return out, nil
 }
 
 // feeRatePerKvB is Core's CFeeRate(fee, vsize).GetFeePerK().

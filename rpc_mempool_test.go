@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/tern-org/ternd/wire"
@@ -76,4 +78,148 @@ func TestRPCPrioritiseSaturates(t *testing.T) {
 	}
 	// MinInt64 itself stays refused, as before.
 	tn.wantError(-8, "fee_delta out of range", "prioritisetransaction", id, 0, int64(math.MinInt64))
+}
+
+// keysOf returns the sorted keys of a JSON object.
+func keysOf(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
+}
+
+// TestRPCTestMempoolAcceptPackage checks testmempoolaccept with several
+// transactions against Core's JSON shapes: a parent and child spending the
+// parent's unpooled output, package-wide errors on every result, a failing
+// member stopping the run, maxfeerate, the 25-transaction limit, and that
+// nothing reaches the pool.
+func TestRPCTestMempoolAcceptPackage(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	w := newTestWallet(t, 31)
+	other := newTestWallet(t, 32)
+	tn.mustCall(nil, "generatetoaddress", 101, w.addr)
+	cb := tn.coinbaseOf(1)
+	const coin = 5000000000
+	spendTo := func(prev wire.OutPoint, value, out int64, signer *testWallet) *wire.MsgTx {
+		return signer.spend(t, []prevOut{{prev, value}},
+			[]*wire.TxOut{{Value: out, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
+	}
+	parent := spendTo(wire.OutPoint{Hash: cb}, coin, coin-10000, w)
+	parentOut := wire.OutPoint{Hash: parent.TxHash()}
+	child := spendTo(parentOut, coin-10000, coin-30000, w)
+	call := func(params ...any) []map[string]any {
+		t.Helper()
+		var res []map[string]any
+		tn.mustCall(&res, "testmempoolaccept", params...)
+		return res
+	}
+	hexes := func(txs ...*wire.MsgTx) []string {
+		out := make([]string, len(txs))
+		for i, tx := range txs {
+			out[i] = txHex(tx)
+		}
+		return out
+	}
+
+	// Parent and child: both allowed, each with its own fee and feerate.
+	res := call(hexes(parent, child))
+	if len(res) != 2 {
+		t.Fatalf("results: %v", res)
+	}
+	for i, tx := range []*wire.MsgTx{parent, child} {
+		r := res[i]
+		if keysOf(r) != "allowed,fees,txid,vsize,wtxid" || r["allowed"] != true ||
+			r["txid"] != tx.TxHash().String() || r["wtxid"] != tx.WitnessHash().String() ||
+			r["vsize"] != float64(tx.VSize()) {
+			t.Fatalf("result %d: %v", i, r)
+		}
+		fees := r["fees"].(map[string]any)
+		inc, _ := fees["effective-includes"].([]any)
+		if len(inc) != 1 || inc[0] != tx.WitnessHash().String() {
+			t.Fatalf("result %d fees: %v", i, fees)
+		}
+	}
+	if b := res[0]["fees"].(map[string]any)["base"]; b != 0.0001 {
+		t.Fatalf("parent base fee %v", b)
+	}
+	if b := res[1]["fees"].(map[string]any)["base"]; b != 0.0002 {
+		t.Fatalf("child base fee %v", b)
+	}
+	if tn.mempoolHas(parent.TxHash()) || tn.mempoolHas(child.TxHash()) {
+		t.Fatal("testmempoolaccept added to the pool")
+	}
+
+	// Package-wide errors: every result carries it and nothing else.
+	conflicting := spendTo(wire.OutPoint{Hash: cb}, coin, coin-20000, w)
+	for _, c := range []struct {
+		name string
+		txs  []*wire.MsgTx
+		want string
+	}{
+		{"not sorted", []*wire.MsgTx{child, parent}, "package-not-sorted"},
+		{"conflict", []*wire.MsgTx{parent, conflicting}, "conflict-in-package"},
+		{"duplicate", []*wire.MsgTx{parent, parent}, "package-contains-duplicates"},
+	} {
+		res := call(hexes(c.txs...))
+		for i, r := range res {
+			if keysOf(r) != "package-error,txid,wtxid" || r["package-error"] != c.want ||
+				r["txid"] != c.txs[i].TxHash().String() {
+				t.Fatalf("%s: result %d: %v", c.name, i, r)
+			}
+		}
+	}
+
+	// A bad second member stops there: the others are not fully validated.
+	overspend := spendTo(parentOut, coin-10000, coin, w)
+	independent := spendTo(wire.OutPoint{Hash: tn.coinbaseOf(2)}, coin, coin-10000, w)
+	res = call(hexes(parent, overspend, independent))
+	if keysOf(res[0]) != "txid,wtxid" || keysOf(res[2]) != "txid,wtxid" {
+		t.Fatalf("unfinished results: %v", res)
+	}
+	if r := res[1]; r["allowed"] != false || r["reject-reason"] != "bad-txns-in-belowout" ||
+		!strings.HasPrefix(r["reject-details"].(string), "bad-txns-in-belowout, value in") {
+		t.Fatalf("failing result: %v", r)
+	}
+
+	// A bad signature fails last, in the scripts: the parent keeps its result.
+	badSig := spendTo(parentOut, coin-10000, coin-30000, other)
+	res = call(hexes(parent, badSig))
+	if res[0]["allowed"] != true || res[1]["allowed"] != false ||
+		!strings.HasPrefix(res[1]["reject-reason"].(string), "mempool-script-verify-flag-failed") {
+		t.Fatalf("script failure: %v", res)
+	}
+
+	// maxfeerate: the parent is over it, the child is left out.
+	res = call(hexes(parent, child), 0.00000001)
+	if keysOf(res[0]) != "allowed,reject-reason,txid,wtxid" || res[0]["reject-reason"] != "max-fee-exceeded" ||
+		keysOf(res[1]) != "txid,wtxid" {
+		t.Fatalf("maxfeerate: %v", res)
+	}
+
+	// A child whose parent is missing from the package and the pool.
+	res = call(hexes(child, independent))
+	if res[0]["allowed"] != false || res[0]["reject-reason"] != "missing-inputs" || keysOf(res[1]) != "txid,wtxid" {
+		t.Fatalf("missing inputs: %v", res)
+	}
+
+	// More than 25 transactions: -8 before anything is decoded.
+	many := make([]string, 26)
+	for i := range many {
+		many[i] = "00"
+	}
+	tn.wantError(-8, "Array must contain between 1 and 25 transactions.", "testmempoolaccept", many)
+
+	// The package can then really be sent, in order.
+	tn.mustCall(nil, "sendrawtransaction", txHex(parent))
+	tn.mustCall(nil, "sendrawtransaction", txHex(child))
+	if !tn.mempoolHas(child.TxHash()) {
+		t.Fatal("child not pooled")
+	}
+	// Now pooled, both are refused as already there.
+	res = call(hexes(parent, child))
+	if res[0]["reject-reason"] != "txn-already-in-mempool" || keysOf(res[1]) != "txid,wtxid" {
+		t.Fatalf("already pooled: %v", res)
+	}
 }
