@@ -29,7 +29,18 @@
 // before the new branch connects. Dump and Load persist the pool in Core's
 // mempool.dat layout. TxDescs, TxDesc, Ancestors, Descendants,
 // MiningDescs, PrioritiseTransaction, TestAccept, MinFee and Usage serve
-// the RPC server and block templates.
+// the RPC server and block templates. Prioritisation deltas and the fee
+// totals they feed saturate at the int64 range, as Core's SaturatingAdd.
+//
+// TestAcceptPackage is testmempoolaccept with several transactions (Core's
+// package test acceptance): the package must be well formed (at most
+// MaxPackageCount transactions and MaxPackageWeight, no duplicates, parents
+// first, no two spending one output), then each member is checked in order
+// against the pool and the earlier members' outputs, with no replacement
+// and each paying its own fee floor; the package's TRUC topology and its
+// combined ancestor and descendant limits follow, and the scripts last.
+// Nothing is added. A package-wide failure is PackageErr; otherwise the
+// first failing member stops the run and those after it have no result.
 //
 // # Rules
 //
