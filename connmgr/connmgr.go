@@ -200,6 +200,9 @@ type ConnManager struct {
 	inboundGrp  map[string]int
 	wake        chan struct{}
 	dialCancels map[uint64]context.CancelFunc
+	// tryNew allows one automatic connection beyond TargetOutbound
+	// (Core's m_try_another_outbound_peer); guarded by mu.
+	tryNew bool
 }
 
 // New returns a connection manager for cfg, with defaults filled in.
@@ -409,6 +412,56 @@ func (cm *ConnManager) State(id uint64) (ConnState, error) {
 	return req.state, nil
 }
 
+// SetTryNewOutbound allows (true) or stops allowing (false) one automatic
+// outbound connection beyond TargetOutbound, as Core's
+// SetTryNewOutboundPeer: the sync manager asks for it when the tip looks
+// stale, so a fresh peer may bring the blocks the others do not, and it
+// evicts an extra peer (ExtraOutbound) once one is connected. Safe for
+// concurrent use.
+func (cm *ConnManager) SetTryNewOutbound(try bool) {
+	cm.mu.Lock()
+	changed := cm.tryNew != try
+	cm.tryNew = try
+	if changed && try {
+		cm.signal()
+	}
+	cm.mu.Unlock()
+	if changed {
+		log.Debugf("Extra outbound connection allowed: %v", try)
+	}
+}
+
+// TryNewOutbound reports whether an extra outbound connection is allowed.
+func (cm *ConnManager) TryNewOutbound() bool {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	return cm.tryNew
+}
+
+// ExtraOutbound returns how many established automatic outbound
+// connections exceed TargetOutbound (Core's GetExtraFullOutboundCount).
+func (cm *ConnManager) ExtraOutbound() int {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	n := 0
+	for _, req := range cm.reqs {
+		if req.auto && req.state == ConnEstablished {
+			n++
+		}
+	}
+	return max(n-cm.cfg.TargetOutbound, 0)
+}
+
+// outboundTargetLocked is the number of automatic connections to keep:
+// TargetOutbound, plus one while SetTryNewOutbound allows it. The caller
+// holds cm.mu.
+func (cm *ConnManager) outboundTargetLocked() int {
+	if cm.tryNew && cm.cfg.TargetOutbound > 0 {
+		return cm.cfg.TargetOutbound + 1
+	}
+	return cm.cfg.TargetOutbound
+}
+
 // Counts returns the number of inbound connections and of outbound
 // requests (pending or established).
 func (cm *ConnManager) Counts() (inbound, outbound int) {
@@ -570,7 +623,7 @@ func (cm *ConnManager) fillOutbound() bool {
 	started := false
 	for tries := 0; tries < maxAddrTries; tries++ {
 		cm.mu.Lock()
-		need := cm.autoCount < cm.cfg.TargetOutbound && !cm.stopped
+		need := cm.autoCount < cm.outboundTargetLocked() && !cm.stopped
 		cm.mu.Unlock()
 		if !need {
 			return started

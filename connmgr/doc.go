@@ -15,6 +15,10 @@ A ConnManager, driven by Run(ctx), does four things:
     different network group (Config.GroupKey, NetGroup by default), asking
     Config.GetNewAddress (the address manager) for candidates. A nil
     GetNewAddress is the --connect mode: only permanent requests are dialed.
+    SetTryNewOutbound(true) allows one more (Core's extra outbound peer,
+    asked for by the sync manager when the tip looks stale); ExtraOutbound
+    counts the established ones beyond the target, so the caller can evict
+    one.
   - It dials permanent requests (--addpeer, --connect, addnode add) and
     redials them after failures and disconnects with exponential backoff from
     RetryDuration capped at MaxRetryDuration, until Remove.
