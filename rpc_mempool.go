@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -603,8 +602,10 @@ func (s *server) handlePrioritiseTransaction(_ context.Context, params []json.Ra
 	if _, err := rpcjson.UnmarshalParam(params, 2, "fee_delta", &delta); err != nil {
 		return nil, err
 	}
-	if delta == math.MinInt64 {
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "fee_delta out of range")
+	// Every int64 is taken, as in Core: the pool's sums saturate.
+	if s.pool.HasDust(&txid) {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			"Priority is not supported for transactions with dust outputs.")
 	}
 	s.pool.PrioritiseTransaction(&txid, delta)
 	return true, nil

@@ -76,8 +76,37 @@ func TestRPCPrioritiseSaturates(t *testing.T) {
 	if entry.Fees.Base != 0.0001 || entry.Fees.Modified <= 0 {
 		t.Fatalf("getmempoolentry fees: %+v", entry.Fees)
 	}
-	// MinInt64 itself stays refused, as before.
-	tn.wantError(-8, "fee_delta out of range", "prioritisetransaction", id, 0, int64(math.MinInt64))
+	// Every int64 is a valid delta, as in Core: MinInt64 brings the
+	// saturated MaxInt64 back to -1.
+	tn.mustCall(nil, "prioritisetransaction", id, 0, int64(math.MinInt64))
+	tn.mustCall(&prio, "getprioritisedtransactions")
+	if p := prio[id]; p.FeeDelta != -1 || p.ModifiedFee == nil || *p.ModifiedFee != 9999 {
+		t.Fatalf("after MinInt64: %+v", p)
+	}
+}
+
+// TestRPCPrioritiseDust checks Core's refusal to prioritise a pooled
+// transaction with a dust output (ephemeral dust enters with no fee, so
+// its fee may not change afterwards); outside the pool it is allowed.
+func TestRPCPrioritiseDust(t *testing.T) {
+	tn := startTestNode(t, t.TempDir(), "--minrelaytxfee=0")
+	w := newTestWallet(t, 22)
+	tn.mustCall(nil, "generatetoaddress", 101, w.addr)
+	cb := tn.coinbaseOf(1)
+	dusty := w.spend(t, []prevOut{{wire.OutPoint{Hash: cb}, 5000000000}},
+		[]*wire.TxOut{{Value: 4999999900, PkScript: w.pkScript}, {Value: 100, PkScript: w.pkScript}},
+		wire.MaxTxInSequenceNum)
+	id := dusty.TxHash().String()
+	tn.mustCall(nil, "prioritisetransaction", id, 0, 5)
+	tn.mustCall(nil, "prioritisetransaction", id, 0, -5)
+	tn.mustCall(nil, "sendrawtransaction", txHex(dusty))
+	tn.wantError(-8, "Priority is not supported for transactions with dust outputs.",
+		"prioritisetransaction", id, 0, 1)
+	var prio map[string]prioritisedEntry
+	tn.mustCall(&prio, "getprioritisedtransactions")
+	if len(prio) != 0 {
+		t.Fatalf("getprioritisedtransactions: %v", prio)
+	}
 }
 
 // keysOf returns the sorted keys of a JSON object.

@@ -391,6 +391,25 @@ func sumModFees(set map[*entry]struct{}) int64 {
 	return sum
 }
 
+// HasDust reports whether the pooled transaction txid has a dust output
+// while the pool requires standard transactions. Core's
+// prioritisetransaction refuses such a transaction: ephemeral dust may
+// only enter with no fee, so its fee may not be changed afterwards either.
+func (mp *TxPool) HasDust(txid *chainhash.Hash) bool {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	e, ok := mp.pool[*txid]
+	if !ok || !mp.cfg.Policy.RequireStandard {
+		return false
+	}
+	for _, out := range e.tx.TxOut {
+		if isDust(out, mp.cfg.Policy.DustRelayFee) {
+			return true
+		}
+	}
+	return false
+}
+
 // FeeDeltas returns the prioritisation deltas (Core's getprioritisedtransactions).
 func (mp *TxPool) FeeDeltas() map[chainhash.Hash]int64 {
 	mp.mtx.RLock()

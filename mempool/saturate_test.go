@@ -155,3 +155,24 @@ func TestPrioritiseHugeDeltaOrdering(t *testing.T) {
 	}
 	h.checkInvariants()
 }
+
+func TestHasDust(t *testing.T) {
+	for _, standard := range []bool{true, false} {
+		h := newHarness(t, func(c *Config) {
+			c.Policy.MinRelayTxFee = 0
+			c.Policy.RequireStandard = standard
+		})
+		coins := h.fund(2, 100000, 10, false)
+		dusty := h.tx(coins[:1], 99900, 100) // no fee, one dust output
+		clean := h.tx(coins[1:], 99000)
+		dh, ch := dusty.TxHash(), clean.TxHash()
+		if h.pool.HasDust(&dh) {
+			t.Fatal("dust reported for a transaction outside the pool")
+		}
+		h.mustAccept(dusty)
+		h.mustAccept(clean)
+		if h.pool.HasDust(&dh) != standard || h.pool.HasDust(&ch) {
+			t.Fatalf("standard %v: dusty %v clean %v", standard, h.pool.HasDust(&dh), h.pool.HasDust(&ch))
+		}
+	}
+}
