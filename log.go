@@ -13,6 +13,7 @@ import (
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/connmgr"
+	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/rpcjson"
@@ -72,6 +73,7 @@ var (
 	scrpLog = backendLog.Logger("SCRP")
 	storLog = backendLog.Logger("STOR")
 	wireLog = backendLog.Logger("WIRE")
+	indxLog = backendLog.Logger("INDX")
 )
 
 // subsystemLoggers maps each subsystem tag to its logger; --debuglevel and
@@ -91,6 +93,7 @@ var subsystemLoggers = map[string]btclog.Logger{
 	"SCRP": scrpLog,
 	"STOR": storLog,
 	"WIRE": wireLog,
+	"INDX": indxLog,
 }
 
 // packageLoggers is the table of packages that log, each with the subsystem
@@ -118,6 +121,7 @@ var packageLoggers = []struct {
 	{"CMGR", connmgr.UseLogger},
 	{"AMGR", addrmgr.UseLogger},
 	{"SYNC", netsync.UseLogger},
+	{"INDX", indexers.UseLogger},
 }
 
 // useLoggers hands every package in packageLoggers its subsystem logger. It

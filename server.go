@@ -47,9 +47,6 @@ const (
 	feeEstimatesSaveInterval = time.Hour
 )
 
-// indexLoggerOnce hands the indexers package its logger once per process.
-var indexLoggerOnce sync.Once
-
 // relayHooks are the callbacks through which the P2P side (peer server,
 // netsync) learns what to announce. Every field may be nil.
 //
@@ -151,15 +148,6 @@ func newServer(cfg *config, rpc *rpcServer) (*server, error) {
 		sigCache: txscript.NewSigCache(sigCacheEntries),
 	}
 	s.hooks.Store(&relayHooks{})
-	if cfg.TxIndex {
-		// The index logs as INDX at the server's level (log.go's
-		// subsystem table does not list it yet); once per process.
-		indexLoggerOnce.Do(func() {
-			l := backendLog.Logger("INDX")
-			l.SetLevel(srvrLog.Level())
-			indexers.UseLogger(l)
-		})
-	}
 	if rpc != nil {
 		for _, group := range [][]rpcjson.Method{s.chainMethods(), s.mempoolMethods(),
 			s.miningMethods(), s.rawTxMethods(), s.indexMethods()} {
