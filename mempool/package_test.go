@@ -268,3 +268,77 @@ func TestTestAcceptPackageResults(t *testing.T) {
 	h.mustAccept(child)
 	h.checkInvariants()
 }
+
+// FuzzTestAcceptPackage builds packages from the input (spends of funded
+// coins, pooled transactions and earlier members, in any order, with
+// duplicates and conflicts) and checks that a test acceptance never
+// panics, never changes the pool, and reports at most one failing member
+// with no accepted member after it.
+func FuzzTestAcceptPackage(f *testing.F) {
+	f.Add([]byte{0, 1, 0, 0, 1, 2, 1, 0})
+	f.Add([]byte{1, 1, 0, 0, 1, 1, 0, 0, 2, 4, 0, 2, 0})
+	f.Add([]byte{0, 2, 0, 1, 2, 9, 0, 3, 1, 5, 1, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h := newHarness(t, nil)
+		avail := h.fund(4, 100000, 10, false)
+		next := func() byte {
+			if len(data) == 0 {
+				return 0
+			}
+			b := data[0]
+			data = data[1:]
+			return b
+		}
+		// The first byte pools a transaction spending the first coin.
+		if next()&1 == 1 {
+			tx := h.tx(avail[:1], 99000)
+			h.mustAccept(tx)
+			avail = append(avail, outs(tx)...)
+		}
+		var txs []*wire.MsgTx
+		for len(data) > 0 && len(txs) < MaxPackageCount+2 {
+			nIn := int(next()%2) + 1
+			var ins []spendable
+			var value int64
+			for i := 0; i < nIn; i++ {
+				in := avail[int(next())%len(avail)]
+				ins = append(ins, in)
+				value += in.amount
+			}
+			fee := int64(next()) * 50
+			nOut := int(next()%2) + 1
+			values := make([]int64, nOut)
+			for i := range values {
+				values[i] = (value - fee) / int64(nOut)
+			}
+			tx := h.tx(ins, values...)
+			txs = append(txs, tx)
+			avail = append(avail, outs(tx)...)
+		}
+		if len(txs) == 0 {
+			return
+		}
+		before := h.state()
+		res := h.pool.TestAcceptPackage(txs)
+		if len(res.Txs) != len(txs) {
+			t.Fatalf("%d results for %d", len(res.Txs), len(txs))
+		}
+		failed := false
+		for i, r := range res.Txs {
+			if res.PackageErr != nil && (r.Err != nil || r.Result != nil) {
+				t.Fatalf("tx %d has a result beside %v", i, res.PackageErr)
+			}
+			if r.Err != nil && r.Result != nil {
+				t.Fatalf("tx %d both failed and passed", i)
+			}
+			if failed && (r.Err != nil || r.Result != nil) {
+				t.Fatalf("tx %d has a result after a failure", i)
+			}
+			failed = failed || r.Err != nil
+		}
+		if after := h.state(); after != before {
+			t.Fatalf("pool changed: %+v -> %+v", before, after)
+		}
+		h.checkInvariants()
+	})
+}
