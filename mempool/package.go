@@ -164,8 +164,8 @@ func (mp *TxPool) checkPackage(txs []*wire.MsgTx, res *PackageTestResult) []*che
 		checked[i] = r
 		opts.pkg[r.e.txid] = tx
 	}
-	for i, r := range checked {
-		if err := checkPackageTRUC(txs, i, r); err != nil {
+	for i := range checked {
+		if err := checkPackageTRUC(checked, i); err != nil {
 			res.PackageErr = err
 			return nil
 		}
@@ -179,26 +179,23 @@ func (mp *TxPool) checkPackage(txs []*wire.MsgTx, res *PackageTestResult) []*che
 	return checked
 }
 
-// checkPackageTRUC is Core's PackageTRUCChecks for txs[i], whose in-pool
-// ancestors check found: the version 3 rules across the package, where a
-// parent may be an earlier package member rather than a pool entry.
-func checkPackageTRUC(txs []*wire.MsgTx, i int, r *checkResult) error {
+// checkPackageTRUC is Core's PackageTRUCChecks for the i-th member of a
+// checked package, whose in-pool ancestors check found: the version 3
+// rules across the package, where a parent may be an earlier member rather
+// than a pool entry.
+func checkPackageTRUC(checked []*checkResult, i int) error {
+	r := checked[i]
 	e := r.e
 	inputs := make(map[chainhash.Hash]struct{}, len(e.tx.TxIn))
 	for _, in := range e.tx.TxIn {
 		inputs[in.PreviousOutPoint.Hash] = struct{}{}
 	}
-	var pkgParents []*wire.MsgTx
-	for _, tx := range txs[:i] {
-		if _, ok := inputs[tx.TxHash()]; ok {
-			pkgParents = append(pkgParents, tx)
+	// The members are unconfirmed and not pooled: entries only in name.
+	var pkgParents []*entry
+	for _, c := range checked[:i] {
+		if _, ok := inputs[c.e.txid]; ok {
+			pkgParents = append(pkgParents, c.e)
 		}
-	}
-	wtxidOf := func(tx *wire.MsgTx) chainhash.Hash {
-		if tx.HasWitness() {
-			return tx.WitnessHash()
-		}
-		return tx.TxHash()
 	}
 
 	if e.tx.Version != trucVersion {
@@ -210,10 +207,10 @@ func checkPackageTRUC(txs []*wire.MsgTx, i int, r *checkResult) error {
 			}
 		}
 		for _, p := range pkgParents {
-			if p.Version == trucVersion {
+			if p.tx.Version == trucVersion {
 				return txRuleError(ErrTRUCViolation,
 					"non-version=3 tx %v (wtxid=%v) cannot spend from version=3 tx %v (wtxid=%v)",
-					e.txid, e.wtxid, p.TxHash(), wtxidOf(p))
+					e.txid, e.wtxid, p.txid, p.wtxid)
 			}
 		}
 		return nil
@@ -235,42 +232,40 @@ func checkPackageTRUC(txs []*wire.MsgTx, i int, r *checkResult) error {
 			"version=3 child tx %v (wtxid=%v) is too big: %d > %d virtual bytes",
 			e.txid, e.wtxid, e.vsize, trucChildMaxVSize)
 	}
-	// Exactly one parent, in the pool or in the package.
-	var parentTxid, parentWtxid chainhash.Hash
-	var parentVersion int32
+	// Exactly one parent, in the pool or in the package; only a pooled
+	// one can have other children already.
+	var parent *entry
 	hasPoolChild := false
-	if len(r.ancestors) > 0 {
-		for a := range r.ancestors {
-			parentTxid, parentWtxid, parentVersion = a.txid, a.wtxid, a.tx.Version
-			hasPoolChild = a.descCount > 1
-		}
-	} else {
-		p := pkgParents[0]
-		parentTxid, parentWtxid, parentVersion = p.TxHash(), wtxidOf(p), p.Version
+	for a := range r.ancestors {
+		parent = a
+		hasPoolChild = a.descCount > 1
 	}
-	if parentVersion != trucVersion {
+	if parent == nil {
+		parent = pkgParents[0]
+	}
+	if parent.tx.Version != trucVersion {
 		return txRuleError(ErrTRUCViolation,
 			"version=3 tx %v (wtxid=%v) cannot spend from non-version=3 tx %v (wtxid=%v)",
-			e.txid, e.wtxid, parentTxid, parentWtxid)
+			e.txid, e.wtxid, parent.txid, parent.wtxid)
 	}
-	for j, tx := range txs {
+	for j, c := range checked {
 		if j == i {
 			continue
 		}
-		for _, in := range tx.TxIn {
-			if in.PreviousOutPoint.Hash == parentTxid {
+		for _, in := range c.e.tx.TxIn {
+			if in.PreviousOutPoint.Hash == parent.txid {
 				return txRuleError(ErrTRUCViolation, "tx %v (wtxid=%v) would exceed descendant count limit",
-					parentTxid, parentWtxid)
+					parent.txid, parent.wtxid)
 			}
 			if in.PreviousOutPoint.Hash == e.txid {
 				return txRuleError(ErrTRUCViolation, "tx %v (wtxid=%v) would have too many ancestors",
-					tx.TxHash(), wtxidOf(tx))
+					c.e.txid, c.e.wtxid)
 			}
 		}
 	}
 	if hasPoolChild {
 		return txRuleError(ErrTRUCViolation, "tx %v (wtxid=%v) would exceed descendant count limit",
-			parentTxid, parentWtxid)
+			parent.txid, parent.wtxid)
 	}
 	return nil
 }

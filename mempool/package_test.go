@@ -2,6 +2,7 @@ package mempool
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -341,4 +342,28 @@ func FuzzTestAcceptPackage(f *testing.F) {
 		}
 		h.checkInvariants()
 	})
+}
+
+// BenchmarkTestAcceptPackage measures a package test acceptance of a chain
+// of 2 and of 25 transactions over an empty pool (fake scripts).
+func BenchmarkTestAcceptPackage(b *testing.B) {
+	for _, n := range []int{2, MaxPackageCount} {
+		b.Run(fmt.Sprintf("chain%d", n), func(b *testing.B) {
+			h := newHarness(b, nil)
+			coin := h.fund(1, 100000, 10, false)
+			txs := []*wire.MsgTx{h.tx(coin, 99000)}
+			for len(txs) < n {
+				prev := txs[len(txs)-1]
+				txs = append(txs, h.tx(outs(prev), prev.TxOut[0].Value-1000))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res := h.pool.TestAcceptPackage(txs)
+				if res.PackageErr != nil || res.Txs[n-1].Result == nil {
+					b.Fatalf("package refused: %v %v", res.PackageErr, res.Txs[n-1].Err)
+				}
+			}
+		})
+	}
 }
