@@ -3,6 +3,7 @@ package mining
 import (
 	"bytes"
 	"container/heap"
+	"math"
 	"sort"
 
 	"github.com/tern-org/ternd/mempool"
@@ -247,7 +248,7 @@ func SelectTransactions(descs []*mempool.TxDesc, opts SelectOptions) SelectResul
 					heap.Push(&mod, d)
 				}
 				d.modSize -= a.d.VSize
-				d.modFees -= a.d.ModifiedFee()
+				d.modFees = saturatingSub(d.modFees, a.d.ModifiedFee())
 				d.modSigOps -= a.d.SigOpCost
 				heap.Fix(&mod, d.heapIdx)
 			}
@@ -306,4 +307,19 @@ func allFinal(pkg []*node, isFinal func(*mempool.TxDesc) bool) bool {
 		}
 	}
 	return true
+}
+
+// saturatingSub returns a-b clamped to the int64 range. Modified fees carry
+// prioritisetransaction deltas, which the pool sums with saturation, so a
+// package's total may sit at a bound and must not wrap when a member's fee
+// is taken out.
+func saturatingSub(a, b int64) int64 {
+	d := a - b
+	switch {
+	case b > 0 && d > a:
+		return math.MinInt64
+	case b < 0 && d < a:
+		return math.MaxInt64
+	}
+	return d
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"math/rand"
 	"sort"
 	"testing"
@@ -377,6 +378,28 @@ func TestErrorKinds(t *testing.T) {
 	for _, k := range []ErrorKind{ErrBadPayScript, ErrNoSolution} {
 		if err := miningError(k, "x"); !errors.Is(err, k) || err.Error() != "x" {
 			t.Fatalf("%v", k)
+		}
+	}
+}
+
+// TestSaturatingSub checks the package-fee subtraction clamps at the int64
+// bounds instead of wrapping, and is plain subtraction elsewhere.
+func TestSaturatingSub(t *testing.T) {
+	tests := []struct {
+		a, b, want int64
+	}{
+		{10, 3, 7},
+		{-10, 3, -13},
+		{math.MaxInt64, -1, math.MaxInt64},
+		{math.MaxInt64, 5, math.MaxInt64 - 5},
+		{math.MinInt64, 1, math.MinInt64},
+		{math.MinInt64 + 1, 1, math.MinInt64},
+		{0, math.MinInt64, math.MaxInt64},
+		{-1, math.MaxInt64, math.MinInt64},
+	}
+	for _, tc := range tests {
+		if got := saturatingSub(tc.a, tc.b); got != tc.want {
+			t.Errorf("saturatingSub(%d, %d) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
 }
