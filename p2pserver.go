@@ -300,6 +300,12 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		Chain:          s.core.chain,
 		TxPool:         s.core.pool,
 		IsFullOutbound: s.isFullOutbound,
+		// Core's stale-tip extra outbound peer. s.cm is set below,
+		// before the sync manager runs; with --connect or
+		// --maxpeers=0 the connection manager dials no automatic
+		// peers, so the extra one is never made.
+		TryNewOutbound: func(try bool) { s.cm.SetTryNewOutbound(try) },
+		ExtraOutbound:  func() int { return s.cm.ExtraOutbound() },
 		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) {
 			// The pool's accept hook already queued the relay; the source
 			// knows these transactions, so it is never announced them.

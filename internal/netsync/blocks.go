@@ -113,6 +113,8 @@ func (sm *SyncManager) handleHeaders(p Peer, msg *wire.MsgHeaders) {
 		return
 	}
 	ps.unconnecting = 0
+	lastHash := headers[len(headers)-1].BlockHash()
+	newHeader := !sm.chain.HaveHeader(&lastHash)
 	n, err := sm.processHeaders(ps, headers)
 	if err == errLowWork || err == errPeerGone {
 		sm.scheduleBlocks()
@@ -120,8 +122,15 @@ func (sm *SyncManager) handleHeaders(p Peer, msg *wire.MsgHeaders) {
 	}
 	if n > 0 {
 		last := headers[n-1].BlockHash()
-		if sm.learnedBlock(ps, last) {
+		if work := sm.learnedBlock(ps, last); work != nil {
 			sm.maybeProtect(ps)
+			// Core's m_last_block_announcement: a new header with more
+			// work than our tip.
+			if newHeader && last == lastHash {
+				if tip := sm.chain.BestSnapshot(); tip.ChainWork != nil && work.Cmp(tip.ChainWork) > 0 {
+					ps.lastBlockAnnouncement = sm.cfg.Now()
+				}
+			}
 		}
 		sm.markKnown(ps.id, last)
 	}

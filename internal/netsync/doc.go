@@ -103,8 +103,19 @@ still behind, disconnected (ErrChainSyncTimeout). A peer that reaches the
 timed work but not our new tip is timed again; one that reaches our tip
 is cleared. The first four outbound peers whose headers show our tip's
 work are protected from this for their lifetime (Core's
-MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT). Times come from
-Config.Now, so tests drive them with a fake clock.
+MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT).
+
+With Config.TryNewOutbound and ExtraOutbound set (the server passes the
+connection manager's SetTryNewOutbound and ExtraOutbound), the tip is
+checked every 10 minutes as Core's CheckForStaleTipAndEvictPeers: no new
+tip for three block intervals and no block in flight asks for one
+automatic outbound connection beyond the target, and a new tip withdraws
+the request. Every 45 s, while the connection manager has more automatic
+outbound connections than its target, the unprotected outbound peer that
+least recently sent the header of a new block with more work than our tip
+(ties: the newest) is disconnected (ErrExtraOutbound) if it has been
+connected 30 s and has no block in flight, and the request is withdrawn.
+Times come from Config.Now, so tests drive them with a fake clock.
 
 # Transactions
 

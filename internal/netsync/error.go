@@ -36,6 +36,11 @@ const (
 	// tip's work within ChainSyncTimeout and the HeadersResponseTime of
 	// the getheaders probe that followed (Core's ConsiderEviction).
 	ErrChainSyncTimeout = ErrorKind("ErrChainSyncTimeout")
+
+	// ErrExtraOutbound: the peer was the extra outbound connection chosen
+	// for eviction after a stale tip brought a new one (Core's
+	// EvictExtraOutboundPeers).
+	ErrExtraOutbound = ErrorKind("ErrExtraOutbound")
 )
 
 // Error is an error of this package: a kind and a description. Unwrap

@@ -29,6 +29,19 @@ const (
 	// maxProtectedOutbound is Core's
 	// MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT.
 	maxProtectedOutbound = 4
+
+	// staleCheckInterval is Core's STALE_CHECK_INTERVAL: how often the
+	// tip is checked for staleness.
+	staleCheckInterval = 10 * time.Minute
+	// extraPeerCheckInterval is Core's EXTRA_PEER_CHECK_INTERVAL: how
+	// often an extra outbound peer is looked for and evicted.
+	extraPeerCheckInterval = 45 * time.Second
+	// minimumConnectTime is Core's MINIMUM_CONNECT_TIME: an extra
+	// outbound peer is evicted only after this long connected.
+	minimumConnectTime = 30 * time.Second
+	// staleTipIntervals is how many block intervals without a new tip
+	// make it look stale (Core's TipMayBeStale: 3 * nPowTargetSpacing).
+	staleTipIntervals = 3
 )
 
 // chainSyncState is a peer's Core ChainSyncTimeoutState. It is owned by
@@ -49,18 +62,18 @@ type chainSyncState struct {
 // learnedBlock records that ps has the indexed block hash: its height
 // (for block scheduling) and, when it has more work than what we knew of
 // the peer, as its best known block (Core's UpdateBlockAvailability). It
-// returns false when the block is not indexed.
-func (sm *SyncManager) learnedBlock(ps *peerState, hash chainhash.Hash) bool {
+// returns the block's chain work, nil when the block is not indexed.
+func (sm *SyncManager) learnedBlock(ps *peerState, hash chainhash.Hash) *big.Int {
 	info, err := sm.chain.BlockInfoByHash(&hash)
 	if err != nil {
-		return false
+		return nil
 	}
 	ps.learnedHeight(info.Height)
 	if ps.bestKnownWork == nil || info.ChainWork.Cmp(ps.bestKnownWork) > 0 {
 		ps.bestKnownHash = hash
 		ps.bestKnownWork = info.ChainWork
 	}
-	return true
+	return info.ChainWork
 }
 
 // maybeProtect protects a full outbound peer from chain-sync eviction when
@@ -144,4 +157,78 @@ func (sm *SyncManager) considerEviction(ps *peerState, now time.Time, tipHash ch
 	sm.sendGetHeaders(ps, &parent)
 	cs.sentGetHeaders = true
 	cs.timeout = now.Add(sm.cfg.HeadersResponseTime)
+}
+
+// checkStaleTip is Core's CheckForStaleTipAndEvictPeers, run on each tick
+// but acting every extraPeerCheckInterval: it evicts an extra outbound
+// peer if the connection manager has one, and every staleCheckInterval,
+// when no new tip came for three block intervals and no block is in
+// flight, it asks for one extra outbound connection (a fresh peer may have
+// the blocks ours do not), or withdraws that request once the tip moves.
+// It is idle unless Config.TryNewOutbound and ExtraOutbound are set.
+func (sm *SyncManager) checkStaleTip(now time.Time) {
+	if tip := sm.chain.BestSnapshot(); tip.Hash != sm.lastTipHash {
+		sm.lastTipHash, sm.lastTipUpdate = tip.Hash, now
+	}
+	if sm.cfg.TryNewOutbound == nil || sm.cfg.ExtraOutbound == nil || now.Before(sm.nextExtraCheck) {
+		return
+	}
+	sm.nextExtraCheck = now.Add(extraPeerCheckInterval)
+	sm.evictExtraOutbound(now)
+	if now.Before(sm.nextStaleCheck) {
+		return
+	}
+	sm.nextStaleCheck = now.Add(staleCheckInterval)
+	if sm.tipMayBeStale(now) {
+		log.Infof("Potential stale tip detected, will try using an extra outbound peer "+
+			"(last tip update %v ago)", now.Sub(sm.lastTipUpdate).Round(time.Second))
+		sm.cfg.TryNewOutbound(true)
+		sm.tryingNew = true
+	} else if sm.tryingNew {
+		sm.cfg.TryNewOutbound(false)
+		sm.tryingNew = false
+	}
+}
+
+// tipMayBeStale is Core's TipMayBeStale: no new tip for three block
+// intervals and no block in flight.
+func (sm *SyncManager) tipMayBeStale(now time.Time) bool {
+	spacing := sm.chain.ChainParams().TargetTimePerBlock
+	return len(sm.inFlight) == 0 && now.Sub(sm.lastTipUpdate) > staleTipIntervals*spacing
+}
+
+// evictExtraOutbound is the full-relay half of Core's
+// EvictExtraOutboundPeers: when the connection manager has more automatic
+// outbound connections than its target, the unprotected full outbound
+// peer that least recently announced a new block (ties: the newest
+// connection, the higher id) is disconnected, if it has been connected
+// minimumConnectTime and has no block in flight; having gained a peer, the
+// extra connection is no longer asked for. (Core also spares the only
+// outbound connection to a network, which the manager does not know.)
+func (sm *SyncManager) evictExtraOutbound(now time.Time) {
+	if sm.cfg.ExtraOutbound() <= 0 {
+		return
+	}
+	var worst *peerState
+	for _, ps := range sm.peers {
+		if !ps.fullOutbound || ps.inbound || ps.chainSync.protect {
+			continue
+		}
+		if worst == nil || ps.lastBlockAnnouncement.Before(worst.lastBlockAnnouncement) ||
+			(ps.lastBlockAnnouncement.Equal(worst.lastBlockAnnouncement) && ps.id > worst.id) {
+			worst = ps
+		}
+	}
+	if worst == nil {
+		return
+	}
+	if now.Sub(worst.connectedAt) <= minimumConnectTime || len(worst.requested) > 0 {
+		log.Debugf("Keeping outbound peer %s (id %d) chosen for eviction (connected %v, "+
+			"%d blocks in flight)", worst.p.Addr(), worst.id, now.Sub(worst.connectedAt),
+			len(worst.requested))
+		return
+	}
+	sm.disconnect(worst, ErrExtraOutbound, "extra outbound peer with the oldest block announcement")
+	sm.cfg.TryNewOutbound(false)
+	sm.tryingNew = false
 }

@@ -104,6 +104,17 @@ type Config struct {
 	// means no peer is.
 	IsFullOutbound func(p Peer) bool
 
+	// TryNewOutbound and ExtraOutbound, when both set, enable Core's
+	// stale-tip check (eviction.go): TryNewOutbound(true) asks the
+	// connection manager for one automatic outbound connection beyond
+	// its target when no new tip came for three block intervals, and
+	// ExtraOutbound reports how many automatic outbound connections
+	// exceed the target, so the manager evicts one (connmgr's
+	// SetTryNewOutbound and ExtraOutbound). They are called from the
+	// event goroutine and must not block.
+	TryNewOutbound func(try bool)
+	ExtraOutbound  func() int
+
 	// Tunables; zero means the default above.
 	MaxBlocksInFlightPerPeer int
 	DownloadWindow           int
@@ -258,6 +269,14 @@ type SyncManager struct {
 	// protectedOutbound counts the peers protected from chain-sync
 	// eviction (at most maxProtectedOutbound).
 	protectedOutbound int
+	// Stale-tip state: the tip last seen and when it changed (Core's
+	// m_last_tip_update), the next stale-tip and extra-peer checks, and
+	// whether an extra outbound connection is being tried.
+	lastTipHash    chainhash.Hash
+	lastTipUpdate  time.Time
+	nextStaleCheck time.Time
+	nextExtraCheck time.Time
+	tryingNew      bool
 
 	// Progress counters for the 10-second log.
 	lastProgress   time.Time
@@ -293,6 +312,13 @@ type peerState struct {
 	bestKnownWork *big.Int
 	// fullOutbound: an automatic outbound peer (Config.IsFullOutbound).
 	fullOutbound bool
+	// connectedAt is when the manager learned of the peer;
+	// lastBlockAnnouncement when it last sent us a header of a new block
+	// with more work than our tip (zero: never), Core's
+	// m_last_block_announcement, by which an extra outbound peer is
+	// chosen for eviction.
+	connectedAt           time.Time
+	lastBlockAnnouncement time.Time
 	// chainSync is its chain-sync eviction state.
 	chainSync chainSyncState
 	// reported are the synced heights last given to the peer.
@@ -362,6 +388,7 @@ func (sm *SyncManager) Run(ctx context.Context) {
 	ticker := time.NewTicker(sm.cfg.TickInterval)
 	defer ticker.Stop()
 	sm.lastProgress = sm.cfg.Now()
+	sm.lastTipHash, sm.lastTipUpdate = sm.chain.BestSnapshot().Hash, sm.lastProgress
 	sm.IsInitialBlockDownload()
 	for {
 		select {
@@ -611,6 +638,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		reportedHeaders: -2,
 		reportedBlocks:  -2,
 		requested:       make(map[chainhash.Hash]struct{}),
+		connectedAt:     sm.cfg.Now(),
 	}
 	sm.peers[id] = ps
 	inbound := false
@@ -710,6 +738,7 @@ func (sm *SyncManager) tick() {
 	sm.checkBlockTimeouts(now)
 	sm.checkHeadersTimeout(now)
 	sm.considerEvictions(now)
+	sm.checkStaleTip(now)
 	sm.txs.expire(now)
 	sm.drainHeld()
 	sm.scheduleBlocks()

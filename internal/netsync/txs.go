@@ -419,7 +419,7 @@ func (sm *SyncManager) handleInv(p Peer, inv *wire.MsgInv) {
 		switch iv.Type {
 		case wire.InvTypeBlock, wire.InvTypeWitnessBlock:
 			sm.markKnown(ps.id, iv.Hash)
-			if sm.learnedBlock(ps, iv.Hash) {
+			if sm.learnedBlock(ps, iv.Hash) != nil {
 				continue
 			}
 			h := iv.Hash
