@@ -39,7 +39,7 @@ func (sm *SyncManager) startSync() {
 		// we learn its chain (and chain-sync eviction may time it).
 		sm.headersSynced = true
 		for _, ps := range sm.peers {
-			if ps.canSync && !ps.sentGetHeaders {
+			if ps.canHeaders && !ps.sentGetHeaders {
 				sm.sendGetHeaders(ps, nil)
 			}
 		}
@@ -158,7 +158,7 @@ func (sm *SyncManager) headersDone() {
 	sm.headersSynced = true
 	sm.syncPeer = nil
 	for _, ps := range sm.peers {
-		if ps.canSync && !ps.sentGetHeaders {
+		if ps.canHeaders && !ps.sentGetHeaders {
 			sm.sendGetHeaders(ps, nil)
 		}
 	}

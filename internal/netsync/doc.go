@@ -103,7 +103,12 @@ still behind, disconnected (ErrChainSyncTimeout). A peer that reaches the
 timed work but not our new tip is timed again; one that reaches our tip
 is cleared. The first four outbound peers whose headers show our tip's
 work are protected from this for their lifetime (Core's
-MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT).
+MAX_OUTBOUND_PEERS_TO_PROTECT_FROM_DISCONNECT). An automatic outbound peer
+that does not serve witness blocks (NODE_NETWORK|NODE_WITNESS, or
+NODE_NETWORK_LIMITED|NODE_WITNESS while our tip is within 144 intervals of
+now) is disconnected at once (ErrMissingServices, Core's
+HasAllDesirableServiceFlags), and a pruned one kept is asked for headers
+once synced, so no outbound peer escapes this eviction.
 
 With Config.TryNewOutbound and ExtraOutbound set (the server passes the
 connection manager's SetTryNewOutbound and ExtraOutbound), the tip is

@@ -41,6 +41,10 @@ const (
 	// for eviction after a stale tip brought a new one (Core's
 	// EvictExtraOutboundPeers).
 	ErrExtraOutbound = ErrorKind("ErrExtraOutbound")
+
+	// ErrMissingServices: an automatic outbound peer does not serve the
+	// blocks we need (Core's HasAllDesirableServiceFlags).
+	ErrMissingServices = ErrorKind("ErrMissingServices")
 )
 
 // Error is an error of this package: a kind and a description. Unwrap

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/wire"
 )
 
 // Outbound chain-sync eviction (review F18), Bitcoin Core's
@@ -42,7 +43,41 @@ const (
 	// staleTipIntervals is how many block intervals without a new tip
 	// make it look stale (Core's TipMayBeStale: 3 * nPowTargetSpacing).
 	staleTipIntervals = 3
+	// limitedPeerMaxDepth is Core's NODE_NETWORK_LIMITED_ALLOW_CONN_BLOCKS:
+	// a pruned peer is a desirable outbound peer only while our tip is
+	// less than this many block intervals old.
+	limitedPeerMaxDepth = 144
 )
+
+// servesRecentBlocks reports whether services promise at least the recent
+// witness blocks (NODE_NETWORK or NODE_NETWORK_LIMITED, with NODE_WITNESS).
+func servesRecentBlocks(s wire.ServiceFlag) bool {
+	return s&wire.SFNodeWitness != 0 && s&(wire.SFNodeNetwork|wire.SFNodeNetworkLimited) != 0
+}
+
+// desirableServices is Core's HasAllDesirableServiceFlags for an automatic
+// outbound peer: NODE_NETWORK|NODE_WITNESS, or NODE_NETWORK_LIMITED|
+// NODE_WITNESS while our tip is within limitedPeerMaxDepth intervals of
+// now. Core disconnects other automatic outbound peers at once; without
+// it a peer serving no blocks would keep its slot forever, out of reach of
+// chain-sync eviction (which needs a peer we can ask for headers).
+func (sm *SyncManager) desirableServices(s wire.ServiceFlag) bool {
+	if s&wire.SFNodeWitness == 0 {
+		return false
+	}
+	if s&wire.SFNodeNetwork != 0 {
+		return true
+	}
+	if s&wire.SFNodeNetworkLimited == 0 {
+		return false
+	}
+	spacing := sm.chain.ChainParams().TargetTimePerBlock
+	if spacing <= 0 {
+		return false
+	}
+	depth := sm.cfg.Now().Sub(sm.chain.BestSnapshot().Timestamp) / spacing
+	return depth < limitedPeerMaxDepth
+}
 
 // chainSyncState is a peer's Core ChainSyncTimeoutState. It is owned by
 // the event goroutine.

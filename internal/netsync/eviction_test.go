@@ -274,3 +274,63 @@ func TestLearnedBlockKeepsMostWork(t *testing.T) {
 		t.Fatalf("best known %v, want block 3", best)
 	}
 }
+
+// TestOutboundServices is Core's HasAllDesirableServiceFlags check: an
+// automatic outbound peer must serve witness blocks, the whole chain or,
+// near the tip, recent ones (NODE_NETWORK_LIMITED); manual and inbound
+// peers are not checked. A pruned peer kept is asked for headers, so
+// chain-sync eviction can judge it.
+func TestOutboundServices(t *testing.T) {
+	const (
+		network = wire.SFNodeNetwork
+		witness = wire.SFNodeWitness
+		limited = wire.SFNodeNetworkLimited
+	)
+	tests := []struct {
+		name     string
+		services wire.ServiceFlag
+		full     bool
+		inbound  bool
+		staleTip bool // our tip is days old
+		keep     bool
+		headers  bool // asked for headers
+	}{
+		{"full witness", network | witness, true, false, false, true, true},
+		{"no witness", network, true, false, false, false, false},
+		{"nothing", 0, true, false, false, false, false},
+		{"witness only", witness, true, false, false, false, false},
+		{"pruned near the tip", limited | witness, true, false, false, true, true},
+		{"pruned, tip 2 days old", limited | witness, true, false, true, false, false},
+		{"manual, nothing", 0, false, false, false, true, false},
+		{"inbound, nothing", 0, true, true, false, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil, func(c *Config) {
+				c.IsFullOutbound = func(Peer) bool { return tc.full }
+				c.MaxTipAge = 1000 * time.Hour // not in IBD either way
+			})
+			age := 30 * time.Minute
+			if tc.staleTip {
+				age = 48 * time.Hour
+			}
+			rc := buildChain(t, 3, h.clock.Now().Add(-age), nil)
+			h.processAll(rc, 3)
+			// One full peer first, so the headers sync is over.
+			addPeer(t, h, 9, true)
+			fp := newFakePeer(t, h.sm, 1, nil)
+			fp.services, fp.inbound = tc.services, tc.inbound
+			if err := h.sm.NewPeer(fp); err != nil {
+				t.Fatal(err)
+			}
+			h.sync()
+			if fp.gone.Load() == tc.keep {
+				t.Fatalf("disconnected %v, want %v", fp.gone.Load(), !tc.keep)
+			}
+			if got := len(getHeaders(fp)) > 0; got != tc.headers {
+				t.Fatalf("asked for headers %v, want %v", got, tc.headers)
+			}
+		})
+	}
+	t.Logf("%d cases", len(tests))
+}

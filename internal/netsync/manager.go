@@ -2,6 +2,7 @@ package netsync
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"sync"
 	"sync/atomic"
@@ -296,6 +297,10 @@ type peerState struct {
 	id int32
 	// canSync: it serves full witness blocks (NODE_NETWORK|NODE_WITNESS).
 	canSync bool
+	// canHeaders: it serves at least recent witness blocks (canSync, or
+	// NODE_NETWORK_LIMITED|NODE_WITNESS, Core's CanServeBlocks), so once
+	// synced it is asked for headers too.
+	canHeaders bool
 	// inbound: it connected to us (outbound peers are preferred for the
 	// headers sync, review F12).
 	inbound bool
@@ -633,6 +638,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		p:               p,
 		id:              id,
 		canSync:         p.Services()&full == full,
+		canHeaders:      servesRecentBlocks(p.Services()),
 		bestKnownHeight: p.StartingHeight(),
 		headerHeight:    -1,
 		reportedHeaders: -2,
@@ -653,7 +659,17 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 	sm.mu.Unlock()
 	log.Debugf("New peer %s (id %d, start height %d, sync %v)", p.Addr(), id,
 		p.StartingHeight(), ps.canSync)
+	if ps.fullOutbound && !sm.desirableServices(p.Services()) {
+		sm.disconnect(ps, ErrMissingServices, fmt.Sprintf("outbound peer does not offer "+
+			"the expected services (%v offered)", p.Services()))
+		return
+	}
 	if !ps.canSync {
+		if ps.canHeaders && sm.headersSynced {
+			// A pruned peer cannot serve our download but follows the
+			// tip: learn its chain, for chain-sync eviction.
+			sm.sendGetHeaders(ps, nil)
+		}
 		return
 	}
 	if sm.headersSynced {
