@@ -62,14 +62,12 @@ type Config struct {
 	// TimeSource returns the current time (adjusted network time); nil
 	// means time.Now.
 	TimeSource func() time.Time
-	// Notifications, when set, receives every notification in order. It
-	// is called without the chain lock held, so it may call the chain's
-	// query methods, but it must not call the methods that change the
-	// chain (ProcessBlock, ProcessBlockHeader(s), InvalidateBlock,
-	// ReconsiderBlock, FlushUtxoCache, CheckConnectBlockTemplate): a long
-	// chain change delivers its notifications every few blocks while its
-	// writer still holds the chain (see reorgChunkBlocks), and a writer
-	// waits for the previous one's notifications.
+	// Notifications, when set, receives every notification in order,
+	// after the write operation that queued it (a whole reorganisation)
+	// is done. It is called without the chain lock held, so it may call
+	// the chain's query methods, but it must not call ProcessBlock (that
+	// would wait for the notification to return), nor any other method
+	// that changes the chain while another writer may be waiting.
 	Notifications func(*Notification)
 	// UtxoCacheEntries, when positive, bounds the number of outputs in the
 	// UTXO cache beside UtxoCacheBytes; zero means no count bound.
@@ -99,9 +97,9 @@ type Config struct {
 	// reorgChunk, when positive, overrides reorgChunkBlocks (tests only).
 	reorgChunk int
 	// onChunk, when set, is called with the chain lock held at the end
-	// of each chunk of a long chain change, before its notifications are
-	// delivered, with the number of notifications (each holding at most
-	// one block) the chain holds then (tests only).
+	// of each chunk of a reorganisation or of a long run of connected
+	// blocks, with the number of blocks the chain holds then: those kept
+	// for notifications and those of the chunk (tests only).
 	onChunk func(held int)
 }
 
@@ -166,12 +164,11 @@ type BlockChain struct {
 	onChunk       func(held int)
 
 	// writeMu is held by the one writer changing the chain, from before it
-	// takes chainLock until its notifications are about to be delivered.
-	// A long chain change releases chainLock between chunks to deliver
-	// the notifications queued so far (readers, notification receivers
-	// included, then see a real intermediate chain state), and writeMu
-	// keeps every other writer out meanwhile. Order: writeMu, chainLock,
-	// notifyMu; notifyMu is never taken with chainLock held.
+	// takes chainLock until it holds notifyMu to deliver its
+	// notifications, so writers deliver in the order they wrote while
+	// chainLock is released first: a receiver of the previous writer's
+	// notifications can then still query the chain. Order: writeMu,
+	// chainLock, notifyMu; notifyMu is never taken with chainLock held.
 	writeMu sync.Mutex
 
 	// chainLock guards everything below up to stateLock.
@@ -191,7 +188,13 @@ type BlockChain struct {
 	// recentTxids holds the txids of blocks in recent, computed once by
 	// the sanity checks and reused when connecting.
 	recentTxids map[*wire.MsgBlock][]chainhash.Hash
-	pending     []*Notification
+	// pending holds the notifications of the current write operation.
+	// Only the first blocks (pendingBlocks of them, pendingBytes
+	// serialized, up to reorgChunkBlocks and reorgChunkBytes) stay in
+	// memory; later ones are read back from the store when delivered.
+	pending       []pendingNote
+	pendingBlocks int
+	pendingBytes  int
 	// acceptBatch holds the store writes of the block being accepted
 	// (its bytes and index records) until the next commit writes them
 	// with its own, or maybeAcceptBlock writes them alone.
@@ -247,7 +250,7 @@ func New(cfg *Config) (*BlockChain, error) {
 	if err == nil {
 		err = b.recoverTip()
 	}
-	b.pending = nil
+	b.pending, b.pendingBlocks, b.pendingBytes = nil, 0, 0
 	b.notify = cfg.Notifications
 	b.chainLock.Unlock()
 	if err != nil {
@@ -453,9 +456,11 @@ func (b *BlockChain) lockWrite() {
 // writer's and before the next one's (writeMu is held until notifyMu is
 // taken). The chain lock is released first, so receivers of the previous
 // writer's notifications can still query the chain while this one waits.
+// A notification queued without its block gets it from the store here,
+// one at a time.
 func (b *BlockChain) unlockAndNotify() {
 	pending := b.pending
-	b.pending = nil
+	b.pending, b.pendingBlocks, b.pendingBytes = nil, 0, 0
 	clear(b.recent)
 	clear(b.recentTxids)
 	b.chainLock.Unlock()
@@ -466,41 +471,99 @@ func (b *BlockChain) unlockAndNotify() {
 	b.notifyMu.Lock()
 	b.writeMu.Unlock()
 	defer b.notifyMu.Unlock()
-	for _, n := range pending {
-		b.notify(n)
+	for i, p := range pending {
+		pending[i] = pendingNote{}
+		if p.n.Block == nil {
+			blk, err := b.loadStoredBlock(&p.n.Hash)
+			if err != nil {
+				// The block was read or written by this operation and
+				// blocks are never deleted: the store is failing.
+				log.Errorf("Cannot read block %s for its %v notification: %v", p.n.Hash,
+					p.n.Type, err)
+				continue
+			}
+			p.n.Block = blk
+		}
+		b.notify(p.n)
 	}
 }
 
-// endChunk ends one chunk of a long chain change (a reorganisation, or
-// many blocks connected at once): the notifications queued so far, and the
-// blocks they carry, are delivered now with the chain lock released and
-// writeMu still held, instead of piling up until the whole change is done.
-// It must be called by the writer with the chain lock held and the chain
-// in a consistent state (after a commit); it returns with the lock held.
-func (b *BlockChain) endChunk() {
+// loadStoredBlock reads a block from the store only (not the recent set),
+// so it needs no chain lock.
+func (b *BlockChain) loadStoredBlock(hash *chainhash.Hash) (*wire.MsgBlock, error) {
+	raw, err := b.db.FetchBlock(hash)
+	if err != nil {
+		return nil, err
+	}
+	blk := new(wire.MsgBlock)
+	if _, err := blk.DeserializeBytes(raw); err != nil {
+		return nil, ruleError(ErrCorruptDatabase, "stored block "+hash.String()+": "+err.Error())
+	}
+	return blk, nil
+}
+
+// pendingNote is a queued notification and the serialized size of the
+// block it keeps in memory (zero when the block is to be read back).
+type pendingNote struct {
+	n    *Notification
+	size int
+}
+
+// chunkDone marks the end of a chunk of a reorganisation or of a long run
+// of connected blocks, for the test hook: held is what the chunk itself
+// still references beside the blocks kept for notifications.
+func (b *BlockChain) chunkDone(held int) {
 	if b.onChunk != nil {
-		b.onChunk(len(b.pending))
+		b.onChunk(b.pendingBlocks + held)
 	}
-	if len(b.pending) == 0 || b.notify == nil {
-		return
-	}
-	pending := b.pending
-	b.pending = nil
-	b.chainLock.Unlock()
-	b.notifyMu.Lock()
-	for _, n := range pending {
-		b.notify(n)
-	}
-	b.notifyMu.Unlock()
-	b.chainLock.Lock()
 }
 
 // queue records a notification to deliver when the write lock is released.
+//
+// A connected or disconnected block that undoes the last such notification
+// still queued (a block connected and then disconnected in the same
+// operation, as when a reorganisation fails part way and the chain goes
+// back) cancels it instead: receivers get the change from the chain before
+// the operation to the chain after it, the old tip's blocks disconnected
+// first, then the new branch's connected, as a reorganisation staged in one
+// view gave them. The first blocks queued stay in memory (up to
+// reorgChunkBlocks and reorgChunkBytes); later notifications keep only the
+// hash and unlockAndNotify reads their blocks back from the store, so a deep
+// reorganisation does not hold every block of both branches until the end.
 func (b *BlockChain) queue(t NotificationType, n *blockNode, block *wire.MsgBlock) {
 	if b.notify == nil {
 		return
 	}
-	b.pending = append(b.pending, &Notification{Type: t, Block: block, Hash: n.hash, Height: n.height})
+	if t != NTBlockAccepted {
+		for i := len(b.pending) - 1; i >= 0; i-- {
+			p := b.pending[i]
+			if p.n.Type == NTBlockAccepted {
+				continue
+			}
+			if p.n.Hash == n.hash && p.n.Type != t {
+				if p.n.Block != nil {
+					b.pendingBlocks--
+					b.pendingBytes -= p.size
+				}
+				b.pending = append(b.pending[:i], b.pending[i+1:]...)
+				return
+			}
+			break
+		}
+	}
+	note := &Notification{Type: t, Hash: n.hash, Height: n.height}
+	size := 0
+	if b.pendingBlocks < b.reorgChunk && b.pendingBytes < reorgChunkBytes {
+		note.Block = block
+		if len(b.pending) > 0 {
+			// The first block of an operation is always kept; only the
+			// blocks after it count toward the byte budget.
+			size = block.SerializeSize()
+		}
+		b.pendingBlocks++
+		b.pendingBytes += size
+	}
+	b.pending = append(b.pending, pendingNote{n: note, size: size})
 }
 
 // writeNodes persists the index records of nodes.
@@ -830,23 +893,24 @@ func (b *BlockChain) bestCandidateFrom(best *blockNode) *blockNode {
 	return best
 }
 
-// reorgChunkBlocks is the most blocks a long chain change handles before
-// it delivers their notifications: a reorganisation disconnects the old
-// branch in steps of at most this many blocks (one UTXO view each) and
-// connects the new one block by block, delivering the notifications queued
-// so far after each step and every reorgChunkBlocks connected blocks (as
-// when a missing block completes a long stored branch). The chain then holds
-// at most this many blocks, with their undo data and UTXO changes, whatever
-// the depth of the change, instead of every block of both branches. Sixteen
-// typical mainnet blocks (about 1.5 MB serialized, a few MB decoded with
-// their undo data) stay well under 100 MB, and a chunk costs one lock release
-// and one notification round, so smaller chunks buy little; Core connects at
-// most 32 blocks per step of ActivateBestChain. reorgChunkBytes caps a chunk
-// of large blocks.
+// reorgChunkBlocks bounds the blocks a reorganisation holds at once,
+// whatever its depth: it disconnects the old branch in steps of at most this
+// many blocks (one UTXO view each, with their undo data), connects the new
+// one block by block, and keeps in memory the blocks of at most this many
+// queued notifications (the others are read back from the store when they
+// are delivered, after the whole change). So it holds about two chunks of
+// blocks instead of every block of both branches with all their UTXO
+// changes. Sixteen typical mainnet blocks (about 1.5 MB serialized, a few
+// MB decoded with their undo data) stay well under 100 MB; a chunk costs one
+// commit to the UTXO cache and each block beyond the kept ones one more
+// store read, so smaller chunks buy little, and one block per chunk would
+// read back nearly every block. Core connects at most 32 blocks per step of
+// ActivateBestChain. reorgChunkBytes caps chunks of large blocks.
 const reorgChunkBlocks = 16
 
-// reorgChunkBytes caps the serialized size of the blocks of one chunk, so
-// a chunk of full 4 MB blocks ends after 8 of them.
+// reorgChunkBytes caps the serialized size of the blocks of a disconnect
+// step and of the blocks kept for notifications, so a chunk of full 4 MB
+// blocks ends after 8 of them.
 const reorgChunkBytes = 32 << 20
 
 // connected is a block applied in a view with its undo data.
@@ -861,8 +925,7 @@ type connected struct {
 // new branch is connected block by block; every step is applied to the UTXO
 // cache with the tip moved to the step's end, so the chain, and any flush
 // of the cache, is always at a real chain state, and memory stays bounded
-// by the chunk whatever the depth (endChunk delivers the notifications
-// queued so far). A block of the new branch that breaks a rule is marked
+// by the chunk whatever the depth (see reorgChunkBlocks). A block of the new branch that breaks a rule is marked
 // invalid (with its descendants) and returned as failed; the chain is then
 // left on its valid ancestor, and the caller (activateBestChain) moves to
 // the best valid chain, which may mean connecting the old branch again, as
@@ -872,18 +935,13 @@ func (b *BlockChain) reorganizeTo(target *blockNode) (*blockNode, error) {
 	from := b.bestChain.Tip()
 	fork := b.bestChain.FindFork(target)
 	disconnected := 0
-	if fork != from && len(b.pending) > 0 {
-		// Deliver what was queued at the tip being left (connected blocks
-		// of a branch that just failed, the block that was accepted).
-		b.endChunk()
-	}
 	for b.bestChain.Tip() != fork {
 		n, err := b.disconnectChunk(fork)
 		disconnected += n
 		if err != nil {
 			return nil, err
 		}
-		b.endChunk()
+		b.chunkDone(n)
 	}
 	var attach []*blockNode
 	for n := target; n != fork; n = n.parent {
@@ -894,7 +952,7 @@ func (b *BlockChain) reorganizeTo(target *blockNode) (*blockNode, error) {
 	for i, j := 0, len(attach)-1; i < j; i, j = i+1, j-1 {
 		attach[i], attach[j] = attach[j], attach[i]
 	}
-	count, size := 0, 0
+	count := 0
 	for i, n := range attach {
 		view := newUtxoView(b.cache)
 		c, failed, err := b.connectInView(n, view)
@@ -914,11 +972,9 @@ func (b *BlockChain) reorganizeTo(target *blockNode) (*blockNode, error) {
 		if i == len(attach)-1 {
 			break
 		}
-		count++
-		size += c.block.SerializeSize()
-		if count >= b.reorgChunk || size >= reorgChunkBytes {
-			b.endChunk()
-			count, size = 0, 0
+		if count++; count == b.reorgChunk {
+			b.chunkDone(1)
+			count = 0
 		}
 	}
 	if disconnected == 0 {

@@ -58,24 +58,24 @@ A reorganisation (Core's ActivateBestChainStep) disconnects the old branch
 back to the fork in chunks of at most reorgChunkBlocks (16) blocks and
 reorgChunkBytes (32 MiB), each staged in one view and applied to the UTXO
 cache with the tip moved to the chunk's end, then connects the new branch
-block by block. After each chunk (and every reorgChunkBlocks connected
-blocks, as when a missing block completes a long stored branch) the
-notifications queued so far are delivered, so the chain holds about one
-chunk of blocks, with their undo data and UTXO changes, whatever the depth.
-Every intermediate tip is a real chain state, and a cache flush (when the
-cache is full, or at the end of every change that disconnected blocks)
-stores one of them with its UTXO set in one batch; after a crash New
-replays from it to the best stored chain, finishing the reorganisation.
+block by block. Notifications are still delivered after the whole change,
+but only the first chunk of them keeps its block in memory; the others are
+read back from the store as they are delivered. So the chain holds about
+two chunks of blocks, with their undo data and UTXO changes, whatever the
+depth. Every intermediate tip is a real chain state, and a cache flush
+(when the cache is full, or at the end of every change that disconnected
+blocks) stores one of them with its UTXO set in one batch; after a crash
+New replays from it to the best stored chain, finishing the reorganisation.
 
 When a block of the new branch breaks a rule it is marked invalid with its
 descendants, the chain is left on its parent, and activateBestChain moves
 to the best valid chain measured against the tip it started from: back to
 the old branch (connected again) unless the valid part of the new one, or
-another chain, has more work. Notifications stay complete and in order:
-the old branch's disconnected blocks, tip first, then the new branch's
-connected ones; after a failure, the connected part of the new branch is
-disconnected and the old branch connected again, so a receiver replaying
-them always follows the chain.
+another chain, has more work. A block connected and disconnected again in
+one operation cancels its two notifications, so receivers see what a
+reorganisation staged in one view showed them: the old tip's blocks
+disconnected (tip first), then the final branch's connected, and nothing
+at all when the chain came back to where it was.
 
 # UTXO cache and crash safety
 
@@ -120,10 +120,8 @@ and BenchmarkConnectBlockSigned(Cached) measure it.
 
 A BlockChain is safe for concurrent use: one writer at a time (writeMu),
 readers under a shared lock. Notifications are delivered in order after the
-writer releases the lock, so a receiver may call query methods; a long
-chain change also releases the lock between chunks to deliver them (other
-writers still wait), so readers may see its intermediate tips. A receiver
-must not call the methods that change the chain.
+writer releases the lock, so a receiver may call query methods; the next
+writer may work meanwhile but delivers only after it.
 
 # Script checks
 

@@ -151,20 +151,35 @@ func checkNoteReplay(t *testing.T, recs []noteRecord, chain []chainhash.Hash, wa
 	}
 }
 
-// checkDeliveryWindow checks each notification arrived while the chain was
-// at most chunk blocks past it: a disconnected block at height h when the
-// tip was in [h-chunk, h-1], a connected one when it was in [h, h+chunk-1].
-// Delivering everything at the end of a deep reorganisation fails it.
-func checkDeliveryWindow(t *testing.T, recs []noteRecord, chunk int32) {
+// checkNotes checks the notifications are exactly the disconnection of
+// detach (tip first) then the connection of attach, each with its block
+// (read back from the store for most of them), all delivered after the
+// change with the chain on its final tip, as a reorganisation staged in
+// one view delivered them.
+func checkNotes(t *testing.T, recs []noteRecord, detach, attach []*wire.MsgBlock, tipHeight int32) {
 	t.Helper()
+	type note struct {
+		typ  NotificationType
+		hash chainhash.Hash
+	}
+	var want []note
+	for i := len(detach) - 1; i >= 0; i-- {
+		want = append(want, note{NTBlockDisconnected, detach[i].BlockHash()})
+	}
+	for _, blk := range attach {
+		want = append(want, note{NTBlockConnected, blk.BlockHash()})
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("%d notifications, want %d", len(recs), len(want))
+	}
 	for i, r := range recs {
-		d := r.tipHeight - r.n.Height
-		if r.n.Type == NTBlockDisconnected {
-			d = r.n.Height - 1 - r.tipHeight
+		if r.n.Type != want[i].typ || r.n.Hash != want[i].hash {
+			t.Fatalf("notification %d: %v %s, want %v %s", i, r.n.Type, r.n.Hash, want[i].typ,
+				want[i].hash)
 		}
-		if d < 0 || d >= chunk {
-			t.Fatalf("notification %d (%v at height %d) delivered with the tip at %d: "+
-				"not within a chunk of %d", i, r.n.Type, r.n.Height, r.tipHeight, chunk)
+		if r.tipHeight != tipHeight {
+			t.Fatalf("notification %d delivered with the tip at %d, not the final %d", i,
+				r.tipHeight, tipHeight)
 		}
 	}
 }
@@ -203,9 +218,11 @@ func checkSameUtxoSet(t *testing.T, h *testHarness, blocks []*wire.MsgBlock) {
 
 // TestDeepReorgChunks runs reorganisations deeper than the chunk size, some
 // to a branch with an invalid block in the middle, and checks the chain
-// holds at most a chunk of blocks at once (the onChunk hook), delivers its
-// notifications a chunk at a time, complete and in order (their replay ends
-// on the final tip), ends on the most-work valid chain, and has the UTXO set
+// holds at most two chunks of blocks at once (the onChunk hook: one being
+// disconnected, one kept for notifications), delivers its notifications
+// complete and in order (exactly the old tip's blocks disconnected then the
+// final branch's connected, even when it went part way down a failing
+// branch and back), ends on the most-work valid chain, and has the UTXO set
 // of a fresh chain that saw only that chain.
 func TestDeepReorgChunks(t *testing.T) {
 	tests := []struct {
@@ -279,8 +296,7 @@ func TestDeepReorgChunks(t *testing.T) {
 				t.Fatalf("tip %s at %d, want %s branch's block %d", hash, height, tc.want,
 					tc.wantLen)
 			}
-			// One block per notification: a chunk, plus the accepted block.
-			if maxHeld > chunk+1 {
+			if maxHeld > 2*chunk {
 				t.Fatalf("held %d blocks at once, chunk is %d", maxHeld, chunk)
 			}
 			if minChunks := tc.oldLen / chunk; chunks < minChunks {
@@ -289,28 +305,13 @@ func TestDeepReorgChunks(t *testing.T) {
 			}
 			start := append([]chainhash.Hash{tb.fork.hash}, hashesOf(tb.old)...)
 			checkNoteReplay(t, *recs, start, wantTip)
-			checkDeliveryWindow(t, *recs, int32(chunk))
-			if tc.badAt == 0 {
-				// Exactly the old branch from its tip, then the new one.
-				var want []chainhash.Hash
-				for i := len(tb.old) - 1; i >= 0; i-- {
-					want = append(want, tb.old[i].BlockHash())
-				}
-				want = append(want, hashesOf(tb.new)...)
-				if len(*recs) != len(want) {
-					t.Fatalf("%d notifications, want %d", len(*recs), len(want))
-				}
-				for i, r := range *recs {
-					wantType := NTBlockConnected
-					if i < len(tb.old) {
-						wantType = NTBlockDisconnected
-					}
-					if r.n.Type != wantType || r.n.Hash != want[i] {
-						t.Fatalf("notification %d: %v %s, want %v %s", i, r.n.Type, r.n.Hash,
-							wantType, want[i])
-					}
-				}
+			if tc.want == "new" {
+				checkNotes(t, *recs, tb.old, winner, tb.fork.height+int32(tc.wantLen))
 			} else {
+				// Down the new branch and back: nothing to tell.
+				checkNotes(t, *recs, nil, nil, 0)
+			}
+			if tc.badAt > 0 {
 				bad := h.nodeOf(tb.new[tc.badAt-1].BlockHash())
 				if bad.status&statusValidateFailed == 0 {
 					t.Fatalf("bad block status %b", bad.status)
@@ -339,7 +340,8 @@ func TestDeepReorgChunks(t *testing.T) {
 
 // TestDeepInvalidateChunks invalidates the first block of a main-chain
 // branch deeper than the chunk, then reconsiders it: both directions go in
-// chunks, with complete and ordered notifications.
+// chunks, with complete and ordered notifications, and the chain holds at
+// most two chunks of blocks.
 func TestDeepInvalidateChunks(t *testing.T) {
 	const chunk = 4
 	h := &testHarness{t: t, dir: t.TempDir(), params: regtestParams(), reorgChunk: chunk}
@@ -359,15 +361,10 @@ func TestDeepInvalidateChunks(t *testing.T) {
 	if hash, _ := h.tip(); hash != tb.fork.hash {
 		t.Fatalf("tip %s after invalidateblock, want the fork", hash)
 	}
-	if maxHeld > chunk {
+	if maxHeld > 2*chunk {
 		t.Fatalf("held %d blocks at once, chunk is %d", maxHeld, chunk)
 	}
-	start := append([]chainhash.Hash{tb.fork.hash}, hashesOf(tb.old)...)
-	checkNoteReplay(t, *recs, start, tb.fork.hash)
-	checkDeliveryWindow(t, *recs, chunk)
-	if len(*recs) != len(tb.old) {
-		t.Fatalf("%d notifications, want %d disconnected", len(*recs), len(tb.old))
-	}
+	checkNotes(t, *recs, tb.old, nil, tb.fork.height)
 	checkSameUtxoSet(t, h, tb.base)
 
 	*recs = nil
@@ -379,11 +376,10 @@ func TestDeepInvalidateChunks(t *testing.T) {
 	if hash, _ := h.tip(); hash != want {
 		t.Fatalf("tip %s after reconsiderblock", hash)
 	}
-	if maxHeld > chunk {
+	if maxHeld > 2*chunk {
 		t.Fatalf("held %d blocks at once, chunk is %d", maxHeld, chunk)
 	}
-	checkNoteReplay(t, *recs, []chainhash.Hash{tb.fork.hash}, want)
-	checkDeliveryWindow(t, *recs, chunk)
+	checkNotes(t, *recs, nil, tb.old, tb.fork.height+int32(len(tb.old)))
 	checkSameUtxoSet(t, h, append(slices.Clone(tb.base), tb.old...))
 }
 
