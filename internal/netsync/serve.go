@@ -102,6 +102,9 @@ const StaleRelayAgeLimit = 30 * 24 * time.Hour
 // fingerprint the node by what it happens to keep (review F7). best caches
 // the best header's index entry across the items of one getdata.
 func (sm *SyncManager) blockRequestAllowed(hash *chainhash.Hash, best **blockchain.BlockInfo) bool {
+	if sm.chain.MainChainHasBlock(hash) {
+		return true // the common case, without BlockInfoByHash's allocations
+	}
 	info, err := sm.chain.BlockInfoByHash(hash)
 	if err != nil || !info.Status.HaveData {
 		return false
