@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -573,4 +575,89 @@ func reorgCrashChild(t *testing.T, dir, name string) {
 	kill = &k
 	h.offerHeadersFirst(tb.new)
 	t.Fatal("the reorganisation never reached the crash point")
+}
+
+// TestDeepReorgMemory measures the live heap when the first notification of
+// a deep reorganisation of large blocks arrives (all of them are delivered
+// after the change): the chain must hold only a few chunks of blocks, not
+// every block of both branches as a reorganisation staged in one view did
+// (about 2 × depth blocks here). The store keeps everything in one
+// preallocated memtable with a small block cache, so its memory does not
+// move during the measurement.
+func TestDeepReorgMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 50 MiB of blocks")
+	}
+	const (
+		depth = 24
+		chunk = 4
+		pad   = 512 << 10 // bytes of OP_RETURN data per block
+		limit = 4 * chunk * pad
+	)
+	h := &testHarness{t: t, dir: t.TempDir(), params: regtestParams(), quiet: true,
+		reorgChunk: chunk, storeOpts: &store.Options{CacheBytes: 1 << 20,
+			WriteBufferBytes: 96 << 20}}
+	h.open()
+	t.Cleanup(h.close)
+	base := h.extend(101)
+	fork := h.tipNode()
+	// bigBlock spends base[i]'s coinbase with a transaction that also
+	// carries pad bytes of OP_RETURN data (OP_0 bytes: no sigops).
+	bigBlock := func(parent *blockNode, i int, delta int64) *wire.MsgBlock {
+		cb := base[i].Transactions[0]
+		tx := spendTx([]wire.OutPoint{coinbaseOut(base[i])}, cb.TxOut[0].Value, 1000, 1)
+		script := make([]byte, pad)
+		script[0] = opReturn
+		tx.AddTxOut(&wire.TxOut{PkScript: script})
+		return h.makeBlock(parent, []*wire.MsgTx{tx}, blockOpts{fees: 1000, timeDelta: delta})
+	}
+	parent := fork
+	for i := 0; i < depth; i++ {
+		blk := bigBlock(parent, i, 600)
+		h.mustProcess(blk)
+		parent = h.nodeOf(blk.BlockHash())
+	}
+	oldTip := parent
+	parent = fork
+	var last *wire.MsgBlock
+	for i := 0; i <= depth; i++ {
+		blk := bigBlock(parent, i, 601)
+		if i == depth {
+			last = blk
+			break
+		}
+		if h.mustProcess(blk) {
+			t.Fatal("a block of the lighter branch became the tip")
+		}
+		parent = h.nodeOf(blk.BlockHash())
+	}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := int64(ms.HeapAlloc)
+	var at int64
+	var notes int
+	h.onNote = func(n *Notification) {
+		if notes++; notes == 1 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			at = int64(ms.HeapAlloc)
+		}
+	}
+	if !h.mustProcess(last) {
+		t.Fatal("the heavier branch did not become the tip")
+	}
+	if n := 1 + depth + depth + 1; notes != n {
+		t.Fatalf("%d notifications, want %d (accepted, disconnected, connected)", notes, n)
+	}
+	if h.tipNode() == oldTip {
+		t.Fatal("no reorganisation")
+	}
+	grew := at - before
+	t.Logf("heap grew %.1f MiB during a %d-block reorganisation of %d KiB blocks "+
+		"(limit %.1f MiB; staged in one view: about %.1f MiB)", float64(grew)/(1<<20), depth,
+		pad>>10, float64(limit)/(1<<20), float64(2*depth*pad)/(1<<20))
+	if grew > limit {
+		t.Fatalf("heap grew %d bytes by the first notification, limit %d", grew, limit)
+	}
 }

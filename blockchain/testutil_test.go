@@ -49,6 +49,8 @@ type testHarness struct {
 	onChunk    func(held int)
 	// onNote, when set, sees every notification as it is delivered.
 	onNote func(*Notification)
+	// storeOpts are the store's options (nil: the defaults).
+	storeOpts *store.Options
 }
 
 // newHarness opens a fresh regtest chain in a temporary directory.
@@ -69,7 +71,7 @@ func newHarnessDir(t testing.TB, dir string) *testHarness {
 // open (re)opens the store and the chain.
 func (h *testHarness) open() {
 	h.t.Helper()
-	db, err := store.Open(h.dir, nil)
+	db, err := store.Open(h.dir, h.storeOpts)
 	if err != nil {
 		h.t.Fatalf("store.Open: %v", err)
 	}
