@@ -187,9 +187,14 @@ func (sm *SyncManager) considerEviction(ps *peerState, now time.Time, tipHash ch
 		return
 	}
 	parent := hdr.PrevBlock
-	log.Debugf("Sending getheaders to outbound peer %s (id %d) to verify its chain work "+
-		"(best known block %s, benchmark %s)", ps.p.Addr(), ps.id, ps.bestKnownHash, cs.workHash)
-	sm.sendGetHeaders(ps, &parent)
+	if ps.presync == nil {
+		log.Debugf("Sending getheaders to outbound peer %s (id %d) to verify its chain work "+
+			"(best known block %s, benchmark %s)", ps.p.Addr(), ps.id, ps.bestKnownHash, cs.workHash)
+		sm.sendGetHeaders(ps, &parent)
+	}
+	// A peer in a headers presync has a getheaders in flight already (the
+	// presync's); another would restart the presync. Core likewise skips
+	// the probe when a getheaders is in flight, and times the peer anyway.
 	cs.sentGetHeaders = true
 	cs.timeout = now.Add(sm.cfg.HeadersResponseTime)
 }

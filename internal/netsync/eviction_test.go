@@ -334,3 +334,27 @@ func TestOutboundServices(t *testing.T) {
 	}
 	t.Logf("%d cases", len(tests))
 }
+
+// TestChainSyncNoProbeDuringPresync: a peer in a headers presync is not
+// sent the probe (it would restart the presync) but is timed all the same.
+func TestChainSyncNoProbeDuringPresync(t *testing.T) {
+	h, _ := evictionHarness(t, map[int32]bool{1: true})
+	fp := addPeer(t, h, 1, false)
+	if err := h.sm.do(func() { h.sm.peers[1].presync = &presyncState{} }); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the chain-sync timer", func() bool {
+		cs, _ := chainSyncOf(t, h, fp.id)
+		return !cs.timeout.IsZero()
+	})
+	h.clock.Advance(DefaultChainSyncTimeout + time.Second)
+	waitFor(t, "the probe skipped", func() bool {
+		cs, _ := chainSyncOf(t, h, fp.id)
+		return cs.sentGetHeaders
+	})
+	if n := len(getHeaders(fp)); n != 1 {
+		t.Fatalf("%d getheaders, want only the first", n)
+	}
+	h.clock.Advance(DefaultHeadersResponseTime + time.Second)
+	waitFor(t, "the disconnection", fp.gone.Load)
+}
