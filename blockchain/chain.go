@@ -502,11 +502,13 @@ func (b *BlockChain) loadStoredBlock(hash *chainhash.Hash) (*wire.MsgBlock, erro
 	return blk, nil
 }
 
-// pendingNote is a queued notification and the serialized size of the
-// block it keeps in memory (zero when the block is to be read back).
+// pendingNote is a queued notification, whether its block counts toward
+// pendingBlocks (kept in memory and not the previous note's block), and
+// the serialized size it adds to pendingBytes.
 type pendingNote struct {
-	n    *Notification
-	size int
+	n       *Notification
+	size    int
+	counted bool
 }
 
 // chunkDone marks the end of a chunk of a reorganisation or of a long run
@@ -541,7 +543,7 @@ func (b *BlockChain) queue(t NotificationType, n *blockNode, block *wire.MsgBloc
 				continue
 			}
 			if p.n.Hash == n.hash && p.n.Type != t {
-				if p.n.Block != nil {
+				if p.counted {
 					b.pendingBlocks--
 					b.pendingBytes -= p.size
 				}
@@ -552,8 +554,12 @@ func (b *BlockChain) queue(t NotificationType, n *blockNode, block *wire.MsgBloc
 		}
 	}
 	note := &Notification{Type: t, Hash: n.hash, Height: n.height}
-	size := 0
-	if b.pendingBlocks < b.reorgChunk && b.pendingBytes < reorgChunkBytes {
+	size, counted := 0, false
+	switch {
+	case len(b.pending) > 0 && b.pending[len(b.pending)-1].n.Block == block:
+		// Already kept (a block accepted, then connected): no more memory.
+		note.Block = block
+	case b.pendingBlocks < b.reorgChunk && b.pendingBytes < reorgChunkBytes:
 		note.Block = block
 		if len(b.pending) > 0 {
 			// The first block of an operation is always kept; only the
@@ -562,8 +568,9 @@ func (b *BlockChain) queue(t NotificationType, n *blockNode, block *wire.MsgBloc
 		}
 		b.pendingBlocks++
 		b.pendingBytes += size
+		counted = true
 	}
-	b.pending = append(b.pending, pendingNote{n: note, size: size})
+	b.pending = append(b.pending, pendingNote{n: note, size: size, counted: counted})
 }
 
 // writeNodes persists the index records of nodes.
