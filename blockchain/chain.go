@@ -66,8 +66,9 @@ type Config struct {
 	// after the write operation that queued it (a whole reorganisation)
 	// is done. It is called without the chain lock held, so it may call
 	// the chain's query methods, but it must not call ProcessBlock (that
-	// would wait for the notification to return), nor any other method
-	// that changes the chain while another writer may be waiting.
+	// would wait for the notification to return), nor the other methods
+	// that change the chain: they may wait behind a writer that waits to
+	// deliver after this notification.
 	Notifications func(*Notification)
 	// UtxoCacheEntries, when positive, bounds the number of outputs in the
 	// UTXO cache beside UtxoCacheBytes; zero means no count bound.
@@ -932,12 +933,13 @@ type connected struct {
 // new branch is connected block by block; every step is applied to the UTXO
 // cache with the tip moved to the step's end, so the chain, and any flush
 // of the cache, is always at a real chain state, and memory stays bounded
-// by the chunk whatever the depth (see reorgChunkBlocks). A block of the new branch that breaks a rule is marked
-// invalid (with its descendants) and returned as failed; the chain is then
-// left on its valid ancestor, and the caller (activateBestChain) moves to
-// the best valid chain, which may mean connecting the old branch again, as
-// Core does. Every change that disconnected blocks ends with a flush, so
-// the stored tip does not stay on a branch that was left.
+// by the chunk whatever the depth (see reorgChunkBlocks). A block of the
+// new branch that breaks a rule is marked invalid (with its descendants)
+// and returned as failed; the chain is then left on its valid ancestor, and
+// the caller (activateBestChain) moves to the best valid chain, which may
+// mean connecting the old branch again, as Core does. Every change that
+// disconnected blocks ends with a flush, so the stored tip does not stay on
+// a branch that was left.
 func (b *BlockChain) reorganizeTo(target *blockNode) (*blockNode, error) {
 	from := b.bestChain.Tip()
 	fork := b.bestChain.FindFork(target)
