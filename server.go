@@ -108,6 +108,8 @@ type server struct {
 	// guards it.
 	discMu       sync.Mutex
 	disconnected []*wire.MsgBlock
+	discBytes    int64 // serialized size of disconnected's non-coinbase txs
+	discMax      int64 // cap on discBytes (maxDisconnectedTxBytes)
 
 	// followMu serialises the pool's updates for chain changes (putting
 	// disconnected blocks back, removing connected ones), which run on
@@ -418,11 +420,52 @@ func (s *server) handleChainNotification(n *blockchain.Notification) {
 		}
 	case blockchain.NTBlockDisconnected:
 		if pool != nil {
-			s.discMu.Lock()
-			s.disconnected = append(s.disconnected, n.Block)
-			s.discMu.Unlock()
+			s.queueDisconnected(n.Block)
 		}
 		srvrLog.Debugf("Disconnected block %v at height %d", n.Hash, n.Height)
+	}
+}
+
+// maxDisconnectedTxBytes bounds the transactions of disconnected blocks
+// held for the pool during a reorganisation: Core's
+// MAX_DISCONNECTED_TX_POOL_BYTES (20 MB), so a deep reorg's memory on this
+// side does not grow with its depth.
+const maxDisconnectedTxBytes = 20_000_000
+
+// queueDisconnected holds a block the chain disconnected until
+// flushDisconnected puts its transactions back. The chain disconnects tip
+// first, so the blocks arrive youngest first; past discMax bytes the
+// youngest ones held are dropped, as Core's disconnect pool drops the most
+// recently confirmed transactions: the older ones they spend are kept, and
+// pooled spenders of the dropped ones leave the pool when their inputs are
+// found missing after the reorganisation.
+func (s *server) queueDisconnected(block *wire.MsgBlock) {
+	var size int64
+	for _, tx := range block.Transactions[min(1, len(block.Transactions)):] {
+		size += int64(tx.SerializeSize())
+	}
+	s.discMu.Lock()
+	defer s.discMu.Unlock()
+	s.disconnected = append(s.disconnected, block)
+	s.discBytes += size
+	limit := s.discMax
+	if limit <= 0 {
+		limit = maxDisconnectedTxBytes
+	}
+	dropped := 0
+	for s.discBytes > limit && len(s.disconnected) > 1 {
+		old := s.disconnected[0]
+		for _, tx := range old.Transactions[min(1, len(old.Transactions)):] {
+			s.discBytes -= int64(tx.SerializeSize())
+		}
+		s.disconnected[0] = nil
+		s.disconnected = s.disconnected[1:]
+		dropped++
+	}
+	if dropped > 0 {
+		srvrLog.Infof("Reorganisation deeper than the %d-byte disconnect pool: the "+
+			"transactions of %d recently disconnected blocks will not return to the mempool",
+			limit, dropped)
 	}
 }
 
@@ -445,7 +488,7 @@ func (s *server) flushDisconnected() {
 func (s *server) flushDisconnectedLocked() {
 	s.discMu.Lock()
 	blocks := s.disconnected
-	s.disconnected = nil
+	s.disconnected, s.discBytes = nil, 0
 	s.discMu.Unlock()
 	pool := s.poolReady.Load()
 	if pool == nil || len(blocks) == 0 {
