@@ -38,6 +38,14 @@ type acceptOpts struct {
 	// noReplace refuses any conflict with the pool, sibling evictions
 	// included (Core's package test acceptance).
 	noReplace bool
+	// packageFees leaves the fee floors to the caller, who checks the
+	// package's fee rate instead (Core's m_package_feerates): only a
+	// non-TRUC transaction must still pay the minimum relay fee alone.
+	packageFees bool
+	// maxFeeRate, when positive, refuses a transaction whose modified
+	// fee rate is above it (submitpackage's maxfeerate), after the limits
+	// and before replacement and the scripts, as Core's package path.
+	maxFeeRate FeeRate
 }
 
 // preVerify checks tx without the scripts under the lock, then runs the
@@ -160,13 +168,7 @@ func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
 		return nil, err
 	}
 	e := r.e
-	for c := range r.evict {
-		log.Debugf("Replacing %v with %v", c.txid, e.txid)
-	}
-	mp.removeSet(r.evict)
-	// The ancestors check found are still e's: none of them is evicted
-	// (a replacement may not spend a conflict or its descendants).
-	mp.addEntry(e, r.parents, r.ancestors)
+	mp.commit(r)
 	if !opts.bypassLimits {
 		mp.expire()
 		mp.trimToSize()
@@ -180,6 +182,18 @@ func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
 	}
 	log.Debugf("Accepted %v (pool size %d)", e.txid, len(mp.pool))
 	return d, nil
+}
+
+// commit evicts what r replaces and adds r's entry. The pool lock must be
+// held for writing.
+func (mp *TxPool) commit(r *checkResult) {
+	for c := range r.evict {
+		log.Debugf("Replacing %v with %v", c.txid, r.e.txid)
+	}
+	mp.removeSet(r.evict)
+	// The ancestors check found are still e's: none of them is evicted
+	// (a replacement may not spend a conflict or its descendants).
+	mp.addEntry(r.e, r.parents, r.ancestors)
 }
 
 // check runs every rule in Core's order. The pool lock must be held.
@@ -357,13 +371,18 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 		return nil, txRuleError(ErrDust, "tx with dust output must be 0-fee")
 	}
 
-	// Fee floors.
+	// Fee floors, in Core v30's order: a non-TRUC transaction must pay
+	// the minimum relay fee on its own, even in a package; then the pool's
+	// minimum and the relay minimum, which a package may meet together.
 	if !opts.bypassLimits {
-		if rej := mp.minFee().Fee(vsize); rej > 0 && modFee < rej {
-			return nil, txRuleError(ErrMempoolMinFee, "%d < %d", modFee, rej)
+		minRelay := pol.MinRelayTxFee.Fee(vsize)
+		if tx.Version != trucVersion && modFee < minRelay {
+			return nil, txRuleError(ErrMinRelayFee, "%d < %d", modFee, minRelay)
 		}
-		if min := pol.MinRelayTxFee.Fee(vsize); modFee < min {
-			return nil, txRuleError(ErrMinRelayFee, "%d < %d", modFee, min)
+		if !opts.packageFees {
+			if err := mp.checkFeeRate(vsize, modFee); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -387,6 +406,10 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	// Package limits (a sibling being evicted does not count).
 	if err := mp.checkLimits(e, ancestors, sibling); err != nil {
 		return nil, err
+	}
+
+	if opts.maxFeeRate > 0 && feeRateOf(modFee, vsize) > opts.maxFeeRate {
+		return nil, txRuleError(ErrMaxFeeRateExceeded, "")
 	}
 
 	// A replacement may not spend what it replaces (Core's
@@ -429,6 +452,19 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 
 	return &checkResult{e: e, prevOuts: prevOuts, parents: parents, ancestors: ancestors,
 		conflicts: conflicts, evict: evict, dust: dust}, nil
+}
+
+// checkFeeRate is Core's CheckFeeRate: fee for vsize (one transaction's, or
+// a package's totals) must meet the pool's current minimum and the minimum
+// relay fee. The pool lock must be held for writing.
+func (mp *TxPool) checkFeeRate(vsize, fee int64) error {
+	if rej := mp.minFee().Fee(vsize); rej > 0 && fee < rej {
+		return txRuleError(ErrMempoolMinFee, "%d < %d", fee, rej)
+	}
+	if min := mp.cfg.Policy.MinRelayTxFee.Fee(vsize); fee < min {
+		return txRuleError(ErrMinRelayFee, "%d < %d", fee, min)
+	}
+	return nil
 }
 
 // checkLimits enforces the ancestor, descendant and cluster limits for e

@@ -42,6 +42,16 @@
 // Nothing is added. A package-wide failure is PackageErr; otherwise the
 // first failing member stops the run and those after it have no result.
 //
+// SubmitPackage is submitpackage (Core v30's AcceptPackage): a well-formed
+// child with parents of it. Members already pooled are skipped; each other
+// one is tried alone and kept if it passes; those refused only for a fee
+// floor (or for a parent so refused) are then judged together by their
+// package fee rate, total modified fee over total vsize, and added all or
+// none: child pays for parent. A non-TRUC member must still pay the minimum
+// relay fee alone, and the package evaluation replaces nothing (no package
+// RBF). The pool is trimmed once at the end, and orphans the package
+// completes are processed; new members reach Config.OnAccept.
+//
 // # Rules
 //
 // In Core's order: structure (CheckTransaction), standardness

@@ -1,6 +1,8 @@
 package mempool
 
 import (
+	"errors"
+
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/wire"
 )
@@ -343,4 +345,349 @@ func (mp *TxPool) checkPackageLimits(checked []*checkResult) error {
 		}
 	}
 	return nil
+}
+
+// These kinds are package submission's own rejections (Core's
+// submitpackage, ProcessNewPackage without test_accept).
+const (
+	// ErrPackageNotChildWithParents is a package of several transactions
+	// whose last is not a child of every other one (PCKG_POLICY).
+	ErrPackageNotChildWithParents = ErrorKind("package-not-child-with-parents")
+	// ErrPackageTxFailed is Core's package-wide PCKG_TX result: some
+	// member was refused; each transaction's result says which and why.
+	ErrPackageTxFailed = ErrorKind("transaction failed")
+	// ErrMaxFeeRateExceeded refuses a member whose modified fee rate is
+	// above the submitter's maxfeerate.
+	ErrMaxFeeRateExceeded = ErrorKind("max feerate exceeded")
+)
+
+// IsChildWithParents reports whether txs, at least two, are one child (the
+// last) and parents of it: every other transaction is spent by the last
+// (Core's IsChildWithParents).
+func IsChildWithParents(txs []*wire.MsgTx) bool {
+	if len(txs) < 2 {
+		return false
+	}
+	spent := make(map[chainhash.Hash]struct{}, len(txs[len(txs)-1].TxIn))
+	for _, in := range txs[len(txs)-1].TxIn {
+		spent[in.PreviousOutPoint.Hash] = struct{}{}
+	}
+	for _, tx := range txs[:len(txs)-1] {
+		if _, ok := spent[tx.TxHash()]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// IsChildWithParentsTree is IsChildWithParents where, in addition, no
+// parent spends another parent (Core's IsChildWithParentsTree, the
+// topology submitpackage takes).
+func IsChildWithParentsTree(txs []*wire.MsgTx) bool {
+	if !IsChildWithParents(txs) {
+		return false
+	}
+	parents := make(map[chainhash.Hash]struct{}, len(txs)-1)
+	for _, tx := range txs[:len(txs)-1] {
+		parents[tx.TxHash()] = struct{}{}
+	}
+	for _, tx := range txs[:len(txs)-1] {
+		for _, in := range tx.TxIn {
+			if _, ok := parents[in.PreviousOutPoint.Hash]; ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// PackageTxStatus says what became of one transaction of a submitted
+// package (Core's MempoolAcceptResult::ResultType, or no result at all).
+type PackageTxStatus int
+
+const (
+	// PackageTxUnevaluated: the package failed as a whole before this
+	// transaction was looked at.
+	PackageTxUnevaluated PackageTxStatus = iota
+	// PackageTxAccepted: added to the pool by this submission (VALID).
+	PackageTxAccepted
+	// PackageTxInPool: already pooled, skipped (MEMPOOL_ENTRY).
+	PackageTxInPool
+	// PackageTxOtherWitness: a transaction with the same txid and another
+	// witness is pooled; this one was ignored (DIFFERENT_WITNESS).
+	PackageTxOtherWitness
+	// PackageTxRejected: refused, Err says why (INVALID).
+	PackageTxRejected
+)
+
+// PackageSubmitTx is the outcome of one transaction of SubmitPackage.
+// VSize and Fee are set for accepted and already pooled transactions;
+// EffectiveFeeRate, EffectiveIncludes and Replaced for accepted ones:
+// the fee rate the transaction was judged by (its own, or the package's)
+// and the wtxids whose fees and sizes it counts. OtherWTxHash is the
+// pooled witness variant's wtxid.
+type PackageSubmitTx struct {
+	TxHash            chainhash.Hash
+	WTxHash           chainhash.Hash
+	Status            PackageTxStatus
+	OtherWTxHash      chainhash.Hash
+	VSize             int64
+	Fee               int64
+	EffectiveFeeRate  FeeRate
+	EffectiveIncludes []chainhash.Hash
+	Replaced          []chainhash.Hash
+	Err               error
+}
+
+// PackageSubmitResult is the outcome of SubmitPackage. PackageErr is nil
+// when every transaction is now pooled (Core's "success"); otherwise it is
+// a package-wide policy failure (no transaction was evaluated) or
+// ErrPackageTxFailed. Accepted lists what the pool gained, in order: the
+// package's new transactions, then the orphans they unlocked; each was
+// passed to Config.OnAccept.
+type PackageSubmitResult struct {
+	PackageErr error
+	Txs        []PackageSubmitTx
+	Accepted   []*TxDesc
+}
+
+// reconsiderable reports whether err refused tx alone for a reason a
+// package may overcome (Core's TX_RECONSIDERABLE and TX_MISSING_INPUTS):
+// missing inputs (a parent in the package was refused first), the pool's
+// minimum fee, or, for a TRUC transaction only, the minimum relay fee.
+func reconsiderable(tx *wire.MsgTx, err error) bool {
+	return errors.Is(err, ErrMissingInputs) || errors.Is(err, ErrMempoolMinFee) ||
+		tx.Version == trucVersion && errors.Is(err, ErrMinRelayFee)
+}
+
+// accepted records a transaction this submission added, judged at rate
+// over the transactions named in includes.
+func (r *PackageSubmitTx) accepted(c *checkResult, rate FeeRate, includes []chainhash.Hash) {
+	r.Status = PackageTxAccepted
+	r.VSize, r.Fee = c.e.vsize, c.e.fee
+	r.EffectiveFeeRate, r.EffectiveIncludes = rate, includes
+	for x := range c.evict {
+		r.Replaced = append(r.Replaced, x.txid)
+	}
+	r.Err = nil
+}
+
+// rejected records a refusal.
+func (r *PackageSubmitTx) rejected(err error) {
+	if me, ok := err.(missingInputsError); ok {
+		err = me.err
+	}
+	r.Status, r.Err = PackageTxRejected, err
+}
+
+// SubmitPackage adds a package to the pool as Core v30's submitpackage
+// does (ProcessNewPackage, AcceptPackage): txs must be well formed and,
+// when more than one, a child (last) with parents of it. Transactions
+// already pooled are skipped. Each other transaction is first tried alone,
+// replacement allowed, and stays if it passes. Those refused only for a
+// reason a package can overcome (a fee floor, or a parent refused before
+// them) are then evaluated together: every rule on each with the earlier
+// ones' outputs spendable, TRUC and package limits across them, and their
+// total modified fee over their total vsize against the pool's minimum and
+// the minimum relay fee, which is child-pays-for-parent at acceptance.
+// That evaluation adds all of them or none. A non-TRUC transaction must
+// still pay the minimum relay fee alone, as in Core v30. Replacing pooled
+// transactions in that evaluation (Core's package RBF) is refused with
+// ErrReplacementDisallowed. maxFeeRate, when positive, refuses a
+// transaction whose modified fee rate is above it. At the end the pool is
+// trimmed to its size limit; a package transaction evicted there reports
+// ErrMempoolFull. Orphans the new transactions complete are then processed.
+//
+// Safe for concurrent use. Unlike a single transaction's acceptance, the
+// scripts run with the pool lock held, so that the whole package is judged
+// and added against one pool state; a package holds at most
+// MaxPackageCount transactions.
+func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageSubmitResult {
+	res := &PackageSubmitResult{Txs: make([]PackageSubmitTx, len(txs))}
+	txids := make([]chainhash.Hash, len(txs))
+	for i, tx := range txs {
+		txids[i] = tx.TxHash()
+		res.Txs[i].TxHash = txids[i]
+		res.Txs[i].WTxHash = txids[i]
+		if tx.HasWitness() {
+			res.Txs[i].WTxHash = tx.WitnessHash()
+		}
+	}
+	if len(txs) == 0 {
+		res.PackageErr = txRuleError(ErrPackageNotChildWithParents, "")
+		return res
+	}
+	if err := checkWellFormedPackage(txs, txids); err != nil {
+		res.PackageErr = err
+		return res
+	}
+	if len(txs) > 1 && !IsChildWithParents(txs) {
+		res.PackageErr = txRuleError(ErrPackageNotChildWithParents, "")
+		return res
+	}
+
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	var added []*entry
+	var eval []int
+	quit := false
+	for i, tx := range txs {
+		r := &res.Txs[i]
+		if e, ok := mp.byWtxid[r.WTxHash]; ok {
+			r.Status, r.VSize, r.Fee = PackageTxInPool, e.vsize, e.fee
+			continue
+		}
+		if e, ok := mp.pool[r.TxHash]; ok {
+			r.Status, r.OtherWTxHash = PackageTxOtherWitness, e.wtxid
+			continue
+		}
+		c, err := mp.check(tx, acceptOpts{maxFeeRate: maxFeeRate})
+		if err == nil {
+			mp.commit(c)
+			added = append(added, c.e)
+			r.accepted(c, feeRateOf(c.e.modFee(), c.e.vsize), []chainhash.Hash{c.e.wtxid})
+			continue
+		}
+		r.rejected(err)
+		if len(txs) == 1 || !reconsiderable(tx, r.Err) {
+			// Core goes on with the others alone, but evaluates no
+			// package: the refusal would not change in one.
+			quit = true
+			continue
+		}
+		eval = append(eval, i)
+	}
+	if quit {
+		res.PackageErr = txRuleError(ErrPackageTxFailed, "")
+	} else if len(eval) > 0 {
+		added = append(added, mp.acceptSubpackage(txs, eval, maxFeeRate, res)...)
+	}
+
+	// Core's LimitMempoolSize once, at the end: a package transaction,
+	// new or already pooled, may be evicted.
+	if len(added) > 0 {
+		mp.expire()
+		mp.trimToSize()
+	}
+	for i := range res.Txs {
+		r := &res.Txs[i]
+		switch r.Status {
+		case PackageTxAccepted, PackageTxInPool, PackageTxOtherWitness:
+			if _, ok := mp.pool[r.TxHash]; !ok {
+				*r = PackageSubmitTx{TxHash: r.TxHash, WTxHash: r.WTxHash}
+				r.rejected(txRuleError(ErrMempoolFull, ""))
+				res.PackageErr = txRuleError(ErrPackageTxFailed, "")
+			}
+		}
+	}
+	for _, e := range added {
+		if mp.pool[e.txid] != e {
+			continue
+		}
+		d := mp.desc(e)
+		res.Accepted = append(res.Accepted, d)
+		if mp.cfg.OnAccept != nil {
+			mp.cfg.OnAccept(d)
+		}
+		log.Debugf("Accepted %v from a package (pool size %d)", e.txid, len(mp.pool))
+	}
+	pkgAccepted := res.Accepted
+	for _, d := range pkgAccepted {
+		res.Accepted = append(res.Accepted, mp.processOrphans(d.Tx)...)
+	}
+	return res
+}
+
+// acceptSubpackage evaluates the transactions of txs at the indexes eval,
+// each refused alone for a reason a package may overcome, as Core's
+// AcceptSubPackage: one is simply tried alone again; several are judged
+// together by their package fee rate and added all or none. It records
+// their results in res and returns the entries added. The pool lock must
+// be held for writing.
+func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate FeeRate,
+	res *PackageSubmitResult) []*entry {
+	failed := func(i int, err error) []*entry {
+		res.Txs[i].rejected(err)
+		res.PackageErr = txRuleError(ErrPackageTxFailed, "")
+		return nil
+	}
+	if len(eval) == 1 {
+		i := eval[0]
+		c, err := mp.check(txs[i], acceptOpts{maxFeeRate: maxFeeRate})
+		if err != nil {
+			return failed(i, err)
+		}
+		mp.commit(c)
+		res.Txs[i].accepted(c, feeRateOf(c.e.modFee(), c.e.vsize), []chainhash.Hash{c.e.wtxid})
+		return []*entry{c.e}
+	}
+
+	// Every rule but the fee floors and the scripts, in order, with the
+	// earlier members' outputs spendable.
+	opts := acceptOpts{skipScripts: true, noReplace: true, packageFees: true,
+		maxFeeRate: maxFeeRate, pkg: make(map[chainhash.Hash]*wire.MsgTx, len(eval))}
+	checked := make([]*checkResult, len(eval))
+	for k, i := range eval {
+		c, err := mp.check(txs[i], opts)
+		if err != nil {
+			return failed(i, err)
+		}
+		checked[k] = c
+		opts.pkg[c.e.txid] = txs[i]
+	}
+	for k := range checked {
+		if err := checkPackageTRUC(checked, k); err != nil {
+			res.PackageErr = err
+			return nil
+		}
+	}
+	// The package fee rate pays the floors: child pays for parent.
+	var fees, vsize int64
+	includes := make([]chainhash.Hash, len(eval))
+	for k, c := range checked {
+		fees = satAdd(fees, c.e.modFee())
+		vsize += c.e.vsize
+		includes[k] = c.e.wtxid
+	}
+	if err := mp.checkFeeRate(vsize, fees); err != nil {
+		// Core reports the package's fee failure on its child.
+		return failed(eval[len(eval)-1], err)
+	}
+	if err := mp.checkPackageLimits(checked); err != nil {
+		res.PackageErr = err
+		return nil
+	}
+	for k, c := range checked {
+		if err := mp.verifyScripts(txs[eval[k]], c.prevOuts, &c.e.txid); err != nil {
+			return failed(eval[k], err)
+		}
+	}
+
+	// Add them in order. Each is checked again, now that its parents are
+	// pool entries, so that it is linked and counted as any other (the
+	// scripts are not run again); nothing has changed in between, so this
+	// cannot fail, but if it did the ones added are taken out again.
+	rate := feeRateOf(fees, vsize)
+	added := make([]*entry, 0, len(eval))
+	for k, i := range eval {
+		c, err := mp.check(txs[i], acceptOpts{noReplace: true, packageFees: true,
+			verified: checked[k].prevOuts})
+		if err != nil {
+			log.Errorf("Package member %v failed after its package passed: %v", txs[i].TxHash(), err)
+			set := make(map[*entry]struct{}, len(added))
+			for _, e := range added {
+				set[e] = struct{}{}
+			}
+			mp.removeSet(set)
+			for _, j := range eval {
+				res.Txs[j].rejected(err)
+			}
+			res.PackageErr = txRuleError(ErrPackageTxFailed, "")
+			return nil
+		}
+		mp.commit(c)
+		added = append(added, c.e)
+		res.Txs[i].accepted(c, rate, includes)
+	}
+	return added
 }

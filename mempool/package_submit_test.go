@@ -1,0 +1,305 @@
+package mempool
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/wire"
+)
+
+func TestPackageSubmitErrorKinds(t *testing.T) {
+	kinds := []ErrorKind{ErrPackageNotChildWithParents, ErrPackageTxFailed, ErrMaxFeeRateExceeded}
+	for _, k := range kinds {
+		err := txRuleError(k, "")
+		if !errors.Is(err, k) || RejectReason(err) != string(k) || err.Error() != string(k) {
+			t.Fatalf("%q: is %v reason %q description %q", k, errors.Is(err, k), RejectReason(err), err.Error())
+		}
+		for _, other := range kinds {
+			if other != k && errors.Is(err, other) {
+				t.Fatalf("%q matches %q", k, other)
+			}
+		}
+	}
+	t.Logf("%d kinds", len(kinds))
+}
+
+// wantStatus is one transaction's expected SubmitPackage outcome: a status
+// and, for a refusal, the error kind.
+type wantStatus struct {
+	status PackageTxStatus
+	kind   ErrorKind
+}
+
+func accepted() wantStatus           { return wantStatus{status: PackageTxAccepted} }
+func inPool() wantStatus             { return wantStatus{status: PackageTxInPool} }
+func refused(k ErrorKind) wantStatus { return wantStatus{status: PackageTxRejected, kind: k} }
+
+// checkSubmit compares res with the expected package error and outcomes,
+// and that every accepted or skipped transaction is pooled and every
+// refused one is not.
+func (h *harness) checkSubmit(res *PackageSubmitResult, txs []*wire.MsgTx, pkgErr ErrorKind, want ...wantStatus) {
+	h.t.Helper()
+	for i, r := range res.Txs {
+		if r.Err != nil {
+			h.t.Logf("tx %d: %v", i, r.Err)
+		}
+	}
+	if len(res.Txs) != len(txs) {
+		h.t.Fatalf("%d results for %d txs", len(res.Txs), len(txs))
+	}
+	if pkgErr == "" && res.PackageErr != nil || pkgErr != "" && !errors.Is(res.PackageErr, pkgErr) {
+		h.t.Fatalf("package error %v, want %q", res.PackageErr, pkgErr)
+	}
+	for i, w := range want {
+		r := res.Txs[i]
+		if r.TxHash != txs[i].TxHash() || r.WTxHash != txs[i].WitnessHash() {
+			h.t.Fatalf("result %d is for %v", i, r.TxHash)
+		}
+		if r.Status != w.status || w.kind != "" && !errors.Is(r.Err, w.kind) {
+			h.t.Fatalf("tx %d: status %d err %v, want %d %q", i, r.Status, r.Err, w.status, w.kind)
+		}
+		pooled := h.pool.IsTransactionInPool(&r.TxHash)
+		if pooled != (w.status == PackageTxAccepted || w.status == PackageTxInPool) {
+			h.t.Fatalf("tx %d: pooled %v with status %d", i, pooled, w.status)
+		}
+	}
+	h.checkInvariants()
+}
+
+// TestSubmitPackage covers package submission: child pays for parent when
+// the parent alone pays too little, the package fee rate still meeting the
+// floors, pooled members skipped, the topology and size rules, and that a
+// refused package evaluation adds nothing.
+func TestSubmitPackage(t *testing.T) {
+	v3 := func(tx *wire.MsgTx) *wire.MsgTx { tx.Version = 3; return tx }
+	// pair is a parent spending a confirmed coin of 100000 sat with
+	// parentFee, and a child of it paying childFee.
+	pair := func(h *harness, version int32, parentFee, childFee int64) []*wire.MsgTx {
+		coin := h.fund(1, 100000, 10, false)
+		parent := h.tx(coin, 100000-parentFee)
+		parent.Version = version
+		child := h.tx(outs(parent), parent.TxOut[0].Value-childFee)
+		child.Version = version
+		return []*wire.MsgTx{parent, child}
+	}
+
+	t.Run("TRUC zero-fee parent paid by its child", func(t *testing.T) {
+		var relayed []chainhash.Hash
+		h := newHarness(t, func(c *Config) {
+			c.OnAccept = func(d *TxDesc) { relayed = append(relayed, d.TxHash) }
+		})
+		txs := pair(h, 3, 0, 5000)
+		// Alone the parent is refused: it pays nothing.
+		h.reject(txs[0], ErrMinRelayFee)
+		before := h.state()
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, "", accepted(), accepted())
+		if h.state().count != before.count+2 {
+			t.Fatalf("pool has %d, want %d", h.state().count, before.count+2)
+		}
+		var vsize int64
+		for _, r := range res.Txs {
+			vsize += r.VSize
+		}
+		want := feeRateOf(5000, vsize)
+		for i, r := range res.Txs {
+			if r.EffectiveFeeRate != want || len(r.EffectiveIncludes) != 2 ||
+				r.EffectiveIncludes[0] != txs[0].WitnessHash() || r.EffectiveIncludes[1] != txs[1].WitnessHash() {
+				t.Fatalf("tx %d: effective rate %d over %v, want %d over both", i, r.EffectiveFeeRate,
+					r.EffectiveIncludes, want)
+			}
+		}
+		if res.Txs[0].Fee != 0 || res.Txs[1].Fee != 5000 {
+			t.Fatalf("fees %d %d", res.Txs[0].Fee, res.Txs[1].Fee)
+		}
+		if len(res.Accepted) != 2 || len(relayed) != 2 || relayed[0] != txs[0].TxHash() ||
+			relayed[1] != txs[1].TxHash() {
+			t.Fatalf("accepted %d, relayed %v", len(res.Accepted), relayed)
+		}
+		// Submitting it again skips both, with their pool figures.
+		res = h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, "", inPool(), inPool())
+		if res.Txs[1].Fee != 5000 || res.Txs[1].VSize != txs[1].VSize() || len(res.Accepted) != 0 {
+			t.Fatalf("skipped: %+v", res.Txs[1])
+		}
+	})
+
+	t.Run("non-TRUC parent below the pool minimum", func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.pool.rollingMinFee = 5000 // 5 sat/vB, the relay minimum being 0.1
+		txs := pair(h, 2, 200, 3000)
+		h.reject(txs[0], ErrMempoolMinFee)
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, "", accepted(), accepted())
+	})
+
+	t.Run("non-TRUC parent below the relay minimum", func(t *testing.T) {
+		// Core v30: the package fee rate cannot pay the minimum relay fee
+		// of a non-TRUC transaction.
+		h := newHarness(t, nil)
+		txs := pair(h, 2, 0, 5000)
+		before := h.state()
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrMinRelayFee), refused(ErrMissingInputs))
+		if h.state() != before {
+			t.Fatal("pool changed")
+		}
+	})
+
+	t.Run("package fee rate too low", func(t *testing.T) {
+		h := newHarness(t, nil)
+		h.pool.rollingMinFee = 5000
+		txs := pair(h, 3, 0, 300) // 300 sat over ~220 vB: below 5 sat/vB
+		before := h.state()
+		res := h.pool.SubmitPackage(txs, 0)
+		// The parent keeps its own refusal; the child carries the package's.
+		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrMempoolMinFee), refused(ErrMempoolMinFee))
+		if h.state() != before {
+			t.Fatal("pool changed")
+		}
+		var e Error
+		if !errors.As(res.Txs[1].Err, &e) || e.Description != "mempool min fee not met, 300 < "+
+			strconv.FormatInt(FeeRate(5000).Fee(txs[0].VSize()+txs[1].VSize()), 10) {
+			t.Fatalf("child error %v", res.Txs[1].Err)
+		}
+	})
+
+	t.Run("pooled parent skipped", func(t *testing.T) {
+		h := newHarness(t, nil)
+		txs := pair(h, 2, 1000, 2000)
+		h.mustAccept(txs[0])
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, "", inPool(), accepted())
+		if r := res.Txs[0]; r.Fee != 1000 || r.VSize != txs[0].VSize() || r.EffectiveIncludes != nil {
+			t.Fatalf("pooled parent: %+v", r)
+		}
+		// The child paid for itself: its own rate, itself only.
+		if r := res.Txs[1]; len(r.EffectiveIncludes) != 1 || r.EffectiveFeeRate != feeRateOf(2000, r.VSize) {
+			t.Fatalf("child: %+v", r)
+		}
+	})
+
+	t.Run("pooled parent with another witness", func(t *testing.T) {
+		h := newHarness(t, nil)
+		txs := pair(h, 2, 1000, 2000)
+		h.mustAccept(txs[0])
+		other := txs[0].Copy()
+		other.TxIn[0].Witness = fakeWitness(0x31)
+		pkg := []*wire.MsgTx{other, txs[1]}
+		res := h.pool.SubmitPackage(pkg, 0)
+		if res.PackageErr != nil || res.Txs[0].Status != PackageTxOtherWitness ||
+			res.Txs[0].OtherWTxHash != txs[0].WitnessHash() || res.Txs[1].Status != PackageTxAccepted {
+			t.Fatalf("other witness: %v %+v", res.PackageErr, res.Txs)
+		}
+	})
+
+	t.Run("topology", func(t *testing.T) {
+		h := newHarness(t, nil)
+		coins := h.fund(2, 100000, 10, false)
+		a, b := h.tx(coins[:1], 99000), h.tx(coins[1:], 99000)
+		res := h.pool.SubmitPackage([]*wire.MsgTx{a, b}, 0)
+		if !errors.Is(res.PackageErr, ErrPackageNotChildWithParents) || res.Txs[0].Status != PackageTxUnevaluated ||
+			h.pool.Count() != 0 {
+			t.Fatalf("independent: %v", res.PackageErr)
+		}
+		// A grandparent, parent and child: every one is a parent of the
+		// child, but the parents depend on each other.
+		gp := h.tx(h.fund(1, 100000, 10, false), 50000, 49000)
+		p := h.tx(outs(gp)[:1], 48000)
+		c := h.tx(append(outs(gp)[1:], outs(p)...), 90000)
+		chain := []*wire.MsgTx{gp, p, c}
+		if !IsChildWithParents(chain) || IsChildWithParentsTree(chain) {
+			t.Fatal("grandparent chain: want child-with-parents, not a tree")
+		}
+		if !IsChildWithParentsTree([]*wire.MsgTx{p, c}) || IsChildWithParents([]*wire.MsgTx{c}) {
+			t.Fatal("parent and child")
+		}
+	})
+
+	t.Run("too many", func(t *testing.T) {
+		h := newHarness(t, nil)
+		coin := h.fund(1, 1000000, 10, false)
+		txs := []*wire.MsgTx{h.tx(coin, 990000)}
+		for len(txs) < MaxPackageCount+1 {
+			prev := txs[len(txs)-1]
+			txs = append(txs, h.tx(outs(prev), prev.TxOut[0].Value-1000))
+		}
+		res := h.pool.SubmitPackage(txs, 0)
+		if !errors.Is(res.PackageErr, ErrPackageTooManyTxs) || h.pool.Count() != 0 {
+			t.Fatalf("26 transactions: %v", res.PackageErr)
+		}
+	})
+
+	t.Run("bad child signature adds nothing", func(t *testing.T) {
+		h := newHarness(t, nil)
+		txs := pair(h, 3, 0, 5000)
+		txs[1].TxIn[0].Witness = fakeWitness(0xde)
+		before := h.state()
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrMinRelayFee), refused(ErrScriptConsensus))
+		if h.state() != before {
+			t.Fatal("pool changed")
+		}
+	})
+
+	t.Run("bad parent alone stops the package", func(t *testing.T) {
+		h := newHarness(t, nil)
+		txs := pair(h, 3, 0, 5000)
+		txs[0].TxOut[0].Value = 200000 // more out than in
+		txs[1].TxIn[0].PreviousOutPoint.Hash = txs[0].TxHash()
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrInBelowOut), refused(ErrMissingInputs))
+	})
+
+	t.Run("maxfeerate", func(t *testing.T) {
+		h := newHarness(t, nil)
+		txs := pair(h, 2, 1000, 2000)
+		res := h.pool.SubmitPackage(txs, 1000) // 1 sat/vB
+		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrMaxFeeRateExceeded),
+			refused(ErrMissingInputs))
+		// In the package evaluation: the child's own rate is over it.
+		h2 := newHarness(t, nil)
+		txs = pair(h2, 3, 0, 5000)
+		res = h2.pool.SubmitPackage(txs, 20000)
+		h2.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrMinRelayFee),
+			refused(ErrMaxFeeRateExceeded))
+	})
+
+	t.Run("no package replacement", func(t *testing.T) {
+		h := newHarness(t, nil)
+		coin := h.fund(1, 100000, 10, false)
+		h.mustAccept(h.tx(coin, 99000))
+		parent := v3(h.tx(coin, 100000))
+		child := v3(h.tx(outs(parent), 80000))
+		txs := []*wire.MsgTx{parent, child}
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrReplacementDisallowed),
+			refused(ErrMissingInputs))
+	})
+
+	t.Run("single transaction", func(t *testing.T) {
+		h := newHarness(t, nil)
+		txs := pair(h, 2, 0, 5000)[:1]
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrMinRelayFee))
+		txs = pair(h, 2, 1000, 0)[:1]
+		res = h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, "", accepted())
+	})
+
+	t.Run("orphans of the package", func(t *testing.T) {
+		h := newHarness(t, nil)
+		txs := pair(h, 2, 1000, 2000)
+		orphan := h.tx(outs(txs[1]), txs[1].TxOut[0].Value-1000)
+		if _, missing, err := h.pool.ProcessTransaction(orphan, true, 7); err != nil || len(missing) != 1 {
+			t.Fatalf("orphan: %v %v", err, missing)
+		}
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, "", accepted(), accepted())
+		if len(res.Accepted) != 3 || res.Accepted[2].TxHash != orphan.TxHash() || h.pool.OrphanCount() != 0 {
+			t.Fatalf("accepted %d, orphans %d", len(res.Accepted), h.pool.OrphanCount())
+		}
+	})
+}
