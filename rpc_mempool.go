@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,6 +76,46 @@ func (s *server) mempoolMethods() []rpcjson.Method {
 				"    \"reject-details\" : \"str\"    (string, optional) Rejection details (only present when 'allowed' is false and rejection details exist)\n" +
 				"  },\n  ...\n]",
 			Handler: s.handleTestMempoolAccept,
+		},
+		{
+			Name:     "submitpackage",
+			Category: "Rawtransactions",
+			Params: []rpcjson.ParamSpec{{Name: "package", Type: "json array"},
+				{Name: "maxfeerate", Optional: true, Type: "numeric"},
+				{Name: "maxburnamount", Optional: true, Type: "numeric"}},
+			Help: "Submit a package of raw transactions (serialized, hex-encoded) to local node.\n" +
+				"The package will be validated according to consensus and mempool policy rules. If any transaction passes, it will be accepted to mempool.\n" +
+				"This RPC is experimental and the interface may be unstable. Refer to doc/policy/packages.md for documentation on package policies.\n" +
+				"Warning: successful submission does not mean the transactions will propagate throughout the network.\n" +
+				"Transactions that pay too little alone are judged together by the package feerate (total modified fees / total vsize): a child pays for its parents. " +
+				"A non-TRUC (version 3) transaction must still pay the minimum relay fee on its own. Package RBF is not supported: in the package evaluation, a conflict with the mempool is refused (bip125-replacement-disallowed); a transaction that pays for its replacement alone may still replace.\n\n" +
+				"Arguments:\n1. package    (json array, required) An array of raw transactions.\n" +
+				"                The package must consist of a transaction with (some, all, or none of) its unconfirmed parents. A single transaction is permitted.\n" +
+				"                None of the parents may depend on each other. Parents that are already in mempool do not need to be present in the package.\n" +
+				"                The package must be topologically sorted, with the child being the last element in the array if there are multiple elements.\n" +
+				"     [\n       \"rawtx\",    (string)\n       ...\n     ]\n" +
+				"2. maxfeerate    (numeric or string, optional, default=\"0.10\") Reject transactions whose fee rate is higher than the specified value, expressed in BTC/kvB.\n" +
+				"                 Fee rates larger than 1BTC/kvB are rejected.\n                 Set to 0 to accept any fee rate.\n" +
+				"3. maxburnamount    (numeric or string, optional, default=\"0\") Reject transactions with provably unspendable outputs (e.g. 'datacarrier' outputs that use the OP_RETURN opcode) greater than the specified value, expressed in BTC.\n" +
+				"                    If burning funds through unspendable outputs is desired, increase this value.\n" +
+				"                    This check is based on heuristics and does not guarantee spendability of outputs.\n\n" +
+				"Result:\n{    (json object)\n" +
+				"  \"package_msg\" : \"str\",    (string) The transaction package result message. \"success\" indicates all transactions were accepted into or are already in the mempool.\n" +
+				"  \"tx-results\" : {    (json object) The transaction results keyed by wtxid. An entry is returned for every submitted wtxid.\n" +
+				"    \"wtxid\" : {    (json object) transaction wtxid\n" +
+				"      \"txid\" : \"hex\",    (string) The transaction hash in hex\n" +
+				"      \"other-wtxid\" : \"hex\",    (string, optional) The wtxid of a different transaction with the same txid but different witness found in the mempool. This means the submitted transaction was ignored.\n" +
+				"      \"vsize\" : n,    (numeric, optional) Sigops-adjusted virtual transaction size.\n" +
+				"      \"fees\" : {    (json object, optional) Transaction fees\n" +
+				"        \"base\" : n,    (numeric) transaction fee in BTC\n" +
+				"        \"effective-feerate\" : n,    (numeric, optional) if the transaction was not already in the mempool, the effective feerate in BTC per KvB. For example, the package feerate and/or feerate with modified fees from prioritisetransaction.\n" +
+				"        \"effective-includes\" : [    (json array, optional) if effective-feerate is provided, the wtxids of the transactions whose fees and vsizes are included in effective-feerate.\n" +
+				"          \"hex\",    (string) transaction wtxid in hex\n          ...\n        ]\n      },\n" +
+				"      \"error\" : \"str\"    (string, optional) Error string if rejected from mempool, or \"package-not-validated\" when the package aborts before any per-tx processing.\n" +
+				"    },\n    ...\n  },\n" +
+				"  \"replaced-transactions\" : [    (json array, optional) List of txids of replaced transactions\n" +
+				"    \"hex\",    (string) The transaction id\n    ...\n  ]\n}",
+			Handler: s.handleSubmitPackage,
 		},
 		{
 			Name:     "getrawmempool",
@@ -359,6 +400,172 @@ func (s *server) handleTestMempoolAccept(_ context.Context, params []json.RawMes
 			}
 		}
 		out[i] = r
+	}
+	return out, nil
+}
+
+// submitPackageFees is submitpackage's "fees" object; the effective fee
+// rate is left out for a transaction that was already pooled.
+type submitPackageFees struct {
+	Base              amount   `json:"base"`
+	EffectiveFeeRate  *amount  `json:"effective-feerate,omitempty"`
+	EffectiveIncludes []string `json:"effective-includes,omitempty"`
+}
+
+// submitPackageTx is one entry of submitpackage's "tx-results".
+type submitPackageTx struct {
+	Txid       string             `json:"txid"`
+	OtherWtxid string             `json:"other-wtxid,omitempty"`
+	VSize      *int64             `json:"vsize,omitempty"`
+	Fees       *submitPackageFees `json:"fees,omitempty"`
+	Error      string             `json:"error,omitempty"`
+}
+
+// submitPackageTxs is "tx-results": an object keyed by wtxid whose keys
+// keep the package's order, as Core's UniValue object does.
+type submitPackageTxs struct {
+	wtxids  []string
+	results []submitPackageTx
+}
+
+// set adds or, for a wtxid already there (a duplicated transaction),
+// replaces a result, as UniValue's pushKV does.
+func (m *submitPackageTxs) set(wtxid string, r submitPackageTx) {
+	for i, k := range m.wtxids {
+		if k == wtxid {
+			m.results[i] = r
+			return
+		}
+	}
+	m.wtxids = append(m.wtxids, wtxid)
+	m.results = append(m.results, r)
+}
+
+// MarshalJSON implements json.Marshaler.
+func (m submitPackageTxs) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range m.wtxids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, _ := json.Marshal(k)
+		val, err := json.Marshal(m.results[i])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(val)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+// submitPackageResult is submitpackage's result.
+type submitPackageResult struct {
+	PackageMsg string           `json:"package_msg"`
+	TxResults  submitPackageTxs `json:"tx-results"`
+	Replaced   []string         `json:"replaced-transactions"`
+}
+
+// handleSubmitPackage implements submitpackage as Core v30's
+// rpc/mempool.cpp: 1 to 25 transactions, each decoded and checked against
+// maxburnamount in turn (-22, -25), a child-with-parents tree whose
+// parents do not spend each other (-25), then mempool.SubmitPackage.
+// "package_msg" is "success" or the package-wide failure; every wtxid
+// gets a result ("package-not-validated" when none was evaluated, as Core
+// after v30, where v30 left such entries out). The new transactions are
+// relayed by the pool's accept hook, as sendrawtransaction's; pooled
+// members the package skipped are announced again, as Core's
+// BroadcastTransaction does for every member in the mempool.
+func (s *server) handleSubmitPackage(_ context.Context, params []json.RawMessage) (any, error) {
+	var raws []string
+	if _, err := rpcjson.UnmarshalParam(params, 0, "package", &raws); err != nil {
+		return nil, err
+	}
+	if len(raws) < 1 || len(raws) > mempool.MaxPackageCount {
+		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
+			"Array must contain between 1 and %d transactions.", mempool.MaxPackageCount)
+	}
+	maxFeeRate, err := feeRateParam(params, 1)
+	if err != nil {
+		return nil, err
+	}
+	var maxBurn int64
+	if rpcjson.Present(params, 2) {
+		if maxBurn, err = parseAmount(params[2]); err != nil {
+			return nil, err
+		}
+	}
+	txs := make([]*wire.MsgTx, len(raws))
+	for i, raw := range raws {
+		tx, ok := decodeTx(raw, true, true)
+		if !ok {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
+				"TX decode failed: "+raw+" Make sure the tx has at least one input.")
+		}
+		for _, out := range tx.TxOut {
+			if txscript.IsUnspendable(out.PkScript) && out.Value > maxBurn {
+				return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
+					"Unspendable output exceeds maximum configured by user (maxburnamount)")
+			}
+		}
+		txs[i] = tx
+	}
+	if len(txs) > 1 && !mempool.IsChildWithParentsTree(txs) {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
+			"package topology disallowed. not child-with-parents or parents depend on each other.")
+	}
+
+	pkg := s.pool.SubmitPackage(txs, mempool.FeeRate(maxFeeRate))
+	out := submitPackageResult{PackageMsg: "success", Replaced: []string{}}
+	if pkg.PackageErr != nil {
+		out.PackageMsg = rejectMessage(pkg.PackageErr)
+	}
+	replaced := make(map[chainhash.Hash]struct{})
+	relay := s.hooks.Load().TxAccepted
+	for i, tx := range txs {
+		r := pkg.Txs[i]
+		res := submitPackageTx{Txid: tx.TxHash().String()}
+		switch r.Status {
+		case mempool.PackageTxUnevaluated:
+			res.Error = "package-not-validated"
+		case mempool.PackageTxOtherWitness:
+			res.OtherWtxid = r.OtherWTxHash.String()
+		case mempool.PackageTxRejected:
+			res.Error = rejectMessage(r.Err)
+		case mempool.PackageTxAccepted, mempool.PackageTxInPool:
+			vsize := r.VSize
+			res.VSize = &vsize
+			res.Fees = &submitPackageFees{Base: amount(r.Fee)}
+			if r.Status == mempool.PackageTxAccepted {
+				rate := amount(r.EffectiveFeeRate)
+				res.Fees.EffectiveFeeRate = &rate
+				res.Fees.EffectiveIncludes = make([]string, len(r.EffectiveIncludes))
+				for j, w := range r.EffectiveIncludes {
+					res.Fees.EffectiveIncludes[j] = w.String()
+				}
+				for _, h := range r.Replaced {
+					replaced[h] = struct{}{}
+				}
+			}
+		}
+		if relay != nil && (r.Status == mempool.PackageTxInPool || r.Status == mempool.PackageTxOtherWitness) {
+			if d, ok := s.pool.TxDesc(&r.TxHash); ok {
+				relay(d)
+			}
+		}
+		out.TxResults.set(r.WTxHash.String(), res)
+	}
+	// Core's std::set<Txid> orders by the hash's bytes.
+	hashes := make([]chainhash.Hash, 0, len(replaced))
+	for h := range replaced {
+		hashes = append(hashes, h)
+	}
+	sort.Slice(hashes, func(i, j int) bool { return bytes.Compare(hashes[i][:], hashes[j][:]) < 0 })
+	for _, h := range hashes {
+		out.Replaced = append(out.Replaced, h.String())
 	}
 	return out, nil
 }
