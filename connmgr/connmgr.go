@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
@@ -16,6 +17,15 @@ const (
 	// DefaultTargetOutbound is the number of automatic full-relay outbound
 	// connections, as in Bitcoin Core.
 	DefaultTargetOutbound = 8
+
+	// DefaultTargetBlockRelay is the number of automatic block-relay-only
+	// outbound connections the daemon keeps beside the full-relay ones
+	// (Core's MAX_BLOCK_RELAY_ONLY_CONNECTIONS).
+	DefaultTargetBlockRelay = 2
+
+	// DefaultFeelerInterval is the mean time between two feeler
+	// connections (Core's FEELER_INTERVAL).
+	DefaultFeelerInterval = 2 * time.Minute
 
 	// DefaultMaxPeers is the default total of inbound and automatic
 	// outbound connections (--maxpeers).
@@ -66,6 +76,48 @@ func (s ConnState) String() string {
 	return fmt.Sprintf("ConnState(%d)", uint8(s))
 }
 
+// ConnType is the kind of an outbound connection, after Core's
+// ConnectionType.
+type ConnType uint8
+
+// These constants are the kinds of outbound connection.
+const (
+	// ConnManual is a connection the operator asked for (--addpeer,
+	// --connect, addnode): every request made with Connect.
+	ConnManual ConnType = iota
+
+	// ConnFullRelay is an automatic connection that relays blocks,
+	// transactions and addresses; TargetOutbound of them are kept.
+	ConnFullRelay
+
+	// ConnBlockRelayOnly is an automatic connection that relays blocks
+	// and headers only (no transactions, no addresses), so that it is
+	// hard to find from outside and hard to eclipse; TargetBlockRelay of
+	// them are kept, anchors first.
+	ConnBlockRelayOnly
+
+	// ConnFeeler is a short automatic connection that only tests whether
+	// an address from the new table answers: the owner completes the
+	// handshake, marks the address good and disconnects.
+	ConnFeeler
+)
+
+// String returns Core's name of the connection type, as getpeerinfo
+// reports it.
+func (t ConnType) String() string {
+	switch t {
+	case ConnManual:
+		return "manual"
+	case ConnFullRelay:
+		return "outbound-full-relay"
+	case ConnBlockRelayOnly:
+		return "block-relay-only"
+	case ConnFeeler:
+		return "feeler"
+	}
+	return fmt.Sprintf("ConnType(%d)", uint8(t))
+}
+
 // ConnReq is a request for an outbound connection: automatic (chosen from
 // the address source) or permanent (--addpeer, --connect, addnode add).
 type ConnReq struct {
@@ -82,8 +134,16 @@ type ConnReq struct {
 	conn    net.Conn
 	group   string
 	removed bool
-	auto    bool // started by fillOutbound; counts toward TargetOutbound
+	auto    bool     // started by the manager (not Connect)
+	typ     ConnType // set before the request is dialed, never changed
 	timer   *time.Timer
+}
+
+// Type returns the kind of the connection. Requests made with Connect are
+// ConnManual; the manager's automatic requests are full-relay,
+// block-relay-only or feelers.
+func (c *ConnReq) Type() ConnType {
+	return c.typ
 }
 
 // ID returns the request's unique id, assigned when it is connected.
@@ -145,8 +205,32 @@ type Config struct {
 	// means DefaultTargetOutbound, negative means none.
 	TargetOutbound int
 
+	// TargetBlockRelay is the number of automatic block-relay-only
+	// outbound connections kept beside TargetOutbound, each in a network
+	// group no other outbound connection uses; zero (or negative) means
+	// none. The daemon uses DefaultTargetBlockRelay unless --connect.
+	TargetBlockRelay int
+
+	// Anchors are dialed first, as block-relay-only connections (the
+	// block-relay-only peers of the last run, Core's anchors.dat); at most
+	// TargetBlockRelay are used. An anchor that fails is dropped and its
+	// slot filled from GetNewAddress.
+	Anchors []net.Addr
+
+	// GetFeelerAddress, when not nil, is the address source of feeler
+	// connections (the address manager's new table). A feeler is started
+	// every FeelerInterval on average (exponentially distributed, as
+	// Core) when the full-relay and block-relay-only slots are full; it
+	// uses no slot and is exempt from the network-group rule.
+	GetFeelerAddress func() (net.Addr, error)
+
+	// FeelerInterval is the mean time between feelers; zero means
+	// DefaultFeelerInterval.
+	FeelerInterval time.Duration
+
 	// MaxPeers bounds inbound plus automatic outbound connections; inbound
-	// may use MaxPeers-TargetOutbound slots. Zero means DefaultMaxPeers.
+	// may use MaxPeers-TargetOutbound-TargetBlockRelay slots. Zero means
+	// DefaultMaxPeers.
 	MaxPeers int
 
 	// MaxInboundPerIP and MaxInboundPerGroup limit inbound connections
@@ -193,7 +277,10 @@ type ConnManager struct {
 	wg          sync.WaitGroup
 	pending     []*ConnReq          // permanent requests queued before Run
 	reqs        map[uint64]*ConnReq // outbound requests by id
-	autoCount   int                 // automatic requests pending or established
+	autoCount   int                 // full-relay requests pending or established
+	blockCount  int                 // block-relay-only requests pending or established
+	feeler      bool                // a feeler is pending or established
+	anchors     []net.Addr          // anchors not dialed yet
 	outGroups   map[string]int      // groups of every outbound request
 	inbound     int
 	inboundIP   map[netip.Addr]int
@@ -213,6 +300,12 @@ func New(cfg *Config) *ConnManager {
 	}
 	if c.TargetOutbound < 0 {
 		c.TargetOutbound = 0
+	}
+	if c.TargetBlockRelay < 0 {
+		c.TargetBlockRelay = 0
+	}
+	if c.FeelerInterval <= 0 {
+		c.FeelerInterval = DefaultFeelerInterval
 	}
 	if c.MaxPeers == 0 {
 		c.MaxPeers = DefaultMaxPeers
@@ -239,8 +332,14 @@ func New(cfg *Config) *ConnManager {
 		d := &Dialer{Timeout: c.DialTimeout}
 		c.Dial = d.DialContext
 	}
+	anchors := append([]net.Addr(nil), c.Anchors...)
+	if len(anchors) > c.TargetBlockRelay {
+		anchors = anchors[:c.TargetBlockRelay]
+	}
+	c.Anchors = nil
 	return &ConnManager{
 		cfg:         c,
+		anchors:     anchors,
 		reqs:        make(map[uint64]*ConnReq),
 		outGroups:   make(map[string]int),
 		inboundIP:   make(map[netip.Addr]int),
@@ -251,9 +350,9 @@ func New(cfg *Config) *ConnManager {
 }
 
 // MaxInbound returns the number of inbound slots: MaxPeers less the
-// automatic outbound target.
+// automatic full-relay and block-relay-only targets.
 func (cm *ConnManager) MaxInbound() int {
-	n := cm.cfg.MaxPeers - cm.cfg.TargetOutbound
+	n := cm.cfg.MaxPeers - cm.cfg.TargetOutbound - cm.cfg.TargetBlockRelay
 	if n < 0 {
 		return 0
 	}
@@ -284,7 +383,7 @@ func (cm *ConnManager) Run(ctx context.Context) error {
 		cm.wg.Add(1)
 		go cm.acceptLoop(ctx, l)
 	}
-	if cm.cfg.GetNewAddress != nil && cm.cfg.TargetOutbound > 0 {
+	if cm.cfg.GetNewAddress != nil && (cm.cfg.TargetOutbound > 0 || cm.cfg.TargetBlockRelay > 0) {
 		cm.wg.Add(1)
 		go cm.outboundLoop(ctx)
 	}
@@ -438,14 +537,15 @@ func (cm *ConnManager) TryNewOutbound() bool {
 	return cm.tryNew
 }
 
-// ExtraOutbound returns how many established automatic outbound
-// connections exceed TargetOutbound (Core's GetExtraFullOutboundCount).
+// ExtraOutbound returns how many established automatic full-relay
+// outbound connections exceed TargetOutbound (Core's
+// GetExtraFullOutboundCount).
 func (cm *ConnManager) ExtraOutbound() int {
 	cm.mu.Lock()
 	defer cm.mu.Unlock()
 	n := 0
 	for _, req := range cm.reqs {
-		if req.auto && req.state == ConnEstablished {
+		if req.typ == ConnFullRelay && req.state == ConnEstablished {
 			n++
 		}
 	}
@@ -470,6 +570,18 @@ func (cm *ConnManager) Counts() (inbound, outbound int) {
 	return cm.inbound, len(cm.reqs)
 }
 
+// OutboundCounts returns the automatic outbound requests (pending or
+// established) by kind: full-relay, block-relay-only, and feelers (0 or
+// 1).
+func (cm *ConnManager) OutboundCounts() (fullRelay, blockRelay, feelers int) {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	if cm.feeler {
+		feelers = 1
+	}
+	return cm.autoCount, cm.blockCount, feelers
+}
+
 // forgetLocked drops a finished request from the tables. The caller holds
 // cm.mu.
 func (cm *ConnManager) forgetLocked(req *ConnReq) {
@@ -477,11 +589,19 @@ func (cm *ConnManager) forgetLocked(req *ConnReq) {
 		return
 	}
 	delete(cm.reqs, req.id)
+	if req.typ == ConnFeeler {
+		// A feeler takes no slot and no network group.
+		cm.feeler = false
+		return
+	}
 	if cm.outGroups[req.group]--; cm.outGroups[req.group] <= 0 {
 		delete(cm.outGroups, req.group)
 	}
-	if req.auto {
+	switch req.typ {
+	case ConnFullRelay:
 		cm.autoCount--
+	case ConnBlockRelayOnly:
+		cm.blockCount--
 	}
 	cm.signal()
 }
@@ -593,12 +713,21 @@ func (cm *ConnManager) outboundClosed(req *ConnReq) {
 	}
 }
 
-// outboundLoop keeps TargetOutbound automatic connections, asking the
-// address source for addresses in unused network groups.
+// outboundLoop keeps TargetOutbound full-relay and TargetBlockRelay
+// block-relay-only automatic connections, asking the address source for
+// addresses in unused network groups (anchors first), and starts a feeler
+// now and then when every slot is taken.
 func (cm *ConnManager) outboundLoop(ctx context.Context) {
 	defer cm.wg.Done()
 	ticker := time.NewTicker(cm.cfg.RetryDuration)
 	defer ticker.Stop()
+	var feeler *time.Timer
+	var feelerC <-chan time.Time
+	if cm.cfg.GetFeelerAddress != nil {
+		feeler = time.NewTimer(cm.feelerDelay())
+		defer feeler.Stop()
+		feelerC = feeler.C
+	}
 	for {
 		if cm.fillOutbound() {
 			// Pace the rounds: a burst of failing dials must not spin.
@@ -613,24 +742,62 @@ func (cm *ConnManager) outboundLoop(ctx context.Context) {
 			return
 		case <-cm.wake:
 		case <-ticker.C:
+		case <-feelerC:
+			cm.startFeeler()
+			feeler.Reset(cm.feelerDelay())
 		}
 	}
 }
 
-// fillOutbound starts automatic requests until the target is met or the
-// address source has nothing suitable, and reports whether it started any.
+// feelerDelay draws the time to the next feeler: exponentially distributed
+// with mean FeelerInterval (Core's rand_exp_duration), capped at ten times
+// the mean.
+func (cm *ConnManager) feelerDelay() time.Duration {
+	mean := float64(cm.cfg.FeelerInterval)
+	return time.Duration(min(rand.ExpFloat64()*mean, 10*mean))
+}
+
+// nextAutoTypeLocked returns the kind of automatic connection to start
+// next, and false when every slot is taken: block-relay-only while
+// anchors wait (Core dials anchors first), then full-relay, then
+// block-relay-only. The caller holds cm.mu.
+func (cm *ConnManager) nextAutoTypeLocked() (ConnType, bool) {
+	switch {
+	case cm.stopped:
+		return 0, false
+	case len(cm.anchors) > 0 && cm.blockCount < cm.cfg.TargetBlockRelay:
+		return ConnBlockRelayOnly, true
+	case cm.autoCount < cm.outboundTargetLocked():
+		return ConnFullRelay, true
+	case cm.blockCount < cm.cfg.TargetBlockRelay:
+		return ConnBlockRelayOnly, true
+	}
+	return 0, false
+}
+
+// fillOutbound starts automatic requests until the full-relay and
+// block-relay-only targets are met or the address source has nothing
+// suitable, and reports whether it started any.
 func (cm *ConnManager) fillOutbound() bool {
 	started := false
 	for tries := 0; tries < maxAddrTries; tries++ {
 		cm.mu.Lock()
-		need := cm.autoCount < cm.outboundTargetLocked() && !cm.stopped
+		typ, need := cm.nextAutoTypeLocked()
+		var addr net.Addr
+		if need && typ == ConnBlockRelayOnly && len(cm.anchors) > 0 {
+			addr = cm.anchors[0]
+			cm.anchors = cm.anchors[1:]
+		}
 		cm.mu.Unlock()
 		if !need {
 			return started
 		}
-		addr, err := cm.cfg.GetNewAddress()
-		if err != nil || addr == nil {
-			return started
+		if addr == nil {
+			var err error
+			addr, err = cm.cfg.GetNewAddress()
+			if err != nil || addr == nil {
+				return started
+			}
 		}
 		if cm.cfg.IsBanned != nil && cm.cfg.IsBanned(addr) {
 			continue
@@ -641,20 +808,63 @@ func (cm *ConnManager) fillOutbound() bool {
 			cm.mu.Unlock()
 			return started
 		}
-		if cm.outGroups[group] > 0 {
+		// The slot may have gone while the lock was released
+		// (SetTryNewOutbound(false)); only this goroutine fills slots.
+		free := cm.autoCount < cm.outboundTargetLocked()
+		if typ == ConnBlockRelayOnly {
+			free = cm.blockCount < cm.cfg.TargetBlockRelay
+		}
+		if !free || cm.outGroups[group] > 0 {
 			cm.mu.Unlock()
 			continue
 		}
-		req := &ConnReq{Addr: addr, group: group, auto: true}
+		req := &ConnReq{Addr: addr, group: group, auto: true, typ: typ}
 		atomic.StoreUint64(&req.id, cm.nextID.Add(1))
 		cm.reqs[req.id] = req
 		cm.outGroups[group]++
-		cm.autoCount++
+		if typ == ConnBlockRelayOnly {
+			cm.blockCount++
+		} else {
+			cm.autoCount++
+		}
+		log.Debugf("New %s connection to %v", typ, addr)
 		cm.startLocked(req, 0)
 		cm.mu.Unlock()
 		started = true
 	}
 	return started
+}
+
+// startFeeler starts a feeler connection to an address from
+// GetFeelerAddress when the full-relay and block-relay-only slots are all
+// taken and no other feeler is running (Core's FEELER connection type).
+// A feeler is never redialed and uses no slot or network group.
+func (cm *ConnManager) startFeeler() {
+	cm.mu.Lock()
+	full := cm.autoCount >= cm.cfg.TargetOutbound && cm.blockCount >= cm.cfg.TargetBlockRelay
+	busy := cm.stopped || cm.feeler || !full
+	cm.mu.Unlock()
+	if busy {
+		return
+	}
+	addr, err := cm.cfg.GetFeelerAddress()
+	if err != nil || addr == nil {
+		return
+	}
+	if cm.cfg.IsBanned != nil && cm.cfg.IsBanned(addr) {
+		return
+	}
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	if cm.stopped || cm.feeler {
+		return
+	}
+	req := &ConnReq{Addr: addr, group: cm.cfg.GroupKey(addr), auto: true, typ: ConnFeeler}
+	atomic.StoreUint64(&req.id, cm.nextID.Add(1))
+	cm.reqs[req.id] = req
+	cm.feeler = true
+	log.Debugf("Feeler connection to %v", addr)
+	cm.startLocked(req, 0)
 }
 
 // acceptLoop accepts connections on l until it is closed.

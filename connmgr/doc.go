@@ -5,7 +5,7 @@ A ConnManager, driven by Run(ctx), does four things:
 
   - It accepts inbound connections on every listener (see Listen and
     DefaultListenAddrs), refuses banned addresses (Config.IsBanned), and keeps
-    them within MaxPeers-TargetOutbound inbound slots and the per-IP and
+    them within MaxPeers-TargetOutbound-TargetBlockRelay inbound slots and the per-IP and
     per-network-group limits. Whitelisted addresses skip the ban and the
     per-IP/group limits. Accepted connections go to Config.OnAccept. When
     the inbound slots are full, Config.EvictInbound may drop one inbound
@@ -19,6 +19,17 @@ A ConnManager, driven by Run(ctx), does four things:
     asked for by the sync manager when the tip looks stale); ExtraOutbound
     counts the established ones beyond the target, so the caller can evict
     one.
+  - Beside them it keeps TargetBlockRelay (the daemon: 2, Core's
+    MAX_BLOCK_RELAY_ONLY_CONNECTIONS) block-relay-only connections, also
+    each in a network group of its own, counted apart (OutboundCounts) and
+    dialed after the full-relay slots are filled, except that
+    Config.Anchors (the last run's block-relay-only peers) are dialed
+    first. ConnReq.Type tells the owner which kind a connection is, so it
+    sends relay=false and relays no transactions or addresses on it.
+  - When every slot is taken it starts a feeler about every FeelerInterval
+    (2 minutes, exponentially distributed) to an address from
+    Config.GetFeelerAddress (the address manager's new table); a feeler
+    uses no slot, and the owner disconnects it after the handshake.
   - It dials permanent requests (--addpeer, --connect, addnode add) and
     redials them after failures and disconnects with exponential backoff from
     RetryDuration capped at MaxRetryDuration, until Remove.
