@@ -483,15 +483,27 @@ func (am *AddrManager) placeTriedLocked(ka *KnownAddress, now time.Time) {
 // their chance (lower for recent and failed attempts), the bar falling with
 // every refusal. It returns nil when the manager is empty.
 func (am *AddrManager) GetAddress() *KnownAddress {
+	return am.selectAddress(false)
+}
+
+// GetNewTableAddress is GetAddress over the new table only (Core's
+// Select(new_only=true)), for feeler connections: it returns nil when the
+// new table is empty.
+func (am *AddrManager) GetNewTableAddress() *KnownAddress {
+	return am.selectAddress(true)
+}
+
+// selectAddress is GetAddress, from the new table only when newOnly.
+func (am *AddrManager) selectAddress(newOnly bool) *KnownAddress {
 	am.mu.Lock()
 	defer am.mu.Unlock()
-	if len(am.newLst)+len(am.triLst) == 0 {
+	if len(am.newLst)+len(am.triLst) == 0 || (newOnly && len(am.newLst) == 0) {
 		return nil
 	}
 	now := am.now()
 	useTried := len(am.newLst) == 0 || (len(am.triLst) > 0 && am.rng.IntN(2) == 0)
 	list := am.newLst
-	if useTried {
+	if useTried && !newOnly {
 		list = am.triLst
 	}
 	factor := 1.0
@@ -673,8 +685,21 @@ func (am *AddrManager) SeedFromDNS(ctx context.Context, seeds []string, port uin
 // network's default port (as Core's ThreadOpenConnections does), records
 // the attempt and returns the address as a net.Addr (an Addr).
 func (am *AddrManager) NewAddress() (net.Addr, error) {
+	return am.nextAddress(false)
+}
+
+// FeelerAddress is the address source of feeler connections (connmgr's
+// GetFeelerAddress): NewAddress drawing from the new table only, as Core
+// picks a feeler's address, so that a feeler that completes its handshake
+// moves the address to the tried table (Good).
+func (am *AddrManager) FeelerAddress() (net.Addr, error) {
+	return am.nextAddress(true)
+}
+
+// nextAddress is NewAddress, from the new table only when newOnly.
+func (am *AddrManager) nextAddress(newOnly bool) (net.Addr, error) {
 	for tries := 0; tries < 100; tries++ {
-		ka := am.GetAddress()
+		ka := am.selectAddress(newOnly)
 		if ka == nil {
 			break
 		}

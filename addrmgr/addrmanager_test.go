@@ -625,3 +625,53 @@ func BenchmarkGetAddress(b *testing.B) {
 		}
 	}
 }
+
+// TestFeelerAddress: the feeler source draws from the new table only (Core's
+// Select(new_only=true)), never a tried address, and reports
+// ErrNoAddresses when the new table is empty.
+func TestFeelerAddress(t *testing.T) {
+	am, _ := newTestManager(t, t.TempDir())
+	var tried, fresh []*wire.NetAddressV2
+	for i := 1; i <= 20; i++ {
+		na := mustParse(t, fmt.Sprintf("%d.%d.1.1:8333", 20+i, i))
+		am.AddAddress(na, na)
+		if i <= 10 {
+			if err := am.Good(na); err != nil {
+				t.Fatal(err)
+			}
+			tried = append(tried, na)
+		} else {
+			fresh = append(fresh, na)
+		}
+	}
+	if nNew, nTried := am.Counts(); nNew != 10 || nTried != 10 {
+		t.Fatalf("new %d tried %d", nNew, nTried)
+	}
+	isTried := make(map[string]bool)
+	for _, na := range tried {
+		isTried[na.String()] = true
+	}
+	for i := 0; i < 200; i++ {
+		a, err := am.FeelerAddress()
+		if err != nil {
+			t.Fatalf("draw %d: %v", i, err)
+		}
+		if isTried[a.String()] {
+			t.Fatalf("feeler drew tried address %s", a)
+		}
+	}
+	for _, na := range fresh {
+		if err := am.Good(na); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := am.FeelerAddress(); !errors.Is(err, ErrNoAddresses) {
+		t.Fatalf("empty new table: %v", err)
+	}
+	if am.GetNewTableAddress() != nil {
+		t.Fatal("GetNewTableAddress with an empty new table")
+	}
+	if _, err := am.NewAddress(); err != nil {
+		t.Fatalf("NewAddress with tried entries: %v", err)
+	}
+}
