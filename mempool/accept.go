@@ -46,6 +46,10 @@ type acceptOpts struct {
 	// fee rate is above it (submitpackage's maxfeerate), after the limits
 	// and before replacement and the scripts, as Core's package path.
 	maxFeeRate FeeRate
+	// packageRBF collects conflicts with the pool without judging the
+	// replacement, which the caller does for the whole package (Core's
+	// package RBF); sibling eviction is refused.
+	packageRBF bool
 }
 
 // preVerify checks tx without the scripts under the lock, then runs the
@@ -393,7 +397,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 		return nil, err
 	}
 	if sibling != nil {
-		if opts.noReplace {
+		if opts.noReplace || opts.packageRBF {
 			// A TRUC child has one parent.
 			for p := range sibling.parents {
 				return nil, txRuleError(ErrTRUCViolation,
@@ -423,7 +427,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 
 	// Replacement.
 	var evict map[*entry]struct{}
-	if len(conflicts) > 0 {
+	if len(conflicts) > 0 && !opts.packageRBF {
 		evict, err = mp.checkReplacement(e, conflicts)
 		if err != nil {
 			if sibling != nil {
@@ -581,16 +585,8 @@ func (mp *TxPool) checkReplacement(e *entry, conflicts map[*entry]struct{}) (map
 	for x := range evict {
 		origFees = satAdd(origFees, x.modFee())
 	}
-	if e.modFee() < origFees {
-		return nil, txRuleError(ErrInsufficientFee,
-			"rejecting replacement %v, less fees than conflicting txs; %s < %s", hash,
-			formatMoney(e.modFee()), formatMoney(origFees))
-	}
-	additional := satSub(e.modFee(), origFees)
-	if need := pol.IncrementalRelayFee.Fee(e.vsize); additional < need {
-		return nil, txRuleError(ErrInsufficientFee,
-			"rejecting replacement %v, not enough additional fees to relay; %s < %s", hash,
-			formatMoney(additional), formatMoney(need))
+	if msg := mp.paysForRBF(origFees, e.modFee(), e.vsize, hash); msg != "" {
+		return nil, txRuleError(ErrInsufficientFee, "%s", msg)
 	}
 	return evict, nil
 }

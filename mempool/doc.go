@@ -48,9 +48,11 @@
 // floor (or for a parent so refused) are then judged together by their
 // package fee rate, total modified fee over total vsize, and added all or
 // none: child pays for parent. A non-TRUC member must still pay the minimum
-// relay fee alone, and the package evaluation replaces nothing (no package
-// RBF). The pool is trimmed once at the end, and orphans the package
-// completes are processed; new members reach Config.OnAccept.
+// relay fee alone, and the package evaluation replaces pooled transactions
+// only by Core's package RBF (one parent and one child, conflicts in
+// clusters of at most two, a better fee-rate diagram). The pool is trimmed
+// once at the end, and orphans the package completes are processed; new
+// members reach Config.OnAccept.
 //
 // # Rules
 //

@@ -454,10 +454,11 @@ type PackageSubmitResult struct {
 // reconsiderable reports whether err refused tx alone for a reason a
 // package may overcome (Core's TX_RECONSIDERABLE and TX_MISSING_INPUTS):
 // missing inputs (a parent in the package was refused first), the pool's
-// minimum fee, or, for a TRUC transaction only, the minimum relay fee.
+// minimum fee, a replacement's fees, or, for a TRUC transaction only, the
+// minimum relay fee.
 func reconsiderable(tx *wire.MsgTx, err error) bool {
 	return errors.Is(err, ErrMissingInputs) || errors.Is(err, ErrMempoolMinFee) ||
-		tx.Version == trucVersion && errors.Is(err, ErrMinRelayFee)
+		errors.Is(err, ErrInsufficientFee) || tx.Version == trucVersion && errors.Is(err, ErrMinRelayFee)
 }
 
 // accepted records a transaction this submission added, judged at rate
@@ -491,9 +492,12 @@ func (r *PackageSubmitTx) rejected(err error) {
 // total modified fee over their total vsize against the pool's minimum and
 // the minimum relay fee, which is child-pays-for-parent at acceptance.
 // That evaluation adds all of them or none. A non-TRUC transaction must
-// still pay the minimum relay fee alone, as in Core v30. Replacing pooled
-// transactions in that evaluation (Core's package RBF) is refused with
-// ErrReplacementDisallowed. maxFeeRate, when positive, refuses a
+// still pay the minimum relay fee alone, as in Core v30. In that evaluation
+// the package may replace pooled transactions only under Core v30's
+// package RBF rules (checkPackageRBF: one parent and one child, no pooled
+// ancestors, conflicts in clusters of at most two, paying for what goes
+// and improving the fee-rate diagram), else ErrPackageRBF. maxFeeRate,
+// when positive, refuses a
 // transaction whose modified fee rate is above it. At the end the pool is
 // trimmed to its size limit; a package transaction evicted there reports
 // ErrMempoolFull. Orphans the new transactions complete are then processed.
@@ -624,7 +628,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 
 	// Every rule but the fee floors and the scripts, in order, with the
 	// earlier members' outputs spendable.
-	opts := acceptOpts{skipScripts: true, noReplace: true, packageFees: true,
+	opts := acceptOpts{skipScripts: true, packageRBF: true, packageFees: true,
 		maxFeeRate: maxFeeRate, pkg: make(map[chainhash.Hash]*wire.MsgTx, len(eval))}
 	checked := make([]*checkResult, len(eval))
 	for k, i := range eval {
@@ -657,16 +661,34 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 		res.PackageErr = err
 		return nil
 	}
+	var evict map[*entry]struct{}
+	for _, c := range checked {
+		if len(c.conflicts) > 0 {
+			var err error
+			if evict, err = mp.checkPackageRBF(checked, fees, vsize); err != nil {
+				res.PackageErr = err
+				return nil
+			}
+			break
+		}
+	}
 	for k, c := range checked {
 		if err := mp.verifyScripts(txs[eval[k]], c.prevOuts, &c.e.txid); err != nil {
 			return failed(eval[k], err)
 		}
 	}
 
-	// Add them in order. Each is checked again, now that its parents are
-	// pool entries, so that it is linked and counted as any other (the
-	// scripts are not run again); nothing has changed in between, so this
-	// cannot fail, but if it did the ones added are taken out again.
+	// Evict what the package replaces, then add the members in order.
+	// Each is checked again, now that its parents are pool entries and its
+	// conflicts gone, so that it is linked and counted as any other (the
+	// scripts are not run again); nothing else has changed in between, so
+	// this cannot fail, but if it did the ones added are taken out again.
+	var replaced []chainhash.Hash
+	for x := range evict {
+		replaced = append(replaced, x.txid)
+		log.Debugf("Replacing %v with package child %v", x.txid, txs[eval[len(eval)-1]].TxHash())
+	}
+	mp.removeSet(evict)
 	rate := feeRateOf(fees, vsize)
 	added := make([]*entry, 0, len(eval))
 	for k, i := range eval {
@@ -689,5 +711,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 		added = append(added, c.e)
 		res.Txs[i].accepted(c, rate, includes)
 	}
+	// Core lists the replaced transactions with the package's first result.
+	res.Txs[eval[0]].Replaced = replaced
 	return added
 }

@@ -3,6 +3,7 @@ package mempool
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -10,7 +11,7 @@ import (
 )
 
 func TestPackageSubmitErrorKinds(t *testing.T) {
-	kinds := []ErrorKind{ErrPackageNotChildWithParents, ErrPackageTxFailed, ErrMaxFeeRateExceeded}
+	kinds := []ErrorKind{ErrPackageNotChildWithParents, ErrPackageTxFailed, ErrMaxFeeRateExceeded, ErrPackageRBF}
 	for _, k := range kinds {
 		err := txRuleError(k, "")
 		if !errors.Is(err, k) || RejectReason(err) != string(k) || err.Error() != string(k) {
@@ -267,16 +268,89 @@ func TestSubmitPackage(t *testing.T) {
 			refused(ErrMaxFeeRateExceeded))
 	})
 
-	t.Run("no package replacement", func(t *testing.T) {
+	t.Run("package RBF", func(t *testing.T) {
 		h := newHarness(t, nil)
 		coin := h.fund(1, 100000, 10, false)
-		h.mustAccept(h.tx(coin, 99000))
+		old := h.mustAccept(h.tx(coin, 99000)) // 1000 sat
 		parent := v3(h.tx(coin, 100000))
 		child := v3(h.tx(outs(parent), 80000))
 		txs := []*wire.MsgTx{parent, child}
 		res := h.pool.SubmitPackage(txs, 0)
-		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrReplacementDisallowed),
-			refused(ErrMissingInputs))
+		h.checkSubmit(res, txs, "", accepted(), accepted())
+		if len(res.Txs[0].Replaced) != 1 || res.Txs[0].Replaced[0] != old.TxHash ||
+			h.pool.IsTransactionInPool(&old.TxHash) {
+			t.Fatalf("replaced %v", res.Txs[0].Replaced)
+		}
+	})
+
+	t.Run("package RBF refusals", func(t *testing.T) {
+		// many is a transaction of 20 outputs, about 700 vB, most of the
+		// value in the first.
+		many := func(h *harness, in []spendable, fee int64) *wire.MsgTx {
+			values := make([]int64, 20)
+			for i := range values {
+				values[i] = 1000
+			}
+			values[0] = in[0].amount - fee - 19000
+			return h.tx(in, values...)
+		}
+		cases := []struct {
+			name  string
+			build func(h *harness) []*wire.MsgTx
+			want  string
+		}{
+			{"anti-DoS fees", func(h *harness) []*wire.MsgTx {
+				coin := h.fund(1, 100000, 10, false)
+				h.mustAccept(h.tx(coin, 70000)) // 30000 sat
+				parent := v3(h.tx(coin, 100000))
+				return []*wire.MsgTx{parent, v3(h.tx(outs(parent), 80000))}
+			}, "package RBF failed: insufficient anti-DoS fees, rejecting replacement "},
+			{"child below parent", func(h *harness) []*wire.MsgTx {
+				coin := h.fund(1, 100000, 10, false)
+				h.mustAccept(h.tx(coin, 100000-1100)) // 10 sat/vB
+				parent := many(h, coin, 4000)         // under 6 sat/vB
+				return []*wire.MsgTx{parent, h.tx(outs(parent)[:1], parent.TxOut[0].Value-300)}
+			}, "package RBF failed: package feerate is less than or equal to parent feerate, package feerate "},
+			{"diagram", func(h *harness) []*wire.MsgTx {
+				coin := h.fund(1, 100000, 10, false)
+				low := h.mustAccept(h.tx(coin, 100000-110)) // 1 sat/vB
+				h.mustAccept(h.tx(outs(low.Tx), low.Tx.TxOut[0].Value-11000))
+				parent := many(h, coin, 1000) // less than both, and too little alone
+				return []*wire.MsgTx{parent, h.tx(outs(parent)[:1], parent.TxOut[0].Value-10200)}
+			}, "package RBF failed: insufficient feerate: does not improve feerate diagram"},
+			{"conflict cluster too big", func(h *harness) []*wire.MsgTx {
+				coin := h.fund(1, 100000, 10, false)
+				a := h.mustAccept(h.tx(coin, 50000, 49000))
+				h.mustAccept(h.tx(outs(a.Tx)[:1], 49000))
+				h.mustAccept(h.tx(outs(a.Tx)[1:], 48000))
+				parent := v3(h.tx(coin, 100000))
+				return []*wire.MsgTx{parent, v3(h.tx(outs(parent), 50000))}
+			}, "has 2 descendants, max 1 allowed"},
+			{"three transactions", func(h *harness) []*wire.MsgTx {
+				coins := h.fund(2, 100000, 10, false)
+				h.pool.rollingMinFee = 5000
+				h.mustAccept(h.tx(coins[:1], 90000))
+				p1 := h.tx(coins[:1], 99000) // conflicts, below the pool minimum
+				p2 := h.tx(coins[1:], 99800)
+				c := h.tx(append(outs(p1), outs(p2)...), 99000+99800-20000)
+				return []*wire.MsgTx{p1, p2, c}
+			}, "package RBF failed: package must be 1-parent-1-child"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				h := newHarness(t, nil)
+				txs := c.build(h)
+				before := h.state()
+				res := h.pool.SubmitPackage(txs, 0)
+				if !errors.Is(res.PackageErr, ErrPackageRBF) || !strings.Contains(res.PackageErr.Error(), c.want) {
+					t.Fatalf("package error %v, want %q", res.PackageErr, c.want)
+				}
+				if h.state() != before {
+					t.Fatal("pool changed")
+				}
+				h.checkInvariants()
+			})
+		}
 	})
 
 	t.Run("single transaction", func(t *testing.T) {
