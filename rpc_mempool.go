@@ -88,7 +88,7 @@ func (s *server) mempoolMethods() []rpcjson.Method {
 				"This RPC is experimental and the interface may be unstable. Refer to doc/policy/packages.md for documentation on package policies.\n" +
 				"Warning: successful submission does not mean the transactions will propagate throughout the network.\n" +
 				"Transactions that pay too little alone are judged together by the package feerate (total modified fees / total vsize): a child pays for its parents. " +
-				"A non-TRUC (version 3) transaction must still pay the minimum relay fee on its own. Package RBF is not supported: in the package evaluation, a conflict with the mempool is refused (bip125-replacement-disallowed); a transaction that pays for its replacement alone may still replace.\n\n" +
+				"A non-TRUC (version 3) transaction must still pay the minimum relay fee on its own. A package of one parent and one child may replace mempool transactions (package RBF, doc/policy/packages.md).\n\n" +
 				"Arguments:\n1. package    (json array, required) An array of raw transactions.\n" +
 				"                The package must consist of a transaction with (some, all, or none of) its unconfirmed parents. A single transaction is permitted.\n" +
 				"                None of the parents may depend on each other. Parents that are already in mempool do not need to be present in the package.\n" +

@@ -195,6 +195,19 @@ func TestRPCSubmitPackage(t *testing.T) {
 		t.Fatalf("replacement: %+v", res)
 	}
 
+	// Package RBF: a zero-fee TRUC parent replacing a pooled transaction,
+	// paid for by its child.
+	cb6 := wire.OutPoint{Hash: tn.coinbaseOf(6)}
+	old6 := w.spendVersion(t, 2, []prevOut{{cb6, coin}}, pay(coin-1000))
+	tn.mustCall(nil, "sendrawtransaction", txHex(old6))
+	rbfParent := w.spendVersion(t, 3, []prevOut{{cb6, coin}}, pay(coin))
+	rbfChild := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: rbfParent.TxHash()}, coin}}, pay(coin-20000))
+	res = tn.submitPackage(t, hexes(rbfParent, rbfChild))
+	if res.PackageMsg != "success" || len(res.Replaced) != 1 || res.Replaced[0] != old6.TxHash().String() ||
+		tn.mempoolHas(old6.TxHash()) || !tn.mempoolHas(rbfChild.TxHash()) {
+		t.Fatalf("package RBF: %+v", res)
+	}
+
 	// maxfeerate: the parent pays more than 0.00001 BTC/kvB.
 	cb5 := wire.OutPoint{Hash: tn.coinbaseOf(5)}
 	rich := w.spendVersion(t, 2, []prevOut{{cb5, coin}}, pay(coin-100000))
