@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -113,6 +114,45 @@ type serverPeer struct {
 	pingRTT   time.Duration
 }
 
+// blockRelayOnly reports whether sp is an automatic block-relay-only
+// connection (Core's BLOCK_RELAY): blocks and headers only, no
+// transactions and no addresses either way.
+func (sp *serverPeer) blockRelayOnly() bool {
+	return sp.req != nil && sp.req.Type() == connmgr.ConnBlockRelayOnly
+}
+
+// feeler reports whether sp is a feeler connection: it only completes the
+// handshake, so that its address is marked good, and is disconnected.
+func (sp *serverPeer) feeler() bool {
+	return sp.req != nil && sp.req.Type() == connmgr.ConnFeeler
+}
+
+// relaysTxs reports whether transactions are relayed with sp (Core keeps
+// no tx relay state for block-relay-only connections and feelers).
+func (sp *serverPeer) relaysTxs() bool {
+	return !sp.blockRelayOnly() && !sp.feeler()
+}
+
+// relaysAddrs reports whether addresses are relayed with sp (Core's
+// RelayAddrsWithConn): not with block-relay-only connections and feelers,
+// so that they cannot be found through the addresses we relay.
+func (sp *serverPeer) relaysAddrs() bool {
+	return !sp.blockRelayOnly() && !sp.feeler()
+}
+
+// connectionType is Core's connection type of sp for getpeerinfo.
+// Operator connections (addnode, --addpeer, --connect, addnode onetry)
+// are "manual".
+func (sp *serverPeer) connectionType() string {
+	switch {
+	case sp.Inbound():
+		return "inbound"
+	case sp.req == nil || sp.req.Permanent || sp.req.Type() == connmgr.ConnManual:
+		return "manual"
+	}
+	return sp.req.Type().String()
+}
+
 // sendPing sends a ping for the ping RPC unless one is outstanding.
 func (sp *serverPeer) sendPing() {
 	sp.pingMu.Lock()
@@ -191,6 +231,11 @@ type p2pServer struct {
 
 	peersMu sync.Mutex
 	peers   map[int32]*serverPeer
+	// anchorPeers are the addresses of the block-relay-only peers that
+	// completed the handshake, by peer id (guarded by peersMu). A peer
+	// ended by the shutdown stays, so Stop can save them as anchors
+	// after the node's context already disconnected the peers.
+	anchorPeers map[int32]string
 
 	// addedMu guards added, the addnode/--addpeer/--connect requests by
 	// the address string they were given with.
@@ -229,6 +274,19 @@ type p2pServer struct {
 	// dialer reaches addresses directly or through --proxy / --onion.
 	dialer *connmgr.Dialer
 
+	// testDial, targetOutbound, targetBlockRelay, feelerInterval,
+	// retryInterval and trickleInterval override, when set before Start,
+	// the connection manager's dial function, its full-relay and
+	// block-relay-only targets, the mean feeler interval, the outbound
+	// retry tick and the peers' trickle interval (tests: in-process peers
+	// behind routable-looking addresses, few slots, fast timers).
+	testDial         connmgr.DialFunc
+	targetOutbound   int
+	targetBlockRelay int
+	feelerInterval   time.Duration
+	retryInterval    time.Duration
+	trickleInterval  time.Duration
+
 	// ctx is the server's context, set by Start; peers run under it.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -239,14 +297,16 @@ type p2pServer struct {
 // network RPC methods. Errors in the configuration surface at Start.
 func newP2PServer(cfg *config, core *server, rpc *rpcServer) *p2pServer {
 	s := &p2pServer{
-		cfg:       cfg,
-		core:      core,
-		bans:      connmgr.NewBanList(),
-		nonces:    peer.NewNonceSet(),
-		peers:     make(map[int32]*serverPeer),
-		added:     make(map[string]*connmgr.ConnReq),
-		shadow:    make(map[string]struct{}),
-		relayWake: make(chan struct{}, 1),
+		cfg:    cfg,
+		core:   core,
+		bans:   connmgr.NewBanList(),
+		nonces: peer.NewNonceSet(),
+		peers:  make(map[int32]*serverPeer),
+
+		anchorPeers: make(map[int32]string),
+		added:       make(map[string]*connmgr.ConnReq),
+		shadow:      make(map[string]struct{}),
+		relayWake:   make(chan struct{}, 1),
 
 		feeFilterWake:   make(chan struct{}, 1),
 		banSaveInterval: banListSaveInterval,
@@ -334,6 +394,7 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		Nonces:           s.nonces,
 		Listeners:        s.listeners(),
 		OnBan:            s.onBan,
+		TrickleInterval:  s.trickleInterval,
 	}
 
 	var ls []net.Listener
@@ -365,18 +426,39 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		dialer.OnionProxy = &connmgr.SOCKS5Proxy{Addr: s.cfg.OnionProxy}
 	}
 	cmCfg := &connmgr.Config{
-		Listeners:       ls,
-		OnAccept:        s.inboundConnected,
-		OnConnection:    s.outboundConnected,
-		GetNewAddress:   s.am.NewAddress,
-		Dial:            dialer.DialContext,
-		GroupKey:        addrmgr.NetAddrGroupKey,
-		IsBanned:        s.bans.IsBannedAddr,
-		IsWhitelisted:   s.isWhitelistedAddr,
-		MaxPeers:        s.cfg.MaxPeers,
-		MaxInboundPerIP: defaultMaxInboundPerIP,
-		EvictInbound:    s.evictInbound,
+		Listeners:        ls,
+		OnAccept:         s.inboundConnected,
+		OnConnection:     s.outboundConnected,
+		GetNewAddress:    s.am.NewAddress,
+		GetFeelerAddress: s.am.FeelerAddress,
+		FeelerInterval:   s.feelerInterval,
+		Dial:             dialer.DialContext,
+		GroupKey:         addrmgr.NetAddrGroupKey,
+		IsBanned:         s.bans.IsBannedAddr,
+		IsWhitelisted:    s.isWhitelistedAddr,
+		MaxPeers:         s.cfg.MaxPeers,
+		MaxInboundPerIP:  defaultMaxInboundPerIP,
+		EvictInbound:     s.evictInbound,
+		TargetOutbound:   s.targetOutbound,
+		RetryDuration:    s.retryInterval,
 	}
+	if s.testDial != nil {
+		cmCfg.Dial = s.testDial
+	}
+	// Core's block-relay-only connections: 2 beside the 8 full-relay
+	// ones, fewer when --maxpeers leaves no room (Core takes them from
+	// -maxconnections after the full-relay ones).
+	fullRelay := connmgr.DefaultTargetOutbound
+	if s.targetOutbound > 0 {
+		fullRelay = s.targetOutbound
+	}
+	cmCfg.TargetBlockRelay = min(connmgr.DefaultTargetBlockRelay, max(s.cfg.MaxPeers-fullRelay, 0))
+	if s.targetBlockRelay != 0 {
+		cmCfg.TargetBlockRelay = s.targetBlockRelay
+	}
+	// The anchors file is read (and deleted) at every start, used only
+	// when automatic connections are.
+	anchors := s.loadAnchors()
 	if len(s.cfg.ConnectPeers) > 0 {
 		cmCfg.GetNewAddress = nil
 	}
@@ -386,6 +468,14 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		cmCfg.TargetOutbound = -1
 		cmCfg.MaxPeers = 1
 	}
+	if cmCfg.GetNewAddress == nil {
+		// No automatic connections (--connect): no block-relay-only
+		// connections, anchors or feelers either, as Core.
+		cmCfg.TargetBlockRelay = 0
+		cmCfg.GetFeelerAddress = nil
+		anchors = nil
+	}
+	cmCfg.Anchors = anchors
 	s.cm = connmgr.New(cmCfg)
 	for _, a := range append(append([]string(nil), s.cfg.ConnectPeers...), s.cfg.AddPeers...) {
 		if err := s.addNode(a, true); err != nil {
@@ -421,6 +511,9 @@ func (s *p2pServer) Start(ctx context.Context) error {
 // address manager as it stops).
 func (s *p2pServer) Stop() error {
 	s.core.setRelayHooks(relayHooks{})
+	// The block-relay-only peers become the next start's anchors; they
+	// are taken before the peers are disconnected.
+	s.saveAnchors()
 	s.cancel()
 	for _, sp := range s.allPeers() {
 		sp.Disconnect(nil)
@@ -462,7 +555,8 @@ func (s *p2pServer) isWhitelisted(host string) bool {
 // goroutine and takes peersMu only briefly.
 func (s *p2pServer) isFullOutbound(p netsync.Peer) bool {
 	sp := s.peerByID(p.ID())
-	return sp != nil && !sp.Inbound() && sp.req != nil && !sp.req.Permanent && !sp.whitelisted
+	return sp != nil && !sp.Inbound() && sp.req != nil && !sp.req.Permanent && !sp.whitelisted &&
+		!sp.blockRelayOnly() && !sp.feeler()
 }
 
 // isWhitelistedAddr is isWhitelisted for connmgr.
@@ -477,9 +571,17 @@ func (s *p2pServer) inboundConnected(conn net.Conn) {
 	s.runPeer(p, nil)
 }
 
-// outboundConnected runs a peer for a dialed connection.
+// outboundConnected runs a peer for a dialed connection. Block-relay-only
+// connections and feelers send relay=false in their version message, so
+// the peer sends them no transactions (Core's RejectIncomingTxs).
 func (s *p2pServer) outboundConnected(req *connmgr.ConnReq, conn net.Conn) {
-	p := peer.NewOutboundPeer(s.pcfg, s.nextID.Add(1), conn)
+	pcfg := s.pcfg
+	if t := req.Type(); t == connmgr.ConnBlockRelayOnly || t == connmgr.ConnFeeler {
+		c := *s.pcfg
+		c.DisableRelayTx = true
+		pcfg = &c
+	}
+	p := peer.NewOutboundPeer(pcfg, s.nextID.Add(1), conn)
 	s.runPeer(p, req)
 }
 
@@ -518,6 +620,9 @@ func (s *p2pServer) runPeer(p *peer.Peer, req *connmgr.ConnReq) {
 func (s *p2pServer) peerDone(sp *serverPeer, err error) {
 	s.peersMu.Lock()
 	delete(s.peers, sp.ID())
+	if s.ctx.Err() == nil {
+		delete(s.anchorPeers, sp.ID())
+	}
 	s.peersMu.Unlock()
 	st := sp.StatsSnapshot()
 	s.bytesSent.Add(st.BytesSent)
@@ -704,7 +809,13 @@ func (s *p2pServer) writeBanListLocked() (err error) {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(s.cfg.netDataDir, banListFileName)
+	return writeFileAtomic(filepath.Join(s.cfg.netDataDir, banListFileName), data)
+}
+
+// writeFileAtomic writes data to path through a temporary file that is
+// synced and renamed over it, so a crash leaves the old file or the new
+// one, never a torn one.
+func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -721,6 +832,123 @@ func (s *p2pServer) writeBanListLocked() (err error) {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+const (
+	// anchorsFileName is the file in the network data dir that keeps the
+	// block-relay-only peers from one run to the next (Core's
+	// anchors.dat; ours is JSON, like peers.json and banlist.json).
+	anchorsFileName = "anchors.dat"
+
+	// maxAnchors is how many anchors are kept (Core's
+	// MAX_BLOCK_RELAY_ONLY_ANCHORS).
+	maxAnchors = 2
+
+	// maxAnchorsFileBytes bounds the read of anchors.dat: two addresses
+	// need far less, so a larger file is damaged and ignored.
+	maxAnchorsFileBytes = 16 << 10
+)
+
+// anchorsFile is the content of anchors.dat.
+type anchorsFile struct {
+	Anchors []string `json:"anchors"`
+}
+
+// saveAnchors writes the addresses of up to maxAnchors block-relay-only
+// peers that completed the handshake to anchors.dat, as Core's
+// DumpAnchors at shutdown, so that the next start dials them first and an
+// attacker who fills our address tables while we are down cannot take
+// every outbound connection. Nothing is written without automatic
+// connections (--connect, --maxpeers=0).
+func (s *p2pServer) saveAnchors() {
+	if s.cm == nil || len(s.cfg.ConnectPeers) > 0 || s.cfg.MaxPeers == 0 {
+		return
+	}
+	content := anchorsFile{Anchors: []string{}}
+	s.peersMu.Lock()
+	ids := make([]int32, 0, len(s.anchorPeers))
+	for id := range s.anchorPeers {
+		ids = append(ids, id)
+	}
+	// The longest-connected (lowest id) first.
+	slices.Sort(ids)
+	for _, id := range ids {
+		if len(content.Anchors) == maxAnchors {
+			break
+		}
+		content.Anchors = append(content.Anchors, s.anchorPeers[id])
+	}
+	s.peersMu.Unlock()
+	data, err := json.Marshal(content)
+	if err == nil {
+		err = writeFileAtomic(filepath.Join(s.cfg.netDataDir, anchorsFileName), data)
+	}
+	if err != nil {
+		srvrLog.Warnf("Cannot save %s: %v", anchorsFileName, err)
+		return
+	}
+	srvrLog.Debugf("Saved %d anchors to %s", len(content.Anchors), anchorsFileName)
+}
+
+// loadAnchors reads anchors.dat and deletes it (as Core's ReadAnchors, so
+// anchors are tried once and a crash does not keep them), returning at
+// most maxAnchors routable addresses to dial first as block-relay-only. A
+// missing file gives none; a damaged or oversized one is logged and
+// ignored.
+func (s *p2pServer) loadAnchors() []net.Addr {
+	path := filepath.Join(s.cfg.netDataDir, anchorsFileName)
+	data, err := readFileBounded(path, maxAnchorsFileBytes)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+		srvrLog.Warnf("Cannot delete %s: %v", path, rerr)
+	}
+	if err != nil {
+		srvrLog.Warnf("Ignoring %s: %v", path, err)
+		return nil
+	}
+	var content anchorsFile
+	if err := json.Unmarshal(data, &content); err != nil {
+		srvrLog.Warnf("Ignoring damaged %s: %v", path, err)
+		return nil
+	}
+	var out []net.Addr
+	seen := make(map[string]bool)
+	for _, a := range content.Anchors {
+		if len(out) == maxAnchors {
+			break
+		}
+		na, err := addrmgr.ParseNetAddr(a, 0)
+		if err != nil || !addrmgr.IsRoutable(na) || seen[na.String()] {
+			srvrLog.Debugf("Ignoring anchor %q", a)
+			continue
+		}
+		seen[na.String()] = true
+		out = append(out, addrmgr.Addr{NetAddressV2: na})
+	}
+	if len(out) > 0 {
+		srvrLog.Infof("Loaded %d anchors from %s", len(out), anchorsFileName)
+	}
+	return out
+}
+
+// readFileBounded reads the file at path, failing when it holds more than
+// limit bytes.
+func readFileBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return data, nil
 }
 
 // listeners returns the peer message callbacks shared by every peer.
@@ -740,9 +968,20 @@ func (s *p2pServer) listeners() peer.MessageListeners {
 			s.onAddrs(p, msg.AddrList)
 		},
 		OnInv: func(p *peer.Peer, msg *wire.MsgInv) {
-			if s.ready(p) {
-				s.sm.QueueInv(msg, p)
+			if !s.ready(p) {
+				return
 			}
+			if sp := s.peerByID(p.ID()); sp != nil && !sp.relaysTxs() {
+				// Core disconnects a block-relay-only peer that
+				// announces a transaction.
+				for _, iv := range msg.InvList {
+					if isTxInv(iv.Type) {
+						p.Disconnect(fmt.Errorf("transaction inv from block-relay-only peer %v", p))
+						return
+					}
+				}
+			}
+			s.sm.QueueInv(msg, p)
 		},
 		OnHeaders: func(p *peer.Peer, msg *wire.MsgHeaders) {
 			if s.ready(p) {
@@ -770,6 +1009,12 @@ func (s *p2pServer) listeners() peer.MessageListeners {
 			if !s.ready(p) {
 				return
 			}
+			if sp := s.peerByID(p.ID()); sp != nil && !sp.relaysTxs() {
+				// We sent relay=false: as Core, a transaction is a
+				// protocol violation.
+				p.Disconnect(fmt.Errorf("transaction from block-relay-only peer %v", p))
+				return
+			}
 			done := make(chan struct{}, 1)
 			if s.sm.QueueTx(msg, p, done) == nil {
 				s.waitDone(p, done)
@@ -777,6 +1022,14 @@ func (s *p2pServer) listeners() peer.MessageListeners {
 		},
 		OnGetData: func(p *peer.Peer, msg *wire.MsgGetData) {
 			if s.ready(p) {
+				if sp := s.peerByID(p.ID()); sp != nil && !sp.relaysTxs() {
+					// No transactions are served on a block-relay-only
+					// connection (Core keeps no tx relay state for it).
+					msg = blockOnlyGetData(msg)
+					if len(msg.InvList) == 0 {
+						return
+					}
+				}
 				s.markBroadcast(msg)
 				// Disconnected, not Done: this runs on p's read goroutine, and
 				// Done closes only after that goroutine returns.
@@ -794,6 +1047,36 @@ func (s *p2pServer) listeners() peer.MessageListeners {
 			}
 		},
 	}
+}
+
+// isTxInv reports whether an inventory type names a transaction.
+func isTxInv(t wire.InvType) bool {
+	switch t {
+	case wire.InvTypeTx, wire.InvTypeWitnessTx, wire.InvTypeWTx:
+		return true
+	}
+	return false
+}
+
+// blockOnlyGetData returns msg without its transaction requests (msg
+// itself when it has none).
+func blockOnlyGetData(msg *wire.MsgGetData) *wire.MsgGetData {
+	n := 0
+	for _, iv := range msg.InvList {
+		if !isTxInv(iv.Type) {
+			n++
+		}
+	}
+	if n == len(msg.InvList) {
+		return msg
+	}
+	out := &wire.MsgGetData{InvList: make([]*wire.InvVect, 0, n)}
+	for _, iv := range msg.InvList {
+		if !isTxInv(iv.Type) {
+			out.InvList = append(out.InvList, iv)
+		}
+	}
+	return out
 }
 
 // ready reports whether the sync manager knows p (messages before the
@@ -822,15 +1105,34 @@ func (s *p2pServer) onVerAck(p *peer.Peer) {
 	if sp == nil {
 		return
 	}
+	if sp.feeler() {
+		// A feeler only shows that the address answers: it moves to the
+		// tried table and the connection ends (Core's feeler).
+		if sp.na != nil && addrmgr.IsRoutable(sp.na) {
+			s.am.Good(sp.na)
+			s.am.SetServices(sp.na, p.Services())
+			s.noteShadow(sp.na)
+		}
+		srvrLog.Debugf("Feeler connection to %v completed", p)
+		p.Disconnect(errors.New("feeler connection completed"))
+		return
+	}
 	if err := s.sm.NewPeer(p); err == nil {
 		sp.registered.Store(true)
+	}
+	if sp.blockRelayOnly() && sp.na != nil && s.ctx.Err() == nil {
+		s.peersMu.Lock()
+		if _, ok := s.peers[p.ID()]; ok {
+			s.anchorPeers[p.ID()] = sp.na.String()
+		}
+		s.peersMu.Unlock()
 	}
 	if !p.Inbound() && sp.na != nil && addrmgr.IsRoutable(sp.na) {
 		s.am.Good(sp.na)
 		s.am.SetServices(sp.na, p.Services())
 		s.noteShadow(sp.na)
 	}
-	if !p.Inbound() {
+	if !p.Inbound() && sp.relaysAddrs() {
 		sp.sentGetAddr.Store(true)
 		p.QueueMessage(wire.NewMsgGetAddr(), nil)
 		sp.addrBucket.Add(addrmgr.GetAddrMax)
@@ -840,15 +1142,15 @@ func (s *p2pServer) onVerAck(p *peer.Peer) {
 	sp.nextLocalAdvert.Store(time.Now().UnixNano())
 	s.maybeAdvertiseLocal(sp, time.Now())
 	s.sendFeeFilter(sp)
-	srvrLog.Infof("Connected to peer %v (%s, version %d, services %v)", p, p.UserAgent(),
-		p.ProtocolVersion(), p.Services())
+	srvrLog.Infof("Connected to peer %v (%s, version %d, services %v, %s)", p, p.UserAgent(),
+		p.ProtocolVersion(), p.Services(), sp.connectionType())
 }
 
 // onGetAddr answers a peer's getaddr once per connection from the address
 // manager's day-long cache. Like Core, only inbound peers are answered.
 func (s *p2pServer) onGetAddr(p *peer.Peer, _ *wire.MsgGetAddr) {
 	sp := s.peerByID(p.ID())
-	if sp == nil || !p.Inbound() || !p.ShouldAnswerGetAddr() {
+	if sp == nil || !p.Inbound() || !sp.relaysAddrs() || !p.ShouldAnswerGetAddr() {
 		return
 	}
 	v2 := p.WantsAddrV2()
@@ -870,7 +1172,8 @@ func (s *p2pServer) onGetAddr(p *peer.Peer, _ *wire.MsgGetAddr) {
 // relayed to up to two other peers, as Core's RelayAddress.
 func (s *p2pServer) onAddrs(p *peer.Peer, addrs []*wire.NetAddressV2) {
 	sp := s.peerByID(p.ID())
-	if sp == nil || len(addrs) == 0 {
+	if sp == nil || len(addrs) == 0 || !sp.relaysAddrs() {
+		// Addresses from a block-relay-only peer are ignored, as Core.
 		return
 	}
 	now := time.Now()
@@ -922,7 +1225,7 @@ func (s *p2pServer) relayAddr(na *wire.NetAddressV2, from int32) {
 		if n == 0 {
 			break
 		}
-		if sp.ID() == from || sp.knowsAddr(key, true) {
+		if sp.ID() == from || !sp.relaysAddrs() || sp.knowsAddr(key, true) {
 			continue
 		}
 		if na.Network != wire.NetIPv4 && na.Network != wire.NetIPv6 && !sp.WantsAddrV2() {
@@ -1054,7 +1357,7 @@ func (s *p2pServer) relayLoop(ctx context.Context) {
 				rate = d.Fee * 1000 / d.VSize
 			}
 			for _, sp := range peers {
-				if !sp.RelayTx() || rate < sp.FeeFilter() {
+				if !sp.RelayTx() || !sp.relaysTxs() || rate < sp.FeeFilter() {
 					continue
 				}
 				if sp.WantsWtxid() {
@@ -1118,8 +1421,12 @@ func (s *p2pServer) ourFeeFilter() int64 {
 	return int64(s.core.pool.MinFee())
 }
 
-// sendFeeFilter sends our feefilter to sp when it changed.
+// sendFeeFilter sends our feefilter to sp when it changed; none goes to a
+// block-relay-only peer (no transactions flow there).
 func (s *p2pServer) sendFeeFilter(sp *serverPeer) {
+	if !sp.relaysTxs() {
+		return
+	}
 	f := s.ourFeeFilter()
 	if sp.feeFilterSent.Swap(f) != f {
 		sp.QueueMessage(wire.NewMsgFeeFilter(f), nil)
@@ -1162,7 +1469,7 @@ func (s *p2pServer) feeFilterLoop(ctx context.Context) {
 // (Core: AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL, Poisson).
 func (s *p2pServer) maybeAdvertiseLocal(sp *serverPeer, now time.Time) {
 	next := sp.nextLocalAdvert.Load()
-	if s.cfg.DisableListen || len(s.localAddrs) == 0 || next == 0 || now.UnixNano() < next ||
+	if !sp.relaysAddrs() || s.cfg.DisableListen || len(s.localAddrs) == 0 || next == 0 || now.UnixNano() < next ||
 		s.sm.IsInitialBlockDownload() {
 		return
 	}

@@ -293,12 +293,13 @@ func (s *p2pServer) handleGetPeerInfo(context.Context, []json.RawMessage) (any, 
 		if sp.whitelisted {
 			pi.Permissions = []string{"noban", "relay", "mempool", "download", "addr"}
 		}
-		if !st.Inbound {
-			pi.ConnectionType = "outbound-full-relay"
-			if sp.req != nil && sp.req.Permanent {
-				pi.ConnectionType = "manual"
-			}
+		pi.ConnectionType = sp.connectionType()
+		if !sp.relaysTxs() {
+			// Core: no transactions are relayed on a block-relay-only
+			// connection, and no addresses either.
+			pi.RelayTxes = false
 		}
+		pi.AddrRelayEnabled = sp.relaysAddrs()
 		for cmd, cs := range st.SentByCmd {
 			pi.BytesSentPerMsg[cmd] = cs.Bytes
 		}
