@@ -377,3 +377,93 @@ func TestSubmitPackage(t *testing.T) {
 		}
 	})
 }
+
+// FuzzSubmitPackage submits child-with-parents packages built from the
+// input (fees, versions, conflicts with a pooled transaction, a pooled
+// member) and checks that results and the pool agree: a package without
+// error is wholly pooled, refused members are not, a package-wide
+// failure changes nothing, and the pool's bookkeeping stays consistent.
+func FuzzSubmitPackage(f *testing.F) {
+	f.Add([]byte{0, 2, 0, 0, 3, 1, 0, 9, 40})
+	f.Add([]byte{1, 1, 3, 0, 0, 3, 200})
+	f.Add([]byte{3, 3, 1, 2, 2, 1, 3, 5, 2, 0, 0, 0, 90})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		next := func() byte {
+			if len(data) == 0 {
+				return 0
+			}
+			b := data[0]
+			data = data[1:]
+			return b
+		}
+		h := newHarness(t, nil)
+		coins := h.fund(6, 100000, 10, false)
+		flags := next()
+		if flags&1 == 1 {
+			h.pool.rollingMinFee = 5000
+		}
+		// A pooled transaction on the first coin, which parents may
+		// conflict with.
+		if flags&2 == 2 {
+			h.pool.ProcessTransaction(h.tx(coins[:1], 100000-int64(next())*20), false, 0)
+		}
+		nParents := int(next()%4) + 1
+		var txs []*wire.MsgTx
+		var childIns []spendable
+		for i := 0; i < nParents; i++ {
+			coin := coins[int(next())%len(coins)]
+			fee := int64(next()) * 10
+			tx := h.tx([]spendable{coin}, coin.amount-fee)
+			if next()&1 == 1 {
+				tx.Version = 3
+			}
+			txs = append(txs, tx)
+			childIns = append(childIns, outs(tx)[0])
+		}
+		var in int64
+		for _, c := range childIns {
+			in += c.amount
+		}
+		child := h.tx(childIns, in-int64(next())*100)
+		if next()&1 == 1 {
+			child.Version = 3
+		}
+		if next()&1 == 1 {
+			child.TxIn[0].Witness = fakeWitness(0xde)
+		}
+		txs = append(txs, child)
+		// Sometimes pool the first parent beforehand.
+		if flags&4 == 4 {
+			h.pool.ProcessTransaction(txs[0], false, 0)
+		}
+		before := h.state()
+		res := h.pool.SubmitPackage(txs, FeeRate(next())*1000)
+		if len(res.Txs) != len(txs) {
+			t.Fatalf("%d results for %d", len(res.Txs), len(txs))
+		}
+		unevaluated := 0
+		for i, r := range res.Txs {
+			pooled := h.pool.IsTransactionInPool(&r.TxHash)
+			switch r.Status {
+			case PackageTxUnevaluated:
+				unevaluated++
+			case PackageTxAccepted, PackageTxInPool, PackageTxOtherWitness:
+				if !pooled || r.Err != nil {
+					t.Fatalf("tx %d: status %d, pooled %v, err %v", i, r.Status, pooled, r.Err)
+				}
+			case PackageTxRejected:
+				if pooled || r.Err == nil {
+					t.Fatalf("tx %d refused (%v) but pooled %v", i, r.Err, pooled)
+				}
+			}
+			if res.PackageErr == nil && r.Status != PackageTxAccepted && r.Status != PackageTxInPool &&
+				r.Status != PackageTxOtherWitness {
+				t.Fatalf("success with tx %d in status %d", i, r.Status)
+			}
+		}
+		if unevaluated > 0 && (unevaluated != len(txs) || res.PackageErr == nil || h.state() != before) {
+			t.Fatalf("%d unevaluated of %d, package error %v", unevaluated, len(txs), res.PackageErr)
+		}
+		h.checkInvariants()
+	})
+}
