@@ -112,7 +112,13 @@ func (a feeFrac) higher(b feeFrac) bool {
 // the new diagram must be at least the old one everywhere and better
 // somewhere. It returns Core's reason on failure, "" otherwise.
 func improvesDiagram(evict map[*entry]struct{}, fees, vsize int64) string {
+	// In txid order, so that the topology error named is always the same.
+	sorted := make([]*entry, 0, len(evict))
 	for x := range evict {
+		sorted = append(sorted, x)
+	}
+	sortEntries(sorted, func(a, b *entry) bool { return lessHash(&a.txid, &b.txid) })
+	for _, x := range sorted {
 		switch {
 		case x.ancCount > 2:
 			return fmt.Sprintf("%v has %d ancestors, max 1 allowed", x.txid, x.ancCount-1)
@@ -121,6 +127,8 @@ func improvesDiagram(evict map[*entry]struct{}, fees, vsize int64) string {
 		case x.ancCount > 1 && x.descCount > 1:
 			return fmt.Sprintf("%v has both ancestor and descendant, exceeding cluster limit of 2", x.txid)
 		}
+		// With at most one child or one parent (above), these loops look
+		// at one entry.
 		for c := range x.children {
 			if c.ancCount > 2 {
 				return fmt.Sprintf("%v is not the only parent of child %v", x.txid, c.txid)
