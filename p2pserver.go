@@ -357,9 +357,10 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		DNSSeeds: seeds, Lookup: s.dnsLookup()})
 
 	sm, err := netsync.New(&netsync.Config{
-		Chain:          s.core.chain,
-		TxPool:         s.core.pool,
-		IsFullOutbound: s.isFullOutbound,
+		Chain:            s.core.chain,
+		TxPool:           s.core.pool,
+		IsFullOutbound:   s.isFullOutbound,
+		IsBlockRelayOnly: s.isBlockRelayOnly,
 		// Core's stale-tip extra outbound peer. s.cm is set below,
 		// before the sync manager runs; with --connect or
 		// --maxpeers=0 the connection manager dials no automatic
@@ -557,6 +558,14 @@ func (s *p2pServer) isFullOutbound(p netsync.Peer) bool {
 	sp := s.peerByID(p.ID())
 	return sp != nil && !sp.Inbound() && sp.req != nil && !sp.req.Permanent && !sp.whitelisted &&
 		!sp.blockRelayOnly() && !sp.feeler()
+}
+
+// isBlockRelayOnly reports whether p is an automatic block-relay-only
+// peer, which netsync's chain-sync eviction also covers (but never
+// protects), as Core. Whitelisted peers are exempt, as in isFullOutbound.
+func (s *p2pServer) isBlockRelayOnly(p netsync.Peer) bool {
+	sp := s.peerByID(p.ID())
+	return sp != nil && sp.blockRelayOnly() && !sp.whitelisted
 }
 
 // isWhitelistedAddr is isWhitelisted for connmgr.

@@ -312,7 +312,7 @@ func TestP2PBlockRelayOnlyPeer(t *testing.T) {
 	w := newTestWallet(t, 21)
 	var hashes []string
 	tn.mustCall(&hashes, "generatetoaddress", 101, w.addr)
-	full, block, _, _ := connectTwo(t, tn, d)
+	full, block, _, info := connectTwo(t, tn, d)
 
 	if v := full.version(); v == nil || v.DisableRelayTx {
 		t.Fatalf("full-relay version %+v", v)
@@ -322,6 +322,15 @@ func TestP2PBlockRelayOnlyPeer(t *testing.T) {
 	}
 	if f, b, _ := s.cm.OutboundCounts(); f != 1 || b != 1 {
 		t.Fatalf("OutboundCounts %d full, %d block-relay-only", f, b)
+	}
+	// Chain-sync eviction covers both; only the full-relay peer counts
+	// as full outbound (for protection and the stale-tip extra peer).
+	for _, sp := range s.allPeers() {
+		isBlock := sp.Addr() == info[block].Addr
+		if s.isBlockRelayOnly(sp.Peer) != isBlock || s.isFullOutbound(sp.Peer) == isBlock {
+			t.Fatalf("peer %s: isBlockRelayOnly %v, isFullOutbound %v", sp.Addr(),
+				s.isBlockRelayOnly(sp.Peer), s.isFullOutbound(sp.Peer))
+		}
 	}
 	p2pWait(t, 10*time.Second, "getaddr to the full-relay peer", func() bool {
 		return len(full.find(isCmd(wire.CmdGetAddr))) == 1

@@ -108,7 +108,10 @@ that does not serve witness blocks (NODE_NETWORK|NODE_WITNESS, or
 NODE_NETWORK_LIMITED|NODE_WITNESS while our tip is within 144 intervals of
 now) is disconnected at once (ErrMissingServices, Core's
 HasAllDesirableServiceFlags), and a pruned one kept is asked for headers
-once synced, so no outbound peer escapes this eviction.
+once synced, so no outbound peer escapes this eviction. Block-relay-only
+outbound peers (Config.IsBlockRelayOnly) are timed and checked for
+services the same way but never protected, as Core, and never taken as
+the extra peer to evict below.
 
 With Config.TryNewOutbound and ExtraOutbound set (the server passes the
 connection manager's SetTryNewOutbound and ExtraOutbound), the tip is

@@ -140,13 +140,13 @@ func (sm *SyncManager) considerEvictions(now time.Time) {
 }
 
 // considerEviction is Core's ConsiderEviction for one peer: only an
-// unprotected full outbound peer we started syncing with (sent a
-// getheaders) is subject to it. Core does not exempt whitelisted outbound
+// unprotected full outbound or block-relay-only peer we started syncing
+// with (sent a getheaders) is subject to it. Core does not exempt whitelisted outbound
 // peers; the server's IsFullOutbound does (an operator who whitelisted a
 // host vouched for it), as it exempts manual connections like Core.
 func (sm *SyncManager) considerEviction(ps *peerState, now time.Time, tipHash chainhash.Hash, tipWork *big.Int) {
 	cs := &ps.chainSync
-	if cs.protect || !ps.fullOutbound || ps.inbound || !ps.sentGetHeaders {
+	if cs.protect || !(ps.fullOutbound || ps.blockRelayOnly) || ps.inbound || !ps.sentGetHeaders {
 		return
 	}
 	if ps.bestKnownWork != nil && ps.bestKnownWork.Cmp(tipWork) >= 0 {

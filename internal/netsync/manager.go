@@ -105,6 +105,15 @@ type Config struct {
 	// means no peer is.
 	IsFullOutbound func(p Peer) bool
 
+	// IsBlockRelayOnly, when set, reports whether p is an automatic
+	// block-relay-only outbound connection (Core's BLOCK_RELAY). Such
+	// peers are subject to chain-sync eviction and to the desirable
+	// services check like full outbound ones, but are never protected
+	// from eviction nor chosen as the stale-tip extra peer to evict
+	// (Core: "outbound block-relay peers are excluded from this
+	// protection"). Same calling contract as IsFullOutbound.
+	IsBlockRelayOnly func(p Peer) bool
+
 	// TryNewOutbound and ExtraOutbound, when both set, enable Core's
 	// stale-tip check (eviction.go): TryNewOutbound(true) asks the
 	// connection manager for one automatic outbound connection beyond
@@ -317,6 +326,9 @@ type peerState struct {
 	bestKnownWork *big.Int
 	// fullOutbound: an automatic outbound peer (Config.IsFullOutbound).
 	fullOutbound bool
+	// blockRelayOnly: an automatic block-relay-only outbound peer
+	// (Config.IsBlockRelayOnly).
+	blockRelayOnly bool
 	// connectedAt is when the manager learned of the peer;
 	// lastBlockAnnouncement when it last sent us a header of a new block
 	// with more work than our tip (zero: never), Core's
@@ -653,13 +665,15 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 	}
 	ps.inbound = inbound
 	ps.fullOutbound = !inbound && sm.cfg.IsFullOutbound != nil && sm.cfg.IsFullOutbound(p)
+	ps.blockRelayOnly = !inbound && !ps.fullOutbound && sm.cfg.IsBlockRelayOnly != nil &&
+		sm.cfg.IsBlockRelayOnly(p)
 	sm.txs.setPreferred(id, !inbound)
 	sm.mu.Lock()
 	sm.announce[id] = &announcePeer{p: p, known: newHashRing(knownBlocksPerPeer)}
 	sm.mu.Unlock()
 	log.Debugf("New peer %s (id %d, start height %d, sync %v)", p.Addr(), id,
 		p.StartingHeight(), ps.canSync)
-	if ps.fullOutbound && !sm.desirableServices(p.Services()) {
+	if (ps.fullOutbound || ps.blockRelayOnly) && !sm.desirableServices(p.Services()) {
 		sm.disconnect(ps, ErrMissingServices, fmt.Sprintf("outbound peer does not offer "+
 			"the expected services (%v offered)", p.Services()))
 		return
