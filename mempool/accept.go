@@ -363,7 +363,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	e := &entry{
 		tx: tx, txid: txid, wtxid: wtxid, fee: fee, delta: delta, vsize: vsize,
 		weight: weight, sigops: sigops, usage: estimateUsage(tx),
-		added: opts.added, height: tipHeight, spendsCoinbase: spendsCoinbase,
+		added: opts.added, height: tipHeight, spendsCoinbase: spendsCoinbase, dust: dust > 0,
 	}
 	if e.added.IsZero() {
 		e.added = mp.cfg.Now()
@@ -414,6 +414,16 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 
 	if opts.maxFeeRate > 0 && feeRateOf(modFee, vsize) > opts.maxFeeRate {
 		return nil, txRuleError(ErrMaxFeeRateExceeded, "")
+	}
+
+	// Ephemeral dust: a pooled parent's dust must be spent by its child
+	// (Core's CheckEphemeralSpends; a package checks its members at once).
+	if pol.RequireStandard && opts.pkg == nil {
+		for p := range parents {
+			if p.dust && leavesDust(tx, p.txid, p.tx, pol.DustRelayFee) {
+				return nil, ephemeralSpendsError(txid, wtxid)
+			}
+		}
 	}
 
 	// A replacement may not spend what it replaces (Core's

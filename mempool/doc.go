@@ -61,10 +61,12 @@
 // data carrier bytes, dust), finality for the next block, duplicates,
 // inputs from the pool or the UTXO set, BIP68 sequence locks, coinbase
 // maturity and value ranges, standard inputs and witnesses, the sigop
-// limit, ephemeral dust, the fee floors (rolling minimum, then
-// --minrelaytxfee), TRUC (version 3, BIP431, with sibling eviction),
-// ancestor/descendant limits, replace-by-fee (full RBF,
-// Core's rules 2-6) and last the scripts, which run under the standard
+// limit, ephemeral dust, the fee floors (--minrelaytxfee for a non-TRUC
+// transaction, then the rolling minimum and --minrelaytxfee, the two a
+// package may pay together), TRUC (version 3, BIP431, with sibling
+// eviction), ancestor/descendant limits, a pooled parent's dust spent
+// (missing-ephemeral-spends), replace-by-fee (full RBF, Core's rules 2-6)
+// and last the scripts, which run under the standard
 // flags and, after a failure, under the consensus flags alone so the
 // error's kind tells a policy failure (ErrScriptPolicy) from a consensus
 // one (ErrScriptConsensus); both carry Core's

@@ -26,6 +26,9 @@ type entry struct {
 	height int32 // chain height when accepted
 
 	spendsCoinbase bool
+	// dust is set when the transaction has dust outputs (ephemeral dust,
+	// standardness on): its child must spend them all.
+	dust bool
 
 	parents  map[*entry]struct{}
 	children map[*entry]struct{}

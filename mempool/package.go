@@ -359,7 +359,60 @@ const (
 	// ErrMaxFeeRateExceeded refuses a member whose modified fee rate is
 	// above the submitter's maxfeerate.
 	ErrMaxFeeRateExceeded = ErrorKind("max feerate exceeded")
+	// ErrMissingEphemeralSpends refuses a transaction that spends a
+	// parent with dust outputs without spending all of them.
+	ErrMissingEphemeralSpends = ErrorKind("missing-ephemeral-spends")
+	// ErrUnspentDust is the package-wide result when a member leaves a
+	// parent's dust unspent (PCKG_TX).
+	ErrUnspentDust = ErrorKind("unspent-dust")
 )
+
+// leavesDust reports whether tx spends an output of parent (whose txid is
+// parentHash) but not every dust output of it.
+func leavesDust(tx *wire.MsgTx, parentHash chainhash.Hash, parent *wire.MsgTx, rate FeeRate) bool {
+	for i, out := range parent.TxOut {
+		if !isDust(out, rate) {
+			continue
+		}
+		spent := false
+		for _, in := range tx.TxIn {
+			if in.PreviousOutPoint.Hash == parentHash && in.PreviousOutPoint.Index == uint32(i) {
+				spent = true
+				break
+			}
+		}
+		if !spent {
+			return true
+		}
+	}
+	return false
+}
+
+// ephemeralSpendsError is Core's missing-ephemeral-spends rejection.
+func ephemeralSpendsError(txid, wtxid chainhash.Hash) error {
+	return txRuleError(ErrMissingEphemeralSpends, "tx %v (wtxid=%v) did not spend parent's ephemeral dust",
+		txid, wtxid)
+}
+
+// checkPackageEphemeral is Core's CheckEphemeralSpends for the checked
+// members of a package under evaluation: each must spend all the dust of
+// its parents, pooled or earlier members. It returns the index in checked
+// of the first member that does not, or -1. The pool lock must be held.
+func (mp *TxPool) checkPackageEphemeral(checked []*checkResult, pkg map[chainhash.Hash]*wire.MsgTx) int {
+	rate := mp.cfg.Policy.DustRelayFee
+	for k, c := range checked {
+		for _, in := range c.e.tx.TxIn {
+			h := in.PreviousOutPoint.Hash
+			if p, ok := pkg[h]; ok && leavesDust(c.e.tx, h, p, rate) {
+				return k
+			}
+			if p, ok := mp.pool[h]; ok && p.dust && leavesDust(c.e.tx, h, p.tx, rate) {
+				return k
+			}
+		}
+	}
+	return -1
+}
 
 // IsChildWithParents reports whether txs, at least two, are one child (the
 // last) and parents of it: every other transaction is spent by the last
@@ -496,7 +549,9 @@ func (r *PackageSubmitTx) rejected(err error) {
 // the package may replace pooled transactions only under Core v30's
 // package RBF rules (checkPackageRBF: one parent and one child, no pooled
 // ancestors, conflicts in clusters of at most two, paying for what goes
-// and improving the fee-rate diagram), else ErrPackageRBF. maxFeeRate,
+// and improving the fee-rate diagram), else ErrPackageRBF; and each member
+// must spend all the dust of its parents (ephemeral dust), else
+// ErrUnspentDust. maxFeeRate,
 // when positive, refuses a
 // transaction whose modified fee rate is above it. At the end the pool is
 // trimmed to its size limit; a package transaction evicted there reports
@@ -670,6 +725,13 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 				return nil
 			}
 			break
+		}
+	}
+	if mp.cfg.Policy.RequireStandard {
+		if k := mp.checkPackageEphemeral(checked, opts.pkg); k >= 0 {
+			res.Txs[eval[k]].rejected(ephemeralSpendsError(checked[k].e.txid, checked[k].e.wtxid))
+			res.PackageErr = txRuleError(ErrUnspentDust, "")
+			return nil
 		}
 	}
 	for k, c := range checked {

@@ -11,7 +11,8 @@ import (
 )
 
 func TestPackageSubmitErrorKinds(t *testing.T) {
-	kinds := []ErrorKind{ErrPackageNotChildWithParents, ErrPackageTxFailed, ErrMaxFeeRateExceeded, ErrPackageRBF}
+	kinds := []ErrorKind{ErrPackageNotChildWithParents, ErrPackageTxFailed, ErrMaxFeeRateExceeded, ErrPackageRBF,
+		ErrMissingEphemeralSpends, ErrUnspentDust}
 	for _, k := range kinds {
 		err := txRuleError(k, "")
 		if !errors.Is(err, k) || RejectReason(err) != string(k) || err.Error() != string(k) {
@@ -360,6 +361,30 @@ func TestSubmitPackage(t *testing.T) {
 				h.checkInvariants()
 			})
 		}
+	})
+
+	t.Run("ephemeral dust", func(t *testing.T) {
+		h := newHarness(t, nil)
+		coins := h.fund(2, 100000, 10, false)
+		// A zero-fee TRUC parent with a 0-value (dust) output, and a child
+		// spending only the other output: refused as a whole.
+		parent := v3(h.tx(coins[:1], 100000, 0))
+		child := v3(h.tx(outs(parent)[:1], 95000))
+		txs := []*wire.MsgTx{parent, child}
+		before := h.state()
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, ErrUnspentDust, refused(ErrMinRelayFee), refused(ErrMissingEphemeralSpends))
+		if h.state() != before {
+			t.Fatal("pool changed")
+		}
+		// The child sweeping the dust too: accepted.
+		child = v3(h.tx(outs(parent), 95000))
+		txs = []*wire.MsgTx{parent, child}
+		res = h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, "", accepted(), accepted())
+		// A replacement of the child that leaves the dust is refused alone.
+		h.reject(v3(h.tx(outs(parent)[:1], 90000)), ErrMissingEphemeralSpends)
+		h.reject(v3(h.tx(append(outs(parent)[:1], coins[1]), 190000)), ErrMissingEphemeralSpends)
 	})
 
 	t.Run("single transaction", func(t *testing.T) {
