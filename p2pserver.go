@@ -901,7 +901,7 @@ func (s *p2pServer) saveAnchors() {
 
 // loadAnchors reads anchors.dat and deletes it (as Core's ReadAnchors, so
 // anchors are tried once and a crash does not keep them), returning at
-// most maxAnchors routable addresses to dial first as block-relay-only. A
+// most maxAnchors addresses (validAnchor) to dial first as block-relay-only. A
 // missing file gives none; a damaged or oversized one is logged and
 // ignored.
 func (s *p2pServer) loadAnchors() []net.Addr {
@@ -929,7 +929,7 @@ func (s *p2pServer) loadAnchors() []net.Addr {
 			break
 		}
 		na, err := addrmgr.ParseNetAddr(a, 0)
-		if err != nil || !addrmgr.IsRoutable(na) || seen[na.String()] {
+		if err != nil || !validAnchor(na) || seen[na.String()] {
 			srvrLog.Debugf("Ignoring anchor %q", a)
 			continue
 		}
@@ -940,6 +940,21 @@ func (s *p2pServer) loadAnchors() []net.Addr {
 		srvrLog.Infof("Loaded %d anchors from %s", len(out), anchorsFileName)
 	}
 	return out
+}
+
+// validAnchor reports whether na may be dialed as an anchor: a port, and
+// a host that is not the unspecified address. Like Core, loopback and
+// private addresses are allowed (a regtest node's peers are on 127.0.0.1);
+// anchors.dat is written by the node itself.
+func validAnchor(na *wire.NetAddressV2) bool {
+	if na.Port == 0 {
+		return false
+	}
+	if na.Network == wire.NetIPv4 || na.Network == wire.NetIPv6 {
+		ip, ok := netip.AddrFromSlice(na.Addr)
+		return ok && !ip.Unmap().IsUnspecified()
+	}
+	return true
 }
 
 // readFileBounded reads the file at path, failing when it holds more than

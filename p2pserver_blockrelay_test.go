@@ -481,8 +481,10 @@ func TestP2PLoadAnchors(t *testing.T) {
 		{"two", `{"anchors":["1.2.3.4:8333","5.6.7.8:8333"]}`, []string{"1.2.3.4:8333", "5.6.7.8:8333"}},
 		{"capped at two", `{"anchors":["1.2.3.4:8333","5.6.7.8:8333","9.9.9.9:8333"]}`,
 			[]string{"1.2.3.4:8333", "5.6.7.8:8333"}},
-		{"duplicates and unroutable skipped", `{"anchors":["1.2.3.4:8333","1.2.3.4:8333","10.0.0.1:8333","x",` +
-			`"5.6.7.8:8333"]}`, []string{"1.2.3.4:8333", "5.6.7.8:8333"}},
+		{"duplicates, unspecified, port 0 and junk skipped", `{"anchors":["1.2.3.4:8333","1.2.3.4:8333",` +
+			`"0.0.0.0:8333","[::]:8333","9.9.9.9:0","x","5.6.7.8:8333"]}`, []string{"1.2.3.4:8333", "5.6.7.8:8333"}},
+		{"loopback and private allowed (regtest)", `{"anchors":["127.0.0.1:18444","10.0.0.1:8333"]}`,
+			[]string{"127.0.0.1:18444", "10.0.0.1:8333"}},
 		{"damaged", `{"anchors":[`, nil},
 		{"wrong shape", `[1,2,3]`, nil},
 		{"oversized", `{"anchors":["1.2.3.4:8333"],"pad":"` + strings.Repeat("x", maxAnchorsFileBytes) + `"}`, nil},
