@@ -557,10 +557,11 @@ func (r *PackageSubmitTx) rejected(err error) {
 // trimmed to its size limit; a package transaction evicted there reports
 // ErrMempoolFull. Orphans the new transactions complete are then processed.
 //
-// Safe for concurrent use. Unlike a single transaction's acceptance, the
-// scripts run with the pool lock held, so that the whole package is judged
-// and added against one pool state; a package holds at most
-// MaxPackageCount transactions.
+// Safe for concurrent use. As for a single transaction, the scripts run
+// before the pool lock is taken for the submission, against the outputs
+// the members spend then; the submission itself is judged and added under
+// the lock against one pool state, and runs a script again only where
+// what a member spends has changed in between.
 func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageSubmitResult {
 	res := &PackageSubmitResult{Txs: make([]PackageSubmitTx, len(txs))}
 	txids := make([]chainhash.Hash, len(txs))
@@ -585,6 +586,7 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 		return res
 	}
 
+	verified := mp.preVerifyPackage(txs)
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
 	var added []*entry
@@ -600,7 +602,7 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 			r.Status, r.OtherWTxHash = PackageTxOtherWitness, e.wtxid
 			continue
 		}
-		c, err := mp.check(tx, acceptOpts{maxFeeRate: maxFeeRate})
+		c, err := mp.check(tx, acceptOpts{maxFeeRate: maxFeeRate, verified: verified[i]})
 		if err == nil {
 			mp.commit(c)
 			added = append(added, c.e)
@@ -619,7 +621,7 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 	if quit {
 		res.PackageErr = txRuleError(ErrPackageTxFailed, "")
 	} else if len(eval) > 0 {
-		added = append(added, mp.acceptSubpackage(txs, eval, maxFeeRate, res)...)
+		added = append(added, mp.acceptSubpackage(txs, eval, maxFeeRate, verified, res)...)
 	}
 
 	// Core's LimitMempoolSize once, at the end: a package transaction,
@@ -657,6 +659,34 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 	return res
 }
 
+// preVerifyPackage runs the scripts of txs before the pool lock is held for
+// the submission, as preVerify does for one transaction: each is checked
+// without the fee floors and the scripts, with the earlier members'
+// outputs spendable, and its scripts are then run unlocked. It returns,
+// per transaction, the spent outputs its scripts passed against, or nil
+// (pre-check or scripts failed: the locked pass runs them and reports).
+// The locked pass runs no script again against the same outputs.
+func (mp *TxPool) preVerifyPackage(txs []*wire.MsgTx) [][]*wire.TxOut {
+	prevOuts := make([][]*wire.TxOut, len(txs))
+	txids := make([]chainhash.Hash, len(txs))
+	opts := acceptOpts{skipScripts: true, packageFees: true, packageRBF: true,
+		pkg: make(map[chainhash.Hash]*wire.MsgTx, len(txs))}
+	mp.mtx.Lock()
+	for i, tx := range txs {
+		if c, err := mp.check(tx, opts); err == nil {
+			prevOuts[i], txids[i] = c.prevOuts, c.e.txid
+		}
+		opts.pkg[tx.TxHash()] = tx
+	}
+	mp.mtx.Unlock()
+	for i, tx := range txs {
+		if prevOuts[i] != nil && mp.verifyScripts(tx, prevOuts[i], &txids[i]) != nil {
+			prevOuts[i] = nil
+		}
+	}
+	return prevOuts
+}
+
 // acceptSubpackage evaluates the transactions of txs at the indexes eval,
 // each refused alone for a reason a package may overcome, as Core's
 // AcceptSubPackage: one is simply tried alone again; several are judged
@@ -664,7 +694,7 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 // their results in res and returns the entries added. The pool lock must
 // be held for writing.
 func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate FeeRate,
-	res *PackageSubmitResult) []*entry {
+	verified [][]*wire.TxOut, res *PackageSubmitResult) []*entry {
 	failed := func(i int, err error) []*entry {
 		res.Txs[i].rejected(err)
 		res.PackageErr = txRuleError(ErrPackageTxFailed, "")
@@ -672,7 +702,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 	}
 	if len(eval) == 1 {
 		i := eval[0]
-		c, err := mp.check(txs[i], acceptOpts{maxFeeRate: maxFeeRate})
+		c, err := mp.check(txs[i], acceptOpts{maxFeeRate: maxFeeRate, verified: verified[i]})
 		if err != nil {
 			return failed(i, err)
 		}
@@ -735,6 +765,9 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 		}
 	}
 	for k, c := range checked {
+		if samePrevOuts(verified[eval[k]], c.prevOuts) {
+			continue
+		}
 		if err := mp.verifyScripts(txs[eval[k]], c.prevOuts, &c.e.txid); err != nil {
 			return failed(eval[k], err)
 		}

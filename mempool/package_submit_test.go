@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -500,4 +501,45 @@ func FuzzSubmitPackage(f *testing.F) {
 		}
 		h.checkInvariants()
 	})
+}
+
+// countingVerifier counts script runs under the standard flags.
+type countingVerifier struct {
+	fakeVerifier
+	mu sync.Mutex
+	n  int
+}
+
+func (v *countingVerifier) VerifyScripts(tx *wire.MsgTx, prev []*wire.TxOut, standard bool) (int, error) {
+	if standard {
+		v.mu.Lock()
+		v.n++
+		v.mu.Unlock()
+	}
+	return v.fakeVerifier.VerifyScripts(tx, prev, standard)
+}
+
+// TestSubmitPackageScriptsOnce checks that a package's scripts run once
+// each, before the pool lock is taken for the submission.
+func TestSubmitPackageScriptsOnce(t *testing.T) {
+	v := &countingVerifier{}
+	h := newHarness(t, func(c *Config) { c.Verifier = v })
+	coins := h.fund(2, 100000, 10, false)
+	parent := h.tx(coins[:1], 100000)
+	parent.Version = 3
+	child := h.tx(outs(parent), 95000)
+	child.Version = 3
+	res := h.pool.SubmitPackage([]*wire.MsgTx{parent, child}, 0)
+	if res.PackageErr != nil || v.n != 2 {
+		t.Fatalf("CPFP package: %v, %d script runs, want 2", res.PackageErr, v.n)
+	}
+	// A parent accepted alone and its child.
+	v.n = 0
+	coin := h.fund(1, 100000, 10, false)
+	p := h.tx(coin, 99000)
+	c := h.tx(outs(p), 98000)
+	res = h.pool.SubmitPackage([]*wire.MsgTx{p, c}, 0)
+	if res.PackageErr != nil || v.n != 2 {
+		t.Fatalf("plain package: %v, %d script runs, want 2", res.PackageErr, v.n)
+	}
 }
