@@ -110,7 +110,8 @@ func checkWellFormedPackage(txs []*wire.MsgTx, txids []chainhash.Hash) error {
 // transactions allowed and each paying its own fee floor (no CPFP). The
 // first failure stops the run and is the only result. Then the package's
 // TRUC topology and its combined ancestor and descendant limits are
-// checked, and last the scripts, in order: a script failure stops there,
+// checked, then that each member spends its parents' dust (ephemeral
+// dust), and last the scripts, in order: a script failure stops there,
 // the transactions before it keeping their results. The pool is not
 // changed. Safe for concurrent use; the scripts run without the lock.
 func (mp *TxPool) TestAcceptPackage(txs []*wire.MsgTx) *PackageTestResult {
@@ -175,6 +176,14 @@ func (mp *TxPool) checkPackage(txs []*wire.MsgTx, res *PackageTestResult) []*che
 	if len(txs) > 1 {
 		if err := mp.checkPackageLimits(checked); err != nil {
 			res.PackageErr = err
+			return nil
+		}
+	}
+	// Core's PCKG_TX "unspent-dust": the member that leaves a parent's
+	// dust is the only result.
+	if mp.cfg.Policy.RequireStandard {
+		if k := mp.checkPackageEphemeral(checked, opts.pkg); k >= 0 {
+			res.Txs[k].Err = ephemeralSpendsError(checked[k].e.txid, checked[k].e.wtxid)
 			return nil
 		}
 	}

@@ -175,6 +175,16 @@ func TestTestAcceptPackage(t *testing.T) {
 			child := h.tx(outs(parent), 50000) // pays nothing
 			return []*wire.MsgTx{parent, child}
 		}, "", []string{"none", string(ErrMinRelayFee)}},
+		{"unspent dust", func(c *Config) { c.Policy.MinRelayTxFee = 0 }, func(h *harness) []*wire.MsgTx {
+			coin := h.fund(1, 100000, 10, false)
+			parent := v3(h.tx(coin, 100000, 0)) // zero fee, a dust output
+			return []*wire.MsgTx{parent, v3(h.tx(outs(parent)[:1], 99000))}
+		}, "", []string{"none", string(ErrMissingEphemeralSpends)}},
+		{"dust swept", func(c *Config) { c.Policy.MinRelayTxFee = 0 }, func(h *harness) []*wire.MsgTx {
+			coin := h.fund(1, 100000, 10, false)
+			parent := v3(h.tx(coin, 100000, 0))
+			return []*wire.MsgTx{parent, v3(h.tx(outs(parent), 99000))}
+		}, "", []string{"ok", "ok"}},
 		{"conflict with the pool", nil, func(h *harness) []*wire.MsgTx {
 			coin := h.fund(1, 100000, 10, false)
 			h.mustAccept(h.tx(coin, 99000))
