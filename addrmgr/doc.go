@@ -25,8 +25,10 @@ How the server uses it:
 	am.AddAddresses(kept, peerAddr)
 	// connmgr's address source (selects, skips recent tries and odd ports,
 	// records the attempt) and group function:
-	connmgr.Config{GetNewAddress: am.NewAddress, GroupKey: addrmgr.NetAddrGroupKey}
-	// outbound handshake done:
+	connmgr.Config{GetNewAddress: am.NewAddress, GroupKey: addrmgr.NetAddrGroupKey,
+		// feelers test addresses from the new table only:
+		GetFeelerAddress: am.FeelerAddress}
+	// outbound (or feeler) handshake done, which moves it to tried:
 	am.Good(na); am.SetServices(na, services)
 	// getaddr, answered once per connection from a day-long cache:
 	v2 := p.WantsAddrV2()
@@ -35,7 +37,8 @@ How the server uses it:
 	}
 
 GetAddress is Core's Select: tried or new with even odds, then a random
-entry accepted with its chance (lower after recent or failed attempts).
+entry accepted with its chance (lower after recent or failed attempts);
+GetNewTableAddress (and FeelerAddress) is Select(new_only=true).
 The one-connection-per-group rule is enforced by connmgr, which should use
 NetAddrGroupKey as its GroupKey. AddressCache answers getaddr with about 23%
 of the table, at most 1,000 addresses, only IPv4/IPv6 for peers that did not
