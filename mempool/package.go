@@ -560,11 +560,10 @@ func (r *PackageSubmitTx) rejected(err error) {
 // ancestors, conflicts in clusters of at most two, paying for what goes
 // and improving the fee-rate diagram), else ErrPackageRBF; and each member
 // must spend all the dust of its parents (ephemeral dust), else
-// ErrUnspentDust. maxFeeRate,
-// when positive, refuses a
-// transaction whose modified fee rate is above it. At the end the pool is
-// trimmed to its size limit; a package transaction evicted there reports
-// ErrMempoolFull. Orphans the new transactions complete are then processed.
+// ErrUnspentDust. maxFeeRate, when positive, refuses a transaction whose
+// modified fee rate is above it. At the end the pool is trimmed to its
+// size limit; a package transaction evicted there reports ErrMempoolFull.
+// Orphans the new transactions complete are then processed.
 //
 // Safe for concurrent use. As for a single transaction, the scripts run
 // before the pool lock is taken for the submission, against the outputs
