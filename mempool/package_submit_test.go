@@ -388,6 +388,23 @@ func TestSubmitPackage(t *testing.T) {
 		h.reject(v3(h.tx(append(outs(parent)[:1], coins[1]), 190000)), ErrMissingEphemeralSpends)
 	})
 
+	t.Run("evicted at the end", func(t *testing.T) {
+		var relayed int
+		h := newHarness(t, func(c *Config) { c.OnAccept = func(*TxDesc) { relayed++ } })
+		for _, coin := range h.fund(3, 100000, 10, false) {
+			h.mustAccept(h.tx([]spendable{coin}, 100000-6000)) // over 50 sat/vB
+		}
+		usage, _ := h.pool.Usage()
+		h.pool.cfg.Policy.MaxMempoolBytes = usage + 500
+		relayed = 0
+		txs := pair(h, 2, 2000, 2000)
+		res := h.pool.SubmitPackage(txs, 0)
+		h.checkSubmit(res, txs, ErrPackageTxFailed, refused(ErrMempoolFull), refused(ErrMempoolFull))
+		if len(res.Accepted) != 0 || relayed != 0 || h.pool.Count() != 3 {
+			t.Fatalf("accepted %d, relayed %d, pool %d", len(res.Accepted), relayed, h.pool.Count())
+		}
+	})
+
 	t.Run("single transaction", func(t *testing.T) {
 		h := newHarness(t, nil)
 		txs := pair(h, 2, 0, 5000)[:1]
