@@ -557,3 +557,49 @@ func TestP2PFeeler(t *testing.T) {
 		t.Fatalf("OutboundCounts %d full, %d block-relay-only after the feeler", f, b)
 	}
 }
+
+// TestP2PConnectModeNoBlockRelay: with --connect there are no automatic
+// connections, so no block-relay-only slots (the inbound slots are
+// MaxPeers less the 8 full-relay ones, as before), no feelers and no
+// anchors.dat; without it 2 block-relay-only slots come off the inbound
+// ones (Core's -maxconnections split).
+func TestP2PConnectModeNoBlockRelay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts nodes")
+	}
+	tests := []struct {
+		name        string
+		connect     bool
+		maxPeers    int
+		wantInbound int
+		anchorsFile bool
+	}{
+		{"--connect", true, 20, 12, false},
+		{"automatic", false, 20, 10, true},
+		{"automatic, --maxpeers=9", false, 9, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := t.TempDir()
+			d := newP2PTestDialer()
+			hook := func(s *p2pServer) {
+				s.targetOutbound, s.targetBlockRelay = 0, 0 // the defaults
+				s.cfg.MaxPeers = tc.maxPeers
+				if tc.connect {
+					s.cfg.ConnectPeers = []string{"127.0.0.1:1"}
+				}
+			}
+			tn, s := startHookedNode(t, app, d, hook)
+			if got := s.cm.MaxInbound(); got != tc.wantInbound {
+				t.Fatalf("MaxInbound %d, want %d", got, tc.wantInbound)
+			}
+			path := filepath.Join(s.cfg.netDataDir, anchorsFileName)
+			tn.stop()
+			_, err := os.Stat(path)
+			if (err == nil) != tc.anchorsFile {
+				t.Fatalf("anchors.dat written %v, want %v", err == nil, tc.anchorsFile)
+			}
+		})
+	}
+	t.Logf("%d cases", len(tests))
+}
