@@ -294,3 +294,60 @@ func TestNoFeelerWithFreeSlots(t *testing.T) {
 		t.Fatalf("feeler asked for %d times with free slots", n)
 	}
 }
+
+// TestExtraBlockRelay: after StartExtraBlockRelay, one block-relay-only
+// connection beyond TargetBlockRelay is made about every
+// ExtraBlockRelayInterval (never two at once), ExtraBlockRelay counts it,
+// and when it closes (the sync manager evicts one) another follows; before
+// StartExtraBlockRelay none is made.
+func TestExtraBlockRelay(t *testing.T) {
+	fn := newFakeNet()
+	defer fn.close()
+	var addrs []string
+	for g := 1; g <= 8; g++ {
+		a := fmt.Sprintf("10.%d.0.1:8333", g)
+		addrs = append(addrs, a)
+		fn.setUp(a, true)
+	}
+	var log connLog
+	cm := New(&Config{
+		TargetOutbound:          1,
+		TargetBlockRelay:        1,
+		ExtraBlockRelayInterval: 2 * time.Millisecond,
+		Dial:                    fn.dial,
+		GetNewAddress:           cycleSource(addrs),
+		OnConnection:            log.add,
+		RetryDuration:           10 * time.Millisecond,
+		DialInterval:            2 * time.Millisecond,
+	})
+	runManager(t, cm)
+	waitFor(t, "the slots", func() bool {
+		by := establishedByType(cm)
+		return by[ConnFullRelay] == 1 && by[ConnBlockRelayOnly] == 1
+	})
+	time.Sleep(50 * time.Millisecond)
+	if by := establishedByType(cm); by[ConnBlockRelayOnly] != 1 || cm.ExtraBlockRelay() != 0 {
+		t.Fatalf("before StartExtraBlockRelay: %v, extra %d", by, cm.ExtraBlockRelay())
+	}
+	cm.StartExtraBlockRelay()
+	waitFor(t, "the extra block-relay-only connection", func() bool { return cm.ExtraBlockRelay() == 1 })
+	time.Sleep(50 * time.Millisecond) // many intervals: still one extra
+	if by := establishedByType(cm); by[ConnBlockRelayOnly] != 2 || by[ConnFullRelay] != 1 || cm.ExtraBlockRelay() != 1 {
+		t.Fatalf("with the extra: %v, extra %d", by, cm.ExtraBlockRelay())
+	}
+	if f, b, _ := cm.OutboundCounts(); f != 1 || b != 2 {
+		t.Fatalf("OutboundCounts %d, %d", f, b)
+	}
+	// The sync manager evicts the youngest; a later one follows.
+	reqs, conns := log.snapshot()
+	before := len(reqs)
+	conns[len(conns)-1].Close()
+	waitFor(t, "the next extra connection", func() bool {
+		r, _ := log.snapshot()
+		return len(r) > before && cm.ExtraBlockRelay() == 1
+	})
+	reqs, _ = log.snapshot()
+	if reqs[len(reqs)-1].Type() != ConnBlockRelayOnly {
+		t.Fatalf("the next extra is %v", reqs[len(reqs)-1].Type())
+	}
+}

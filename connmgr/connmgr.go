@@ -27,6 +27,11 @@ const (
 	// connections (Core's FEELER_INTERVAL).
 	DefaultFeelerInterval = 2 * time.Minute
 
+	// DefaultExtraBlockRelayInterval is the mean time between two extra
+	// block-relay-only connections once StartExtraBlockRelay was called
+	// (Core's EXTRA_BLOCK_RELAY_ONLY_PEER_INTERVAL).
+	DefaultExtraBlockRelayInterval = 5 * time.Minute
+
 	// DefaultMaxPeers is the default total of inbound and automatic
 	// outbound connections (--maxpeers).
 	DefaultMaxPeers = 125
@@ -228,6 +233,11 @@ type Config struct {
 	// DefaultFeelerInterval.
 	FeelerInterval time.Duration
 
+	// ExtraBlockRelayInterval is the mean time between two extra
+	// block-relay-only connections after StartExtraBlockRelay; zero
+	// means DefaultExtraBlockRelayInterval.
+	ExtraBlockRelayInterval time.Duration
+
 	// MaxPeers bounds inbound plus automatic outbound connections; inbound
 	// may use MaxPeers-TargetOutbound-TargetBlockRelay slots. Zero means
 	// DefaultMaxPeers.
@@ -290,6 +300,12 @@ type ConnManager struct {
 	// tryNew allows one automatic connection beyond TargetOutbound
 	// (Core's m_try_another_outbound_peer); guarded by mu.
 	tryNew bool
+	// extraBlockOn is set by StartExtraBlockRelay (Core's
+	// m_start_extra_block_relay_peers); extraBlockDue when the extra
+	// block-relay-only timer fired and no extra connection was started
+	// since. Both guarded by mu.
+	extraBlockOn  bool
+	extraBlockDue bool
 }
 
 // New returns a connection manager for cfg, with defaults filled in.
@@ -306,6 +322,9 @@ func New(cfg *Config) *ConnManager {
 	}
 	if c.FeelerInterval <= 0 {
 		c.FeelerInterval = DefaultFeelerInterval
+	}
+	if c.ExtraBlockRelayInterval <= 0 {
+		c.ExtraBlockRelayInterval = DefaultExtraBlockRelayInterval
 	}
 	if c.MaxPeers == 0 {
 		c.MaxPeers = DefaultMaxPeers
@@ -552,6 +571,49 @@ func (cm *ConnManager) ExtraOutbound() int {
 	return max(n-cm.cfg.TargetOutbound, 0)
 }
 
+// StartExtraBlockRelay starts the periodic extra block-relay-only
+// connection, as Core's StartExtraBlockRelayPeers: about every
+// ExtraBlockRelayInterval, when every slot is taken, one more
+// block-relay-only connection is made, so that a fresh peer regularly
+// shows us its headers; the sync manager then evicts the youngest
+// block-relay-only peer, or the next youngest when the youngest brought
+// a block more recently (ExtraBlockRelay counts the extra ones). The sync
+// manager calls it once the initial sync is done. Safe for concurrent
+// use.
+func (cm *ConnManager) StartExtraBlockRelay() {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	if !cm.extraBlockOn && cm.cfg.TargetBlockRelay > 0 {
+		cm.extraBlockOn = true
+		log.Debugf("Extra block-relay-only connections enabled")
+	}
+}
+
+// ExtraBlockRelay returns how many established block-relay-only
+// connections exceed TargetBlockRelay (Core's GetExtraBlockRelayCount).
+func (cm *ConnManager) ExtraBlockRelay() int {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	n := 0
+	for _, req := range cm.reqs {
+		if req.typ == ConnBlockRelayOnly && req.state == ConnEstablished {
+			n++
+		}
+	}
+	return max(n-cm.cfg.TargetBlockRelay, 0)
+}
+
+// blockRelayTargetLocked is the number of block-relay-only connections to
+// keep: TargetBlockRelay, plus one when the extra one is due and the
+// full-relay slots are taken (Core tries the extra block-relay-only peer
+// after the full-relay ones). The caller holds cm.mu.
+func (cm *ConnManager) blockRelayTargetLocked() int {
+	if cm.extraBlockOn && cm.extraBlockDue && cm.autoCount >= cm.outboundTargetLocked() {
+		return cm.cfg.TargetBlockRelay + 1
+	}
+	return cm.cfg.TargetBlockRelay
+}
+
 // outboundTargetLocked is the number of automatic connections to keep:
 // TargetOutbound, plus one while SetTryNewOutbound allows it. The caller
 // holds cm.mu.
@@ -716,6 +778,7 @@ func (cm *ConnManager) outboundClosed(req *ConnReq) {
 // outboundLoop keeps TargetOutbound full-relay and TargetBlockRelay
 // block-relay-only automatic connections, asking the address source for
 // addresses in unused network groups (anchors first), and starts a feeler
+// and (after StartExtraBlockRelay) an extra block-relay-only connection
 // now and then when every slot is taken.
 func (cm *ConnManager) outboundLoop(ctx context.Context) {
 	defer cm.wg.Done()
@@ -724,9 +787,16 @@ func (cm *ConnManager) outboundLoop(ctx context.Context) {
 	var feeler *time.Timer
 	var feelerC <-chan time.Time
 	if cm.cfg.GetFeelerAddress != nil {
-		feeler = time.NewTimer(cm.feelerDelay())
+		feeler = time.NewTimer(expDelay(cm.cfg.FeelerInterval))
 		defer feeler.Stop()
 		feelerC = feeler.C
+	}
+	var extraBlock *time.Timer
+	var extraBlockC <-chan time.Time
+	if cm.cfg.TargetBlockRelay > 0 {
+		extraBlock = time.NewTimer(expDelay(cm.cfg.ExtraBlockRelayInterval))
+		defer extraBlock.Stop()
+		extraBlockC = extraBlock.C
 	}
 	for {
 		if cm.fillOutbound() {
@@ -744,17 +814,22 @@ func (cm *ConnManager) outboundLoop(ctx context.Context) {
 		case <-ticker.C:
 		case <-feelerC:
 			cm.startFeeler()
-			feeler.Reset(cm.feelerDelay())
+			feeler.Reset(expDelay(cm.cfg.FeelerInterval))
+		case <-extraBlockC:
+			cm.mu.Lock()
+			cm.extraBlockDue = cm.extraBlockOn
+			cm.mu.Unlock()
+			extraBlock.Reset(expDelay(cm.cfg.ExtraBlockRelayInterval))
 		}
 	}
 }
 
-// feelerDelay draws the time to the next feeler: exponentially distributed
-// with mean FeelerInterval (Core's rand_exp_duration), capped at ten times
-// the mean.
-func (cm *ConnManager) feelerDelay() time.Duration {
-	mean := float64(cm.cfg.FeelerInterval)
-	return time.Duration(min(rand.ExpFloat64()*mean, 10*mean))
+// expDelay draws the time to the next feeler or extra block-relay-only
+// connection: exponentially distributed with the given mean (Core's
+// rand_exp_duration), capped at ten times the mean.
+func expDelay(mean time.Duration) time.Duration {
+	m := float64(mean)
+	return time.Duration(min(rand.ExpFloat64()*m, 10*m))
 }
 
 // nextAutoTypeLocked returns the kind of automatic connection to start
@@ -769,7 +844,7 @@ func (cm *ConnManager) nextAutoTypeLocked() (ConnType, bool) {
 		return ConnBlockRelayOnly, true
 	case cm.autoCount < cm.outboundTargetLocked():
 		return ConnFullRelay, true
-	case cm.blockCount < cm.cfg.TargetBlockRelay:
+	case cm.blockCount < cm.blockRelayTargetLocked():
 		return ConnBlockRelayOnly, true
 	}
 	return 0, false
@@ -812,7 +887,7 @@ func (cm *ConnManager) fillOutbound() bool {
 		// (SetTryNewOutbound(false)); only this goroutine fills slots.
 		free := cm.autoCount < cm.outboundTargetLocked()
 		if typ == ConnBlockRelayOnly {
-			free = cm.blockCount < cm.cfg.TargetBlockRelay
+			free = cm.blockCount < cm.blockRelayTargetLocked()
 		}
 		if !free || cm.outGroups[group] > 0 {
 			cm.mu.Unlock()
@@ -823,6 +898,10 @@ func (cm *ConnManager) fillOutbound() bool {
 		cm.reqs[req.id] = req
 		cm.outGroups[group]++
 		if typ == ConnBlockRelayOnly {
+			if cm.blockCount >= cm.cfg.TargetBlockRelay {
+				// The extra one: the next is drawn by the timer.
+				cm.extraBlockDue = false
+			}
 			cm.blockCount++
 		} else {
 			cm.autoCount++

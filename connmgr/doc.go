@@ -26,6 +26,13 @@ A ConnManager, driven by Run(ctx), does four things:
     Config.Anchors (the last run's block-relay-only peers) are dialed
     first. ConnReq.Type tells the owner which kind a connection is, so it
     sends relay=false and relays no transactions or addresses on it.
+  - Once StartExtraBlockRelay is called (by the sync manager, after the
+    initial sync) and every slot is taken, it makes one extra
+    block-relay-only connection about every ExtraBlockRelayInterval (5
+    minutes, exponentially distributed), Core's extra block-relay-only
+    peer; ExtraBlockRelay counts it, so the sync manager can evict the
+    youngest block-relay-only peer (or the next youngest, when the
+    youngest brought a block more recently).
   - When every slot is taken it starts a feeler about every FeelerInterval
     (2 minutes, exponentially distributed) to an address from
     Config.GetFeelerAddress (the address manager's new table); a feeler
