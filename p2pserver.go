@@ -275,17 +275,19 @@ type p2pServer struct {
 	dialer *connmgr.Dialer
 
 	// testDial, targetOutbound, targetBlockRelay, feelerInterval,
-	// retryInterval and trickleInterval override, when set before Start,
-	// the connection manager's dial function, its full-relay and
-	// block-relay-only targets, the mean feeler interval, the outbound
-	// retry tick and the peers' trickle interval (tests: in-process peers
-	// behind routable-looking addresses, few slots, fast timers).
-	testDial         connmgr.DialFunc
-	targetOutbound   int
-	targetBlockRelay int
-	feelerInterval   time.Duration
-	retryInterval    time.Duration
-	trickleInterval  time.Duration
+	// extraBlockInterval, retryInterval and trickleInterval override,
+	// when set before Start, the connection manager's dial function, its
+	// full-relay and block-relay-only targets, the mean feeler and extra
+	// block-relay-only intervals, the outbound retry tick and the peers'
+	// trickle interval (tests: in-process peers behind routable-looking
+	// addresses, few slots, fast timers).
+	testDial           connmgr.DialFunc
+	targetOutbound     int
+	targetBlockRelay   int
+	feelerInterval     time.Duration
+	extraBlockInterval time.Duration
+	retryInterval      time.Duration
+	trickleInterval    time.Duration
 
 	// ctx is the server's context, set by Start; peers run under it.
 	ctx    context.Context
@@ -367,6 +369,11 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		// peers, so the extra one is never made.
 		TryNewOutbound: func(try bool) { s.cm.SetTryNewOutbound(try) },
 		ExtraOutbound:  func() int { return s.cm.ExtraOutbound() },
+		// Core's extra block-relay-only peer every few minutes, after
+		// the initial sync (idle when there are no block-relay-only
+		// slots, as with --connect).
+		StartExtraBlockRelay: func() { s.cm.StartExtraBlockRelay() },
+		ExtraBlockRelay:      func() int { return s.cm.ExtraBlockRelay() },
 		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) {
 			// The pool's accept hook already queued the relay; the source
 			// knows these transactions, so it is never announced them.
@@ -433,15 +440,17 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		GetNewAddress:    s.am.NewAddress,
 		GetFeelerAddress: s.am.FeelerAddress,
 		FeelerInterval:   s.feelerInterval,
-		Dial:             dialer.DialContext,
-		GroupKey:         addrmgr.NetAddrGroupKey,
-		IsBanned:         s.bans.IsBannedAddr,
-		IsWhitelisted:    s.isWhitelistedAddr,
-		MaxPeers:         s.cfg.MaxPeers,
-		MaxInboundPerIP:  defaultMaxInboundPerIP,
-		EvictInbound:     s.evictInbound,
-		TargetOutbound:   s.targetOutbound,
-		RetryDuration:    s.retryInterval,
+
+		ExtraBlockRelayInterval: s.extraBlockInterval,
+		Dial:                    dialer.DialContext,
+		GroupKey:                addrmgr.NetAddrGroupKey,
+		IsBanned:                s.bans.IsBannedAddr,
+		IsWhitelisted:           s.isWhitelistedAddr,
+		MaxPeers:                s.cfg.MaxPeers,
+		MaxInboundPerIP:         defaultMaxInboundPerIP,
+		EvictInbound:            s.evictInbound,
+		TargetOutbound:          s.targetOutbound,
+		RetryDuration:           s.retryInterval,
 	}
 	if s.testDial != nil {
 		cmCfg.Dial = s.testDial

@@ -603,3 +603,41 @@ func TestP2PConnectModeNoBlockRelay(t *testing.T) {
 	}
 	t.Logf("%d cases", len(tests))
 }
+
+// TestP2PExtraBlockRelay: once the node's tip is recent (out of the
+// initial sync) the sync manager starts Core's extra block-relay-only
+// connections: with the slots full, a third address in the table is
+// dialed as a second block-relay-only peer beyond the target of one,
+// with relay=false. (Its eviction is timed by the sync manager's 45-second
+// check, tested in internal/netsync.)
+func TestP2PExtraBlockRelay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node")
+	}
+	d := newP2PTestDialer()
+	tn, s := startHookedNode(t, t.TempDir(), d, func(s *p2pServer) {
+		s.extraBlockInterval = 20 * time.Millisecond
+	})
+	w := newTestWallet(t, 22)
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 1, w.addr) // a recent tip
+	connectTwo(t, tn, d)
+	r3 := newFakeRemote(t)
+	d.route("3.3.3.3:18444", r3)
+	addPeerAddress(t, tn, "3.3.3.3")
+	p2pWait(t, 30*time.Second, "the extra block-relay-only peer", func() bool {
+		return s.cm.ExtraBlockRelay() == 1
+	})
+	var ps []p2pPeerInfo
+	tn.mustCall(&ps, "getpeerinfo")
+	types := map[string]int{}
+	for _, pi := range ps {
+		types[pi.ConnType]++
+	}
+	if types["block-relay-only"] != 2 || types["outbound-full-relay"] != 1 {
+		t.Fatalf("connection types %v", types)
+	}
+	if v := r3.version(); v == nil || !v.DisableRelayTx {
+		t.Fatalf("extra peer version %+v, want relay=false", v)
+	}
+}

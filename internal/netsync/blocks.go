@@ -456,6 +456,9 @@ func (sm *SyncManager) submit(from *peerState, block *wire.MsgBlock, hash chainh
 	}
 	sm.progressBlocks++
 	sm.progressTxs += len(block.Transactions)
+	if from != nil && sm.peers[from.id] == from {
+		from.lastBlockTime = sm.cfg.Now()
+	}
 	if isOrphan && from != nil && sm.peers[from.id] == from {
 		// A block whose parent we lack: fetch the headers leading to it.
 		sm.sendGetHeaders(from, nil)

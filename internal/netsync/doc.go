@@ -113,6 +113,14 @@ outbound peers (Config.IsBlockRelayOnly) are timed and checked for
 services the same way but never protected, as Core, and never taken as
 the extra peer to evict below.
 
+With Config.StartExtraBlockRelay and ExtraBlockRelay set, once our tip is
+within 20 block intervals of now (Core's CanDirectFetch) the connection
+manager is told, once, to make an extra block-relay-only connection every
+few minutes; every 45 seconds, while there is one beyond the target, the
+youngest block-relay-only peer is evicted, or the next youngest when the
+youngest delivered a new block more recently (Core's
+EvictExtraOutboundPeers), so fresh peers keep showing us their headers.
+
 With Config.TryNewOutbound and ExtraOutbound set (the server passes the
 connection manager's SetTryNewOutbound and ExtraOutbound), the tip is
 checked every 10 minutes as Core's CheckForStaleTipAndEvictPeers: no new

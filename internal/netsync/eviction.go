@@ -40,6 +40,10 @@ const (
 	// minimumConnectTime is Core's MINIMUM_CONNECT_TIME: an extra
 	// outbound peer is evicted only after this long connected.
 	minimumConnectTime = 30 * time.Second
+	// directFetchIntervals is how recent, in block intervals, our tip
+	// must be for the initial sync to count as finished (Core's
+	// CanDirectFetch: 20 * nPowTargetSpacing).
+	directFetchIntervals = 20
 	// staleTipIntervals is how many block intervals without a new tip
 	// make it look stale (Core's TipMayBeStale: 3 * nPowTargetSpacing).
 	staleTipIntervals = 3
@@ -205,15 +209,32 @@ func (sm *SyncManager) considerEviction(ps *peerState, now time.Time, tipHash ch
 // when no new tip came for three block intervals and no block is in
 // flight, it asks for one extra outbound connection (a fresh peer may have
 // the blocks ours do not), or withdraws that request once the tip moves.
-// It is idle unless Config.TryNewOutbound and ExtraOutbound are set.
+// That part is idle unless Config.TryNewOutbound and ExtraOutbound are
+// set. With Config.StartExtraBlockRelay and ExtraBlockRelay set it also
+// evicts an extra block-relay-only peer (same cadence) and, on the first
+// tick that finds the initial sync over, starts the extra block-relay-only
+// connections.
 func (sm *SyncManager) checkStaleTip(now time.Time) {
 	if tip := sm.chain.BestSnapshot(); tip.Hash != sm.lastTipHash {
 		sm.lastTipHash, sm.lastTipUpdate = tip.Hash, now
 	}
-	if sm.cfg.TryNewOutbound == nil || sm.cfg.ExtraOutbound == nil || now.Before(sm.nextExtraCheck) {
+	extraBlock := sm.cfg.StartExtraBlockRelay != nil && sm.cfg.ExtraBlockRelay != nil
+	if extraBlock && !sm.initialSyncFinished && sm.canDirectFetch(now) {
+		// Core checks this every 45 seconds; each tick costs as little
+		// and starts the extra block-relay-only peers as the sync ends.
+		sm.cfg.StartExtraBlockRelay()
+		sm.initialSyncFinished = true
+	}
+	if now.Before(sm.nextExtraCheck) {
 		return
 	}
 	sm.nextExtraCheck = now.Add(extraPeerCheckInterval)
+	if extraBlock {
+		sm.evictExtraBlockRelay(now)
+	}
+	if sm.cfg.TryNewOutbound == nil || sm.cfg.ExtraOutbound == nil {
+		return
+	}
 	sm.evictExtraOutbound(now)
 	if now.Before(sm.nextStaleCheck) {
 		return
@@ -228,6 +249,64 @@ func (sm *SyncManager) checkStaleTip(now time.Time) {
 		sm.cfg.TryNewOutbound(false)
 		sm.tryingNew = false
 	}
+}
+
+// canDirectFetch is Core's CanDirectFetch: our tip is less than 20 block
+// intervals old, so the initial sync is over.
+func (sm *SyncManager) canDirectFetch(now time.Time) bool {
+	tip := sm.chain.BestSnapshot()
+	spacing := sm.chain.ChainParams().TargetTimePerBlock
+	return tip.Timestamp.After(now.Add(-directFetchIntervals * spacing))
+}
+
+// evictExtraBlockRelay is the block-relay-only half of Core's
+// EvictExtraOutboundPeers: when the connection manager has more
+// block-relay-only connections than its target (the extra one it makes
+// every few minutes), the youngest block-relay-only peer (highest id) is
+// disconnected, unless it delivered a new block more recently than the
+// next youngest, which then goes instead; either only after
+// minimumConnectTime connected and with no block in flight. So a fresh
+// peer regularly shows us its headers, and one that brings blocks first
+// replaces an older one.
+func (sm *SyncManager) evictExtraBlockRelay(now time.Time) {
+	if sm.cfg.ExtraBlockRelay() <= 0 {
+		return
+	}
+	var youngest, next *peerState
+	for _, ps := range sm.peers {
+		if !ps.blockRelayOnly || ps.inbound {
+			continue
+		}
+		switch {
+		case youngest == nil || ps.id > youngest.id:
+			next, youngest = youngest, ps
+		case next == nil || ps.id > next.id:
+			next = ps
+		}
+	}
+	if youngest == nil {
+		return
+	}
+	victim := youngest
+	if next != nil && youngest.lastBlockTime.After(next.lastBlockTime) {
+		victim = next
+	}
+	if now.Sub(victim.connectedAt) < minimumConnectTime || len(victim.requested) > 0 {
+		log.Debugf("Keeping block-relay-only peer %s (id %d) chosen for eviction (connected %v, "+
+			"%d blocks in flight)", victim.p.Addr(), victim.id, now.Sub(victim.connectedAt),
+			len(victim.requested))
+		return
+	}
+	sm.disconnect(victim, ErrExtraOutbound, "extra block-relay-only peer (last block "+
+		blockTimeString(victim.lastBlockTime)+")")
+}
+
+// blockTimeString is a peer's last block time for logs.
+func blockTimeString(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 // tipMayBeStale is Core's TipMayBeStale: no new tip for three block

@@ -125,6 +125,20 @@ type Config struct {
 	TryNewOutbound func(try bool)
 	ExtraOutbound  func() int
 
+	// StartExtraBlockRelay and ExtraBlockRelay, when both set, enable
+	// Core's extra block-relay-only peer (eviction.go): once the initial
+	// sync is done (our tip is within 20 block intervals of now, Core's
+	// CanDirectFetch) StartExtraBlockRelay is called, once, so the
+	// connection manager makes an extra block-relay-only connection now
+	// and then; ExtraBlockRelay reports how many block-relay-only
+	// connections exceed the target, and every 45 seconds the youngest
+	// block-relay-only peer is evicted, or the next youngest when the
+	// youngest delivered a new block more recently (connmgr's
+	// StartExtraBlockRelay and ExtraBlockRelay). Called from the event
+	// goroutine; they must not block.
+	StartExtraBlockRelay func()
+	ExtraBlockRelay      func() int
+
 	// Tunables; zero means the default above.
 	MaxBlocksInFlightPerPeer int
 	DownloadWindow           int
@@ -287,6 +301,9 @@ type SyncManager struct {
 	nextStaleCheck time.Time
 	nextExtraCheck time.Time
 	tryingNew      bool
+	// initialSyncFinished: StartExtraBlockRelay was called (Core's
+	// m_initial_sync_finished).
+	initialSyncFinished bool
 
 	// Progress counters for the 10-second log.
 	lastProgress   time.Time
@@ -336,6 +353,10 @@ type peerState struct {
 	// chosen for eviction.
 	connectedAt           time.Time
 	lastBlockAnnouncement time.Time
+	// lastBlockTime is when it last delivered a block new to us (zero:
+	// never), Core's m_last_block_time, by which the extra
+	// block-relay-only peer is chosen for eviction.
+	lastBlockTime time.Time
 	// chainSync is its chain-sync eviction state.
 	chainSync chainSyncState
 	// reported are the synced heights last given to the peer.
