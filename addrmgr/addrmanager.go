@@ -54,6 +54,21 @@ const (
 	// DefaultSaveInterval is how often Run writes peers.json.
 	DefaultSaveInterval = 15 * time.Minute
 
+	// maxTriedCollisions bounds the addresses waiting for a test of the
+	// tried entry they would evict (Core's
+	// ADDRMAN_SET_TRIED_COLLISION_SIZE).
+	maxTriedCollisions = 10
+
+	// replacementWindow is how recent a tried entry's success, or its
+	// failed attempt, must be to count in a collision (Core's
+	// ADDRMAN_REPLACEMENT); collisionGrace is how long an attempt to it
+	// has to succeed; testWindow is how long a collision waits for a
+	// test before the old entry is evicted anyway (Core's
+	// ADDRMAN_TEST_WINDOW).
+	replacementWindow = 4 * time.Hour
+	collisionGrace    = time.Minute
+	testWindow        = 40 * time.Minute
+
 	// PeersFilename is the file name of the persisted table.
 	PeersFilename = "peers.json"
 
@@ -162,6 +177,11 @@ type AddrManager struct {
 
 	// answers caches the getaddr answers for v1 and v2 peers.
 	answers [2]cachedAnswer
+
+	// collisions are the keys of new-table addresses whose Good found
+	// their tried slot taken (Core's m_tried_collisions), at most
+	// maxTriedCollisions; ResolveCollisions settles them.
+	collisions map[string]struct{}
 }
 
 // New returns an empty address manager with a fresh random key. Load (or
@@ -193,6 +213,7 @@ func (am *AddrManager) resetLocked() {
 	am.triTbl = [TriedBucketCount][BucketSize]*KnownAddress{}
 	am.newLst = nil
 	am.triLst = nil
+	am.collisions = make(map[string]struct{})
 }
 
 // addrKey returns the index key of an address: network, raw address and
@@ -430,8 +451,10 @@ func (am *AddrManager) SetServices(na *wire.NetAddressV2, services wire.ServiceF
 }
 
 // Good marks the address as reachable (a completed handshake on an
-// outbound connection) and moves it to the tried table; the address it
-// displaces there goes back to the new table.
+// outbound connection) and moves it to the tried table. When its tried
+// slot holds another address, it stays in new and the collision waits for
+// a test of the other (Core's test-before-evict; see ResolveCollisions):
+// Good still returns nil, as the address was recorded as reachable.
 func (am *AddrManager) Good(na *wire.NetAddressV2) error {
 	am.mu.Lock()
 	defer am.mu.Unlock()
@@ -446,13 +469,105 @@ func (am *AddrManager) Good(na *wire.NetAddressV2) error {
 	if ka.tried {
 		return nil
 	}
-	// Take it out of every new bucket, keeping it indexed.
+	if old := am.triedOccupantLocked(ka); old != nil {
+		// Core's test-before-evict: the address stays in new until a
+		// feeler shows whether the tried entry still answers
+		// (ResolveCollisions, SelectTriedCollision), so that addresses
+		// we just reached cannot push good tried ones out.
+		if len(am.collisions) < maxTriedCollisions {
+			am.collisions[addrKey(ka.na)] = struct{}{}
+		}
+		return nil
+	}
+	am.moveToTriedLocked(ka, now)
+	return nil
+}
+
+// triedOccupantLocked returns the other address in ka's tried slot, or
+// nil. The caller holds am.mu.
+func (am *AddrManager) triedOccupantLocked(ka *KnownAddress) *KnownAddress {
+	bucket := am.triedBucket(ka.na)
+	pos := am.bucketPos(ka.na, false, bucket)
+	if old := am.triTbl[bucket][pos]; old != ka {
+		return old
+	}
+	return nil
+}
+
+// moveToTriedLocked takes ka out of every new bucket (keeping it indexed)
+// and puts it in its tried slot, moving any occupant back to new. The
+// caller holds am.mu.
+func (am *AddrManager) moveToTriedLocked(ka *KnownAddress, now time.Time) {
 	ka.tried = true
 	for len(ka.newSlots) > 0 {
 		am.clearNewSlot(ka.newSlots[0])
 	}
 	listRemove(&am.newLst, ka)
 	am.placeTriedLocked(ka, now)
+}
+
+// ResolveCollisions settles the tried-slot collisions as Core's
+// ResolveCollisions: the new address moves to tried, evicting the old
+// entry, when the slot freed, when the old entry failed an attempt (more
+// than a minute ago, within four hours) or when no test came within 40
+// minutes; the collision is dropped, keeping the old entry, when it
+// answered within four hours or the new address is gone. Safe for
+// concurrent use.
+func (am *AddrManager) ResolveCollisions() {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	now := am.now()
+	for key := range am.collisions {
+		done := true
+		ka := am.index[key]
+		if ka != nil && !ka.tried {
+			old := am.triedOccupantLocked(ka)
+			switch {
+			case old == nil:
+				am.moveToTriedLocked(ka, now)
+			case !old.lastsuccess.IsZero() && now.Sub(old.lastsuccess) < replacementWindow:
+				// It answered recently: keep it.
+			case !old.lastattempt.IsZero() && now.Sub(old.lastattempt) < replacementWindow:
+				if now.Sub(old.lastattempt) > collisionGrace {
+					log.Debugf("Tried address %v failed its test; %v replaces it", old.na, ka.na)
+					am.moveToTriedLocked(ka, now)
+				} else {
+					done = false // the attempt may still succeed
+				}
+			case now.Sub(ka.lastsuccess) > testWindow:
+				am.moveToTriedLocked(ka, now)
+			default:
+				done = false
+			}
+		}
+		if done {
+			delete(am.collisions, key)
+		}
+	}
+}
+
+// SelectTriedCollision returns the tried entry a waiting collision would
+// evict, to be tested by a feeler (Core's SelectTriedCollision), or nil
+// when there is none. Safe for concurrent use.
+func (am *AddrManager) SelectTriedCollision() *KnownAddress {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	if len(am.collisions) == 0 {
+		return nil
+	}
+	i := am.rng.IntN(len(am.collisions))
+	for key := range am.collisions {
+		if i > 0 {
+			i--
+			continue
+		}
+		ka := am.index[key]
+		if ka == nil || ka.tried {
+			delete(am.collisions, key)
+			return nil
+		}
+		return am.triedOccupantLocked(ka)
+	}
 	return nil
 }
 
@@ -689,10 +804,21 @@ func (am *AddrManager) NewAddress() (net.Addr, error) {
 }
 
 // FeelerAddress is the address source of feeler connections (connmgr's
-// GetFeelerAddress): NewAddress drawing from the new table only, as Core
-// picks a feeler's address, so that a feeler that completes its handshake
-// moves the address to the tried table (Good).
+// GetFeelerAddress), as Core picks a feeler's address: after
+// ResolveCollisions, the tried entry of a waiting collision when there is
+// one (its attempt is recorded, so that a failure lets the newcomer in),
+// else NewAddress drawing from the new table only, so that a feeler that
+// completes its handshake moves the address to the tried table (Good).
 func (am *AddrManager) FeelerAddress() (net.Addr, error) {
+	am.ResolveCollisions()
+	if old := am.SelectTriedCollision(); old != nil {
+		am.mu.Lock()
+		old.lastattempt = am.now()
+		old.attempts++
+		na := old.NetAddress()
+		am.mu.Unlock()
+		return Addr{na}, nil
+	}
 	return am.nextAddress(true)
 }
 

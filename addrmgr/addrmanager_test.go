@@ -241,10 +241,13 @@ func TestSourceGroupBucketLimit(t *testing.T) {
 	checkConsistent(t, am)
 }
 
+// TestTriedCollisionMovesBack: many good addresses of one group share 8
+// tried buckets; colliding ones wait in new (test-before-evict), and once
+// the collisions resolve without a test (40 minutes) the newcomers push
+// the earlier entries back to the new table, the tables staying
+// consistent throughout.
 func TestTriedCollisionMovesBack(t *testing.T) {
-	am, _ := newTestManager(t, "")
-	// Make many addresses of one group good: they share 8 tried buckets,
-	// so collisions push earlier ones back to the new table.
+	am, now := newTestManager(t, "")
 	for i := 0; i < 2000; i++ {
 		na := ipAddr(i)
 		src := ipAddr(i * 65536)
@@ -253,8 +256,18 @@ func TestTriedCollisionMovesBack(t *testing.T) {
 		}
 	}
 	nNew, nTried := am.Counts()
-	if nTried > triedBucketsPerGroup*BucketSize || nNew == 0 {
-		t.Fatalf("new %d tried %d", nNew, nTried)
+	if nTried > triedBucketsPerGroup*BucketSize || nNew == 0 || len(am.collisions) == 0 {
+		t.Fatalf("new %d tried %d, %d collisions", nNew, nTried, len(am.collisions))
+	}
+	checkConsistent(t, am)
+	*now = now.Add(5 * time.Hour)
+	am.ResolveCollisions()
+	if len(am.collisions) != 0 {
+		t.Fatalf("%d collisions left after the test window", len(am.collisions))
+	}
+	nNew2, nTried2 := am.Counts()
+	if nNew2+nTried2 != nNew+nTried || nTried2 != nTried {
+		t.Fatalf("after resolving: new %d tried %d (was %d, %d)", nNew2, nTried2, nNew, nTried)
 	}
 	checkConsistent(t, am)
 }
@@ -626,30 +639,39 @@ func BenchmarkGetAddress(b *testing.B) {
 	}
 }
 
+// triedSlotTaken reports whether the tried slot of na holds another
+// address (a Good would wait for a test-before-evict).
+func triedSlotTaken(am *AddrManager, na *wire.NetAddressV2) bool {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	bucket := am.triedBucket(na)
+	occupant := am.triTbl[bucket][am.bucketPos(na, false, bucket)]
+	return occupant != nil && addrKey(occupant.na) != addrKey(na)
+}
+
 // TestFeelerAddress: the feeler source draws from the new table only (Core's
 // Select(new_only=true)), never a tried address, and reports
 // ErrNoAddresses when the new table is empty.
 func TestFeelerAddress(t *testing.T) {
 	am, _ := newTestManager(t, t.TempDir())
-	var tried, fresh []*wire.NetAddressV2
-	for i := 1; i <= 20; i++ {
+	isTried := make(map[string]bool)
+	for i := 1; len(isTried) < 10; i++ {
 		na := mustParse(t, fmt.Sprintf("%d.%d.1.1:8333", 20+i, i))
 		am.AddAddress(na, na)
-		if i <= 10 {
-			if err := am.Good(na); err != nil {
-				t.Fatal(err)
-			}
-			tried = append(tried, na)
-		} else {
-			fresh = append(fresh, na)
+		if triedSlotTaken(am, na) {
+			continue // it stays in new: a collision is not this test's subject
 		}
-	}
-	if nNew, nTried := am.Counts(); nNew != 10 || nTried != 10 {
-		t.Fatalf("new %d tried %d", nNew, nTried)
-	}
-	isTried := make(map[string]bool)
-	for _, na := range tried {
+		if err := am.Good(na); err != nil {
+			t.Fatal(err)
+		}
 		isTried[na.String()] = true
+	}
+	for i := 1; i <= 10; i++ {
+		na := mustParse(t, fmt.Sprintf("%d.%d.2.1:8333", 140+i, i))
+		am.AddAddress(na, na)
+	}
+	if nNew, nTried := am.Counts(); nNew < 10 || nTried != 10 {
+		t.Fatalf("new %d tried %d", nNew, nTried)
 	}
 	for i := 0; i < 200; i++ {
 		a, err := am.FeelerAddress()
@@ -660,18 +682,147 @@ func TestFeelerAddress(t *testing.T) {
 			t.Fatalf("feeler drew tried address %s", a)
 		}
 	}
-	for _, na := range fresh {
+
+	// Only tried entries: no feeler address, while NewAddress finds one.
+	am2, _ := newTestManager(t, "")
+	na := mustParse(t, "31.1.1.1:8333")
+	am2.AddAddress(na, na)
+	if err := am2.Good(na); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := am2.FeelerAddress(); !errors.Is(err, ErrNoAddresses) {
+		t.Fatalf("empty new table: %v", err)
+	}
+	if am2.GetNewTableAddress() != nil {
+		t.Fatal("GetNewTableAddress with an empty new table")
+	}
+	if _, err := am2.NewAddress(); err != nil {
+		t.Fatalf("NewAddress with a tried entry: %v", err)
+	}
+}
+
+// collidingPair makes a good (tried) address and finds another, added to
+// the new table, whose tried slot is the first one's.
+func collidingPair(t *testing.T, am *AddrManager) (old, fresh *wire.NetAddressV2) {
+	t.Helper()
+	old = mustParse(t, "50.1.0.1:8333")
+	am.AddAddress(old, old)
+	if err := am.Good(old); err != nil {
+		t.Fatal(err)
+	}
+	for i := 2; i < 1<<16; i++ {
+		na := mustParse(t, fmt.Sprintf("50.1.%d.%d:8333", i>>8, i&0xff))
+		if !triedSlotTaken(am, na) {
+			continue
+		}
+		src := mustParse(t, "60.1.0.1:8333")
+		if !am.AddAddress(na, src) {
+			continue
+		}
+		return old, na
+	}
+	t.Fatal("no colliding address found")
+	return nil, nil
+}
+
+// isTriedAddr reports whether na is in the tried table.
+func isTriedAddr(am *AddrManager, na *wire.NetAddressV2) bool {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	ka := am.index[addrKey(na)]
+	return ka != nil && ka.tried
+}
+
+// TestTriedCollisionTestBeforeEvict is Core's test-before-evict: an
+// address whose tried slot is taken stays in new after Good; a feeler
+// tests the old entry (FeelerAddress offers it first); the old entry stays
+// when it answers or answered in the last four hours, and is replaced when
+// its attempt failed (after a minute) or when no test came within 40
+// minutes.
+func TestTriedCollisionTestBeforeEvict(t *testing.T) {
+	tests := []struct {
+		name     string
+		oldAge   time.Duration // since the old entry's success when B is good
+		feeler   bool          // a feeler is sent to the old entry
+		answers  bool          // and it answers
+		wait     time.Duration // then this long before ResolveCollisions
+		replaced bool
+		pending  bool // the collision still waits
+	}{
+		{"old answered an hour ago", time.Hour, false, false, 0, false, false},
+		{"old answers the feeler", 5 * time.Hour, true, true, 2 * time.Minute, false, false},
+		{"old fails the feeler", 5 * time.Hour, true, false, 61 * time.Second, true, false},
+		{"feeler still running", 5 * time.Hour, true, false, 30 * time.Second, false, true},
+		{"no test within 40 minutes", 5 * time.Hour, false, false, 41 * time.Minute, true, false},
+		{"no test yet", 5 * time.Hour, false, false, 39 * time.Minute, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			am, now := newTestManager(t, "")
+			old, fresh := collidingPair(t, am)
+			*now = now.Add(tc.oldAge)
+			if err := am.Good(fresh); err != nil {
+				t.Fatal(err)
+			}
+			if isTriedAddr(am, fresh) || !isTriedAddr(am, old) || len(am.collisions) != 1 {
+				t.Fatalf("after Good: fresh tried %v, old tried %v, %d collisions",
+					isTriedAddr(am, fresh), isTriedAddr(am, old), len(am.collisions))
+			}
+			if tc.feeler {
+				a, err := am.FeelerAddress()
+				if err != nil || a.String() != old.String() {
+					t.Fatalf("feeler address %v (%v), want the old entry %v", a, err, old)
+				}
+				if tc.answers {
+					if err := am.Good(old); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			*now = now.Add(tc.wait)
+			am.ResolveCollisions()
+			if isTriedAddr(am, fresh) != tc.replaced || isTriedAddr(am, old) == tc.replaced {
+				t.Fatalf("fresh tried %v, old tried %v; want replaced %v",
+					isTriedAddr(am, fresh), isTriedAddr(am, old), tc.replaced)
+			}
+			if got := len(am.collisions) == 1; got != tc.pending {
+				t.Fatalf("collision pending %v, want %v", got, tc.pending)
+			}
+			checkConsistent(t, am)
+		})
+	}
+	t.Logf("%d cases", len(tests))
+}
+
+// TestTriedCollisionsBounded: at most maxTriedCollisions collisions wait;
+// further colliding addresses stay in new without one.
+func TestTriedCollisionsBounded(t *testing.T) {
+	am, _ := newTestManager(t, "")
+	old := mustParse(t, "50.1.0.1:8333")
+	am.AddAddress(old, old)
+	if err := am.Good(old); err != nil {
+		t.Fatal(err)
+	}
+	src := mustParse(t, "60.1.0.1:8333")
+	var colliding int
+	for i := 2; i < 1<<16 && colliding < maxTriedCollisions+5; i++ {
+		na := mustParse(t, fmt.Sprintf("50.1.%d.%d:8333", i>>8, i&0xff))
+		if !triedSlotTaken(am, na) || !am.AddAddress(na, src) {
+			continue
+		}
+		colliding++
 		if err := am.Good(na); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := am.FeelerAddress(); !errors.Is(err, ErrNoAddresses) {
-		t.Fatalf("empty new table: %v", err)
+	if colliding < maxTriedCollisions+1 {
+		t.Fatalf("only %d colliding addresses found", colliding)
 	}
-	if am.GetNewTableAddress() != nil {
-		t.Fatal("GetNewTableAddress with an empty new table")
+	if n := len(am.collisions); n != maxTriedCollisions {
+		t.Fatalf("%d collisions wait, want %d", n, maxTriedCollisions)
 	}
-	if _, err := am.NewAddress(); err != nil {
-		t.Fatalf("NewAddress with tried entries: %v", err)
+	if _, nTried := am.Counts(); nTried != 1 {
+		t.Fatalf("%d tried, want the old entry only", nTried)
 	}
+	checkConsistent(t, am)
 }

@@ -11,8 +11,12 @@ per-node secret, over the address's network group (GroupKey: IPv4 /16, IPv6
 the group of the peer that told us. One source group reaches at most 64 new
 buckets and one address group at most 8 tried buckets, so no single peer or
 network can fill the tables. Collisions evict terrible entries (IsTerrible
-rules: too old, from the future, failing), and an address moved to tried
-pushes the slot's occupant back to new.
+rules: too old, from the future, failing). An address made good whose
+tried slot is taken waits in new (Core's test-before-evict, at most 10
+such collisions): FeelerAddress offers the slot's occupant to a feeler
+first, and ResolveCollisions keeps the occupant if it answers (or answered
+in the last four hours), else moves the newcomer in and the occupant back
+to new, after a failed attempt or 40 minutes without a test.
 
 How the server uses it:
 
