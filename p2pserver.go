@@ -438,7 +438,7 @@ func (s *p2pServer) Start(ctx context.Context) error {
 		OnAccept:         s.inboundConnected,
 		OnConnection:     s.outboundConnected,
 		GetNewAddress:    s.am.NewAddress,
-		GetFeelerAddress: s.am.FeelerAddress,
+		GetFeelerAddress: s.feelerAddress,
 		FeelerInterval:   s.feelerInterval,
 
 		ExtraBlockRelayInterval: s.extraBlockInterval,
@@ -575,6 +575,36 @@ func (s *p2pServer) isFullOutbound(p netsync.Peer) bool {
 func (s *p2pServer) isBlockRelayOnly(p netsync.Peer) bool {
 	sp := s.peerByID(p.ID())
 	return sp != nil && sp.blockRelayOnly() && !sp.whitelisted
+}
+
+// feelerAddress is the connection manager's feeler source: the address
+// manager's FeelerAddress, except that a tried entry offered for a
+// collision test that is a connected outbound peer is marked good at once
+// (it answers; Core does not dial a peer it is connected to) and a new
+// table address is drawn instead.
+func (s *p2pServer) feelerAddress() (net.Addr, error) {
+	a, err := s.am.FeelerAddress()
+	if err != nil {
+		return nil, err
+	}
+	if s.connectedOutbound(a.String()) {
+		if na, perr := addrmgr.ParseNetAddr(a.String(), 0); perr == nil {
+			s.am.Good(na)
+		}
+		return s.am.FeelerAddress()
+	}
+	return a, nil
+}
+
+// connectedOutbound reports whether an outbound peer is connected to the
+// address (host:port as dialed).
+func (s *p2pServer) connectedOutbound(addr string) bool {
+	for _, sp := range s.allPeers() {
+		if !sp.Inbound() && sp.na != nil && sp.na.String() == addr {
+			return true
+		}
+	}
+	return false
 }
 
 // isWhitelistedAddr is isWhitelisted for connmgr.

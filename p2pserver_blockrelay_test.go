@@ -641,3 +641,53 @@ func TestP2PExtraBlockRelay(t *testing.T) {
 		t.Fatalf("extra peer version %+v, want relay=false", v)
 	}
 }
+
+// TestP2PFeelerSkipsConnectedCollision: when the address manager offers a
+// tried entry for a collision test and an outbound peer is connected to
+// it, the feeler source marks it good (it answers) and draws a new table
+// address instead of dialing the peer a second time.
+func TestP2PFeelerSkipsConnectedCollision(t *testing.T) {
+	s := offlineP2PServer(t)
+	src, err := addrmgr.ParseNetAddr("60.1.0.1:8333", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make addresses of one group good until one waits on a collision.
+	var old *wire.NetAddressV2
+	for i := 1; i < 1<<16 && old == nil; i++ {
+		na, _ := addrmgr.ParseNetAddr(fmt.Sprintf("50.1.%d.%d:8333", i>>8, i&0xff), wire.SFNodeNetwork)
+		na.Timestamp = time.Now()
+		if s.am.AddAddresses([]*wire.NetAddressV2{na}, src) == 0 {
+			continue
+		}
+		s.am.Good(na)
+		if ka := s.am.SelectTriedCollision(); ka != nil {
+			old = ka.NetAddress()
+		}
+	}
+	if old == nil {
+		t.Fatal("no collision")
+	}
+	// A fresh address in the new table, and an outbound peer at old.
+	fresh, _ := addrmgr.ParseNetAddr("70.1.0.1:8333", wire.SFNodeNetwork)
+	fresh.Timestamp = time.Now()
+	s.am.AddAddresses([]*wire.NetAddressV2{fresh}, src)
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	p := peer.NewOutboundPeer(&peer.Config{Net: wire.TestNet}, 1, b)
+	s.peersMu.Lock()
+	s.peers[1] = &serverPeer{Peer: p, na: old}
+	s.peersMu.Unlock()
+
+	got, err := s.feelerAddress()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() == old.String() {
+		t.Fatalf("feeler to the connected peer %v", old)
+	}
+	if s.am.SelectTriedCollision() != nil {
+		t.Fatal("the collision was not resolved by marking the connected peer good")
+	}
+}
