@@ -710,7 +710,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 		}
 		mp.byFee.remove(e)
 		mp.byAnc.remove(e)
-		mp.byDesc.remove(e)
+		mp.dropDesc(e)
 		delete(mp.pool, e.txid)
 		delete(mp.byWtxid, e.wtxid)
 		delete(mp.unbroadcast, e.txid)
@@ -853,6 +853,7 @@ func (mp *TxPool) Expire() int {
 // The pool lock must be held.
 func (mp *TxPool) trimToSize() {
 	for mp.usage > mp.cfg.Policy.MaxMempoolBytes {
+		mp.settleDesc()
 		e := mp.byDesc.min()
 		if e == nil {
 			return

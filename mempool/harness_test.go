@@ -3,6 +3,7 @@ package mempool
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -244,6 +245,21 @@ func (h *harness) checkInvariants() {
 	if usage != mp.usage || vsize != mp.totalVSz {
 		h.t.Fatalf("usage %d/%d want %d/%d", mp.usage, mp.totalVSz, usage, vsize)
 	}
+	// Entries out of the descendant-score index are exactly the pooled
+	// ones listed as stale; settling puts them back.
+	out := 0
+	for _, e := range mp.pool {
+		if e.descOut {
+			out++
+			if !slices.Contains(mp.descStale, e) {
+				h.t.Fatalf("%v is out of the descendant index but not listed", e.txid)
+			}
+		}
+	}
+	if mp.byDesc.n+out != len(mp.pool) {
+		h.t.Fatalf("descendant index %d + %d stale, pool %d", mp.byDesc.n, out, len(mp.pool))
+	}
+	mp.settleDesc()
 	if mp.byFee.n != len(mp.pool) || mp.byAnc.n != len(mp.pool) || mp.byDesc.n != len(mp.pool) {
 		h.t.Fatalf("index sizes %d %d %d pool %d", mp.byFee.n, mp.byAnc.n, mp.byDesc.n, len(mp.pool))
 	}

@@ -117,7 +117,10 @@ type TxPool struct {
 	byFee   *ordIndex
 	byAnc   *ordIndex
 	byDesc  *ordIndex
-	deltas  map[chainhash.Hash]int64
+	// descStale lists the entries taken out of byDesc since the last
+	// settleDesc (see reindexDesc); it may hold entries removed since.
+	descStale []*entry
+	deltas    map[chainhash.Hash]int64
 	// unbroadcast holds local transactions no peer has fetched yet, for
 	// the server to announce again (Core's unbroadcast set).
 	unbroadcast map[chainhash.Hash]struct{}
@@ -426,20 +429,65 @@ func (mp *TxPool) FeeDeltas() map[chainhash.Hash]int64 {
 func (mp *TxPool) reindex(e *entry, mutate func()) {
 	nf := mp.byFee.take(e)
 	na := mp.byAnc.take(e)
-	nd := mp.byDesc.take(e)
+	mp.unindexDesc(e)
 	mutate()
 	mp.byFee.put(e, nf)
 	mp.byAnc.put(e, na)
-	mp.byDesc.put(e, nd)
 }
 
 // reindexDesc is reindex for a mutation of descendant figures only
 // (descCount, descSize, descFees): of the three orders only the descendant
 // score reads them. The pool lock must be held.
+//
+// Only eviction reads the descendant-score order, so an entry whose figures
+// change leaves it until settleDesc runs before the next read: a chain of
+// 25 then costs each ancestor one take and one put instead of one per
+// descendant that arrives.
 func (mp *TxPool) reindexDesc(e *entry, mutate func()) {
-	n := mp.byDesc.take(e)
+	mp.unindexDesc(e)
 	mutate()
-	mp.byDesc.put(e, n)
+}
+
+// descStaleSettleAt is how many stale entries make unindexDesc settle the
+// index by itself, so the list stays bounded when nothing reads the order.
+const descStaleSettleAt = 4096
+
+// unindexDesc takes e out of the descendant-score index, if it is still
+// in it, and lists it for settleDesc. The pool lock must be held.
+func (mp *TxPool) unindexDesc(e *entry) {
+	if e.descOut {
+		return
+	}
+	if len(mp.descStale) >= descStaleSettleAt && len(mp.descStale) >= len(mp.pool) {
+		mp.settleDesc()
+	}
+	e.descNode = mp.byDesc.take(e)
+	e.descOut = true
+	mp.descStale = append(mp.descStale, e)
+}
+
+// dropDesc removes e, which is leaving the pool, from the descendant-score
+// index or from the stale list's care. The pool lock must be held.
+func (mp *TxPool) dropDesc(e *entry) {
+	if e.descOut {
+		e.descOut, e.descNode = false, nil
+		return
+	}
+	mp.byDesc.remove(e)
+}
+
+// settleDesc puts every entry taken out by unindexDesc, and still pooled,
+// back into the descendant-score index under its current figures. Call it
+// before reading that index. The pool lock must be held.
+func (mp *TxPool) settleDesc() {
+	for i, e := range mp.descStale {
+		if e.descOut {
+			mp.byDesc.put(e, e.descNode)
+			e.descOut, e.descNode = false, nil
+		}
+		mp.descStale[i] = nil
+	}
+	mp.descStale = mp.descStale[:0]
 }
 
 // reindexAnc is reindex for a mutation of ancestor figures only (ancCount,

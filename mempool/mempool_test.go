@@ -778,3 +778,57 @@ func TestDisconnectSeveralBlocksKeepsPooledChild(t *testing.T) {
 	}
 	h2.checkInvariants()
 }
+
+// TestTrimUsesUpdatedDescendantScores checks that eviction sees descendant
+// figures changed after an entry was indexed: a low-fee parent whose
+// high-fee child arrived later has a package score above a middling
+// independent transaction, so trimming evicts the latter, and a later
+// child that lowers nothing keeps it so through several trims.
+func TestTrimUsesUpdatedDescendantScores(t *testing.T) {
+	h := newHarness(t, nil)
+	one := estimateUsage(h.tx(h.fund(1, 1000000, 10, false), 1))
+	h = newHarness(t, func(c *Config) { c.Policy.MaxMempoolBytes = one * 4 })
+	coins := h.fund(8, 1000000, 10, false)
+	parent := h.tx(coins[0:1], 1000000-200) // low fee alone
+	h.mustAccept(parent)
+	middle := h.tx(coins[1:2], 1000000-3000)
+	h.mustAccept(middle)
+	h.mustAccept(h.tx(coins[2:3], 1000000-9000))
+	child := h.tx(outs(parent), 1000000-200-20000) // pays for its parent
+	h.mustAccept(child)
+	// The pool is full; a better-paying newcomer must evict the middle
+	// one (lowest package score), not the parent it would have been
+	// before the child arrived.
+	h.mustAccept(h.tx(coins[3:4], 1000000-12000))
+	parentID, middleID, childID := parent.TxHash(), middle.TxHash(), child.TxHash()
+	if h.pool.IsTransactionInPool(&middleID) {
+		t.Fatal("middle transaction kept; eviction used a stale descendant score")
+	}
+	if !h.pool.IsTransactionInPool(&parentID) || !h.pool.IsTransactionInPool(&childID) {
+		t.Fatal("parent or its paying child evicted")
+	}
+	h.checkInvariants()
+}
+
+// TestTrimSeesLoweredScore checks that an entry whose descendant score
+// fell after it was indexed (a negative prioritisation of a child lowers
+// its parent's package) is evicted first: eviction must read the settled
+// order, not skip entries waiting to be re-sorted.
+func TestTrimSeesLoweredScore(t *testing.T) {
+	h := newHarness(t, nil)
+	one := estimateUsage(h.tx(h.fund(1, 1000000, 10, false), 1))
+	h = newHarness(t, func(c *Config) { c.Policy.MaxMempoolBytes = one * 4 })
+	coins := h.fund(8, 1000000, 10, false)
+	a := h.tx(coins[0:1], 1000000-6000)
+	h.mustAccept(a)
+	h.mustAccept(h.tx(coins[1:2], 1000000-3000))
+	h.mustAccept(h.tx(coins[2:3], 1000000-4000))
+	aID := a.TxHash()
+	h.pool.PrioritiseTransaction(&aID, -5900) // a now pays 100 in effect
+	h.mustAccept(h.tx(coins[3:4], 1000000-5000))
+	h.mustAccept(h.tx(coins[4:5], 1000000-7000)) // over the limit: trim
+	if h.pool.IsTransactionInPool(&aID) {
+		t.Fatal("the deprioritised transaction survived the trim")
+	}
+	h.checkInvariants()
+}
