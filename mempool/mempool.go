@@ -501,8 +501,15 @@ func (mp *TxPool) reindexAnc(e *entry, mutate func()) {
 
 // ancestorsOf returns every in-pool ancestor reachable from parents.
 func ancestorsOf(parents map[*entry]struct{}) map[*entry]struct{} {
-	out := make(map[*entry]struct{}, len(parents))
-	stack := make([]*entry, 0, len(parents))
+	// Each parent's ancestor count bounds what it brings: sized once, the
+	// set does not grow through rehashes on a long chain.
+	hint := 0
+	for p := range parents {
+		hint += p.ancCount
+	}
+	hint = min(hint, 1024)
+	out := make(map[*entry]struct{}, hint)
+	stack := make([]*entry, 0, min(hint, 64))
 	for p := range parents {
 		out[p] = struct{}{}
 		stack = append(stack, p)
