@@ -562,13 +562,19 @@ func (cm *ConnManager) TryNewOutbound() bool {
 func (cm *ConnManager) ExtraOutbound() int {
 	cm.mu.Lock()
 	defer cm.mu.Unlock()
+	return max(cm.establishedLocked(ConnFullRelay)-cm.cfg.TargetOutbound, 0)
+}
+
+// establishedLocked counts the established automatic connections of type
+// typ. The caller holds cm.mu.
+func (cm *ConnManager) establishedLocked(typ ConnType) int {
 	n := 0
 	for _, req := range cm.reqs {
-		if req.typ == ConnFullRelay && req.state == ConnEstablished {
+		if req.typ == typ && req.state == ConnEstablished {
 			n++
 		}
 	}
-	return max(n-cm.cfg.TargetOutbound, 0)
+	return n
 }
 
 // StartExtraBlockRelay starts the periodic extra block-relay-only
@@ -594,13 +600,7 @@ func (cm *ConnManager) StartExtraBlockRelay() {
 func (cm *ConnManager) ExtraBlockRelay() int {
 	cm.mu.Lock()
 	defer cm.mu.Unlock()
-	n := 0
-	for _, req := range cm.reqs {
-		if req.typ == ConnBlockRelayOnly && req.state == ConnEstablished {
-			n++
-		}
-	}
-	return max(n-cm.cfg.TargetBlockRelay, 0)
+	return max(cm.establishedLocked(ConnBlockRelayOnly)-cm.cfg.TargetBlockRelay, 0)
 }
 
 // blockRelayTargetLocked is the number of block-relay-only connections to

@@ -102,6 +102,21 @@ func checkWellFormedPackage(txs []*wire.MsgTx, txids []chainhash.Hash) error {
 	return nil
 }
 
+// packageHashes returns the txid and wtxid of each package member (the
+// wtxid is the txid for a transaction without witness data).
+func packageHashes(txs []*wire.MsgTx) (txids, wtxids []chainhash.Hash) {
+	txids = make([]chainhash.Hash, len(txs))
+	wtxids = make([]chainhash.Hash, len(txs))
+	for i, tx := range txs {
+		txids[i] = tx.TxHash()
+		wtxids[i] = txids[i]
+		if tx.HasWitness() {
+			wtxids[i] = tx.WitnessHash()
+		}
+	}
+	return txids, wtxids
+}
+
 // TestAcceptPackage checks txs as a package without adding anything (Core's
 // ProcessNewPackage with test_accept, i.e. AcceptMultipleTransactions under
 // PackageTestAccept): the package must be well formed; each transaction is
@@ -116,14 +131,9 @@ func checkWellFormedPackage(txs []*wire.MsgTx, txids []chainhash.Hash) error {
 // changed. Safe for concurrent use; the scripts run without the lock.
 func (mp *TxPool) TestAcceptPackage(txs []*wire.MsgTx) *PackageTestResult {
 	res := &PackageTestResult{Txs: make([]PackageTxResult, len(txs))}
-	txids := make([]chainhash.Hash, len(txs))
-	for i, tx := range txs {
-		txids[i] = tx.TxHash()
-		res.Txs[i].TxHash = txids[i]
-		res.Txs[i].WTxHash = txids[i]
-		if tx.HasWitness() {
-			res.Txs[i].WTxHash = tx.WitnessHash()
-		}
+	txids, wtxids := packageHashes(txs)
+	for i := range txs {
+		res.Txs[i].TxHash, res.Txs[i].WTxHash = txids[i], wtxids[i]
 	}
 	if err := checkWellFormedPackage(txs, txids); err != nil {
 		res.PackageErr = err
@@ -572,14 +582,9 @@ func (r *PackageSubmitTx) rejected(err error) {
 // what a member spends has changed in between.
 func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageSubmitResult {
 	res := &PackageSubmitResult{Txs: make([]PackageSubmitTx, len(txs))}
-	txids := make([]chainhash.Hash, len(txs))
-	for i, tx := range txs {
-		txids[i] = tx.TxHash()
-		res.Txs[i].TxHash = txids[i]
-		res.Txs[i].WTxHash = txids[i]
-		if tx.HasWitness() {
-			res.Txs[i].WTxHash = tx.WitnessHash()
-		}
+	txids, wtxids := packageHashes(txs)
+	for i := range txs {
+		res.Txs[i].TxHash, res.Txs[i].WTxHash = txids[i], wtxids[i]
 	}
 	if len(txs) == 0 {
 		res.PackageErr = txRuleError(ErrPackageNotChildWithParents, "")
