@@ -107,6 +107,9 @@ type config struct {
 	DBCache             int      `long:"dbcache" description:"UTXO cache size in MiB; a bigger cache makes initial sync faster"`
 	MiningAddrs         []string `long:"miningaddr" description:"Pay mined block rewards to this address (repeatable; one is picked at random)"`
 
+	Profile    string `long:"profile" description:"Serve Go's pprof profiles over HTTP at /debug/pprof/ on this port, or host:port (a bare port listens on 127.0.0.1 only)"`
+	CPUProfile string `long:"cpuprofile" description:"Write a CPU profile of the whole run to this file (read it with go tool pprof)"`
+
 	// Derived values, filled by loadConfig.
 	params     *chaincfg.Params
 	netDataDir string
@@ -448,6 +451,20 @@ func (cfg *config) validate(out io.Writer) error {
 	if cfg.BlockMaxWeight < minBlockMaxWeight || cfg.BlockMaxWeight > maxBlockWeight {
 		return fmt.Errorf("--blockmaxweight=%d: must be between %d and %d", cfg.BlockMaxWeight,
 			minBlockMaxWeight, maxBlockWeight)
+	}
+	if cfg.Profile != "" {
+		addr := cfg.Profile
+		if !strings.Contains(addr, ":") {
+			addr = net.JoinHostPort("127.0.0.1", addr)
+		}
+		addrs, err := normalizeAddresses("profile", []string{addr}, "", false)
+		if err != nil {
+			return fmt.Errorf("%w (e.g. --profile=6060)", err)
+		}
+		cfg.Profile = addrs[0]
+	}
+	if cfg.CPUProfile != "" {
+		cfg.CPUProfile = cleanAndExpandPath(cfg.CPUProfile)
 	}
 	for _, a := range cfg.MiningAddrs {
 		// The address itself is decoded by the mining code against the

@@ -220,6 +220,8 @@ func TestConfigErrors(t *testing.T) {
 		{"blockmintxfee", "", []string{"--blockmintxfee=2"}, []string{"--blockmintxfee"}},
 		{"small mempool", "", []string{"--maxmempool=1"}, []string{"--maxmempool", "at least 5"}},
 		{"small dbcache", "", []string{"--dbcache=1"}, []string{"--dbcache", "at least 4"}},
+		{"profile port", "", []string{"--profile=99999"}, []string{"--profile", "1 to 65535", "--profile=6060"}},
+		{"profile host", "", []string{"--profile=a b:6060"}, []string{"--profile", "malformed host"}},
 		{"expiry", "", []string{"--mempoolexpiry=0"}, []string{"--mempoolexpiry"}},
 		{"datacarrier", "", []string{"--datacarriersize=-1"}, []string{"--datacarriersize"}},
 		{"weight high", "", []string{"--blockmaxweight=4000001"}, []string{"--blockmaxweight", "4000000"}},

@@ -240,6 +240,14 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 		cnfgLog.Infof("Loaded config file %s", cfg.ConfigFile)
 	}
 
+	stopProfiling, _, err := startProfiling(cfg)
+	if err != nil {
+		ternLog.Errorf("%v", err)
+		fmt.Fprintf(stderr, "ternd: %v\n", err)
+		return 1
+	}
+	defer stopProfiling()
+
 	n, err := newNode(cfg)
 	if err != nil {
 		ternLog.Errorf("%v", err)
