@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/netip"
@@ -469,4 +470,44 @@ func TestWaitDoneReleasedAtDisconnect(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("waitDone still blocked after the peer was disconnected")
 	}
+}
+
+// TestAddPeerAddressTriedCollision adds addresses of one /16 to the tried
+// table until two share a tried slot: the second is refused with Core's
+// "failed-adding-to-tried" and stays in the new table, while every earlier
+// one is tried.
+func TestAddPeerAddressTriedCollision(t *testing.T) {
+	s := offlineP2PServer(t)
+	var added []string
+	for i := 1; i < 4096; i++ {
+		host := fmt.Sprintf("50.1.%d.%d", i>>8, i&0xff)
+		res, err := p2pCall(t, s, "addpeeraddress", host, 8333, true)
+		if err != nil {
+			t.Fatalf("addpeeraddress %s: %v", host, err)
+		}
+		r := res.(map[string]any)
+		na, perr := addrmgr.ParseNetAddr(net.JoinHostPort(host, "8333"), 0)
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		if r["success"].(bool) {
+			if !s.am.InTried(na) {
+				t.Fatalf("%s reported success but is not tried", host)
+			}
+			added = append(added, host)
+			continue
+		}
+		if r["error"] != "failed-adding-to-tried" {
+			t.Fatalf("%s: %v", host, r)
+		}
+		if s.am.InTried(na) || s.am.Lookup(na) == nil {
+			t.Fatalf("%s: should wait in the new table", host)
+		}
+		if len(added) == 0 {
+			t.Fatal("the first address collided")
+		}
+		t.Logf("collision after %d tried addresses", len(added))
+		return
+	}
+	t.Fatal("no tried-slot collision in 4095 addresses of one /16")
 }

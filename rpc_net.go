@@ -702,7 +702,10 @@ func (s *p2pServer) handleAddPeerAddress(_ context.Context, params []json.RawMes
 	}
 	s.noteShadow(na)
 	if tried {
-		if err := s.am.Good(na); err != nil {
+		// Core's Good fails when the address does not reach the tried
+		// table: here when its tried slot is taken and it waits in new
+		// for a feeler to test the occupant (test-before-evict).
+		if err := s.am.Good(na); err != nil || !s.am.InTried(na) {
 			return map[string]any{"success": false, "error": "failed-adding-to-tried"}, nil
 		}
 	}

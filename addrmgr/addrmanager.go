@@ -695,6 +695,16 @@ func (am *AddrManager) NeedMoreAddresses() bool {
 	return am.NumAddresses() < needAddressThreshold
 }
 
+// InTried reports whether na is in the tried table: after Good, false
+// means its tried slot was taken and it waits in new (addpeeraddress's
+// "failed-adding-to-tried"). Safe for concurrent use.
+func (am *AddrManager) InTried(na *wire.NetAddressV2) bool {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	ka := am.index[addrKey(na)]
+	return ka != nil && ka.tried
+}
+
 // Lookup returns the known address equal to na, or nil.
 func (am *AddrManager) Lookup(na *wire.NetAddressV2) *KnownAddress {
 	am.mu.Lock()

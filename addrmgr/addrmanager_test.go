@@ -727,10 +727,7 @@ func collidingPair(t *testing.T, am *AddrManager) (old, fresh *wire.NetAddressV2
 
 // isTriedAddr reports whether na is in the tried table.
 func isTriedAddr(am *AddrManager, na *wire.NetAddressV2) bool {
-	am.mu.Lock()
-	defer am.mu.Unlock()
-	ka := am.index[addrKey(na)]
-	return ka != nil && ka.tried
+	return am.InTried(na)
 }
 
 // TestTriedCollisionTestBeforeEvict is Core's test-before-evict: an
