@@ -431,6 +431,22 @@ func (b *BlockChain) CalcSequenceLock(tx *wire.MsgTx, prevHeights []int32) (*Seq
 // the blocks are connected again with every rule, scripts included. Nothing
 // is written.
 func (b *BlockChain) VerifyChain(depth int32) error {
+	_, err := b.verifyChain(depth, verifyChainMaxViewEntries)
+	return err
+}
+
+// verifyChainMaxViewEntries bounds the UTXO changes VerifyChain holds while
+// it disconnects blocks (about 150 bytes each, so some 75 MB): past it the
+// older blocks are still read and checked on their own, but not
+// disconnected and reconnected, as Core's verifychain skips its level 3
+// and 4 checks past its coins-cache budget. Block bodies are never held:
+// each is read again to reconnect it.
+const verifyChainMaxViewEntries = 500_000
+
+// verifyChain is VerifyChain with the view budget given; it returns how
+// many blocks were disconnected and reconnected (the rest were checked
+// alone).
+func (b *BlockChain) verifyChain(depth int32, maxViewEntries int) (int, error) {
 	b.chainLock.RLock()
 	defer b.chainLock.RUnlock()
 	tip := b.bestChain.Tip()
@@ -439,25 +455,33 @@ func (b *BlockChain) VerifyChain(depth int32) error {
 	}
 	view := newUtxoView(b.cache)
 	var nodes []*blockNode
-	var blocks []*wire.MsgBlock
+	full := true
 	for n := tip; n != nil && n.height > tip.height-depth; n = n.parent {
 		blk, err := b.fetchBlock(&n.hash)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if blk.BlockHash() != n.hash {
-			return ruleError(ErrCorruptDatabase, "stored block "+n.hash.String()+" has another hash")
+			return 0, ruleError(ErrCorruptDatabase, "stored block "+n.hash.String()+" has another hash")
 		}
 		if err := CheckBlockSanity(blk, b.params.PowLimit, BFNone); err != nil {
-			return fmt.Errorf("block %s at height %d: %w", n.hash, n.height, err)
+			return 0, fmt.Errorf("block %s at height %d: %w", n.hash, n.height, err)
 		}
 		raw, err := b.db.FetchUndo(&n.hash)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		undo, err := decodeUndo(raw)
 		if err != nil {
-			return err
+			return 0, err
+		}
+		if full && len(view.entries) > maxViewEntries {
+			log.Infof("Verifying blocks below height %d without disconnecting them: the "+
+				"UTXO changes of the %d above fill the memory budget", n.height+1, len(nodes))
+			full = false
+		}
+		if !full {
+			continue
 		}
 		spentHere := make(map[wire.OutPoint]bool)
 		for _, tx := range blk.Transactions[1:] {
@@ -475,28 +499,31 @@ func (b *BlockChain) VerifyChain(depth int32) error {
 				}
 				e, err := view.lookup(op)
 				if err != nil {
-					return err
+					return 0, err
 				}
 				// An output may be spent by a later block, which was
 				// disconnected (and so restored it) already.
 				if e == nil || e.Amount != out.Value || e.BlockHeight != n.height {
-					return ruleError(ErrCorruptDatabase, fmt.Sprintf("output %s of block %d "+
+					return 0, ruleError(ErrCorruptDatabase, fmt.Sprintf("output %s of block %d "+
 						"is not in the UTXO set as created", op, n.height))
 				}
 			}
 		}
 		if err := view.disconnectBlock(blk, hashes, undo); err != nil {
-			return err
+			return 0, err
 		}
 		nodes = append(nodes, n)
-		blocks = append(blocks, blk)
 	}
 	for i := len(nodes) - 1; i >= 0; i-- {
-		if _, err := b.checkConnectBlock(nodes[i], blocks[i], view); err != nil {
-			return fmt.Errorf("block %s at height %d: %w", nodes[i].hash, nodes[i].height, err)
+		blk, err := b.fetchBlock(&nodes[i].hash)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := b.checkConnectBlock(nodes[i], blk, view); err != nil {
+			return 0, fmt.Errorf("block %s at height %d: %w", nodes[i].hash, nodes[i].height, err)
 		}
 	}
-	return nil
+	return len(nodes), nil
 }
 
 // BlocksToFetch returns, lowest first, up to max hashes of blocks on the
