@@ -34,5 +34,13 @@ kept within --maxpeers with the RPC server responsive, the addnode and
 disconnectnode error codes, block sync both ways, and transactions relayed
 both ways. Nodes that must not dial the fake public addresses they learn
 use --connect, or a --proxy on a closed port.
+
+Beside them: the chain (chain_*_test.go: sync of every transaction kind,
+mining, forks, invalid blocks, kill -9), the mempool (mempool_*_test.go:
+relay, rejects, RBF, block selection, limits, reorgs),
+submitpackage_test.go (a parent refused alone reaches btcd with its
+child), blockrelay_test.go (a block-relay-only link to btcd from
+anchors.dat) and txindex_test.go (getrawtransaction of a transaction btcd
+mined, with --txindex and after the index catches up on a restart).
 */
 package itest
