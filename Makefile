@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin
 TOOLS     := $(CURDIR)/tools/bin
 BTCD_VER  := v0.26.2
-FUZZTIME  ?= 3s
+FUZZTIME  ?= 20000x
 LONGFUZZ  ?= 2m
 RUNARGS   ?=
 
@@ -26,7 +26,7 @@ tools: $(TOOLS)/btcd $(TOOLS)/btcctl
 $(TOOLS)/btcd $(TOOLS)/btcctl:
 	GOBIN=$(TOOLS) $(GO) install github.com/btcsuite/btcd@$(BTCD_VER) github.com/btcsuite/btcd/cmd/btcctl@$(BTCD_VER)
 
-## test: every test (unit, integration against btcd, and a short fuzz run)
+## test: every test (unit, integration against btcd, and a short fuzz run: 20,000 executions a target)
 test: tools lint
 	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./...
 	FUZZ_MINIMIZE=0 ./scripts/fuzz.sh $(FUZZTIME)
