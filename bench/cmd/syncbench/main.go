@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,12 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tern-org/ternd/bench/internal/benchnode"
 )
 
 // config is the command line.
@@ -102,6 +101,7 @@ func parseFlags(args []string) (*config, error) {
 
 // run is the whole benchmark.
 func run(args []string, out io.Writer) error {
+	benchnode.Logf = logf
 	cfg, err := parseFlags(args)
 	if err != nil {
 		return err
@@ -109,7 +109,7 @@ func run(args []string, out io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if cfg.repo == "" {
-		if cfg.repo, err = findRepo(); err != nil {
+		if cfg.repo, err = benchnode.FindRepo(); err != nil {
 			return err
 		}
 	}
@@ -141,29 +141,29 @@ func run(args []string, out io.Writer) error {
 		case "ternd":
 			bins[n] = cfg.terndBin
 			if bins[n] == "" {
-				if bins[n], err = buildTernd(ctx, cfg, work); err != nil {
+				if bins[n], err = benchnode.BuildTernd(ctx, cfg.repo, cfg.src, work); err != nil {
 					return err
 				}
 			}
 		case "btcd":
 			bins[n] = cfg.btcdBin
 			if bins[n] == "" {
-				if bins[n], err = installBtcd(cfg.repo); err != nil {
+				if bins[n], err = benchnode.InstallBtcd(cfg.repo); err != nil {
 					return err
 				}
 			}
 		}
 	}
 
-	load0 := loadAvg()
+	load0 := benchnode.LoadAvg()
 	src, err := startSource(ctx, cfg, bins[cfg.source], chain)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		src.stop()
+		src.Stop()
 		if !cfg.keep {
-			os.RemoveAll(src.dir)
+			os.RemoveAll(src.Dir)
 		}
 	}()
 
@@ -180,7 +180,7 @@ func run(args []string, out io.Writer) error {
 			results = append(results, res)
 		}
 	}
-	load1 := loadAvg()
+	load1 := benchnode.LoadAvg()
 	printReport(out, cfg, chain, results, load0, load1)
 	return nil
 }
@@ -209,7 +209,7 @@ func startSource(ctx context.Context, cfg *config, bin string, chain *genChain) 
 		return nil, err
 	}
 	fail := func(err error) (*node, error) {
-		n.stop()
+		n.Stop()
 		if cfg.keep {
 			logf("kept %s", dir)
 		} else {
@@ -217,22 +217,22 @@ func startSource(ctx context.Context, cfg *config, bin string, chain *genChain) 
 		}
 		return nil, err
 	}
-	if err := n.waitReady(ctx); err != nil {
+	if err := n.WaitReady(ctx); err != nil {
 		return fail(err)
 	}
 	start := time.Now()
 	for i := 0; i < len(chain.blocks); i += submitBatch {
 		end := min(i+submitBatch, len(chain.blocks))
-		data, err := n.rpc.post(ctx, submitBatchBody(chain.blocks[i:end], i))
+		data, err := n.RPC.Post(ctx, submitBatchBody(chain.blocks[i:end], i))
 		if err != nil {
 			return fail(fmt.Errorf("submitblock: %w", err))
 		}
 		if err := checkSubmitReplies(data, end-i); err != nil {
-			return fail(fmt.Errorf("submitblock of blocks %d-%d: %w\n%s", i+1, end, err, n.tail()))
+			return fail(fmt.Errorf("submitblock of blocks %d-%d: %w\n%s", i+1, end, err, n.Tail()))
 		}
 	}
 	var best string
-	if err := n.rpc.call(ctx, "getbestblockhash", &best); err != nil {
+	if err := n.RPC.Call(ctx, "getbestblockhash", &best); err != nil {
 		return fail(err)
 	}
 	if best != chain.tip {
@@ -245,9 +245,9 @@ func startSource(ctx context.Context, cfg *config, bin string, chain *genChain) 
 // checkSubmitReplies checks that a submitblock batch reply holds want
 // replies, all accepted (a null result and no error, BIP22).
 func checkSubmitReplies(data []byte, want int) error {
-	var replies []reply
+	var replies []benchnode.Reply
 	if err := json.Unmarshal(data, &replies); err != nil {
-		return fmt.Errorf("bad batch reply %q", truncate(data, 200))
+		return fmt.Errorf("bad batch reply %q", benchnode.Truncate(data, 200))
 	}
 	if len(replies) != want {
 		return fmt.Errorf("%d replies, want %d", len(replies), want)
@@ -282,7 +282,7 @@ func syncNode(ctx context.Context, cfg *config, name, bin string, src *node, cha
 	if cfg.gogc != "" {
 		env = append(env, "GOGC="+cfg.gogc)
 	}
-	src0, err := readProcStats(src.pid())
+	src0, err := benchnode.ReadProcStats(src.PID())
 	if err != nil {
 		os.RemoveAll(dir)
 		return res, err
@@ -294,7 +294,7 @@ func syncNode(ctx context.Context, cfg *config, name, bin string, src *node, cha
 		return res, err
 	}
 	defer func() {
-		n.stop()
+		n.Stop()
 		if cfg.keep {
 			logf("kept %s", dir)
 		} else {
@@ -305,173 +305,34 @@ func syncNode(ctx context.Context, cfg *config, name, bin string, src *node, cha
 	var best string
 	for {
 		select {
-		case <-n.exited:
-			return res, fmt.Errorf("%s exited during the sync: %v\n%s", name, n.waitErr, n.tail())
+		case <-n.Exited():
+			return res, fmt.Errorf("%s exited during the sync: %v\n%s", name, n.WaitErr(), n.Tail())
 		case <-ctx.Done():
 			return res, ctx.Err()
 		default:
 		}
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := n.rpc.call(cctx, "getbestblockhash", &best)
+		err := n.RPC.Call(cctx, "getbestblockhash", &best)
 		cancel()
 		if err == nil && best == chain.tip {
 			break
 		}
 		if time.Now().After(deadline) {
 			var count int
-			n.rpc.call(ctx, "getblockcount", &count)
+			n.RPC.Call(ctx, "getblockcount", &count)
 			return res, fmt.Errorf("%s not synced after %v (height %d of %d)\n%s", name, cfg.timeout,
-				count, len(chain.blocks), n.tail())
+				count, len(chain.blocks), n.Tail())
 		}
 		time.Sleep(pollInterval)
 	}
 	res.seconds = time.Since(start).Seconds()
-	st, err := readProcStats(n.pid())
+	st, err := benchnode.ReadProcStats(n.PID())
 	if err != nil {
 		return res, err
 	}
-	res.cpu, res.hwmKB = st.cpu, st.hwmKB
-	if src1, err := readProcStats(src.pid()); err == nil {
-		res.srcCPU = src1.cpu - src0.cpu
+	res.cpu, res.hwmKB = st.CPU, st.HWMKB
+	if src1, err := benchnode.ReadProcStats(src.PID()); err == nil {
+		res.srcCPU = src1.CPU - src0.CPU
 	}
 	return res, nil
-}
-
-// findRepo walks up from the working folder to the folder whose go.mod
-// declares module github.com/tern-org/ternd.
-func findRepo() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.Contains(data, []byte("module github.com/tern-org/ternd\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("ternd repository not found above the working folder; use -repo")
-		}
-		dir = parent
-	}
-}
-
-// buildTernd builds ternd into dir: from a copy of the committed HEAD (so
-// other people's unfinished edits in the working tree do not break or
-// change the build) or from the working tree.
-func buildTernd(ctx context.Context, cfg *config, dir string) (string, error) {
-	bin := filepath.Join(dir, "ternd-bin")
-	src := cfg.repo
-	if cfg.src == "head" {
-		src = filepath.Join(dir, "src")
-		if err := gitArchive(ctx, cfg.repo, src); err != nil {
-			return "", err
-		}
-		defer os.RemoveAll(src)
-	}
-	var rev []byte
-	if out, err := exec.Command("git", "-C", cfg.repo, "rev-parse", "--short", "HEAD").Output(); err == nil {
-		rev = bytes.TrimSpace(out)
-	}
-	logf("building ternd (%s, HEAD %s)", cfg.src, rev)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = src
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ternd (%s): %v\n%s", cfg.src, err, out)
-	}
-	return bin, nil
-}
-
-// gitArchive extracts the committed HEAD of repo into dst.
-func gitArchive(ctx context.Context, repo, dst string) error {
-	cmd := exec.CommandContext(ctx, "git", "-C", repo, "archive", "--format=tar", "HEAD")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	pipe, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	extractErr := extractTar(pipe, dst)
-	io.Copy(io.Discard, pipe)
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("git archive: %v: %s", err, stderr.Bytes())
-	}
-	return extractErr
-}
-
-// extractTar writes the regular files and folders of a tar stream under
-// dst, refusing names that leave it.
-func extractTar(r io.Reader, dst string) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := filepath.Clean(h.Name)
-		if !filepath.IsLocal(name) {
-			return fmt.Errorf("tar: bad name %q", h.Name)
-		}
-		path := filepath.Join(dst, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(path, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-}
-
-// installBtcd returns <repo>/tools/bin/btcd, installing the pinned release
-// there when it is missing.
-func installBtcd(repo string) (string, error) {
-	dir := filepath.Join(repo, "tools", "bin")
-	bin := filepath.Join(dir, "btcd")
-	if st, err := os.Stat(bin); err == nil && !st.IsDir() {
-		return bin, nil
-	}
-	logf("installing btcd %s into %s", btcdVersion, dir)
-	cmd := exec.Command("go", "install", "github.com/btcsuite/btcd@"+btcdVersion,
-		"github.com/btcsuite/btcd/cmd/btcctl@"+btcdVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+dir)
-	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go install btcd %s: %v\n%s", btcdVersion, err, out)
-	}
-	return bin, nil
-}
-
-// loadAvg returns the first three fields of /proc/loadavg.
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -421,18 +421,3 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
-
-// TestProcStatParsing reads this process's own /proc figures.
-func TestProcStatParsing(t *testing.T) {
-	st, err := readProcStats(os.Getpid())
-	if err != nil {
-		t.Skip("no /proc:", err)
-	}
-	if st.hwmKB <= 0 || st.rssKB <= 0 || st.hwmKB < st.rssKB {
-		t.Fatalf("stats %+v", st)
-	}
-	cpu, err := parseStatCPU([]byte("1 (a b) c) S 1 1 1 0 0 0 0 0 0 0 250 50 0 0"))
-	if err != nil || cpu != 3*time.Second {
-		t.Fatalf("cpu %v err %v", cpu, err)
-	}
-}

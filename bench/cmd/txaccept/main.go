@@ -1,8 +1,6 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -11,9 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -21,6 +17,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
+	"github.com/tern-org/ternd/bench/internal/benchnode"
 )
 
 // config is the command line.
@@ -102,6 +99,7 @@ func parseFlags(args []string) (*config, error) {
 
 // run is main with an error.
 func run(args []string, out io.Writer) error {
+	benchnode.Logf = logf
 	cfg, err := parseFlags(args)
 	if err != nil {
 		return err
@@ -112,7 +110,7 @@ func run(args []string, out io.Writer) error {
 	defer cancel()
 
 	if cfg.repo == "" {
-		if cfg.repo, err = findRepo(); err != nil {
+		if cfg.repo, err = benchnode.FindRepo(); err != nil {
 			return err
 		}
 	}
@@ -120,7 +118,7 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	load0 := loadAvg()
+	load0 := benchnode.LoadAvg()
 	verify := ecdsaVerifyTime()
 	logf("ECDSA verify here: %v; mining address %s", verify, w.addr)
 
@@ -141,7 +139,7 @@ func run(args []string, out io.Writer) error {
 	for _, name := range cfg.nodes {
 		results = append(results, median(runs[name]))
 	}
-	printReport(out, cfg, results, verify, load0, loadAvg())
+	printReport(out, cfg, results, verify, load0, benchnode.LoadAvg())
 	return nil
 }
 
@@ -169,7 +167,7 @@ func runNode(ctx context.Context, name string, w *wallet, cfg *config) (nodeResu
 	case "btcd":
 		bin := cfg.btcdBin
 		if bin == "" {
-			if bin, err = installBtcd(cfg.repo); err != nil {
+			if bin, err = benchnode.InstallBtcd(cfg.repo); err != nil {
 				return nodeResult{}, err
 			}
 		}
@@ -177,7 +175,7 @@ func runNode(ctx context.Context, name string, w *wallet, cfg *config) (nodeResu
 	case "ternd":
 		bin := cfg.terndBin
 		if bin == "" {
-			if bin, err = buildTernd(ctx, cfg, dir); err != nil {
+			if bin, err = benchnode.BuildTernd(ctx, cfg.repo, cfg.src, dir); err != nil {
 				return nodeResult{}, err
 			}
 			t0 = time.Now()
@@ -187,16 +185,16 @@ func runNode(ctx context.Context, name string, w *wallet, cfg *config) (nodeResu
 	if err != nil {
 		return nodeResult{}, err
 	}
-	defer n.stop()
+	defer n.Stop()
 	startup := time.Since(t0)
-	logf("%s: started (pid %d) in %v", name, n.pid(), startup.Round(time.Millisecond))
+	logf("%s: started (pid %d) in %v", name, n.PID(), startup.Round(time.Millisecond))
 	r, err := measure(ctx, n, w, cfg)
 	r.startupTime = startup
 	if err != nil {
 		if ctx.Err() != nil {
 			return r, fmt.Errorf("%s: %w", name, err)
 		}
-		return r, fmt.Errorf("%s: %w\n%s", name, err, n.tail())
+		return r, fmt.Errorf("%s: %w\n%s", name, err, n.Tail())
 	}
 	return r, nil
 }
@@ -222,132 +220,6 @@ func median(runs []nodeResult) nodeResult {
 	return res
 }
 
-// findRepo walks up from the working folder to the folder whose go.mod
-// declares module github.com/tern-org/ternd.
-func findRepo() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.Contains(data, []byte("module github.com/tern-org/ternd\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("ternd repository not found above the working folder; use -repo")
-		}
-		dir = parent
-	}
-}
-
-// buildTernd builds ternd into dir: from a copy of the committed HEAD (so
-// other people's unfinished edits in the working tree do not break or
-// change the build) or from the working tree.
-func buildTernd(ctx context.Context, cfg *config, dir string) (string, error) {
-	bin := filepath.Join(dir, "ternd-bin")
-	src := cfg.repo
-	if cfg.src == "head" {
-		src = filepath.Join(dir, "src")
-		if err := gitArchive(ctx, cfg.repo, src); err != nil {
-			return "", err
-		}
-		defer os.RemoveAll(src)
-	}
-	var rev []byte
-	if out, err := exec.Command("git", "-C", cfg.repo, "rev-parse", "--short", "HEAD").Output(); err == nil {
-		rev = bytes.TrimSpace(out)
-	}
-	logf("building ternd (%s, HEAD %s)", cfg.src, rev)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = src
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ternd (%s): %v\n%s", cfg.src, err, out)
-	}
-	return bin, nil
-}
-
-// gitArchive extracts the committed HEAD of repo into dst.
-func gitArchive(ctx context.Context, repo, dst string) error {
-	cmd := exec.CommandContext(ctx, "git", "-C", repo, "archive", "--format=tar", "HEAD")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	pipe, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	extractErr := extractTar(pipe, dst)
-	io.Copy(io.Discard, pipe)
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("git archive: %v: %s", err, stderr.Bytes())
-	}
-	return extractErr
-}
-
-// extractTar writes the regular files and folders of a tar stream under
-// dst, refusing names that leave it.
-func extractTar(r io.Reader, dst string) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := filepath.Clean(h.Name)
-		if !filepath.IsLocal(name) {
-			return fmt.Errorf("tar: bad name %q", h.Name)
-		}
-		path := filepath.Join(dst, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(path, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-}
-
-// installBtcd returns <repo>/tools/bin/btcd, installing the pinned release
-// there when it is missing.
-func installBtcd(repo string) (string, error) {
-	dir := filepath.Join(repo, "tools", "bin")
-	bin := filepath.Join(dir, "btcd")
-	if st, err := os.Stat(bin); err == nil && !st.IsDir() {
-		return bin, nil
-	}
-	logf("installing btcd %s into %s", btcdVersion, dir)
-	cmd := exec.Command("go", "install", "github.com/btcsuite/btcd@"+btcdVersion,
-		"github.com/btcsuite/btcd/cmd/btcctl@"+btcdVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+dir)
-	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go install btcd %s: %v\n%s", btcdVersion, err, out)
-	}
-	return bin, nil
-}
-
 // ecdsaVerifyTime measures one btcec ECDSA verification on this machine
 // now (best of three rounds), the reference for "signature checking is the dominant cost".
 func ecdsaVerifyTime() time.Duration {
@@ -370,19 +242,6 @@ func ecdsaVerifyTime() time.Duration {
 		best = min(best, time.Since(start)/n)
 	}
 	return best
-}
-
-// loadAvg returns the first three fields of /proc/loadavg.
-func loadAvg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // printReport writes the Markdown tables.

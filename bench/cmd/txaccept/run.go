@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/bench/internal/benchnode"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -23,11 +24,11 @@ const coinbaseMaturity = 100
 func fund(ctx context.Context, n *node, w *wallet, need int, feeRate float64) ([]coin, error) {
 	k := (need + maxFanOut - 1) / maxFanOut
 	var height int
-	if err := n.rpc.call(ctx, "getblockcount", &height); err != nil {
+	if err := n.RPC.Call(ctx, "getblockcount", &height); err != nil {
 		return nil, err
 	}
 	if height != 0 {
-		return nil, fmt.Errorf("%s: fresh regtest chain expected, height %d", n.name, height)
+		return nil, fmt.Errorf("%s: fresh regtest chain expected, height %d", n.Name, height)
 	}
 	// Coinbase h can be spent in the pool once the tip is at h+99, so
 	// k+coinbaseMaturity blocks make coinbases 1..k spendable.
@@ -50,8 +51,8 @@ func fund(ctx context.Context, n *node, w *wallet, need int, feeRate float64) ([
 			return nil, err
 		}
 		var txid string
-		if err := n.rpc.call(ctx, "sendrawtransaction", &txid, hex.EncodeToString(tx.Bytes())); err != nil {
-			return nil, fmt.Errorf("%s: fan-out: %w", n.name, err)
+		if err := n.RPC.Call(ctx, "sendrawtransaction", &txid, hex.EncodeToString(tx.Bytes())); err != nil {
+			return nil, fmt.Errorf("%s: fan-out: %w", n.Name, err)
 		}
 		coins = append(coins, outputs(tx)...)
 	}
@@ -65,17 +66,17 @@ func fund(ctx context.Context, n *node, w *wallet, need int, feeRate float64) ([
 // pays w.
 func coinbaseCoin(ctx context.Context, n *node, w *wallet, h int) (coin, error) {
 	var hash string
-	if err := n.rpc.call(ctx, "getblockhash", &hash, h); err != nil {
+	if err := n.RPC.Call(ctx, "getblockhash", &hash, h); err != nil {
 		return coin{}, err
 	}
 	var blk struct {
 		Tx []string `json:"tx"`
 	}
-	if err := n.rpc.call(ctx, "getblock", &blk, hash, 1); err != nil {
+	if err := n.RPC.Call(ctx, "getblock", &blk, hash, 1); err != nil {
 		return coin{}, err
 	}
 	if len(blk.Tx) == 0 {
-		return coin{}, fmt.Errorf("%s: block %d has no transactions", n.name, h)
+		return coin{}, fmt.Errorf("%s: block %d has no transactions", n.Name, h)
 	}
 	var out struct {
 		Value        float64 `json:"value"`
@@ -83,12 +84,12 @@ func coinbaseCoin(ctx context.Context, n *node, w *wallet, h int) (coin, error) 
 			Hex string `json:"hex"`
 		} `json:"scriptPubKey"`
 	}
-	if err := n.rpc.call(ctx, "gettxout", &out, blk.Tx[0], 0); err != nil {
+	if err := n.RPC.Call(ctx, "gettxout", &out, blk.Tx[0], 0); err != nil {
 		return coin{}, err
 	}
 	script, err := hex.DecodeString(out.ScriptPubKey.Hex)
 	if err != nil || !bytes.Equal(script, w.pkScript) {
-		return coin{}, fmt.Errorf("%s: coinbase %d pays %q, not the harness key", n.name, h, out.ScriptPubKey.Hex)
+		return coin{}, fmt.Errorf("%s: coinbase %d pays %q, not the harness key", n.Name, h, out.ScriptPubKey.Hex)
 	}
 	txid, err := chainhash.NewHashFromStr(blk.Tx[0])
 	if err != nil {
@@ -108,7 +109,7 @@ type mempoolInfo struct {
 func mineEmpty(ctx context.Context, n *node) error {
 	for range 20 {
 		var info mempoolInfo
-		if err := n.rpc.call(ctx, "getmempoolinfo", &info); err != nil {
+		if err := n.RPC.Call(ctx, "getmempoolinfo", &info); err != nil {
 			return err
 		}
 		if info.Size == 0 {
@@ -118,7 +119,7 @@ func mineEmpty(ctx context.Context, n *node) error {
 			return err
 		}
 	}
-	return fmt.Errorf("%s: pool not empty after 20 blocks", n.name)
+	return fmt.Errorf("%s: pool not empty after 20 blocks", n.Name)
 }
 
 // unit is the work of one sender at a time: bodies sent one after another,
@@ -203,11 +204,11 @@ func runPhase(ctx context.Context, n *node, name string, units []unit, senders i
 	for _, u := range units {
 		res.txs += u.txs
 	}
-	before, err := readProcStats(n.pid())
+	before, err := benchnode.ReadProcStats(n.PID())
 	if err != nil {
 		return res, err
 	}
-	self0, err := readProcStats(os.Getpid())
+	self0, err := benchnode.ReadProcStats(os.Getpid())
 	if err != nil {
 		return res, err
 	}
@@ -227,11 +228,11 @@ func runPhase(ctx context.Context, n *node, name string, units []unit, senders i
 					return
 				}
 				for _, body := range units[i].bodies {
-					data, err := n.rpc.post(ctx, body)
+					data, err := n.RPC.Post(ctx, body)
 					var a, f int
 					var msg string
 					if err == nil {
-						a, f, msg, err = countReplies(data)
+						a, f, msg, err = benchnode.CountReplies(data)
 					}
 					if err != nil {
 						// Count what this body carried as failed.
@@ -249,18 +250,18 @@ func runPhase(ctx context.Context, n *node, name string, units []unit, senders i
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
-	after, err := readProcStats(n.pid())
+	after, err := benchnode.ReadProcStats(n.PID())
 	if err != nil {
 		return res, err
 	}
-	self1, err := readProcStats(os.Getpid())
+	self1, err := benchnode.ReadProcStats(os.Getpid())
 	if err != nil {
 		return res, err
 	}
-	res.client = self1.cpu - self0.cpu
+	res.client = self1.CPU - self0.CPU
 	res.accepted, res.failed = int(ok.Load()), int(failed.Load())
-	res.cpu = after.cpu - before.cpu
-	res.rssDelta = after.rssKB - before.rssKB
+	res.cpu = after.CPU - before.CPU
+	res.rssDelta = after.RSSKB - before.RSSKB
 	return res, ctx.Err()
 }
 
@@ -287,7 +288,7 @@ func (r nodeResult) rssPerPooledTx() float64 {
 
 // measure funds n, signs the workload, and runs the four phases.
 func measure(ctx context.Context, n *node, w *wallet, cfg *config) (nodeResult, error) {
-	res := nodeResult{name: n.name}
+	res := nodeResult{name: n.Name}
 	t0 := time.Now()
 	coins, err := fund(ctx, n, w, fundingNeeded(cfg.n, cfg.depth), cfg.feeRate)
 	if err != nil {
@@ -303,7 +304,7 @@ func measure(ctx context.Context, n *node, w *wallet, cfg *config) (nodeResult, 
 	// maxfeerate; btcd's second parameter is allowhighfees.
 	extra := ""
 	if cfg.noFeeCap {
-		extra = map[string]string{"ternd": ",0", "btcd": ",true"}[n.name]
+		extra = map[string]string{"ternd": ",0", "btcd": ",true"}[n.Name]
 	}
 	phases := []struct {
 		name  string
@@ -314,30 +315,30 @@ func measure(ctx context.Context, n *node, w *wallet, cfg *config) (nodeResult, 
 		{"independent/batch", batchUnits(wl.indepBatch, cfg.batch, 1, extra)},
 		{"chain/batch", batchUnits(wl.chainBatch, cfg.batch, wl.depth, extra)},
 	}
-	start, err := readProcStats(n.pid())
+	start, err := benchnode.ReadProcStats(n.PID())
 	if err != nil {
 		return res, err
 	}
-	res.rssStartKB = start.rssKB
+	res.rssStartKB = start.RSSKB
 	for _, p := range phases {
-		logf("%s: %s, %d units", n.name, p.name, len(p.units))
+		logf("%s: %s, %d units", n.Name, p.name, len(p.units))
 		pr, err := runPhase(ctx, n, p.name, p.units, cfg.senders)
 		if err != nil {
 			return res, err
 		}
-		logf("%s: %s: %d/%d accepted in %v (%.0f tx/s)", n.name, p.name, pr.accepted, pr.txs,
+		logf("%s: %s: %d/%d accepted in %v (%.0f tx/s)", n.Name, p.name, pr.accepted, pr.txs,
 			pr.elapsed.Round(time.Millisecond), pr.rate())
 		if pr.firstErr != "" {
-			logf("%s: %s: first error: %s", n.name, p.name, pr.firstErr)
+			logf("%s: %s: first error: %s", n.Name, p.name, pr.firstErr)
 		}
 		res.phases = append(res.phases, pr)
 	}
-	end, err := readProcStats(n.pid())
+	end, err := benchnode.ReadProcStats(n.PID())
 	if err != nil {
 		return res, err
 	}
-	res.rssEndKB, res.hwmKB = end.rssKB, end.hwmKB
-	if err := n.rpc.call(ctx, "getmempoolinfo", &res.pool); err != nil {
+	res.rssEndKB, res.hwmKB = end.RSSKB, end.HWMKB
+	if err := n.RPC.Call(ctx, "getmempoolinfo", &res.pool); err != nil {
 		return res, err
 	}
 	return res, nil

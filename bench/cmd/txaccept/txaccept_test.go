@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -10,13 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tern-org/ternd/bench/internal/benchnode"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
@@ -203,55 +201,6 @@ func TestBodies(t *testing.T) {
 	}
 }
 
-func TestCountReplies(t *testing.T) {
-	tests := []struct {
-		name        string
-		data        string
-		ok, failed  int
-		errContains string
-		bad         bool
-	}{
-		{"single ok", `{"result":"ab","error":null,"id":1}`, 1, 0, "", false},
-		{"single error", `{"result":null,"error":{"code":-26,"message":"min relay fee not met"},"id":1}`,
-			0, 1, "-26", false},
-		{"batch", `[{"jsonrpc":"2.0","result":"ab","id":1},{"jsonrpc":"2.0","error":{"code":-25,"message":"x"},"id":2},
-			{"jsonrpc":"2.0","result":"cd","id":3}]`, 2, 1, "-25", false},
-		{"empty", ``, 0, 0, "", true},
-		{"garbage", `<html>`, 0, 0, "", true},
-		{"bad batch", `[1,`, 0, 0, "", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ok, failed, msg, err := countReplies([]byte(tc.data))
-			if (err != nil) != tc.bad || ok != tc.ok || failed != tc.failed || !strings.Contains(msg, tc.errContains) {
-				t.Fatalf("got %d %d %q %v", ok, failed, msg, err)
-			}
-		})
-	}
-}
-
-func TestParseProc(t *testing.T) {
-	stat := []byte("1234 (a (weird) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 1 2 3\n")
-	cpu, err := parseStatCPU(stat)
-	if err != nil || cpu != 3*time.Second {
-		t.Fatalf("cpu %v %v", cpu, err)
-	}
-	for _, bad := range []string{"1234 no paren", "1 (x) S 1 2"} {
-		if _, err := parseStatCPU([]byte(bad)); err == nil {
-			t.Fatalf("%q parsed", bad)
-		}
-	}
-	status := []byte("Name:\tbtcd\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n")
-	if parseStatusKB(status, "VmRSS:") != 102400 || parseStatusKB(status, "VmHWM:") != 204800 ||
-		parseStatusKB(status, "VmSwap:") != -1 {
-		t.Fatal("status parse")
-	}
-	st, err := readProcStats(os.Getpid())
-	if err != nil || st.rssKB <= 0 || st.hwmKB < st.rssKB {
-		t.Fatalf("own stats %+v %v", st, err)
-	}
-}
-
 func TestParseFlags(t *testing.T) {
 	cfg, err := parseFlags([]string{"-n", "50", "-nodes", "ternd", "-terndargs", "--a --b"})
 	if err != nil || cfg.n != 50 || len(cfg.nodes) != 1 || cfg.nodes[0] != "ternd" || len(cfg.terndArg) != 2 ||
@@ -307,13 +256,13 @@ func TestRunPhase(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	self, err := os.FindProcess(os.Getpid())
+	self, err := benchnode.Attach("fake", os.Getpid(),
+		benchnode.NewClient(strings.TrimPrefix(srv.URL, "http://"), "u", "p", 4))
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &node{name: "fake", cmd: &exec.Cmd{Process: self},
-		rpc: newRPCClient(strings.TrimPrefix(srv.URL, "http://"), "u", "p", 4)}
-	defer n.rpc.close()
+	n := &node{Node: self}
+	defer n.RPC.Close()
 	ctx := context.Background()
 
 	res, err := runPhase(ctx, n, "single", singleUnits(wl.chainSingle, 10, ""), 3)
@@ -338,7 +287,7 @@ func TestRunPhase(t *testing.T) {
 		t.Fatalf("gone: %+v %v", res, err)
 	}
 	var info mempoolInfo
-	if err := n.rpc.call(ctx, "getmempoolinfo", &info); err == nil {
+	if err := n.RPC.Call(ctx, "getmempoolinfo", &info); err == nil {
 		t.Fatal("call to a closed server succeeded")
 	}
 }
@@ -356,29 +305,5 @@ func TestMedian(t *testing.T) {
 	one := median([]nodeResult{mk(10, 1, 5)})
 	if one.rssEndKB != 5 || one.phases[0].rate() != 10 {
 		t.Fatalf("one run %+v", one)
-	}
-}
-
-func TestExtractTar(t *testing.T) {
-	mk := func(files map[string]string) *bytes.Buffer {
-		var buf bytes.Buffer
-		tw := tar.NewWriter(&buf)
-		tw.WriteHeader(&tar.Header{Name: "sub/", Typeflag: tar.TypeDir, Mode: 0o755})
-		for name, body := range files {
-			tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body))})
-			tw.Write([]byte(body))
-		}
-		tw.Close()
-		return &buf
-	}
-	dst := t.TempDir()
-	if err := extractTar(mk(map[string]string{"sub/a.go": "package a\n", "go.mod": "module x\n"}), dst); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := os.ReadFile(filepath.Join(dst, "sub", "a.go")); err != nil || string(data) != "package a\n" {
-		t.Fatalf("%q %v", data, err)
-	}
-	if err := extractTar(mk(map[string]string{"../evil": "x"}), t.TempDir()); err == nil {
-		t.Fatal("escaping name accepted")
 	}
 }
