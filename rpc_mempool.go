@@ -250,22 +250,17 @@ func (s *server) handleSendRawTransaction(_ context.Context, params []json.RawMe
 	if err != nil {
 		return nil, err
 	}
-	var maxBurn int64
-	if rpcjson.Present(params, 2) {
-		if maxBurn, err = parseAmount(params[2]); err != nil {
-			return nil, err
-		}
+	maxBurn, err := maxBurnParam(params, 2)
+	if err != nil {
+		return nil, err
 	}
 	tx, ok := decodeTx(hexStr, true, true)
 	if !ok {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
 			"TX decode failed. Make sure the tx has at least one input.")
 	}
-	for _, out := range tx.TxOut {
-		if txscript.IsUnspendable(out.PkScript) && out.Value > maxBurn {
-			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
-				"Unspendable output exceeds maximum configured by user (maxburnamount)")
-		}
+	if err := checkBurn(tx, maxBurn); err != nil {
+		return nil, err
 	}
 	txid := tx.TxHash()
 	for i := range tx.TxOut {
@@ -336,26 +331,17 @@ type testAcceptResult struct {
 // transactions not fully validated get no "allowed". A fee above
 // maxfeerate rejects that transaction and leaves the rest unreported.
 func (s *server) handleTestMempoolAccept(_ context.Context, params []json.RawMessage) (any, error) {
-	var raws []string
-	if _, err := rpcjson.UnmarshalParam(params, 0, "rawtxs", &raws); err != nil {
+	raws, err := packageParam(params, "rawtxs")
+	if err != nil {
 		return nil, err
-	}
-	if len(raws) < 1 || len(raws) > mempool.MaxPackageCount {
-		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
-			"Array must contain between 1 and %d transactions.", mempool.MaxPackageCount)
 	}
 	maxFeeRate, err := feeRateParam(params, 1)
 	if err != nil {
 		return nil, err
 	}
-	txs := make([]*wire.MsgTx, len(raws))
-	for i, raw := range raws {
-		tx, ok := decodeTx(raw, true, true)
-		if !ok {
-			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
-				"TX decode failed: "+raw+" Make sure the tx has at least one input.")
-		}
-		txs[i] = tx
+	txs, err := decodePackage(raws, nil)
+	if err != nil {
+		return nil, err
 	}
 	var pkg *mempool.PackageTestResult
 	if len(txs) == 1 {
@@ -480,38 +466,21 @@ type submitPackageResult struct {
 // members the package skipped are announced again, as Core's
 // BroadcastTransaction does for every member in the mempool.
 func (s *server) handleSubmitPackage(_ context.Context, params []json.RawMessage) (any, error) {
-	var raws []string
-	if _, err := rpcjson.UnmarshalParam(params, 0, "package", &raws); err != nil {
+	raws, err := packageParam(params, "package")
+	if err != nil {
 		return nil, err
-	}
-	if len(raws) < 1 || len(raws) > mempool.MaxPackageCount {
-		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
-			"Array must contain between 1 and %d transactions.", mempool.MaxPackageCount)
 	}
 	maxFeeRate, err := feeRateParam(params, 1)
 	if err != nil {
 		return nil, err
 	}
-	var maxBurn int64
-	if rpcjson.Present(params, 2) {
-		if maxBurn, err = parseAmount(params[2]); err != nil {
-			return nil, err
-		}
+	maxBurn, err := maxBurnParam(params, 2)
+	if err != nil {
+		return nil, err
 	}
-	txs := make([]*wire.MsgTx, len(raws))
-	for i, raw := range raws {
-		tx, ok := decodeTx(raw, true, true)
-		if !ok {
-			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
-				"TX decode failed: "+raw+" Make sure the tx has at least one input.")
-		}
-		for _, out := range tx.TxOut {
-			if txscript.IsUnspendable(out.PkScript) && out.Value > maxBurn {
-				return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
-					"Unspendable output exceeds maximum configured by user (maxburnamount)")
-			}
-		}
-		txs[i] = tx
+	txs, err := decodePackage(raws, func(tx *wire.MsgTx) error { return checkBurn(tx, maxBurn) })
+	if err != nil {
+		return nil, err
 	}
 	if len(txs) > 1 && !mempool.IsChildWithParentsTree(txs) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
@@ -938,4 +907,61 @@ func (s *server) handleGetPrioritisedTransactions(context.Context, []json.RawMes
 		out[txid.String()] = p
 	}
 	return out, nil
+}
+
+// maxBurnParam reads the maxburnamount parameter at params[i] (BTC),
+// 0 when it is absent.
+func maxBurnParam(params []json.RawMessage, i int) (int64, error) {
+	if !rpcjson.Present(params, i) {
+		return 0, nil
+	}
+	return parseAmount(params[i])
+}
+
+// checkBurn refuses tx when a provably unspendable output carries more
+// than maxBurn satoshis (Core's maxburnamount).
+func checkBurn(tx *wire.MsgTx, maxBurn int64) error {
+	for _, out := range tx.TxOut {
+		if txscript.IsUnspendable(out.PkScript) && out.Value > maxBurn {
+			return rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
+				"Unspendable output exceeds maximum configured by user (maxburnamount)")
+		}
+	}
+	return nil
+}
+
+// packageParam reads the array of raw transactions at params[0] (named
+// name), of 1 to MaxPackageCount entries, as testmempoolaccept and
+// submitpackage take it.
+func packageParam(params []json.RawMessage, name string) ([]string, error) {
+	var raws []string
+	if _, err := rpcjson.UnmarshalParam(params, 0, name, &raws); err != nil {
+		return nil, err
+	}
+	if len(raws) < 1 || len(raws) > mempool.MaxPackageCount {
+		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
+			"Array must contain between 1 and %d transactions.", mempool.MaxPackageCount)
+	}
+	return raws, nil
+}
+
+// decodePackage decodes each raw transaction in order, with Core's error
+// for the first that does not decode, and runs check (when not nil) on
+// each as it is decoded.
+func decodePackage(raws []string, check func(*wire.MsgTx) error) ([]*wire.MsgTx, error) {
+	txs := make([]*wire.MsgTx, len(raws))
+	for i, raw := range raws {
+		tx, ok := decodeTx(raw, true, true)
+		if !ok {
+			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
+				"TX decode failed: "+raw+" Make sure the tx has at least one input.")
+		}
+		if check != nil {
+			if err := check(tx); err != nil {
+				return nil, err
+			}
+		}
+		txs[i] = tx
+	}
+	return txs, nil
 }
