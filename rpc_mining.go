@@ -150,21 +150,7 @@ func (s *server) handleGenerateToAddress(ctx context.Context, params []json.RawM
 	if err != nil {
 		return nil, err
 	}
-	if n < 0 {
-		n = 0
-	}
-	if maxTries < 0 {
-		maxTries = 0
-	}
-	hashes, err := s.generateBlocks(ctx, int(min(n, 1<<30)), script, uint64(maxTries))
-	if err != nil {
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, err.Error())
-	}
-	out := make([]string, 0, len(hashes))
-	for _, h := range hashes {
-		out = append(out, h.String())
-	}
-	return out, nil
+	return s.generateTo(ctx, n, maxTries, script)
 }
 
 // handleGenerateToDescriptor implements generatetodescriptor for addr()
@@ -189,6 +175,13 @@ func (s *server) handleGenerateToDescriptor(ctx context.Context, params []json.R
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Error: Invalid descriptor")
 	}
+	return s.generateTo(ctx, n, maxTries, script)
+}
+
+// generateTo mines n blocks (negative counts as 0) paying script, trying
+// up to maxTries nonces each, and returns their hashes: the end of
+// generatetoaddress and generatetodescriptor.
+func (s *server) generateTo(ctx context.Context, n, maxTries int64, script []byte) ([]string, error) {
 	hashes, err := s.generateBlocks(ctx, int(max(0, min(n, 1<<30))), script, uint64(max(0, maxTries)))
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, err.Error())
