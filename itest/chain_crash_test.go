@@ -97,11 +97,7 @@ func TestKillDuringReorgRecovers(t *testing.T) {
 	w := NewWallet(23)
 	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
 	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(24).Address(KindP2WPKH))
-	common := b1.Generate(t, 101)
-	n := StartTernd(t, "--connect="+b1.P2PAddr)
-	WaitTip(t, 60*time.Second, common[100], n)
-	link(t, n, b2)
-	WaitTip(t, 60*time.Second, common[100], b2)
+	n, _ := shareCommonChain(t, b1, b2, 101)
 	unlink(t, n, b2)
 
 	// Branch A on btcd1: 150 blocks, every 5th with a fan-out and a join.

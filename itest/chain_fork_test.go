@@ -17,6 +17,19 @@ func startApartBtcd(t *testing.T, extra ...string) *Process {
 	return StartBtcd(t, append([]string{fmt.Sprintf("--connect=127.0.0.1:%d", FreePort(t))}, extra...)...)
 }
 
+// shareCommonChain mines blocks on b1, starts ternd connected to b1 and
+// lets b2 (started apart) sync the same chain through ternd; it returns
+// ternd and the common chain's hashes. Unlinking b2 then splits them.
+func shareCommonChain(t *testing.T, b1, b2 *Process, blocks int) (*Process, []string) {
+	t.Helper()
+	common := b1.Generate(t, blocks)
+	n := StartTernd(t, "--connect="+b1.P2PAddr)
+	WaitTip(t, 60*time.Second, common[blocks-1], n)
+	link(t, n, b2)
+	WaitTip(t, 60*time.Second, common[blocks-1], b2)
+	return n, common
+}
+
 // link connects ternd to b (one try) and waits for the handshake.
 func link(t *testing.T, n, b *Process) {
 	t.Helper()
@@ -57,12 +70,7 @@ func TestChainForkReorg(t *testing.T) {
 	w := NewWallet(7)
 	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
 	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(8).Address(KindP2TRKey))
-	common := b1.Generate(t, 110)
-	n := StartTernd(t, "--connect="+b1.P2PAddr)
-	WaitTip(t, 60*time.Second, common[109], n)
-	// btcd2 syncs the common chain from ternd.
-	link(t, n, b2)
-	WaitTip(t, 60*time.Second, common[109], b2)
+	n, common := shareCommonChain(t, b1, b2, 110)
 
 	// Split: ternd drops its connection to btcd2.
 	unlink(t, n, b2)
@@ -117,11 +125,7 @@ func TestChainDeepForkBothWays(t *testing.T) {
 	start := time.Now()
 	b1 := StartBtcd(t)
 	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(15).Address(KindP2WPKH))
-	common := b1.Generate(t, 10)
-	n := StartTernd(t, "--connect="+b1.P2PAddr)
-	WaitTip(t, 60*time.Second, common[9], n)
-	link(t, n, b2)
-	WaitTip(t, 60*time.Second, common[9], b2)
+	n, common := shareCommonChain(t, b1, b2, 10)
 	split := func() {
 		t.Helper()
 		unlink(t, n, b2)
@@ -162,11 +166,7 @@ func TestChainForkWithConflicts(t *testing.T) {
 	w := NewWallet(17)
 	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
 	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(18).Address(KindP2WPKH))
-	common := b1.Generate(t, 110)
-	n := StartTernd(t, "--connect="+b1.P2PAddr)
-	WaitTip(t, 60*time.Second, common[109], n)
-	link(t, n, b2)
-	WaitTip(t, 60*time.Second, common[109], b2)
+	n, _ := shareCommonChain(t, b1, b2, 110)
 	unlink(t, n, b2)
 
 	c1, c2 := w.CoinbaseCoin(t, b1, 1), w.CoinbaseCoin(t, b1, 2)
@@ -211,11 +211,7 @@ func TestReorgReturnsBranchTransactions(t *testing.T) {
 	w := NewWallet(27)
 	b1 := StartBtcd(t, "--miningaddr="+w.Address(KindP2WPKH))
 	b2 := startApartBtcd(t, "--miningaddr="+NewWallet(28).Address(KindP2WPKH))
-	common := b1.Generate(t, 101)
-	n := StartTernd(t, "--connect="+b1.P2PAddr)
-	WaitTip(t, 60*time.Second, common[100], n)
-	link(t, n, b2)
-	WaitTip(t, 60*time.Second, common[100], b2)
+	n, _ := shareCommonChain(t, b1, b2, 101)
 	unlink(t, n, b2)
 
 	var prev []Coin
