@@ -12,7 +12,6 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -345,33 +344,7 @@ func TestTerndConnectionBurst(t *testing.T) {
 	needProcesses(t)
 	const maxPeers = 20 // 12 inbound slots beside 8 outbound.
 	n := StartTernd(t, fmt.Sprintf("--maxpeers=%d", maxPeers), "--connect="+closedPort(t))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 100)
-	var mu sync.Mutex
-	var conns []net.Conn
-	defer func() {
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
-	for i := 0; i < 1000; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			c, err := net.DialTimeout("tcp4", n.P2PAddr, 10*time.Second)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	conns := dialBurst(t, n.P2PAddr, 1000)
 	// The RPC server answers during and after the burst, and the node
 	// keeps within its inbound slots (connections that never handshake
 	// are not listed by getpeerinfo, so count them by the open sockets
@@ -383,7 +356,6 @@ func TestTerndConnectionBurst(t *testing.T) {
 		t.Fatalf("RPC took %v after the burst", d)
 	}
 	open := 0
-	mu.Lock()
 	for _, c := range conns {
 		c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 		var buf [1]byte
@@ -393,7 +365,6 @@ func TestTerndConnectionBurst(t *testing.T) {
 			open++
 		}
 	}
-	mu.Unlock()
 	if open > maxPeers-8 {
 		t.Fatalf("%d connections kept open after a burst of 1,000, limit %d", open, maxPeers-8)
 	}

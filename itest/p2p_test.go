@@ -309,36 +309,45 @@ func TestConnectionBurstWithinMaxPeers(t *testing.T) {
 	needProcesses(t)
 	const maxPeers = 20 // 12 inbound slots beside 8 outbound.
 	n := startMiniNode(t, maxPeers)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 100)
-	var open sync.Mutex
-	var conns []net.Conn
-	for i := 0; i < 1000; i++ {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			c, err := net.DialTimeout("tcp4", n.addr, 10*time.Second)
-			if err != nil {
-				return
-			}
-			open.Lock()
-			conns = append(conns, c)
-			open.Unlock()
-		}()
-	}
-	wg.Wait()
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
+	dialBurst(t, n.addr, 1000)
 	in, _ := n.cm.Counts()
 	if in > maxPeers-8 {
 		t.Fatalf("%d inbound after a burst of 1,000, limit %d", in, maxPeers-8)
 	}
 	t.Logf("1,000 attempts: %d inbound kept (limit %d)", in, maxPeers-8)
+}
+
+// dialBurst opens count TCP connections to addr, 100 at a time, and
+// returns those that opened; they are closed when the test ends.
+func dialBurst(t *testing.T, addr string, count int) []net.Conn {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 100)
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	for i := 0; i < count; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := net.DialTimeout("tcp4", addr, 10*time.Second)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return conns
 }
 
 // TestPersistentPeerReconnects wires connmgr and peer for an outbound
