@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"sync"
 
+	"github.com/tern-org/ternd/internal/ringset"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -15,40 +16,26 @@ const DefaultKnownInventory = 50000
 // knownInventory is a bounded set of inventory vectors, forgetting the
 // oldest entry when full. It is guarded by its own mutex.
 type knownInventory struct {
-	mu    sync.Mutex
-	set   map[wire.InvVect]struct{}
-	ring  []wire.InvVect
-	next  int
-	limit int
+	mu  sync.Mutex
+	set *ringset.Set[wire.InvVect]
 }
 
 func newKnownInventory(limit int) *knownInventory {
-	return &knownInventory{set: make(map[wire.InvVect]struct{}, min(limit, 1024)), limit: limit}
+	return &knownInventory{set: ringset.New[wire.InvVect](limit, 1024)}
 }
 
 // Add records iv, evicting the oldest entry when the filter is full.
 func (k *knownInventory) Add(iv wire.InvVect) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, ok := k.set[iv]; ok {
-		return
-	}
-	if len(k.ring) < k.limit {
-		k.ring = append(k.ring, iv)
-	} else {
-		delete(k.set, k.ring[k.next])
-		k.ring[k.next] = iv
-		k.next = (k.next + 1) % k.limit
-	}
-	k.set[iv] = struct{}{}
+	k.set.Add(iv)
 }
 
 // Has reports whether iv is known.
 func (k *knownInventory) Has(iv wire.InvVect) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	_, ok := k.set[iv]
-	return ok
+	return k.set.Has(iv)
 }
 
 // NonceSet remembers the nonces of our own version messages so that a

@@ -581,8 +581,8 @@ func TestKnownInventoryBounded(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		k.Add(wire.InvVect{Type: wire.InvTypeTx, Hash: chainhash.Hash{byte(i), byte(i >> 8)}})
 	}
-	if len(k.set) != 100 || len(k.ring) != 100 {
-		t.Fatalf("size %d", len(k.set))
+	if k.set.Len() != 100 {
+		t.Fatalf("size %d", k.set.Len())
 	}
 	if k.Has(wire.InvVect{Type: wire.InvTypeTx, Hash: chainhash.Hash{0, 0}}) ||
 		!k.Has(wire.InvVect{Type: wire.InvTypeTx, Hash: chainhash.Hash{byte(999 & 0xff), byte(999 >> 8)}}) {

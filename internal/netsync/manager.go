@@ -10,6 +10,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/internal/ringset"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
 )
@@ -271,7 +272,7 @@ type SyncManager struct {
 
 	// confirmedMu guards recentConfirmed, filled by BlockConnected.
 	confirmedMu     sync.Mutex
-	recentConfirmed *hashRing
+	recentConfirmed *ringset.Set[chainhash.Hash]
 
 	// Event goroutine state below.
 	peers          map[int32]*peerState
@@ -288,7 +289,7 @@ type SyncManager struct {
 	windowBlocked   bool
 	stallTimeout    time.Duration
 	txs             *txTracker
-	recentRejects   *hashRing
+	recentRejects   *ringset.Set[chainhash.Hash]
 	rejectsTip      chainhash.Hash
 	// protectedOutbound counts the peers protected from chain-sync
 	// eviction (at most maxProtectedOutbound).
@@ -314,7 +315,7 @@ type SyncManager struct {
 // announcePeer is a peer as the announcer sees it.
 type announcePeer struct {
 	p     Peer
-	known *hashRing
+	known *ringset.Set[chainhash.Hash]
 }
 
 // peerState is the event goroutine's view of a peer.
@@ -402,14 +403,14 @@ func New(cfg *Config) (*SyncManager, error) {
 		msgChan:         make(chan any, msgQueueSize),
 		quit:            make(chan struct{}),
 		announce:        make(map[int32]*announcePeer),
-		recentConfirmed: newHashRing(c.RecentConfirmedSize),
+		recentConfirmed: ringset.New[chainhash.Hash](c.RecentConfirmedSize, 256),
 		peers:           make(map[int32]*peerState),
 		inFlight:        make(map[chainhash.Hash]*blockRequest),
 		heights:         make(map[chainhash.Hash]int32),
 		held:            make(map[chainhash.Hash]*heldBlock),
 		heldHashes:      make(map[chainhash.Hash]struct{}),
 		stallTimeout:    c.StallTimeout,
-		recentRejects:   newHashRing(c.RecentRejectsSize),
+		recentRejects:   ringset.New[chainhash.Hash](c.RecentRejectsSize, 256),
 	}
 	sm.txs = newTxTracker(&sm.cfg)
 	return sm, nil
@@ -690,7 +691,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		sm.cfg.IsBlockRelayOnly(p)
 	sm.txs.setPreferred(id, !inbound)
 	sm.mu.Lock()
-	sm.announce[id] = &announcePeer{p: p, known: newHashRing(knownBlocksPerPeer)}
+	sm.announce[id] = &announcePeer{p: p, known: ringset.New[chainhash.Hash](knownBlocksPerPeer, 256)}
 	sm.mu.Unlock()
 	log.Debugf("New peer %s (id %d, start height %d, sync %v)", p.Addr(), id,
 		p.StartingHeight(), ps.canSync)
@@ -778,7 +779,7 @@ func (sm *SyncManager) disconnect(ps *peerState, kind ErrorKind, why string) {
 func (sm *SyncManager) markKnown(id int32, hash chainhash.Hash) {
 	sm.mu.Lock()
 	if ap := sm.announce[id]; ap != nil {
-		ap.known.add(hash)
+		ap.known.Add(hash)
 	}
 	sm.mu.Unlock()
 }
@@ -863,9 +864,9 @@ func (sm *SyncManager) BlockConnected(block *wire.MsgBlock, hash chainhash.Hash,
 	}
 	sm.confirmedMu.Lock()
 	for _, tx := range block.Transactions {
-		sm.recentConfirmed.add(tx.TxHash())
+		sm.recentConfirmed.Add(tx.TxHash())
 		if tx.HasWitness() {
-			sm.recentConfirmed.add(tx.WitnessHash())
+			sm.recentConfirmed.Add(tx.WitnessHash())
 		}
 	}
 	sm.confirmedMu.Unlock()
@@ -878,10 +879,10 @@ func (sm *SyncManager) AnnounceBlock(header *wire.BlockHeader, hash chainhash.Ha
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
 	for _, ap := range sm.announce {
-		if ap.known.has(hash) {
+		if ap.known.Has(hash) {
 			continue
 		}
-		ap.known.add(hash)
+		ap.known.Add(hash)
 		if ap.p.WantsHeaders() {
 			msg := wire.NewMsgHeaders()
 			h := *header
@@ -900,5 +901,5 @@ func (sm *SyncManager) AnnounceBlock(header *wire.BlockHeader, hash chainhash.Ha
 func (sm *SyncManager) isRecentlyConfirmed(hash chainhash.Hash) bool {
 	sm.confirmedMu.Lock()
 	defer sm.confirmedMu.Unlock()
-	return sm.recentConfirmed.has(hash)
+	return sm.recentConfirmed.Has(hash)
 }

@@ -59,50 +59,5 @@ type TxPool interface {
 	RemoveOrphansByTag(tag mempool.Tag) int
 }
 
-// hashRing is a bounded set of hashes that forgets the oldest entry when
-// full. It is not safe for concurrent use; its owner guards it.
-type hashRing struct {
-	set  map[chainhash.Hash]struct{}
-	ring []chainhash.Hash
-	next int
-	max  int
-}
-
-// newHashRing returns a ring holding at most max hashes.
-func newHashRing(max int) *hashRing {
-	return &hashRing{set: make(map[chainhash.Hash]struct{}, min(max, 256)), max: max}
-}
-
-// add records h, evicting the oldest hash when full.
-func (r *hashRing) add(h chainhash.Hash) {
-	if _, ok := r.set[h]; ok {
-		return
-	}
-	if len(r.ring) < r.max {
-		r.ring = append(r.ring, h)
-	} else {
-		delete(r.set, r.ring[r.next])
-		r.ring[r.next] = h
-		r.next = (r.next + 1) % r.max
-	}
-	r.set[h] = struct{}{}
-}
-
-// has reports whether h is in the ring.
-func (r *hashRing) has(h chainhash.Hash) bool {
-	_, ok := r.set[h]
-	return ok
-}
-
-// reset empties the ring.
-func (r *hashRing) reset() {
-	clear(r.set)
-	r.ring = r.ring[:0]
-	r.next = 0
-}
-
-// len returns the number of hashes held.
-func (r *hashRing) len() int { return len(r.ring) }
-
 // The pool the server passes must fit TxPool.
 var _ TxPool = (*mempool.TxPool)(nil)

@@ -391,7 +391,7 @@ func (sm *SyncManager) scheduleTxs() {
 func (sm *SyncManager) maybeResetRejects() {
 	tip := sm.chain.BestSnapshot().Hash
 	if tip != sm.rejectsTip {
-		sm.recentRejects.reset()
+		sm.recentRejects.Reset()
 		sm.rejectsTip = tip
 	}
 }
@@ -401,7 +401,7 @@ func (sm *SyncManager) maybeResetRejects() {
 // rejected since the last tip.
 func (sm *SyncManager) alreadyHaveTx(hash chainhash.Hash) bool {
 	sm.maybeResetRejects()
-	return sm.recentRejects.has(hash) || sm.isRecentlyConfirmed(hash) ||
+	return sm.recentRejects.Has(hash) || sm.isRecentlyConfirmed(hash) ||
 		sm.pool.HaveTransaction(&hash)
 }
 
@@ -488,25 +488,25 @@ func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
 		return
 	}
 	sm.maybeResetRejects()
-	if sm.recentRejects.has(wtxid) || sm.recentRejects.has(txid) {
+	if sm.recentRejects.Has(wtxid) || sm.recentRejects.Has(txid) {
 		return
 	}
 	accepted, missing, err := sm.pool.ProcessTransaction(tx, true, mempool.Tag(uint32(ps.id)))
 	if err != nil {
 		log.Debugf("Rejected transaction %v from %s: %v", txid, p.Addr(), err)
 		if rememberReject(err) {
-			sm.recentRejects.add(wtxid)
+			sm.recentRejects.Add(wtxid)
 			if errors.Is(err, mempool.ErrNonStandardInputs) && tx.HasWitness() {
-				sm.recentRejects.add(txid)
+				sm.recentRejects.Add(txid)
 			}
 		}
 		return
 	}
 	if len(missing) > 0 {
 		for i := range missing {
-			if sm.recentRejects.has(missing[i]) {
+			if sm.recentRejects.Has(missing[i]) {
 				// An orphan of a rejected parent is rejected too.
-				sm.recentRejects.add(wtxid)
+				sm.recentRejects.Add(wtxid)
 				return
 			}
 		}
