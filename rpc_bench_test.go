@@ -50,7 +50,7 @@ func BenchmarkGenerateBlock(b *testing.B) {
 	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
 		b.Fatal(err)
 	}
-	n, err := newNode(cfg)
+	n, err := newDaemon(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func BenchmarkGenerateBlock(b *testing.B) {
 	script := newTestWallet(b, 23).pkScript
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := n.srv.generateBlocks(context.Background(), 1, script, defaultMaxTries); err != nil {
+		if _, err := n.core.generateBlocks(context.Background(), 1, script, defaultMaxTries); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -27,7 +27,7 @@ var blockStatsNames = []string{"avgfee", "avgfeerate", "avgtxsize", "blockhash",
 	"utxo_size_inc", "utxo_increase_actual", "utxo_size_inc_actual"}
 
 // blockStatsMethod returns getblockstats.
-func (s *server) blockStatsMethod() rpcjson.Method {
+func (s *node) blockStatsMethod() rpcjson.Method {
 	return rpcjson.Method{
 		Name:     "getblockstats",
 		Category: "Blockchain",
@@ -97,7 +97,7 @@ func percentilesByWeight(scores []feeRateWeight, totalWeight int64) [5]int64 {
 }
 
 // handleGetBlockStats implements getblockstats.
-func (s *server) handleGetBlockStats(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetBlockStats(_ context.Context, params []json.RawMessage) (any, error) {
 	var info *blockchain.BlockInfo
 	var height int64
 	if err := json.Unmarshal(params[0], &height); err == nil {

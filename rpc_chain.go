@@ -45,7 +45,7 @@ func hex256(n *big.Int) string {
 }
 
 // chainMethods returns the blockchain methods.
-func (s *server) chainMethods() []rpcjson.Method {
+func (s *node) chainMethods() []rpcjson.Method {
 	hashArg := func(name string) []rpcjson.ParamSpec {
 		return []rpcjson.ParamSpec{{Name: name, Type: "string"}}
 	}
@@ -191,7 +191,7 @@ type blockchainInfoJSON struct {
 }
 
 // handleGetBlockchainInfo implements getblockchaininfo.
-func (s *server) handleGetBlockchainInfo(context.Context, []json.RawMessage) (any, error) {
+func (s *node) handleGetBlockchainInfo(context.Context, []json.RawMessage) (any, error) {
 	best := s.chain.BestSnapshot()
 	_, headers := s.chain.BestHeader()
 	progress := 1.0
@@ -231,7 +231,7 @@ func dirSize(dir string) int64 {
 }
 
 // handleGetBlockHash implements getblockhash.
-func (s *server) handleGetBlockHash(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetBlockHash(_ context.Context, params []json.RawMessage) (any, error) {
 	var height int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "height", &height); err != nil {
 		return nil, err
@@ -309,7 +309,7 @@ func newBlockHeaderJSON(info *blockchain.BlockInfo, nTx int) blockHeaderJSON {
 
 // blockInfo looks up a block by the hash in parameter 0 with Core's
 // "Block not found".
-func (s *server) blockInfo(params []json.RawMessage) (*blockchain.BlockInfo, error) {
+func (s *node) blockInfo(params []json.RawMessage) (*blockchain.BlockInfo, error) {
 	hash, err := hashParam(params, 0, "blockhash")
 	if err != nil {
 		return nil, err
@@ -323,7 +323,7 @@ func (s *server) blockInfo(params []json.RawMessage) (*blockchain.BlockInfo, err
 
 // handleGetBlock implements getblock with verbosity 0 (hex), 1 (txids), 2
 // (transactions with fees) and 3 (and their inputs' prevouts).
-func (s *server) handleGetBlock(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetBlock(_ context.Context, params []json.RawMessage) (any, error) {
 	info, err := s.blockInfo(params)
 	if err != nil {
 		return nil, err
@@ -389,7 +389,7 @@ func (s *server) handleGetBlock(_ context.Context, params []json.RawMessage) (an
 }
 
 // handleGetBlockHeader implements getblockheader.
-func (s *server) handleGetBlockHeader(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetBlockHeader(_ context.Context, params []json.RawMessage) (any, error) {
 	info, err := s.blockInfo(params)
 	if err != nil {
 		return nil, err
@@ -423,7 +423,7 @@ type chainTipJSON struct {
 }
 
 // handleGetChainTips implements getchaintips.
-func (s *server) handleGetChainTips(context.Context, []json.RawMessage) (any, error) {
+func (s *node) handleGetChainTips(context.Context, []json.RawMessage) (any, error) {
 	tips := s.chain.ChainTips()
 	out := make([]chainTipJSON, 0, len(tips))
 	for _, t := range tips {
@@ -445,7 +445,7 @@ type txOutJSON struct {
 // handleGetTxOut implements gettxout: the UTXO set at the tip, seen
 // through the pool when include_mempool (spent there: null; created there:
 // zero confirmations).
-func (s *server) handleGetTxOut(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetTxOut(_ context.Context, params []json.RawMessage) (any, error) {
 	txid, err := hashParam(params, 0, "txid")
 	if err != nil {
 		return nil, err
@@ -505,7 +505,7 @@ type txOutSetInfoJSON struct {
 }
 
 // handleGetTxOutSetInfo implements gettxoutsetinfo.
-func (s *server) handleGetTxOutSetInfo(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetTxOutSetInfo(_ context.Context, params []json.RawMessage) (any, error) {
 	hashType := "hash_serialized_3"
 	if _, err := rpcjson.UnmarshalParam(params, 0, "hash_type", &hashType); err != nil {
 		return nil, err
@@ -543,7 +543,7 @@ func (s *server) handleGetTxOutSetInfo(_ context.Context, params []json.RawMessa
 }
 
 // handleMarkBlock runs invalidateblock or reconsiderblock.
-func (s *server) handleMarkBlock(params []json.RawMessage, fn func(*chainhash.Hash) error) (any, error) {
+func (s *node) handleMarkBlock(params []json.RawMessage, fn func(*chainhash.Hash) error) (any, error) {
 	hash, err := hashParam(params, 0, "blockhash")
 	if err != nil {
 		return nil, err
@@ -562,7 +562,7 @@ func (s *server) handleMarkBlock(params []json.RawMessage, fn func(*chainhash.Ha
 }
 
 // handleVerifyChain implements verifychain.
-func (s *server) handleVerifyChain(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleVerifyChain(_ context.Context, params []json.RawMessage) (any, error) {
 	level, nblocks := int64(defaultCheckLevel), int64(defaultCheckBlocks)
 	if _, err := rpcjson.UnmarshalParam(params, 0, "checklevel", &level); err != nil {
 		return nil, err

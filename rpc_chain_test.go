@@ -349,7 +349,7 @@ func TestRPCQueries(t *testing.T) {
 	tn.mustCall(&dh, "generatetodescriptor", 1, addDescriptorChecksum("addr("+w.addr+")"))
 	next := tn.templateBlock(t, w)
 	tries := uint64(1 << 30)
-	if err := tn.n.srv.solve(t.Context(), next, &tries); err != nil {
+	if err := tn.n.core.solve(t.Context(), next, &tries); err != nil {
 		t.Fatal(err)
 	}
 	tn.mustCall(nil, "submitheader", hex.EncodeToString(next.Header.Bytes()))
@@ -394,7 +394,7 @@ func (tn *testNode) templateBlock(t *testing.T, w *testWallet) *wire.MsgBlock {
 // TestGetBlockTemplateMainnetNoPeers checks Core's -9 for a mainnet
 // template without peers (test chains are exempt).
 func TestGetBlockTemplateMainnetNoPeers(t *testing.T) {
-	s := &server{params: &chaincfg.MainNetParams}
+	s := &node{params: &chaincfg.MainNetParams}
 	_, err := s.handleGetBlockTemplate(t.Context(), []json.RawMessage{json.RawMessage(`{"rules":["segwit"]}`)})
 	if rerr := rpcjson.AsRPCError(err); rerr == nil || rerr.Code != rpcjson.ErrRPCClientNotConnected ||
 		rerr.Message != "Bitcoin Core is not connected!" {

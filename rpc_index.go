@@ -18,7 +18,7 @@ type indexInfoJSON struct {
 }
 
 // indexMethods returns the index methods.
-func (s *server) indexMethods() []rpcjson.Method {
+func (s *node) indexMethods() []rpcjson.Method {
 	return []rpcjson.Method{{
 		Name:     "getindexinfo",
 		Category: "Util",
@@ -36,7 +36,7 @@ func (s *server) indexMethods() []rpcjson.Method {
 
 // handleGetIndexInfo implements getindexinfo: an object keyed by index
 // name, empty without --txindex or when index_name names another index.
-func (s *server) handleGetIndexInfo(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetIndexInfo(_ context.Context, params []json.RawMessage) (any, error) {
 	var name string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "index_name", &name); err != nil {
 		return nil, err

@@ -28,7 +28,7 @@ const (
 )
 
 // mempoolMethods returns the mempool methods.
-func (s *server) mempoolMethods() []rpcjson.Method {
+func (s *node) mempoolMethods() []rpcjson.Method {
 	txidParam := []rpcjson.ParamSpec{{Name: "txid", Type: "string"},
 		{Name: "verbose", Optional: true, Type: "boolean"}}
 	return []rpcjson.Method{
@@ -241,7 +241,7 @@ func rejectMessage(err error) string {
 // transaction already pooled (its txid is returned again), then one
 // acceptance with the fee cap (-25 for missing inputs or a fee above the
 // cap, -26 for every other rejection with Core's reason).
-func (s *server) handleSendRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleSendRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
@@ -330,7 +330,7 @@ type testAcceptResult struct {
 // package-wide failure puts "package-error" on every result and the
 // transactions not fully validated get no "allowed". A fee above
 // maxfeerate rejects that transaction and leaves the rest unreported.
-func (s *server) handleTestMempoolAccept(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleTestMempoolAccept(_ context.Context, params []json.RawMessage) (any, error) {
 	raws, err := packageParam(params, "rawtxs")
 	if err != nil {
 		return nil, err
@@ -465,7 +465,7 @@ type submitPackageResult struct {
 // relayed by the pool's accept hook, as sendrawtransaction's; pooled
 // members the package skipped are announced again, as Core's
 // BroadcastTransaction does for every member in the mempool.
-func (s *server) handleSubmitPackage(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleSubmitPackage(_ context.Context, params []json.RawMessage) (any, error) {
 	raws, err := packageParam(params, "package")
 	if err != nil {
 		return nil, err
@@ -574,7 +574,7 @@ type mempoolEntryJSON struct {
 }
 
 // unbroadcastSet returns the local transactions not yet announced.
-func (s *server) unbroadcastSet() map[chainhash.Hash]bool {
+func (s *node) unbroadcastSet() map[chainhash.Hash]bool {
 	set := make(map[chainhash.Hash]bool)
 	for _, h := range s.pool.Unbroadcast() {
 		set[h] = true
@@ -585,7 +585,7 @@ func (s *server) unbroadcastSet() map[chainhash.Hash]bool {
 // newMempoolEntryJSON describes a pool entry: "bip125-replaceable" is
 // whether it or an in-pool ancestor signals BIP125, "unbroadcast" whether
 // it is in unbroadcast (a set from unbroadcastSet).
-func (s *server) newMempoolEntryJSON(d *mempool.TxDesc, unbroadcast map[chainhash.Hash]bool) *mempoolEntryJSON {
+func (s *node) newMempoolEntryJSON(d *mempool.TxDesc, unbroadcast map[chainhash.Hash]bool) *mempoolEntryJSON {
 	r := &mempoolEntryJSON{
 		VSize:           d.VSize,
 		Weight:          d.Weight,
@@ -641,7 +641,7 @@ func hashStrings(hs []chainhash.Hash) []string {
 }
 
 // handleGetRawMempool implements getrawmempool.
-func (s *server) handleGetRawMempool(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetRawMempool(_ context.Context, params []json.RawMessage) (any, error) {
 	var verbose, withSeq bool
 	if _, err := rpcjson.UnmarshalParam(params, 0, "verbose", &verbose); err != nil {
 		return nil, err
@@ -687,7 +687,7 @@ type mempoolInfoJSON struct {
 
 // handleGetMempoolInfo implements getmempoolinfo from one snapshot of the
 // pool's figures.
-func (s *server) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, error) {
+func (s *node) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, error) {
 	info := s.pool.Info()
 	pol := mempool.DefaultPolicy()
 	return &mempoolInfoJSON{
@@ -709,7 +709,7 @@ func (s *server) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, 
 
 // poolEntry looks up a pooled transaction for the entry methods, with
 // Core's -5 "Transaction not in mempool".
-func (s *server) poolEntry(params []json.RawMessage) (*mempool.TxDesc, error) {
+func (s *node) poolEntry(params []json.RawMessage) (*mempool.TxDesc, error) {
 	txid, err := hashParam(params, 0, "txid")
 	if err != nil {
 		return nil, err
@@ -722,7 +722,7 @@ func (s *server) poolEntry(params []json.RawMessage) (*mempool.TxDesc, error) {
 }
 
 // handleGetMempoolEntry implements getmempoolentry.
-func (s *server) handleGetMempoolEntry(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetMempoolEntry(_ context.Context, params []json.RawMessage) (any, error) {
 	d, err := s.poolEntry(params)
 	if err != nil {
 		return nil, err
@@ -732,7 +732,7 @@ func (s *server) handleGetMempoolEntry(_ context.Context, params []json.RawMessa
 
 // handleMempoolRelatives implements getmempoolancestors and
 // getmempooldescendants with the pool's lookup fn.
-func (s *server) handleMempoolRelatives(params []json.RawMessage,
+func (s *node) handleMempoolRelatives(params []json.RawMessage,
 	fn func(*chainhash.Hash) ([]*mempool.TxDesc, bool)) (any, error) {
 	var verbose bool
 	if _, err := rpcjson.UnmarshalParam(params, 1, "verbose", &verbose); err != nil {
@@ -762,7 +762,7 @@ func (s *server) handleMempoolRelatives(params []json.RawMessage,
 }
 
 // handlePrioritiseTransaction implements prioritisetransaction.
-func (s *server) handlePrioritiseTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handlePrioritiseTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	txid, err := hashParam(params, 0, "txid")
 	if err != nil {
 		return nil, err
@@ -796,7 +796,7 @@ type estimateSmartFeeJSON struct {
 
 // handleEstimateSmartFee implements estimatesmartfee with the pool's fee
 // estimator, floored at the pool's minimum fee as Core does.
-func (s *server) handleEstimateSmartFee(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleEstimateSmartFee(_ context.Context, params []json.RawMessage) (any, error) {
 	var target int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "conf_target", &target); err != nil {
 		return nil, err
@@ -831,7 +831,7 @@ func (s *server) handleEstimateSmartFee(_ context.Context, params []json.RawMess
 }
 
 // handleSaveMempool implements savemempool.
-func (s *server) handleSaveMempool(context.Context, []json.RawMessage) (any, error) {
+func (s *node) handleSaveMempool(context.Context, []json.RawMessage) (any, error) {
 	path := filepath.Join(s.cfg.netDataDir, mempoolFileName)
 	if err := s.pool.Dump(path); err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Unable to dump mempool to disk")
@@ -847,7 +847,7 @@ type spendingPrevoutJSON struct {
 }
 
 // handleGetTxSpendingPrevout implements gettxspendingprevout.
-func (s *server) handleGetTxSpendingPrevout(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetTxSpendingPrevout(_ context.Context, params []json.RawMessage) (any, error) {
 	var outputs []json.RawMessage
 	if _, err := rpcjson.UnmarshalParam(params, 0, "outputs", &outputs); err != nil {
 		return nil, err
@@ -895,7 +895,7 @@ type prioritisedJSON struct {
 }
 
 // handleGetPrioritisedTransactions implements getprioritisedtransactions.
-func (s *server) handleGetPrioritisedTransactions(context.Context, []json.RawMessage) (any, error) {
+func (s *node) handleGetPrioritisedTransactions(context.Context, []json.RawMessage) (any, error) {
 	out := make(map[string]prioritisedJSON)
 	for txid, delta := range s.pool.FeeDeltas() {
 		p := prioritisedJSON{FeeDelta: delta}

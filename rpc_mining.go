@@ -36,7 +36,7 @@ const (
 )
 
 // miningMethods returns the mining and generating methods.
-func (s *server) miningMethods() []rpcjson.Method {
+func (s *node) miningMethods() []rpcjson.Method {
 	return []rpcjson.Method{
 		{
 			Name:     "generatetoaddress",
@@ -120,7 +120,7 @@ func (s *server) miningMethods() []rpcjson.Method {
 
 // addressScript decodes an address for this network into its output
 // script, with Core's "Error: Invalid address".
-func (s *server) addressScript(addr string) ([]byte, error) {
+func (s *node) addressScript(addr string) ([]byte, error) {
 	a, err := txscript.DecodeAddress(addr, s.params)
 	if err != nil || !a.IsForNet(s.params) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Error: Invalid address")
@@ -133,7 +133,7 @@ func (s *server) addressScript(addr string) ([]byte, error) {
 }
 
 // handleGenerateToAddress implements generatetoaddress.
-func (s *server) handleGenerateToAddress(ctx context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGenerateToAddress(ctx context.Context, params []json.RawMessage) (any, error) {
 	var n int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "nblocks", &n); err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (s *server) handleGenerateToAddress(ctx context.Context, params []json.RawM
 
 // handleGenerateToDescriptor implements generatetodescriptor for addr()
 // and raw() descriptors.
-func (s *server) handleGenerateToDescriptor(ctx context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGenerateToDescriptor(ctx context.Context, params []json.RawMessage) (any, error) {
 	var n int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "num_blocks", &n); err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func (s *server) handleGenerateToDescriptor(ctx context.Context, params []json.R
 // generateTo mines n blocks (negative counts as 0) paying script, trying
 // up to maxTries nonces each, and returns their hashes: the end of
 // generatetoaddress and generatetodescriptor.
-func (s *server) generateTo(ctx context.Context, n, maxTries int64, script []byte) ([]string, error) {
+func (s *node) generateTo(ctx context.Context, n, maxTries int64, script []byte) ([]string, error) {
 	hashes, err := s.generateBlocks(ctx, int(max(0, min(n, 1<<30))), script, uint64(max(0, maxTries)))
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, err.Error())
@@ -194,7 +194,7 @@ func (s *server) generateTo(ctx context.Context, n, maxTries int64, script []byt
 }
 
 // handleSubmitHeader implements submitheader.
-func (s *server) handleSubmitHeader(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleSubmitHeader(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "hexdata", &hexStr); err != nil {
 		return nil, err
@@ -215,7 +215,7 @@ func (s *server) handleSubmitHeader(_ context.Context, params []json.RawMessage)
 
 // outputScript decodes generateblock's output: an address, or an addr()
 // or raw() descriptor (with or without checksum).
-func (s *server) outputScript(output string) ([]byte, error) {
+func (s *node) outputScript(output string) ([]byte, error) {
 	desc, sum, hasSum := strings.Cut(output, "#")
 	if strings.HasSuffix(desc, ")") {
 		if hasSum && addDescriptorChecksum(desc) != desc+"#"+sum {
@@ -245,7 +245,7 @@ func (s *server) outputScript(output string) ([]byte, error) {
 // handleGenerateBlock implements generateblock: a block with exactly the
 // given transactions (pool txids or raw hex), checked like Core's
 // TestBlockValidity, then solved and submitted (or returned as hex).
-func (s *server) handleGenerateBlock(ctx context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGenerateBlock(ctx context.Context, params []json.RawMessage) (any, error) {
 	var output string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "output", &output); err != nil {
 		return nil, err
@@ -310,7 +310,7 @@ func (s *server) handleGenerateBlock(ctx context.Context, params []json.RawMessa
 // coinbase that pays the subsidy and the fees it can compute (inputs from
 // the UTXO set or from earlier transactions of the block) to payScript.
 // The caller holds mineMu.
-func (s *server) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock {
+func (s *node) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock {
 	tip := s.miningTip()
 	height := tip.Height + 1
 	created := make(map[wire.OutPoint]int64)
@@ -365,7 +365,7 @@ func (s *server) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock 
 }
 
 // solve searches nonces for block without submitting it.
-func (s *server) solve(ctx context.Context, block *wire.MsgBlock, maxTries *uint64) error {
+func (s *node) solve(ctx context.Context, block *wire.MsgBlock, maxTries *uint64) error {
 	target := blockchain.CompactToBig(block.Header.Bits)
 	for {
 		h := block.Header.BlockHash()
@@ -402,7 +402,7 @@ func decodeBlock(hexStr string) (*wire.MsgBlock, error) {
 // knownBlockResult is BIP22's answer for a block already in the index:
 // "duplicate", "duplicate-invalid" or "duplicate-inconclusive"; "" when the
 // block is unknown or has no data yet.
-func (s *server) knownBlockResult(hash *chainhash.Hash) string {
+func (s *node) knownBlockResult(hash *chainhash.Hash) string {
 	info, err := s.chain.BlockInfoByHash(hash)
 	if err != nil || !info.Status.HaveData {
 		if s.chain.IsKnownOrphan(hash) {
@@ -420,7 +420,7 @@ func (s *server) knownBlockResult(hash *chainhash.Hash) string {
 }
 
 // handleSubmitBlock implements submitblock with BIP22 results.
-func (s *server) handleSubmitBlock(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleSubmitBlock(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "hexdata", &hexStr); err != nil {
 		return nil, err
@@ -497,7 +497,7 @@ type blockTemplateJSON struct {
 
 // handleGetBlockTemplate implements getblocktemplate (template and
 // proposal modes; long polling is not supported).
-func (s *server) handleGetBlockTemplate(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetBlockTemplate(_ context.Context, params []json.RawMessage) (any, error) {
 	var req templateRequest
 	if _, err := rpcjson.UnmarshalParam(params, 0, "template_request", &req); err != nil {
 		return nil, err
@@ -597,7 +597,7 @@ func (s *server) handleGetBlockTemplate(_ context.Context, params []json.RawMess
 
 // blockProposal checks a BIP23 proposal: null when the block would be
 // valid on the tip (proof of work aside), else the BIP22 reason.
-func (s *server) blockProposal(data string) (any, error) {
+func (s *node) blockProposal(data string) (any, error) {
 	if data == "" {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Missing data String key for proposal")
 	}
@@ -641,7 +641,7 @@ type miningInfoJSON struct {
 }
 
 // handleGetMiningInfo implements getmininginfo.
-func (s *server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, error) {
+func (s *node) handleGetMiningInfo(context.Context, []json.RawMessage) (any, error) {
 	best := s.chain.BestSnapshot()
 	nextBits := s.chain.CalcNextRequiredDifficulty(time.Now())
 	return &miningInfoJSON{
@@ -664,7 +664,7 @@ func (s *server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, e
 }
 
 // handleGetNetworkHashPS implements getnetworkhashps.
-func (s *server) handleGetNetworkHashPS(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetNetworkHashPS(_ context.Context, params []json.RawMessage) (any, error) {
 	nblocks, height := int64(networkHashPSBlocks), int64(-1)
 	if _, err := rpcjson.UnmarshalParam(params, 0, "nblocks", &nblocks); err != nil {
 		return nil, err
@@ -693,7 +693,7 @@ func (s *server) handleGetNetworkHashPS(_ context.Context, params []json.RawMess
 // networkHashPS is Core's GetNetworkHashPS over the n blocks before the
 // main-chain block at height: the work done divided by the spread of their
 // timestamps.
-func (s *server) networkHashPS(n, height int32) float64 {
+func (s *node) networkHashPS(n, height int32) float64 {
 	if height <= 0 {
 		return 0
 	}

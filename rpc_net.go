@@ -30,7 +30,7 @@ const (
 )
 
 // netMethods returns the network RPC methods.
-func (s *p2pServer) netMethods() []rpcjson.Method {
+func (s *server) netMethods() []rpcjson.Method {
 	str := func(name string, opt bool) rpcjson.ParamSpec {
 		return rpcjson.ParamSpec{Name: name, Optional: opt, Type: "string"}
 	}
@@ -95,13 +95,13 @@ func (s *p2pServer) netMethods() []rpcjson.Method {
 
 // running reports whether Start has built the managers (RPC calls can
 // only arrive after warm-up, but tests may call handlers early).
-func (s *p2pServer) running() bool { return s.cm != nil && s.am != nil }
+func (s *server) running() bool { return s.cm != nil && s.am != nil }
 
 // errP2PDisabled is Core's error when the connection manager is missing.
 var errP2PDisabled = rpcjson.NewRPCError(errRPCClientP2PDisabled,
 	"Error: Peer-to-peer functionality missing or disabled")
 
-func (s *p2pServer) handleGetConnectionCount(context.Context, []json.RawMessage) (any, error) {
+func (s *server) handleGetConnectionCount(context.Context, []json.RawMessage) (any, error) {
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
@@ -247,7 +247,7 @@ func secs(d time.Duration) *float64 {
 	return &v
 }
 
-func (s *p2pServer) handleGetPeerInfo(context.Context, []json.RawMessage) (any, error) {
+func (s *server) handleGetPeerInfo(context.Context, []json.RawMessage) (any, error) {
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
@@ -311,7 +311,7 @@ func (s *p2pServer) handleGetPeerInfo(context.Context, []json.RawMessage) (any, 
 	return out, nil
 }
 
-func (s *p2pServer) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, error) {
+func (s *server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, error) {
 	type network struct {
 		Name                      string `json:"name"`
 		Limited                   bool   `json:"limited"`
@@ -376,7 +376,7 @@ func (s *p2pServer) handleGetNetworkInfo(context.Context, []json.RawMessage) (an
 	}, nil
 }
 
-func (s *p2pServer) handleGetNetTotals(context.Context, []json.RawMessage) (any, error) {
+func (s *server) handleGetNetTotals(context.Context, []json.RawMessage) (any, error) {
 	sent, recv := s.bytesSent.Load(), s.bytesRecv.Load()
 	for _, sp := range s.allPeers() {
 		st := sp.StatsSnapshot()
@@ -394,7 +394,7 @@ func (s *p2pServer) handleGetNetTotals(context.Context, []json.RawMessage) (any,
 	}, nil
 }
 
-func (s *p2pServer) handlePing(context.Context, []json.RawMessage) (any, error) {
+func (s *server) handlePing(context.Context, []json.RawMessage) (any, error) {
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
@@ -404,7 +404,7 @@ func (s *p2pServer) handlePing(context.Context, []json.RawMessage) (any, error) 
 	return nil, nil
 }
 
-func (s *p2pServer) handleAddNode(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *server) handleAddNode(_ context.Context, params []json.RawMessage) (any, error) {
 	var node, command string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "node", &node); err != nil {
 		return nil, err
@@ -444,7 +444,7 @@ func (s *p2pServer) handleAddNode(_ context.Context, params []json.RawMessage) (
 	return nil, nil
 }
 
-func (s *p2pServer) handleGetAddedNodeInfo(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *server) handleGetAddedNodeInfo(_ context.Context, params []json.RawMessage) (any, error) {
 	var node string
 	given, err := rpcjson.UnmarshalParam(params, 0, "node", &node)
 	if err != nil {
@@ -494,7 +494,7 @@ func (s *p2pServer) handleGetAddedNodeInfo(_ context.Context, params []json.RawM
 	return out, nil
 }
 
-func (s *p2pServer) handleDisconnectNode(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *server) handleDisconnectNode(_ context.Context, params []json.RawMessage) (any, error) {
 	var address string
 	var nodeID int64
 	hasAddr, err := rpcjson.UnmarshalParam(params, 0, "address", &address)
@@ -538,7 +538,7 @@ func (s *p2pServer) handleDisconnectNode(_ context.Context, params []json.RawMes
 	return nil, nil
 }
 
-func (s *p2pServer) handleSetBan(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *server) handleSetBan(_ context.Context, params []json.RawMessage) (any, error) {
 	var subnet, command string
 	var bantime int64
 	var absolute bool
@@ -603,7 +603,7 @@ func (s *p2pServer) handleSetBan(_ context.Context, params []json.RawMessage) (a
 	return nil, s.saveBanList()
 }
 
-func (s *p2pServer) handleListBanned(context.Context, []json.RawMessage) (any, error) {
+func (s *server) handleListBanned(context.Context, []json.RawMessage) (any, error) {
 	type ban struct {
 		Address       string `json:"address"`
 		BanCreated    int64  `json:"ban_created"`
@@ -621,12 +621,12 @@ func (s *p2pServer) handleListBanned(context.Context, []json.RawMessage) (any, e
 	return out, nil
 }
 
-func (s *p2pServer) handleClearBanned(context.Context, []json.RawMessage) (any, error) {
+func (s *server) handleClearBanned(context.Context, []json.RawMessage) (any, error) {
 	s.bans.Clear()
 	return nil, s.saveBanList()
 }
 
-func (s *p2pServer) handleGetNodeAddresses(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *server) handleGetNodeAddresses(_ context.Context, params []json.RawMessage) (any, error) {
 	count := int64(1)
 	var network string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "count", &count); err != nil {
@@ -671,7 +671,7 @@ func (s *p2pServer) handleGetNodeAddresses(_ context.Context, params []json.RawM
 	return out, nil
 }
 
-func (s *p2pServer) handleAddPeerAddress(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *server) handleAddPeerAddress(_ context.Context, params []json.RawMessage) (any, error) {
 	var address string
 	var port int64
 	var tried bool

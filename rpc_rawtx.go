@@ -452,7 +452,7 @@ func (r *txJSON) addUndo(tx *wire.MsgTx, spent []*blockchain.UtxoEntry, prevouts
 }
 
 // rawTxMethods returns the raw transaction methods.
-func (s *server) rawTxMethods() []rpcjson.Method {
+func (s *node) rawTxMethods() []rpcjson.Method {
 	return []rpcjson.Method{
 		{
 			Name:     "decoderawtransaction",
@@ -495,7 +495,7 @@ func (s *server) rawTxMethods() []rpcjson.Method {
 }
 
 // handleDecodeRawTransaction implements decoderawtransaction.
-func (s *server) handleDecodeRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleDecodeRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
@@ -535,7 +535,7 @@ type decodeSegwitJSON struct {
 }
 
 // handleDecodeScript implements decodescript.
-func (s *server) handleDecodeScript(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleDecodeScript(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
@@ -650,7 +650,7 @@ func hasUncompressedKey(script []byte) bool {
 // handleGetRawTransaction implements getrawtransaction: from the pool,
 // then from the transaction index (with --txindex), or from the given
 // block.
-func (s *server) handleGetRawTransaction(ctx context.Context, params []json.RawMessage) (any, error) {
+func (s *node) handleGetRawTransaction(ctx context.Context, params []json.RawMessage) (any, error) {
 	txid, err := hashParam(params, 0, "parameter 1")
 	if err != nil {
 		return nil, err
@@ -690,7 +690,7 @@ func (s *server) handleGetRawTransaction(ctx context.Context, params []json.RawM
 // pool and without a block hash: it asks the transaction index, after
 // Core's BlockUntilSyncedToCurrentChain, and answers Core's error for each
 // state (no index, index catching up, not found).
-func (s *server) indexedRawTransaction(ctx context.Context, txid chainhash.Hash, verbosity int) (any, error) {
+func (s *node) indexedRawTransaction(ctx context.Context, txid chainhash.Hash, verbosity int) (any, error) {
 	ix := s.txIndex.Load()
 	if ix == nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
@@ -743,7 +743,7 @@ func (r *txJSON) addBlockFields(info *blockchain.BlockInfo) {
 
 // rawTransactionInBlock is getrawtransaction for txid in the block
 // blockHash; explicit (a block hash parameter) adds in_active_chain.
-func (s *server) rawTransactionInBlock(txid, blockHash chainhash.Hash, verbosity int,
+func (s *node) rawTransactionInBlock(txid, blockHash chainhash.Hash, verbosity int,
 	explicit bool) (any, error) {
 	info, err := s.chain.BlockInfoByHash(&blockHash)
 	if err != nil {

@@ -37,7 +37,7 @@ func loadDecodeScriptVectors(t testing.TB) [][2]json.RawMessage {
 func TestDecodeScriptVectors(t *testing.T) {
 	cases := loadDecodeScriptVectors(t)
 	t.Logf("%d decodescript cases", len(cases))
-	s := &server{params: regtestParams(t)}
+	s := &node{params: regtestParams(t)}
 	for _, c := range cases {
 		var script string
 		if err := json.Unmarshal(c[0], &script); err != nil {
@@ -112,7 +112,7 @@ func TestDescriptorChecksum(t *testing.T) {
 // TestDecodeRawTransaction checks the TxToUniv shape of a signed spend and
 // of a coinbase.
 func TestDecodeRawTransaction(t *testing.T) {
-	s := &server{params: regtestParams(t)}
+	s := &node{params: regtestParams(t)}
 	w := newTestWallet(t, 3)
 	tx := w.spend(t, []prevOut{{wire.OutPoint{Index: 1}, 1000}},
 		[]*wire.TxOut{{Value: 900, PkScript: w.pkScript}}, 7)
@@ -193,7 +193,7 @@ func FuzzScriptJSON(f *testing.F) {
 		b, _ := hex.DecodeString(script)
 		f.Add(b)
 	}
-	s := &server{params: regtestParams(nil)}
+	s := &node{params: regtestParams(nil)}
 	f.Fuzz(func(t *testing.T, script []byte) {
 		_ = newScriptPubKeyJSON(script, s.params)
 		_, _ = s.handleDecodeScript(t.Context(),

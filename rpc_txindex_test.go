@@ -183,7 +183,7 @@ func TestRawTransactionWithoutTxIndex(t *testing.T) {
 func TestTxIndexSyncingError(t *testing.T) {
 	tn := startTestNode(t, t.TempDir())
 	tn.mustCall(nil, "generatetoaddress", 3, newTestWallet(t, 23).addr)
-	srv := tn.n.srv
+	srv := tn.n.core
 	ix, err := indexers.OpenTxIndex(filepath.Join(t.TempDir(), "txindex"), srv.chain)
 	if err != nil {
 		t.Fatal(err)

@@ -41,8 +41,8 @@ type subsystem interface {
 	Stop() error
 }
 
-// node owns the daemon's lifetime: the root context, the RPC server and an
-// ordered list of subsystems.
+// daemon owns the process's lifetime: the root context, the RPC server and
+// an ordered list of subsystems (the node's core, then the P2P server).
 //
 // How later code plugs in:
 //
@@ -54,9 +54,9 @@ type subsystem interface {
 //     uses and what keeps state consistent on disk.
 //   - RPC methods are registered with n.rpc.RegisterMethod (n.rpc is nil
 //     with --norpc, so check it). See rpcServer's doc comment.
-//   - Anything that wants to stop the node (a fatal error in a subsystem)
+//   - Anything that wants to stop the daemon (a fatal error in a subsystem)
 //     calls n.requestShutdown().
-type node struct {
+type daemon struct {
 	cfg       *config
 	startTime time.Time
 
@@ -68,9 +68,9 @@ type node struct {
 	// rpc is the RPC server, nil when --norpc.
 	rpc *rpcServer
 
-	// srv is the node's core (chain, mempool, mining), set by
+	// core is the node's core (chain, mempool, mining), set by
 	// addNodeSubsystems; the P2P side plugs into it.
-	srv *server
+	core *node
 
 	// subsystems are in start order; started counts how many started.
 	subsystems []subsystem
@@ -80,11 +80,11 @@ type node struct {
 	shutdownReq  chan struct{}
 }
 
-// newNode builds the node and its RPC server and registers the daemon's
+// newDaemon builds the node and its RPC server and registers the daemon's
 // own RPC methods. Nothing is opened or bound yet.
-func newNode(cfg *config) (*node, error) {
+func newDaemon(cfg *config) (*daemon, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &node{
+	n := &daemon{
 		cfg:         cfg,
 		startTime:   time.Now(),
 		ctx:         ctx,
@@ -115,44 +115,43 @@ func newNode(cfg *config) (*node, error) {
 	return n, nil
 }
 
-// addNodeSubsystems is THE hook where the node's subsystems are created and
-// added in start order: server.go's database, chain and mempool now; the
-// sync manager and the peer server (P2P) follow the mempool, built on n.srv
-// (see server's doc comment for the relay hooks and entry points).
-func (n *node) addNodeSubsystems() error {
-	srv, err := newServer(n.cfg, n.rpc)
+// addNodeSubsystems is where the node's subsystems are created and added
+// in start order: node.go's database, chain and mempool, then server.go's
+// P2P server (connmgr, addrmgr, netsync, relay), built on n.core.
+func (n *daemon) addNodeSubsystems() error {
+	core, err := newNode(n.cfg, n.rpc)
 	if err != nil {
 		return err
 	}
-	n.srv = srv
-	for _, s := range srv.subsystems() {
+	n.core = core
+	for _, s := range core.subsystems() {
 		n.addSubsystem(s)
 	}
-	n.addSubsystem(newP2PServer(n.cfg, srv, n.rpc)) // peers: connmgr, addrmgr, netsync, relay
+	n.addSubsystem(newServer(n.cfg, core, n.rpc))
 	return nil
 }
 
 // addSubsystem appends a subsystem to the start order. It must be called
 // before start.
-func (n *node) addSubsystem(s subsystem) {
+func (n *daemon) addSubsystem(s subsystem) {
 	n.subsystems = append(n.subsystems, s)
 }
 
 // requestShutdown asks the node to shut down; safe to call many times and
 // from any goroutine (signal handler, the stop RPC, a failing subsystem).
-func (n *node) requestShutdown() {
+func (n *daemon) requestShutdown() {
 	n.shutdownOnce.Do(func() { close(n.shutdownReq) })
 }
 
 // shutdownRequested is closed once shutdown has been requested.
-func (n *node) shutdownRequested() <-chan struct{} {
+func (n *daemon) shutdownRequested() <-chan struct{} {
 	return n.shutdownReq
 }
 
 // start starts the RPC server (in warm-up, so clients can connect and wait
 // early), then every subsystem in order, then ends warm-up. On error the
 // parts already started are left for stop to stop.
-func (n *node) start() error {
+func (n *daemon) start() error {
 	if n.rpc != nil {
 		if err := n.rpc.Start(n.ctx); err != nil {
 			return err
@@ -177,7 +176,7 @@ func (n *node) start() error {
 // stop shuts down in order: cancel the root context, stop the RPC server,
 // then the started subsystems in reverse start order. It returns the first
 // error; every subsystem is stopped regardless.
-func (n *node) stop() error {
+func (n *daemon) stop() error {
 	n.cancel()
 	var first error
 	if n.rpc != nil {
@@ -248,7 +247,7 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 	}
 	defer stopProfiling()
 
-	n, err := newNode(cfg)
+	n, err := newDaemon(cfg)
 	if err != nil {
 		ternLog.Errorf("%v", err)
 		return 1
@@ -259,7 +258,7 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 // runNode starts the node, waits for a shutdown request (signal or the
 // stop RPC) and stops it. A second signal during the shutdown, or a
 // shutdown longer than timeout, ends it at once with status 1.
-func runNode(n *node, stderr io.Writer, interrupt <-chan os.Signal, timeout time.Duration) int {
+func runNode(n *daemon, stderr io.Writer, interrupt <-chan os.Signal, timeout time.Duration) int {
 	status := 0
 	if err := n.start(); err != nil {
 		ternLog.Errorf("Start failed: %v", err)

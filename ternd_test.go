@@ -57,7 +57,7 @@ func TestNodeOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, err := newNode(cfg)
+			n, err := newDaemon(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -330,7 +330,7 @@ func TestRunNodeForcedShutdown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, err := newNode(cfg)
+			n, err := newDaemon(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

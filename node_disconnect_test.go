@@ -37,7 +37,7 @@ func TestQueueDisconnectedBounded(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &server{discMax: tc.capTxs*txSize + txSize/2}
+			s := &node{discMax: tc.capTxs*txSize + txSize/2}
 			if tc.capTxs == 0 {
 				s.discMax = 1
 			}

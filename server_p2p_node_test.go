@@ -24,7 +24,7 @@ func startListeningTestNode(t *testing.T, extra ...string) (*testNode, string) {
 	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	n, err := newNode(cfg)
+	n, err := newDaemon(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,7 @@ func (d *p2pTestDialer) dialed(addr string) int {
 // so it makes automatic connections) with one full-relay and one
 // block-relay-only slot, fast timers and dials through d; hook may change
 // the P2P server further before it starts.
-func startHookedNode(t *testing.T, app string, d *p2pTestDialer, hook func(*p2pServer)) (*testNode, *p2pServer) {
+func startHookedNode(t *testing.T, app string, d *p2pTestDialer, hook func(*server)) (*testNode, *server) {
 	t.Helper()
 	args := []string{"--appdata=" + app, "--regtest", "--listen=127.0.0.1:" + freeTCPPort(t),
 		"--rpclisten=127.0.0.1:" + freeTCPPort(t)}
@@ -202,13 +202,13 @@ func startHookedNode(t *testing.T, app string, d *p2pTestDialer, hook func(*p2pS
 	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	n, err := newNode(cfg)
+	n, err := newDaemon(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s *p2pServer
+	var s *server
 	for _, sub := range n.subsystems {
-		if ps, ok := sub.(*p2pServer); ok {
+		if ps, ok := sub.(*server); ok {
 			s = ps
 		}
 	}
@@ -492,7 +492,7 @@ func TestP2PLoadAnchors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := testP2PServer(t)
+			s := testServer(t)
 			path := filepath.Join(s.cfg.netDataDir, anchorsFileName)
 			if tc.data != "" {
 				if err := os.WriteFile(path, []byte(tc.data), 0o600); err != nil {
@@ -524,7 +524,7 @@ func TestP2PFeeler(t *testing.T) {
 		t.Skip("starts a node")
 	}
 	d := newP2PTestDialer()
-	tn, s := startHookedNode(t, t.TempDir(), d, func(s *p2pServer) {
+	tn, s := startHookedNode(t, t.TempDir(), d, func(s *server) {
 		s.feelerInterval = 20 * time.Millisecond
 	})
 	connectTwo(t, tn, d)
@@ -582,7 +582,7 @@ func TestP2PConnectModeNoBlockRelay(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			app := t.TempDir()
 			d := newP2PTestDialer()
-			hook := func(s *p2pServer) {
+			hook := func(s *server) {
 				s.targetOutbound, s.targetBlockRelay = 0, 0 // the defaults
 				s.cfg.MaxPeers = tc.maxPeers
 				if tc.connect {
@@ -615,7 +615,7 @@ func TestP2PExtraBlockRelay(t *testing.T) {
 		t.Skip("starts a node")
 	}
 	d := newP2PTestDialer()
-	tn, s := startHookedNode(t, t.TempDir(), d, func(s *p2pServer) {
+	tn, s := startHookedNode(t, t.TempDir(), d, func(s *server) {
 		s.extraBlockInterval = 20 * time.Millisecond
 	})
 	w := newTestWallet(t, 22)
@@ -647,7 +647,7 @@ func TestP2PExtraBlockRelay(t *testing.T) {
 // it, the feeler source marks it good (it answers) and draws a new table
 // address instead of dialing the peer a second time.
 func TestP2PFeelerSkipsConnectedCollision(t *testing.T) {
-	s := offlineP2PServer(t)
+	s := offlineServer(t)
 	src, err := addrmgr.ParseNetAddr("60.1.0.1:8333", 0)
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ import (
 // takes after authentication).
 type testNode struct {
 	t  testing.TB
-	n  *node
+	n  *daemon
 	up bool
 }
 
@@ -44,7 +44,7 @@ func startTestNode(t testing.TB, app string, extra ...string) *testNode {
 	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	n, err := newNode(cfg)
+	n, err := newDaemon(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,7 +519,7 @@ func TestRelayHooks(t *testing.T) {
 	var mu sync.Mutex
 	var txs []chainhash.Hash
 	var heights []int32
-	tn.n.srv.setRelayHooks(relayHooks{
+	tn.n.core.setRelayHooks(relayHooks{
 		TxAccepted: func(d *mempool.TxDesc) {
 			mu.Lock()
 			txs = append(txs, d.TxHash)
@@ -566,7 +566,7 @@ func TestProcessTxOrphan(t *testing.T) {
 		[]*wire.TxOut{{Value: 4999990000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
 	child := w.spend(t, []prevOut{{wire.OutPoint{Hash: parent.TxHash()}, 4999990000}},
 		[]*wire.TxOut{{Value: 4999980000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
-	accepted, missing, err := tn.n.srv.processTx(child, 7)
+	accepted, missing, err := tn.n.core.processTx(child, 7)
 	if err != nil || len(accepted) != 0 || len(missing) != 1 || missing[0] != parent.TxHash() {
 		t.Fatalf("orphan: %v %v %v", accepted, missing, err)
 	}

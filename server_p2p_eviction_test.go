@@ -13,7 +13,7 @@ import (
 // chain-sync eviction (review F18): automatic outbound ones only, never
 // manual (permanent or onetry), whitelisted or inbound peers.
 func TestP2PIsFullOutbound(t *testing.T) {
-	s := offlineP2PServer(t)
+	s := offlineServer(t)
 	auto := &connmgr.ConnReq{}
 	manual := &connmgr.ConnReq{Permanent: true}
 	tests := []struct {

@@ -22,13 +22,13 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// testP2PServer returns a P2P server on a temporary data dir, not started.
-func testP2PServer(t *testing.T) *p2pServer {
+// testServer returns a P2P server on a temporary data dir, not started.
+func testServer(t *testing.T) *server {
 	t.Helper()
 	cfg := defaultConfig()
 	cfg.params = &chaincfg.RegressionNetParams
 	cfg.netDataDir = t.TempDir()
-	return newP2PServer(&cfg, nil, nil)
+	return newServer(&cfg, nil, nil)
 }
 
 func TestServiceStrings(t *testing.T) {
@@ -72,7 +72,7 @@ func TestNetworkName(t *testing.T) {
 }
 
 func TestBanListPersistence(t *testing.T) {
-	s := testP2PServer(t)
+	s := testServer(t)
 	prefix := netip.MustParsePrefix("11.22.0.0/16")
 	s.bans.Ban(prefix, time.Hour, "test")
 	if err := s.saveBanList(); err != nil {
@@ -86,14 +86,14 @@ func TestBanListPersistence(t *testing.T) {
 	if err := json.Unmarshal(data, &entries); err != nil || len(entries) != 1 {
 		t.Fatalf("banlist.json: %v %s", err, data)
 	}
-	s2 := newP2PServer(s.cfg, nil, nil)
+	s2 := newServer(s.cfg, nil, nil)
 	s2.loadBanList()
 	if !s2.bans.IsBanned(netip.MustParseAddr("11.22.3.4")) {
 		t.Fatal("ban lost across save and load")
 	}
 	// A damaged file leaves the list empty.
 	os.WriteFile(filepath.Join(s.cfg.netDataDir, banListFileName), []byte("{"), 0o600)
-	s3 := newP2PServer(s.cfg, nil, nil)
+	s3 := newServer(s.cfg, nil, nil)
 	s3.loadBanList()
 	if len(s3.bans.Entries()) != 0 {
 		t.Fatal("damaged ban list loaded")
@@ -117,7 +117,7 @@ func TestKnownAddrsBounded(t *testing.T) {
 }
 
 func TestNetRPCsBeforeStart(t *testing.T) {
-	s := testP2PServer(t)
+	s := testServer(t)
 	for _, name := range []string{"getconnectioncount", "getpeerinfo", "ping"} {
 		for _, m := range s.netMethods() {
 			if m.Name != name {
@@ -131,7 +131,7 @@ func TestNetRPCsBeforeStart(t *testing.T) {
 }
 
 func TestNormalizeNodeAddr(t *testing.T) {
-	s := testP2PServer(t)
+	s := testServer(t)
 	tests := []struct{ in, want string }{
 		{"1.2.3.4", "1.2.3.4:18444"},
 		{"1.2.3.4:9", "1.2.3.4:9"},
@@ -163,19 +163,19 @@ func p2pParams(t *testing.T, vs ...any) []json.RawMessage {
 	return out
 }
 
-// offlineP2PServer is a server with its managers built but nothing
+// offlineServer is a server with its managers built but nothing
 // started: enough for the RPCs that touch only the address manager and
 // the ban list.
-func offlineP2PServer(t *testing.T) *p2pServer {
+func offlineServer(t *testing.T) *server {
 	t.Helper()
-	s := testP2PServer(t)
+	s := testServer(t)
 	s.am = addrmgr.New(&addrmgr.Config{DataDir: s.cfg.netDataDir, DefaultPort: s.defaultPort()})
 	s.cm = connmgr.New(&connmgr.Config{})
 	return s
 }
 
 // p2pCall runs the named network RPC on s.
-func p2pCall(t *testing.T, s *p2pServer, name string, ps ...any) (any, error) {
+func p2pCall(t *testing.T, s *server, name string, ps ...any) (any, error) {
 	t.Helper()
 	for _, m := range s.netMethods() {
 		if m.Name == name {
@@ -200,7 +200,7 @@ func p2pRPCCode(t *testing.T, err error) rpcjson.RPCErrorCode {
 }
 
 func TestNodeAddressesAcrossRestart(t *testing.T) {
-	s := offlineP2PServer(t)
+	s := offlineServer(t)
 	const onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
 	for _, a := range []struct {
 		host string
@@ -218,7 +218,7 @@ func TestNodeAddressesAcrossRestart(t *testing.T) {
 			t.Fatalf("addpeeraddress %s: %v %v", host, res, err)
 		}
 	}
-	check := func(s *p2pServer) {
+	check := func(s *server) {
 		t.Helper()
 		for _, c := range []struct {
 			count   int
@@ -256,7 +256,7 @@ func TestNodeAddressesAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new server on the same data dir finds them through peers.json.
-	s2 := newP2PServer(s.cfg, nil, nil)
+	s2 := newServer(s.cfg, nil, nil)
 	s2.loadShadowFromPeersFile(filepath.Join(s.cfg.netDataDir, "peers.json"))
 	s2.am = addrmgr.New(&addrmgr.Config{DataDir: s.cfg.netDataDir, DefaultPort: s.defaultPort()})
 	if err := s2.am.Load(); err != nil {
@@ -277,7 +277,7 @@ func TestNodeAddressesAcrossRestart(t *testing.T) {
 func p2pSecond(_ any, err error) error { return err }
 
 func TestSetBanRPCs(t *testing.T) {
-	s := offlineP2PServer(t)
+	s := offlineServer(t)
 	tests := []struct {
 		name string
 		args []any
@@ -311,7 +311,7 @@ func TestSetBanRPCs(t *testing.T) {
 		t.Fatalf("listbanned %s", b)
 	}
 	// The ban list on disk follows every change.
-	s2 := newP2PServer(s.cfg, nil, nil)
+	s2 := newServer(s.cfg, nil, nil)
 	s2.loadBanList()
 	if len(s2.bans.Entries()) != 1 {
 		t.Fatalf("banlist.json holds %d entries", len(s2.bans.Entries()))
@@ -329,7 +329,7 @@ func TestSetBanRPCs(t *testing.T) {
 // banlist.json; the save loop writes it once when changed, and Stop's save
 // writes whatever is left.
 func TestBanSavedOffTheHotPath(t *testing.T) {
-	s := testP2PServer(t)
+	s := testServer(t)
 	path := filepath.Join(s.cfg.netDataDir, banListFileName)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -356,7 +356,7 @@ func TestBanSavedOffTheHotPath(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s2 := newP2PServer(s.cfg, nil, nil)
+		s2 := newServer(s.cfg, nil, nil)
 		s2.loadBanList()
 		if s2.bans.IsBanned(netip.MustParseAddr("127.0.0.1")) {
 			break
@@ -381,7 +381,7 @@ func TestBanSavedOffTheHotPath(t *testing.T) {
 // time.Duration's range bans for a very long time instead of wrapping into
 // the past, and setban bans are manual (spared by the ban list's cap).
 func TestSetBanHugeBantime(t *testing.T) {
-	s := offlineP2PServer(t)
+	s := offlineServer(t)
 	if _, err := p2pCall(t, s, "setban", "11.9.0.1", "add", int64(10_000_000_000)); err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +403,7 @@ func TestSetBanHugeBantime(t *testing.T) {
 		}
 	}
 	// The saved list survives a reload.
-	s2 := newP2PServer(s.cfg, nil, nil)
+	s2 := newServer(s.cfg, nil, nil)
 	s2.loadBanList()
 	if n := len(s2.bans.Entries()); n != 3 {
 		t.Fatalf("reloaded %d bans", n)
@@ -414,7 +414,7 @@ func TestSetBanHugeBantime(t *testing.T) {
 // slots full of peers from one host, a new connection evicts the newest
 // unprotected one; whitelisted peers are never evicted.
 func TestEvictInbound(t *testing.T) {
-	s := offlineP2PServer(t)
+	s := offlineServer(t)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -455,7 +455,7 @@ func TestEvictInbound(t *testing.T) {
 // handled is released as soon as the peer is disconnected, without Run
 // having returned (Run waits for that very goroutine).
 func TestWaitDoneReleasedAtDisconnect(t *testing.T) {
-	s := testP2PServer(t)
+	s := testServer(t)
 	a, b := net.Pipe()
 	defer a.Close()
 	p := peer.NewInboundPeer(&peer.Config{Net: wire.TestNet}, 1, b)
@@ -477,7 +477,7 @@ func TestWaitDoneReleasedAtDisconnect(t *testing.T) {
 // "failed-adding-to-tried" and stays in the new table, while every earlier
 // one is tried.
 func TestAddPeerAddressTriedCollision(t *testing.T) {
-	s := offlineP2PServer(t)
+	s := offlineServer(t)
 	var added []string
 	for i := 1; i < 4096; i++ {
 		host := fmt.Sprintf("50.1.%d.%d", i>>8, i&0xff)

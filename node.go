@@ -1,0 +1,581 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/indexers"
+	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/wire"
+)
+
+const (
+	// chainDBDirName is the goleveldb directory inside the network data dir.
+	chainDBDirName = "chainstate"
+
+	// indexesDirName holds the optional indexes' databases inside the
+	// network data dir (Core's indexes/txindex).
+	indexesDirName = "indexes"
+
+	// mempoolFileName is the pool's persistence file in Core's layout.
+	mempoolFileName = "mempool.dat"
+
+	// sigCacheEntries bounds the signature cache shared by the chain and
+	// the pool (btcd's default --sigcachemaxsize).
+	sigCacheEntries = 100000
+
+	// mempoolExpireInterval is how often expired pool entries are removed.
+	mempoolExpireInterval = 10 * time.Minute
+
+	// feeEstimatesFileName is the fee estimator's file in Core's layout,
+	// saved every feeEstimatesSaveInterval and at shutdown.
+	feeEstimatesFileName     = "fee_estimates.dat"
+	feeEstimatesSaveInterval = time.Hour
+)
+
+// relayHooks are the callbacks through which the P2P side (peer server,
+// netsync) learns what to announce. Every field may be nil.
+//
+// TxAccepted is called for each transaction the pool accepts (from RPC,
+// from a peer, an orphan it unlocked, or one put back after a disconnect).
+// It is called with the pool's lock held: it must only queue the
+// announcement and never call back into the pool.
+//
+// BlockConnected is called once per block connected to the main chain,
+// in order, from the goroutine that processed the block, after the pool has
+// been updated. It may query the chain and the pool but must not call
+// ProcessBlock.
+type relayHooks struct {
+	TxAccepted     func(*mempool.TxDesc)
+	BlockConnected func(block *wire.MsgBlock, hash chainhash.Hash, height int32)
+}
+
+// node is the daemon's core: the chain database, the block chain, the
+// transaction pool and block generation, wired together. It owns them and
+// hands the node its subsystems in start order (database, chain, mempool);
+// the RPC methods it registers reach them only after start (the RPC server
+// answers -28 until warm-up ends).
+//
+// The P2P wiring plugs in with setRelayHooks (announcements out) and with
+// processTx / processBlock (transactions and blocks in), which are the same
+// entry points sendrawtransaction and submitblock use.
+type node struct {
+	cfg    *config
+	params *chaincfg.Params
+
+	// sigCache is shared by the chain and the pool, so a signature checked
+	// on admission is not checked again when the block connects.
+	sigCache *txscript.SigCache
+
+	// db, chain, pool and gen are set by the subsystems' Start methods in
+	// that order and cleared by nothing: after Stop they must not be used.
+	db    *store.Store
+	chain *blockchain.BlockChain
+	pool  *mempool.TxPool
+	gen   *mining.Generator
+
+	// txIndex is the transaction index with --txindex, set once it is
+	// open; the chain notifications reach it and getrawtransaction and
+	// getindexinfo read it. ixCancel and ixWG stop its goroutine.
+	txIndex  atomic.Pointer[indexers.TxIndex]
+	ixCancel context.CancelFunc
+	ixWG     sync.WaitGroup
+
+	// feeEst learns fee rates from the pool and the blocks that confirm
+	// its transactions; it serves estimatesmartfee.
+	feeEst *mempool.FeeEstimator
+
+	// disconnecting is set while a disconnected block's transactions go
+	// back to the pool, so the estimator does not learn from them.
+	disconnecting atomic.Bool
+
+	// disconnected holds blocks the chain disconnected whose transactions
+	// have not gone back to the pool yet (see flushDisconnected); discMu
+	// guards it.
+	discMu       sync.Mutex
+	disconnected []*wire.MsgBlock
+	discBytes    int64 // serialized size of disconnected's non-coinbase txs
+	discMax      int64 // cap on discBytes (maxDisconnectedTxBytes)
+
+	// followMu serialises the pool's updates for chain changes (putting
+	// disconnected blocks back, removing connected ones), which run on
+	// different goroutines: a block connected while an invalidateblock's
+	// transactions go back waits for them. It is never held while the
+	// chain's lock is.
+	followMu sync.Mutex
+
+	// poolReady is set once the pool exists, so chain notifications sent
+	// while the chain loads (before the pool) are ignored safely.
+	poolReady atomic.Pointer[mempool.TxPool]
+
+	// hooks are the relay callbacks, replaced atomically.
+	hooks atomic.Pointer[relayHooks]
+
+	// peerCount, set by the P2P side with setPeerCounter, returns the
+	// number of connected peers (mainnet getblocktemplate needs one).
+	peerCount atomic.Pointer[func() int]
+
+	// mineMu serialises block generation so concurrent generate calls
+	// build on each other instead of racing for the same height.
+	mineMu sync.Mutex
+
+	// extraNonce varies the coinbase between generated blocks.
+	extraNonce atomic.Uint64
+
+	// wg tracks the server's own goroutines (the pool expiry loop).
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+// newNode builds the core and registers its RPC methods on rpc (nil
+// with --norpc). Nothing is opened until the subsystems start.
+func newNode(cfg *config, rpc *rpcServer) (*node, error) {
+	s := &node{
+		cfg:      cfg,
+		params:   cfg.params,
+		sigCache: txscript.NewSigCache(sigCacheEntries),
+	}
+	s.hooks.Store(&relayHooks{})
+	if rpc != nil {
+		for _, group := range [][]rpcjson.Method{s.chainMethods(), s.mempoolMethods(),
+			s.miningMethods(), s.rawTxMethods(), s.indexMethods()} {
+			for _, m := range group {
+				if err := rpc.RegisterMethod(m); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// subsystems returns the server's parts in start order.
+func (s *node) subsystems() []subsystem {
+	subs := []subsystem{
+		&funcSubsystem{name: "database", start: s.startDB, stop: s.stopDB},
+		&funcSubsystem{name: "chain", start: s.startChain, stop: s.stopChain},
+	}
+	if s.cfg.TxIndex {
+		subs = append(subs, &funcSubsystem{name: "txindex", start: s.startTxIndex, stop: s.stopTxIndex})
+	}
+	return append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
+}
+
+// setRelayHooks installs the P2P side's callbacks; safe at any time.
+func (s *node) setRelayHooks(h relayHooks) {
+	s.hooks.Store(&h)
+}
+
+// setPeerCounter installs the function that counts connected peers; safe
+// at any time (nil removes it).
+func (s *node) setPeerCounter(f func() int) {
+	if f == nil {
+		s.peerCount.Store(nil)
+		return
+	}
+	s.peerCount.Store(&f)
+}
+
+// funcSubsystem adapts a pair of functions to the subsystem interface.
+type funcSubsystem struct {
+	name  string
+	start func(ctx context.Context) error
+	stop  func() error
+}
+
+func (f *funcSubsystem) Name() string                    { return f.name }
+func (f *funcSubsystem) Start(ctx context.Context) error { return f.start(ctx) }
+func (f *funcSubsystem) Stop() error                     { return f.stop() }
+
+// startDB opens the chain database under the network data dir.
+func (s *node) startDB(context.Context) error {
+	db, err := store.Open(filepath.Join(s.cfg.netDataDir, chainDBDirName), nil)
+	if err != nil {
+		return fmt.Errorf("cannot open the chain database in %s: %w", s.cfg.netDataDir, err)
+	}
+	s.db = db
+	return nil
+}
+
+// stopDB closes the database; every write of the chain is already in it,
+// one batch per connected block.
+func (s *node) stopDB() error {
+	return s.db.Close()
+}
+
+// startChain loads the chain (creating the genesis state on first run).
+func (s *node) startChain(context.Context) error {
+	chain, err := blockchain.New(&blockchain.Config{
+		DB:             s.db,
+		ChainParams:    s.params,
+		SigCache:       s.sigCache,
+		Notifications:  s.handleChainNotification,
+		UtxoCacheBytes: int64(s.cfg.DBCache) << 20,
+	})
+	if err != nil {
+		return err
+	}
+	s.chain = chain
+	best := chain.BestSnapshot()
+	srvrLog.Infof("Chain tip %v at height %d", best.Hash, best.Height)
+	return nil
+}
+
+// stopChain flushes the chain's state before the database closes. A chain
+// with a write-back UTXO cache offers Close (it flushes the cache and the
+// tip it belongs to); one that writes each connect in one batch needs none.
+func (s *node) stopChain() error {
+	if c, ok := any(s.chain).(interface{ Close() error }); ok {
+		if err := c.Close(); err != nil {
+			return fmt.Errorf("cannot flush the chain state: %w", err)
+		}
+	}
+	return nil
+}
+
+// startTxIndex opens the transaction index under indexes/txindex and
+// starts its goroutine, which catches up with the chain in the background
+// (RPC and sync do not wait for it) and then follows the notifications.
+// Without --txindex an existing index is left on disk, unused, as in Core.
+func (s *node) startTxIndex(ctx context.Context) error {
+	path := filepath.Join(s.cfg.netDataDir, indexesDirName, indexers.TxIndexName)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("cannot create %s: %w", filepath.Dir(path), err)
+	}
+	ix, err := indexers.OpenTxIndex(path, s.chain)
+	if err != nil {
+		return fmt.Errorf("cannot open the transaction index in %s: %w", path, err)
+	}
+	ctx, s.ixCancel = context.WithCancel(ctx)
+	s.txIndex.Store(ix)
+	s.ixWG.Add(1)
+	go func() {
+		defer s.ixWG.Done()
+		ix.Run(ctx)
+	}()
+	return nil
+}
+
+// stopTxIndex stops the index goroutine (which writes what it gathered)
+// and closes its database, before the chain and its store close.
+func (s *node) stopTxIndex() error {
+	ix := s.txIndex.Swap(nil)
+	s.ixCancel()
+	s.ixWG.Wait()
+	if ix == nil {
+		return nil
+	}
+	return ix.Close()
+}
+
+// startMempool creates the pool on the chain, loads mempool.dat, and builds
+// the block generator on the pool.
+func (s *node) startMempool(ctx context.Context) error {
+	pol := mempool.DefaultPolicy()
+	pol.MinRelayTxFee = mempool.FeeRate(s.cfg.minRelayTxFeeSat)
+	pol.IncrementalRelayFee = mempool.FeeRate(s.cfg.incrementalRelayFeeSat)
+	pol.DustRelayFee = mempool.FeeRate(s.cfg.dustRelayFeeSat)
+	pol.MaxDataCarrierBytes = s.cfg.DataCarrierSize
+	pol.MaxMempoolBytes = int64(s.cfg.MaxMempool) * 1000000
+	pol.MempoolExpiry = time.Duration(s.cfg.MempoolExpiry) * time.Hour
+	chain := s.chain
+	s.feeEst = mempool.NewFeeEstimator()
+	if err := s.feeEst.Load(filepath.Join(s.cfg.netDataDir, feeEstimatesFileName)); err != nil &&
+		!errors.Is(err, fs.ErrNotExist) {
+		srvrLog.Warnf("Fee estimates not loaded, starting without history: %v", err)
+	}
+	feeEst := s.feeEst
+	pool := mempool.New(&mempool.Config{
+		Policy:           pol,
+		CoinbaseMaturity: int32(s.params.CoinbaseMaturity),
+		FetchUTXO: func(op wire.OutPoint) (*mempool.UTXO, error) {
+			e, err := chain.FetchUtxoEntry(op)
+			if err != nil || e == nil {
+				return nil, err
+			}
+			return &mempool.UTXO{Amount: e.Amount, PkScript: e.PkScript, Height: e.BlockHeight,
+				IsCoinBase: e.IsCoinBase}, nil
+		},
+		BestHeight:       func() int32 { return chain.BestSnapshot().Height },
+		MedianTimePast:   func() time.Time { return chain.BestSnapshot().MedianTime },
+		MedianTimePastAt: chain.MedianTimePast,
+		Verifier:         &mempool.TxScriptVerifier{SigCache: s.sigCache},
+		OnAccept: func(d *mempool.TxDesc) {
+			// Core learns only from transactions accepted at the tip while
+			// current, never from ones a disconnected block put back.
+			valid := !s.disconnecting.Load() && chain.IsCurrent()
+			feeEst.ProcessTransaction(d, d.Height, valid)
+			if h := s.hooks.Load().TxAccepted; h != nil {
+				h(d)
+			}
+		},
+	})
+	s.pool = pool
+	sel := mining.DefaultSelectOptions()
+	sel.MaxWeight = int64(s.cfg.BlockMaxWeight)
+	sel.MinFeeRate = mempool.FeeRate(s.cfg.blockMinTxFeeSat)
+	s.gen = mining.NewGenerator(&mining.Config{ChainParams: s.params, Select: sel,
+		BlockVersion: 0x20000000}, pool)
+
+	stats, err := pool.Load(filepath.Join(s.cfg.netDataDir, mempoolFileName))
+	if err != nil {
+		// A damaged file is not fatal, as in Core: the pool starts empty.
+		srvrLog.Warnf("Cannot load %s: %v", mempoolFileName, err)
+	} else if stats.Read > 0 {
+		srvrLog.Infof("Loaded %d mempool transactions (%d accepted, %d failed, %d expired)",
+			stats.Read, stats.Accepted, stats.Failed, stats.Expired)
+	}
+	s.poolReady.Store(pool)
+
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.wg.Add(1)
+	go s.expireLoop(ctx)
+	return nil
+}
+
+// stopMempool stops the expiry loop and writes mempool.dat and the fee
+// estimates.
+func (s *node) stopMempool() error {
+	s.cancel()
+	s.wg.Wait()
+	s.poolReady.Store(nil)
+	s.feeEst.FlushUnconfirmed()
+	s.saveFeeEstimates()
+	path := filepath.Join(s.cfg.netDataDir, mempoolFileName)
+	if err := s.pool.Dump(path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	srvrLog.Infof("Dumped %d mempool transactions to %s", s.pool.Count(), mempoolFileName)
+	return nil
+}
+
+// saveFeeEstimates writes the estimator's history; a failure is logged
+// only, as in Core.
+func (s *node) saveFeeEstimates() {
+	if err := s.feeEst.Save(filepath.Join(s.cfg.netDataDir, feeEstimatesFileName)); err != nil {
+		srvrLog.Warnf("Cannot write %s: %v", feeEstimatesFileName, err)
+	}
+}
+
+// expireLoop removes expired pool entries and saves the fee estimates
+// periodically until ctx ends.
+func (s *node) expireLoop(ctx context.Context) {
+	defer s.wg.Done()
+	expire := time.NewTicker(mempoolExpireInterval)
+	defer expire.Stop()
+	save := time.NewTicker(feeEstimatesSaveInterval)
+	defer save.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-expire.C:
+			if n := s.pool.Expire(); n > 0 {
+				srvrLog.Debugf("Expired %d mempool transactions", n)
+			}
+		case <-save.C:
+			s.saveFeeEstimates()
+		}
+	}
+}
+
+// handleChainNotification keeps the pool in step with the chain and tells
+// the relay side about new tips. The chain calls it in order, without its
+// lock held.
+func (s *node) handleChainNotification(n *blockchain.Notification) {
+	if ix := s.txIndex.Load(); ix != nil {
+		ix.Notify(n) // never blocks: the index works on its own goroutine
+	}
+	pool := s.poolReady.Load()
+	switch n.Type {
+	case blockchain.NTBlockConnected:
+		s.followMu.Lock()
+		s.flushDisconnectedLocked()
+		if pool != nil {
+			pool.RemoveForBlock(n.Block)
+			txids := make([]chainhash.Hash, len(n.Block.Transactions))
+			for i, tx := range n.Block.Transactions {
+				txids[i] = tx.TxHash()
+			}
+			s.feeEst.ConnectBlock(n.Height, txids, pool.IsTransactionInPool)
+		}
+		s.followMu.Unlock()
+		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
+		if h := s.hooks.Load().BlockConnected; h != nil {
+			h(n.Block, n.Hash, n.Height)
+		}
+	case blockchain.NTBlockDisconnected:
+		if pool != nil {
+			s.queueDisconnected(n.Block)
+		}
+		srvrLog.Debugf("Disconnected block %v at height %d", n.Hash, n.Height)
+	}
+}
+
+// maxDisconnectedTxBytes bounds the transactions of disconnected blocks
+// held for the pool during a reorganisation: Core's
+// MAX_DISCONNECTED_TX_POOL_BYTES (20 MB), so a deep reorg's memory on this
+// side does not grow with its depth.
+const maxDisconnectedTxBytes = 20_000_000
+
+// queueDisconnected holds a block the chain disconnected until
+// flushDisconnected puts its transactions back. The chain disconnects tip
+// first, so the blocks arrive youngest first; past discMax bytes the
+// youngest ones held are dropped, as Core's disconnect pool drops the most
+// recently confirmed transactions: the older ones they spend are kept, and
+// pooled spenders of the dropped ones leave the pool when their inputs are
+// found missing after the reorganisation.
+func (s *node) queueDisconnected(block *wire.MsgBlock) {
+	var size int64
+	for _, tx := range block.Transactions[min(1, len(block.Transactions)):] {
+		size += int64(tx.SerializeSize())
+	}
+	s.discMu.Lock()
+	defer s.discMu.Unlock()
+	s.disconnected = append(s.disconnected, block)
+	s.discBytes += size
+	limit := s.discMax
+	if limit <= 0 {
+		limit = maxDisconnectedTxBytes
+	}
+	dropped := 0
+	for s.discBytes > limit && len(s.disconnected) > 1 {
+		old := s.disconnected[0]
+		for _, tx := range old.Transactions[min(1, len(old.Transactions)):] {
+			s.discBytes -= int64(tx.SerializeSize())
+		}
+		s.disconnected[0] = nil
+		s.disconnected = s.disconnected[1:]
+		dropped++
+	}
+	if dropped > 0 {
+		srvrLog.Infof("Reorganisation deeper than the %d-byte disconnect pool: the "+
+			"transactions of %d recently disconnected blocks will not return to the mempool",
+			limit, dropped)
+	}
+}
+
+// flushDisconnected puts the transactions of the blocks disconnected since
+// the last call back into the pool, oldest block first.
+//
+// The chain delivers its notifications after a whole change (a reorg, or
+// an invalidateblock of several blocks) is done, so by then the tip is
+// already the final one: validating the oldest block's transactions first
+// lets a confirmed child find its parent back in the pool, as Core's
+// disconnect pool does. It runs before the next connected block's
+// RemoveForBlock and after the RPC calls that only disconnect.
+func (s *node) flushDisconnected() {
+	s.followMu.Lock()
+	defer s.followMu.Unlock()
+	s.flushDisconnectedLocked()
+}
+
+// flushDisconnectedLocked is flushDisconnected with followMu held.
+func (s *node) flushDisconnectedLocked() {
+	s.discMu.Lock()
+	blocks := s.disconnected
+	s.disconnected, s.discBytes = nil, 0
+	s.discMu.Unlock()
+	pool := s.poolReady.Load()
+	if pool == nil || len(blocks) == 0 {
+		return
+	}
+	s.disconnecting.Store(true)
+	defer s.disconnecting.Store(false)
+	for i := len(blocks) - 1; i >= 0; i-- {
+		pool.AddBackForDisconnect(blocks[i])
+	}
+}
+
+// processTx submits a local or peer transaction to the pool (tag 0 for
+// local ones, which are never kept as orphans). It returns the accepted
+// transactions (tx, then the orphans it unlocked) and, when a peer's tx was
+// kept as an orphan, the parents to request from that peer. Accepted
+// transactions also reach the relay hook through the pool's OnAccept.
+func (s *node) processTx(tx *wire.MsgTx, tag mempool.Tag) ([]*mempool.TxDesc, []chainhash.Hash, error) {
+	return s.pool.ProcessTransaction(tx, tag != 0, tag)
+}
+
+// processBlock submits a block (mined here, from submitblock or from a
+// peer) to the chain; the pool and relay follow through the notifications.
+func (s *node) processBlock(block *wire.MsgBlock) (isMain, isOrphan bool, err error) {
+	isMain, isOrphan, err = s.chain.ProcessBlock(block, blockchain.BFNone)
+	s.flushDisconnected()
+	return isMain, isOrphan, err
+}
+
+// miningTip describes the tip the next block builds on.
+func (s *node) miningTip() mining.Tip {
+	best := s.chain.BestSnapshot()
+	return mining.Tip{
+		Hash:           best.Hash,
+		Height:         best.Height,
+		MedianTimePast: best.MedianTime,
+		Bits:           s.chain.CalcNextRequiredDifficulty(time.Now()),
+	}
+}
+
+// errMaxTries is returned by generateBlocks when maxTries nonces did not
+// solve a block; Core returns the blocks found so far instead of failing.
+var errMaxTries = errors.New("max tries reached")
+
+// generateBlocks mines n blocks paying payScript, each with the pool's
+// best transactions (or exactly txs, when not nil), and returns their
+// hashes. It stops early when ctx ends.
+func (s *node) generateBlocks(ctx context.Context, n int, payScript []byte,
+	maxTries uint64) ([]chainhash.Hash, error) {
+	s.mineMu.Lock()
+	defer s.mineMu.Unlock()
+	hashes := make([]chainhash.Hash, 0, min(n, 1000))
+	for i := 0; i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return hashes, err
+		}
+		tmpl, err := s.gen.NewBlockTemplate(payScript, s.miningTip(), s.extraNonce.Add(1))
+		if err != nil {
+			return hashes, err
+		}
+		hash, err := s.solveAndSubmit(ctx, tmpl.Block, &maxTries)
+		if errors.Is(err, errMaxTries) {
+			return hashes, nil
+		}
+		if err != nil {
+			return hashes, err
+		}
+		hashes = append(hashes, hash)
+	}
+	return hashes, nil
+}
+
+// solveAndSubmit searches nonces for block (counting against *maxTries)
+// and processes it. A block the chain refuses is an internal error: the
+// template was built from the chain's own state.
+func (s *node) solveAndSubmit(ctx context.Context, block *wire.MsgBlock,
+	maxTries *uint64) (chainhash.Hash, error) {
+	if err := s.solve(ctx, block, maxTries); err != nil {
+		return chainhash.Hash{}, err
+	}
+	hash := block.Header.BlockHash()
+	isMain, _, err := s.processBlock(block)
+	if err != nil {
+		return chainhash.Hash{}, fmt.Errorf("ProcessNewBlock, block not accepted: %w", err)
+	}
+	if !isMain {
+		srvrLog.Warnf("Generated block %v is not on the main chain", hash)
+	}
+	return hash, nil
+}
