@@ -260,16 +260,6 @@ func (s *server) handleGetPeerInfo(context.Context, []json.RawMessage) (any, err
 			// Core lists fully connected peers only.
 			continue
 		}
-		// The ping RPC's pings count beside the periodic ones.
-		if rtt, wait := sp.rpcPing(); rtt > 0 || wait > 0 {
-			if st.PingTime == 0 {
-				st.PingTime = rtt
-			}
-			if rtt > 0 && (st.MinPing == 0 || rtt < st.MinPing) {
-				st.MinPing = rtt
-			}
-			st.PingWait = max(st.PingWait, wait)
-		}
 		svc, names := serviceStrings(st.Services)
 		pi := peerInfo{
 			ID: st.ID, Addr: st.Addr, Network: networkName(st.Addr),
@@ -399,7 +389,7 @@ func (s *server) handlePing(context.Context, []json.RawMessage) (any, error) {
 		return nil, errP2PDisabled
 	}
 	for _, sp := range s.readyPeers() {
-		sp.sendPing()
+		sp.Ping()
 	}
 	return nil, nil
 }

@@ -104,14 +104,6 @@ type serverPeer struct {
 	// nextLocalAdvert is when (unix ns) our addresses are next
 	// advertised to the peer; 0 before the handshake.
 	nextLocalAdvert atomic.Int64
-
-	// pingMu guards the ping the ping RPC sent (the peer package measures
-	// its own periodic pings): its nonce (0 when none is outstanding),
-	// when it went out, and the last round trip it measured.
-	pingMu    sync.Mutex
-	pingNonce uint64
-	pingSent  time.Time
-	pingRTT   time.Duration
 }
 
 // blockRelayOnly reports whether sp is an automatic block-relay-only
@@ -151,42 +143,6 @@ func (sp *serverPeer) connectionType() string {
 		return "manual"
 	}
 	return sp.req.Type().String()
-}
-
-// sendPing sends a ping for the ping RPC unless one is outstanding.
-func (sp *serverPeer) sendPing() {
-	sp.pingMu.Lock()
-	defer sp.pingMu.Unlock()
-	if sp.pingNonce != 0 {
-		return
-	}
-	nonce, err := wire.RandomUint64()
-	if err != nil || nonce == 0 {
-		return
-	}
-	sp.pingNonce, sp.pingSent = nonce, time.Now()
-	sp.QueueMessage(wire.NewMsgPing(nonce), nil)
-}
-
-// onPong records the round trip of the ping RPC's ping.
-func (sp *serverPeer) onPong(nonce uint64) {
-	sp.pingMu.Lock()
-	defer sp.pingMu.Unlock()
-	if sp.pingNonce != 0 && nonce == sp.pingNonce {
-		sp.pingRTT = time.Since(sp.pingSent)
-		sp.pingNonce = 0
-	}
-}
-
-// rpcPing returns the last round trip of the ping RPC's pings and how
-// long the outstanding one has waited (0 when none).
-func (sp *serverPeer) rpcPing() (rtt, wait time.Duration) {
-	sp.pingMu.Lock()
-	defer sp.pingMu.Unlock()
-	if sp.pingNonce != 0 {
-		wait = time.Since(sp.pingSent)
-	}
-	return sp.pingRTT, wait
 }
 
 // knowsAddr reports whether the peer is known to have the address key and
@@ -1019,11 +975,6 @@ func (s *server) listeners() peer.MessageListeners {
 	return peer.MessageListeners{
 		OnVerAck:  s.onVerAck,
 		OnGetAddr: s.onGetAddr,
-		OnPong: func(p *peer.Peer, msg *wire.MsgPong) {
-			if sp := s.peerByID(p.ID()); sp != nil {
-				sp.onPong(msg.Nonce)
-			}
-		},
 		OnAddr: func(p *peer.Peer, msg *wire.MsgAddr) {
 			s.onAddrs(p, addrmgr.FromAddrMsg(msg))
 		},

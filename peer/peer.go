@@ -860,6 +860,11 @@ func (p *Peer) poissonDelay() time.Duration {
 	return min(d, 10*p.cfg.TrickleInterval)
 }
 
+// Ping sends a ping now unless one is outstanding (the ping RPC); its
+// round trip is measured like the periodic pings' and shows in
+// StatsSnapshot's PingTime, MinPing and PingWait.
+func (p *Peer) Ping() { p.sendPing() }
+
 // sendPing sends a ping with a fresh nonce unless one is outstanding.
 func (p *Peer) sendPing() {
 	p.smu.Lock()

@@ -768,3 +768,19 @@ func TestBlockPayloadNotPinned(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestPingOnRequest checks that Ping sends a ping at once (the ping RPC)
+// even when the periodic interval is far off, and that its round trip is
+// measured like the periodic ones.
+func TestPingOnRequest(t *testing.T) {
+	a, b := tcpPair(t)
+	cfg := testConfig()
+	cfg.PingInterval = time.Hour
+	out, _ := pair(t, a, b, cfg, cfg)
+	eventually(t, "first pong", func() bool { return out.StatsSnapshot().RecvByCmd["pong"].Messages == 1 })
+	out.Ping()
+	eventually(t, "requested pong", func() bool {
+		s := out.StatsSnapshot()
+		return s.RecvByCmd["pong"].Messages == 2 && s.SentByCmd["ping"].Messages == 2 && s.PingWait == 0
+	})
+}
