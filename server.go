@@ -44,15 +44,6 @@ const (
 	// them through their own peers or a later mempool sync).
 	maxPendingRelay = 100_000
 
-	// maxAddrRelay is the largest addr message whose fresh addresses are
-	// relayed (Core: 10), and addrRelayFreshness how recent they must be.
-	maxAddrRelay       = 10
-	addrRelayFreshness = 10 * time.Minute
-
-	// maxKnownAddrs bounds each peer's known-address set (Core's
-	// m_addr_known holds 5,000); it is cleared when full.
-	maxKnownAddrs = 5000
-
 	// maxShadowAddrs bounds the index of address keys the server keeps
 	// for getnodeaddresses (the address manager holds at most 81,920).
 	maxShadowAddrs = 100_000
@@ -83,9 +74,8 @@ type serverPeer struct {
 	na          *wire.NetAddressV2 // the remote address, nil when not parseable
 	addrBucket  *addrmgr.TokenBucket
 
-	// addrMu guards addrKnown, the addresses the peer is known to have.
-	addrMu    sync.Mutex
-	addrKnown map[string]struct{}
+	// addrKnown is the set of addresses the peer is known to have.
+	addrKnown *knownAddrs
 
 	// sentGetAddr is set once we asked the peer for addresses: its answer
 	// is not relayed (Core's m_getaddr_sent).
@@ -143,23 +133,6 @@ func (sp *serverPeer) connectionType() string {
 		return "manual"
 	}
 	return sp.req.Type().String()
-}
-
-// knowsAddr reports whether the peer is known to have the address key and
-// marks it as known when mark is set.
-func (sp *serverPeer) knowsAddr(key string, mark bool) bool {
-	sp.addrMu.Lock()
-	defer sp.addrMu.Unlock()
-	if _, ok := sp.addrKnown[key]; ok {
-		return true
-	}
-	if mark {
-		if len(sp.addrKnown) >= maxKnownAddrs {
-			clear(sp.addrKnown)
-		}
-		sp.addrKnown[key] = struct{}{}
-	}
-	return false
 }
 
 // server is the peer-to-peer side of the node: it listens and dials
@@ -594,7 +567,7 @@ func (s *server) runPeer(p *peer.Peer, req *connmgr.ConnReq) {
 	host, _, _ := net.SplitHostPort(p.Addr())
 	sp := &serverPeer{Peer: p, req: req, whitelisted: s.isWhitelisted(host),
 		addrBucket: addrmgr.NewAddrTokenBucket(time.Now()),
-		addrKnown:  make(map[string]struct{})}
+		addrKnown:  newKnownAddrs()}
 	if req != nil {
 		if na, err := addrmgr.ParseNetAddr(req.Addr.String(), 0); err == nil {
 			sp.na = na
@@ -1160,103 +1133,6 @@ func (s *server) onVerAck(p *peer.Peer) {
 		p.ProtocolVersion(), p.Services(), sp.connectionType())
 }
 
-// onGetAddr answers a peer's getaddr once per connection from the address
-// manager's day-long cache. Like Core, only inbound peers are answered.
-func (s *server) onGetAddr(p *peer.Peer, _ *wire.MsgGetAddr) {
-	sp := s.peerByID(p.ID())
-	if sp == nil || !p.Inbound() || !sp.relaysAddrs() || !p.ShouldAnswerGetAddr() {
-		return
-	}
-	v2 := p.WantsAddrV2()
-	addrs := s.am.CachedAddressCache(v2)
-	out := make([]*wire.NetAddressV2, 0, len(addrs))
-	for _, na := range addrs {
-		if !sp.knowsAddr(na.String(), true) {
-			out = append(out, na)
-		}
-	}
-	for _, m := range addrmgr.AddrMessages(out, v2) {
-		p.QueueMessage(m, nil)
-	}
-}
-
-// onAddrs handles an addr or addrv2 message: the token bucket limits what
-// is processed (whitelisted peers skip it), the addresses go to the
-// address manager, and fresh ones from small unsolicited messages are
-// relayed to up to two other peers, as Core's RelayAddress.
-func (s *server) onAddrs(p *peer.Peer, addrs []*wire.NetAddressV2) {
-	sp := s.peerByID(p.ID())
-	if sp == nil || len(addrs) == 0 || !sp.relaysAddrs() {
-		// Addresses from a block-relay-only peer are ignored, as Core.
-		return
-	}
-	now := time.Now()
-	kept := addrs
-	if !sp.whitelisted {
-		var dropped int
-		kept, dropped = addrmgr.FilterByTokens(addrs, sp.addrBucket, now)
-		sp.addrRateLimited.Add(uint64(dropped))
-	}
-	sp.addrProcessed.Add(uint64(len(kept)))
-	src := sp.na
-	if src == nil {
-		src = &wire.NetAddressV2{Network: wire.NetIPv4, Addr: []byte{0, 0, 0, 0}}
-	}
-	for _, na := range kept {
-		sp.knowsAddr(na.String(), true)
-	}
-	s.am.AddAddresses(kept, src)
-	for _, na := range kept {
-		s.noteShadow(na)
-	}
-	// As Core: a message after our getaddr is its answer (not relayed),
-	// and anything shorter than a full message ends the answer.
-	answer := sp.sentGetAddr.Load()
-	if len(addrs) < wire.MaxAddrPerMsg {
-		sp.sentGetAddr.Store(false)
-	}
-	if len(addrs) > maxAddrRelay || answer {
-		return
-	}
-	for _, na := range kept {
-		if addrmgr.IsRoutable(na) && na.Timestamp.After(now.Add(-addrRelayFreshness)) {
-			s.relayAddr(na, sp.ID())
-		}
-	}
-}
-
-// relayAddr sends a fresh address to up to two handshaken peers other than
-// the source that do not know it (one for a network we cannot reach).
-func (s *server) relayAddr(na *wire.NetAddressV2, from int32) {
-	n := 2
-	if na.Network == wire.NetTorV3 && s.cfg.OnionProxy == "" && s.cfg.Proxy == "" {
-		n = 1
-	}
-	peers := s.readyPeers()
-	rand.Shuffle(len(peers), func(i, j int) { peers[i], peers[j] = peers[j], peers[i] })
-	key := na.String()
-	for _, sp := range peers {
-		if n == 0 {
-			break
-		}
-		if sp.ID() == from || !sp.relaysAddrs() || sp.knowsAddr(key, true) {
-			continue
-		}
-		if na.Network != wire.NetIPv4 && na.Network != wire.NetIPv6 && !sp.WantsAddrV2() {
-			continue
-		}
-		s.sendAddrs(sp, []*wire.NetAddressV2{na})
-		n--
-	}
-}
-
-// sendAddrs sends addresses in the peer's format (addrv2 or addr).
-func (s *server) sendAddrs(sp *serverPeer, addrs []*wire.NetAddressV2) {
-	for _, m := range addrmgr.AddrMessages(addrs, sp.WantsAddrV2()) {
-		sp.QueueMessage(m, nil)
-	}
-}
-
 // noteShadow remembers an address key for getnodeaddresses.
 func (s *server) noteShadow(na *wire.NetAddressV2) {
 	if !addrmgr.IsRoutable(na) {
@@ -1475,30 +1351,6 @@ func (s *server) feeFilterLoop(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// maybeAdvertiseLocal sends our --externalip addresses to sp when it is
-// time: only when we listen, are out of initial block download, and the
-// peer's next advertisement is due, which is then drawn about a day later
-// (Core: AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL, Poisson).
-func (s *server) maybeAdvertiseLocal(sp *serverPeer, now time.Time) {
-	next := sp.nextLocalAdvert.Load()
-	if !sp.relaysAddrs() || s.cfg.DisableListen || len(s.localAddrs) == 0 || next == 0 || now.UnixNano() < next ||
-		s.sm.IsInitialBlockDownload() {
-		return
-	}
-	delay := time.Duration(rand.ExpFloat64() * float64(localAdvertInterval))
-	if !sp.nextLocalAdvert.CompareAndSwap(next, now.Add(delay).UnixNano()) {
-		return
-	}
-	local := make([]*wire.NetAddressV2, 0, len(s.localAddrs))
-	for _, la := range s.localAddrs {
-		c := *la
-		c.Timestamp = now
-		local = append(local, &c)
-		sp.knowsAddr(c.String(), true)
-	}
-	s.sendAddrs(sp, local)
 }
 
 // stringAddr is a host:port (a name, an IP or an onion host) as a

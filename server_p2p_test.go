@@ -100,19 +100,35 @@ func TestBanListPersistence(t *testing.T) {
 	}
 }
 
+// TestKnownAddrsBounded checks that a peer's known-address set stays
+// within maxKnownAddrs and forgets its oldest keys first, so the newest
+// are never announced twice.
 func TestKnownAddrsBounded(t *testing.T) {
-	sp := &serverPeer{addrKnown: make(map[string]struct{})}
-	for i := 0; i < maxKnownAddrs*2+10; i++ {
-		key := netip.AddrPortFrom(netip.AddrFrom4([4]byte{11, byte(i >> 16), byte(i >> 8), byte(i)}), 8333).String()
-		if sp.knowsAddr(key, true) {
-			t.Fatalf("fresh key %s known", key)
+	sp := &serverPeer{addrKnown: newKnownAddrs()}
+	key := func(i int) string {
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte{11, byte(i >> 16), byte(i >> 8), byte(i)}), 8333).String()
+	}
+	const n = maxKnownAddrs*2 + 10
+	for i := 0; i < n; i++ {
+		if sp.knowsAddr(key(i), true) {
+			t.Fatalf("fresh key %s known", key(i))
 		}
-		if !sp.knowsAddr(key, false) {
-			t.Fatalf("key %s not remembered", key)
+		if !sp.knowsAddr(key(i), false) {
+			t.Fatalf("key %s not remembered", key(i))
 		}
-		if len(sp.addrKnown) > maxKnownAddrs {
-			t.Fatalf("known set grew to %d", len(sp.addrKnown))
+		if l := sp.addrKnown.set.Len(); l > maxKnownAddrs {
+			t.Fatalf("known set grew to %d", l)
 		}
+	}
+	// The last maxKnownAddrs keys are all still known; the one before
+	// them was forgotten.
+	for i := n - maxKnownAddrs; i < n; i++ {
+		if !sp.knowsAddr(key(i), false) {
+			t.Fatalf("recent key %s forgotten", key(i))
+		}
+	}
+	if sp.knowsAddr(key(n-maxKnownAddrs-1), false) {
+		t.Fatal("oldest key kept past the bound")
 	}
 }
 
