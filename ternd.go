@@ -60,8 +60,8 @@ type daemon struct {
 	cfg       *config
 	startTime time.Time
 
-	// ctx is the root context; it is cancelled when shutdown begins so
-	// every subsystem's goroutines see it.
+	// ctx is the root context each subsystem derives its own from; it is
+	// cancelled once every subsystem has stopped.
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -173,11 +173,16 @@ func (n *daemon) start() error {
 	return nil
 }
 
-// stop shuts down in order: cancel the root context, stop the RPC server,
-// then the started subsystems in reverse start order. It returns the first
-// error; every subsystem is stopped regardless.
+// stop shuts down in order: the RPC server first (no new requests reach
+// a half-stopped node), then the started subsystems in reverse start order
+// (P2P, pool, chain, database). Each Stop returns only when its part has
+// finished, and only then is the next one told to stop, so the pool is
+// written while the chain still serves it and the chain is flushed before
+// the database closes. The root context is cancelled last, for anything
+// still bound to it. stop returns the first error; every subsystem is
+// stopped regardless.
 func (n *daemon) stop() error {
-	n.cancel()
+	defer n.cancel()
 	var first error
 	if n.rpc != nil {
 		ternLog.Infof("Stopping RPC server...")

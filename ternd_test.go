@@ -16,12 +16,16 @@ import (
 	"time"
 )
 
-// fakeSubsystem records its Start and Stop calls in a shared log.
+// fakeSubsystem records its Start and Stop calls in a shared log, and
+// whether the context it was started with was already cancelled when it
+// was told to stop (a subsystem must be stopped by Stop, in order, not by
+// the root context ending under it).
 type fakeSubsystem struct {
 	name    string
 	failure error
 	mu      *sync.Mutex
 	log     *[]string
+	ctx     context.Context
 }
 
 func (f *fakeSubsystem) Name() string { return f.name }
@@ -30,13 +34,18 @@ func (f *fakeSubsystem) Start(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	*f.log = append(*f.log, "start "+f.name)
+	f.ctx = ctx
 	return f.failure
 }
 
 func (f *fakeSubsystem) Stop() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	*f.log = append(*f.log, "stop "+f.name)
+	if f.ctx.Err() != nil {
+		*f.log = append(*f.log, "stop "+f.name+" after its context ended")
+	} else {
+		*f.log = append(*f.log, "stop "+f.name)
+	}
 	return nil
 }
 
