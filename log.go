@@ -11,12 +11,10 @@ import (
 	"github.com/btcsuite/btclog"
 	"github.com/tern-org/ternd/addrmgr"
 	"github.com/tern-org/ternd/blockchain"
-	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/netsync"
-	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/peer"
@@ -109,14 +107,12 @@ var packageLoggers = []struct {
 	subsystem string
 	useLogger func(btclog.Logger)
 }{
-	{"CNFG", chaincfg.UseLogger},
 	{"WIRE", wire.UseLogger},
 	{"STOR", store.UseLogger},
 	{"CHAN", blockchain.UseLogger},
 	{"TXMP", mempool.UseLogger},
 	{"MINR", mining.UseLogger},
 	{"SCRP", txscript.UseLogger},
-	{"RPCS", rpcjson.UseLogger},
 	{"PEER", peer.UseLogger},
 	{"CMGR", connmgr.UseLogger},
 	{"AMGR", addrmgr.UseLogger},
