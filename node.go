@@ -71,7 +71,7 @@ type relayHooks struct {
 // answers -28 until warm-up ends).
 //
 // The P2P wiring plugs in with setRelayHooks (announcements out) and with
-// processTx / processBlock (transactions and blocks in), which are the same
+// processBlock (blocks in), which are the same
 // entry points sendrawtransaction and submitblock use.
 type node struct {
 	cfg    *config
@@ -499,15 +499,6 @@ func (s *node) flushDisconnectedLocked() {
 	for i := len(blocks) - 1; i >= 0; i-- {
 		pool.AddBackForDisconnect(blocks[i])
 	}
-}
-
-// processTx submits a local or peer transaction to the pool (tag 0 for
-// local ones, which are never kept as orphans). It returns the accepted
-// transactions (tx, then the orphans it unlocked) and, when a peer's tx was
-// kept as an orphan, the parents to request from that peer. Accepted
-// transactions also reach the relay hook through the pool's OnAccept.
-func (s *node) processTx(tx *wire.MsgTx, tag mempool.Tag) ([]*mempool.TxDesc, []chainhash.Hash, error) {
-	return s.pool.ProcessTransaction(tx, tag != 0, tag)
 }
 
 // processBlock submits a block (mined here, from submitblock or from a

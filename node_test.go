@@ -566,7 +566,7 @@ func TestProcessTxOrphan(t *testing.T) {
 		[]*wire.TxOut{{Value: 4999990000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
 	child := w.spend(t, []prevOut{{wire.OutPoint{Hash: parent.TxHash()}, 4999990000}},
 		[]*wire.TxOut{{Value: 4999980000, PkScript: w.pkScript}}, wire.MaxTxInSequenceNum)
-	accepted, missing, err := tn.n.core.processTx(child, 7)
+	accepted, missing, err := tn.n.core.pool.ProcessTransaction(child, true, 7)
 	if err != nil || len(accepted) != 0 || len(missing) != 1 || missing[0] != parent.TxHash() {
 		t.Fatalf("orphan: %v %v %v", accepted, missing, err)
 	}

@@ -16,7 +16,7 @@ type prioritisedEntry struct {
 	ModifiedFee *int64 `json:"modified_fee"`
 }
 
-// TestRPCPrioritiseSaturates checks review finding F10 through RPC:
+// TestRPCPrioritiseSaturates checks through RPC that
 // prioritisetransaction deltas saturate at the int64 range (Core's
 // SaturatingAdd) instead of wrapping, for a transaction outside the pool
 // and for a pooled one whose modified fee must not turn negative.
@@ -51,7 +51,7 @@ func TestRPCPrioritiseSaturates(t *testing.T) {
 		}
 	}
 
-	// A pooled transaction paying 10000 sat: the review's single huge delta
+	// A pooled transaction paying 10000 sat: a single huge delta
 	// used to wrap its modified fee negative.
 	cb := tn.coinbaseOf(1)
 	tx := w.spend(t, []prevOut{{wire.OutPoint{Hash: cb}, 5000000000}},

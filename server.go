@@ -487,7 +487,7 @@ func (s *server) isWhitelisted(host string) bool {
 }
 
 // isFullOutbound reports whether p is an automatic outbound peer, the kind
-// netsync's chain-sync eviction may disconnect for lagging (review F18).
+// netsync's chain-sync eviction may disconnect for lagging.
 // Manual connections (--addpeer, --connect and addnode add have a
 // permanent request; addnode onetry has none) are exempt, as in Core, and
 // so are whitelisted peers. It is called from the sync manager's event

@@ -10,7 +10,7 @@ import (
 )
 
 // TestP2PIsFullOutbound checks which peers the server offers to netsync's
-// chain-sync eviction (review F18): automatic outbound ones only, never
+// chain-sync eviction: automatic outbound ones only, never
 // manual (permanent or onetry), whitelisted or inbound peers.
 func TestP2PIsFullOutbound(t *testing.T) {
 	s := offlineServer(t)

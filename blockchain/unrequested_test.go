@@ -8,7 +8,7 @@ import (
 )
 
 // TestUnrequestedBlock checks Core's AcceptBlock rules for blocks nobody
-// asked for (review finding F1): one with less work than the tip, or too
+// asked for: one with less work than the tip, or too
 // far ahead, or below MinimumChainWork is refused with ErrUnrequestedBlock
 // and nothing of it is stored; one extending the tip, or a side block with
 // as much work as the tip, is stored; without BFUnrequested nothing changes.

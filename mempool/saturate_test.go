@@ -34,7 +34,7 @@ func TestSatAdd(t *testing.T) {
 	t.Logf("%d cases", len(cases))
 }
 
-// TestPrioritiseSaturates checks review finding F10: deltas and the fee
+// TestPrioritiseSaturates checks that deltas and the fee
 // totals they feed saturate (Core's SaturatingAdd) instead of wrapping.
 func TestPrioritiseSaturates(t *testing.T) {
 	cases := []struct {
@@ -90,7 +90,7 @@ func TestPrioritiseHugeDeltaOrdering(t *testing.T) {
 	h.mustAccept(sink)
 	lowID, midID, sinkID := low.TxHash(), mid.TxHash(), sink.TxHash()
 
-	// The review's repro: one delta of 9223372036854775000 on a tx paying
+	// The case that used to fail: one delta of 9223372036854775000 on a tx paying
 	// at least 808 sat used to wrap its modified fee negative.
 	h.pool.PrioritiseTransaction(&lowID, 9223372036854775000)
 	d, _ := h.pool.TxDesc(&lowID)

@@ -19,7 +19,7 @@ func regtestWithMinWork(blocks int64) *chaincfg.Params {
 	return &p
 }
 
-// TestLowWorkHeadersIgnored checks review finding F1: headers forking far
+// TestLowWorkHeadersIgnored checks that headers forking far
 // below the tip (less work than the tip minus 144 blocks) are not stored,
 // and the peer is not punished for them.
 func TestLowWorkHeadersIgnored(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 // startSync picks the headers sync peer: the sync-capable outbound peer
 // with the best starting height, or an inbound one only when no outbound
 // peer can sync (an inbound peer's claimed height must not win the
-// election, review F12). Headers come from it alone until it has no more;
+// election). Headers come from it alone until it has no more;
 // blocks come from every peer.
 func (sm *SyncManager) startSync() {
 	if sm.syncPeer != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// Outbound chain-sync eviction (review F18), Bitcoin Core's
+// Outbound chain-sync eviction, Bitcoin Core's
 // ConsiderEviction: an automatic outbound peer whose best known block has
 // less work than our tip is given ChainSyncTimeout to show (by headers, inv
 // or a block) a block with at least the work our tip had when the timer

@@ -88,7 +88,7 @@ func sendHeaders(t *testing.T, h *harness, fp *fakePeer, rc *remoteChain, from, 
 // TestChainSyncEviction: an automatic outbound peer that completes the
 // handshake and never shows our tip's work is timed (20 min), probed with
 // one getheaders from the timed tip's parent, and disconnected 2 minutes
-// later, while our tip moves on (Core's ConsiderEviction, review F18).
+// later, while our tip moves on (Core's ConsiderEviction).
 // Manual and whitelisted outbound peers (IsFullOutbound false) and
 // inbound peers are never timed, probed or disconnected.
 func TestChainSyncEviction(t *testing.T) {

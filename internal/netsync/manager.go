@@ -329,7 +329,7 @@ type peerState struct {
 	// synced it is asked for headers too.
 	canHeaders bool
 	// inbound: it connected to us (outbound peers are preferred for the
-	// headers sync, review F12).
+	// headers sync).
 	inbound bool
 	// bestKnownHeight is the highest block we believe the peer has (its
 	// starting height until it tells us more).
@@ -543,7 +543,7 @@ func (sm *SyncManager) DonePeer(p Peer) error { return sm.send(donePeerMsg{p}) }
 // handled (or the manager stopped). Called on a peer's read goroutine, it
 // keeps each peer to one queued message, so the queue holds at most one
 // decoded message per peer (an inv of 50,000 entries is about 2 MB) rather
-// than msgQueueSize of them from a few peers (review finding F2).
+// than msgQueueSize of them from a few peers.
 func (sm *SyncManager) sendWait(build func(done chan<- struct{}) any) error {
 	done := make(chan struct{}, 1)
 	if err := sm.send(build(done)); err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// TestQueueOneMessagePerPeer checks review finding F2: a peer's inv,
+// TestQueueOneMessagePerPeer checks that a peer's inv,
 // headers and notfound messages wait until handled, so while the event
 // goroutine is busy one peer's read loop holds at most one queued message
 // instead of filling the queue with large invs.

@@ -99,7 +99,7 @@ const StaleRelayAgeLimit = 30 * 24 * time.Hour
 // is less than StaleRelayAgeLimit older than the best header both by
 // timestamp and by proof-equivalent time. Serving any other stored block
 // (a stale fork, a block never validated, an invalid one) would let a peer
-// fingerprint the node by what it happens to keep (review F7). best caches
+// fingerprint the node by what it happens to keep. best caches
 // the best header's index entry across the items of one getdata.
 func (sm *SyncManager) blockRequestAllowed(hash *chainhash.Hash, best **blockchain.BlockInfo) bool {
 	if sm.chain.MainChainHasBlock(hash) {

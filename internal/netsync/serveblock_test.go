@@ -34,8 +34,8 @@ func servedBlocks(t *testing.T, h *harness, p *fakePeer, hash chainhash.Hash) (b
 	return blocks, notFound
 }
 
-// TestServeBlockRequestAllowed checks Core's BlockRequestAllowed (review
-// F7): active-chain blocks and recent fully-validated side blocks are
+// TestServeBlockRequestAllowed checks Core's BlockRequestAllowed:
+// active-chain blocks and recent fully-validated side blocks are
 // served; a validated side block more than a month older than the best
 // header, a stored block never validated, a block marked invalid and an
 // unknown block are ignored, without notfound, as Core does.

@@ -9,7 +9,7 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// TestShutdownSignalsQueuedDone checks review finding F4: blocks and
+// TestShutdownSignalsQueuedDone checks that blocks and
 // transactions still queued when Run stops get their done signalled, so
 // the peers' read loops waiting on them are released; and Queue calls
 // after Run ended fail and signal done too.

@@ -10,7 +10,7 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// TestHeadersSyncPrefersOutbound checks review finding F12: an inbound
+// TestHeadersSyncPrefersOutbound checks that an inbound
 // peer claiming a higher start height does not become the headers sync
 // peer while an outbound peer can sync, and an outbound peer arriving
 // later takes the sync over from an inbound one.

@@ -41,7 +41,7 @@ type txPeer struct {
 	// orphan's parents, announcements given up by another peer). Entries
 	// go stale (received, asked elsewhere, dropped) and are skipped when
 	// met, so schedule only visits peers with room and, for each, the
-	// entries it can take now: not every tracked announcement (review F3).
+	// entries it can take now: not every tracked announcement.
 	queue  []chainhash.Hash
 	urgent []chainhash.Hash
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 )
 
-// TestTxScheduleCostBounded checks review finding F3: with 100 inbound
+// TestTxScheduleCostBounded checks that with 100 inbound
 // peers each holding 5,000 announcements and at their in-flight bound,
 // scheduling (run on every inv) looks at no queued announcement at all,
 // rather than scanning all 500,000; and once a peer's answers free room,
