@@ -175,18 +175,6 @@ func (d *p2pTestDialer) dial(ctx context.Context, network, addr string) (net.Con
 	return nd.DialContext(ctx, "tcp4", to)
 }
 
-func (d *p2pTestDialer) dialed(addr string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for _, a := range d.dials {
-		if a == addr {
-			n++
-		}
-	}
-	return n
-}
-
 // startHookedNode starts an in-process regtest node on app (no --connect,
 // so it makes automatic connections) with one full-relay and one
 // block-relay-only slot, fast timers and dials through d; hook may change

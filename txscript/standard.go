@@ -84,11 +84,6 @@ func asSmallInt(op byte) int {
 	return int(op - (OP_1 - 1))
 }
 
-// isSmallInt reports whether op is OP_0 or OP_1..OP_16.
-func isSmallInt(op byte) bool {
-	return op == OP_0 || (op >= OP_1 && op <= OP_16)
-}
-
 // isPayToScriptHash reports whether script is exactly OP_HASH160 <20> OP_EQUAL.
 func isPayToScriptHash(script []byte) bool {
 	return len(script) == 23 && script[0] == OP_HASH160 && script[1] == OP_DATA_20 &&

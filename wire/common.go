@@ -361,11 +361,6 @@ func (d *decoder) varString(max uint32, field string) string {
 	return string(d.varBytesRef(max, field))
 }
 
-// appendU16 appends a little-endian uint16.
-func appendU16(dst []byte, v uint16) []byte {
-	return binary.LittleEndian.AppendUint16(dst, v)
-}
-
 // appendU32 appends a little-endian uint32.
 func appendU32(dst []byte, v uint32) []byte {
 	return binary.LittleEndian.AppendUint32(dst, v)

@@ -633,15 +633,6 @@ func runScan(d *decoder, block, allowWitness bool, shape *txShape) int {
 	return 1
 }
 
-// streamHint returns the read-ahead buffer size for decoding from r: what r
-// says remains when it knows, within [minHint, maxHint].
-func streamHint(r io.Reader, minHint, maxHint int) int {
-	if l, ok := r.(interface{ Len() int }); ok {
-		return max(min(l.Len(), maxHint), minHint)
-	}
-	return minHint
-}
-
 // tightFit reports whether buf, holding used bytes, is small enough to back
 // decoded scripts directly; otherwise they are copied so that a large
 // read-ahead buffer is not kept alive.
