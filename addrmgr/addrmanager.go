@@ -647,12 +647,43 @@ func (am *AddrManager) GetNetAddress() (*wire.NetAddressV2, error) {
 // AddressCache returns addresses for a getaddr answer: a random
 // GetAddrMaxPct percent of the table, at most GetAddrMax, skipping terrible
 // ones. With v2 false only IPv4 and IPv6 addresses are returned (an addr v1
-// message cannot carry others).
+// message cannot carry others). CachedAddressCache keeps the answer for a
+// day.
 func (am *AddrManager) AddressCache(v2 bool) []*wire.NetAddressV2 {
+	return am.addresses(GetAddrMax, GetAddrMaxPct, func(na *wire.NetAddressV2) bool {
+		return v2 || na.Network == wire.NetIPv4 || na.Network == wire.NetIPv6
+	})
+}
+
+// Addresses lists known addresses, new and tried, as Core's
+// AddrMan::GetAddr: in random order, skipping terrible ones, only of the
+// given network unless network is zero, at most maxAddrs when it is
+// positive and at most maxPct percent of every known address (of all
+// networks, terrible ones included) when it is positive. Each address is
+// a copy with its last-seen time and services. getnodeaddresses is
+// Addresses(count, 0, network); a getaddr answer is AddressCache. Safe for
+// concurrent use.
+func (am *AddrManager) Addresses(maxAddrs, maxPct int, network wire.NetworkID) []*wire.NetAddressV2 {
+	return am.addresses(maxAddrs, maxPct, func(na *wire.NetAddressV2) bool {
+		return network == 0 || na.Network == network
+	})
+}
+
+// addresses is Core's GetAddr_: up to maxPct percent of the table and up
+// to maxAddrs (each ignored when not positive) of the addresses that are
+// not terrible and that match accepts, drawn at random.
+func (am *AddrManager) addresses(maxAddrs, maxPct int,
+	match func(*wire.NetAddressV2) bool) []*wire.NetAddressV2 {
 	am.mu.Lock()
 	defer am.mu.Unlock()
 	total := len(am.newLst) + len(am.triLst)
-	n := min(total*GetAddrMaxPct/100, GetAddrMax)
+	n := total
+	if maxPct > 0 {
+		n = total * maxPct / 100
+	}
+	if maxAddrs > 0 {
+		n = min(n, maxAddrs)
+	}
 	if n == 0 {
 		return nil
 	}
@@ -665,10 +696,7 @@ func (am *AddrManager) AddressCache(v2 bool) []*wire.NetAddressV2 {
 		j := i + am.rng.IntN(len(all)-i)
 		all[i], all[j] = all[j], all[i]
 		ka := all[i]
-		if ka.isTerrible(now) {
-			continue
-		}
-		if !v2 && ka.na.Network != wire.NetIPv4 && ka.na.Network != wire.NetIPv6 {
+		if ka.isTerrible(now) || !match(ka.na) {
 			continue
 		}
 		out = append(out, ka.NetAddress())

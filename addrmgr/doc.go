@@ -39,6 +39,8 @@ How the server uses it:
 	for _, m := range addrmgr.AddrMessages(am.CachedAddressCache(v2), v2) {
 		p.QueueMessage(m, nil)
 	}
+	// getnodeaddresses (count 0 for all, network 0 for every network):
+	addrs := am.Addresses(count, 0, network)
 
 GetAddress is Core's Select: tried or new with even odds, then a random
 entry accepted with its chance (lower after recent or failed attempts);
@@ -46,11 +48,12 @@ GetNewTableAddress (and FeelerAddress) is Select(new_only=true).
 The one-connection-per-group rule is enforced by connmgr, which should use
 NetAddrGroupKey as its GroupKey. AddressCache answers getaddr with about 23%
 of the table, at most 1,000 addresses, only IPv4/IPv6 for peers that did not
-send sendaddrv2. TokenBucket (NewAddrTokenBucket) is the per-peer limit on
+send sendaddrv2; Addresses is the same draw (Core's GetAddr) with the
+caller's count, percentage and network, for getnodeaddresses. TokenBucket (NewAddrTokenBucket) is the per-peer limit on
 incoming addresses: 0.1 per second, at most 1,000, plus 1,000 after we send
 getaddr.
 
-peers.json is written atomically (temporary file, fsync, rename). A corrupt
+peers.json is written atomically (internal/atomicfile). A corrupt
 file is moved aside as peers.json.corrupt-<time> and the manager starts
 empty; that is logged, never fatal.
 

@@ -54,6 +54,7 @@ func TestFilterByTokens(t *testing.T) {
 func TestNewAddress(t *testing.T) {
 	now := testNow
 	am := New(&Config{DefaultPort: 8333, Now: func() time.Time { return now }})
+	seedManager(am, testSeed)
 	if _, err := am.NewAddress(); !errors.Is(err, ErrNoAddresses) {
 		t.Fatalf("empty: %v", err)
 	}
@@ -86,6 +87,7 @@ func TestNewAddress(t *testing.T) {
 func TestCachedAddressCache(t *testing.T) {
 	now := testNow
 	am := New(&Config{Now: func() time.Time { return now }})
+	seedManager(am, testSeed)
 	for i := 0; i < 100; i++ {
 		am.AddAddress(ipAddr(i*65536), ipAddr(i*65536))
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tern-org/ternd/internal/atomicfile"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -53,9 +54,8 @@ func timeOrZero(s int64) time.Time {
 	return time.Unix(s, 0)
 }
 
-// Save writes peers.json atomically: a temporary file in the same folder,
-// fsync, rename, then fsync of the folder. Without a DataDir it does
-// nothing.
+// Save writes peers.json atomically (see internal/atomicfile), creating
+// the data directory when needed. Without a DataDir it does nothing.
 func (am *AddrManager) Save() error {
 	if am.peersFile == "" {
 		return nil
@@ -83,41 +83,10 @@ func (am *AddrManager) Save() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(am.peersFile, data)
-}
-
-// writeFileAtomic replaces path with data so that a crash leaves either the
-// old or the new content.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(am.peersFile), 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // No-op after a successful rename.
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(am.peersFile, data, 0o600)
 }
 
 // Load replaces the tables with the content of peers.json. A missing file

@@ -50,10 +50,15 @@ func BanUntilAfter(now time.Time, seconds int64) time.Time {
 }
 
 // BanList is a set of banned subnets with expiry times, as managed by
-// Bitcoin Core's setban/listbanned/clearbanned. The caller persists it with
-// Entries and Load; Dirty tells it when the list changed, so it can save
-// off the hot path. A BanList is safe for concurrent use.
+// Bitcoin Core's setban/listbanned/clearbanned. It is persisted in
+// banlist.json with LoadFile and SaveFile, or SaveFileIfDirty off the hot
+// path (Entries, Load and TakeDirty are the parts these use). A BanList is
+// safe for concurrent use.
 type BanList struct {
+	// saveMu serialises SaveFile and SaveFileIfDirty, so that an older
+	// snapshot never replaces a newer one.
+	saveMu sync.Mutex
+
 	mu      sync.Mutex
 	entries map[netip.Prefix]BanEntry
 	dirty   bool

@@ -618,7 +618,7 @@ func TestBanUntilAfterSaturates(t *testing.T) {
 
 func TestErrorKinds(t *testing.T) {
 	kinds := []ErrorKind{ErrNotRunning, ErrUnknownConn, ErrNoOnionProxy, ErrSOCKSProtocol,
-		ErrSOCKSAuth, ErrSOCKSConnect, ErrInvalidAddress, ErrInvalidBanTarget}
+		ErrSOCKSAuth, ErrSOCKSConnect, ErrInvalidAddress, ErrInvalidBanTarget, ErrCorruptFile}
 	for _, k := range kinds {
 		err := fmt.Errorf("wrapped: %w", makeError(k, "desc "+string(k)))
 		if !errors.Is(err, k) {

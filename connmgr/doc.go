@@ -53,10 +53,17 @@ dials and retry timers and waits for every goroutine the manager started;
 established connections stay with their owner.
 
 BanList holds banned subnets with expiry times (setban, listbanned,
-clearbanned, and the misbehaviour ban); the caller persists it with Entries
-and Load, saving off the hot path when TakeDirty reports a change. Operator
-bans (ManualBanUntil) outlive automatic ones at the MaxBanEntries cap, and
-expiries saturate at MaxBanUntil.
+clearbanned, and the misbehaviour ban). LoadFile reads banlist.json at
+start (a damaged file is reported and ignored), SaveFile writes it after
+an operator's change and at shutdown, and SaveFileIfDirty, called
+periodically, writes it off the hot path when an automatic ban changed it.
+Operator bans (ManualBanUntil) outlive automatic ones at the MaxBanEntries
+cap, and expiries saturate at MaxBanUntil.
+
+SaveAnchors writes the block-relay-only peers to anchors.dat at shutdown
+and LoadAnchors reads and deletes the file at the next start, returning
+the addresses for Config.Anchors (Core's DumpAnchors and ReadAnchors).
+Every state file is replaced atomically (internal/atomicfile).
 
 Typical wiring in the server:
 

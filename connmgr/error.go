@@ -36,6 +36,10 @@ const (
 	// ErrInvalidBanTarget means a ban target is neither an IP address nor a
 	// CIDR subnet.
 	ErrInvalidBanTarget = ErrorKind("ErrInvalidBanTarget")
+
+	// ErrCorruptFile means a state file (banlist.json, anchors.dat) is
+	// larger than its bound or does not hold what it should.
+	ErrCorruptFile = ErrorKind("ErrCorruptFile")
 )
 
 // Error returns the kind as a string.

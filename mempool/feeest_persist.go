@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/internal/atomicfile"
 )
 
 // Fee estimates file constants. The layout is Bitcoin Core's
@@ -352,42 +353,16 @@ func (fe *FeeEstimator) Decode(data []byte) error {
 	return nil
 }
 
-// Save writes the estimates to path atomically: to a temporary file in the
-// same directory, synced, then renamed over path. Tracked unconfirmed
-// transactions are not saved.
+// Save writes the estimates to path atomically (see internal/atomicfile),
+// with mode 0600. Tracked unconfirmed transactions are not saved.
 func (fe *FeeEstimator) Save(path string) error {
 	fe.mtx.Lock()
 	var buf bytes.Buffer
 	fe.encode(&buf)
 	fe.mtx.Unlock()
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".new*")
-	if err != nil {
+	if err := atomicfile.Write(path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("fee estimates: %w", err)
-	}
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return fmt.Errorf("fee estimates: %w", err)
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("fee estimates: %w", err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("fee estimates: %w", err)
-	}
-	if dir, err := os.Open(filepath.Dir(path)); err == nil {
-		dir.Sync()
-		dir.Close()
 	}
 	log.Debugf("Flushed fee estimates to %s", filepath.Base(path))
 	return nil

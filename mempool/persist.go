@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/internal/atomicfile"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -26,8 +26,8 @@ const (
 // Dump writes the pool to path in Bitcoin Core's mempool.dat layout
 // (version 1: count, then each transaction with its arrival time and fee
 // delta, parents first, then the remaining deltas and the unbroadcast
-// set). It writes a temporary file, syncs it and renames it over
-// path, so a crash leaves the old file or the new one.
+// set). It replaces path atomically (see internal/atomicfile), with mode
+// 0600, so a crash leaves the old file or the new one.
 func (mp *TxPool) Dump(path string) error {
 	mp.mtx.RLock()
 	all := make(map[*entry]struct{}, len(mp.pool))
@@ -45,12 +45,23 @@ func (mp *TxPool) Dump(path string) error {
 	}
 	mp.mtx.RUnlock()
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".new*")
+	err := atomicfile.WriteFunc(path, 0o600, func(w io.Writer) error {
+		return writeDump(w, order, deltas, unbroadcast)
+	})
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
+	log.Infof("Dumped %d transactions to %s", len(order), path)
+	return nil
+}
+
+// writeDump writes the version 1 mempool.dat content: the transactions in
+// order with their arrival times and fee deltas, the deltas of
+// transactions not in the pool and the unbroadcast set. Write errors of w
+// are sticky (a bufio.Writer), so only the serialisation's are checked
+// here; the caller's flush reports the rest.
+func writeDump(w io.Writer, order []*entry, deltas map[chainhash.Hash]int64,
+	unbroadcast []chainhash.Hash) error {
 	var b8 [8]byte
 	putU64 := func(v uint64) {
 		binary.LittleEndian.PutUint64(b8[:], v)
@@ -60,7 +71,6 @@ func (mp *TxPool) Dump(path string) error {
 	putU64(uint64(len(order)))
 	for _, e := range order {
 		if err := e.tx.Serialize(w); err != nil {
-			tmp.Close()
 			return err
 		}
 		putU64(uint64(e.added.Unix()))
@@ -76,25 +86,6 @@ func (mp *TxPool) Dump(path string) error {
 	for _, h := range unbroadcast {
 		w.Write(h[:])
 	}
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	log.Infof("Dumped %d transactions to %s", len(order), path)
 	return nil
 }
 

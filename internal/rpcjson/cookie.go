@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"os"
 	"strings"
+
+	"github.com/tern-org/ternd/internal/atomicfile"
 )
 
 const (
@@ -25,36 +27,16 @@ const (
 )
 
 // WriteCookie writes a fresh cookie "__cookie__:<hex secret>" to path with
-// mode 0600. The file is written under a temporary name and renamed so a
-// reader never sees a half-written cookie. It returns the user and secret.
+// mode 0600. The file is replaced atomically (see internal/atomicfile), so
+// a reader never sees a half-written cookie. It returns the user and
+// secret.
 func WriteCookie(path string) (user, pass string, err error) {
 	var secret [cookieSecretBytes]byte
 	if _, err := rand.Read(secret[:]); err != nil {
 		return "", "", err
 	}
 	pass = hex.EncodeToString(secret[:])
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return "", "", err
-	}
-	// Chmod in case the temporary file already existed with other bits.
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return "", "", err
-	}
-	if _, err := f.WriteString(CookieUser + ":" + pass); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return "", "", err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return "", "", err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.Write(path, []byte(CookieUser+":"+pass), 0o600); err != nil {
 		return "", "", err
 	}
 	return CookieUser, pass, nil
