@@ -106,9 +106,6 @@ func (s *server) onAddrs(p *peer.Peer, addrs []*wire.NetAddressV2) {
 		sp.knowsAddr(na.String(), true)
 	}
 	s.am.AddAddresses(kept, src)
-	for _, na := range kept {
-		s.noteShadow(na)
-	}
 	// As Core: a message after our getaddr is its answer (not relayed),
 	// and anything shorter than a full message ends the answer.
 	answer := sp.sentGetAddr.Load()

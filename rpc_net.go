@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"sort"
@@ -646,17 +647,17 @@ func (s *server) handleGetNodeAddresses(_ context.Context, params []json.RawMess
 		Port     uint16 `json:"port"`
 		Network  string `json:"network"`
 	}
+	var id wire.NetworkID // 0: every network
+	if hasNet {
+		id = map[string]wire.NetworkID{"ipv4": wire.NetIPv4, "ipv6": wire.NetIPv6,
+			"onion": wire.NetTorV3, "i2p": wire.NetI2P, "cjdns": wire.NetCJDNS}[network]
+	}
+	// Core's GetAddresses(count, max_pct=0, network): a random draw of
+	// known addresses, none of the terrible ones.
 	out := []nodeAddr{}
-	for _, na := range s.knownAddresses() {
-		name := wireNetworkName(na.Network)
-		if hasNet && name != network {
-			continue
-		}
-		if count > 0 && int64(len(out)) >= count {
-			break
-		}
+	for _, na := range s.am.Addresses(int(min(count, math.MaxInt32)), 0, id) {
 		out = append(out, nodeAddr{Time: na.Timestamp.Unix(), Services: uint64(na.Services),
-			Address: na.Host(), Port: na.Port, Network: name})
+			Address: na.Host(), Port: na.Port, Network: wireNetworkName(na.Network)})
 	}
 	return out, nil
 }
@@ -690,7 +691,6 @@ func (s *server) handleAddPeerAddress(_ context.Context, params []json.RawMessag
 	if s.am.AddAddresses([]*wire.NetAddressV2{na}, na) == 0 && s.am.Lookup(na) == nil {
 		return map[string]any{"success": false}, nil
 	}
-	s.noteShadow(na)
 	if tried {
 		// Core's Good fails when the address does not reach the tried
 		// table: here when its tried slot is taken and it waits in new

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -27,9 +24,6 @@ import (
 )
 
 const (
-	// banListFileName is the persisted ban list in the network data dir.
-	banListFileName = "banlist.json"
-
 	// maxFeeFilter is the feefilter sent during initial block download
 	// (Core's MAX_MONEY), so peers send no transactions we cannot check.
 	maxFeeFilter = 21_000_000 * 100_000_000
@@ -44,18 +38,10 @@ const (
 	// them through their own peers or a later mempool sync).
 	maxPendingRelay = 100_000
 
-	// maxShadowAddrs bounds the index of address keys the server keeps
-	// for getnodeaddresses (the address manager holds at most 81,920).
-	maxShadowAddrs = 100_000
-
 	// rebroadcastMin and rebroadcastJitter set the period of
 	// rebroadcastLoop (Core: 10 to 15 minutes).
 	rebroadcastMin    = 10 * time.Minute
 	rebroadcastJitter = 5 * time.Minute
-
-	// maxPeersFileBytes bounds the read of peers.json for the address
-	// index (the address manager reads at most as much).
-	maxPeersFileBytes = 64 << 20
 
 	// localAdvertInterval is the mean time between two advertisements of
 	// our addresses to a peer (Core: 24 hours).
@@ -164,17 +150,12 @@ type server struct {
 	// completed the handshake, by peer id (guarded by peersMu). A peer
 	// ended by the shutdown stays, so Stop can save them as anchors
 	// after the node's context already disconnected the peers.
-	anchorPeers map[int32]string
+	anchorPeers map[int32]*wire.NetAddressV2
 
 	// addedMu guards added, the addnode/--addpeer/--connect requests by
 	// the address string they were given with.
 	addedMu sync.Mutex
 	added   map[string]*connmgr.ConnReq
-
-	// shadowMu guards shadow, the keys of addresses handed to the address
-	// manager, for getnodeaddresses (addrmgr has no listing method).
-	shadowMu sync.Mutex
-	shadow   map[string]struct{}
 
 	// relayMu guards relayQueue, the accepted transactions waiting for the
 	// relay goroutine, woken through relayWake.
@@ -190,10 +171,8 @@ type server struct {
 	bytesSent atomic.Uint64
 	bytesRecv atomic.Uint64
 
-	// banSaveMu serialises ban list saves; banSaveInterval is how often
-	// the ban save loop writes a changed list (banListSaveInterval; tests
-	// shorten it).
-	banSaveMu       sync.Mutex
+	// banSaveInterval is how often the ban save loop writes a changed
+	// list (banListSaveInterval; tests shorten it).
 	banSaveInterval time.Duration
 
 	// evictSeed keys the network-group hash of inbound eviction, so that
@@ -234,9 +213,8 @@ func newServer(cfg *config, core *node, rpc *rpcServer) *server {
 		nonces: peer.NewNonceSet(),
 		peers:  make(map[int32]*serverPeer),
 
-		anchorPeers: make(map[int32]string),
+		anchorPeers: make(map[int32]*wire.NetAddressV2),
 		added:       make(map[string]*connmgr.ConnReq),
-		shadow:      make(map[string]struct{}),
 		relayWake:   make(chan struct{}, 1),
 
 		feeFilterWake:   make(chan struct{}, 1),
@@ -279,7 +257,6 @@ func (s *server) Start(ctx context.Context) error {
 	}
 
 	dataDir := s.cfg.netDataDir
-	s.loadShadowFromPeersFile(filepath.Join(dataDir, "peers.json"))
 	seeds := make([]string, 0, len(s.cfg.params.DNSSeeds))
 	for _, d := range s.cfg.params.DNSSeeds {
 		seeds = append(seeds, d.Host)
@@ -709,7 +686,7 @@ func (s *server) banSaveLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			if err := s.saveBanListIfDirty(); err != nil {
-				srvrLog.Warnf("Cannot save %s: %v", banListFileName, err)
+				srvrLog.Warnf("Cannot save %s: %v", connmgr.BanListFilename, err)
 			}
 		}
 	}
@@ -731,216 +708,77 @@ func (s *server) onBan(p *peer.Peer, reason string) {
 	srvrLog.Infof("Banned %s for %v: %s", prefix, s.cfg.BanDuration, reason)
 }
 
-// loadBanList reads banlist.json; a missing or damaged file leaves the
-// list empty (logged), as Core does.
+// banListPath is banlist.json in the network data dir.
+func (s *server) banListPath() string {
+	return filepath.Join(s.cfg.netDataDir, connmgr.BanListFilename)
+}
+
+// loadBanList reads banlist.json; a missing file leaves the list empty and
+// a damaged one is logged and ignored, as Core does.
 func (s *server) loadBanList() {
-	path := filepath.Join(s.cfg.netDataDir, banListFileName)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			srvrLog.Warnf("Cannot read %s: %v", path, err)
-		}
-		return
-	}
-	var entries []connmgr.BanEntry
-	if err := json.Unmarshal(data, &entries); err != nil {
-		srvrLog.Warnf("Ignoring damaged %s: %v", path, err)
-		return
-	}
-	s.bans.Load(entries)
-	if n := len(s.bans.Entries()); n > 0 {
-		srvrLog.Infof("Loaded %d bans from %s", n, banListFileName)
+	if err := s.bans.LoadFile(s.banListPath()); err != nil {
+		srvrLog.Warnf("Ignoring %s: %v", connmgr.BanListFilename, err)
 	}
 }
 
 // saveBanListIfDirty saves the ban list when it changed since the last
 // save.
 func (s *server) saveBanListIfDirty() error {
-	s.banSaveMu.Lock()
-	defer s.banSaveMu.Unlock()
-	if !s.bans.TakeDirty() {
-		return nil
-	}
-	return s.writeBanListLocked()
+	return s.bans.SaveFileIfDirty(s.banListPath())
 }
 
-// saveBanList writes banlist.json now, atomically (temporary file, fsync,
-// rename).
+// saveBanList writes banlist.json now.
 func (s *server) saveBanList() error {
-	s.banSaveMu.Lock()
-	defer s.banSaveMu.Unlock()
-	s.bans.TakeDirty()
-	return s.writeBanListLocked()
+	return s.bans.SaveFile(s.banListPath())
 }
 
-// writeBanListLocked writes banlist.json atomically; on failure the list is
-// marked changed again so a later save retries. The caller holds banSaveMu
-// and has taken the dirty mark.
-func (s *server) writeBanListLocked() (err error) {
-	defer func() {
-		if err != nil {
-			s.bans.MarkDirty()
-		}
-	}()
-	data, err := json.Marshal(s.bans.Entries())
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(s.cfg.netDataDir, banListFileName), data)
-}
-
-// writeFileAtomic writes data to path through a temporary file that is
-// synced and renamed over it, so a crash leaves the old file or the new
-// one, never a torn one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-const (
-	// anchorsFileName is the file in the network data dir that keeps the
-	// block-relay-only peers from one run to the next (Core's
-	// anchors.dat; ours is JSON, like peers.json and banlist.json).
-	anchorsFileName = "anchors.dat"
-
-	// maxAnchors is how many anchors are kept (Core's
-	// MAX_BLOCK_RELAY_ONLY_ANCHORS).
-	maxAnchors = 2
-
-	// maxAnchorsFileBytes bounds the read of anchors.dat: two addresses
-	// need far less, so a larger file is damaged and ignored.
-	maxAnchorsFileBytes = 16 << 10
-)
-
-// anchorsFile is the content of anchors.dat.
-type anchorsFile struct {
-	Anchors []string `json:"anchors"`
-}
-
-// saveAnchors writes the addresses of up to maxAnchors block-relay-only
-// peers that completed the handshake to anchors.dat, as Core's
-// DumpAnchors at shutdown, so that the next start dials them first and an
-// attacker who fills our address tables while we are down cannot take
-// every outbound connection. Nothing is written without automatic
-// connections (--connect, --maxpeers=0).
+// saveAnchors writes the addresses of up to connmgr.MaxAnchors
+// block-relay-only peers that completed the handshake to anchors.dat, the
+// longest connected (lowest id) first, as Core's DumpAnchors at shutdown,
+// so that the next start dials them first and an attacker who fills our
+// address tables while we are down cannot take every outbound connection.
+// Nothing is written without automatic connections (--connect,
+// --maxpeers=0).
 func (s *server) saveAnchors() {
 	if s.cm == nil || len(s.cfg.ConnectPeers) > 0 || s.cfg.MaxPeers == 0 {
 		return
 	}
-	content := anchorsFile{Anchors: []string{}}
 	s.peersMu.Lock()
 	ids := make([]int32, 0, len(s.anchorPeers))
 	for id := range s.anchorPeers {
 		ids = append(ids, id)
 	}
-	// The longest-connected (lowest id) first.
 	slices.Sort(ids)
+	addrs := make([]*wire.NetAddressV2, 0, len(ids))
 	for _, id := range ids {
-		if len(content.Anchors) == maxAnchors {
-			break
-		}
-		content.Anchors = append(content.Anchors, s.anchorPeers[id])
+		addrs = append(addrs, s.anchorPeers[id])
 	}
 	s.peersMu.Unlock()
-	data, err := json.Marshal(content)
-	if err == nil {
-		err = writeFileAtomic(filepath.Join(s.cfg.netDataDir, anchorsFileName), data)
-	}
-	if err != nil {
-		srvrLog.Warnf("Cannot save %s: %v", anchorsFileName, err)
+	if err := connmgr.SaveAnchors(filepath.Join(s.cfg.netDataDir, connmgr.AnchorsFilename), addrs); err != nil {
+		srvrLog.Warnf("Cannot save %s: %v", connmgr.AnchorsFilename, err)
 		return
 	}
-	srvrLog.Debugf("Saved %d anchors to %s", len(content.Anchors), anchorsFileName)
+	srvrLog.Debugf("Saved %d anchors to %s", min(len(addrs), connmgr.MaxAnchors), connmgr.AnchorsFilename)
 }
 
-// loadAnchors reads anchors.dat and deletes it (as Core's ReadAnchors, so
-// anchors are tried once and a crash does not keep them), returning at
-// most maxAnchors addresses (validAnchor) to dial first as block-relay-only. A
-// missing file gives none; a damaged or oversized one is logged and
-// ignored.
+// loadAnchors reads and deletes anchors.dat (Core's ReadAnchors: anchors
+// are tried once, and a crash does not keep them), returning the
+// addresses to dial first as block-relay-only. A missing file gives none;
+// a damaged one is logged and ignored.
 func (s *server) loadAnchors() []net.Addr {
-	path := filepath.Join(s.cfg.netDataDir, anchorsFileName)
-	data, err := readFileBounded(path, maxAnchorsFileBytes)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-		srvrLog.Warnf("Cannot delete %s: %v", path, rerr)
-	}
+	nas, err := connmgr.LoadAnchors(filepath.Join(s.cfg.netDataDir, connmgr.AnchorsFilename))
 	if err != nil {
-		srvrLog.Warnf("Ignoring %s: %v", path, err)
+		srvrLog.Warnf("Ignoring %s: %v", connmgr.AnchorsFilename, err)
 		return nil
 	}
-	var content anchorsFile
-	if err := json.Unmarshal(data, &content); err != nil {
-		srvrLog.Warnf("Ignoring damaged %s: %v", path, err)
-		return nil
-	}
-	var out []net.Addr
-	seen := make(map[string]bool)
-	for _, a := range content.Anchors {
-		if len(out) == maxAnchors {
-			break
-		}
-		na, err := addrmgr.ParseNetAddr(a, 0)
-		if err != nil || !validAnchor(na) || seen[na.String()] {
-			srvrLog.Debugf("Ignoring anchor %q", a)
-			continue
-		}
-		seen[na.String()] = true
+	out := make([]net.Addr, 0, len(nas))
+	for _, na := range nas {
 		out = append(out, addrmgr.Addr{NetAddressV2: na})
 	}
 	if len(out) > 0 {
-		srvrLog.Infof("Loaded %d anchors from %s", len(out), anchorsFileName)
+		srvrLog.Infof("Loaded %d anchors from %s", len(out), connmgr.AnchorsFilename)
 	}
 	return out
-}
-
-// validAnchor reports whether na may be dialed as an anchor: a port, and
-// a host that is not the unspecified address. Like Core, loopback and
-// private addresses are allowed (a regtest node's peers are on 127.0.0.1);
-// anchors.dat is written by the node itself.
-func validAnchor(na *wire.NetAddressV2) bool {
-	if na.Port == 0 {
-		return false
-	}
-	if na.Network == wire.NetIPv4 || na.Network == wire.NetIPv6 {
-		ip, ok := netip.AddrFromSlice(na.Addr)
-		return ok && !ip.Unmap().IsUnspecified()
-	}
-	return true
-}
-
-// readFileBounded reads the file at path, failing when it holds more than
-// limit bytes.
-func readFileBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than %d bytes", limit)
-	}
-	return data, nil
 }
 
 // listeners returns the peer message callbacks shared by every peer.
@@ -1098,7 +936,6 @@ func (s *server) onVerAck(p *peer.Peer) {
 		if sp.na != nil && addrmgr.IsRoutable(sp.na) {
 			s.am.Good(sp.na)
 			s.am.SetServices(sp.na, p.Services())
-			s.noteShadow(sp.na)
 		}
 		srvrLog.Debugf("Feeler connection to %v completed", p)
 		p.Disconnect(errors.New("feeler connection completed"))
@@ -1110,14 +947,13 @@ func (s *server) onVerAck(p *peer.Peer) {
 	if sp.blockRelayOnly() && sp.na != nil && s.ctx.Err() == nil {
 		s.peersMu.Lock()
 		if _, ok := s.peers[p.ID()]; ok {
-			s.anchorPeers[p.ID()] = sp.na.String()
+			s.anchorPeers[p.ID()] = sp.na
 		}
 		s.peersMu.Unlock()
 	}
 	if !p.Inbound() && sp.na != nil && addrmgr.IsRoutable(sp.na) {
 		s.am.Good(sp.na)
 		s.am.SetServices(sp.na, p.Services())
-		s.noteShadow(sp.na)
 	}
 	if !p.Inbound() && sp.relaysAddrs() {
 		sp.sentGetAddr.Store(true)
@@ -1131,80 +967,6 @@ func (s *server) onVerAck(p *peer.Peer) {
 	s.sendFeeFilter(sp)
 	srvrLog.Infof("Connected to peer %v (%s, version %d, services %v, %s)", p, p.UserAgent(),
 		p.ProtocolVersion(), p.Services(), sp.connectionType())
-}
-
-// noteShadow remembers an address key for getnodeaddresses.
-func (s *server) noteShadow(na *wire.NetAddressV2) {
-	if !addrmgr.IsRoutable(na) {
-		return
-	}
-	s.shadowMu.Lock()
-	defer s.shadowMu.Unlock()
-	if len(s.shadow) >= maxShadowAddrs {
-		s.pruneShadowLocked()
-		if len(s.shadow) >= maxShadowAddrs {
-			return
-		}
-	}
-	s.shadow[na.String()] = struct{}{}
-}
-
-// pruneShadowLocked drops keys the address manager no longer holds.
-func (s *server) pruneShadowLocked() {
-	for k := range s.shadow {
-		na, err := addrmgr.ParseNetAddr(k, 0)
-		if err != nil || s.am.Lookup(na) == nil {
-			delete(s.shadow, k)
-		}
-	}
-}
-
-// loadShadowFromPeersFile reads the address keys of peers.json, which the
-// address manager loads as it starts.
-func (s *server) loadShadowFromPeersFile(path string) {
-	f, err := os.Open(path)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	var content struct {
-		Addresses []struct {
-			Addr string `json:"addr"`
-		} `json:"addresses"`
-	}
-	if err := json.NewDecoder(io.LimitReader(f, maxPeersFileBytes)).Decode(&content); err != nil {
-		return
-	}
-	s.shadowMu.Lock()
-	defer s.shadowMu.Unlock()
-	for _, a := range content.Addresses {
-		if len(s.shadow) >= maxShadowAddrs {
-			break
-		}
-		s.shadow[a.Addr] = struct{}{}
-	}
-}
-
-// knownAddresses returns the addresses the address manager holds, by way
-// of the shadow index, pruning keys it forgot.
-func (s *server) knownAddresses() []*wire.NetAddressV2 {
-	s.shadowMu.Lock()
-	defer s.shadowMu.Unlock()
-	out := make([]*wire.NetAddressV2, 0, len(s.shadow))
-	for k := range s.shadow {
-		na, err := addrmgr.ParseNetAddr(k, 0)
-		if err != nil {
-			delete(s.shadow, k)
-			continue
-		}
-		ka := s.am.Lookup(na)
-		if ka == nil {
-			delete(s.shadow, k)
-			continue
-		}
-		out = append(out, ka.NetAddress())
-	}
-	return out
 }
 
 // txAccepted is the pool's accept hook: it runs with the pool's lock held,

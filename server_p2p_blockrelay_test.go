@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -405,13 +404,15 @@ func TestP2PAnchors(t *testing.T) {
 	d := newP2PTestDialer()
 	tn, s := startHookedNode(t, app, d, nil)
 	_, _, blockAddr, _ := connectTwo(t, tn, d)
-	path := filepath.Join(s.cfg.netDataDir, anchorsFileName)
+	path := filepath.Join(s.cfg.netDataDir, connmgr.AnchorsFilename)
 	tn.stop()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no anchors.dat after stop: %v", err)
 	}
-	var content anchorsFile
+	var content struct {
+		Anchors []string `json:"anchors"`
+	}
 	if err := json.Unmarshal(data, &content); err != nil || len(content.Anchors) != 1 ||
 		content.Anchors[0] != blockAddr {
 		t.Fatalf("anchors.dat %s (%v), want [%s]", data, err, blockAddr)
@@ -454,53 +455,6 @@ func TestP2PAnchors(t *testing.T) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("damaged anchors.dat not deleted: %v", err)
 	}
-}
-
-// TestP2PLoadAnchors checks the anchors file reader: at most two routable,
-// distinct addresses; missing, damaged and oversized files give none; the
-// file is always deleted.
-func TestP2PLoadAnchors(t *testing.T) {
-	tests := []struct {
-		name string
-		data string // "" means no file
-		want []string
-	}{
-		{"missing", "", nil},
-		{"two", `{"anchors":["1.2.3.4:8333","5.6.7.8:8333"]}`, []string{"1.2.3.4:8333", "5.6.7.8:8333"}},
-		{"capped at two", `{"anchors":["1.2.3.4:8333","5.6.7.8:8333","9.9.9.9:8333"]}`,
-			[]string{"1.2.3.4:8333", "5.6.7.8:8333"}},
-		{"duplicates, unspecified, port 0 and junk skipped", `{"anchors":["1.2.3.4:8333","1.2.3.4:8333",` +
-			`"0.0.0.0:8333","[::]:8333","9.9.9.9:0","x","5.6.7.8:8333"]}`, []string{"1.2.3.4:8333", "5.6.7.8:8333"}},
-		{"loopback and private allowed (regtest)", `{"anchors":["127.0.0.1:18444","10.0.0.1:8333"]}`,
-			[]string{"127.0.0.1:18444", "10.0.0.1:8333"}},
-		{"damaged", `{"anchors":[`, nil},
-		{"wrong shape", `[1,2,3]`, nil},
-		{"oversized", `{"anchors":["1.2.3.4:8333"],"pad":"` + strings.Repeat("x", maxAnchorsFileBytes) + `"}`, nil},
-		{"empty list", `{"anchors":[]}`, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := testServer(t)
-			path := filepath.Join(s.cfg.netDataDir, anchorsFileName)
-			if tc.data != "" {
-				if err := os.WriteFile(path, []byte(tc.data), 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got := s.loadAnchors()
-			var gs []string
-			for _, a := range got {
-				gs = append(gs, a.String())
-			}
-			if fmt.Sprint(gs) != fmt.Sprint(tc.want) {
-				t.Fatalf("anchors %v, want %v", gs, tc.want)
-			}
-			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-				t.Fatalf("file left: %v", err)
-			}
-		})
-	}
-	t.Logf("%d cases", len(tests))
 }
 
 // TestP2PFeeler: with the outbound slots full, a feeler connects to the
@@ -581,7 +535,7 @@ func TestP2PConnectModeNoBlockRelay(t *testing.T) {
 			if got := s.cm.MaxInbound(); got != tc.wantInbound {
 				t.Fatalf("MaxInbound %d, want %d", got, tc.wantInbound)
 			}
-			path := filepath.Join(s.cfg.netDataDir, anchorsFileName)
+			path := filepath.Join(s.cfg.netDataDir, connmgr.AnchorsFilename)
 			tn.stop()
 			_, err := os.Stat(path)
 			if (err == nil) != tc.anchorsFile {

@@ -489,7 +489,7 @@ func TestBanListBound(t *testing.T) {
 	}
 }
 
-// TestBanListCapSparesManualBans is the F13 regression: at the cap an
+// TestBanListCapSparesManualBans checks that at the cap an
 // automatic ban evicts the automatic ban expiring first, never an
 // operator's, even one expiring sooner; with only manual bans left an
 // automatic ban is not recorded, while a manual one evicts the manual ban
@@ -552,7 +552,7 @@ func TestBanListLoadKeepsManualBans(t *testing.T) {
 }
 
 // TestBanListDirty checks the change mark that lets the server save the
-// list off the hot path (F13).
+// list off the hot path.
 func TestBanListDirty(t *testing.T) {
 	b := NewBanList()
 	if b.TakeDirty() {
@@ -584,7 +584,7 @@ func TestBanListDirty(t *testing.T) {
 	}
 }
 
-// TestBanUntilAfterSaturates is the F16 regression: a huge ban time
+// TestBanUntilAfterSaturates checks that a huge ban time
 // saturates at MaxBanUntil instead of wrapping into the past.
 func TestBanUntilAfterSaturates(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)

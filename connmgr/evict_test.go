@@ -9,7 +9,7 @@ import (
 )
 
 // TestSelectEviction checks the protections and the choice of
-// SelectEviction (F8): the newest connection of the largest unprotected
+// SelectEviction: the newest connection of the largest unprotected
 // network group goes; low-ping, recent tx/block relayers, long-standing and
 // whitelisted connections are spared; with everyone protected nothing is
 // evicted.
@@ -89,7 +89,7 @@ func TestSelectEviction(t *testing.T) {
 
 // TestInboundEviction checks that a full manager asks EvictInbound and
 // accepts the new connection into the freed slot, and refuses it when
-// nothing is evicted (F8).
+// nothing is evicted.
 func TestInboundEviction(t *testing.T) {
 	ls, err := Listen([]string{"127.0.0.1:0"})
 	if err != nil {

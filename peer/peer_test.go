@@ -370,7 +370,7 @@ func frame(magic wire.BitcoinNet, cmd string, payload []byte, length int64, badS
 }
 
 // TestBadMessagesNotBanned checks Core's punishment of bad framing and
-// payloads (F6): nothing is scored or banned; framing that loses the stream
+// payloads: nothing is scored or banned; framing that loses the stream
 // disconnects; a bad message after the handshake is skipped with the
 // connection kept, and during the handshake it disconnects.
 func TestBadMessagesNotBanned(t *testing.T) {
@@ -646,7 +646,7 @@ func TestErrorKinds(t *testing.T) {
 	}
 }
 
-// TestStalledPeerReleasesServing is the F11 regression: a listener on the
+// TestStalledPeerReleasesServing checks that a listener on the
 // read goroutine that queues replies and waits for them (as getdata serving
 // does) must be released when the remote stops reading and the write
 // stalls, with every queued message's done signalled and its buffer freed,
@@ -728,7 +728,7 @@ func TestStalledPeerReleasesServing(t *testing.T) {
 	}
 }
 
-// TestBlockPayloadNotPinned is the F14 regression: once the block listener
+// TestBlockPayloadNotPinned checks that once the block listener
 // returns, the peer keeps no reference to the block's raw payload, so an
 // idle peer does not pin the last (up to 4 MB) block it sent.
 func TestBlockPayloadNotPinned(t *testing.T) {

@@ -46,7 +46,7 @@ func TestLowWorkHeadersIgnored(t *testing.T) {
 	}
 }
 
-// TestUnrequestedLowWorkBlockIgnored checks F1's block half: outside
+// TestUnrequestedLowWorkBlockIgnored checks, for blocks, that outside
 // initial block download an unrequested block on a fork with less work
 // than the tip is not stored (Core's AcceptBlock), and not punished.
 func TestUnrequestedLowWorkBlockIgnored(t *testing.T) {
@@ -83,7 +83,7 @@ func TestUnrequestedLowWorkBlockIgnored(t *testing.T) {
 	}
 }
 
-// TestIBDNeedsMinimumChainWork checks F17: a recent tip below the
+// TestIBDNeedsMinimumChainWork checks that a recent tip below the
 // network's MinimumChainWork keeps the node in initial block download.
 func TestIBDNeedsMinimumChainWork(t *testing.T) {
 	rc := buildChain(t, 10, time.Now().Add(-time.Hour), nil)
