@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -62,7 +63,8 @@ type Config struct {
 	// TimeSource returns the current time (adjusted network time); nil
 	// means time.Now.
 	TimeSource func() time.Time
-	// Notifications, when set, receives every notification in order,
+	// Notifications, when set, receives every notification in order
+	// (before the receivers added later with Subscribe),
 	// after the write operation that queued it (a whole reorganisation)
 	// is done. It is called without the chain lock held, so it may call
 	// the chain's query methods, but it must not call ProcessBlock (that
@@ -156,7 +158,12 @@ type BlockChain struct {
 	db            *store.Store
 	params        *chaincfg.Params
 	timeSource    func() time.Time
-	notify        func(*Notification)
+	// listeners receive the notifications in order: Config.Notifications
+	// first, then those added by Subscribe. The slice is replaced, never
+	// changed, so delivery reads a snapshot without a lock; listenMu
+	// serialises Subscribe.
+	listeners atomic.Pointer[[]func(*Notification)]
+	listenMu  sync.Mutex
 	engine        scriptEngine
 	scriptWorkers int
 	flushInterval time.Duration
@@ -252,7 +259,9 @@ func New(cfg *Config) (*BlockChain, error) {
 		err = b.recoverTip()
 	}
 	b.pending, b.pendingBlocks, b.pendingBytes = nil, 0, 0
-	b.notify = cfg.Notifications
+	if cfg.Notifications != nil {
+		b.listeners.Store(&[]func(*Notification){cfg.Notifications})
+	}
 	b.chainLock.Unlock()
 	if err != nil {
 		return nil, err
@@ -465,7 +474,8 @@ func (b *BlockChain) unlockAndNotify() {
 	clear(b.recent)
 	clear(b.recentTxids)
 	b.chainLock.Unlock()
-	if len(pending) == 0 || b.notify == nil {
+	listeners := b.listeners.Load()
+	if len(pending) == 0 || listeners == nil {
 		b.writeMu.Unlock()
 		return
 	}
@@ -485,8 +495,26 @@ func (b *BlockChain) unlockAndNotify() {
 			}
 			p.n.Block = blk
 		}
-		b.notify(p.n)
+		for _, fn := range *listeners {
+			fn(p.n)
+		}
 	}
+}
+
+// Subscribe adds fn to the receivers of the chain's notifications, after
+// Config.Notifications and the receivers added before it; each
+// notification reaches them in that order, under the contract
+// Config.Notifications states. A receiver added while a write operation
+// runs may miss that operation's notifications. Safe for concurrent use.
+func (b *BlockChain) Subscribe(fn func(*Notification)) {
+	b.listenMu.Lock()
+	defer b.listenMu.Unlock()
+	var l []func(*Notification)
+	if old := b.listeners.Load(); old != nil {
+		l = append(l, *old...)
+	}
+	l = append(l, fn)
+	b.listeners.Store(&l)
 }
 
 // loadStoredBlock reads a block from the store only (not the recent set),
@@ -534,7 +562,7 @@ func (b *BlockChain) chunkDone(held int) {
 // hash and unlockAndNotify reads their blocks back from the store, so a deep
 // reorganisation does not hold every block of both branches until the end.
 func (b *BlockChain) queue(t NotificationType, n *blockNode, block *wire.MsgBlock) {
-	if b.notify == nil {
+	if b.listeners.Load() == nil {
 		return
 	}
 	if t != NTBlockAccepted {

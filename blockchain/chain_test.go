@@ -2,6 +2,8 @@ package blockchain
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -438,7 +440,7 @@ func TestConcurrentReaders(t *testing.T) {
 	h := newHarness(t)
 	h.quiet = true
 	var seen []int32
-	h.chain.notify = func(n *Notification) {
+	h.chain.Subscribe(func(n *Notification) {
 		if n.Type == NTBlockConnected {
 			// Receivers may query the chain.
 			if best := h.chain.BestSnapshot(); best.Height < n.Height {
@@ -447,7 +449,7 @@ func TestConcurrentReaders(t *testing.T) {
 			_, _ = h.chain.BlockHashByHeight(n.Height)
 			seen = append(seen, n.Height)
 		}
-	}
+	})
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
@@ -608,5 +610,38 @@ func TestVerifyChainBudget(t *testing.T) {
 	}
 	if _, err := h.chain.verifyChain(0, 4); err == nil {
 		t.Fatal("missing undo data below the budget not found")
+	}
+}
+
+// TestSubscribeOrder checks that every notification reaches
+// Config.Notifications first and then each Subscribe receiver in the order
+// they subscribed, so a later receiver (the P2P side) sees the state an
+// earlier one (the pool) already updated.
+func TestSubscribeOrder(t *testing.T) {
+	h := newHarness(t)
+	h.quiet = true
+	var order []string
+	h.onNote = func(n *Notification) { order = append(order, fmt.Sprintf("config %v", n.Type)) }
+	for _, name := range []string{"first", "second"} {
+		h.chain.Subscribe(func(n *Notification) { order = append(order, fmt.Sprintf("%s %v", name, n.Type)) })
+	}
+	h.extend(2)
+	if len(order) == 0 || len(order)%3 != 0 {
+		t.Fatalf("deliveries %q: want three receivers per notification", order)
+	}
+	for i := 0; i < len(order); i += 3 {
+		typ := strings.TrimPrefix(order[i], "config ")
+		if !strings.HasPrefix(order[i], "config ") || order[i+1] != "first "+typ || order[i+2] != "second "+typ {
+			t.Fatalf("deliveries %q: out of order at %d", order, i)
+		}
+	}
+	connected := 0
+	for _, o := range order {
+		if o == fmt.Sprintf("second %v", NTBlockConnected) {
+			connected++
+		}
+	}
+	if connected != 2 {
+		t.Fatalf("the last receiver saw %d connects, want 2: %q", connected, order)
 	}
 }
