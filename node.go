@@ -99,10 +99,6 @@ type node struct {
 	// its transactions; it serves estimatesmartfee.
 	feeEst *mempool.FeeEstimator
 
-	// disconnecting is set while a disconnected block's transactions go
-	// back to the pool, so the estimator does not learn from them.
-	disconnecting atomic.Bool
-
 	// disconnected holds blocks the chain disconnected whose transactions
 	// have not gone back to the pool yet (see flushDisconnected); discMu
 	// guards it.
@@ -298,7 +294,6 @@ func (s *node) startMempool(ctx context.Context) error {
 		!errors.Is(err, fs.ErrNotExist) {
 		srvrLog.Warnf("Fee estimates not loaded, starting without history: %v", err)
 	}
-	feeEst := s.feeEst
 	pool := mempool.New(&mempool.Config{
 		Policy:           pol,
 		CoinbaseMaturity: int32(s.params.CoinbaseMaturity),
@@ -314,15 +309,10 @@ func (s *node) startMempool(ctx context.Context) error {
 		MedianTimePast:   func() time.Time { return chain.BestSnapshot().MedianTime },
 		MedianTimePastAt: chain.MedianTimePast,
 		Verifier:         &mempool.TxScriptVerifier{SigCache: s.sigCache},
-		OnAccept: func(d *mempool.TxDesc) {
-			// Core learns only from transactions accepted at the tip while
-			// current, never from ones a disconnected block put back.
-			valid := !s.disconnecting.Load() && chain.IsCurrent()
-			feeEst.ProcessTransaction(d, d.Height, valid)
-			if h := s.hooks.Load().TxAccepted; h != nil {
-				h(d)
-			}
-		},
+		// The pool feeds the estimator itself, under its lock, with the
+		// rule of what it may learn from (mempool's learnFee).
+		FeeEstimator: s.feeEst,
+		IsCurrent:    chain.IsCurrent,
 	})
 	s.pool = pool
 	sel := mining.DefaultSelectOptions()
@@ -339,6 +329,10 @@ func (s *node) startMempool(ctx context.Context) error {
 		srvrLog.Infof("Loaded %d mempool transactions (%d accepted, %d failed, %d expired)",
 			stats.Read, stats.Accepted, stats.Failed, stats.Expired)
 	}
+	// No relay is attached yet (the P2P server starts after the pool), so
+	// this announces nothing, as Core, which only announces the loaded
+	// unbroadcast set again (the relay's rebroadcast does).
+	s.RelayTransactions(stats.Txs)
 	s.poolReady.Store(pool)
 
 	ctx, s.cancel = context.WithCancel(ctx)
@@ -406,12 +400,8 @@ func (s *node) handleChainNotification(n *blockchain.Notification) {
 		s.followMu.Lock()
 		s.flushDisconnectedLocked()
 		if pool != nil {
-			pool.RemoveForBlock(n.Block)
-			txids := make([]chainhash.Hash, len(n.Block.Transactions))
-			for i, tx := range n.Block.Transactions {
-				txids[i] = tx.TxHash()
-			}
-			s.feeEst.ConnectBlock(n.Height, txids, pool.IsTransactionInPool)
+			// The pool tells its fee estimator about the block itself.
+			s.RelayTransactions(pool.RemoveForBlock(n.Block, n.Height))
 		}
 		s.followMu.Unlock()
 		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
@@ -494,18 +484,33 @@ func (s *node) flushDisconnectedLocked() {
 	if pool == nil || len(blocks) == 0 {
 		return
 	}
-	s.disconnecting.Store(true)
-	defer s.disconnecting.Store(false)
 	for i := len(blocks) - 1; i >= 0; i-- {
-		pool.AddBackForDisconnect(blocks[i])
+		s.RelayTransactions(pool.AddBackForDisconnect(blocks[i]))
+	}
+}
+
+// RelayTransactions hands transactions the pool accepted to the relay,
+// which announces them to peers. It only queues, never blocks and never
+// runs under the pool's lock; with no relay attached (before the P2P
+// server starts, or with it stopped) the transactions are not announced.
+// The RPC handlers call it with what sendrawtransaction and submitpackage
+// accepted; the node calls it with what the chain's changes put back.
+func (s *node) RelayTransactions(txs []*mempool.TxDesc) {
+	if len(txs) == 0 {
+		return
+	}
+	if h := s.hooks.Load().TxAccepted; h != nil {
+		for _, d := range txs {
+			h(d)
+		}
 	}
 }
 
 // processTx submits a local or peer transaction to the pool (tag 0 for
 // local ones, which are never kept as orphans). It returns the accepted
 // transactions (tx, then the orphans it unlocked) and, when a peer's tx was
-// kept as an orphan, the parents to request from that peer. Accepted
-// transactions also reach the relay hook through the pool's OnAccept.
+// kept as an orphan, the parents to request from that peer; the caller
+// relays the accepted ones.
 func (s *node) processTx(tx *wire.MsgTx, tag mempool.Tag) ([]*mempool.TxDesc, []chainhash.Hash, error) {
 	return s.pool.ProcessTransaction(tx, tag != 0, tag)
 }

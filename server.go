@@ -375,8 +375,8 @@ func (s *server) Start(ctx context.Context) error {
 		StartExtraBlockRelay: func() { s.cm.StartExtraBlockRelay() },
 		ExtraBlockRelay:      func() int { return s.cm.ExtraBlockRelay() },
 		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) {
-			// The pool's accept hook already queued the relay; the source
-			// knows these transactions, so it is never announced them.
+			// The source knows these transactions, so it is never
+			// announced them; the others are.
 			if p, ok := from.(*peer.Peer); ok {
 				for _, d := range txs {
 					p.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: d.TxHash})
@@ -385,6 +385,9 @@ func (s *server) Start(ctx context.Context) error {
 				if sp := s.peerByID(p.ID()); sp != nil {
 					sp.lastTx.Store(time.Now().Unix())
 				}
+			}
+			for _, d := range txs {
+				s.txAccepted(d)
 			}
 		},
 	})
