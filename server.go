@@ -93,9 +93,9 @@ type serverPeer struct {
 	// addrProcessed and addrRateLimited count addresses for getpeerinfo.
 	addrProcessed   atomic.Uint64
 	addrRateLimited atomic.Uint64
-	// lastTx and lastBlock are the unix times of the last new transaction
-	// and block from the peer.
-	lastTx    atomic.Int64
+	// lastBlock is the unix time of the last new block from the peer (the
+	// time of its last new transaction is the peer's LastTx, which the sync
+	// manager sets).
 	lastBlock atomic.Int64
 	// feeFilterSent is the last feefilter we sent.
 	feeFilterSent atomic.Int64
@@ -374,22 +374,7 @@ func (s *server) Start(ctx context.Context) error {
 		// slots, as with --connect).
 		StartExtraBlockRelay: func() { s.cm.StartExtraBlockRelay() },
 		ExtraBlockRelay:      func() int { return s.cm.ExtraBlockRelay() },
-		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) {
-			// The source knows these transactions, so it is never
-			// announced them; the others are.
-			if p, ok := from.(*peer.Peer); ok {
-				for _, d := range txs {
-					p.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: d.TxHash})
-					p.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeWTx, Hash: d.WTxHash})
-				}
-				if sp := s.peerByID(p.ID()); sp != nil {
-					sp.lastTx.Store(time.Now().Unix())
-				}
-			}
-			for _, d := range txs {
-				s.txAccepted(d)
-			}
-		},
+		Relay:                serverTxRelay{s},
 	})
 	if err != nil {
 		return err
@@ -749,8 +734,8 @@ func (s *server) evictInbound() bool {
 		if v := sp.lastBlock.Load(); v > 0 {
 			c.LastBlock = time.Unix(v, 0)
 		}
-		if v := sp.lastTx.Load(); v > 0 {
-			c.LastTx = time.Unix(v, 0)
+		if v := sp.LastTx(); !v.IsZero() {
+			c.LastTx = time.Unix(v.Unix(), 0)
 		}
 		cands = append(cands, c)
 		byID[c.ID] = sp
@@ -1383,8 +1368,17 @@ func (s *server) knownAddresses() []*wire.NetAddressV2 {
 	return out
 }
 
-// txAccepted is the pool's accept hook: it runs with the pool's lock held,
-// so it only queues the transaction for the relay goroutine.
+// serverTxRelay hands netsync's accepted transactions to txAccepted.
+type serverTxRelay struct{ s *server }
+
+// Announce implements netsync.TxRelay.
+func (r serverTxRelay) Announce(txs []*mempool.TxDesc) {
+	for _, d := range txs {
+		r.s.txAccepted(d)
+	}
+}
+
+// txAccepted queues an accepted transaction for the relay goroutine.
 func (s *server) txAccepted(d *mempool.TxDesc) {
 	s.relayMu.Lock()
 	if len(s.relayQueue) < maxPendingRelay {
