@@ -48,21 +48,25 @@ const (
 )
 
 // relayHooks are the callbacks through which the P2P side (peer server,
-// netsync) learns what to announce. Every field may be nil.
-//
-// TxAccepted is called for each transaction the pool accepts (from RPC,
-// from a peer, an orphan it unlocked, or one put back after a disconnect).
-// It is called with the pool's lock held: it must only queue the
-// announcement and never call back into the pool.
+// netsync) learns about new tips. Every field may be nil.
 //
 // BlockConnected is called once per block connected to the main chain,
 // in order, from the goroutine that processed the block, after the pool has
 // been updated. It may query the chain and the pool but must not call
 // ProcessBlock.
 type relayHooks struct {
-	TxAccepted     func(*mempool.TxDesc)
 	BlockConnected func(block *wire.MsgBlock, hash chainhash.Hash, height int32)
 }
+
+// txAnnouncer is where the node hands the transactions the pool accepted
+// for announcement to peers; *relay.TxRelay implements it. Announce must
+// only queue: it is called from RPC handlers and chain notifications.
+type txAnnouncer interface {
+	Announce(txs []*mempool.TxDesc)
+}
+
+// announcerBox holds a txAnnouncer for atomic replacement.
+type announcerBox struct{ a txAnnouncer }
 
 // node is the daemon's core: the chain database, the block chain, the
 // transaction pool and block generation, wired together. It owns them and
@@ -70,9 +74,10 @@ type relayHooks struct {
 // the RPC methods it registers reach them only after start (the RPC server
 // answers -28 until warm-up ends).
 //
-// The P2P wiring plugs in with setRelayHooks (announcements out) and with
-// processTx / processBlock (transactions and blocks in), which are the same
-// entry points sendrawtransaction and submitblock use.
+// The P2P wiring plugs in with setRelay (transactions out, through
+// RelayTransactions), setRelayHooks (tips out) and with processTx /
+// processBlock (transactions and blocks in), which are the same entry
+// points sendrawtransaction and submitblock use.
 type node struct {
 	cfg    *config
 	params *chaincfg.Params
@@ -118,8 +123,12 @@ type node struct {
 	// while the chain loads (before the pool) are ignored safely.
 	poolReady atomic.Pointer[mempool.TxPool]
 
-	// hooks are the relay callbacks, replaced atomically.
+	// hooks are the tip callbacks, replaced atomically.
 	hooks atomic.Pointer[relayHooks]
+
+	// relay receives what RelayTransactions is given; nil (no P2P
+	// server running) drops it. Replaced atomically by setRelay.
+	relay atomic.Pointer[announcerBox]
 
 	// peerCount, set by the P2P side with setPeerCounter, returns the
 	// number of connected peers (mainnet getblocktemplate needs one).
@@ -174,6 +183,16 @@ func (s *node) subsystems() []subsystem {
 // setRelayHooks installs the P2P side's callbacks; safe at any time.
 func (s *node) setRelayHooks(h relayHooks) {
 	s.hooks.Store(&h)
+}
+
+// setRelay installs the transaction relay RelayTransactions feeds; safe at
+// any time (nil removes it).
+func (s *node) setRelay(a txAnnouncer) {
+	if a == nil {
+		s.relay.Store(nil)
+		return
+	}
+	s.relay.Store(&announcerBox{a: a})
 }
 
 // setPeerCounter installs the function that counts connected peers; safe
@@ -499,10 +518,8 @@ func (s *node) RelayTransactions(txs []*mempool.TxDesc) {
 	if len(txs) == 0 {
 		return
 	}
-	if h := s.hooks.Load().TxAccepted; h != nil {
-		for _, d := range txs {
-			h(d)
-		}
+	if box := s.relay.Load(); box != nil {
+		box.a.Announce(txs)
 	}
 }
 
