@@ -7,6 +7,7 @@ package main
 // nothing is sent twice.
 
 import (
+	"context"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -18,6 +19,15 @@ import (
 )
 
 const (
+	// localAdvertInterval is the mean time between two advertisements of
+	// our addresses to a peer (Core: 24 hours).
+	localAdvertInterval = 24 * time.Hour
+
+	// localAdvertCheckInterval is how often localAdvertLoop looks for
+	// peers whose advertisement is due (besides each new tip, which may
+	// end initial block download).
+	localAdvertCheckInterval = time.Minute
+
 	// maxAddrRelay is the largest addr message whose fresh addresses are
 	// relayed (Core: 10), and addrRelayFreshness how recent they must be.
 	maxAddrRelay       = 10
@@ -176,4 +186,24 @@ func (s *server) maybeAdvertiseLocal(sp *serverPeer, now time.Time) {
 		sp.knowsAddr(c.String(), true)
 	}
 	s.sendAddrs(sp, local)
+}
+
+// localAdvertLoop advertises our addresses to peers when they are due:
+// every localAdvertCheckInterval, and at once after a new tip (which may
+// end initial block download, before which none are sent).
+func (s *server) localAdvertLoop(ctx context.Context) {
+	t := time.NewTicker(localAdvertCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.advertWake:
+		}
+		now := time.Now()
+		for _, sp := range s.readyPeers() {
+			s.maybeAdvertiseLocal(sp, now)
+		}
+	}
 }

@@ -48,9 +48,12 @@ The RPC methods are grouped by Core's source files: rpc_chain.go
 (mining.cpp) and rpc_rawtx.go (rawtransaction.cpp, with the JSON helpers
 they share: amounts, hashes, Core's asm, descriptors, TxToUniv).
 
-The P2P side plugs into the server: setRelayHooks for what to announce (each
-pool acceptance and each connected block), processTx and processBlock for
-what peers send, and the chain and pool themselves for netsync.
+The P2P side plugs into the server: setRelay for the transaction relay
+(internal/relay) that RelayTransactions feeds with what the pool returned
+as accepted (RPC submissions, transactions a chain change put back),
+setRelayHooks for each connected block, processTx and processBlock for
+what peers send, and the chain and pool themselves for netsync, which
+hands a peer's accepted transactions to the same relay.
 
 # Extending
 

@@ -15,6 +15,7 @@ import (
 	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/netsync"
+	"github.com/tern-org/ternd/internal/relay"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/peer"
@@ -72,6 +73,7 @@ var (
 	storLog = backendLog.Logger("STOR")
 	wireLog = backendLog.Logger("WIRE")
 	indxLog = backendLog.Logger("INDX")
+	rlayLog = backendLog.Logger("RLAY")
 )
 
 // subsystemLoggers maps each subsystem tag to its logger; --debuglevel and
@@ -92,6 +94,7 @@ var subsystemLoggers = map[string]btclog.Logger{
 	"STOR": storLog,
 	"WIRE": wireLog,
 	"INDX": indxLog,
+	"RLAY": rlayLog,
 }
 
 // packageLoggers is the table of packages that log, each with the subsystem
@@ -118,6 +121,7 @@ var packageLoggers = []struct {
 	{"AMGR", addrmgr.UseLogger},
 	{"SYNC", netsync.UseLogger},
 	{"INDX", indexers.UseLogger},
+	{"RLAY", relay.UseLogger},
 }
 
 // useLoggers hands every package in packageLoggers its subsystem logger. It

@@ -19,7 +19,7 @@ func TestPackageLoggersTable(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"PEER", "CMGR", "AMGR", "CHAN", "SYNC", "TXMP", "MINR", "RPCS",
-		"SRVR", "SCRP", "TERN", "CNFG"} {
+		"SRVR", "SCRP", "TERN", "CNFG", "RLAY"} {
 		if _, ok := subsystemLoggers[want]; !ok {
 			t.Errorf("subsystem %s missing", want)
 		}

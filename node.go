@@ -48,21 +48,25 @@ const (
 )
 
 // relayHooks are the callbacks through which the P2P side (peer server,
-// netsync) learns what to announce. Every field may be nil.
-//
-// TxAccepted is called for each transaction the pool accepts (from RPC,
-// from a peer, an orphan it unlocked, or one put back after a disconnect).
-// It is called with the pool's lock held: it must only queue the
-// announcement and never call back into the pool.
+// netsync) learns about new tips. Every field may be nil.
 //
 // BlockConnected is called once per block connected to the main chain,
 // in order, from the goroutine that processed the block, after the pool has
 // been updated. It may query the chain and the pool but must not call
 // ProcessBlock.
 type relayHooks struct {
-	TxAccepted     func(*mempool.TxDesc)
 	BlockConnected func(block *wire.MsgBlock, hash chainhash.Hash, height int32)
 }
+
+// txAnnouncer is where the node hands the transactions the pool accepted
+// for announcement to peers; *relay.TxRelay implements it. Announce must
+// only queue: it is called from RPC handlers and chain notifications.
+type txAnnouncer interface {
+	Announce(txs []*mempool.TxDesc)
+}
+
+// announcerBox holds a txAnnouncer for atomic replacement.
+type announcerBox struct{ a txAnnouncer }
 
 // node is the daemon's core: the chain database, the block chain, the
 // transaction pool and block generation, wired together. It owns them and
@@ -70,9 +74,9 @@ type relayHooks struct {
 // the RPC methods it registers reach them only after start (the RPC server
 // answers -28 until warm-up ends).
 //
-// The P2P wiring plugs in with setRelayHooks (announcements out) and with
-// processBlock (blocks in), which are the same
-// entry points sendrawtransaction and submitblock use.
+// The P2P wiring plugs in with setRelay (transactions out, through
+// RelayTransactions), setRelayHooks (tips out) and with processBlock
+// (blocks in), the same entry point submitblock uses.
 type node struct {
 	cfg    *config
 	params *chaincfg.Params
@@ -99,10 +103,6 @@ type node struct {
 	// its transactions; it serves estimatesmartfee.
 	feeEst *mempool.FeeEstimator
 
-	// disconnecting is set while a disconnected block's transactions go
-	// back to the pool, so the estimator does not learn from them.
-	disconnecting atomic.Bool
-
 	// disconnected holds blocks the chain disconnected whose transactions
 	// have not gone back to the pool yet (see flushDisconnected); discMu
 	// guards it.
@@ -122,8 +122,12 @@ type node struct {
 	// while the chain loads (before the pool) are ignored safely.
 	poolReady atomic.Pointer[mempool.TxPool]
 
-	// hooks are the relay callbacks, replaced atomically.
+	// hooks are the tip callbacks, replaced atomically.
 	hooks atomic.Pointer[relayHooks]
+
+	// relay receives what RelayTransactions is given; nil (no P2P
+	// server running) drops it. Replaced atomically by setRelay.
+	relay atomic.Pointer[announcerBox]
 
 	// peerCount, set by the P2P side with setPeerCounter, returns the
 	// number of connected peers (mainnet getblocktemplate needs one).
@@ -178,6 +182,16 @@ func (s *node) subsystems() []subsystem {
 // setRelayHooks installs the P2P side's callbacks; safe at any time.
 func (s *node) setRelayHooks(h relayHooks) {
 	s.hooks.Store(&h)
+}
+
+// setRelay installs the transaction relay RelayTransactions feeds; safe at
+// any time (nil removes it).
+func (s *node) setRelay(a txAnnouncer) {
+	if a == nil {
+		s.relay.Store(nil)
+		return
+	}
+	s.relay.Store(&announcerBox{a: a})
 }
 
 // setPeerCounter installs the function that counts connected peers; safe
@@ -298,7 +312,6 @@ func (s *node) startMempool(ctx context.Context) error {
 		!errors.Is(err, fs.ErrNotExist) {
 		srvrLog.Warnf("Fee estimates not loaded, starting without history: %v", err)
 	}
-	feeEst := s.feeEst
 	pool := mempool.New(&mempool.Config{
 		Policy:           pol,
 		CoinbaseMaturity: int32(s.params.CoinbaseMaturity),
@@ -314,15 +327,10 @@ func (s *node) startMempool(ctx context.Context) error {
 		MedianTimePast:   func() time.Time { return chain.BestSnapshot().MedianTime },
 		MedianTimePastAt: chain.MedianTimePast,
 		Verifier:         &mempool.TxScriptVerifier{SigCache: s.sigCache},
-		OnAccept: func(d *mempool.TxDesc) {
-			// Core learns only from transactions accepted at the tip while
-			// current, never from ones a disconnected block put back.
-			valid := !s.disconnecting.Load() && chain.IsCurrent()
-			feeEst.ProcessTransaction(d, d.Height, valid)
-			if h := s.hooks.Load().TxAccepted; h != nil {
-				h(d)
-			}
-		},
+		// The pool feeds the estimator itself, under its lock, with the
+		// rule of what it may learn from (mempool's learnFee).
+		FeeEstimator: s.feeEst,
+		IsCurrent:    chain.IsCurrent,
 	})
 	s.pool = pool
 	sel := mining.DefaultSelectOptions()
@@ -339,6 +347,10 @@ func (s *node) startMempool(ctx context.Context) error {
 		srvrLog.Infof("Loaded %d mempool transactions (%d accepted, %d failed, %d expired)",
 			stats.Read, stats.Accepted, stats.Failed, stats.Expired)
 	}
+	// No relay is attached yet (the P2P server starts after the pool), so
+	// this announces nothing, as Core, which only announces the loaded
+	// unbroadcast set again (the relay's rebroadcast does).
+	s.RelayTransactions(stats.Txs)
 	s.poolReady.Store(pool)
 
 	ctx, s.cancel = context.WithCancel(ctx)
@@ -406,12 +418,8 @@ func (s *node) handleChainNotification(n *blockchain.Notification) {
 		s.followMu.Lock()
 		s.flushDisconnectedLocked()
 		if pool != nil {
-			pool.RemoveForBlock(n.Block)
-			txids := make([]chainhash.Hash, len(n.Block.Transactions))
-			for i, tx := range n.Block.Transactions {
-				txids[i] = tx.TxHash()
-			}
-			s.feeEst.ConnectBlock(n.Height, txids, pool.IsTransactionInPool)
+			// The pool tells its fee estimator about the block itself.
+			s.RelayTransactions(pool.RemoveForBlock(n.Block, n.Height))
 		}
 		s.followMu.Unlock()
 		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
@@ -494,10 +502,23 @@ func (s *node) flushDisconnectedLocked() {
 	if pool == nil || len(blocks) == 0 {
 		return
 	}
-	s.disconnecting.Store(true)
-	defer s.disconnecting.Store(false)
 	for i := len(blocks) - 1; i >= 0; i-- {
-		pool.AddBackForDisconnect(blocks[i])
+		s.RelayTransactions(pool.AddBackForDisconnect(blocks[i]))
+	}
+}
+
+// RelayTransactions hands transactions the pool accepted to the relay,
+// which announces them to peers. It only queues, never blocks and never
+// runs under the pool's lock; with no relay attached (before the P2P
+// server starts, or with it stopped) the transactions are not announced.
+// The RPC handlers call it with what sendrawtransaction and submitpackage
+// accepted; the node calls it with what the chain's changes put back.
+func (s *node) RelayTransactions(txs []*mempool.TxDesc) {
+	if len(txs) == 0 {
+		return
+	}
+	if box := s.relay.Load(); box != nil {
+		box.a.Announce(txs)
 	}
 }
 

@@ -511,20 +511,30 @@ func TestNodeEndToEnd(t *testing.T) {
 	}
 }
 
-// TestRelayHooks checks the callbacks the P2P side will use: every pool
-// acceptance (RPC, and transactions put back by a disconnect) and every
-// connected block, in order.
+// announceLog is a txAnnouncer that records what it is handed.
+type announceLog struct {
+	mu  sync.Mutex
+	txs []chainhash.Hash
+}
+
+func (a *announceLog) Announce(txs []*mempool.TxDesc) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, d := range txs {
+		a.txs = append(a.txs, d.TxHash)
+	}
+}
+
+// TestRelayHooks checks what the P2P side is handed: every pool acceptance
+// (RPC, and transactions put back by a disconnect) through the relay that
+// RelayTransactions feeds, and every connected block, in order.
 func TestRelayHooks(t *testing.T) {
 	tn := startTestNode(t, t.TempDir())
 	var mu sync.Mutex
-	var txs []chainhash.Hash
 	var heights []int32
+	relayed := &announceLog{}
+	tn.n.core.setRelay(relayed)
 	tn.n.core.setRelayHooks(relayHooks{
-		TxAccepted: func(d *mempool.TxDesc) {
-			mu.Lock()
-			txs = append(txs, d.TxHash)
-			mu.Unlock()
-		},
 		BlockConnected: func(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
 			if block.BlockHash() != hash {
 				t.Errorf("block %v with hash %v", block.BlockHash(), hash)
@@ -549,8 +559,10 @@ func TestRelayHooks(t *testing.T) {
 		t.Fatalf("BlockConnected heights: %d, first %v", len(heights), heights[:min(3, len(heights))])
 	}
 	// Accepted once from RPC, once more when the disconnect put it back.
-	if len(txs) != 2 || txs[0] != tx.TxHash() || txs[1] != tx.TxHash() {
-		t.Fatalf("TxAccepted: %v", txs)
+	relayed.mu.Lock()
+	defer relayed.mu.Unlock()
+	if txs := relayed.txs; len(txs) != 2 || txs[0] != tx.TxHash() || txs[1] != tx.TxHash() {
+		t.Fatalf("relayed: %v", txs)
 	}
 }
 

@@ -280,7 +280,8 @@ func (s *node) handleSendRawTransaction(_ context.Context, params []json.RawMess
 	// adjustment); the pool checks it in the same acceptance, after every
 	// rule and the scripts, where Core runs a test acceptance first.
 	maxFee := mempool.FeeRate(maxFeeRate).Fee(tx.VSize())
-	if _, err := s.pool.ProcessLocalTransaction(tx, maxFee); err != nil {
+	accepted, err := s.pool.ProcessLocalTransaction(tx, maxFee)
+	if err != nil {
 		if errors.Is(err, mempool.ErrMaxFeeExceeded) {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
 				"Fee exceeds maximum configured by user (e.g. -maxtxfee, maxfeerate)")
@@ -289,6 +290,7 @@ func (s *node) handleSendRawTransaction(_ context.Context, params []json.RawMess
 	}
 	// Core keeps announcing a local transaction until a peer fetches it.
 	s.pool.AddUnbroadcast(&txid)
+	s.RelayTransactions(accepted)
 	return txid.String(), nil
 }
 
@@ -493,7 +495,9 @@ func (s *node) handleSubmitPackage(_ context.Context, params []json.RawMessage) 
 		out.PackageMsg = rejectMessage(pkg.PackageErr)
 	}
 	replaced := make(map[chainhash.Hash]struct{})
-	relay := s.hooks.Load().TxAccepted
+	// The new members and the orphans they unlocked are announced, and so
+	// are members already pooled (Core relays every pooled member).
+	relay := pkg.Accepted
 	for i, tx := range txs {
 		r := pkg.Txs[i]
 		res := submitPackageTx{Txid: tx.TxHash().String()}
@@ -520,13 +524,14 @@ func (s *node) handleSubmitPackage(_ context.Context, params []json.RawMessage) 
 				}
 			}
 		}
-		if relay != nil && (r.Status == mempool.PackageTxInPool || r.Status == mempool.PackageTxOtherWitness) {
+		if r.Status == mempool.PackageTxInPool || r.Status == mempool.PackageTxOtherWitness {
 			if d, ok := s.pool.TxDesc(&r.TxHash); ok {
-				relay(d)
+				relay = append(relay, d)
 			}
 		}
 		out.TxResults.set(r.WTxHash.String(), res)
 	}
+	s.RelayTransactions(relay)
 	// Core's std::set<Txid> orders by the hash's bytes.
 	hashes := make([]chainhash.Hash, 0, len(replaced))
 	for h := range replaced {

@@ -266,7 +266,7 @@ func (s *server) handleGetPeerInfo(context.Context, []json.RawMessage) (any, err
 			ID: st.ID, Addr: st.Addr, Network: networkName(st.Addr),
 			Services: svc, ServicesNames: names, RelayTxes: st.RelayTx,
 			LastSend: unixOrZero(st.LastSend), LastRecv: unixOrZero(st.LastRecv),
-			LastTransaction: sp.lastTx.Load(), LastBlock: sp.lastBlock.Load(),
+			LastTransaction: unixOrZero(st.LastTx), LastBlock: sp.lastBlock.Load(),
 			BytesSent: st.BytesSent, BytesRecv: st.BytesRecv,
 			ConnTime: unixOrZero(st.ConnTime), TimeOffset: int64(st.TimeOffset / time.Second),
 			PingTime: secs(st.PingTime), MinPing: secs(st.MinPing), PingWait: secs(st.PingWait),

@@ -18,35 +18,12 @@ import (
 	"github.com/tern-org/ternd/addrmgr"
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/netsync"
-	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/internal/relay"
 	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
 
 const (
-	// maxFeeFilter is the feefilter sent during initial block download
-	// (Core's MAX_MONEY), so peers send no transactions we cannot check.
-	maxFeeFilter = 21_000_000 * 100_000_000
-
-	// feeFilterInterval is how often our feefilter is recomputed and sent
-	// to peers when it changed (Core averages 10 minutes; a shorter period
-	// keeps peers in step with the pool's rolling minimum).
-	feeFilterInterval = time.Minute
-
-	// maxPendingRelay bounds the transactions waiting for the relay
-	// goroutine; past it announcements are dropped (peers still learn
-	// them through their own peers or a later mempool sync).
-	maxPendingRelay = 100_000
-
-	// rebroadcastMin and rebroadcastJitter set the period of
-	// rebroadcastLoop (Core: 10 to 15 minutes).
-	rebroadcastMin    = 10 * time.Minute
-	rebroadcastJitter = 5 * time.Minute
-
-	// localAdvertInterval is the mean time between two advertisements of
-	// our addresses to a peer (Core: 24 hours).
-	localAdvertInterval = 24 * time.Hour
-
 	// oneTryDialTimeout bounds the dial of addnode onetry.
 	oneTryDialTimeout = 30 * time.Second
 )
@@ -69,12 +46,10 @@ type serverPeer struct {
 	// addrProcessed and addrRateLimited count addresses for getpeerinfo.
 	addrProcessed   atomic.Uint64
 	addrRateLimited atomic.Uint64
-	// lastTx and lastBlock are the unix times of the last new transaction
-	// and block from the peer.
-	lastTx    atomic.Int64
+	// lastBlock is the unix time of the last new block from the peer (the
+	// time of its last new transaction is the peer's LastTx, which the sync
+	// manager sets).
 	lastBlock atomic.Int64
-	// feeFilterSent is the last feefilter we sent.
-	feeFilterSent atomic.Int64
 	// registered is set once the sync manager knows the peer.
 	registered atomic.Bool
 	// nextLocalAdvert is when (unix ns) our addresses are next
@@ -100,6 +75,9 @@ func (sp *serverPeer) feeler() bool {
 func (sp *serverPeer) relaysTxs() bool {
 	return !sp.blockRelayOnly() && !sp.feeler()
 }
+
+// RelaysTxs is relaysTxs for relay.Peer.
+func (sp *serverPeer) RelaysTxs() bool { return sp.relaysTxs() }
 
 // relaysAddrs reports whether addresses are relayed with sp (Core's
 // RelayAddrsWithConn): not with block-relay-only connections and feelers,
@@ -157,15 +135,13 @@ type server struct {
 	addedMu sync.Mutex
 	added   map[string]*connmgr.ConnReq
 
-	// relayMu guards relayQueue, the accepted transactions waiting for the
-	// relay goroutine, woken through relayWake.
-	relayMu    sync.Mutex
-	relayQueue []*mempool.TxDesc
-	relayWake  chan struct{}
+	// relay announces transactions and sends our feefilter; built in
+	// Start.
+	relay *relay.TxRelay
 
-	// feeFilterWake asks the feefilter loop to recompute at once (a new
-	// tip may end initial block download).
-	feeFilterWake chan struct{}
+	// advertWake asks localAdvertLoop to look at once (a new tip may end
+	// initial block download).
+	advertWake chan struct{}
 
 	// bytesSent and bytesRecv total the traffic of disconnected peers.
 	bytesSent atomic.Uint64
@@ -215,9 +191,8 @@ func newServer(cfg *config, core *node, rpc *rpcServer) *server {
 
 		anchorPeers: make(map[int32]*wire.NetAddressV2),
 		added:       make(map[string]*connmgr.ConnReq),
-		relayWake:   make(chan struct{}, 1),
 
-		feeFilterWake:   make(chan struct{}, 1),
+		advertWake:      make(chan struct{}, 1),
 		banSaveInterval: banListSaveInterval,
 		evictSeed:       rand.Uint64(),
 	}
@@ -264,6 +239,18 @@ func (s *server) Start(ctx context.Context) error {
 	s.am = addrmgr.New(&addrmgr.Config{DataDir: dataDir, DefaultPort: s.defaultPort(),
 		DNSSeeds: seeds, Lookup: s.dnsLookup()})
 
+	// The relay and the sync manager need each other only through the
+	// relay's IBD query, which is not called before Run (s.sm is set
+	// below, before anything runs).
+	txRelay, err := relay.New(&relay.Config{
+		Peers:                  s.relayPeers,
+		Pool:                   s.core.pool,
+		IsInitialBlockDownload: func() bool { return s.sm.IsInitialBlockDownload() },
+	})
+	if err != nil {
+		return err
+	}
+	s.relay = txRelay
 	sm, err := netsync.New(&netsync.Config{
 		Chain:            s.core.chain,
 		TxPool:           s.core.pool,
@@ -280,19 +267,7 @@ func (s *server) Start(ctx context.Context) error {
 		// slots, as with --connect).
 		StartExtraBlockRelay: func() { s.cm.StartExtraBlockRelay() },
 		ExtraBlockRelay:      func() int { return s.cm.ExtraBlockRelay() },
-		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) {
-			// The pool's accept hook already queued the relay; the source
-			// knows these transactions, so it is never announced them.
-			if p, ok := from.(*peer.Peer); ok {
-				for _, d := range txs {
-					p.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: d.TxHash})
-					p.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeWTx, Hash: d.WTxHash})
-				}
-				if sp := s.peerByID(p.ID()); sp != nil {
-					sp.lastTx.Store(time.Now().Unix())
-				}
-			}
-		},
+		Relay:                txRelay,
 	})
 	if err != nil {
 		return err
@@ -401,24 +376,24 @@ func (s *server) Start(ctx context.Context) error {
 
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.ctx = ctx
+	s.core.setRelay(txRelay)
 	s.core.setRelayHooks(relayHooks{
-		TxAccepted: s.txAccepted,
 		BlockConnected: func(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
 			sm.BlockConnected(block, hash, height)
+			txRelay.TipChanged()
 			select {
-			case s.feeFilterWake <- struct{}{}:
+			case s.advertWake <- struct{}{}:
 			default:
 			}
 		},
 	})
-	s.wg.Add(7)
+	s.wg.Add(6)
 	go func() { defer s.wg.Done(); s.banSaveLoop(ctx) }()
-	go func() { defer s.wg.Done(); s.rebroadcastLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.am.Run(ctx) }()
 	go func() { defer s.wg.Done(); sm.Run(ctx) }()
 	go func() { defer s.wg.Done(); s.cm.Run(ctx) }()
-	go func() { defer s.wg.Done(); s.relayLoop(ctx) }()
-	go func() { defer s.wg.Done(); s.feeFilterLoop(ctx) }()
+	go func() { defer s.wg.Done(); txRelay.Run(ctx) }()
+	go func() { defer s.wg.Done(); s.localAdvertLoop(ctx) }()
 	return nil
 }
 
@@ -426,6 +401,7 @@ func (s *server) Start(ctx context.Context) error {
 // all goroutines and saves the ban list (peers.json is saved by the
 // address manager as it stops).
 func (s *server) Stop() error {
+	s.core.setRelay(nil)
 	s.core.setRelayHooks(relayHooks{})
 	// The block-relay-only peers become the next start's anchors; they
 	// are taken before the peers are disconnected.
@@ -609,6 +585,17 @@ func (s *server) allPeers() []*serverPeer {
 	return out
 }
 
+// relayPeers returns the peers that completed the handshake, for the
+// transaction relay.
+func (s *server) relayPeers() []relay.Peer {
+	ready := s.readyPeers()
+	out := make([]relay.Peer, len(ready))
+	for i, sp := range ready {
+		out[i] = sp
+	}
+	return out
+}
+
 // readyPeers returns the peers that completed the handshake.
 func (s *server) readyPeers() []*serverPeer {
 	all := s.allPeers()
@@ -652,8 +639,8 @@ func (s *server) evictInbound() bool {
 		if v := sp.lastBlock.Load(); v > 0 {
 			c.LastBlock = time.Unix(v, 0)
 		}
-		if v := sp.lastTx.Load(); v > 0 {
-			c.LastTx = time.Unix(v, 0)
+		if v := sp.LastTx(); !v.IsZero() {
+			c.LastTx = time.Unix(v.Unix(), 0)
 		}
 		cands = append(cands, c)
 		byID[c.ID] = sp
@@ -855,7 +842,7 @@ func (s *server) listeners() peer.MessageListeners {
 						return
 					}
 				}
-				s.markBroadcast(msg)
+				s.relay.MarkBroadcast(msg)
 				// Disconnected, not Done: this runs on p's read goroutine, and
 				// Done closes only after that goroutine returns.
 				s.sm.HandleGetData(p, msg, p.Disconnected())
@@ -964,155 +951,9 @@ func (s *server) onVerAck(p *peer.Peer) {
 	// (at once, or when it ends), as Core's AdvertiseLocal.
 	sp.nextLocalAdvert.Store(time.Now().UnixNano())
 	s.maybeAdvertiseLocal(sp, time.Now())
-	s.sendFeeFilter(sp)
+	s.relay.PeerReady(sp)
 	srvrLog.Infof("Connected to peer %v (%s, version %d, services %v, %s)", p, p.UserAgent(),
 		p.ProtocolVersion(), p.Services(), sp.connectionType())
-}
-
-// txAccepted is the pool's accept hook: it runs with the pool's lock held,
-// so it only queues the transaction for the relay goroutine.
-func (s *server) txAccepted(d *mempool.TxDesc) {
-	s.relayMu.Lock()
-	if len(s.relayQueue) < maxPendingRelay {
-		s.relayQueue = append(s.relayQueue, d)
-	}
-	s.relayMu.Unlock()
-	select {
-	case s.relayWake <- struct{}{}:
-	default:
-	}
-}
-
-// relayLoop announces accepted transactions to every handshaken peer that
-// wants transactions, through each peer's trickle: by wtxid to wtxidrelay
-// peers, by txid to the others, skipping peers whose feefilter the
-// transaction does not meet. The source peer already knows the inventory,
-// so the peer's filter keeps it from being announced back.
-func (s *server) relayLoop(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.relayWake:
-		}
-		s.relayMu.Lock()
-		batch := s.relayQueue
-		s.relayQueue = nil
-		s.relayMu.Unlock()
-		if len(batch) == 0 {
-			continue
-		}
-		peers := s.readyPeers()
-		for _, d := range batch {
-			rate := int64(0)
-			if d.VSize > 0 {
-				rate = d.Fee * 1000 / d.VSize
-			}
-			for _, sp := range peers {
-				if !sp.RelayTx() || !sp.relaysTxs() || rate < sp.FeeFilter() {
-					continue
-				}
-				if sp.WantsWtxid() {
-					sp.QueueInventory(&wire.InvVect{Type: wire.InvTypeWTx, Hash: d.WTxHash})
-				} else {
-					sp.QueueInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: d.TxHash})
-				}
-			}
-		}
-	}
-}
-
-// markBroadcast removes the transactions a peer asks for from the pool's
-// unbroadcast set: a peer fetched them, so they reached the network.
-func (s *server) markBroadcast(msg *wire.MsgGetData) {
-	pool := s.core.pool
-	for _, iv := range msg.InvList {
-		switch iv.Type {
-		case wire.InvTypeTx, wire.InvTypeWitnessTx:
-			pool.RemoveUnbroadcast(&iv.Hash)
-		case wire.InvTypeWTx:
-			if tx, err := pool.FetchTransaction(&iv.Hash); err == nil {
-				txid := tx.TxHash()
-				pool.RemoveUnbroadcast(&txid)
-			}
-		}
-	}
-}
-
-// rebroadcastLoop announces again, every 10 to 15 minutes, the local
-// transactions no peer has fetched yet (Core's
-// ReattemptInitialBroadcast); peers that know them are skipped by their
-// known-inventory filter.
-func (s *server) rebroadcastLoop(ctx context.Context) {
-	for {
-		d := rebroadcastMin + rand.N(rebroadcastJitter)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		pool := s.core.pool
-		for _, txid := range pool.Unbroadcast() {
-			if desc, ok := pool.TxDesc(&txid); ok {
-				s.txAccepted(desc)
-			} else {
-				pool.RemoveUnbroadcast(&txid)
-			}
-		}
-	}
-}
-
-// ourFeeFilter is the feefilter we announce: the pool's minimum fee rate,
-// or the maximum during initial block download.
-func (s *server) ourFeeFilter() int64 {
-	if s.sm.IsInitialBlockDownload() {
-		return maxFeeFilter
-	}
-	return int64(s.core.pool.MinFee())
-}
-
-// sendFeeFilter sends our feefilter to sp when it changed; none goes to a
-// block-relay-only peer (no transactions flow there).
-func (s *server) sendFeeFilter(sp *serverPeer) {
-	if !sp.relaysTxs() {
-		return
-	}
-	f := s.ourFeeFilter()
-	if sp.feeFilterSent.Swap(f) != f {
-		sp.QueueMessage(wire.NewMsgFeeFilter(f), nil)
-	}
-}
-
-// feeFilterLoop resends our feefilter to peers when it changes: every
-// feeFilterInterval, and at once after a new tip while the filter sent is
-// still the IBD maximum (Core sends the real filter as soon as initial
-// block download ends). It also advertises our addresses when they are
-// due, or at once when a new tip ended initial block download.
-func (s *server) feeFilterLoop(ctx context.Context) {
-	t := time.NewTicker(feeFilterInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			now := time.Now()
-			for _, sp := range s.readyPeers() {
-				s.sendFeeFilter(sp)
-				s.maybeAdvertiseLocal(sp, now)
-			}
-		case <-s.feeFilterWake:
-			now := time.Now()
-			for _, sp := range s.readyPeers() {
-				if sp.feeFilterSent.Load() == maxFeeFilter {
-					s.sendFeeFilter(sp)
-				}
-				s.maybeAdvertiseLocal(sp, now)
-			}
-		}
-	}
 }
 
 // stringAddr is a host:port (a name, an IP or an onion host) as a

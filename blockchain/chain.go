@@ -155,15 +155,15 @@ type orphanBlock struct {
 // one writer at a time changes the chain (ProcessBlock, ProcessBlockHeader,
 // InvalidateBlock, ReconsiderBlock) while readers share a read lock.
 type BlockChain struct {
-	db            *store.Store
-	params        *chaincfg.Params
-	timeSource    func() time.Time
+	db         *store.Store
+	params     *chaincfg.Params
+	timeSource func() time.Time
 	// listeners receive the notifications in order: Config.Notifications
 	// first, then those added by Subscribe. The slice is replaced, never
 	// changed, so delivery reads a snapshot without a lock; listenMu
 	// serialises Subscribe.
-	listeners atomic.Pointer[[]func(*Notification)]
-	listenMu  sync.Mutex
+	listeners     atomic.Pointer[[]func(*Notification)]
+	listenMu      sync.Mutex
 	engine        scriptEngine
 	scriptWorkers int
 	flushInterval time.Duration

@@ -181,11 +181,26 @@ func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
 		}
 	}
 	d := mp.desc(e)
-	if mp.cfg.OnAccept != nil {
-		mp.cfg.OnAccept(d)
-	}
+	// Only transactions a disconnected block put back bypass the limits;
+	// the estimator must not learn from them (Core's !bypass_limits).
+	mp.learnFee(d, !opts.bypassLimits)
 	log.Debugf("Accepted %v (pool size %d)", e.txid, len(mp.pool))
 	return d, nil
+}
+
+// learnFee passes a transaction the pool just accepted to the fee
+// estimator, if there is one. atTip is false for a transaction a
+// disconnected block put back; the estimator then counts it without
+// tracking it, as it does for one accepted while the chain is not current.
+// This is the one place that rule lives. The pool lock must be held; the
+// estimator takes its own lock after it (see Config.FeeEstimator).
+func (mp *TxPool) learnFee(d *TxDesc, atTip bool) {
+	fe := mp.cfg.FeeEstimator
+	if fe == nil {
+		return
+	}
+	valid := atTip && (mp.cfg.IsCurrent == nil || mp.cfg.IsCurrent())
+	fe.ProcessTransaction(d, d.Height, valid)
 }
 
 // commit evicts what r replaces and adds r's entry. The pool lock must be

@@ -2,6 +2,7 @@ package mempool
 
 import (
 	"errors"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/wire"
@@ -12,8 +13,12 @@ import (
 // confirmed parent), every pooled transaction that conflicts with the
 // block (with its descendants), and orphans that conflict with it; then it
 // retries the orphans the block completes and returns those accepted, to
-// announce. Call it after the chain's tip (and UTXO set) include block.
-func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock) []*TxDesc {
+// announce. Call it after the chain's tip (and UTXO set) include block,
+// once per block connected, in order; height is the block's height. The
+// fee estimator, if any, then learns the block (ConnectBlock: what it
+// confirmed, and which tracked transactions left the pool unconfirmed),
+// under the pool lock so its view of the pool cannot change meanwhile.
+func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock, height int32) []*TxDesc {
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
 	mp.parked = nil // Disconnects are over: what waited for a parent goes.
@@ -45,7 +50,20 @@ func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock) []*TxDesc {
 	for _, tx := range block.Transactions {
 		acc = append(acc, mp.processOrphans(tx)...)
 	}
+	if fe := mp.cfg.FeeEstimator; fe != nil {
+		txids := make([]chainhash.Hash, len(block.Transactions))
+		for i, tx := range block.Transactions {
+			txids[i] = tx.TxHash()
+		}
+		fe.ConnectBlock(height, txids, mp.inPoolLocked)
+	}
 	return acc
+}
+
+// inPoolLocked reports whether txid is pooled. The pool lock must be held.
+func (mp *TxPool) inPoolLocked(txid *chainhash.Hash) bool {
+	_, ok := mp.pool[*txid]
+	return ok
 }
 
 // AddBackForDisconnect updates the pool for a block just disconnected (the
@@ -60,9 +78,22 @@ func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock) []*TxDesc {
 // RemoveForBlock calls then follow. An entry whose missing input a younger
 // disconnected block may bring back is held aside and retried by the next
 // call, so a pooled child of the youngest block's transaction survives.
-func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) {
+//
+// It returns the transactions it accepted that are still pooled at the end
+// (the block's, and pooled ones it took out and put back), parents first,
+// for the caller to announce. The fee estimator counts but does not track
+// them.
+func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) []*TxDesc {
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
+	var acc []*TxDesc
+	putBack := func(tx *wire.MsgTx, added time.Time) error {
+		d, err := mp.accept(tx, acceptOpts{bypassLimits: true, added: added})
+		if err == nil {
+			acc = append(acc, d)
+		}
+		return err
+	}
 	for i, tx := range block.Transactions {
 		if i == 0 {
 			continue
@@ -85,14 +116,14 @@ func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) {
 			saved = append(saved, topoSort(set)...)
 			mp.removeSet(set)
 		}
-		if _, err := mp.accept(tx, acceptOpts{bypassLimits: true}); err != nil {
+		if err := putBack(tx, time.Time{}); err != nil {
 			log.Debugf("Dropping disconnected %v: %v", txid, err)
 		}
 		for _, s := range saved {
 			if _, ok := mp.pool[s.txid]; ok {
 				continue
 			}
-			if _, err := mp.accept(s.tx, acceptOpts{bypassLimits: true, added: s.added}); err != nil {
+			if err := putBack(s.tx, s.added); err != nil {
 				log.Debugf("Dropping %v after disconnect: %v", s.txid, err)
 			}
 		}
@@ -103,7 +134,7 @@ func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) {
 		if _, ok := mp.pool[s.txid]; ok {
 			continue
 		}
-		if _, err := mp.accept(s.tx, acceptOpts{bypassLimits: true, added: s.added}); err != nil {
+		if err := putBack(s.tx, s.added); err != nil {
 			if errors.Is(err, ErrMissingInputs) {
 				mp.parked = append(mp.parked, s)
 			} else {
@@ -113,6 +144,20 @@ func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) {
 	}
 	mp.removeInvalidAtTip()
 	mp.trimToSize()
+	return mp.stillPooled(acc)
+}
+
+// stillPooled returns the descriptions in descs whose transaction is still
+// pooled as the same entry, in order (an acceptance may be undone by a
+// later eviction in the same call). The pool lock must be held.
+func (mp *TxPool) stillPooled(descs []*TxDesc) []*TxDesc {
+	out := descs[:0]
+	for _, d := range descs {
+		if e, ok := mp.pool[d.TxHash]; ok && e.wtxid == d.WTxHash {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // removeInvalidAtTip removes entries (with descendants) that the current

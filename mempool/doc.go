@@ -15,7 +15,8 @@
 //	accepted, missingParents, err := pool.ProcessTransaction(tx, true, peerTag)
 //
 // accepted lists the transaction and every orphan it unlocked (parents
-// first) for relay; missingParents names the parents to request from the
+// first) for the caller to relay: the pool never calls out to announce
+// anything. missingParents names the parents to request from the
 // peer when the transaction was kept as an orphan; err is an Error whose
 // kind is tested with errors.Is (mempool.ErrInsufficientFee, ...) and whose
 // RejectReason is Bitcoin Core v30's reject reason, word for word.
@@ -26,8 +27,18 @@
 //
 // On a block connected call RemoveForBlock (it returns orphans that became
 // valid, to announce); on a block disconnected call AddBackForDisconnect
-// before the new branch connects. Dump and Load persist the pool in Core's
-// mempool.dat layout. TxDescs, TxDesc, Ancestors, Descendants,
+// before the new branch connects (it returns the transactions it put back,
+// to announce). Dump and Load persist the pool in Core's mempool.dat layout
+// (LoadStats.Txs lists what Load accepted). Every function that accepts
+// transactions returns them: ProcessTransaction, ProcessLocalTransaction,
+// MaybeAcceptTransaction, ProcessOrphans, SubmitPackage
+// (PackageSubmitResult.Accepted), RemoveForBlock, AddBackForDisconnect and
+// Load.
+//
+// With Config.FeeEstimator set, the pool feeds its fee estimator itself:
+// each acceptance (tracked only when at the tip while Config.IsCurrent
+// reports true, never for transactions a disconnected block put back) and
+// each block given to RemoveForBlock (with its height). TxDescs, TxDesc, Ancestors, Descendants,
 // MiningDescs, PrioritiseTransaction, TestAccept, MinFee and Usage serve
 // the RPC server and block templates. Prioritisation deltas and the fee
 // totals they feed saturate at the int64 range, as Core's SaturatingAdd.
@@ -51,8 +62,8 @@
 // relay fee alone, and the package evaluation replaces pooled transactions
 // only by Core's package RBF (one parent and one child, conflicts in
 // clusters of at most two, a better fee-rate diagram). The pool is trimmed
-// once at the end, and orphans the package completes are processed; new
-// members reach Config.OnAccept.
+// once at the end, and orphans the package completes are processed; the
+// result's Accepted lists the new members and those orphans.
 //
 // # Rules
 //
@@ -96,5 +107,10 @@
 // from several peers verify in parallel), then takes the lock again and
 // re-checks everything, running the scripts again only if the spent
 // outputs changed meanwhile. Config functions must be safe for concurrent
-// use and must not call back into the pool.
+// use and must not call back into the pool. No Config function announces
+// or relays: nothing outside the pool runs under its lock except the
+// chain queries (FetchUTXO, BestHeight, MedianTimePast, MedianTimePastAt,
+// IsCurrent), the script Verifier when a re-check needs it, and the fee
+// estimator, whose own lock is taken after the
+// pool's and which never calls the pool.
 package mempool

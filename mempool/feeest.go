@@ -303,7 +303,6 @@ func (s *txConfirmStats) estimateMedianVal(buckets []float64, confTarget int,
 type trackedTx struct {
 	height  int32
 	bucket  int32
-	seq     uint64 // distinguishes re-tracking of the same txid
 	feeRate float64
 }
 
@@ -318,28 +317,32 @@ type trackedTx struct {
 // picks the lowest bucket range that met 60% at target/2, 85% at target
 // and 95% at 2*target.
 //
-// The daemon drives it from its chain and pool events:
+// A TxPool whose Config.FeeEstimator is set drives it:
 //
-//   - on each transaction the pool accepts (Config.OnAccept):
-//     ProcessTransaction(desc, tipHeight, valid), with valid false for
-//     transactions put back by a disconnected block, while the node is
-//     still syncing, and for packages; transactions with in-pool parents
-//     are never tracked;
-//   - on each block connected, after pool.RemoveForBlock:
-//     ConnectBlock(height, txids of the block, pool.IsTransactionInPool),
+//   - on each transaction the pool accepts: ProcessTransaction(desc,
+//     tipHeight, valid), with valid false for transactions put back by a
+//     disconnected block and while the chain is not current (the pool's
+//     learnFee holds that rule); transactions with in-pool parents are
+//     never tracked;
+//   - on each block connected, in the pool's RemoveForBlock:
+//     ConnectBlock(height, txids of the block, membership in the pool),
 //     which counts tracked transactions that left the pool unconfirmed
 //     (evicted, expired, replaced, conflicted) as failures and the
 //     block's as confirmed (the pool has no removal notification; a
 //     caller that has one may use RemoveTx and ProcessBlock instead);
 //   - on disconnect: nothing (heights at or below the highest one seen are
-//     ignored, as in Core);
-//   - at startup: Load before the pool accepts transactions; at
-//     shutdown: FlushUnconfirmed then Save; Save also every hour or so.
+//     ignored, as in Core).
 //
-// It is safe for concurrent use: one mutex guards its state, and no
-// method calls out while holding it (RemoveMissing calls its function
-// with the lock released), so it may be called from the pool's OnAccept
-// with the pool lock held.
+// The daemon loads it before the pool accepts transactions, and at
+// shutdown calls FlushUnconfirmed then Save; Save also every hour or so.
+//
+// It is safe for concurrent use: one mutex guards its state. The pool
+// calls it with the pool lock held, so the lock order is pool, then
+// estimator: the estimator never calls the pool, and the membership
+// function given to ConnectBlock or RemoveMissing runs with the
+// estimator's lock held, so it must not take a lock under which the
+// estimator is called (the pool passes a lookup that needs no lock, its
+// own being held already).
 type FeeEstimator struct {
 	mtx sync.Mutex
 
@@ -348,7 +351,6 @@ type FeeEstimator struct {
 
 	tracked    map[chainhash.Hash]trackedTx
 	maxTracked int
-	seq        uint64
 
 	bestSeenHeight      int64
 	firstRecordedHeight int64
@@ -439,8 +441,7 @@ func (fe *FeeEstimator) ProcessTransaction(desc *TxDesc, height int32, validFeeE
 	}
 	feeRate := float64(rate)
 	b := fe.bucketIndex(feeRate)
-	fe.seq++
-	fe.tracked[desc.TxHash] = trackedTx{height: height, bucket: int32(b), seq: fe.seq, feeRate: feeRate}
+	fe.tracked[desc.TxHash] = trackedTx{height: height, bucket: int32(b), feeRate: feeRate}
 	h := int64(height)
 	fe.medStats.newTx(h, b)
 	fe.shortStats.newTx(h, b)
@@ -476,24 +477,21 @@ func (fe *FeeEstimator) removeTx(hash *chainhash.Hash, inBlock bool) bool {
 // transaction for which inPool reports false, and returns how many it
 // removed. It serves callers whose pool has no removal notification: call
 // it on each block connected before the pool removes the block's
-// transactions. inPool is called without the estimator's lock held, so it
-// may take the pool's lock; a transaction tracked again meanwhile is kept.
+// transactions. inPool is called with the estimator's lock held (see
+// FeeEstimator on lock order).
 func (fe *FeeEstimator) RemoveMissing(inPool func(*chainhash.Hash) bool) int {
-	gone := fe.missing(inPool)
-	if len(gone) == 0 {
-		return 0
-	}
 	fe.mtx.Lock()
 	defer fe.mtx.Unlock()
-	return fe.removeGone(gone)
+	return fe.removeMissing(inPool)
 }
 
-// ConnectBlock is the one call the daemon needs per block connected, in
-// any order with the pool's RemoveForBlock: every tracked transaction that
-// is neither in the block (txids) nor still in the pool (inPool false) is
-// counted as having left unconfirmed, as RemoveMissing does, and then the
-// block is processed as by ProcessBlock. inPool is called without the
-// estimator's lock held, so it may take the pool's lock.
+// ConnectBlock is the one call needed per block connected, after the
+// pool's removal of the block's transactions: every tracked transaction
+// that is neither in the block (txids) nor still in the pool (inPool
+// false) is counted as having left unconfirmed, as RemoveMissing does, and
+// then the block is processed as by ProcessBlock. The pool's RemoveForBlock
+// makes this call. inPool is called with the estimator's lock held (see
+// FeeEstimator on lock order).
 func (fe *FeeEstimator) ConnectBlock(height int32, txids []chainhash.Hash,
 	inPool func(*chainhash.Hash) bool) {
 
@@ -501,50 +499,24 @@ func (fe *FeeEstimator) ConnectBlock(height int32, txids []chainhash.Hash,
 	for i := range txids {
 		inBlock[txids[i]] = struct{}{}
 	}
-	gone := fe.missing(func(h *chainhash.Hash) bool {
+	fe.mtx.Lock()
+	defer fe.mtx.Unlock()
+	fe.removeMissing(func(h *chainhash.Hash) bool {
 		if _, ok := inBlock[*h]; ok {
 			return true
 		}
 		return inPool(h)
 	})
-	fe.mtx.Lock()
-	defer fe.mtx.Unlock()
-	fe.removeGone(gone)
 	fe.processBlock(height, txids)
 }
 
-// trackedRef names one tracking of a transaction.
-type trackedRef struct {
-	hash chainhash.Hash
-	seq  uint64
-}
-
-// missing returns the tracked transactions for which present reports
-// false, calling it without the lock held.
-func (fe *FeeEstimator) missing(present func(*chainhash.Hash) bool) []trackedRef {
-	fe.mtx.Lock()
-	all := make([]trackedRef, 0, len(fe.tracked))
-	for h, t := range fe.tracked {
-		all = append(all, trackedRef{h, t.seq})
-	}
-	fe.mtx.Unlock()
-	gone := all[:0]
-	for i := range all {
-		if !present(&all[i].hash) {
-			gone = append(gone, all[i])
-		}
-	}
-	return gone
-}
-
-// removeGone forgets, as failures, the transactions in gone that are
-// still tracked under the same sequence number, and returns how many.
-// The lock must be held.
-func (fe *FeeEstimator) removeGone(gone []trackedRef) int {
+// removeMissing forgets, as failures, the tracked transactions for which
+// present reports false, and returns how many. The lock must be held.
+func (fe *FeeEstimator) removeMissing(present func(*chainhash.Hash) bool) int {
 	n := 0
-	for i := range gone {
-		if t, ok := fe.tracked[gone[i].hash]; ok && t.seq == gone[i].seq {
-			fe.removeTx(&gone[i].hash, false)
+	for h := range fe.tracked {
+		if !present(&h) {
+			fe.removeTx(&h, false)
 			n++
 		}
 	}

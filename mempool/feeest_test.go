@@ -475,13 +475,11 @@ func TestFeeEstTracking(t *testing.T) {
 	}
 }
 
-// TestFeeEstPool drives the estimator from a real pool: accepted through
-// OnAccept, confirmed through RemoveForBlock.
+// TestFeeEstPool drives the estimator from a real pool (Config.FeeEstimator):
+// learned on acceptance, confirmed or failed in RemoveForBlock.
 func TestFeeEstPool(t *testing.T) {
 	fe := NewFeeEstimator()
-	h := newHarness(t, func(c *Config) {
-		c.OnAccept = func(d *TxDesc) { fe.ProcessTransaction(d, d.Height, true) }
-	})
+	h := newHarness(t, func(c *Config) { c.FeeEstimator = fe })
 	fe.ProcessBlock(h.chain.height, nil)
 	coins := h.fund(40, 1_000_000, 10, false)
 	var txs []*wire.MsgTx
@@ -498,7 +496,6 @@ func TestFeeEstPool(t *testing.T) {
 	}
 	// Block 201 confirms ten of them; ten others are removed.
 	block := &wire.MsgBlock{Transactions: []*wire.MsgTx{h.tx(coins[39:40], 1)}}
-	var txids []chainhash.Hash
 	for _, tx := range txs[10:20] {
 		block.Transactions = append(block.Transactions, tx)
 	}
@@ -506,11 +503,7 @@ func TestFeeEstPool(t *testing.T) {
 		h.pool.RemoveTransaction(ptr(tx.TxHash()), true)
 	}
 	h.chain.height++
-	h.pool.RemoveForBlock(block)
-	for _, tx := range block.Transactions {
-		txids = append(txids, tx.TxHash())
-	}
-	fe.ConnectBlock(h.chain.height, txids, h.pool.IsTransactionInPool)
+	h.pool.RemoveForBlock(block, h.chain.height)
 	if n := fe.Tracked(); n != 6 {
 		t.Fatalf("tracked %d after the block, want 6", n)
 	}
@@ -519,6 +512,47 @@ func TestFeeEstPool(t *testing.T) {
 	b := fe.bucketIndex(rate)
 	if got := fe.shortStats.txCtAvg[b]; got != 10 {
 		t.Fatalf("bucket of %v sat/kvB counts %v confirmed, want 10", rate, got)
+	}
+}
+
+// TestFeeEstPoolRules checks which acceptances the pool lets its estimator
+// track: those at the tip while the chain is current, not those while it
+// is behind, nor transactions a disconnected block put back.
+func TestFeeEstPoolRules(t *testing.T) {
+	tests := []struct {
+		name       string
+		current    bool
+		disconnect bool
+		tracked    int
+	}{
+		{name: "current", current: true, tracked: 1},
+		{name: "not current", current: false, tracked: 0},
+		{name: "put back by a disconnect", current: true, disconnect: true, tracked: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fe := NewFeeEstimator()
+			h := newHarness(t, func(c *Config) {
+				c.FeeEstimator = fe
+				c.IsCurrent = func() bool { return tc.current }
+			})
+			fe.ProcessBlock(h.chain.height, nil)
+			tx := h.tx(h.fund(1, 1_000_000, 10, false), 990_000)
+			if tc.disconnect {
+				cb := wire.NewMsgTx(1)
+				cb.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex}})
+				cb.AddTxOut(&wire.TxOut{Value: 1, PkScript: p2wpkh(1)})
+				if back := h.pool.AddBackForDisconnect(&wire.MsgBlock{
+					Transactions: []*wire.MsgTx{cb, tx}}); len(back) != 1 {
+					t.Fatalf("put back %d, want 1", len(back))
+				}
+			} else {
+				h.mustAccept(tx)
+			}
+			if n := fe.Tracked(); n != tc.tracked {
+				t.Fatalf("tracked %d, want %d", n, tc.tracked)
+			}
+		})
 	}
 }
 
@@ -912,11 +946,11 @@ func ExampleFeeEstimator() {
 			n++
 			d := &TxDesc{Fee: 20_000, VSize: 1000, Height: height} // 20 sat/vB
 			binary.LittleEndian.PutUint64(d.TxHash[:], n)
-			fe.ProcessTransaction(d, height, true) // from Config.OnAccept
+			fe.ProcessTransaction(d, height, true) // from the pool, on acceptance
 			pool[d.TxHash] = true
 			confirmed = append(confirmed, d.TxHash)
 		}
-		// Block height+1 confirms them (after pool.RemoveForBlock).
+		// Block height+1 confirms them (the pool's RemoveForBlock).
 		for _, h := range confirmed {
 			delete(pool, h)
 		}

@@ -63,11 +63,20 @@ type Config struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 
-	// OnAccept, if set, is called for each transaction the pool accepts
-	// (including orphans it unlocks and transactions put back after a
-	// disconnect), with the pool lock held: it must not call back into
-	// the pool. The server uses it to queue announcements.
-	OnAccept func(*TxDesc)
+	// FeeEstimator, if set, learns from the pool: every transaction the
+	// pool accepts goes to its ProcessTransaction, and every block given to
+	// RemoveForBlock to its ConnectBlock. Both calls are made with the pool
+	// lock held, so the lock order is pool, then estimator; the estimator
+	// never calls the pool (ConnectBlock's membership test reads the pool's
+	// index under the lock already held).
+	FeeEstimator *FeeEstimator
+
+	// IsCurrent reports whether the chain is synced to the network's tip
+	// (the chain's IsCurrent). The fee estimator counts but does not track
+	// transactions accepted while it is not, as Core's
+	// IsCurrentForFeeEstimation. It is called with the pool lock held; nil
+	// means always current.
+	IsCurrent func() bool
 }
 
 // TxDesc describes a pooled transaction for the RPC server, relay and

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -575,7 +576,7 @@ func TestTrimAndRollingFee(t *testing.T) {
 
 	// The minimum decays after a block: half-life 12 h, quartered below
 	// a quarter full.
-	h.pool.RemoveForBlock(&wire.MsgBlock{Transactions: []*wire.MsgTx{wire.NewMsgTx(1)}})
+	h.pool.RemoveForBlock(&wire.MsgBlock{Transactions: []*wire.MsgTx{wire.NewMsgTx(1)}}, h.chain.height)
 	h.now = h.now.Add(3 * time.Hour)
 	if r := h.pool.MinFee(); r >= minFee {
 		t.Fatalf("min fee did not decay: %d", r)
@@ -623,7 +624,7 @@ func TestBlockConnectDisconnect(t *testing.T) {
 	coinbase.AddTxOut(&wire.TxOut{Value: 5000000000, PkScript: p2wpkh(1)})
 	block := &wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase, a, d, cDouble}}
 	h.connect(block)
-	acc := h.pool.RemoveForBlock(block)
+	acc := h.pool.RemoveForBlock(block, h.chain.height)
 	if len(acc) != 1 || acc[0].TxHash != e.TxHash() {
 		t.Fatalf("orphan not retried: %v", acc)
 	}
@@ -639,9 +640,19 @@ func TestBlockConnectDisconnect(t *testing.T) {
 
 	// Disconnect: a, d and cDouble come back, b and e link to them.
 	h.disconnect(block)
-	h.pool.AddBackForDisconnect(block)
+	back := h.pool.AddBackForDisconnect(block)
 	if h.pool.Count() != 5 {
 		t.Fatalf("after disconnect: count %d", h.pool.Count())
+	}
+	// Every transaction put back is returned for relay, parents first.
+	want := []chainhash.Hash{a.TxHash(), b.TxHash(), d.TxHash(), e.TxHash(), cDouble.TxHash()}
+	if len(back) != len(want) {
+		t.Fatalf("AddBackForDisconnect returned %d, want %d", len(back), len(want))
+	}
+	for i := range want {
+		if back[i].TxHash != want[i] {
+			t.Fatalf("AddBackForDisconnect[%d] = %v, want %v", i, back[i].TxHash, want[i])
+		}
 	}
 	bd, _ = h.pool.TxDesc(&bid)
 	if bd.AncestorCount != 2 {
@@ -769,7 +780,7 @@ func TestDisconnectSeveralBlocksKeepsPooledChild(t *testing.T) {
 	if h2.pool.Count() != 0 {
 		t.Fatalf("orphaned child kept: %d", h2.pool.Count())
 	}
-	h2.pool.RemoveForBlock(&wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(4)}})
+	h2.pool.RemoveForBlock(&wire.MsgBlock{Transactions: []*wire.MsgTx{coinbase(4)}}, h2.chain.height)
 	h2.pool.mtx.RLock()
 	parked := len(h2.pool.parked)
 	h2.pool.mtx.RUnlock()

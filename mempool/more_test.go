@@ -53,8 +53,13 @@ func TestPersistence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Read != 4 || st.Accepted != 3 || st.Expired != 1 {
+	if st.Read != 4 || st.Accepted != 3 || st.Expired != 1 || len(st.Txs) != 3 {
 		t.Fatalf("load stats %+v", st)
+	}
+	for _, d := range st.Txs {
+		if !h2.pool.IsTransactionInPool(&d.TxHash) {
+			t.Fatalf("load returned %v, not pooled", d.TxHash)
+		}
 	}
 	d, ok := h2.pool.TxDesc(&bid)
 	if !ok || d.FeeDelta != 5000 || d.AncestorCount != 2 {
@@ -235,7 +240,7 @@ func TestRandomOperations(t *testing.T) {
 			blk.Transactions[0].AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex}})
 			blk.Transactions[0].AddTxOut(&wire.TxOut{Value: 1, PkScript: p2wpkh(uint32(step))})
 			h.connect(blk)
-			h.pool.RemoveForBlock(blk)
+			h.pool.RemoveForBlock(blk, h.chain.height)
 		case op == 11:
 			h.now = h.now.Add(time.Duration(rng.Intn(3600)) * time.Second)
 		}

@@ -515,8 +515,8 @@ type PackageSubmitTx struct {
 // when every transaction is now pooled (Core's "success"); otherwise it is
 // a package-wide policy failure (no transaction was evaluated) or
 // ErrPackageTxFailed. Accepted lists what the pool gained, in order: the
-// package's new transactions, then the orphans they unlocked; each was
-// passed to Config.OnAccept.
+// package's new transactions, then the orphans they unlocked, for the
+// caller to relay (with the members already pooled, which Txs names).
 type PackageSubmitResult struct {
 	PackageErr error
 	Txs        []PackageSubmitTx
@@ -660,9 +660,7 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 		}
 		d := mp.desc(e)
 		res.Accepted = append(res.Accepted, d)
-		if mp.cfg.OnAccept != nil {
-			mp.cfg.OnAccept(d)
-		}
+		mp.learnFee(d, true)
 		log.Debugf("Accepted %v from a package (pool size %d)", e.txid, len(mp.pool))
 	}
 	pkgAccepted := res.Accepted

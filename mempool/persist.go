@@ -106,17 +106,25 @@ func (x *xorReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// LoadStats reports what Load did.
+// LoadStats reports what Load did. Txs lists the transactions it accepted
+// that are still pooled when it returns, in file order, for the caller to
+// announce if it wants to (Core announces only the unbroadcast ones, which
+// Load restores into the unbroadcast set).
 type LoadStats struct {
 	Read, Accepted, Failed, Expired int
+	Txs                             []*TxDesc
 }
 
 // Load reads a mempool.dat written by Dump (or by Bitcoin Core, versions 1
 // and 2), restores the fee deltas and validates every transaction again,
 // keeping its arrival time; expired or now-invalid transactions are
 // skipped. A missing file is not an error.
-func (mp *TxPool) Load(path string) (LoadStats, error) {
-	var st LoadStats
+func (mp *TxPool) Load(path string) (st LoadStats, err error) {
+	defer func() {
+		mp.mtx.RLock()
+		st.Txs = mp.stillPooled(st.Txs)
+		mp.mtx.RUnlock()
+	}()
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return st, nil
@@ -181,7 +189,7 @@ func (mp *TxPool) Load(path string) (LoadStats, error) {
 			continue
 		}
 		mp.mtx.Lock()
-		_, err = mp.accept(tx, acceptOpts{added: added})
+		desc, err := mp.accept(tx, acceptOpts{added: added})
 		mp.mtx.Unlock()
 		if err != nil {
 			st.Failed++
@@ -189,6 +197,7 @@ func (mp *TxPool) Load(path string) (LoadStats, error) {
 			continue
 		}
 		st.Accepted++
+		st.Txs = append(st.Txs, desc)
 	}
 	n, err := wire.ReadVarInt(r, 0)
 	if err != nil || n > maxDumpDeltas {

@@ -219,6 +219,7 @@ type Peer struct {
 	userAgent       string
 	startingHeight  int32
 	lastBlock       int32
+	lastTx          time.Time
 	timeOffset      time.Duration
 	wantsWtxid      bool
 	wantsAddrV2     bool
@@ -1138,6 +1139,23 @@ func (p *Peer) SetSyncedHeights(headers, blocks int32) {
 	p.smu.Unlock()
 }
 
+// SetLastTx records when the peer last gave us a transaction the pool
+// accepted (Core's m_last_tx_time: getpeerinfo's last_transaction, and
+// inbound eviction spares recent transaction relayers). The sync manager
+// sets it.
+func (p *Peer) SetLastTx(t time.Time) {
+	p.smu.Lock()
+	p.lastTx = t
+	p.smu.Unlock()
+}
+
+// LastTx returns the time SetLastTx last recorded, zero if none.
+func (p *Peer) LastTx() time.Time {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	return p.lastTx
+}
+
 // WantsWtxid reports whether the peer sent wtxidrelay (announce
 // transactions by wtxid).
 func (p *Peer) WantsWtxid() bool {
@@ -1203,6 +1221,7 @@ type StatsSnap struct {
 	UserAgent      string
 	StartingHeight int32
 	LastBlock      int32
+	LastTx         time.Time // zero before the first new transaction
 	SyncedHeaders  int32
 	SyncedBlocks   int32
 	ConnTime       time.Time
@@ -1233,8 +1252,8 @@ func (p *Peer) StatsSnapshot() *StatsSnap {
 	s := &StatsSnap{
 		ID: p.id, Addr: p.addr, Inbound: p.inbound, Services: p.services,
 		Version: p.protocolVersion, UserAgent: p.userAgent, StartingHeight: p.startingHeight,
-		LastBlock: p.lastBlock, SyncedHeaders: p.syncedHeaders, SyncedBlocks: p.syncedBlocks,
-		ConnTime: p.connTime, TimeOffset: p.timeOffset,
+		LastBlock: p.lastBlock, LastTx: p.lastTx, SyncedHeaders: p.syncedHeaders,
+		SyncedBlocks: p.syncedBlocks, ConnTime: p.connTime, TimeOffset: p.timeOffset,
 		LastSend: p.lastSend, LastRecv: p.lastRecv, BytesSent: p.bytesSent,
 		BytesRecv: p.bytesRecv, PingTime: p.lastPingRTT, MinPing: p.minPingRTT,
 		BanScore: p.banScore, RelayTx: p.relayTx, WantsWtxid: p.wantsWtxid,

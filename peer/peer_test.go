@@ -317,6 +317,14 @@ func TestPingPongAndStats(t *testing.T) {
 	if s := in.StatsSnapshot(); s.SyncedHeaders != 40 || s.SyncedBlocks != 39 {
 		t.Fatal("SetSyncedHeights")
 	}
+	if !in.LastTx().IsZero() || !in.StatsSnapshot().LastTx.IsZero() {
+		t.Fatal("last transaction time set before any transaction")
+	}
+	at := time.Unix(1_700_000_000, 0)
+	in.SetLastTx(at)
+	if !in.LastTx().Equal(at) || !in.StatsSnapshot().LastTx.Equal(at) {
+		t.Fatal("SetLastTx")
+	}
 	in.UpdateLastBlockHeight(50)
 	in.UpdateLastBlockHeight(45)
 	if in.LastBlock() != 50 {

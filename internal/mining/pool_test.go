@@ -102,7 +102,7 @@ func TestTemplateFromPool(t *testing.T) {
 	for op := range utxos {
 		delete(utxos, op)
 	}
-	pool.RemoveForBlock(b)
+	pool.RemoveForBlock(b, 1)
 	if pool.Count() != 0 {
 		t.Fatalf("pool has %d after the block", pool.Count())
 	}

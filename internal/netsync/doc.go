@@ -11,9 +11,9 @@ detection, a transaction request tracker).
 The server builds the manager on the chain and the pool and runs it:
 
 	sm, err := netsync.New(&netsync.Config{
-		Chain:      chain,
-		TxPool:     pool,
-		TxAccepted: func(txs []*mempool.TxDesc, from netsync.Peer) { relay to all but from },
+		Chain:  chain,
+		TxPool: pool,
+		Relay:  txRelay, // a *relay.TxRelay
 	})
 	go sm.Run(ctx)
 
@@ -142,9 +142,13 @@ first (an announcement only inbound peers made waits InboundTxDelay, 2 s,
 as Core's TxRequestTracker, when the peer has an Inbound method); after
 TxRequestTimeout (60 s) or a notfound the next announcer is asked. Each
 peer may have MaxPeerTxAnnouncements tracked and MaxPeerTxInFlight
-requested. A received transaction goes to the pool's ProcessTransaction;
-the accepted ones (with the orphans they unlocked) go to the TxAccepted
-callback, the missing parents of an orphan are requested from the same
+requested. A received transaction goes to the pool's ProcessTransaction,
+which returns what it accepted (the transaction and the orphans it
+unlocked); those are marked as known inventory of the peer that sent the
+transaction, with its last-transaction time (when the peer keeps them, as
+*peer.Peer does), and handed to Config.Relay's Announce, which only queues
+them for the other peers. No callback runs under the pool's lock. The
+missing parents of an orphan are requested from the same
 peer, and a rejected transaction's wtxid enters a bounded filter cleared
 on every new tip (Core's m_recent_rejects). As in Core v30, an invalid
 transaction does not count against its peer (a malformed message does,

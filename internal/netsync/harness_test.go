@@ -129,6 +129,42 @@ type fakePeer struct {
 	served   atomic.Int32
 
 	syncedHeaders, syncedBlocks atomic.Int32
+
+	// known and lastTx are what the manager marks on a transaction's
+	// source (txSource); guarded by mu.
+	known  map[wire.InvVect]bool
+	lastTx time.Time
+}
+
+// AddKnownInventory implements txSource.
+func (fp *fakePeer) AddKnownInventory(iv *wire.InvVect) {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	if fp.known == nil {
+		fp.known = make(map[wire.InvVect]bool)
+	}
+	fp.known[*iv] = true
+}
+
+// SetLastTx implements txSource.
+func (fp *fakePeer) SetLastTx(t time.Time) {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	fp.lastTx = t
+}
+
+// knows reports whether the manager marked the inventory as known.
+func (fp *fakePeer) knows(typ wire.InvType, hash chainhash.Hash) bool {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	return fp.known[wire.InvVect{Type: typ, Hash: hash}]
+}
+
+// lastTxTime returns the time the manager last recorded.
+func (fp *fakePeer) lastTxTime() time.Time {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	return fp.lastTx
 }
 
 // newFakePeer makes a full witness peer; call run to start its remote.

@@ -87,11 +87,11 @@ type Config struct {
 	// TxPool is the transaction pool (a *mempool.TxPool).
 	TxPool TxPool
 
-	// TxAccepted, when set, is called from the event goroutine with the
-	// transactions a peer's tx made the pool accept (the tx, then the
-	// orphans it unlocked, parents first), and the peer it came from, so
-	// the server relays them to every other peer. It must not block.
-	TxAccepted func(accepted []*mempool.TxDesc, from Peer)
+	// Relay, when set, receives the transactions a peer's tx made the
+	// pool accept (the tx, then the orphans it unlocked, parents first),
+	// to announce to the other peers: the source peer has them marked as
+	// known inventory first (see txSource). *relay.TxRelay implements it.
+	Relay TxRelay
 
 	// Now returns the current time; nil means time.Now. Tests inject a
 	// clock to drive every timeout.

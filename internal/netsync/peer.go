@@ -1,8 +1,11 @@
 package netsync
 
 import (
+	"time"
+
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/mempool"
+	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -43,6 +46,25 @@ type syncedHeightsSetter interface {
 	SetSyncedHeights(headers, blocks int32)
 }
 
+// txSource is implemented by peers that keep a known-inventory filter and
+// the time of the last transaction they gave us that the pool accepted
+// (*peer.Peer does). The sync manager marks a peer's accepted transactions
+// as known to it before they are relayed, so they are never announced back
+// to it, and records the time (getpeerinfo's last_transaction; inbound
+// eviction spares recent transaction relayers).
+type txSource interface {
+	AddKnownInventory(iv *wire.InvVect)
+	SetLastTx(t time.Time)
+}
+
+// TxRelay is what the sync manager hands accepted transactions to;
+// *relay.TxRelay implements it.
+type TxRelay interface {
+	// Announce queues txs for announcement to every peer that wants them.
+	// It is called from the event goroutine and must not block.
+	Announce(txs []*mempool.TxDesc)
+}
+
 // TxPool is what the sync manager needs from the transaction pool;
 // *mempool.TxPool implements it. Methods must be safe for concurrent use.
 type TxPool interface {
@@ -59,5 +81,8 @@ type TxPool interface {
 	RemoveOrphansByTag(tag mempool.Tag) int
 }
 
-// The pool the server passes must fit TxPool.
-var _ TxPool = (*mempool.TxPool)(nil)
+// The pool the server passes must fit TxPool, and its peers txSource.
+var (
+	_ TxPool   = (*mempool.TxPool)(nil)
+	_ txSource = (*peer.Peer)(nil)
+)

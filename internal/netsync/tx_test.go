@@ -86,7 +86,7 @@ func txHarness(t *testing.T, n int, tweak func(*Config)) (*harness, *fakePool, [
 	acc := &acceptLog{}
 	h := newHarness(t, pool, func(c *Config) {
 		notIBD(c)
-		c.TxAccepted = acc.record
+		c.Relay = acc
 		if tweak != nil {
 			tweak(c)
 		}
@@ -101,22 +101,34 @@ func txHarness(t *testing.T, n int, tweak func(*Config)) (*harness, *fakePool, [
 		peers = append(peers, p)
 	}
 	h.sync()
+	acc.mu.Lock()
+	acc.peers = peers
+	acc.mu.Unlock()
 	return h, pool, peers, acc
 }
 
-// acceptLog records TxAccepted calls.
+// acceptLog is a relay that records what it is asked to announce and, for
+// each transaction, the peer that already knew it by txid and wtxid when
+// it arrived (its source, marked first), or 0.
 type acceptLog struct {
 	mu    sync.Mutex
+	peers []*fakePeer
 	txs   []chainhash.Hash
 	froms []int32
 }
 
-func (a *acceptLog) record(txs []*mempool.TxDesc, from Peer) {
+func (a *acceptLog) Announce(txs []*mempool.TxDesc) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, d := range txs {
 		a.txs = append(a.txs, d.TxHash)
-		a.froms = append(a.froms, from.ID())
+		from := int32(0)
+		for _, p := range a.peers {
+			if p.knows(wire.InvTypeTx, d.TxHash) && p.knows(wire.InvTypeWTx, d.WTxHash) {
+				from = p.id
+			}
+		}
+		a.froms = append(a.froms, from)
 	}
 }
 
@@ -173,6 +185,9 @@ func TestTxRequestOneAtATime(t *testing.T) {
 		t.Fatalf("accepted %v from %v", acc.txs, acc.froms)
 	}
 	acc.mu.Unlock()
+	if peers[1].lastTxTime() != h.clock.Now() || !peers[0].lastTxTime().IsZero() {
+		t.Fatalf("last transaction times %v and %v", peers[0].lastTxTime(), peers[1].lastTxTime())
+	}
 	st, _ := h.sm.Stats()
 	if st.TxAnnounced != 0 || st.TxInFlight != 0 {
 		t.Fatalf("stats %+v", st)

@@ -522,9 +522,29 @@ func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
 		sm.txs.received(d.TxHash)
 		sm.txs.received(d.WTxHash)
 	}
-	if len(accepted) > 0 && sm.cfg.TxAccepted != nil {
-		sm.cfg.TxAccepted(accepted, p)
+	if len(accepted) == 0 {
+		return
 	}
+	markSource(p, accepted, sm.cfg.Now())
+	if sm.cfg.Relay != nil {
+		sm.cfg.Relay.Announce(accepted)
+	}
+}
+
+// markSource records that p gave us the accepted transactions: they join
+// its known inventory (by txid and wtxid, so neither form is announced
+// back to it) and its last-transaction time is now. Peers that keep no
+// such state (not a txSource) are left alone.
+func markSource(p Peer, accepted []*mempool.TxDesc, now time.Time) {
+	src, ok := p.(txSource)
+	if !ok {
+		return
+	}
+	for _, d := range accepted {
+		src.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeTx, Hash: d.TxHash})
+		src.AddKnownInventory(&wire.InvVect{Type: wire.InvTypeWTx, Hash: d.WTxHash})
+	}
+	src.SetLastTx(now)
 }
 
 // rememberReject reports whether a pool error belongs in the
