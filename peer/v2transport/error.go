@@ -41,8 +41,8 @@ const (
 
 	// ErrPacketTooLarge is returned when a received packet announces
 	// contents longer than MaxContentsLen, which is checked before
-	// anything is allocated for it, or when a message to send would not
-	// fit in MaxContentsLen.
+	// anything is allocated for it, or when a message received or to send
+	// has a payload above MaxPayloadLen.
 	ErrPacketTooLarge = ErrorKind("ErrPacketTooLarge")
 
 	// ErrUnknownMessageType is returned by ReadMessage for an authentic
