@@ -100,6 +100,11 @@ func (c *fsChaCha20) crypt(field *[LengthFieldLen]byte) {
 type fsAEAD struct {
 	aead    cipher.AEAD
 	packets uint64
+
+	// nonce is scratch space for the current nonce; it lives in the
+	// struct because a local array passed to the AEAD interface would be
+	// allocated on every packet.
+	nonce [chacha20poly1305.NonceSize]byte
 }
 
 // newFSAEAD returns a packet AEAD starting from key. It fails only when the
@@ -112,19 +117,17 @@ func newFSAEAD(key [keyLen]byte) (*fsAEAD, error) {
 	return &fsAEAD{aead: aead}, nil
 }
 
-// nonce returns the nonce of the next packet.
-func (c *fsAEAD) nonce() [chacha20poly1305.NonceSize]byte {
-	var n [chacha20poly1305.NonceSize]byte
-	binary.LittleEndian.PutUint32(n[:4], uint32(c.packets%RekeyInterval))
-	binary.LittleEndian.PutUint64(n[4:], c.packets/RekeyInterval)
-	return n
+// nextNonce sets c.nonce to the nonce of the next packet and returns it.
+func (c *fsAEAD) nextNonce() []byte {
+	binary.LittleEndian.PutUint32(c.nonce[:4], uint32(c.packets%RekeyInterval))
+	binary.LittleEndian.PutUint64(c.nonce[4:], c.packets/RekeyInterval)
+	return c.nonce[:]
 }
 
 // seal encrypts plaintext with aad, appends ciphertext and tag to dst and
 // moves on to the next packet. dst may be plaintext[:0] to encrypt in place.
 func (c *fsAEAD) seal(dst, plaintext, aad []byte) []byte {
-	n := c.nonce()
-	out := c.aead.Seal(dst, n[:], plaintext, aad)
+	out := c.aead.Seal(dst, c.nextNonce(), plaintext, aad)
 	c.advance()
 	return out
 }
@@ -133,8 +136,7 @@ func (c *fsAEAD) seal(dst, plaintext, aad []byte) []byte {
 // appends the plaintext to dst and moves on to the next packet whether or
 // not the tag was right, as the BIP's reference does.
 func (c *fsAEAD) open(dst, ciphertext, aad []byte) ([]byte, error) {
-	n := c.nonce()
-	out, err := c.aead.Open(dst, n[:], ciphertext, aad)
+	out, err := c.aead.Open(dst, c.nextNonce(), ciphertext, aad)
 	c.advance()
 	return out, err
 }

@@ -22,9 +22,14 @@ const (
 	MaxContentsLen = longTypeLen + MaxPayloadLen
 
 	// readChunk is the most a connection allocates for a packet before its
-	// bytes arrive. Longer packets grow their buffer as they are read, so
-	// a peer that announces 4 MB and sends nothing costs 64 KiB.
+	// bytes arrive. Longer packets grow their buffer fourfold each time it
+	// fills (or to the full size once that is less than twice the next
+	// step), so a peer that announces 4 MB and sends nothing costs 64 KiB,
+	// and one that sends part of a packet at most eight times that part.
 	readChunk = 64 << 10
+
+	// readGrowth is the factor by which a packet's buffer grows.
+	readGrowth = 4
 
 	// maxKeptWriteBuf is the largest write buffer a connection keeps
 	// between messages; larger messages get a buffer of their own so
@@ -43,10 +48,13 @@ type Conn struct {
 	sessionID [32]byte
 	initiator bool
 
-	// Read side, used only by the reading goroutine.
-	r    *bufio.Reader
-	recv receiver
-	rerr error
+	// Read side, used only by the reading goroutine. field holds the
+	// length field being read; a local array would escape to the heap
+	// through the io.Reader interface on every packet.
+	r     *bufio.Reader
+	recv  receiver
+	rerr  error
+	field [LengthFieldLen]byte
 
 	// Write side, used only by the writing goroutine.
 	w    io.Writer
@@ -114,12 +122,11 @@ func (c *Conn) ReadMessage() (command string, payload []byte, err error) {
 // returns its contents and ignore bit. The announced length is checked
 // against MaxContentsLen before anything is allocated for the packet.
 func (c *Conn) readPacket(aad []byte) (contents []byte, ignore bool, err error) {
-	var field [LengthFieldLen]byte
-	if _, err := io.ReadFull(c.r, field[:]); err != nil {
+	if _, err := io.ReadFull(c.r, c.field[:]); err != nil {
 		return nil, false, fmt.Errorf("v2transport: reading packet length: %w", err)
 	}
 	c.bytesReceived.Add(LengthFieldLen)
-	n := c.recv.decryptLength(field)
+	n := c.recv.decryptLength(c.field)
 	if n > MaxContentsLen {
 		return nil, false, errorf(ErrPacketTooLarge,
 			"v2transport: packet of %d bytes exceeds %d", n, MaxContentsLen)
@@ -134,17 +141,29 @@ func (c *Conn) readPacket(aad []byte) (contents []byte, ignore bool, err error) 
 
 // readGrowing reads exactly n bytes into a new buffer that grows as the
 // bytes arrive, so memory follows what the peer actually sent rather than
-// what it announced. On error it returns the bytes read so far.
+// what it announced. On error it returns the bytes read so far; a stream
+// that ends early yields io.ErrUnexpectedEOF.
 func readGrowing(r io.Reader, n int) ([]byte, error) {
 	buf := make([]byte, 0, min(n, readChunk))
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(2*cap(buf), n))
+			next := readGrowth * cap(buf)
+			if 2*next > n {
+				// The step after this one would pass n anyway; take
+				// all of it now instead of copying once more.
+				next = n
+			}
+			grown := make([]byte, len(buf), next)
 			copy(grown, buf)
 			buf = grown
 		}
 		m, err := io.ReadFull(r, buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			// The stream ended inside the packet, at its start or at a
+			// growth boundary.
+			err = io.ErrUnexpectedEOF
+		}
 		if err != nil {
 			return buf, err
 		}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"testing"
+	"testing/iotest"
 )
 
 // connPairOver returns an initiator Conn writing into buf and a responder
@@ -194,5 +196,33 @@ func TestErrorKinds(t *testing.T) {
 				t.Errorf("%s is %s", k, o)
 			}
 		}
+	}
+}
+
+// TestReadGrowing checks that packet bodies of every size class arrive
+// intact through a reader that returns them in small pieces, and that a
+// body cut short returns what arrived with the error.
+func TestReadGrowing(t *testing.T) {
+	for _, n := range []int{0, 1, readChunk, readChunk + 1, 4*readChunk + 1, 1 << 20, MaxContentsLen} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			want := make([]byte, n)
+			for i := range want {
+				want[i] = byte(i * 31)
+			}
+			got, err := readGrowing(iotest.HalfReader(bytes.NewReader(want)), n)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("got %d bytes, %v", len(got), err)
+			}
+			if n == 0 {
+				return
+			}
+			got, err = readGrowing(bytes.NewReader(want[:n-1]), n)
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("short body: got %v", err)
+			}
+			if len(got) != n-1 || cap(got) > 8*max(n-1, readChunk) {
+				t.Fatalf("short body: %d bytes in a buffer of %d", len(got), cap(got))
+			}
+		})
 	}
 }

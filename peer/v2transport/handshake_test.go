@@ -307,6 +307,16 @@ func TestHostileHandshake(t *testing.T) {
 		},
 		err: ErrPacketTooLarge,
 	}, {
+		name: "largest allowed length, nothing after it",
+		script: func() []byte {
+			s := newTranscript(t, ki, kr, garbage).terminator()
+			var field [LengthFieldLen]byte
+			putUint24(&field, MaxContentsLen)
+			s.remote.send.length.crypt(&field)
+			return append(append(s.buf, field[:]...), make([]byte, 1000)...)
+		},
+		err: io.ErrUnexpectedEOF,
+	}, {
 		name: "largest length, nothing after it",
 		script: func() []byte {
 			s := newTranscript(t, ki, kr, garbage).terminator()
