@@ -57,8 +57,9 @@ const (
 	ErrBadCommand = ErrorKind("ErrBadCommand")
 
 	// ErrInvalidArgument is returned for a caller's argument out of range:
-	// garbage longer than MaxGarbageLen, a negative decoy length, or more
-	// than 64 already-read bytes handed to Respond.
+	// a nil Config, garbage longer than MaxGarbageLen, a decoy length
+	// outside 0..MaxContentsLen, or more than 64 already-read bytes handed
+	// to Respond.
 	ErrInvalidArgument = ErrorKind("ErrInvalidArgument")
 )
 

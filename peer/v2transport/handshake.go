@@ -77,6 +77,9 @@ func MatchesV1Prefix(net wire.BitcoinNet, b []byte) bool {
 // which also ends that goroutine, and Initiate returns only after it has
 // stopped.
 func Initiate(rw io.ReadWriter, cfg *Config) (*Conn, error) {
+	if cfg == nil {
+		return nil, makeError(ErrInvalidArgument, "v2transport: no config")
+	}
 	key, err := newEphemeralKey()
 	if err != nil {
 		return nil, fmt.Errorf("v2transport: creating ephemeral key: %w", err)
@@ -102,6 +105,9 @@ func Initiate(rw io.ReadWriter, cfg *Config) (*Conn, error) {
 // packet and returns after the initiator's version packet. Deadlines,
 // helper goroutine and closing on failure are as for Initiate.
 func Respond(rw io.ReadWriter, cfg *Config, prefix []byte) (*Conn, error) {
+	if cfg == nil {
+		return nil, makeError(ErrInvalidArgument, "v2transport: no config")
+	}
 	if len(prefix) > EllswiftPubKeyLen {
 		return nil, errorf(ErrInvalidArgument,
 			"v2transport: %d already-read bytes exceed the %d-byte public key",
@@ -214,15 +220,19 @@ func (h *handshake) respond(prefix []byte) (*Conn, error) {
 // consumed, until buf[:n] stops matching the v1 prefix or holds all of it.
 // It returns ErrV1Peer in the latter case.
 func (h *handshake) readV1Prefix(buf *[EllswiftPubKeyLen]byte, n int) (int, error) {
+	var err error
 	for MatchesV1Prefix(h.net, buf[:n]) {
 		if n >= V1PrefixLen {
 			return n, makeError(ErrV1Peer, "v2transport: remote speaks the v1 protocol")
 		}
-		m, err := h.rw.Read(buf[n:V1PrefixLen])
-		n += m
+		// A read error counts only once the bytes read with it have
+		// been looked at, as io.Reader asks.
 		if err != nil {
 			return n, fmt.Errorf("v2transport: reading public key: %w", err)
 		}
+		var m int
+		m, err = h.rw.Read(buf[n:V1PrefixLen])
+		n += m
 	}
 	return n, nil
 }

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/tern-org/ternd/wire"
@@ -184,6 +185,16 @@ func TestRespondV1(t *testing.T) {
 			}
 		})
 	}
+	t.Run("prefix then end of stream", func(t *testing.T) {
+		_, err := Respond(newReadOnly(msg[:V1PrefixLen]), &Config{Net: wire.MainNet}, nil)
+		if !errors.Is(err, ErrV1Peer) {
+			t.Fatalf("got %v, want ErrV1Peer", err)
+		}
+		_, err = Respond(iotestDataErr(msg[:V1PrefixLen]), &Config{Net: wire.MainNet}, nil)
+		if !errors.Is(err, ErrV1Peer) {
+			t.Fatalf("bytes with EOF: got %v, want ErrV1Peer", err)
+		}
+	})
 	t.Run("other network", func(t *testing.T) {
 		_, err := Respond(newReadOnly(v1Version(wire.TestNet3)), &Config{Net: wire.MainNet}, nil)
 		if !errors.Is(err, ErrWrongNetwork) {
@@ -422,6 +433,12 @@ func TestRespondJunk(t *testing.T) {
 // TestHandshakeArguments checks that out-of-range arguments are refused
 // before anything is read or written.
 func TestHandshakeArguments(t *testing.T) {
+	if _, err := Initiate(newReadOnly(nil), nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("Initiate without config: got %v", err)
+	}
+	if _, err := Respond(newReadOnly(nil), nil, nil); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("Respond without config: got %v", err)
+	}
 	tests := []struct {
 		name   string
 		cfg    Config
@@ -474,4 +491,13 @@ func TestHandshakeClosesOnFailure(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		t.Fatalf("%d goroutines after the handshake, %d before", n, before)
 	}
+}
+
+// iotestDataErr returns an io.ReadWriter whose reads return the last bytes
+// together with io.EOF, as some readers do, and that discards writes.
+func iotestDataErr(b []byte) io.ReadWriter {
+	return struct {
+		io.Reader
+		io.Writer
+	}{iotest.DataErrReader(bytes.NewReader(b)), io.Discard}
 }
