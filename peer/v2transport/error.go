@@ -12,9 +12,9 @@ type ErrorKind string
 const (
 	// ErrV1Peer is returned by Respond when the first 16 bytes are the
 	// network magic followed by "version\x00\x00\x00\x00\x00": the remote
-	// speaks the v1 protocol. Exactly those 16 bytes have then been
-	// consumed and nothing has been written, so the caller can go on with
-	// the v1 protocol on the same connection.
+	// speaks the v1 protocol. Nothing past those 16 bytes has then been
+	// read and nothing has been written, so the caller can go on with the
+	// v1 protocol on the same connection.
 	ErrV1Peer = ErrorKind("ErrV1Peer")
 
 	// ErrWrongNetwork is returned by Respond when the remote's first 64

@@ -73,9 +73,9 @@ func MatchesV1Prefix(net wire.BitcoinNet, b []byte) bool {
 //
 // Initiate sets no deadline: the caller bounds it with a deadline on rw.
 // Writes run on a helper goroutine so that an unbuffered rw such as
-// net.Pipe cannot deadlock; on failure rw is closed if it is an io.Closer,
-// which also ends that goroutine, and Initiate returns only after it has
-// stopped.
+// net.Pipe cannot deadlock. A failure after the first write closes rw if
+// it is an io.Closer, which also ends that goroutine, and Initiate returns
+// only after it has stopped; earlier failures leave rw untouched.
 func Initiate(rw io.ReadWriter, cfg *Config) (*Conn, error) {
 	if cfg == nil {
 		return nil, makeError(ErrInvalidArgument, "v2transport: no config")
@@ -96,14 +96,15 @@ func Initiate(rw io.ReadWriter, cfg *Config) (*Conn, error) {
 // rw (up to 64, typically the V1PrefixLen bytes peeked to detect a v1
 // peer); Respond reads the rest.
 //
-// While the bytes seen match V1Prefix(cfg.Net), Respond reads only up to
-// the end of that prefix and writes nothing; if all 16 match it returns
-// ErrV1Peer, having consumed exactly those 16 bytes, and rw stays usable
-// for v1. Otherwise it sends our public key and garbage, reads the rest of
-// the initiator's key (ErrWrongNetwork if it looks like a v1 version
-// message of another network), sends our terminator, decoys and version
-// packet and returns after the initiator's version packet. Deadlines,
-// helper goroutine and closing on failure are as for Initiate.
+// While the bytes seen match V1Prefix(cfg.Net), Respond reads nothing past
+// the 16th byte of the stream and writes nothing; if all 16 match it
+// returns ErrV1Peer, and rw, positioned right after that prefix, stays
+// usable for v1. Otherwise it sends our public key and garbage, reads the
+// rest of the initiator's key (ErrWrongNetwork if it looks like a v1
+// version message of another network), sends our terminator, decoys and
+// version packet and returns after the initiator's version packet.
+// Deadlines, the helper goroutine and closing on failure are as for
+// Initiate.
 func Respond(rw io.ReadWriter, cfg *Config, prefix []byte) (*Conn, error) {
 	if cfg == nil {
 		return nil, makeError(ErrInvalidArgument, "v2transport: no config")
