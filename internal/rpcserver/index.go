@@ -41,7 +41,7 @@ func (s *Server) handleGetIndexInfo(_ context.Context, params []json.RawMessage)
 		return nil, err
 	}
 	res := map[string]indexInfoJSON{}
-	if ix := s.cfg.TxIndex; ix != nil && (name == "" || name == ix.Name()) {
+	if ix := s.cfg.TxIndex; ix != nil && ix.Open() && (name == "" || name == ix.Name()) {
 		res[ix.Name()] = indexInfoJSON{Synced: ix.Synced(), BestBlockHeight: ix.BestHeight()}
 	}
 	return res, nil

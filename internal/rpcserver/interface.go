@@ -227,6 +227,10 @@ func (e *BlockValidityError) Unwrap() error { return e.Err }
 
 // TxIndex is the optional transaction index (--txindex).
 type TxIndex interface {
+	// Open reports whether the index is open; when it is not, the
+	// methods answer as Core does without -txindex.
+	Open() bool
+
 	// Name is the index's name in getindexinfo.
 	Name() string
 

@@ -529,7 +529,7 @@ func (s *Server) handleGetRawTransaction(ctx context.Context, params []json.RawM
 // state (no index, index catching up, not found).
 func (s *Server) indexedRawTransaction(ctx context.Context, txid chainhash.Hash, verbosity int) (any, error) {
 	ix := s.cfg.TxIndex
-	if ix == nil {
+	if ix == nil || !ix.Open() {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
 			"No such mempool transaction. Use -txindex or provide a block hash to enable "+
 				"blockchain transaction queries. Use gettransaction for wallet transactions.")
