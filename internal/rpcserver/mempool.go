@@ -217,7 +217,9 @@ func rejectMessage(err error) string {
 // BroadcastTransaction: outputs already in the UTXO set (-27), a
 // transaction already pooled (its txid is returned again), then one
 // acceptance with the fee cap (-25 for missing inputs or a fee above the
-// cap, -26 for every other rejection with Core's reason).
+// cap, -26 for every other rejection with Core's reason). What the pool
+// accepted (the transaction and the orphans it unlocked) is handed to the
+// relay.
 func (s *Server) handleSendRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
