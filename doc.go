@@ -43,10 +43,11 @@ cache is flushed before the database closes. Blocks are generated from
 internal/mining templates (generatetoaddress, generateblock) and enter the
 chain through the same ProcessBlock path as submitblock.
 
-The RPC methods are grouped by Core's source files: rpc_chain.go
-(blockchain.cpp), rpc_mempool.go (mempool.cpp, fees.cpp), rpc_mining.go
-(mining.cpp) and rpc_rawtx.go (rawtransaction.cpp, with the JSON helpers
-they share: amounts, hashes, Core's asm, descriptors, TxToUniv).
+The RPC server and its methods live in internal/rpcserver, grouped by
+Core's source files (chain.go, mempool.go, mining.go, rawtx.go, net.go ...).
+Its handlers reach the core and the P2P server only through small
+interfaces, which rpcadaptors.go satisfies; the daemon builds the server
+with them in rpcConfig (ternd.go).
 
 The P2P side plugs into the server: setRelay for the transaction relay
 (internal/relay) that RelayTransactions feeds with what the pool returned
@@ -58,8 +59,8 @@ hands a peer's accepted transactions to the same relay.
 # Extending
 
 A new subsystem implements the subsystem interface (Name, Start(ctx), Stop)
-and is added in node.addNodeSubsystems (ternd.go). A new RPC method is an
-rpcjson.Method passed to rpcServer.RegisterMethod; see rpcServer's doc
-comment. A new package that logs gets one line in packageLoggers (log.go).
+and is added in node.addNodeSubsystems (ternd.go). A new RPC method goes in internal/rpcserver's
+method tables; what it needs from the node is a method on one of its
+interfaces (interface.go) with an adaptor in rpcadaptors.go. A new package that logs gets one line in packageLoggers (log.go).
 */
 package main

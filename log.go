@@ -16,6 +16,7 @@ import (
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/relay"
+	"github.com/tern-org/ternd/internal/rpcserver"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/peer"
@@ -55,8 +56,8 @@ func (logWriter) Write(p []byte) (int, error) {
 // backendLog is the logging backend shared by every subsystem logger.
 var backendLog = btclog.NewBackend(io.Writer(logWriter{}))
 
-// Subsystem loggers. The root package logs through ternLog, cnfgLog,
-// rpcsLog and srvrLog; the others are handed to packages below.
+// Subsystem loggers. The root package logs through ternLog, cnfgLog and
+// srvrLog; the others are handed to packages below.
 var (
 	ternLog = backendLog.Logger("TERN")
 	cnfgLog = backendLog.Logger("CNFG")
@@ -116,6 +117,7 @@ var packageLoggers = []struct {
 	{"TXMP", mempool.UseLogger},
 	{"MINR", mining.UseLogger},
 	{"SCRP", txscript.UseLogger},
+	{"RPCS", rpcserver.UseLogger},
 	{"PEER", peer.UseLogger},
 	{"CMGR", connmgr.UseLogger},
 	{"AMGR", addrmgr.UseLogger},

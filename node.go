@@ -16,7 +16,6 @@ import (
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/mining"
-	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/txscript"
@@ -71,7 +70,7 @@ type announcerBox struct{ a txAnnouncer }
 // node is the daemon's core: the chain database, the block chain, the
 // transaction pool and block generation, wired together. It owns them and
 // hands the node its subsystems in start order (database, chain, mempool);
-// the RPC methods it registers reach them only after start (the RPC server
+// the RPC server reaches them through rpcadaptors.go only after start (it
 // answers -28 until warm-up ends).
 //
 // The P2P wiring plugs in with setRelay (transactions out, through
@@ -129,10 +128,6 @@ type node struct {
 	// server running) drops it. Replaced atomically by setRelay.
 	relay atomic.Pointer[announcerBox]
 
-	// peerCount, set by the P2P side with setPeerCounter, returns the
-	// number of connected peers (mainnet getblocktemplate needs one).
-	peerCount atomic.Pointer[func() int]
-
 	// mineMu serialises block generation so concurrent generate calls
 	// build on each other instead of racing for the same height.
 	mineMu sync.Mutex
@@ -145,25 +140,14 @@ type node struct {
 	cancel context.CancelFunc
 }
 
-// newNode builds the core and registers its RPC methods on rpc (nil
-// with --norpc). Nothing is opened until the subsystems start.
-func newNode(cfg *config, rpc *rpcServer) (*node, error) {
+// newNode builds the core. Nothing is opened until the subsystems start.
+func newNode(cfg *config) (*node, error) {
 	s := &node{
 		cfg:      cfg,
 		params:   cfg.params,
 		sigCache: txscript.NewSigCache(sigCacheEntries),
 	}
 	s.hooks.Store(&relayHooks{})
-	if rpc != nil {
-		for _, group := range [][]rpcjson.Method{s.chainMethods(), s.mempoolMethods(),
-			s.miningMethods(), s.rawTxMethods(), s.indexMethods()} {
-			for _, m := range group {
-				if err := rpc.RegisterMethod(m); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
 	return s, nil
 }
 
@@ -192,16 +176,6 @@ func (s *node) setRelay(a txAnnouncer) {
 		return
 	}
 	s.relay.Store(&announcerBox{a: a})
-}
-
-// setPeerCounter installs the function that counts connected peers; safe
-// at any time (nil removes it).
-func (s *node) setPeerCounter(f func() int) {
-	if f == nil {
-		s.peerCount.Store(nil)
-		return
-	}
-	s.peerCount.Store(&f)
 }
 
 // funcSubsystem adapts a pair of functions to the subsystem interface.
@@ -590,4 +564,120 @@ func (s *node) solveAndSubmit(ctx context.Context, block *wire.MsgBlock,
 		srvrLog.Warnf("Generated block %v is not on the main chain", hash)
 	}
 	return hash, nil
+}
+
+// generateBlockMaxTries is generateblock's nonce budget (100 times
+// generatetoaddress's default).
+const generateBlockMaxTries = 100_000_000
+
+// blockValidityError is generateBlock's error for a block the chain would
+// not connect (Core's TestBlockValidity failure).
+type blockValidityError struct{ err error }
+
+func (e *blockValidityError) Error() string { return "block not valid: " + e.err.Error() }
+func (e *blockValidityError) Unwrap() error { return e.err }
+
+// generateBlock mines one block holding exactly txs after a coinbase that
+// pays payScript (generateblock): built on the tip, checked as Core's
+// TestBlockValidity (a *blockValidityError when refused), solved, and
+// processed when submit is set.
+func (s *node) generateBlock(ctx context.Context, payScript []byte, txs []*wire.MsgTx,
+	submit bool) (*wire.MsgBlock, error) {
+	s.mineMu.Lock()
+	defer s.mineMu.Unlock()
+	block := s.buildBlock(payScript, txs)
+	if err := s.chain.CheckConnectBlockTemplate(block); err != nil {
+		return nil, &blockValidityError{err: err}
+	}
+	tries := uint64(generateBlockMaxTries)
+	if !submit {
+		if err := s.solve(ctx, block, &tries); err != nil {
+			return nil, err
+		}
+		return block, nil
+	}
+	if _, err := s.solveAndSubmit(ctx, block, &tries); err != nil {
+		return nil, err
+	}
+	return block, nil
+}
+
+// buildBlock assembles an unsolved block on the tip holding txs after a
+// coinbase that pays the subsidy and the fees it can compute (inputs from
+// the UTXO set or from earlier transactions of the block) to payScript.
+// The caller holds mineMu.
+func (s *node) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock {
+	tip := s.miningTip()
+	height := tip.Height + 1
+	created := make(map[wire.OutPoint]int64)
+	var fees int64
+	hasWitness := false
+	for _, tx := range txs {
+		var in int64
+		known := true
+		for _, txIn := range tx.TxIn {
+			if v, ok := created[txIn.PreviousOutPoint]; ok {
+				in += v
+				continue
+			}
+			e, err := s.chain.FetchUtxoEntry(txIn.PreviousOutPoint)
+			if err != nil || e == nil {
+				known = false
+				break
+			}
+			in += e.Amount
+		}
+		var out int64
+		for i, o := range tx.TxOut {
+			out += o.Value
+			created[wire.OutPoint{Hash: tx.TxHash(), Index: uint32(i)}] = o.Value
+		}
+		if known && in > out {
+			fees += in - out
+		}
+		if tx.HasWitness() {
+			hasWitness = true
+		}
+	}
+	coinbase := mining.CoinbaseTx(height, s.extraNonce.Add(1), payScript,
+		blockchain.CalcBlockSubsidy(height, s.params)+fees)
+	block := &wire.MsgBlock{Transactions: append([]*wire.MsgTx{coinbase}, txs...)}
+	if hasWitness {
+		mining.AddWitnessCommitment(block)
+	}
+	ts := time.Now().Truncate(time.Second)
+	if minTS := tip.MedianTimePast.Add(time.Second); ts.Before(minTS) {
+		ts = minTS
+	}
+	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
+	block.Header = wire.BlockHeader{
+		Version:    0x20000000,
+		PrevBlock:  tip.Hash,
+		MerkleRoot: root,
+		Timestamp:  ts,
+		Bits:       s.chain.CalcNextRequiredDifficulty(ts),
+	}
+	return block
+}
+
+// solve searches nonces for block without submitting it.
+func (s *node) solve(ctx context.Context, block *wire.MsgBlock, maxTries *uint64) error {
+	target := blockchain.CompactToBig(block.Header.Bits)
+	for {
+		h := block.Header.BlockHash()
+		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
+			return nil
+		}
+		if *maxTries == 0 {
+			return errMaxTries
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		*maxTries--
+		block.Header.Nonce++
+		if block.Header.Nonce == 0 {
+			block.Header.Timestamp = block.Header.Timestamp.Add(time.Second)
+		}
+	}
 }

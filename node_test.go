@@ -78,8 +78,7 @@ func (tn *testNode) call(method string, params ...any) (json.RawMessage, *rpcjso
 	if err != nil {
 		tn.t.Fatal(err)
 	}
-	return tn.n.rpc.execute(context.Background(), &rpcjson.ParsedRequest{Method: method, Params: raw},
-		"test", "test")
+	return tn.n.rpc.Execute(context.Background(), method, raw)
 }
 
 // mustCall runs method and decodes its result into out (when not nil).

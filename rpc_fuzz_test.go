@@ -38,8 +38,7 @@ func FuzzRPCParams(f *testing.F) {
 			return
 		}
 		method := fuzzMethods[int(m)%len(fuzzMethods)]
-		_, rerr := tn.n.rpc.execute(context.Background(), &rpcjson.ParsedRequest{Method: method,
-			Params: json.RawMessage(params)}, "fuzz", "fuzz")
+		_, rerr := tn.n.rpc.Execute(context.Background(), method, json.RawMessage(params))
 		if rerr != nil && rerr.Code == rpcjson.ErrRPCInternal && rerr.Message == "Internal error" {
 			t.Fatalf("%s %s: handler panicked", method, params)
 		}

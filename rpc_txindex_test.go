@@ -23,6 +23,12 @@ const (
 
 // waitIndexSynced polls getindexinfo until the transaction index is synced
 // at height.
+// indexInfoJSON is one index's entry in getindexinfo's result.
+type indexInfoJSON struct {
+	Synced          bool  `json:"synced"`
+	BestBlockHeight int32 `json:"best_block_height"`
+}
+
 func (tn *testNode) waitIndexSynced(height int32) {
 	tn.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)

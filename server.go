@@ -101,9 +101,9 @@ type server struct {
 	wg     sync.WaitGroup
 }
 
-// newServer builds the P2P server on the node's core and registers the
-// network RPC methods. Errors in the configuration surface at Start.
-func newServer(cfg *config, core *node, rpc *rpcServer) *server {
+// newServer builds the P2P server on the node's core. Errors in the
+// configuration surface at Start.
+func newServer(cfg *config, core *node) *server {
 	s := &server{
 		cfg:    cfg,
 		core:   core,
@@ -117,13 +117,6 @@ func newServer(cfg *config, core *node, rpc *rpcServer) *server {
 		advertWake:      make(chan struct{}, 1),
 		banSaveInterval: banListSaveInterval,
 		evictSeed:       rand.Uint64(),
-	}
-	if rpc != nil {
-		for _, m := range s.netMethods() {
-			if err := rpc.RegisterMethod(m); err != nil {
-				srvrLog.Errorf("Cannot register %s: %v", m.Name, err)
-			}
-		}
 	}
 	return s
 }

@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/internal/rpcserver"
 	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
@@ -29,47 +29,7 @@ func testServer(t *testing.T) *server {
 	cfg := defaultConfig()
 	cfg.params = &chaincfg.RegressionNetParams
 	cfg.netDataDir = t.TempDir()
-	return newServer(&cfg, nil, nil)
-}
-
-func TestServiceStrings(t *testing.T) {
-	tests := []struct {
-		flags wire.ServiceFlag
-		hex   string
-		names []string
-	}{
-		{0, "0000000000000000", []string{}},
-		{wire.SFNodeNetwork | wire.SFNodeWitness | wire.SFNodeNetworkLimited, "0000000000000409",
-			[]string{"NETWORK", "WITNESS", "NETWORK_LIMITED"}},
-		{wire.SFNodeBloom | 1<<20, "0000000000100004", []string{"BLOOM", "UNKNOWN[2^20]"}},
-	}
-	for _, tc := range tests {
-		hex, names := serviceStrings(tc.flags)
-		if hex != tc.hex || !reflect.DeepEqual(names, tc.names) {
-			t.Errorf("serviceStrings(%d) = %s %v, want %s %v", tc.flags, hex, names, tc.hex, tc.names)
-		}
-	}
-}
-
-func TestNetworkName(t *testing.T) {
-	tests := []struct{ addr, want string }{
-		{"127.0.0.1:18444", "not_publicly_routable"},
-		{"10.1.2.3:8333", "not_publicly_routable"},
-		{"8.8.8.8:8333", "ipv4"},
-		{"[2001:4860::8888]:8333", "ipv6"},
-		{"pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion:8333", "onion"},
-	}
-	for _, tc := range tests {
-		if got := networkName(tc.addr); got != tc.want {
-			t.Errorf("networkName(%s) = %s, want %s", tc.addr, got, tc.want)
-		}
-	}
-	for id, want := range map[wire.NetworkID]string{wire.NetIPv4: "ipv4", wire.NetIPv6: "ipv6",
-		wire.NetTorV3: "onion", wire.NetI2P: "i2p", wire.NetCJDNS: "cjdns"} {
-		if got := wireNetworkName(id); got != want {
-			t.Errorf("wireNetworkName(%d) = %s, want %s", id, got, want)
-		}
-	}
+	return newServer(&cfg, nil)
 }
 
 func TestBanListPersistence(t *testing.T) {
@@ -87,14 +47,14 @@ func TestBanListPersistence(t *testing.T) {
 	if err := json.Unmarshal(data, &entries); err != nil || len(entries) != 1 {
 		t.Fatalf("banlist.json: %v %s", err, data)
 	}
-	s2 := newServer(s.cfg, nil, nil)
+	s2 := newServer(s.cfg, nil)
 	s2.loadBanList()
 	if !s2.bans.IsBanned(netip.MustParseAddr("11.22.3.4")) {
 		t.Fatal("ban lost across save and load")
 	}
 	// A damaged file leaves the list empty.
 	os.WriteFile(s.banListPath(), []byte("{"), 0o600)
-	s3 := newServer(s.cfg, nil, nil)
+	s3 := newServer(s.cfg, nil)
 	s3.loadBanList()
 	if len(s3.bans.Entries()) != 0 {
 		t.Fatal("damaged ban list loaded")
@@ -136,13 +96,11 @@ func TestKnownAddrsBounded(t *testing.T) {
 func TestNetRPCsBeforeStart(t *testing.T) {
 	s := testServer(t)
 	for _, name := range []string{"getconnectioncount", "getpeerinfo", "ping"} {
-		for _, m := range s.netMethods() {
-			if m.Name != name {
-				continue
-			}
-			if _, err := m.Handler(context.Background(), nil); err != errP2PDisabled {
-				t.Errorf("%s before start: %v", name, err)
-			}
+		_, err := p2pCall(t, s, name)
+		var e *rpcjson.RPCError
+		if !errors.As(err, &e) || e.Code != errRPCClientP2PDisabled ||
+			e.Message != "Error: Peer-to-peer functionality missing or disabled" {
+			t.Errorf("%s before start: %v", name, err)
 		}
 	}
 }
@@ -166,19 +124,12 @@ func TestNormalizeNodeAddr(t *testing.T) {
 	}
 }
 
-// p2pParams encodes positional RPC parameters.
-func p2pParams(t *testing.T, vs ...any) []json.RawMessage {
-	t.Helper()
-	out := make([]json.RawMessage, len(vs))
-	for i, v := range vs {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = b
-	}
-	return out
-}
+// Core's network RPC error codes the tests expect.
+const (
+	errRPCClientNodeAlreadyAdded rpcjson.RPCErrorCode = -23
+	errRPCClientInvalidIPOrNet   rpcjson.RPCErrorCode = -30
+	errRPCClientP2PDisabled      rpcjson.RPCErrorCode = -31
+)
 
 // offlineServer is a server with its managers built but nothing
 // started: enough for the RPCs that touch only the address manager and
@@ -191,16 +142,33 @@ func offlineServer(t *testing.T) *server {
 	return s
 }
 
-// p2pCall runs the named network RPC on s.
+// p2pCall runs the named network RPC on s through an RPC server whose
+// network methods reach s by the adaptors of rpcadaptors.go, and returns
+// its result decoded from JSON.
 func p2pCall(t *testing.T, s *server, name string, ps ...any) (any, error) {
 	t.Helper()
-	for _, m := range s.netMethods() {
-		if m.Name == name {
-			return m.Handler(context.Background(), p2pParams(t, ps...))
-		}
+	rpc, err := rpcserver.New(rpcserver.Config{PeerServer: rpcPeers{s}, ConnManager: rpcPeers{s},
+		BanManager: rpcBans{s}, AddrManager: rpcAddrs{s}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no method %s", name)
-	return nil, nil
+	rpc.SetWarmupFinished()
+	if ps == nil {
+		ps = []any{}
+	}
+	params, err := json.Marshal(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, rerr := rpc.Execute(context.Background(), name, params)
+	if rerr != nil {
+		return nil, rerr
+	}
+	var res any
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatalf("%s: decode %s: %v", name, raw, err)
+	}
+	return res, nil
 }
 
 // p2pRPCCode returns the code of an *rpcjson.RPCError (0 for nil).
@@ -273,7 +241,7 @@ func TestNodeAddressesAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new server on the same data dir finds them through peers.json.
-	s2 := newServer(s.cfg, nil, nil)
+	s2 := newServer(s.cfg, nil)
 	s2.am = addrmgr.New(&addrmgr.Config{DataDir: s.cfg.netDataDir, DefaultPort: s.defaultPort()})
 	if err := s2.am.Load(); err != nil {
 		t.Fatal(err)
@@ -327,7 +295,7 @@ func TestSetBanRPCs(t *testing.T) {
 		t.Fatalf("listbanned %s", b)
 	}
 	// The ban list on disk follows every change.
-	s2 := newServer(s.cfg, nil, nil)
+	s2 := newServer(s.cfg, nil)
 	s2.loadBanList()
 	if len(s2.bans.Entries()) != 1 {
 		t.Fatalf("banlist.json holds %d entries", len(s2.bans.Entries()))
@@ -372,7 +340,7 @@ func TestBanSavedOffTheHotPath(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s2 := newServer(s.cfg, nil, nil)
+		s2 := newServer(s.cfg, nil)
 		s2.loadBanList()
 		if s2.bans.IsBanned(netip.MustParseAddr("127.0.0.1")) {
 			break
@@ -426,7 +394,7 @@ func TestSetBanHugeBantime(t *testing.T) {
 		}
 	}
 	// The saved list survives a reload.
-	s2 := newServer(s.cfg, nil, nil)
+	s2 := newServer(s.cfg, nil)
 	s2.loadBanList()
 	if n := len(s2.bans.Entries()); n != 3 {
 		t.Fatalf("reloaded %d bans", n)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/internal/rpcserver"
 )
 
 const (
@@ -52,8 +53,9 @@ type subsystem interface {
 //     the RPC server's Stop first and then the subsystems in reverse
 //     (peers, sync, mempool, chain, database), which is the order Core
 //     uses and what keeps state consistent on disk.
-//   - RPC methods are registered with n.rpc.RegisterMethod (n.rpc is nil
-//     with --norpc, so check it). See rpcServer's doc comment.
+//   - RPC methods live in internal/rpcserver; what they need from the core
+//     and the P2P server is passed in rpcConfig, through the adaptors of
+//     rpcadaptors.go.
 //   - Anything that wants to stop the daemon (a fatal error in a subsystem)
 //     calls n.requestShutdown().
 type daemon struct {
@@ -66,11 +68,14 @@ type daemon struct {
 	cancel context.CancelFunc
 
 	// rpc is the RPC server, nil when --norpc.
-	rpc *rpcServer
+	rpc *rpcserver.Server
 
 	// core is the node's core (chain, mempool, mining), set by
 	// addNodeSubsystems; the P2P side plugs into it.
 	core *node
+
+	// p2p is the P2P server, set by addNodeSubsystems.
+	p2p *server
 
 	// subsystems are in start order; started counts how many started.
 	subsystems []subsystem
@@ -80,8 +85,8 @@ type daemon struct {
 	shutdownReq  chan struct{}
 }
 
-// newDaemon builds the node and its RPC server and registers the daemon's
-// own RPC methods. Nothing is opened or bound yet.
+// newDaemon builds the node and its RPC server. Nothing is opened or bound
+// yet.
 func newDaemon(cfg *config) (*daemon, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &daemon{
@@ -91,26 +96,17 @@ func newDaemon(cfg *config) (*daemon, error) {
 		cancel:      cancel,
 		shutdownReq: make(chan struct{}),
 	}
-	if !cfg.DisableRPC {
-		n.rpc = newRPCServer(rpcServerConfig{
-			Listeners:        cfg.RPCListeners,
-			DefaultListeners: cfg.rpcDefaultListeners,
-			User:             cfg.RPCUser,
-			Pass:             cfg.RPCPass,
-			CookiePath:       filepath.Join(cfg.netDataDir, rpcjson.CookieFileName),
-			MaxClients:       cfg.RPCMaxClients,
-			LogPath:          filepath.Join(cfg.netLogDir, logFileName),
-		})
-		for _, m := range controlMethods(n.rpc, n.requestShutdown, n.startTime) {
-			if err := n.rpc.RegisterMethod(m); err != nil {
-				cancel()
-				return nil, err
-			}
-		}
-	}
 	if err := n.addNodeSubsystems(); err != nil {
 		cancel()
 		return nil, err
+	}
+	if !cfg.DisableRPC {
+		rpc, err := rpcserver.New(n.rpcConfig())
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		n.rpc = rpc
 	}
 	return n, nil
 }
@@ -119,7 +115,7 @@ func newDaemon(cfg *config) (*daemon, error) {
 // in start order: node.go's database, chain and mempool, then server.go's
 // P2P server (connmgr, addrmgr, netsync, relay), built on n.core.
 func (n *daemon) addNodeSubsystems() error {
-	core, err := newNode(n.cfg, n.rpc)
+	core, err := newNode(n.cfg)
 	if err != nil {
 		return err
 	}
@@ -127,8 +123,57 @@ func (n *daemon) addNodeSubsystems() error {
 	for _, s := range core.subsystems() {
 		n.addSubsystem(s)
 	}
-	n.addSubsystem(newServer(n.cfg, core, n.rpc))
+	n.p2p = newServer(n.cfg, core)
+	n.addSubsystem(n.p2p)
 	return nil
+}
+
+// rpcConfig is the RPC server's configuration: the --rpc* options, the
+// settings its methods report, and the core and the P2P server behind the
+// adaptors of rpcadaptors.go.
+func (n *daemon) rpcConfig() rpcserver.Config {
+	cfg := n.cfg
+	rc := rpcserver.Config{
+		Listeners:        cfg.RPCListeners,
+		DefaultListeners: cfg.rpcDefaultListeners,
+		User:             cfg.RPCUser,
+		Pass:             cfg.RPCPass,
+		CookiePath:       filepath.Join(cfg.netDataDir, rpcjson.CookieFileName),
+		MaxClients:       cfg.RPCMaxClients,
+		LogPath:          filepath.Join(cfg.netLogDir, logFileName),
+		StartTime:        n.startTime,
+		Shutdown:         shutdownFunc(n.requestShutdown),
+		Loggers:          subsystemLoggers,
+
+		ChainParams:         cfg.params,
+		Version:             version(),
+		ChainDBDir:          filepath.Join(cfg.netDataDir, chainDBDirName),
+		DataCarrierSize:     cfg.DataCarrierSize,
+		BlockMinTxFee:       cfg.blockMinTxFeeSat,
+		MinRelayTxFee:       cfg.minRelayTxFeeSat,
+		IncrementalRelayFee: cfg.incrementalRelayFeeSat,
+		Proxy:               cfg.Proxy,
+		OnionProxy:          cfg.OnionProxy,
+
+		Chain:         rpcChain{n.core},
+		BlockStore:    rpcChain{n.core},
+		UtxoSet:       rpcChain{n.core},
+		ChainManager:  rpcChain{n.core},
+		TxPool:        rpcTxPool{n.core},
+		TxAcceptor:    rpcTxPool{n.core},
+		TxPrioritiser: rpcTxPool{n.core},
+		MempoolDumper: rpcTxPool{n.core},
+		FeeEstimator:  rpcFeeEstimator{n.core},
+		Generator:     rpcGenerator{n.core},
+		TxIndex:       rpcTxIndex{n.core},
+		Relay:         n.core,
+
+		PeerServer:  rpcPeers{n.p2p},
+		ConnManager: rpcPeers{n.p2p},
+		BanManager:  rpcBans{n.p2p},
+		AddrManager: rpcAddrs{n.p2p},
+	}
+	return rc
 }
 
 // addSubsystem appends a subsystem to the start order. It must be called

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,10 +129,10 @@ func TestTernMainInProcess(t *testing.T) {
 			if how == "interrupt" {
 				interrupt <- os.Interrupt
 			} else {
-				tr := &testRPC{url: "http://127.0.0.1:" + port + "/"}
 				data, _ := os.ReadFile(cookie)
-				tr.user, tr.pass, _ = strings.Cut(string(data), ":")
-				if status, out := tr.call(t, `{"method":"stop","id":1}`); status != 200 ||
+				user, pass, _ := strings.Cut(string(data), ":")
+				if status, out := postRPC(t, "http://127.0.0.1:"+port+"/", user, pass,
+					`{"method":"stop","id":1}`); status != 200 ||
 					!strings.Contains(out, "ternd stopping") {
 					t.Fatalf("stop: %d %s", status, out)
 				}
@@ -163,6 +165,24 @@ func TestTernMainInProcess(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut.String(), "--rpclisten") {
 		t.Fatalf("busy port: %d %q", code, errOut.String())
 	}
+}
+
+// postRPC posts a JSON-RPC body with basic authentication and returns
+// the HTTP status and the trimmed reply.
+func postRPC(t *testing.T, url, user, pass, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(user, pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(data))
 }
 
 // waitFor polls cond for up to 10 s.

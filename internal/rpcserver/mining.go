@@ -1,4 +1,4 @@
-package main
+package rpcserver
 
 import (
 	"context"
@@ -30,13 +30,15 @@ const (
 	// getnetworkhashps default of 120 blocks).
 	networkHashPSBlocks = 120
 
-	// maxBlockSerializedSize is the consensus block size limit, reported
-	// in getblocktemplate's sizelimit.
+	// maxBlockSerializedSize and maxBlockWeight are the consensus block
+	// size and weight limits, reported in getblocktemplate's sizelimit
+	// and weightlimit.
 	maxBlockSerializedSize = 4000000
+	maxBlockWeight         = 4000000
 )
 
 // miningMethods returns the mining and generating methods.
-func (s *node) miningMethods() []rpcjson.Method {
+func (s *Server) miningMethods() []rpcjson.Method {
 	return []rpcjson.Method{
 		{
 			Name:     "generatetoaddress",
@@ -120,9 +122,9 @@ func (s *node) miningMethods() []rpcjson.Method {
 
 // addressScript decodes an address for this network into its output
 // script, with Core's "Error: Invalid address".
-func (s *node) addressScript(addr string) ([]byte, error) {
-	a, err := txscript.DecodeAddress(addr, s.params)
-	if err != nil || !a.IsForNet(s.params) {
+func (s *Server) addressScript(addr string) ([]byte, error) {
+	a, err := txscript.DecodeAddress(addr, s.cfg.ChainParams)
+	if err != nil || !a.IsForNet(s.cfg.ChainParams) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Error: Invalid address")
 	}
 	script, err := txscript.PayToAddrScript(a)
@@ -133,7 +135,7 @@ func (s *node) addressScript(addr string) ([]byte, error) {
 }
 
 // handleGenerateToAddress implements generatetoaddress.
-func (s *node) handleGenerateToAddress(ctx context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGenerateToAddress(ctx context.Context, params []json.RawMessage) (any, error) {
 	var n int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "nblocks", &n); err != nil {
 		return nil, err
@@ -155,7 +157,7 @@ func (s *node) handleGenerateToAddress(ctx context.Context, params []json.RawMes
 
 // handleGenerateToDescriptor implements generatetodescriptor for addr()
 // and raw() descriptors.
-func (s *node) handleGenerateToDescriptor(ctx context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGenerateToDescriptor(ctx context.Context, params []json.RawMessage) (any, error) {
 	var n int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "num_blocks", &n); err != nil {
 		return nil, err
@@ -181,8 +183,8 @@ func (s *node) handleGenerateToDescriptor(ctx context.Context, params []json.Raw
 // generateTo mines n blocks (negative counts as 0) paying script, trying
 // up to maxTries nonces each, and returns their hashes: the end of
 // generatetoaddress and generatetodescriptor.
-func (s *node) generateTo(ctx context.Context, n, maxTries int64, script []byte) ([]string, error) {
-	hashes, err := s.generateBlocks(ctx, int(max(0, min(n, 1<<30))), script, uint64(max(0, maxTries)))
+func (s *Server) generateTo(ctx context.Context, n, maxTries int64, script []byte) ([]string, error) {
+	hashes, err := s.cfg.Generator.GenerateBlocks(ctx, int(max(0, min(n, 1<<30))), script, uint64(max(0, maxTries)))
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, err.Error())
 	}
@@ -194,7 +196,7 @@ func (s *node) generateTo(ctx context.Context, n, maxTries int64, script []byte)
 }
 
 // handleSubmitHeader implements submitheader.
-func (s *node) handleSubmitHeader(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleSubmitHeader(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "hexdata", &hexStr); err != nil {
 		return nil, err
@@ -204,10 +206,10 @@ func (s *node) handleSubmitHeader(_ context.Context, params []json.RawMessage) (
 	if err != nil || len(b) != 80 || h.DeserializeBytes(b) != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "Block header decode failed")
 	}
-	if !s.chain.HaveHeader(&h.PrevBlock) {
+	if !s.cfg.Chain.HaveHeader(&h.PrevBlock) {
 		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCVerify, "Must submit previous header (%s) first", h.PrevBlock)
 	}
-	if err := s.chain.ProcessBlockHeader(&h); err != nil {
+	if err := s.cfg.ChainManager.ProcessBlockHeader(&h); err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify, blockchain.RejectReason(err))
 	}
 	return json.RawMessage(nil), nil
@@ -215,7 +217,7 @@ func (s *node) handleSubmitHeader(_ context.Context, params []json.RawMessage) (
 
 // outputScript decodes generateblock's output: an address, or an addr()
 // or raw() descriptor (with or without checksum).
-func (s *node) outputScript(output string) ([]byte, error) {
+func (s *Server) outputScript(output string) ([]byte, error) {
 	desc, sum, hasSum := strings.Cut(output, "#")
 	if strings.HasSuffix(desc, ")") {
 		if hasSum && addDescriptorChecksum(desc) != desc+"#"+sum {
@@ -245,7 +247,7 @@ func (s *node) outputScript(output string) ([]byte, error) {
 // handleGenerateBlock implements generateblock: a block with exactly the
 // given transactions (pool txids or raw hex), checked like Core's
 // TestBlockValidity, then solved and submitted (or returned as hex).
-func (s *node) handleGenerateBlock(ctx context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGenerateBlock(ctx context.Context, params []json.RawMessage) (any, error) {
 	var output string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "output", &output); err != nil {
 		return nil, err
@@ -266,7 +268,7 @@ func (s *node) handleGenerateBlock(ctx context.Context, params []json.RawMessage
 	for _, item := range items {
 		if len(item) == 2*chainhash.HashSize {
 			if h, err := chainhash.NewHashFromStr(item); err == nil && isHex(item) {
-				tx, err := s.pool.FetchTransaction(h)
+				tx, err := s.cfg.TxPool.FetchTransaction(h)
 				if err != nil || tx.TxHash() != *h {
 					return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidAddressOrKey,
 						"Transaction %s not in mempool.", item)
@@ -283,129 +285,28 @@ func (s *node) handleGenerateBlock(ctx context.Context, params []json.RawMessage
 		txs = append(txs, tx)
 	}
 
-	s.mineMu.Lock()
-	defer s.mineMu.Unlock()
-	block := s.buildBlock(payScript, txs)
-	if err := s.chain.CheckConnectBlockTemplate(block); err != nil {
+	block, err := s.cfg.Generator.GenerateBlock(ctx, payScript, txs, submit)
+	var verr *BlockValidityError
+	switch {
+	case errors.As(err, &verr):
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
-			"TestBlockValidity failed: "+blockchain.RejectReason(err))
-	}
-	if !submit {
-		tries := uint64(defaultMaxTries) * 100
-		if err := s.solve(ctx, block, &tries); err != nil {
-			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Failed to make block.")
-		}
+			"TestBlockValidity failed: "+blockchain.RejectReason(verr.Err))
+	case err != nil:
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Failed to make block.")
+	case !submit:
 		return map[string]string{"hash": block.BlockHash().String(),
 			"hex": hex.EncodeToString(block.Bytes())}, nil
 	}
-	tries := uint64(defaultMaxTries) * 100
-	hash, err := s.solveAndSubmit(ctx, block, &tries)
-	if err != nil {
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Failed to make block.")
-	}
-	return map[string]string{"hash": hash.String()}, nil
-}
-
-// buildBlock assembles an unsolved block on the tip holding txs after a
-// coinbase that pays the subsidy and the fees it can compute (inputs from
-// the UTXO set or from earlier transactions of the block) to payScript.
-// The caller holds mineMu.
-func (s *node) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock {
-	tip := s.miningTip()
-	height := tip.Height + 1
-	created := make(map[wire.OutPoint]int64)
-	var fees int64
-	hasWitness := false
-	for _, tx := range txs {
-		var in int64
-		known := true
-		for _, txIn := range tx.TxIn {
-			if v, ok := created[txIn.PreviousOutPoint]; ok {
-				in += v
-				continue
-			}
-			e, err := s.chain.FetchUtxoEntry(txIn.PreviousOutPoint)
-			if err != nil || e == nil {
-				known = false
-				break
-			}
-			in += e.Amount
-		}
-		var out int64
-		for i, o := range tx.TxOut {
-			out += o.Value
-			created[wire.OutPoint{Hash: tx.TxHash(), Index: uint32(i)}] = o.Value
-		}
-		if known && in > out {
-			fees += in - out
-		}
-		if tx.HasWitness() {
-			hasWitness = true
-		}
-	}
-	coinbase := mining.CoinbaseTx(height, s.extraNonce.Add(1), payScript,
-		blockchain.CalcBlockSubsidy(height, s.params)+fees)
-	block := &wire.MsgBlock{Transactions: append([]*wire.MsgTx{coinbase}, txs...)}
-	if hasWitness {
-		mining.AddWitnessCommitment(block)
-	}
-	ts := time.Now().Truncate(time.Second)
-	if minTS := tip.MedianTimePast.Add(time.Second); ts.Before(minTS) {
-		ts = minTS
-	}
-	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
-	block.Header = wire.BlockHeader{
-		Version:    0x20000000,
-		PrevBlock:  tip.Hash,
-		MerkleRoot: root,
-		Timestamp:  ts,
-		Bits:       s.chain.CalcNextRequiredDifficulty(ts),
-	}
-	return block
-}
-
-// solve searches nonces for block without submitting it.
-func (s *node) solve(ctx context.Context, block *wire.MsgBlock, maxTries *uint64) error {
-	target := blockchain.CompactToBig(block.Header.Bits)
-	for {
-		h := block.Header.BlockHash()
-		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
-			return nil
-		}
-		if *maxTries == 0 {
-			return errMaxTries
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		*maxTries--
-		block.Header.Nonce++
-		if block.Header.Nonce == 0 {
-			block.Header.Timestamp = block.Header.Timestamp.Add(time.Second)
-		}
-	}
-}
-
-// decodeBlock decodes a hex block with Core's submitblock errors.
-func decodeBlock(hexStr string) (*wire.MsgBlock, error) {
-	if !isHex(hexStr) {
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "Block decode failed")
-	}
-	b, _ := hex.DecodeString(hexStr)
-	block := new(wire.MsgBlock)
-	if n, err := block.DeserializeBytes(b); err != nil || n != len(b) {
-		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "Block decode failed")
-	}
-	return block, nil
+	return map[string]string{"hash": block.BlockHash().String()}, nil
 }
 
 // knownBlockResult is BIP22's answer for a block already in the index:
 // "duplicate", "duplicate-invalid" or "duplicate-inconclusive"; "" when the
 // block is unknown or has no data yet.
-func (s *node) knownBlockResult(hash *chainhash.Hash) string {
-	info, err := s.chain.BlockInfoByHash(hash)
+func (s *Server) knownBlockResult(hash *chainhash.Hash) string {
+	info, err := s.cfg.Chain.BlockInfoByHash(hash)
 	if err != nil || !info.Status.HaveData {
-		if s.chain.IsKnownOrphan(hash) {
+		if s.cfg.Chain.IsKnownOrphan(hash) {
 			return "duplicate-inconclusive"
 		}
 		return ""
@@ -420,7 +321,7 @@ func (s *node) knownBlockResult(hash *chainhash.Hash) string {
 }
 
 // handleSubmitBlock implements submitblock with BIP22 results.
-func (s *node) handleSubmitBlock(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleSubmitBlock(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "hexdata", &hexStr); err != nil {
 		return nil, err
@@ -436,7 +337,7 @@ func (s *node) handleSubmitBlock(_ context.Context, params []json.RawMessage) (a
 	if r := s.knownBlockResult(&hash); r != "" {
 		return r, nil
 	}
-	isMain, isOrphan, err := s.processBlock(block)
+	isMain, isOrphan, err := s.cfg.ChainManager.ProcessBlock(block)
 	switch {
 	case errors.Is(err, blockchain.ErrDuplicateBlock):
 		return "duplicate", nil
@@ -497,7 +398,7 @@ type blockTemplateJSON struct {
 
 // handleGetBlockTemplate implements getblocktemplate (template and
 // proposal modes; long polling is not supported).
-func (s *node) handleGetBlockTemplate(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetBlockTemplate(_ context.Context, params []json.RawMessage) (any, error) {
 	var req templateRequest
 	if _, err := rpcjson.UnmarshalParam(params, 0, "template_request", &req); err != nil {
 		return nil, err
@@ -509,17 +410,13 @@ func (s *node) handleGetBlockTemplate(_ context.Context, params []json.RawMessag
 	default:
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Invalid mode")
 	}
-	if s.params.Name == "mainnet" {
-		// Core refuses mainnet templates without peers or while syncing
-		// (test chains are exempt).
-		n := 0
-		if f := s.peerCount.Load(); f != nil {
-			n = (*f)()
-		}
-		if n == 0 {
+	if s.cfg.ChainParams.Name == "mainnet" {
+		// Core refuses mainnet templates without peers (GetNodeCount) or
+		// while syncing (test chains are exempt).
+		if s.connectionCount() == 0 {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCClientNotConnected, "Bitcoin Core is not connected!")
 		}
-		if !s.chain.IsCurrent() {
+		if !s.cfg.Chain.IsCurrent() {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCClientInInitialDownld,
 				"Bitcoin Core is in initial sync and waiting for blocks...")
 		}
@@ -534,8 +431,8 @@ func (s *node) handleGetBlockTemplate(_ context.Context, params []json.RawMessag
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
 			`getblocktemplate must be called with the segwit rule set (call with {"rules": ["segwit"]})`)
 	}
-	tip := s.miningTip()
-	tmpl, err := s.gen.NewBlockTemplate([]byte{txscript.OP_TRUE}, tip, 0)
+	tip := s.cfg.Generator.MiningTip()
+	tmpl, err := s.cfg.Generator.NewBlockTemplate([]byte{txscript.OP_TRUE}, tip)
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, err.Error())
 	}
@@ -572,7 +469,7 @@ func (s *node) handleGetBlockTemplate(_ context.Context, params []json.RawMessag
 		Transactions:      txs,
 		CoinbaseAux:       map[string]string{},
 		CoinbaseValue:     block.Transactions[0].TxOut[0].Value,
-		LongPollID:        fmt.Sprintf("%s%d", tip.Hash, s.pool.LastUpdated().Unix()),
+		LongPollID:        fmt.Sprintf("%s%d", tip.Hash, s.cfg.TxPool.LastUpdated().Unix()),
 		Target:            hex256(blockchain.CompactToBig(block.Header.Bits)),
 		MinTime:           tip.MedianTimePast.Unix() + 1,
 		Mutable:           []string{"time", "transactions", "prevblock"},
@@ -597,7 +494,7 @@ func (s *node) handleGetBlockTemplate(_ context.Context, params []json.RawMessag
 
 // blockProposal checks a BIP23 proposal: null when the block would be
 // valid on the tip (proof of work aside), else the BIP22 reason.
-func (s *node) blockProposal(data string) (any, error) {
+func (s *Server) blockProposal(data string) (any, error) {
 	if data == "" {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Missing data String key for proposal")
 	}
@@ -609,10 +506,10 @@ func (s *node) blockProposal(data string) (any, error) {
 	if r := s.knownBlockResult(&hash); r != "" {
 		return r, nil
 	}
-	if block.Header.PrevBlock != s.chain.BestSnapshot().Hash {
+	if block.Header.PrevBlock != s.cfg.Chain.BestSnapshot().Hash {
 		return "inconclusive-not-best-prevblk", nil
 	}
-	if err := s.chain.CheckConnectBlockTemplate(block); err != nil {
+	if err := s.cfg.Chain.CheckConnectBlockTemplate(block); err != nil {
 		return blockchain.RejectReason(err), nil
 	}
 	return json.RawMessage(nil), nil
@@ -641,18 +538,18 @@ type miningInfoJSON struct {
 }
 
 // handleGetMiningInfo implements getmininginfo.
-func (s *node) handleGetMiningInfo(context.Context, []json.RawMessage) (any, error) {
-	best := s.chain.BestSnapshot()
-	nextBits := s.chain.CalcNextRequiredDifficulty(time.Now())
+func (s *Server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, error) {
+	best := s.cfg.Chain.BestSnapshot()
+	nextBits := s.cfg.Chain.CalcNextRequiredDifficulty(time.Now())
 	return &miningInfoJSON{
 		Blocks:        best.Height,
 		Bits:          fmt.Sprintf("%08x", best.Bits),
 		Difficulty:    blockchain.GetDifficulty(best.Bits),
 		Target:        hex256(blockchain.CompactToBig(best.Bits)),
 		NetworkHashPS: s.networkHashPS(networkHashPSBlocks, best.Height),
-		PooledTx:      s.pool.Count(),
-		BlockMinTxFee: amount(s.cfg.blockMinTxFeeSat),
-		Chain:         coreChainName(s.params.Name),
+		PooledTx:      s.cfg.TxPool.Count(),
+		BlockMinTxFee: amount(s.cfg.BlockMinTxFee),
+		Chain:         coreChainName(s.cfg.ChainParams.Name),
 		Next: miningInfoNextJSON{
 			Height:     best.Height + 1,
 			Bits:       fmt.Sprintf("%08x", nextBits),
@@ -664,7 +561,7 @@ func (s *node) handleGetMiningInfo(context.Context, []json.RawMessage) (any, err
 }
 
 // handleGetNetworkHashPS implements getnetworkhashps.
-func (s *node) handleGetNetworkHashPS(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetNetworkHashPS(_ context.Context, params []json.RawMessage) (any, error) {
 	nblocks, height := int64(networkHashPSBlocks), int64(-1)
 	if _, err := rpcjson.UnmarshalParam(params, 0, "nblocks", &nblocks); err != nil {
 		return nil, err
@@ -672,7 +569,7 @@ func (s *node) handleGetNetworkHashPS(_ context.Context, params []json.RawMessag
 	if _, err := rpcjson.UnmarshalParam(params, 1, "height", &height); err != nil {
 		return nil, err
 	}
-	tip := int64(s.chain.BestSnapshot().Height)
+	tip := int64(s.cfg.Chain.BestSnapshot().Height)
 	if height < -1 || height > tip {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Block does not exist at specified height")
 	}
@@ -681,7 +578,7 @@ func (s *node) handleGetNetworkHashPS(_ context.Context, params []json.RawMessag
 	}
 	if nblocks <= 0 {
 		// Core: since the last difficulty change.
-		interval := int64(s.params.TargetTimespan / s.params.TargetTimePerBlock)
+		interval := int64(s.cfg.ChainParams.TargetTimespan / s.cfg.ChainParams.TargetTimePerBlock)
 		if interval <= 0 {
 			interval = networkHashPSBlocks
 		}
@@ -693,15 +590,15 @@ func (s *node) handleGetNetworkHashPS(_ context.Context, params []json.RawMessag
 // networkHashPS is Core's GetNetworkHashPS over the n blocks before the
 // main-chain block at height: the work done divided by the spread of their
 // timestamps.
-func (s *node) networkHashPS(n, height int32) float64 {
+func (s *Server) networkHashPS(n, height int32) float64 {
 	if height <= 0 {
 		return 0
 	}
-	endHash, err := s.chain.BlockHashByHeight(height)
+	endHash, err := s.cfg.Chain.BlockHashByHeight(height)
 	if err != nil {
 		return 0
 	}
-	end, err := s.chain.BlockInfoByHash(endHash)
+	end, err := s.cfg.Chain.BlockInfoByHash(endHash)
 	if err != nil {
 		return 0
 	}
@@ -709,11 +606,11 @@ func (s *node) networkHashPS(n, height int32) float64 {
 	minTime, maxTime := end.Header.Timestamp.Unix(), end.Header.Timestamp.Unix()
 	var startWork *big.Int
 	for h := height - 1; h >= height-n; h-- {
-		hash, err := s.chain.BlockHashByHeight(h)
+		hash, err := s.cfg.Chain.BlockHashByHeight(h)
 		if err != nil {
 			return 0
 		}
-		info, err := s.chain.BlockInfoByHash(hash)
+		info, err := s.cfg.Chain.BlockInfoByHash(hash)
 		if err != nil {
 			return 0
 		}

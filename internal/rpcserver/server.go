@@ -1,4 +1,4 @@
-package main
+package rpcserver
 
 import (
 	"bytes"
@@ -20,29 +20,32 @@ import (
 	"time"
 
 	"github.com/btcsuite/btclog"
+	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/rpcjson"
 )
 
 const (
-	// defaultRPCMaxBodySize bounds a request body; larger ones get HTTP 413.
+	// defaultMaxBodySize bounds a request body; larger ones get HTTP 413.
 	// It leaves room for a 4 MB block hex-encoded in submitblock, as Core's
 	// 32 MiB limit does.
-	defaultRPCMaxBodySize = 32 << 20
+	defaultMaxBodySize = 32 << 20
 
 	// defaultAuthFailDelay slows down password guessing: a request with
 	// wrong credentials waits this long before its 401, as in Core.
 	defaultAuthFailDelay = 250 * time.Millisecond
 
-	// rpcShutdownGrace is how long Stop waits for in-flight requests
+	// shutdownGrace is how long Stop waits for in-flight requests
 	// before closing their connections.
-	rpcShutdownGrace = 3 * time.Second
+	shutdownGrace = 3 * time.Second
 
 	// wwwAuthenticate is sent with every 401, as Core does.
 	wwwAuthenticate = `Basic realm="jsonrpc"`
 )
 
-// rpcServerConfig configures an rpcServer.
-type rpcServerConfig struct {
+// Config configures a Server: its HTTP side, the node's settings the
+// handlers report, and the parts of the daemon they depend on. A nil
+// dependency leaves its methods out of the table (see New).
+type Config struct {
 	// Listeners are host:port addresses to serve on.
 	Listeners []string
 
@@ -58,7 +61,7 @@ type rpcServerConfig struct {
 	// MaxClients is the number of requests served at once; more get 503.
 	MaxClients int
 
-	// MaxBodySize bounds request bodies (0 = defaultRPCMaxBodySize).
+	// MaxBodySize bounds request bodies (0 = defaultMaxBodySize).
 	MaxBodySize int64
 
 	// AuthFailDelay is the wait before a 401 for wrong credentials (0 =
@@ -67,6 +70,63 @@ type rpcServerConfig struct {
 
 	// LogPath is reported by getrpcinfo.
 	LogPath string
+
+	// StartTime is the daemon's start, for uptime (zero: New's time).
+	StartTime time.Time
+
+	// Shutdown is asked to stop the daemon by the stop RPC (nil: stop
+	// only answers).
+	Shutdown ShutdownRequester
+
+	// Loggers are the daemon's subsystem loggers by tag, whose levels the
+	// logging RPC reports and sets.
+	Loggers map[string]btclog.Logger
+
+	// ChainParams are the network's parameters.
+	ChainParams *chaincfg.Params
+
+	// Version is the daemon's version ("major.minor.patch").
+	Version string
+
+	// ChainDBDir is the chain database's directory, whose size
+	// getblockchaininfo reports as size_on_disk.
+	ChainDBDir string
+
+	// DataCarrierSize is --datacarriersize (getmempoolinfo).
+	DataCarrierSize int
+
+	// BlockMinTxFee, MinRelayTxFee and IncrementalRelayFee are the
+	// configured fee rates in sat/kvB (getmininginfo, getnetworkinfo).
+	BlockMinTxFee       int64
+	MinRelayTxFee       int64
+	IncrementalRelayFee int64
+
+	// Proxy and OnionProxy are --proxy and --onion (getnetworkinfo).
+	Proxy, OnionProxy string
+
+	// The node's parts. Chain (with BlockStore, UtxoSet, ChainManager,
+	// TxPool, TxAcceptor, TxPrioritiser, MempoolDumper, FeeEstimator,
+	// Generator and Relay) enables the node's methods; TxIndex is nil
+	// without --txindex.
+	Chain         Chain
+	BlockStore    BlockStore
+	UtxoSet       UtxoSet
+	ChainManager  ChainManager
+	TxPool        TxPool
+	TxAcceptor    TxAcceptor
+	TxPrioritiser TxPrioritiser
+	MempoolDumper MempoolDumper
+	FeeEstimator  FeeEstimator
+	Generator     BlockGenerator
+	TxIndex       TxIndex
+	Relay         Relay
+
+	// The P2P server's parts. PeerServer (with ConnManager, BanManager
+	// and AddrManager) enables the network methods.
+	PeerServer  PeerServer
+	ConnManager ConnManager
+	BanManager  BanManager
+	AddrManager AddrManager
 }
 
 // activeCommand is one running request, reported by getrpcinfo.
@@ -75,12 +135,12 @@ type activeCommand struct {
 	start  time.Time
 }
 
-// rpcServer is ternd's JSON-RPC server: HTTP POST, bitcoind-compatible
+// Server is ternd's JSON-RPC server: HTTP POST, bitcoind-compatible
 // requests (1.0 and 2.0, batches, positional and named parameters), Core's
 // error codes and HTTP status rules, basic or cookie authentication, a
 // body-size limit and a limit on concurrent requests.
 //
-// Methods live in one table. Any package can contribute methods by building
+// Methods live in one table, filled by New. More can be added by building
 // rpcjson.Method values and calling RegisterMethod before Start (or later:
 // the table is safe for concurrent use):
 //
@@ -100,8 +160,8 @@ type activeCommand struct {
 // The server is a node subsystem (Name, Start, Stop). While the node is
 // starting it is in warm-up: every method without AllowInWarmup answers
 // -28 with the warm-up status until SetWarmupFinished.
-type rpcServer struct {
-	cfg       rpcServerConfig
+type Server struct {
+	cfg       Config
 	startTime time.Time
 
 	// authHash is sha256("user:pass"); credentials are compared as hashes
@@ -135,10 +195,13 @@ type rpcServer struct {
 	cookie    bool
 }
 
-// newRPCServer returns a server with an empty method table, in warm-up.
-func newRPCServer(cfg rpcServerConfig) *rpcServer {
+// New returns a server in warm-up whose table holds the control methods
+// and the methods whose dependencies cfg sets: the node's (blockchain,
+// mempool, mining, raw transactions, indexes) with cfg.Chain, the network
+// ones with cfg.PeerServer.
+func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodySize <= 0 {
-		cfg.MaxBodySize = defaultRPCMaxBodySize
+		cfg.MaxBodySize = defaultMaxBodySize
 	}
 	if cfg.AuthFailDelay <= 0 {
 		cfg.AuthFailDelay = defaultAuthFailDelay
@@ -146,7 +209,7 @@ func newRPCServer(cfg rpcServerConfig) *rpcServer {
 	if cfg.MaxClients < 1 {
 		cfg.MaxClients = 1
 	}
-	s := &rpcServer{
+	s := &Server{
 		cfg:       cfg,
 		startTime: time.Now(),
 		methods:   make(map[string]*rpcjson.Method),
@@ -155,22 +218,40 @@ func newRPCServer(cfg rpcServerConfig) *rpcServer {
 		sem:        make(chan struct{}, cfg.MaxClients),
 		active:     make(map[uint64]activeCommand),
 	}
+	if !cfg.StartTime.IsZero() {
+		s.startTime = cfg.StartTime
+	}
 	if cfg.User != "" || cfg.Pass != "" {
 		s.setCredentials(cfg.User, cfg.Pass)
 	}
 	s.SetWarmup("Starting...")
-	return s
+	groups := [][]rpcjson.Method{s.controlMethods()}
+	if cfg.Chain != nil {
+		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
+			s.rawTxMethods(), s.indexMethods())
+	}
+	if cfg.PeerServer != nil {
+		groups = append(groups, s.netMethods())
+	}
+	for _, group := range groups {
+		for _, m := range group {
+			if err := s.RegisterMethod(m); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
 }
 
 // setCredentials stores the hash of the accepted user:password.
-func (s *rpcServer) setCredentials(user, pass string) {
+func (s *Server) setCredentials(user, pass string) {
 	h := sha256.Sum256([]byte(user + ":" + pass))
 	s.authHash.Store(&h)
 }
 
 // RegisterMethod adds a method to the table. Names are unique; a method
 // without a name or handler is refused. Safe for concurrent use.
-func (s *rpcServer) RegisterMethod(m rpcjson.Method) error {
+func (s *Server) RegisterMethod(m rpcjson.Method) error {
 	if m.Name == "" || m.Handler == nil {
 		return errors.New("rpc method needs a name and a handler")
 	}
@@ -192,14 +273,14 @@ func (s *rpcServer) RegisterMethod(m rpcjson.Method) error {
 }
 
 // method looks a method up.
-func (s *rpcServer) method(name string) (*rpcjson.Method, bool) {
+func (s *Server) method(name string) (*rpcjson.Method, bool) {
 	m, _, ok := s.methodAndNames(name)
 	return m, ok
 }
 
 // methodAndNames looks a method up with its parameter names (shared: the
 // caller must not modify them).
-func (s *rpcServer) methodAndNames(name string) (*rpcjson.Method, []string, bool) {
+func (s *Server) methodAndNames(name string) (*rpcjson.Method, []string, bool) {
 	s.methodsMu.RLock()
 	defer s.methodsMu.RUnlock()
 	m, ok := s.methods[name]
@@ -207,7 +288,7 @@ func (s *rpcServer) methodAndNames(name string) (*rpcjson.Method, []string, bool
 }
 
 // sortedMethods returns the methods ordered by category then name.
-func (s *rpcServer) sortedMethods() []*rpcjson.Method {
+func (s *Server) sortedMethods() []*rpcjson.Method {
 	s.methodsMu.RLock()
 	ms := make([]*rpcjson.Method, 0, len(s.methods))
 	for _, m := range s.methods {
@@ -225,27 +306,27 @@ func (s *rpcServer) sortedMethods() []*rpcjson.Method {
 
 // SetWarmup puts the server in warm-up with the given status, which calls
 // receive as their -28 error message.
-func (s *rpcServer) SetWarmup(status string) {
+func (s *Server) SetWarmup(status string) {
 	s.warmup.Store(&status)
 }
 
 // SetWarmupFinished ends warm-up; every method is served from now on.
-func (s *rpcServer) SetWarmupFinished() {
+func (s *Server) SetWarmupFinished() {
 	s.warmup.Store(nil)
 }
 
 // Name satisfies the subsystem interface.
-func (s *rpcServer) Name() string { return "RPC server" }
+func (s *Server) Name() string { return "RPC server" }
 
 // Start binds the listeners, writes the cookie when no credentials are
 // configured, and serves in the background until Stop.
-func (s *rpcServer) Start(ctx context.Context) error {
+func (s *Server) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	for _, addr := range s.cfg.Listeners {
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			if s.cfg.DefaultListeners {
-				rpcsLog.Warnf("RPC: cannot listen on %s: %v", addr, err)
+				log.Warnf("RPC: cannot listen on %s: %v", addr, err)
 				continue
 			}
 			s.closeListeners()
@@ -264,7 +345,7 @@ func (s *rpcServer) Start(ctx context.Context) error {
 		}
 		s.cookie = true
 		s.setCredentials(user, pass)
-		rpcsLog.Infof("Generated RPC authentication cookie %s", s.cfg.CookiePath)
+		log.Infof("Generated RPC authentication cookie %s", s.cfg.CookiePath)
 	}
 	for _, l := range s.listeners {
 		srv := &http.Server{
@@ -279,16 +360,16 @@ func (s *rpcServer) Start(ctx context.Context) error {
 		go func(l net.Listener) {
 			defer s.wg.Done()
 			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				rpcsLog.Errorf("RPC server on %s: %v", l.Addr(), err)
+				log.Errorf("RPC server on %s: %v", l.Addr(), err)
 			}
 		}(l)
-		rpcsLog.Infof("RPC server listening on %s", l.Addr())
+		log.Infof("RPC server listening on %s", l.Addr())
 	}
 	return nil
 }
 
 // closeListeners closes listeners bound by a failed Start.
-func (s *rpcServer) closeListeners() {
+func (s *Server) closeListeners() {
 	for _, l := range s.listeners {
 		l.Close()
 	}
@@ -296,7 +377,7 @@ func (s *rpcServer) closeListeners() {
 }
 
 // Addrs returns the bound listener addresses (useful with port 0).
-func (s *rpcServer) Addrs() []net.Addr {
+func (s *Server) Addrs() []net.Addr {
 	addrs := make([]net.Addr, 0, len(s.listeners))
 	for _, l := range s.listeners {
 		addrs = append(addrs, l.Addr())
@@ -308,12 +389,12 @@ func (s *rpcServer) Addrs() []net.Addr {
 // grace period (their contexts are cancelled first so long waits return),
 // closes everything and removes the cookie. Stop returns only after every
 // server goroutine has exited.
-func (s *rpcServer) Stop() error {
+func (s *Server) Stop() error {
 	if s.cancel == nil {
 		return nil
 	}
 	s.cancel()
-	ctx, cancel := context.WithTimeout(context.Background(), rpcShutdownGrace)
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	for _, srv := range s.servers {
 		if err := srv.Shutdown(ctx); err != nil {
@@ -323,7 +404,7 @@ func (s *rpcServer) Stop() error {
 	s.wg.Wait()
 	if s.cookie {
 		if err := rpcjson.DeleteCookie(s.cfg.CookiePath); err != nil {
-			rpcsLog.Warnf("Unable to remove RPC cookie: %v", err)
+			log.Warnf("Unable to remove RPC cookie: %v", err)
 		}
 	}
 	return nil
@@ -331,12 +412,12 @@ func (s *rpcServer) Stop() error {
 
 // ServeHTTP handles one HTTP request with Core's HTTP rules: POST only,
 // basic authentication, then one request object or a batch array.
-func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	select {
 	case s.sem <- struct{}{}:
 		defer func() { <-s.sem }()
 	default:
-		rpcsLog.Warnf("RPC: too many concurrent requests (--rpcmaxclients=%d), refusing %s",
+		log.Warnf("RPC: too many concurrent requests (--rpcmaxclients=%d), refusing %s",
 			s.cfg.MaxClients, r.RemoteAddr)
 		http.Error(w, "Work queue depth exceeded", http.StatusServiceUnavailable)
 		return
@@ -353,7 +434,7 @@ func (s *rpcServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	user, ok := s.checkAuth(auth)
 	if !ok {
-		rpcsLog.Warnf("RPC: incorrect password attempt from %s", r.RemoteAddr)
+		log.Warnf("RPC: incorrect password attempt from %s", r.RemoteAddr)
 		t := time.NewTimer(s.cfg.AuthFailDelay)
 		select {
 		case <-t.C:
@@ -406,7 +487,7 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 
 // checkAuth checks a Basic Authorization header in constant time and
 // returns the user name given.
-func (s *rpcServer) checkAuth(header string) (string, bool) {
+func (s *Server) checkAuth(header string) (string, bool) {
 	want := s.authHash.Load()
 	const prefix = "Basic "
 	if want == nil || len(header) < len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
@@ -445,7 +526,7 @@ func httpStatusFor(code rpcjson.RPCErrorCode) int {
 //     notifications are left out, and a non-empty batch of notifications
 //     only gets 204; an empty batch gets [];
 //   - anything else: -32700 "Top-level object parse error", HTTP 500.
-func (s *rpcServer) handleBody(ctx context.Context, body []byte, user, peer string) (int, []byte) {
+func (s *Server) handleBody(ctx context.Context, body []byte, user, peer string) (int, []byte) {
 	trimmed := bytes.TrimSpace(body)
 	parseError := func() (int, []byte) {
 		return http.StatusInternalServerError, rpcjson.NewResponse(rpcjson.VersionLegacy,
@@ -518,9 +599,9 @@ func (s *rpcServer) handleBody(ctx context.Context, body []byte, user, peer stri
 // lookup, parameter mapping and count, then the handler. A handler panic is
 // recovered and reported as an internal error so no input can take the
 // daemon down.
-func (s *rpcServer) execute(ctx context.Context, req *rpcjson.ParsedRequest, user, peer string) (result json.RawMessage, rerr *rpcjson.RPCError) {
-	if rpcsLog.Level() <= btclog.LevelDebug {
-		rpcsLog.Debugf("RPC method=%s user=%s peer=%s", sanitize(req.Method), sanitize(user), peer)
+func (s *Server) execute(ctx context.Context, req *rpcjson.ParsedRequest, user, peer string) (result json.RawMessage, rerr *rpcjson.RPCError) {
+	if log.Level() <= btclog.LevelDebug {
+		log.Debugf("RPC method=%s user=%s peer=%s", sanitize(req.Method), sanitize(user), peer)
 	}
 	m, names, ok := s.methodAndNames(req.Method)
 	if status := s.warmup.Load(); status != nil && !(ok && m.AllowInWarmup) {
@@ -541,7 +622,7 @@ func (s *rpcServer) execute(ctx context.Context, req *rpcjson.ParsedRequest, use
 	defer s.endCommand(id)
 	defer func() {
 		if p := recover(); p != nil {
-			rpcsLog.Errorf("RPC method %s panicked: %v\n%s", m.Name, p, debug.Stack())
+			log.Errorf("RPC method %s panicked: %v\n%s", m.Name, p, debug.Stack())
 			result, rerr = nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, "Internal error")
 		}
 	}()
@@ -562,8 +643,16 @@ func (s *rpcServer) execute(ctx context.Context, req *rpcjson.ParsedRequest, use
 	return out, nil
 }
 
+// Execute runs method with params (a JSON array or object, or empty) as an
+// authenticated HTTP request would be run: warm-up, lookup, parameter
+// mapping and count, then the handler. It serves in-process callers such
+// as the daemon's end-to-end tests.
+func (s *Server) Execute(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, *rpcjson.RPCError) {
+	return s.execute(ctx, &rpcjson.ParsedRequest{Method: method, Params: params}, "in-process", "in-process")
+}
+
 // beginCommand records a running command for getrpcinfo.
-func (s *rpcServer) beginCommand(method string) uint64 {
+func (s *Server) beginCommand(method string) uint64 {
 	s.activeMu.Lock()
 	defer s.activeMu.Unlock()
 	s.nextReqID++
@@ -572,7 +661,7 @@ func (s *rpcServer) beginCommand(method string) uint64 {
 }
 
 // endCommand forgets a finished command.
-func (s *rpcServer) endCommand(id uint64) {
+func (s *Server) endCommand(id uint64) {
 	s.activeMu.Lock()
 	delete(s.active, id)
 	s.activeMu.Unlock()

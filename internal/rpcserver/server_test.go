@@ -1,4 +1,4 @@
-package main
+package rpcserver
 
 import (
 	"bytes"
@@ -18,9 +18,9 @@ import (
 	"github.com/tern-org/ternd/internal/rpcjson"
 )
 
-// testRPC is a running rpcServer on a free loopback port.
+// testRPC is a running Server on a free loopback port.
 type testRPC struct {
-	srv      *rpcServer
+	srv      *Server
 	url      string
 	user     string
 	pass     string
@@ -29,7 +29,7 @@ type testRPC struct {
 
 // startTestRPC starts a server with the control methods plus test methods.
 // user/pass empty means cookie authentication in a temp dir.
-func startTestRPC(t *testing.T, cfg rpcServerConfig, warm bool) *testRPC {
+func startTestRPC(t *testing.T, cfg Config, warm bool) *testRPC {
 	t.Helper()
 	cfg.Listeners = []string{"127.0.0.1:0"}
 	if cfg.CookiePath == "" {
@@ -41,12 +41,12 @@ func startTestRPC(t *testing.T, cfg rpcServerConfig, warm bool) *testRPC {
 	if cfg.AuthFailDelay == 0 {
 		cfg.AuthFailDelay = 20 * time.Millisecond
 	}
-	tr := &testRPC{srv: newRPCServer(cfg)}
-	for _, m := range controlMethods(tr.srv, func() { tr.shutdown.Add(1) }, time.Now()) {
-		if err := tr.srv.RegisterMethod(m); err != nil {
-			t.Fatal(err)
-		}
+	tr := &testRPC{}
+	cfg.Shutdown = shutdownCounter{&tr.shutdown}
+	if cfg.Loggers == nil {
+		cfg.Loggers = testLoggers()
 	}
+	tr.srv = mustNew(t, cfg)
 	for _, m := range testMethods() {
 		if err := tr.srv.RegisterMethod(m); err != nil {
 			t.Fatal(err)
@@ -69,6 +69,28 @@ func startTestRPC(t *testing.T, cfg rpcServerConfig, warm bool) *testRPC {
 		}
 	}
 	return tr
+}
+
+// shutdownCounter counts the stop RPC's shutdown requests.
+type shutdownCounter struct{ n *atomic.Int32 }
+
+func (c shutdownCounter) RequestShutdown() { c.n.Add(1) }
+
+// testLoggers are two subsystem loggers for the logging RPC, writing
+// nowhere.
+func testLoggers() map[string]btclog.Logger {
+	backend := btclog.NewBackend(io.Discard)
+	return map[string]btclog.Logger{"PEER": backend.Logger("PEER"), "RPCS": backend.Logger("RPCS")}
+}
+
+// mustNew is New for a test: it fails the test on error.
+func mustNew(tb testing.TB, cfg Config) *Server {
+	tb.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 // testMethods are methods exercising parameters and errors.
@@ -143,7 +165,7 @@ func (tr *testRPC) call(t *testing.T, body string) (int, string) {
 
 func TestRPCCookieLifecycle(t *testing.T) {
 	path := filepath.Join(t.TempDir(), rpcjson.CookieFileName)
-	tr := startTestRPC(t, rpcServerConfig{CookiePath: path}, true)
+	tr := startTestRPC(t, Config{CookiePath: path}, true)
 	st, err := os.Stat(path)
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("cookie %v %v", st, err)
@@ -167,7 +189,7 @@ func TestRPCCookieLifecycle(t *testing.T) {
 func TestRPCAuth(t *testing.T) {
 	cookie := filepath.Join(t.TempDir(), rpcjson.CookieFileName)
 	delay := 80 * time.Millisecond
-	tr := startTestRPC(t, rpcServerConfig{User: "alice", Pass: "secret", CookiePath: cookie,
+	tr := startTestRPC(t, Config{User: "alice", Pass: "secret", CookiePath: cookie,
 		AuthFailDelay: delay}, true)
 	if _, err := os.Stat(cookie); !os.IsNotExist(err) {
 		t.Fatal("cookie written although rpcuser/rpcpass are set")
@@ -218,7 +240,7 @@ func TestRPCAuth(t *testing.T) {
 // TestRPCProtocol checks request/response shapes, HTTP statuses and error
 // codes against Core's rules for 1.0 and 2.0, singles and batches.
 func TestRPCProtocol(t *testing.T) {
-	tr := startTestRPC(t, rpcServerConfig{}, true)
+	tr := startTestRPC(t, Config{}, true)
 	tests := []struct {
 		name   string
 		body   string
@@ -306,7 +328,7 @@ func TestRPCProtocol(t *testing.T) {
 }
 
 func TestRPCWarmup(t *testing.T) {
-	tr := startTestRPC(t, rpcServerConfig{}, false)
+	tr := startTestRPC(t, Config{}, false)
 	tr.srv.SetWarmup("Loading block index...")
 	status, out := tr.call(t, `{"method":"square","params":[2],"id":1}`)
 	if status != 500 || out != `{"result":null,"error":{"code":-28,"message":"Loading block index..."},"id":1}` {
@@ -328,7 +350,7 @@ func TestRPCWarmup(t *testing.T) {
 }
 
 func TestRPCBodyLimit(t *testing.T) {
-	tr := startTestRPC(t, rpcServerConfig{MaxBodySize: 1024}, true)
+	tr := startTestRPC(t, Config{MaxBodySize: 1024}, true)
 	small := `{"method":"echo","params":["` + strings.Repeat("a", 900) + `"],"id":1}`
 	if status, _ := tr.call(t, small); status != 200 {
 		t.Fatalf("small body: %d", status)
@@ -340,7 +362,7 @@ func TestRPCBodyLimit(t *testing.T) {
 }
 
 func TestRPCClientLimit(t *testing.T) {
-	tr := startTestRPC(t, rpcServerConfig{MaxClients: 1}, true)
+	tr := startTestRPC(t, Config{MaxClients: 1}, true)
 	done := make(chan int, 1)
 	go func() {
 		req, _ := http.NewRequest(http.MethodPost, tr.url, strings.NewReader(`{"method":"block","id":1}`))
@@ -377,7 +399,9 @@ func TestRPCClientLimit(t *testing.T) {
 }
 
 func TestRPCControlMethods(t *testing.T) {
-	tr := startTestRPC(t, rpcServerConfig{LogPath: "/x/ternd.log"}, true)
+	loggers := testLoggers()
+	peerLog, rpcsLog := loggers["PEER"], loggers["RPCS"]
+	tr := startTestRPC(t, Config{LogPath: "/x/ternd.log", Loggers: loggers}, true)
 	result := func(body string) json.RawMessage {
 		t.Helper()
 		status, out := tr.call(t, body)
@@ -415,11 +439,9 @@ func TestRPCControlMethods(t *testing.T) {
 	}
 
 	// logging: include/exclude change levels and are reported.
-	defer rpcsLog.SetLevel(rpcsLog.Level())
-	defer peerLog.SetLevel(peerLog.Level())
 	var cats map[string]bool
 	json.Unmarshal(result(`{"method":"logging","params":[["peer","RPCS"],["rpcs"]],"id":1}`), &cats)
-	if !cats["peer"] || cats["rpcs"] || len(cats) != len(subsystemLoggers) {
+	if !cats["peer"] || cats["rpcs"] || len(cats) != len(loggers) {
 		t.Errorf("logging %v", cats)
 	}
 	if peerLog.Level() != btclog.LevelDebug || rpcsLog.Level() != btclog.LevelInfo {
@@ -441,7 +463,7 @@ func TestRPCControlMethods(t *testing.T) {
 }
 
 func TestRPCRegisterMethod(t *testing.T) {
-	s := newRPCServer(rpcServerConfig{})
+	s := mustNew(t, Config{})
 	h := func(context.Context, []json.RawMessage) (any, error) { return nil, nil }
 	if err := s.RegisterMethod(rpcjson.Method{Name: "x", Handler: h}); err != nil {
 		t.Fatal(err)
@@ -457,14 +479,14 @@ func TestRPCRegisterMethod(t *testing.T) {
 }
 
 func TestRPCListenErrors(t *testing.T) {
-	s := newRPCServer(rpcServerConfig{Listeners: []string{"127.0.0.1:0", "256.0.0.1:1"},
+	s := mustNew(t, Config{Listeners: []string{"127.0.0.1:0", "256.0.0.1:1"},
 		User: "u", Pass: "p"})
 	if err := s.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "--rpclisten") {
 		s.Stop()
 		t.Fatalf("bad listener accepted: %v", err)
 	}
 	// With default listeners, one failure is only a warning.
-	s = newRPCServer(rpcServerConfig{Listeners: []string{"127.0.0.1:0", "256.0.0.1:1"},
+	s = mustNew(t, Config{Listeners: []string{"127.0.0.1:0", "256.0.0.1:1"},
 		DefaultListeners: true, User: "u", Pass: "p"})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -477,14 +499,9 @@ func FuzzRPCHandleBody(f *testing.F) {
 		`{"method":"help","params":["echo"]}`, `[]`, `{`} {
 		f.Add([]byte(s))
 	}
-	s := newRPCServer(rpcServerConfig{})
+	s := mustNew(f, Config{Loggers: testLoggers()})
 	for _, m := range testMethods() {
 		if m.Name != "block" {
-			s.RegisterMethod(m)
-		}
-	}
-	for _, m := range controlMethods(s, func() {}, time.Now()) {
-		if m.Name != "logging" { // changes global levels
 			s.RegisterMethod(m)
 		}
 	}
@@ -507,7 +524,7 @@ func FuzzRPCHandleBody(f *testing.F) {
 }
 
 func BenchmarkRPCHandleBody(b *testing.B) {
-	s := newRPCServer(rpcServerConfig{})
+	s := mustNew(b, Config{})
 	for _, m := range testMethods() {
 		s.RegisterMethod(m)
 	}

@@ -1,21 +1,17 @@
-package main
+package rpcserver
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
-	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
@@ -23,167 +19,8 @@ import (
 
 // This file holds the "Rawtransactions" methods (decoderawtransaction,
 // decodescript, getrawtransaction) and the JSON helpers every RPC file
-// shares: amounts, hashes, Core's script asm, descriptors and the
-// transaction object of TxToUniv.
-
-// amount is a satoshi value that encodes as BTC with eight decimals, the
-// way Core's ValueFromAmount prints it (50.00000000).
-type amount int64
-
-// MarshalJSON implements json.Marshaler.
-func (a amount) MarshalJSON() ([]byte, error) {
-	v := int64(a)
-	sign := ""
-	if v < 0 {
-		sign = "-"
-		if v == math.MinInt64 {
-			return []byte("-92233720368.54775808"), nil
-		}
-		v = -v
-	}
-	return []byte(fmt.Sprintf("%s%d.%08d", sign, v/1e8, v%1e8)), nil
-}
-
-// maxMoney is Core's MAX_MONEY, 21 million BTC in satoshis.
-const maxMoney = 21000000 * 100000000
-
-// parseAmount decodes a BTC amount given as a JSON number or string, as
-// Core's AmountFromValue: at most eight decimals, between 0 and 21 million
-// BTC.
-func parseAmount(raw json.RawMessage) (int64, error) {
-	s := strings.TrimSpace(string(raw))
-	if len(s) > 1 && s[0] == '"' {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Amount is not a number or string")
-		}
-	} else if s == "" || !(s[0] == '-' || (s[0] >= '0' && s[0] <= '9')) {
-		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Amount is not a number or string")
-	}
-	v, ok := parseFixed8(s)
-	if !ok {
-		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Invalid amount")
-	}
-	if v < 0 || v > maxMoney {
-		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Amount out of range")
-	}
-	return v, nil
-}
-
-// parseFixed8 parses a decimal with at most eight fractional digits into
-// units of 1e-8 (Core's ParseFixedPoint(s, 8), without exponents beyond
-// what strconv accepts exactly).
-func parseFixed8(s string) (int64, bool) {
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	if strings.ContainsAny(s, "eE") {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f > 1e10 {
-			return 0, false
-		}
-		s = strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(whole) > 11 || len(frac) > 8 {
-		return 0, false
-	}
-	for _, c := range whole + frac {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	frac += strings.Repeat("0", 8-len(frac))
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	f, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	v := w*1e8 + f
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-// hashParam decodes positional parameter i as a 256-bit hash in Core's
-// byte-reversed hex, with Core's ParseHashV errors naming the parameter.
-func hashParam(params []json.RawMessage, i int, name string) (chainhash.Hash, error) {
-	var s string
-	if _, err := rpcjson.UnmarshalParam(params, i, name, &s); err != nil {
-		return chainhash.Hash{}, err
-	}
-	return parseHash(s, name)
-}
-
-// parseHash is Core's ParseHashV.
-func parseHash(s, name string) (chainhash.Hash, error) {
-	if len(s) != 2*chainhash.HashSize {
-		return chainhash.Hash{}, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
-			"%s must be of length %d (not %d, for '%s')", name, 2*chainhash.HashSize, len(s), s)
-	}
-	h, err := chainhash.NewHashFromStr(s)
-	if err != nil || !isHex(s) {
-		return chainhash.Hash{}, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
-			"%s must be hexadecimal string (not '%s')", name, s)
-	}
-	return *h, nil
-}
-
-// isHex reports whether s is a non-empty even-length hex string.
-func isHex(s string) bool {
-	if len(s) == 0 || len(s)%2 != 0 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-// stringParam is rpcjson.UnmarshalParam for a string parameter, with a
-// fast path for a JSON string without escapes (every hex string): its bytes
-// between the quotes are the value, so the request's already validated JSON
-// is not scanned twice more to decode a transaction's hex.
-func stringParam(params []json.RawMessage, i int, name string, v *string) (bool, error) {
-	if i < len(params) {
-		if raw := params[i]; len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' &&
-			bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && bytes.IndexByte(raw[1:len(raw)-1], '"') < 0 {
-			*v = string(raw[1 : len(raw)-1])
-			return true, nil
-		}
-	}
-	return rpcjson.UnmarshalParam(params, i, name, v)
-}
-
-// decodeTx is Core's DecodeHexTx: hex, then the extended (witness)
-// serialization and, when that fails or leaves bytes, the legacy one. With
-// tryWitness/tryNoWitness it can be limited to one of them.
-func decodeTx(s string, tryNoWitness, tryWitness bool) (*wire.MsgTx, bool) {
-	if !isHex(s) {
-		return nil, false
-	}
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		return nil, false
-	}
-	if tryWitness {
-		tx := new(wire.MsgTx)
-		if n, err := tx.DeserializeBytes(b); err == nil && n == len(b) {
-			return tx, true
-		}
-	}
-	if tryNoWitness {
-		tx := new(wire.MsgTx)
-		if n, err := tx.DeserializeBytesNoWitness(b); err == nil && n == len(b) {
-			return tx, true
-		}
-	}
-	return nil, false
-}
+// shares: Core's script asm, descriptors and the transaction object of
+// TxToUniv.
 
 // scriptAsm is Core's ScriptToAsmStr (txscript implements it).
 func scriptAsm(script []byte, decodeSigs bool) string {
@@ -452,7 +289,7 @@ func (r *txJSON) addUndo(tx *wire.MsgTx, spent []*blockchain.UtxoEntry, prevouts
 }
 
 // rawTxMethods returns the raw transaction methods.
-func (s *node) rawTxMethods() []rpcjson.Method {
+func (s *Server) rawTxMethods() []rpcjson.Method {
 	return []rpcjson.Method{
 		{
 			Name:     "decoderawtransaction",
@@ -495,7 +332,7 @@ func (s *node) rawTxMethods() []rpcjson.Method {
 }
 
 // handleDecodeRawTransaction implements decoderawtransaction.
-func (s *node) handleDecodeRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleDecodeRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
@@ -511,7 +348,7 @@ func (s *node) handleDecodeRawTransaction(_ context.Context, params []json.RawMe
 	if !ok {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "TX decode failed")
 	}
-	return newTxJSON(tx, s.params, false), nil
+	return newTxJSON(tx, s.cfg.ChainParams, false), nil
 }
 
 // decodeScriptJSON is decodescript's result.
@@ -535,7 +372,7 @@ type decodeSegwitJSON struct {
 }
 
 // handleDecodeScript implements decodescript.
-func (s *node) handleDecodeScript(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleDecodeScript(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
@@ -550,15 +387,15 @@ func (s *node) handleDecodeScript(_ context.Context, params []json.RawMessage) (
 	}
 	r := &decodeScriptJSON{
 		Asm:     scriptAsm(script, false),
-		Desc:    inferDescriptor(script, s.params),
+		Desc:    inferDescriptor(script, s.cfg.ChainParams),
 		Type:    scriptType(script),
-		Address: scriptAddress(script, s.params),
+		Address: scriptAddress(script, s.cfg.ChainParams),
 	}
 	class := txscript.GetScriptClass(script)
 	if !canWrapP2SH(script, class) {
 		return r, nil
 	}
-	if a, err := txscript.NewAddressScriptHash(script, s.params); err == nil {
+	if a, err := txscript.NewAddressScriptHash(script, s.cfg.ChainParams); err == nil {
 		r.P2SH = a.EncodeAddress()
 	}
 	// The segwit wrapping: P2WPKH for a P2PK or P2PKH script, P2WSH for
@@ -585,10 +422,10 @@ func (s *node) handleDecodeScript(_ context.Context, params []json.RawMessage) (
 			Asm:     scriptAsm(seg, false),
 			Hex:     hex.EncodeToString(seg),
 			Type:    scriptType(seg),
-			Address: scriptAddress(seg, s.params),
-			Desc:    inferDescriptor(seg, s.params),
+			Address: scriptAddress(seg, s.cfg.ChainParams),
+			Desc:    inferDescriptor(seg, s.cfg.ChainParams),
 		}
-		if a, err := txscript.NewAddressScriptHash(seg, s.params); err == nil {
+		if a, err := txscript.NewAddressScriptHash(seg, s.cfg.ChainParams); err == nil {
 			sw.P2SHSegwit = a.EncodeAddress()
 		}
 		r.Segwit = sw
@@ -650,7 +487,7 @@ func hasUncompressedKey(script []byte) bool {
 // handleGetRawTransaction implements getrawtransaction: from the pool,
 // then from the transaction index (with --txindex), or from the given
 // block.
-func (s *node) handleGetRawTransaction(ctx context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetRawTransaction(ctx context.Context, params []json.RawMessage) (any, error) {
 	txid, err := hashParam(params, 0, "parameter 1")
 	if err != nil {
 		return nil, err
@@ -666,16 +503,16 @@ func (s *node) handleGetRawTransaction(ctx context.Context, params []json.RawMes
 			return nil, err
 		}
 	}
-	if txid == s.params.GenesisBlock.Transactions[0].TxHash() {
+	if txid == s.cfg.ChainParams.GenesisBlock.Transactions[0].TxHash() {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
 			"The genesis block coinbase is not considered an ordinary transaction and cannot be retrieved")
 	}
 	if !rpcjson.Present(params, 2) {
-		if tx, err := s.pool.FetchTransaction(&txid); err == nil && tx.TxHash() == txid {
+		if tx, err := s.cfg.TxPool.FetchTransaction(&txid); err == nil && tx.TxHash() == txid {
 			if verbosity <= 0 {
 				return hex.EncodeToString(tx.Bytes()), nil
 			}
-			return newTxJSON(tx, s.params, true), nil
+			return newTxJSON(tx, s.cfg.ChainParams, true), nil
 		}
 		return s.indexedRawTransaction(ctx, txid, verbosity)
 	}
@@ -690,18 +527,18 @@ func (s *node) handleGetRawTransaction(ctx context.Context, params []json.RawMes
 // pool and without a block hash: it asks the transaction index, after
 // Core's BlockUntilSyncedToCurrentChain, and answers Core's error for each
 // state (no index, index catching up, not found).
-func (s *node) indexedRawTransaction(ctx context.Context, txid chainhash.Hash, verbosity int) (any, error) {
-	ix := s.txIndex.Load()
-	if ix == nil {
+func (s *Server) indexedRawTransaction(ctx context.Context, txid chainhash.Hash, verbosity int) (any, error) {
+	ix := s.cfg.TxIndex
+	if ix == nil || !ix.Open() {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
 			"No such mempool transaction. Use -txindex or provide a block hash to enable "+
 				"blockchain transaction queries. Use gettransaction for wallet transactions.")
 	}
 	ready := ix.BlockUntilSyncedToCurrentChain(ctx)
-	tx, loc, err := ix.FetchTx(&txid)
+	tx, blockHash, err := ix.FetchTx(&txid)
 	if err != nil {
-		if !errors.Is(err, indexers.ErrTxNotFound) {
-			rpcsLog.Debugf("getrawtransaction %v: %v", txid, err)
+		if !errors.Is(err, ErrTxNotIndexed) {
+			log.Debugf("getrawtransaction %v: %v", txid, err)
 		}
 		msg := "No such mempool or blockchain transaction"
 		if !ready {
@@ -717,10 +554,10 @@ func (s *node) indexedRawTransaction(ctx context.Context, txid chainhash.Hash, v
 		// The fee and prevouts need the inputs of the transactions before
 		// it in the block: take the block path, without in_active_chain
 		// (Core adds it only for an explicit block hash).
-		return s.rawTransactionInBlock(txid, loc.BlockHash, verbosity, false)
+		return s.rawTransactionInBlock(txid, blockHash, verbosity, false)
 	}
-	r := newTxJSON(tx, s.params, true)
-	if info, err := s.chain.BlockInfoByHash(&loc.BlockHash); err == nil {
+	r := newTxJSON(tx, s.cfg.ChainParams, true)
+	if info, err := s.cfg.Chain.BlockInfoByHash(&blockHash); err == nil {
 		r.addBlockFields(info)
 	}
 	return r, nil
@@ -743,13 +580,13 @@ func (r *txJSON) addBlockFields(info *blockchain.BlockInfo) {
 
 // rawTransactionInBlock is getrawtransaction for txid in the block
 // blockHash; explicit (a block hash parameter) adds in_active_chain.
-func (s *node) rawTransactionInBlock(txid, blockHash chainhash.Hash, verbosity int,
+func (s *Server) rawTransactionInBlock(txid, blockHash chainhash.Hash, verbosity int,
 	explicit bool) (any, error) {
-	info, err := s.chain.BlockInfoByHash(&blockHash)
+	info, err := s.cfg.Chain.BlockInfoByHash(&blockHash)
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block hash not found")
 	}
-	block, err := s.chain.BlockByHash(&blockHash)
+	block, err := s.cfg.BlockStore.BlockByHash(&blockHash)
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Block not available")
 	}
@@ -764,13 +601,13 @@ func (s *node) rawTransactionInBlock(txid, blockHash chainhash.Hash, verbosity i
 		if verbosity <= 0 {
 			return hex.EncodeToString(tx.Bytes()), nil
 		}
-		r := newTxJSON(tx, s.params, true)
+		r := newTxJSON(tx, s.cfg.ChainParams, true)
 		if verbosity >= 2 && i > 0 && info.InMainChain {
 			// Verbosity 2 adds the fee and each input's prevout from the
 			// block's undo data, as Core.
-			if spent, err := s.chain.SpentOutputs(&blockHash); err == nil &&
+			if spent, err := s.cfg.BlockStore.SpentOutputs(&blockHash); err == nil &&
 				next+len(tx.TxIn) <= len(spent) {
-				r.addUndo(tx, spent[next:next+len(tx.TxIn)], true, s.params)
+				r.addUndo(tx, spent[next:next+len(tx.TxIn)], true, s.cfg.ChainParams)
 			}
 		}
 		if explicit {

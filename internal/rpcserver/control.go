@@ -1,4 +1,4 @@
-package main
+package rpcserver
 
 import (
 	"context"
@@ -12,10 +12,9 @@ import (
 	"github.com/tern-org/ternd/internal/rpcjson"
 )
 
-// controlMethods returns the "Control" methods the daemon itself serves:
-// help, stop, uptime, getrpcinfo and logging. requestShutdown is called by
-// stop; startTime is the daemon's start for uptime.
-func controlMethods(s *rpcServer, requestShutdown func(), startTime time.Time) []rpcjson.Method {
+// controlMethods returns the "Control" methods: help, stop, uptime,
+// getrpcinfo and logging.
+func (s *Server) controlMethods() []rpcjson.Method {
 	return []rpcjson.Method{
 		{
 			Name:          "help",
@@ -41,7 +40,9 @@ func controlMethods(s *rpcServer, requestShutdown func(), startTime time.Time) [
 			Handler: func(context.Context, []json.RawMessage) (any, error) {
 				// The shutdown runs on the main goroutine; the RPC server
 				// lets this reply go out before it closes.
-				requestShutdown()
+				if s.cfg.Shutdown != nil {
+					s.cfg.Shutdown.RequestShutdown()
+				}
 				return "ternd stopping", nil
 			},
 		},
@@ -51,7 +52,7 @@ func controlMethods(s *rpcServer, requestShutdown func(), startTime time.Time) [
 			AllowInWarmup: true,
 			Help:          "Returns the total uptime of the server.\n\nResult:\nn    (numeric) The number of seconds that the server has been running",
 			Handler: func(context.Context, []json.RawMessage) (any, error) {
-				return int64(time.Since(startTime) / time.Second), nil
+				return int64(time.Since(s.startTime) / time.Second), nil
 			},
 		},
 		{
@@ -76,18 +77,18 @@ func controlMethods(s *rpcServer, requestShutdown func(), startTime time.Time) [
 				"With arguments, turns debug logging on for the included subsystems and off\n" +
 				"(back to info) for the excluded ones. \"all\" or \"1\" means every subsystem,\n" +
 				"\"none\" or \"0\" none.\n\nThe subsystems are: " +
-				strings.ToLower(strings.Join(supportedSubsystems(), ", ")) + "\n\n" +
+				strings.ToLower(strings.Join(s.subsystems(), ", ")) + "\n\n" +
 				"Arguments:\n1. include    (json array of strings, optional) subsystems to log at debug\n" +
 				"2. exclude    (json array of strings, optional) subsystems to log at info\n\n" +
 				"Result:\n{    (json object) subsystem -> whether debug logging is on\n  \"xxxx\" : true|false\n}",
-			Handler: loggingHandler,
+			Handler: s.handleLogging,
 		},
 	}
 }
 
 // helpText builds the output of `help` (cmd empty: every method by
 // category, Core's layout) or `help cmd`.
-func (s *rpcServer) helpText(cmd string) string {
+func (s *Server) helpText(cmd string) string {
 	if cmd != "" {
 		m, ok := s.method(cmd)
 		if !ok {
@@ -125,7 +126,7 @@ type rpcInfoResult struct {
 
 // rpcInfo reports the running commands (durations in microseconds, as
 // Core) and the log file.
-func (s *rpcServer) rpcInfo() rpcInfoResult {
+func (s *Server) rpcInfo() rpcInfoResult {
 	s.activeMu.Lock()
 	defer s.activeMu.Unlock()
 	res := rpcInfoResult{ActiveCommands: make([]rpcCommandInfo, 0, len(s.active)), LogPath: s.cfg.LogPath}
@@ -142,8 +143,18 @@ func (s *rpcServer) rpcInfo() rpcInfoResult {
 	return res
 }
 
-// loggingHandler implements `logging ( include exclude )`.
-func loggingHandler(_ context.Context, params []json.RawMessage) (any, error) {
+// subsystems returns the sorted tags of the daemon's subsystem loggers.
+func (s *Server) subsystems() []string {
+	tags := make([]string, 0, len(s.cfg.Loggers))
+	for tag := range s.cfg.Loggers {
+		tags = append(tags, tag)
+	}
+	sort.Strings(tags)
+	return tags
+}
+
+// handleLogging implements `logging ( include exclude )`.
+func (s *Server) handleLogging(_ context.Context, params []json.RawMessage) (any, error) {
 	var include, exclude []string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "include", &include); err != nil {
 		return nil, err
@@ -156,11 +167,11 @@ func loggingHandler(_ context.Context, params []json.RawMessage) (any, error) {
 		for _, n := range names {
 			switch strings.ToLower(n) {
 			case "all", "1":
-				out = append(out, supportedSubsystems()...)
+				out = append(out, s.subsystems()...)
 			case "none", "0":
 			default:
 				tag := strings.ToUpper(n)
-				if _, ok := subsystemLoggers[tag]; !ok {
+				if _, ok := s.cfg.Loggers[tag]; !ok {
 					return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
 						"unknown logging category %s", n)
 				}
@@ -178,13 +189,13 @@ func loggingHandler(_ context.Context, params []json.RawMessage) (any, error) {
 		return nil, err
 	}
 	for _, t := range inc {
-		subsystemLoggers[t].SetLevel(btclog.LevelDebug)
+		s.cfg.Loggers[t].SetLevel(btclog.LevelDebug)
 	}
 	for _, t := range exc {
-		subsystemLoggers[t].SetLevel(btclog.LevelInfo)
+		s.cfg.Loggers[t].SetLevel(btclog.LevelInfo)
 	}
-	res := make(map[string]bool, len(subsystemLoggers))
-	for tag, l := range subsystemLoggers {
+	res := make(map[string]bool, len(s.cfg.Loggers))
+	for tag, l := range s.cfg.Loggers {
 		res[strings.ToLower(tag)] = l.Level() <= btclog.LevelDebug
 	}
 	return res, nil

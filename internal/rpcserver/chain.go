@@ -1,4 +1,4 @@
-package main
+package rpcserver
 
 import (
 	"bytes"
@@ -45,7 +45,7 @@ func hex256(n *big.Int) string {
 }
 
 // chainMethods returns the blockchain methods.
-func (s *node) chainMethods() []rpcjson.Method {
+func (s *Server) chainMethods() []rpcjson.Method {
 	hashArg := func(name string) []rpcjson.ParamSpec {
 		return []rpcjson.ParamSpec{{Name: name, Type: "string"}}
 	}
@@ -64,7 +64,7 @@ func (s *node) chainMethods() []rpcjson.Method {
 			Category: "Blockchain",
 			Help:     "Returns the hash of the best (tip) block in the most-work fully-validated chain.\n\nResult:\n\"hex\"    (string) the block hash, hex-encoded",
 			Handler: func(context.Context, []json.RawMessage) (any, error) {
-				return s.chain.BestSnapshot().Hash.String(), nil
+				return s.cfg.Chain.BestSnapshot().Hash.String(), nil
 			},
 		},
 		{
@@ -72,7 +72,7 @@ func (s *node) chainMethods() []rpcjson.Method {
 			Category: "Blockchain",
 			Help:     "Returns the height of the most-work fully-validated chain.\nThe genesis block has height 0.\n\nResult:\nn    (numeric) The current block count",
 			Handler: func(context.Context, []json.RawMessage) (any, error) {
-				return s.chain.BestSnapshot().Height, nil
+				return s.cfg.Chain.BestSnapshot().Height, nil
 			},
 		},
 		{
@@ -137,7 +137,7 @@ func (s *node) chainMethods() []rpcjson.Method {
 			Category: "Blockchain",
 			Help:     "Returns the proof-of-work difficulty as a multiple of the minimum difficulty.\n\nResult:\nn    (numeric) the proof-of-work difficulty as a multiple of the minimum difficulty.",
 			Handler: func(context.Context, []json.RawMessage) (any, error) {
-				return blockchain.GetDifficulty(s.chain.BestSnapshot().Bits), nil
+				return blockchain.GetDifficulty(s.cfg.Chain.BestSnapshot().Bits), nil
 			},
 		},
 		{
@@ -146,7 +146,7 @@ func (s *node) chainMethods() []rpcjson.Method {
 			Params:   hashArg("blockhash"),
 			Help:     "Permanently marks a block as invalid, as if it violated a consensus rule.\n\nArguments:\n1. blockhash    (string, required) the hash of the block to mark as invalid\n\nResult:\nnull    (json null)",
 			Handler: func(_ context.Context, params []json.RawMessage) (any, error) {
-				return s.handleMarkBlock(params, s.chain.InvalidateBlock)
+				return s.handleMarkBlock(params, s.cfg.ChainManager.InvalidateBlock)
 			},
 		},
 		{
@@ -156,7 +156,7 @@ func (s *node) chainMethods() []rpcjson.Method {
 			Help: "Removes invalidity status of a block, its ancestors and its descendants, reconsider them for activation.\n" +
 				"This can be used to undo the effects of invalidateblock.\n\nArguments:\n1. blockhash    (string, required) the hash of the block to reconsider\n\nResult:\nnull    (json null)",
 			Handler: func(_ context.Context, params []json.RawMessage) (any, error) {
-				return s.handleMarkBlock(params, s.chain.ReconsiderBlock)
+				return s.handleMarkBlock(params, s.cfg.ChainManager.ReconsiderBlock)
 			},
 		},
 		{
@@ -191,15 +191,15 @@ type blockchainInfoJSON struct {
 }
 
 // handleGetBlockchainInfo implements getblockchaininfo.
-func (s *node) handleGetBlockchainInfo(context.Context, []json.RawMessage) (any, error) {
-	best := s.chain.BestSnapshot()
-	_, headers := s.chain.BestHeader()
+func (s *Server) handleGetBlockchainInfo(context.Context, []json.RawMessage) (any, error) {
+	best := s.cfg.Chain.BestSnapshot()
+	_, headers := s.cfg.Chain.BestHeader()
 	progress := 1.0
-	if !s.chain.IsCurrent() && headers > 0 {
+	if !s.cfg.Chain.IsCurrent() && headers > 0 {
 		progress = float64(best.Height) / float64(headers)
 	}
 	return &blockchainInfoJSON{
-		Chain:                coreChainName(s.params.Name),
+		Chain:                coreChainName(s.cfg.ChainParams.Name),
 		Blocks:               best.Height,
 		Headers:              headers,
 		BestBlockHash:        best.Hash.String(),
@@ -209,9 +209,9 @@ func (s *node) handleGetBlockchainInfo(context.Context, []json.RawMessage) (any,
 		Time:                 best.Timestamp.Unix(),
 		MedianTime:           best.MedianTime.Unix(),
 		VerificationProgress: progress,
-		InitialBlockDownload: !s.chain.IsCurrent(),
+		InitialBlockDownload: !s.cfg.Chain.IsCurrent(),
 		ChainWork:            hex256(best.ChainWork),
-		SizeOnDisk:           dirSize(filepath.Join(s.cfg.netDataDir, chainDBDirName)),
+		SizeOnDisk:           dirSize(s.cfg.ChainDBDir),
 		Warnings:             []string{},
 	}, nil
 }
@@ -231,15 +231,15 @@ func dirSize(dir string) int64 {
 }
 
 // handleGetBlockHash implements getblockhash.
-func (s *node) handleGetBlockHash(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetBlockHash(_ context.Context, params []json.RawMessage) (any, error) {
 	var height int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "height", &height); err != nil {
 		return nil, err
 	}
-	if height < 0 || height > int64(s.chain.BestSnapshot().Height) {
+	if height < 0 || height > int64(s.cfg.Chain.BestSnapshot().Height) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Block height out of range")
 	}
-	h, err := s.chain.BlockHashByHeight(int32(height))
+	h, err := s.cfg.Chain.BlockHashByHeight(int32(height))
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Block height out of range")
 	}
@@ -309,12 +309,12 @@ func newBlockHeaderJSON(info *blockchain.BlockInfo, nTx int) blockHeaderJSON {
 
 // blockInfo looks up a block by the hash in parameter 0 with Core's
 // "Block not found".
-func (s *node) blockInfo(params []json.RawMessage) (*blockchain.BlockInfo, error) {
+func (s *Server) blockInfo(params []json.RawMessage) (*blockchain.BlockInfo, error) {
 	hash, err := hashParam(params, 0, "blockhash")
 	if err != nil {
 		return nil, err
 	}
-	info, err := s.chain.BlockInfoByHash(&hash)
+	info, err := s.cfg.Chain.BlockInfoByHash(&hash)
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block not found")
 	}
@@ -323,7 +323,7 @@ func (s *node) blockInfo(params []json.RawMessage) (*blockchain.BlockInfo, error
 
 // handleGetBlock implements getblock with verbosity 0 (hex), 1 (txids), 2
 // (transactions with fees) and 3 (and their inputs' prevouts).
-func (s *node) handleGetBlock(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetBlock(_ context.Context, params []json.RawMessage) (any, error) {
 	info, err := s.blockInfo(params)
 	if err != nil {
 		return nil, err
@@ -344,13 +344,13 @@ func (s *node) handleGetBlock(_ context.Context, params []json.RawMessage) (any,
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Block not available")
 	}
 	if verbosity <= 0 {
-		raw, err := s.chain.BlockBytesByHash(&info.Hash)
+		raw, err := s.cfg.BlockStore.BlockBytesByHash(&info.Hash)
 		if err != nil {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Block not available")
 		}
 		return hex.EncodeToString(raw), nil
 	}
-	block, err := s.chain.BlockByHash(&info.Hash)
+	block, err := s.cfg.BlockStore.BlockByHash(&info.Hash)
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Block not available")
 	}
@@ -371,14 +371,14 @@ func (s *node) handleGetBlock(_ context.Context, params []json.RawMessage) (any,
 		// off the main chain may have none.
 		var spent []*blockchain.UtxoEntry
 		if info.Height > 0 {
-			spent, _ = s.chain.SpentOutputs(&info.Hash)
+			spent, _ = s.cfg.BlockStore.SpentOutputs(&info.Hash)
 		}
 		txs := make([]*txJSON, 0, len(block.Transactions))
 		next := 0
 		for i, tx := range block.Transactions {
-			j := newTxJSON(tx, s.params, true)
+			j := newTxJSON(tx, s.cfg.ChainParams, true)
 			if i > 0 && spent != nil && next+len(tx.TxIn) <= len(spent) {
-				j.addUndo(tx, spent[next:next+len(tx.TxIn)], verbosity >= 3, s.params)
+				j.addUndo(tx, spent[next:next+len(tx.TxIn)], verbosity >= 3, s.cfg.ChainParams)
 				next += len(tx.TxIn)
 			}
 			txs = append(txs, j)
@@ -389,7 +389,7 @@ func (s *node) handleGetBlock(_ context.Context, params []json.RawMessage) (any,
 }
 
 // handleGetBlockHeader implements getblockheader.
-func (s *node) handleGetBlockHeader(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetBlockHeader(_ context.Context, params []json.RawMessage) (any, error) {
 	info, err := s.blockInfo(params)
 	if err != nil {
 		return nil, err
@@ -407,7 +407,7 @@ func (s *node) handleGetBlockHeader(_ context.Context, params []json.RawMessage)
 	}
 	nTx := 0
 	if info.Status.HaveData {
-		if block, err := s.chain.BlockByHash(&info.Hash); err == nil {
+		if block, err := s.cfg.BlockStore.BlockByHash(&info.Hash); err == nil {
 			nTx = len(block.Transactions)
 		}
 	}
@@ -423,8 +423,8 @@ type chainTipJSON struct {
 }
 
 // handleGetChainTips implements getchaintips.
-func (s *node) handleGetChainTips(context.Context, []json.RawMessage) (any, error) {
-	tips := s.chain.ChainTips()
+func (s *Server) handleGetChainTips(context.Context, []json.RawMessage) (any, error) {
+	tips := s.cfg.Chain.ChainTips()
 	out := make([]chainTipJSON, 0, len(tips))
 	for _, t := range tips {
 		out = append(out, chainTipJSON{Height: t.Height, Hash: t.Hash.String(), BranchLen: t.BranchLen,
@@ -445,7 +445,7 @@ type txOutJSON struct {
 // handleGetTxOut implements gettxout: the UTXO set at the tip, seen
 // through the pool when include_mempool (spent there: null; created there:
 // zero confirmations).
-func (s *node) handleGetTxOut(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetTxOut(_ context.Context, params []json.RawMessage) (any, error) {
 	txid, err := hashParam(params, 0, "txid")
 	if err != nil {
 		return nil, err
@@ -462,21 +462,21 @@ func (s *node) handleGetTxOut(_ context.Context, params []json.RawMessage) (any,
 		return nil, err
 	}
 	op := wire.OutPoint{Hash: txid, Index: uint32(n)}
-	best := s.chain.BestSnapshot()
+	best := s.cfg.Chain.BestSnapshot()
 	if includePool {
-		if s.pool.Spender(op) != nil {
+		if s.cfg.TxPool.Spender(op) != nil {
 			return json.RawMessage(nil), nil
 		}
-		if tx, err := s.pool.FetchTransaction(&txid); err == nil && tx.TxHash() == txid {
+		if tx, err := s.cfg.TxPool.FetchTransaction(&txid); err == nil && tx.TxHash() == txid {
 			if int(n) >= len(tx.TxOut) {
 				return json.RawMessage(nil), nil
 			}
 			out := tx.TxOut[n]
 			return &txOutJSON{BestBlock: best.Hash.String(), Value: amount(out.Value),
-				ScriptPubKey: newScriptPubKeyJSON(out.PkScript, s.params)}, nil
+				ScriptPubKey: newScriptPubKeyJSON(out.PkScript, s.cfg.ChainParams)}, nil
 		}
 	}
-	e, err := s.chain.FetchUtxoEntry(op)
+	e, err := s.cfg.UtxoSet.FetchUtxoEntry(op)
 	if err != nil {
 		return nil, err
 	}
@@ -487,7 +487,7 @@ func (s *node) handleGetTxOut(_ context.Context, params []json.RawMessage) (any,
 		BestBlock:     best.Hash.String(),
 		Confirmations: best.Height - e.BlockHeight + 1,
 		Value:         amount(e.Amount),
-		ScriptPubKey:  newScriptPubKeyJSON(e.PkScript, s.params),
+		ScriptPubKey:  newScriptPubKeyJSON(e.PkScript, s.cfg.ChainParams),
 		Coinbase:      e.IsCoinBase,
 	}, nil
 }
@@ -505,7 +505,7 @@ type txOutSetInfoJSON struct {
 }
 
 // handleGetTxOutSetInfo implements gettxoutsetinfo.
-func (s *node) handleGetTxOutSetInfo(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetTxOutSetInfo(_ context.Context, params []json.RawMessage) (any, error) {
 	hashType := "hash_serialized_3"
 	if _, err := rpcjson.UnmarshalParam(params, 0, "hash_type", &hashType); err != nil {
 		return nil, err
@@ -523,7 +523,7 @@ func (s *node) handleGetTxOutSetInfo(_ context.Context, params []json.RawMessage
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
 			"Querying specific block heights requires coinstatsindex")
 	}
-	st, err := s.chain.UtxoSetStats()
+	st, err := s.cfg.UtxoSet.UtxoSetStats()
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInternal, "Unable to read UTXO set")
 	}
@@ -543,26 +543,22 @@ func (s *node) handleGetTxOutSetInfo(_ context.Context, params []json.RawMessage
 }
 
 // handleMarkBlock runs invalidateblock or reconsiderblock.
-func (s *node) handleMarkBlock(params []json.RawMessage, fn func(*chainhash.Hash) error) (any, error) {
+func (s *Server) handleMarkBlock(params []json.RawMessage, fn func(*chainhash.Hash) error) (any, error) {
 	hash, err := hashParam(params, 0, "blockhash")
 	if err != nil {
 		return nil, err
 	}
-	if !s.chain.HaveHeader(&hash) {
+	if !s.cfg.Chain.HaveHeader(&hash) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block not found")
 	}
-	err = fn(&hash)
-	// The blocks it disconnected (and no block connected after them) give
-	// their transactions back to the pool now.
-	s.flushDisconnected()
-	if err != nil {
+	if err := fn(&hash); err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDatabase, err.Error())
 	}
 	return json.RawMessage(nil), nil
 }
 
 // handleVerifyChain implements verifychain.
-func (s *node) handleVerifyChain(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleVerifyChain(_ context.Context, params []json.RawMessage) (any, error) {
 	level, nblocks := int64(defaultCheckLevel), int64(defaultCheckBlocks)
 	if _, err := rpcjson.UnmarshalParam(params, 0, "checklevel", &level); err != nil {
 		return nil, err
@@ -575,8 +571,8 @@ func (s *node) handleVerifyChain(_ context.Context, params []json.RawMessage) (a
 	if nblocks < 0 || nblocks > 1<<31-1 {
 		nblocks = 0
 	}
-	if err := s.chain.VerifyChain(int32(nblocks)); err != nil {
-		srvrLog.Errorf("verifychain: %v", err)
+	if err := s.cfg.ChainManager.VerifyChain(int32(nblocks)); err != nil {
+		log.Errorf("verifychain: %v", err)
 		return false, nil
 	}
 	return true, nil

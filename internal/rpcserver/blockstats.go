@@ -1,4 +1,4 @@
-package main
+package rpcserver
 
 import (
 	"context"
@@ -27,7 +27,7 @@ var blockStatsNames = []string{"avgfee", "avgfeerate", "avgtxsize", "blockhash",
 	"utxo_size_inc", "utxo_increase_actual", "utxo_size_inc_actual"}
 
 // blockStatsMethod returns getblockstats.
-func (s *node) blockStatsMethod() rpcjson.Method {
+func (s *Server) blockStatsMethod() rpcjson.Method {
 	return rpcjson.Method{
 		Name:     "getblockstats",
 		Category: "Blockchain",
@@ -97,11 +97,11 @@ func percentilesByWeight(scores []feeRateWeight, totalWeight int64) [5]int64 {
 }
 
 // handleGetBlockStats implements getblockstats.
-func (s *node) handleGetBlockStats(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetBlockStats(_ context.Context, params []json.RawMessage) (any, error) {
 	var info *blockchain.BlockInfo
 	var height int64
 	if err := json.Unmarshal(params[0], &height); err == nil {
-		tip := int64(s.chain.BestSnapshot().Height)
+		tip := int64(s.cfg.Chain.BestSnapshot().Height)
 		if height < 0 {
 			return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
 				"Target block height %d is negative", height)
@@ -110,11 +110,11 @@ func (s *node) handleGetBlockStats(_ context.Context, params []json.RawMessage) 
 			return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
 				"Target block height %d after current tip %d", height, tip)
 		}
-		hash, err := s.chain.BlockHashByHeight(int32(height))
+		hash, err := s.cfg.Chain.BlockHashByHeight(int32(height))
 		if err != nil {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block not found")
 		}
-		if info, err = s.chain.BlockInfoByHash(hash); err != nil {
+		if info, err = s.cfg.Chain.BlockInfoByHash(hash); err != nil {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block not found")
 		}
 	} else {
@@ -122,13 +122,13 @@ func (s *node) handleGetBlockStats(_ context.Context, params []json.RawMessage) 
 		if err != nil {
 			return nil, err
 		}
-		info, err = s.chain.BlockInfoByHash(&hash)
+		info, err = s.cfg.Chain.BlockInfoByHash(&hash)
 		if err != nil {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Block not found")
 		}
 		if !info.InMainChain {
 			return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
-				"Block is not in chain %s", coreChainName(s.params.Name))
+				"Block is not in chain %s", coreChainName(s.cfg.ChainParams.Name))
 		}
 	}
 	var selected []string
@@ -145,17 +145,17 @@ func (s *node) handleGetBlockStats(_ context.Context, params []json.RawMessage) 
 				"Invalid selected statistic '%s'", name)
 		}
 	}
-	block, err := s.chain.BlockByHash(&info.Hash)
+	block, err := s.cfg.BlockStore.BlockByHash(&info.Hash)
 	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Block not available")
 	}
 	var spent []*blockchain.UtxoEntry
 	if info.Height > 0 {
-		if spent, err = s.chain.SpentOutputs(&info.Hash); err != nil {
+		if spent, err = s.cfg.BlockStore.SpentOutputs(&info.Hash); err != nil {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Can't read undo data from disk")
 		}
 	}
-	all := blockStats(block, spent, info, blockchain.CalcBlockSubsidy(info.Height, s.params))
+	all := blockStats(block, spent, info, blockchain.CalcBlockSubsidy(info.Height, s.cfg.ChainParams))
 	if len(selected) == 0 {
 		return all, nil
 	}

@@ -1,24 +1,21 @@
-package main
+package rpcserver
 
-// The network RPC methods, with Bitcoin Core's names, parameters, result
-// shapes and error codes (rpc/net.cpp).
+// This file holds the network methods, with Bitcoin Core's names,
+// parameters, result shapes and error codes (rpc/net.cpp).
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/netip"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/tern-org/ternd/addrmgr"
-	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/rpcjson"
-	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -31,7 +28,7 @@ const (
 )
 
 // netMethods returns the network RPC methods.
-func (s *server) netMethods() []rpcjson.Method {
+func (s *Server) netMethods() []rpcjson.Method {
 	str := func(name string, opt bool) rpcjson.ParamSpec {
 		return rpcjson.ParamSpec{Name: name, Optional: opt, Type: "string"}
 	}
@@ -94,19 +91,30 @@ func (s *server) netMethods() []rpcjson.Method {
 	}
 }
 
-// running reports whether Start has built the managers (RPC calls can
-// only arrive after warm-up, but tests may call handlers early).
-func (s *server) running() bool { return s.cm != nil && s.am != nil }
+// running reports whether the P2P server has started (RPC calls can only
+// arrive after warm-up, but in-process callers may come early).
+func (s *Server) running() bool { return s.cfg.PeerServer.Running() }
+
+// connectionCount is Core's GetNodeCount(ConnectionDirection::Both): the
+// connected peers, inbound and outbound; 0 without a P2P server.
+func (s *Server) connectionCount() int {
+	if s.cfg.PeerServer == nil {
+		return 0
+	}
+	in, out := s.cfg.PeerServer.ConnectionCounts()
+	return in + out
+}
 
 // errP2PDisabled is Core's error when the connection manager is missing.
 var errP2PDisabled = rpcjson.NewRPCError(errRPCClientP2PDisabled,
 	"Error: Peer-to-peer functionality missing or disabled")
 
-func (s *server) handleGetConnectionCount(context.Context, []json.RawMessage) (any, error) {
+// handleGetConnectionCount implements getconnectioncount.
+func (s *Server) handleGetConnectionCount(context.Context, []json.RawMessage) (any, error) {
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
-	return len(s.allPeers()), nil
+	return s.connectionCount(), nil
 }
 
 // serviceNames are Core's names of service bits, in bit order.
@@ -248,61 +256,57 @@ func secs(d time.Duration) *float64 {
 	return &v
 }
 
-func (s *server) handleGetPeerInfo(context.Context, []json.RawMessage) (any, error) {
+// handleGetPeerInfo implements getpeerinfo: the fully connected peers by
+// id.
+func (s *Server) handleGetPeerInfo(context.Context, []json.RawMessage) (any, error) {
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
-	peers := s.allPeers()
-	sort.Slice(peers, func(i, j int) bool { return peers[i].ID() < peers[j].ID() })
+	peers := s.cfg.PeerServer.Peers()
+	sort.Slice(peers, func(i, j int) bool { return peers[i].ID < peers[j].ID })
 	out := make([]peerInfo, 0, len(peers))
-	for _, sp := range peers {
-		st := sp.StatsSnapshot()
-		if !st.HandshakeDone {
-			// Core lists fully connected peers only.
-			continue
-		}
-		svc, names := serviceStrings(st.Services)
-		pi := peerInfo{
-			ID: st.ID, Addr: st.Addr, Network: networkName(st.Addr),
-			Services: svc, ServicesNames: names, RelayTxes: st.RelayTx,
-			LastSend: unixOrZero(st.LastSend), LastRecv: unixOrZero(st.LastRecv),
-			LastTransaction: unixOrZero(st.LastTx), LastBlock: sp.lastBlock.Load(),
-			BytesSent: st.BytesSent, BytesRecv: st.BytesRecv,
-			ConnTime: unixOrZero(st.ConnTime), TimeOffset: int64(st.TimeOffset / time.Second),
-			PingTime: secs(st.PingTime), MinPing: secs(st.MinPing), PingWait: secs(st.PingWait),
-			Version: st.Version, SubVer: st.UserAgent, Inbound: st.Inbound,
-			StartingHeight: st.StartingHeight, PresyncedHeaders: -1,
-			SyncedHeaders: st.SyncedHeaders, SyncedBlocks: st.SyncedBlocks,
-			Inflight: []int32{}, AddrRelayEnabled: true,
-			AddrProcessed: sp.addrProcessed.Load(), AddrRateLimited: sp.addrRateLimited.Load(),
-			Permissions: []string{}, MinFeeFilter: amount(st.FeeFilter),
-			BytesSentPerMsg: map[string]uint64{}, BytesRecvPerMsg: map[string]uint64{},
-			ConnectionType: "inbound", TransportProtocol: "v1",
-			BanScore: st.BanScore, WantsWtxidRelay: st.WantsWtxid, WantsAddrV2: st.WantsAddrV2,
-			WantsHeaderAnnounce: st.WantsHeaders,
-		}
-		if sp.whitelisted {
-			pi.Permissions = []string{"noban", "relay", "mempool", "download", "addr"}
-		}
-		pi.ConnectionType = sp.connectionType()
-		if !sp.relaysTxs() {
-			// Core: no transactions are relayed on a block-relay-only
-			// connection, and no addresses either.
-			pi.RelayTxes = false
-		}
-		pi.AddrRelayEnabled = sp.relaysAddrs()
-		for cmd, cs := range st.SentByCmd {
-			pi.BytesSentPerMsg[cmd] = cs.Bytes
-		}
-		for cmd, cs := range st.RecvByCmd {
-			pi.BytesRecvPerMsg[cmd] = cs.Bytes
-		}
-		out = append(out, pi)
+	for i := range peers {
+		out = append(out, newPeerInfo(&peers[i]))
 	}
 	return out, nil
 }
 
-func (s *server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, error) {
+// newPeerInfo renders one peer in Core's getpeerinfo shape.
+func newPeerInfo(p *PeerInfo) peerInfo {
+	svc, names := serviceStrings(p.Services)
+	pi := peerInfo{
+		ID: p.ID, Addr: p.Addr, Network: networkName(p.Addr),
+		Services: svc, ServicesNames: names, RelayTxes: p.RelayTxes,
+		LastSend: unixOrZero(p.LastSend), LastRecv: unixOrZero(p.LastRecv),
+		LastTransaction: p.LastTx, LastBlock: p.LastBlock,
+		BytesSent: p.BytesSent, BytesRecv: p.BytesRecv,
+		ConnTime: unixOrZero(p.ConnTime), TimeOffset: int64(p.TimeOffset / time.Second),
+		PingTime: secs(p.PingTime), MinPing: secs(p.MinPing), PingWait: secs(p.PingWait),
+		Version: p.Version, SubVer: p.SubVer, Inbound: p.Inbound,
+		StartingHeight: p.StartingHeight, PresyncedHeaders: -1,
+		SyncedHeaders: p.SyncedHeaders, SyncedBlocks: p.SyncedBlocks,
+		Inflight: []int32{}, AddrRelayEnabled: p.AddrRelay,
+		AddrProcessed: p.AddrProcessed, AddrRateLimited: p.AddrLimited,
+		Permissions: []string{}, MinFeeFilter: amount(p.FeeFilter),
+		BytesSentPerMsg: map[string]uint64{}, BytesRecvPerMsg: map[string]uint64{},
+		ConnectionType: p.ConnectionType, TransportProtocol: "v1",
+		BanScore: p.BanScore, WantsWtxidRelay: p.WantsWtxid, WantsAddrV2: p.WantsAddrV2,
+		WantsHeaderAnnounce: p.WantsHeaders,
+	}
+	if p.Whitelisted {
+		pi.Permissions = []string{"noban", "relay", "mempool", "download", "addr"}
+	}
+	for cmd, n := range p.BytesSentByMsg {
+		pi.BytesSentPerMsg[cmd] = n
+	}
+	for cmd, n := range p.BytesRecvByMsg {
+		pi.BytesRecvPerMsg[cmd] = n
+	}
+	return pi
+}
+
+// handleGetNetworkInfo implements getnetworkinfo.
+func (s *Server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, error) {
 	type network struct {
 		Name                      string `json:"name"`
 		Limited                   bool   `json:"limited"`
@@ -316,14 +320,14 @@ func (s *server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, 
 		Score   int    `json:"score"`
 	}
 	in, outb := 0, 0
-	for _, sp := range s.allPeers() {
-		if sp.Inbound() {
-			in++
-		} else {
-			outb++
-		}
+	var local []*wire.NetAddressV2
+	services := wire.ServiceFlag(0)
+	if ps := s.cfg.PeerServer; ps != nil {
+		in, outb = ps.ConnectionCounts()
+		local = ps.LocalAddresses()
+		services = ps.LocalServices()
 	}
-	svc, names := serviceStrings(peer.DefaultServices)
+	svc, names := serviceStrings(services)
 	nets := []network{}
 	for _, name := range []string{"ipv4", "ipv6", "onion", "i2p", "cjdns"} {
 		n := network{Name: name, Proxy: s.cfg.Proxy}
@@ -342,14 +346,14 @@ func (s *server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, 
 		nets = append(nets, n)
 	}
 	locals := []localAddr{}
-	for _, la := range s.localAddrs {
+	for _, la := range local {
 		locals = append(locals, localAddr{Address: la.Host(), Port: la.Port, Score: 1})
 	}
 	major, minor, patch := 0, 0, 0
-	fmt.Sscanf(appVersion, "%d.%d.%d", &major, &minor, &patch)
+	fmt.Sscanf(s.cfg.Version, "%d.%d.%d", &major, &minor, &patch)
 	return map[string]any{
 		"version":            major*10000 + minor*100 + patch,
-		"subversion":         "/ternd:" + version() + "/",
+		"subversion":         "/ternd:" + s.cfg.Version + "/",
 		"protocolversion":    wire.ProtocolVersion,
 		"localservices":      svc,
 		"localservicesnames": names,
@@ -360,20 +364,16 @@ func (s *server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, 
 		"connections_in":     in,
 		"connections_out":    outb,
 		"networks":           nets,
-		"relayfee":           amount(s.cfg.minRelayTxFeeSat),
-		"incrementalfee":     amount(s.cfg.incrementalRelayFeeSat),
+		"relayfee":           amount(s.cfg.MinRelayTxFee),
+		"incrementalfee":     amount(s.cfg.IncrementalRelayFee),
 		"localaddresses":     locals,
 		"warnings":           []string{},
 	}, nil
 }
 
-func (s *server) handleGetNetTotals(context.Context, []json.RawMessage) (any, error) {
-	sent, recv := s.bytesSent.Load(), s.bytesRecv.Load()
-	for _, sp := range s.allPeers() {
-		st := sp.StatsSnapshot()
-		sent += st.BytesSent
-		recv += st.BytesRecv
-	}
+// handleGetNetTotals implements getnettotals.
+func (s *Server) handleGetNetTotals(context.Context, []json.RawMessage) (any, error) {
+	sent, recv := s.cfg.PeerServer.NetTotals()
 	return map[string]any{
 		"totalbytesrecv": recv,
 		"totalbytessent": sent,
@@ -385,17 +385,17 @@ func (s *server) handleGetNetTotals(context.Context, []json.RawMessage) (any, er
 	}, nil
 }
 
-func (s *server) handlePing(context.Context, []json.RawMessage) (any, error) {
+// handlePing implements ping.
+func (s *Server) handlePing(context.Context, []json.RawMessage) (any, error) {
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
-	for _, sp := range s.readyPeers() {
-		sp.Ping()
-	}
+	s.cfg.PeerServer.PingPeers()
 	return nil, nil
 }
 
-func (s *server) handleAddNode(_ context.Context, params []json.RawMessage) (any, error) {
+// handleAddNode implements addnode.
+func (s *Server) handleAddNode(_ context.Context, params []json.RawMessage) (any, error) {
 	var node, command string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "node", &node); err != nil {
 		return nil, err
@@ -411,31 +411,27 @@ func (s *server) handleAddNode(_ context.Context, params []json.RawMessage) (any
 	}
 	switch command {
 	case "onetry":
-		if err := s.addNode(node, false); err != nil {
+		if err := s.cfg.ConnManager.AddNode(node, false); err != nil {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, err.Error())
 		}
 	case "add":
-		if err := s.addNode(node, true); err != nil {
-			if err == errNodeAlreadyAdded {
+		if err := s.cfg.ConnManager.AddNode(node, true); err != nil {
+			if errors.Is(err, ErrNodeAlreadyAdded) {
 				return nil, rpcjson.NewRPCError(errRPCClientNodeAlreadyAdded, "Error: Node already added")
 			}
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, err.Error())
 		}
 	case "remove":
-		s.addedMu.Lock()
-		req, ok := s.added[node]
-		delete(s.added, node)
-		s.addedMu.Unlock()
-		if !ok {
+		if !s.cfg.ConnManager.RemoveAddedNode(node) {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCClientNodeNotAdded,
 				"Error: Node could not be removed. It has not been added previously.")
 		}
-		s.cm.Remove(req.ID())
 	}
 	return nil, nil
 }
 
-func (s *server) handleGetAddedNodeInfo(_ context.Context, params []json.RawMessage) (any, error) {
+// handleGetAddedNodeInfo implements getaddednodeinfo.
+func (s *Server) handleGetAddedNodeInfo(_ context.Context, params []json.RawMessage) (any, error) {
 	var node string
 	given, err := rpcjson.UnmarshalParam(params, 0, "node", &node)
 	if err != nil {
@@ -453,39 +449,30 @@ func (s *server) handleGetAddedNodeInfo(_ context.Context, params []json.RawMess
 		Connected bool       `json:"connected"`
 		Addresses []addrInfo `json:"addresses"`
 	}
-	s.addedMu.Lock()
-	names := make([]string, 0, len(s.added))
-	reqs := make(map[string]*connmgr.ConnReq, len(s.added))
-	for name, req := range s.added {
-		if !given || name == node {
-			names = append(names, name)
-			reqs[name] = req
+	var nodes []AddedNode
+	for _, n := range s.cfg.ConnManager.AddedNodes() {
+		if !given || n.Name == node {
+			nodes = append(nodes, n)
 		}
 	}
-	s.addedMu.Unlock()
-	if given && len(names) == 0 {
+	if given && len(nodes) == 0 {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCClientNodeNotAdded, "Error: Node has not been added.")
 	}
-	sort.Strings(names)
-	byReq := make(map[uint64]*serverPeer)
-	for _, sp := range s.allPeers() {
-		if sp.req != nil {
-			byReq[sp.req.ID()] = sp
-		}
-	}
-	out := make([]info, 0, len(names))
-	for _, name := range names {
-		i := info{AddedNode: name, Addresses: []addrInfo{}}
-		if sp, ok := byReq[reqs[name].ID()]; ok && sp.Connected() {
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
+	out := make([]info, 0, len(nodes))
+	for _, n := range nodes {
+		i := info{AddedNode: n.Name, Addresses: []addrInfo{}}
+		if n.Connected {
 			i.Connected = true
-			i.Addresses = append(i.Addresses, addrInfo{Address: sp.Addr(), Connected: "outbound"})
+			i.Addresses = append(i.Addresses, addrInfo{Address: n.Addr, Connected: "outbound"})
 		}
 		out = append(out, i)
 	}
 	return out, nil
 }
 
-func (s *server) handleDisconnectNode(_ context.Context, params []json.RawMessage) (any, error) {
+// handleDisconnectNode implements disconnectnode.
+func (s *Server) handleDisconnectNode(_ context.Context, params []json.RawMessage) (any, error) {
 	var address string
 	var nodeID int64
 	hasAddr, err := rpcjson.UnmarshalParam(params, 0, "address", &address)
@@ -499,37 +486,24 @@ func (s *server) handleDisconnectNode(_ context.Context, params []json.RawMessag
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
-	var target *serverPeer
+	found := false
 	switch {
 	case hasAddr && address != "" && !hasID:
-		for _, sp := range s.allPeers() {
-			if sp.Addr() == address || (sp.req != nil && sp.req.Addr.String() == address) {
-				target = sp
-				break
-			}
-		}
+		found = s.cfg.ConnManager.DisconnectAddr(address)
 	case hasID && (!hasAddr || address == ""):
-		target = s.peerByID(int32(nodeID))
-		if int64(int32(nodeID)) != nodeID {
-			target = nil
-		}
+		found = int64(int32(nodeID)) == nodeID && s.cfg.ConnManager.DisconnectID(int32(nodeID))
 	default:
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParams,
 			"Only one of address and nodeid should be provided.")
 	}
-	if target == nil {
+	if !found {
 		return nil, rpcjson.NewRPCError(errRPCClientNodeNotConnected, "Node not found in connected nodes")
 	}
-	if target.req != nil {
-		// Closing through the manager redials a permanent request after
-		// its backoff, as Core's ThreadOpenAddedConnections does.
-		s.cm.Disconnect(target.req.ID())
-	}
-	target.Disconnect(nil)
 	return nil, nil
 }
 
-func (s *server) handleSetBan(_ context.Context, params []json.RawMessage) (any, error) {
+// handleSetBan implements setban.
+func (s *Server) handleSetBan(_ context.Context, params []json.RawMessage) (any, error) {
 	var subnet, command string
 	var bantime int64
 	var absolute bool
@@ -552,49 +526,31 @@ func (s *server) handleSetBan(_ context.Context, params []json.RawMessage) (any,
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
-	prefix, err := connmgr.ParseBanTarget(subnet)
-	if err != nil {
-		return nil, rpcjson.NewRPCError(errRPCClientInvalidIPOrNet, "Error: Invalid IP/Subnet")
-	}
 	if command == "remove" {
-		if !s.bans.Unban(prefix) {
+		switch err := s.cfg.BanManager.Unban(subnet); {
+		case errors.Is(err, ErrInvalidSubnet):
+			return nil, rpcjson.NewRPCError(errRPCClientInvalidIPOrNet, "Error: Invalid IP/Subnet")
+		case errors.Is(err, ErrNotBanned):
 			return nil, rpcjson.NewRPCError(errRPCClientInvalidIPOrNet,
 				"Error: Unban failed. Requested address/subnet was not previously manually banned.")
+		case err != nil:
+			return nil, err
 		}
-		return nil, s.saveBanList()
+		return nil, nil
 	}
-	for _, e := range s.bans.Entries() {
-		if e.Subnet == prefix || (prefix.Bits() == prefix.Addr().BitLen() && e.Subnet.Contains(prefix.Addr())) {
-			return nil, rpcjson.NewRPCError(errRPCClientNodeAlreadyAdded, "Error: IP/Subnet already banned")
-		}
+	switch err := s.cfg.BanManager.BanSubnet(subnet, bantime, absolute); {
+	case errors.Is(err, ErrInvalidSubnet):
+		return nil, rpcjson.NewRPCError(errRPCClientInvalidIPOrNet, "Error: Invalid IP/Subnet")
+	case errors.Is(err, ErrAlreadyBanned):
+		return nil, rpcjson.NewRPCError(errRPCClientNodeAlreadyAdded, "Error: IP/Subnet already banned")
+	case err != nil:
+		return nil, err
 	}
-	// An operator's ban; far times saturate (connmgr.MaxBanUntil) rather
-	// than overflow.
-	now := time.Now()
-	until := now.Add(s.cfg.BanDuration)
-	switch {
-	case absolute && bantime > 0:
-		until = connmgr.BanUntilAfter(time.Unix(0, 0), bantime)
-	case bantime > 0:
-		until = connmgr.BanUntilAfter(now, bantime)
-	}
-	s.bans.ManualBanUntil(prefix, until, "manually added")
-	for _, sp := range s.allPeers() {
-		host, _, err := net.SplitHostPort(sp.Addr())
-		if err != nil {
-			continue
-		}
-		if ip, err := netip.ParseAddr(host); err == nil && prefix.Contains(ip.Unmap()) {
-			if sp.req != nil {
-				s.cm.Disconnect(sp.req.ID())
-			}
-			sp.Disconnect(nil)
-		}
-	}
-	return nil, s.saveBanList()
+	return nil, nil
 }
 
-func (s *server) handleListBanned(context.Context, []json.RawMessage) (any, error) {
+// handleListBanned implements listbanned.
+func (s *Server) handleListBanned(context.Context, []json.RawMessage) (any, error) {
 	type ban struct {
 		Address       string `json:"address"`
 		BanCreated    int64  `json:"ban_created"`
@@ -604,20 +560,24 @@ func (s *server) handleListBanned(context.Context, []json.RawMessage) (any, erro
 	}
 	now := time.Now().Unix()
 	out := []ban{}
-	for _, e := range s.bans.Entries() {
-		out = append(out, ban{Address: e.Subnet.String(), BanCreated: e.Created.Unix(),
+	for _, e := range s.cfg.BanManager.BanEntries() {
+		out = append(out, ban{Address: e.Subnet, BanCreated: e.Created.Unix(),
 			BannedUntil: e.Until.Unix(), BanDuration: e.Until.Unix() - e.Created.Unix(),
 			TimeRemaining: e.Until.Unix() - now})
 	}
 	return out, nil
 }
 
-func (s *server) handleClearBanned(context.Context, []json.RawMessage) (any, error) {
-	s.bans.Clear()
-	return nil, s.saveBanList()
+// handleClearBanned implements clearbanned.
+func (s *Server) handleClearBanned(context.Context, []json.RawMessage) (any, error) {
+	if err := s.cfg.BanManager.ClearBans(); err != nil {
+		return nil, err
+	}
+	return nil, nil
 }
 
-func (s *server) handleGetNodeAddresses(_ context.Context, params []json.RawMessage) (any, error) {
+// handleGetNodeAddresses implements getnodeaddresses.
+func (s *Server) handleGetNodeAddresses(_ context.Context, params []json.RawMessage) (any, error) {
 	count := int64(1)
 	var network string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "count", &count); err != nil {
@@ -655,14 +615,15 @@ func (s *server) handleGetNodeAddresses(_ context.Context, params []json.RawMess
 	// Core's GetAddresses(count, max_pct=0, network): a random draw of
 	// known addresses, none of the terrible ones.
 	out := []nodeAddr{}
-	for _, na := range s.am.Addresses(int(min(count, math.MaxInt32)), 0, id) {
+	for _, na := range s.cfg.AddrManager.Addresses(int(min(count, math.MaxInt32)), id) {
 		out = append(out, nodeAddr{Time: na.Timestamp.Unix(), Services: uint64(na.Services),
 			Address: na.Host(), Port: na.Port, Network: wireNetworkName(na.Network)})
 	}
 	return out, nil
 }
 
-func (s *server) handleAddPeerAddress(_ context.Context, params []json.RawMessage) (any, error) {
+// handleAddPeerAddress implements addpeeraddress.
+func (s *Server) handleAddPeerAddress(_ context.Context, params []json.RawMessage) (any, error) {
 	var address string
 	var port int64
 	var tried bool
@@ -682,23 +643,11 @@ func (s *server) handleAddPeerAddress(_ context.Context, params []json.RawMessag
 	if port < 0 || port > 65535 {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "port out of range")
 	}
-	na, err := addrmgr.ParseNetAddr(net.JoinHostPort(address, strconv.Itoa(int(port))),
-		wire.SFNodeNetwork|wire.SFNodeWitness)
-	if err != nil || !addrmgr.IsRoutable(na) {
+	switch err := s.cfg.AddrManager.AddPeerAddress(address, uint16(port), tried); {
+	case errors.Is(err, ErrNotTried):
+		return map[string]any{"success": false, "error": "failed-adding-to-tried"}, nil
+	case err != nil:
 		return map[string]any{"success": false}, nil
 	}
-	na.Timestamp = time.Now()
-	if s.am.AddAddresses([]*wire.NetAddressV2{na}, na) == 0 && s.am.Lookup(na) == nil {
-		return map[string]any{"success": false}, nil
-	}
-	if tried {
-		// Core's Good fails when the address does not reach the tried
-		// table: here when its tried slot is taken and it waits in new
-		// for a feeler to test the occupant (test-before-evict).
-		if err := s.am.Good(na); err != nil || !s.am.InTried(na) {
-			return map[string]any{"success": false, "error": "failed-adding-to-tried"}, nil
-		}
-	}
-	s.relayAddr(na, 0)
 	return map[string]any{"success": true}, nil
 }

@@ -1,11 +1,10 @@
-package main
+package rpcserver
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -21,14 +20,8 @@ import (
 // getmempoolinfo, getmempoolentry, getmempoolancestors,
 // getmempooldescendants, prioritisetransaction and estimatesmartfee.
 
-const (
-	// defaultMaxRawTxFeeRate is Core's DEFAULT_MAX_RAW_TX_FEE_RATE: 0.10
-	// BTC/kvB, in sat/kvB.
-	defaultMaxRawTxFeeRate = 10000000
-)
-
 // mempoolMethods returns the mempool methods.
-func (s *node) mempoolMethods() []rpcjson.Method {
+func (s *Server) mempoolMethods() []rpcjson.Method {
 	txidParam := []rpcjson.ParamSpec{{Name: "txid", Type: "string"},
 		{Name: "verbose", Optional: true, Type: "boolean"}}
 	return []rpcjson.Method{
@@ -151,7 +144,7 @@ func (s *node) mempoolMethods() []rpcjson.Method {
 			Help: "If txid is in the mempool, returns all in-mempool ancestors.\n\nArguments:\n1. txid    (string, required) The transaction id (must be in mempool)\n" +
 				"2. verbose    (boolean, optional, default=false) True for a json object, false for array of transaction ids",
 			Handler: func(ctx context.Context, params []json.RawMessage) (any, error) {
-				return s.handleMempoolRelatives(params, s.pool.Ancestors)
+				return s.handleMempoolRelatives(params, s.cfg.TxPool.Ancestors)
 			},
 		},
 		{
@@ -161,7 +154,7 @@ func (s *node) mempoolMethods() []rpcjson.Method {
 			Help: "If txid is in the mempool, returns all in-mempool descendants.\n\nArguments:\n1. txid    (string, required) The transaction id (must be in mempool)\n" +
 				"2. verbose    (boolean, optional, default=false) True for a json object, false for array of transaction ids",
 			Handler: func(ctx context.Context, params []json.RawMessage) (any, error) {
-				return s.handleMempoolRelatives(params, s.pool.Descendants)
+				return s.handleMempoolRelatives(params, s.cfg.TxPool.Descendants)
 			},
 		},
 		{
@@ -211,22 +204,6 @@ func (s *node) mempoolMethods() []rpcjson.Method {
 	}
 }
 
-// feeRateParam decodes a maxfeerate parameter (BTC/kvB) into sat/kvB.
-func feeRateParam(params []json.RawMessage, i int) (int64, error) {
-	if !rpcjson.Present(params, i) {
-		return defaultMaxRawTxFeeRate, nil
-	}
-	v, err := parseAmount(params[i])
-	if err != nil {
-		return 0, err
-	}
-	if v >= 1e8 {
-		return 0, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
-			"Fee rates larger than or equal to 1BTC/kvB are not accepted")
-	}
-	return v, nil
-}
-
 // rejectMessage is Core's ValidationState::ToString for a pool rejection.
 func rejectMessage(err error) string {
 	var perr mempool.Error
@@ -240,8 +217,10 @@ func rejectMessage(err error) string {
 // BroadcastTransaction: outputs already in the UTXO set (-27), a
 // transaction already pooled (its txid is returned again), then one
 // acceptance with the fee cap (-25 for missing inputs or a fee above the
-// cap, -26 for every other rejection with Core's reason).
-func (s *node) handleSendRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+// cap, -26 for every other rejection with Core's reason). What the pool
+// accepted (the transaction and the orphans it unlocked) is handed to the
+// relay.
+func (s *Server) handleSendRawTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	var hexStr string
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
@@ -264,7 +243,7 @@ func (s *node) handleSendRawTransaction(_ context.Context, params []json.RawMess
 	}
 	txid := tx.TxHash()
 	for i := range tx.TxOut {
-		e, err := s.chain.FetchUtxoEntry(wire.OutPoint{Hash: txid, Index: uint32(i)})
+		e, err := s.cfg.UtxoSet.FetchUtxoEntry(wire.OutPoint{Hash: txid, Index: uint32(i)})
 		if err != nil {
 			return nil, err
 		}
@@ -273,14 +252,14 @@ func (s *node) handleSendRawTransaction(_ context.Context, params []json.RawMess
 				"Transaction outputs already in utxo set")
 		}
 	}
-	if s.pool.IsTransactionInPool(&txid) {
+	if s.cfg.TxPool.IsTransactionInPool(&txid) {
 		return txid.String(), nil
 	}
 	// Core's cap is maxfeerate on the plain virtual size (no sigop
 	// adjustment); the pool checks it in the same acceptance, after every
 	// rule and the scripts, where Core runs a test acceptance first.
 	maxFee := mempool.FeeRate(maxFeeRate).Fee(tx.VSize())
-	accepted, err := s.pool.ProcessLocalTransaction(tx, maxFee)
+	accepted, err := s.cfg.TxAcceptor.ProcessLocalTransaction(tx, maxFee)
 	if err != nil {
 		if errors.Is(err, mempool.ErrMaxFeeExceeded) {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCVerify,
@@ -289,9 +268,17 @@ func (s *node) handleSendRawTransaction(_ context.Context, params []json.RawMess
 		return nil, txRejectError(err)
 	}
 	// Core keeps announcing a local transaction until a peer fetches it.
-	s.pool.AddUnbroadcast(&txid)
-	s.RelayTransactions(accepted)
+	s.cfg.TxAcceptor.AddUnbroadcast(&txid)
+	s.relay(accepted)
 	return txid.String(), nil
+}
+
+// relay hands transactions the pool holds to the relay, which announces
+// them to peers (those that know one already are not told again).
+func (s *Server) relay(txs []*mempool.TxDesc) {
+	if len(txs) > 0 && s.cfg.Relay != nil {
+		s.cfg.Relay.RelayTransactions(txs)
+	}
 }
 
 // txRejectError maps a pool rejection to Core's codes: -25 for missing
@@ -332,7 +319,7 @@ type testAcceptResult struct {
 // package-wide failure puts "package-error" on every result and the
 // transactions not fully validated get no "allowed". A fee above
 // maxfeerate rejects that transaction and leaves the rest unreported.
-func (s *node) handleTestMempoolAccept(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleTestMempoolAccept(_ context.Context, params []json.RawMessage) (any, error) {
 	raws, err := packageParam(params, "rawtxs")
 	if err != nil {
 		return nil, err
@@ -347,10 +334,10 @@ func (s *node) handleTestMempoolAccept(_ context.Context, params []json.RawMessa
 	}
 	var pkg *mempool.PackageTestResult
 	if len(txs) == 1 {
-		res, err := s.pool.TestAccept(txs[0])
+		res, err := s.cfg.TxAcceptor.TestAccept(txs[0])
 		pkg = &mempool.PackageTestResult{Txs: []mempool.PackageTxResult{{Result: res, Err: err}}}
 	} else {
-		pkg = s.pool.TestAcceptPackage(txs)
+		pkg = s.cfg.TxAcceptor.TestAcceptPackage(txs)
 	}
 	out := make([]testAcceptResult, len(txs))
 	exitEarly := false
@@ -463,11 +450,10 @@ type submitPackageResult struct {
 // parents do not spend each other (-25), then mempool.SubmitPackage.
 // "package_msg" is "success" or the package-wide failure; every wtxid
 // gets a result ("package-not-validated" when none was evaluated, as Core
-// after v30, where v30 left such entries out). The new transactions are
-// relayed by the pool's accept hook, as sendrawtransaction's; pooled
-// members the package skipped are announced again, as Core's
-// BroadcastTransaction does for every member in the mempool.
-func (s *node) handleSubmitPackage(_ context.Context, params []json.RawMessage) (any, error) {
+// after v30, where v30 left such entries out). Every member in the pool
+// afterwards (accepted, already there, or there with another witness) is
+// handed to the relay, as Core's BroadcastTransaction does.
+func (s *Server) handleSubmitPackage(_ context.Context, params []json.RawMessage) (any, error) {
 	raws, err := packageParam(params, "package")
 	if err != nil {
 		return nil, err
@@ -489,7 +475,7 @@ func (s *node) handleSubmitPackage(_ context.Context, params []json.RawMessage) 
 			"package topology disallowed. not child-with-parents or parents depend on each other.")
 	}
 
-	pkg := s.pool.SubmitPackage(txs, mempool.FeeRate(maxFeeRate))
+	pkg := s.cfg.TxAcceptor.SubmitPackage(txs, mempool.FeeRate(maxFeeRate))
 	out := submitPackageResult{PackageMsg: "success", Replaced: []string{}}
 	if pkg.PackageErr != nil {
 		out.PackageMsg = rejectMessage(pkg.PackageErr)
@@ -497,7 +483,7 @@ func (s *node) handleSubmitPackage(_ context.Context, params []json.RawMessage) 
 	replaced := make(map[chainhash.Hash]struct{})
 	// The new members and the orphans they unlocked are announced, and so
 	// are members already pooled (Core relays every pooled member).
-	relay := pkg.Accepted
+	toRelay := pkg.Accepted
 	for i, tx := range txs {
 		r := pkg.Txs[i]
 		res := submitPackageTx{Txid: tx.TxHash().String()}
@@ -525,13 +511,13 @@ func (s *node) handleSubmitPackage(_ context.Context, params []json.RawMessage) 
 			}
 		}
 		if r.Status == mempool.PackageTxInPool || r.Status == mempool.PackageTxOtherWitness {
-			if d, ok := s.pool.TxDesc(&r.TxHash); ok {
-				relay = append(relay, d)
+			if d, ok := s.cfg.TxPool.TxDesc(&r.TxHash); ok {
+				toRelay = append(toRelay, d)
 			}
 		}
 		out.TxResults.set(r.WTxHash.String(), res)
 	}
-	s.RelayTransactions(relay)
+	s.relay(toRelay)
 	// Core's std::set<Txid> orders by the hash's bytes.
 	hashes := make([]chainhash.Hash, 0, len(replaced))
 	for h := range replaced {
@@ -579,9 +565,9 @@ type mempoolEntryJSON struct {
 }
 
 // unbroadcastSet returns the local transactions not yet announced.
-func (s *node) unbroadcastSet() map[chainhash.Hash]bool {
+func (s *Server) unbroadcastSet() map[chainhash.Hash]bool {
 	set := make(map[chainhash.Hash]bool)
-	for _, h := range s.pool.Unbroadcast() {
+	for _, h := range s.cfg.TxPool.Unbroadcast() {
 		set[h] = true
 	}
 	return set
@@ -590,7 +576,7 @@ func (s *node) unbroadcastSet() map[chainhash.Hash]bool {
 // newMempoolEntryJSON describes a pool entry: "bip125-replaceable" is
 // whether it or an in-pool ancestor signals BIP125, "unbroadcast" whether
 // it is in unbroadcast (a set from unbroadcastSet).
-func (s *node) newMempoolEntryJSON(d *mempool.TxDesc, unbroadcast map[chainhash.Hash]bool) *mempoolEntryJSON {
+func (s *Server) newMempoolEntryJSON(d *mempool.TxDesc, unbroadcast map[chainhash.Hash]bool) *mempoolEntryJSON {
 	r := &mempoolEntryJSON{
 		VSize:           d.VSize,
 		Weight:          d.Weight,
@@ -613,7 +599,7 @@ func (s *node) newMempoolEntryJSON(d *mempool.TxDesc, unbroadcast map[chainhash.
 	}
 	r.BIP125Replaceable = signalsRBF(d.Tx)
 	if !r.BIP125Replaceable {
-		if anc, ok := s.pool.Ancestors(&d.TxHash); ok {
+		if anc, ok := s.cfg.TxPool.Ancestors(&d.TxHash); ok {
 			for _, a := range anc {
 				if signalsRBF(a.Tx) {
 					r.BIP125Replaceable = true
@@ -646,7 +632,7 @@ func hashStrings(hs []chainhash.Hash) []string {
 }
 
 // handleGetRawMempool implements getrawmempool.
-func (s *node) handleGetRawMempool(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetRawMempool(_ context.Context, params []json.RawMessage) (any, error) {
 	var verbose, withSeq bool
 	if _, err := rpcjson.UnmarshalParam(params, 0, "verbose", &verbose); err != nil {
 		return nil, err
@@ -661,14 +647,14 @@ func (s *node) handleGetRawMempool(_ context.Context, params []json.RawMessage) 
 	if verbose {
 		out := make(map[string]*mempoolEntryJSON)
 		unbroadcast := s.unbroadcastSet()
-		for _, d := range s.pool.TxDescs() {
+		for _, d := range s.cfg.TxPool.TxDescs() {
 			out[d.TxHash.String()] = s.newMempoolEntryJSON(d, unbroadcast)
 		}
 		return out, nil
 	}
-	ids := hashStrings(s.pool.TxHashes())
+	ids := hashStrings(s.cfg.TxPool.TxHashes())
 	if withSeq {
-		return map[string]any{"txids": ids, "mempool_sequence": s.pool.LastUpdated().UnixNano()}, nil
+		return map[string]any{"txids": ids, "mempool_sequence": s.cfg.TxPool.LastUpdated().UnixNano()}, nil
 	}
 	return ids, nil
 }
@@ -692,8 +678,8 @@ type mempoolInfoJSON struct {
 
 // handleGetMempoolInfo implements getmempoolinfo from one snapshot of the
 // pool's figures.
-func (s *node) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, error) {
-	info := s.pool.Info()
+func (s *Server) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, error) {
+	info := s.cfg.TxPool.Info()
 	pol := mempool.DefaultPolicy()
 	return &mempoolInfoJSON{
 		Loaded:              true,
@@ -714,12 +700,12 @@ func (s *node) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, er
 
 // poolEntry looks up a pooled transaction for the entry methods, with
 // Core's -5 "Transaction not in mempool".
-func (s *node) poolEntry(params []json.RawMessage) (*mempool.TxDesc, error) {
+func (s *Server) poolEntry(params []json.RawMessage) (*mempool.TxDesc, error) {
 	txid, err := hashParam(params, 0, "txid")
 	if err != nil {
 		return nil, err
 	}
-	d, ok := s.pool.TxDesc(&txid)
+	d, ok := s.cfg.TxPool.TxDesc(&txid)
 	if !ok {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Transaction not in mempool")
 	}
@@ -727,7 +713,7 @@ func (s *node) poolEntry(params []json.RawMessage) (*mempool.TxDesc, error) {
 }
 
 // handleGetMempoolEntry implements getmempoolentry.
-func (s *node) handleGetMempoolEntry(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetMempoolEntry(_ context.Context, params []json.RawMessage) (any, error) {
 	d, err := s.poolEntry(params)
 	if err != nil {
 		return nil, err
@@ -737,7 +723,7 @@ func (s *node) handleGetMempoolEntry(_ context.Context, params []json.RawMessage
 
 // handleMempoolRelatives implements getmempoolancestors and
 // getmempooldescendants with the pool's lookup fn.
-func (s *node) handleMempoolRelatives(params []json.RawMessage,
+func (s *Server) handleMempoolRelatives(params []json.RawMessage,
 	fn func(*chainhash.Hash) ([]*mempool.TxDesc, bool)) (any, error) {
 	var verbose bool
 	if _, err := rpcjson.UnmarshalParam(params, 1, "verbose", &verbose); err != nil {
@@ -767,7 +753,7 @@ func (s *node) handleMempoolRelatives(params []json.RawMessage,
 }
 
 // handlePrioritiseTransaction implements prioritisetransaction.
-func (s *node) handlePrioritiseTransaction(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handlePrioritiseTransaction(_ context.Context, params []json.RawMessage) (any, error) {
 	txid, err := hashParam(params, 0, "txid")
 	if err != nil {
 		return nil, err
@@ -784,11 +770,11 @@ func (s *node) handlePrioritiseTransaction(_ context.Context, params []json.RawM
 		return nil, err
 	}
 	// Every int64 is taken, as in Core: the pool's sums saturate.
-	if s.pool.HasDust(&txid) {
+	if s.cfg.TxPrioritiser.HasDust(&txid) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
 			"Priority is not supported for transactions with dust outputs.")
 	}
-	s.pool.PrioritiseTransaction(&txid, delta)
+	s.cfg.TxPrioritiser.PrioritiseTransaction(&txid, delta)
 	return true, nil
 }
 
@@ -801,12 +787,12 @@ type estimateSmartFeeJSON struct {
 
 // handleEstimateSmartFee implements estimatesmartfee with the pool's fee
 // estimator, floored at the pool's minimum fee as Core does.
-func (s *node) handleEstimateSmartFee(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleEstimateSmartFee(_ context.Context, params []json.RawMessage) (any, error) {
 	var target int64
 	if _, err := rpcjson.UnmarshalParam(params, 0, "conf_target", &target); err != nil {
 		return nil, err
 	}
-	highest := int64(s.feeEst.HighestTarget())
+	highest := int64(s.cfg.FeeEstimator.HighestTarget())
 	if target < 1 || target > highest {
 		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
 			"Invalid conf_target, must be between 1 and %d", highest)
@@ -824,7 +810,7 @@ func (s *node) handleEstimateSmartFee(_ context.Context, params []json.RawMessag
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
 			`Invalid estimate_mode parameter, must be one of: "unset", "economical", "conservative"`)
 	}
-	rate, blocks, err := s.feeEst.EstimateSmartFeeFloor(int(target), conservative, int64(s.pool.MinFee()))
+	rate, blocks, err := s.cfg.FeeEstimator.EstimateSmartFeeFloor(int(target), conservative, int64(s.cfg.TxPool.MinFee()))
 	r := &estimateSmartFeeJSON{Blocks: blocks}
 	if err != nil {
 		r.Errors = []string{string(mempool.ErrFeeEstimateInsufficient)}
@@ -836,9 +822,9 @@ func (s *node) handleEstimateSmartFee(_ context.Context, params []json.RawMessag
 }
 
 // handleSaveMempool implements savemempool.
-func (s *node) handleSaveMempool(context.Context, []json.RawMessage) (any, error) {
-	path := filepath.Join(s.cfg.netDataDir, mempoolFileName)
-	if err := s.pool.Dump(path); err != nil {
+func (s *Server) handleSaveMempool(context.Context, []json.RawMessage) (any, error) {
+	path, err := s.cfg.MempoolDumper.DumpMempool()
+	if err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Unable to dump mempool to disk")
 	}
 	return map[string]string{"filename": path}, nil
@@ -852,7 +838,7 @@ type spendingPrevoutJSON struct {
 }
 
 // handleGetTxSpendingPrevout implements gettxspendingprevout.
-func (s *node) handleGetTxSpendingPrevout(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetTxSpendingPrevout(_ context.Context, params []json.RawMessage) (any, error) {
 	var outputs []json.RawMessage
 	if _, err := rpcjson.UnmarshalParam(params, 0, "outputs", &outputs); err != nil {
 		return nil, err
@@ -884,7 +870,7 @@ func (s *node) handleGetTxSpendingPrevout(_ context.Context, params []json.RawMe
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Invalid parameter, vout cannot be negative")
 		}
 		r := spendingPrevoutJSON{Txid: txid.String(), Vout: uint32(*o.Vout)}
-		if tx := s.pool.Spender(wire.OutPoint{Hash: txid, Index: uint32(*o.Vout)}); tx != nil {
+		if tx := s.cfg.TxPool.Spender(wire.OutPoint{Hash: txid, Index: uint32(*o.Vout)}); tx != nil {
 			r.SpendingTxid = tx.TxHash().String()
 		}
 		out = append(out, r)
@@ -900,11 +886,11 @@ type prioritisedJSON struct {
 }
 
 // handleGetPrioritisedTransactions implements getprioritisedtransactions.
-func (s *node) handleGetPrioritisedTransactions(context.Context, []json.RawMessage) (any, error) {
+func (s *Server) handleGetPrioritisedTransactions(context.Context, []json.RawMessage) (any, error) {
 	out := make(map[string]prioritisedJSON)
-	for txid, delta := range s.pool.FeeDeltas() {
+	for txid, delta := range s.cfg.TxPrioritiser.FeeDeltas() {
 		p := prioritisedJSON{FeeDelta: delta}
-		if d, ok := s.pool.TxDesc(&txid); ok {
+		if d, ok := s.cfg.TxPool.TxDesc(&txid); ok {
 			p.InMempool = true
 			fee := d.ModifiedFee()
 			p.ModifiedFee = &fee
@@ -912,15 +898,6 @@ func (s *node) handleGetPrioritisedTransactions(context.Context, []json.RawMessa
 		out[txid.String()] = p
 	}
 	return out, nil
-}
-
-// maxBurnParam reads the maxburnamount parameter at params[i] (BTC),
-// 0 when it is absent.
-func maxBurnParam(params []json.RawMessage, i int) (int64, error) {
-	if !rpcjson.Present(params, i) {
-		return 0, nil
-	}
-	return parseAmount(params[i])
 }
 
 // checkBurn refuses tx when a provably unspendable output carries more
@@ -933,40 +910,4 @@ func checkBurn(tx *wire.MsgTx, maxBurn int64) error {
 		}
 	}
 	return nil
-}
-
-// packageParam reads the array of raw transactions at params[0] (named
-// name), of 1 to MaxPackageCount entries, as testmempoolaccept and
-// submitpackage take it.
-func packageParam(params []json.RawMessage, name string) ([]string, error) {
-	var raws []string
-	if _, err := rpcjson.UnmarshalParam(params, 0, name, &raws); err != nil {
-		return nil, err
-	}
-	if len(raws) < 1 || len(raws) > mempool.MaxPackageCount {
-		return nil, rpcjson.NewRPCErrorf(rpcjson.ErrRPCInvalidParameter,
-			"Array must contain between 1 and %d transactions.", mempool.MaxPackageCount)
-	}
-	return raws, nil
-}
-
-// decodePackage decodes each raw transaction in order, with Core's error
-// for the first that does not decode, and runs check (when not nil) on
-// each as it is decoded.
-func decodePackage(raws []string, check func(*wire.MsgTx) error) ([]*wire.MsgTx, error) {
-	txs := make([]*wire.MsgTx, len(raws))
-	for i, raw := range raws {
-		tx, ok := decodeTx(raw, true, true)
-		if !ok {
-			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization,
-				"TX decode failed: "+raw+" Make sure the tx has at least one input.")
-		}
-		if check != nil {
-			if err := check(tx); err != nil {
-				return nil, err
-			}
-		}
-		txs[i] = tx
-	}
-	return txs, nil
 }

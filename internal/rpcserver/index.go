@@ -1,10 +1,9 @@
-package main
+package rpcserver
 
 import (
 	"context"
 	"encoding/json"
 
-	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/rpcjson"
 )
 
@@ -18,7 +17,7 @@ type indexInfoJSON struct {
 }
 
 // indexMethods returns the index methods.
-func (s *node) indexMethods() []rpcjson.Method {
+func (s *Server) indexMethods() []rpcjson.Method {
 	return []rpcjson.Method{{
 		Name:     "getindexinfo",
 		Category: "Util",
@@ -36,14 +35,14 @@ func (s *node) indexMethods() []rpcjson.Method {
 
 // handleGetIndexInfo implements getindexinfo: an object keyed by index
 // name, empty without --txindex or when index_name names another index.
-func (s *node) handleGetIndexInfo(_ context.Context, params []json.RawMessage) (any, error) {
+func (s *Server) handleGetIndexInfo(_ context.Context, params []json.RawMessage) (any, error) {
 	var name string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "index_name", &name); err != nil {
 		return nil, err
 	}
 	res := map[string]indexInfoJSON{}
-	if ix := s.txIndex.Load(); ix != nil && (name == "" || name == indexers.TxIndexName) {
-		res[indexers.TxIndexName] = indexInfoJSON{Synced: ix.Synced(), BestBlockHeight: ix.Best().Height}
+	if ix := s.cfg.TxIndex; ix != nil && ix.Open() && (name == "" || name == ix.Name()) {
+		res[ix.Name()] = indexInfoJSON{Synced: ix.Synced(), BestBlockHeight: ix.BestHeight()}
 	}
 	return res, nil
 }
