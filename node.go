@@ -46,17 +46,6 @@ const (
 	feeEstimatesSaveInterval = time.Hour
 )
 
-// relayHooks are the callbacks through which the P2P side (peer server,
-// netsync) learns about new tips. Every field may be nil.
-//
-// BlockConnected is called once per block connected to the main chain,
-// in order, from the goroutine that processed the block, after the pool has
-// been updated. It may query the chain and the pool but must not call
-// ProcessBlock.
-type relayHooks struct {
-	BlockConnected func(block *wire.MsgBlock, hash chainhash.Hash, height int32)
-}
-
 // txAnnouncer is where the node hands the transactions the pool accepted
 // for announcement to peers; *relay.TxRelay implements it. Announce must
 // only queue: it is called from RPC handlers and chain notifications.
@@ -64,18 +53,17 @@ type txAnnouncer interface {
 	Announce(txs []*mempool.TxDesc)
 }
 
-// announcerBox holds a txAnnouncer for atomic replacement.
-type announcerBox struct{ a txAnnouncer }
-
 // node is the daemon's core: the chain database, the block chain, the
 // transaction pool and block generation, wired together. It owns them and
 // hands the node its subsystems in start order (database, chain, mempool);
 // the RPC server reaches them through rpcadaptors.go only after start (it
 // answers -28 until warm-up ends).
 //
-// The P2P wiring plugs in with setRelay (transactions out, through
-// RelayTransactions), setRelayHooks (tips out) and with processBlock
-// (blocks in), the same entry point submitblock uses.
+// The P2P server reaches it without hooks: it subscribes to the chain's
+// notifications after the node (so it sees a block once the pool has
+// followed it), hands it its transaction relay while the daemon is built
+// (relay), and submits blocks through processBlock, the entry point
+// submitblock uses.
 type node struct {
 	cfg    *config
 	params *chaincfg.Params
@@ -121,12 +109,10 @@ type node struct {
 	// while the chain loads (before the pool) are ignored safely.
 	poolReady atomic.Pointer[mempool.TxPool]
 
-	// hooks are the tip callbacks, replaced atomically.
-	hooks atomic.Pointer[relayHooks]
-
-	// relay receives what RelayTransactions is given; nil (no P2P
-	// server running) drops it. Replaced atomically by setRelay.
-	relay atomic.Pointer[announcerBox]
+	// relay receives what RelayTransactions is given. The P2P server
+	// sets it once, in newServer, before anything runs; it is nil (what
+	// RelayTransactions is given is dropped) in a node without one.
+	relay txAnnouncer
 
 	// mineMu serialises block generation so concurrent generate calls
 	// build on each other instead of racing for the same height.
@@ -147,7 +133,6 @@ func newNode(cfg *config) (*node, error) {
 		params:   cfg.params,
 		sigCache: txscript.NewSigCache(sigCacheEntries),
 	}
-	s.hooks.Store(&relayHooks{})
 	return s, nil
 }
 
@@ -161,21 +146,6 @@ func (s *node) subsystems() []subsystem {
 		subs = append(subs, &funcSubsystem{name: "txindex", start: s.startTxIndex, stop: s.stopTxIndex})
 	}
 	return append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
-}
-
-// setRelayHooks installs the P2P side's callbacks; safe at any time.
-func (s *node) setRelayHooks(h relayHooks) {
-	s.hooks.Store(&h)
-}
-
-// setRelay installs the transaction relay RelayTransactions feeds; safe at
-// any time (nil removes it).
-func (s *node) setRelay(a txAnnouncer) {
-	if a == nil {
-		s.relay.Store(nil)
-		return
-	}
-	s.relay.Store(&announcerBox{a: a})
 }
 
 // funcSubsystem adapts a pair of functions to the subsystem interface.
@@ -321,10 +291,8 @@ func (s *node) startMempool(ctx context.Context) error {
 		srvrLog.Infof("Loaded %d mempool transactions (%d accepted, %d failed, %d expired)",
 			stats.Read, stats.Accepted, stats.Failed, stats.Expired)
 	}
-	// No relay is attached yet (the P2P server starts after the pool), so
-	// this announces nothing, as Core, which only announces the loaded
-	// unbroadcast set again (the relay's rebroadcast does).
-	s.RelayTransactions(stats.Txs)
+	// The loaded transactions are not announced, as in Core: only the
+	// unbroadcast ones among them are, by the relay's rebroadcast.
 	s.poolReady.Store(pool)
 
 	ctx, s.cancel = context.WithCancel(ctx)
@@ -379,9 +347,12 @@ func (s *node) expireLoop(ctx context.Context) {
 	}
 }
 
-// handleChainNotification keeps the pool in step with the chain and tells
-// the relay side about new tips. The chain calls it in order, without its
-// lock held.
+// handleChainNotification keeps the pool and the transaction index in
+// step with the chain, and hands the transactions a block unlocked or a
+// reorganisation put back to the relay. It is the chain's first receiver
+// (Config.Notifications): the P2P server's, subscribed later, sees each
+// block after the pool followed it. The chain calls it in order, without
+// its lock held.
 func (s *node) handleChainNotification(n *blockchain.Notification) {
 	if ix := s.txIndex.Load(); ix != nil {
 		ix.Notify(n) // never blocks: the index works on its own goroutine
@@ -397,9 +368,6 @@ func (s *node) handleChainNotification(n *blockchain.Notification) {
 		}
 		s.followMu.Unlock()
 		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
-		if h := s.hooks.Load().BlockConnected; h != nil {
-			h(n.Block, n.Hash, n.Height)
-		}
 	case blockchain.NTBlockDisconnected:
 		if pool != nil {
 			s.queueDisconnected(n.Block)
@@ -482,17 +450,17 @@ func (s *node) flushDisconnectedLocked() {
 }
 
 // RelayTransactions hands transactions the pool accepted to the relay,
-// which announces them to peers. It only queues, never blocks and never
-// runs under the pool's lock; with no relay attached (before the P2P
-// server starts, or with it stopped) the transactions are not announced.
+// which announces them to peers once it runs. It only queues (a bounded
+// queue), never blocks and never runs under the pool's lock; a node
+// without a P2P server drops them.
 // The RPC handlers call it with what sendrawtransaction and submitpackage
 // accepted; the node calls it with what the chain's changes put back.
 func (s *node) RelayTransactions(txs []*mempool.TxDesc) {
 	if len(txs) == 0 {
 		return
 	}
-	if box := s.relay.Load(); box != nil {
-		box.a.Announce(txs)
+	if s.relay != nil {
+		s.relay.Announce(txs)
 	}
 }
 

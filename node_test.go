@@ -15,6 +15,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/mempool"
@@ -34,6 +35,13 @@ type testNode struct {
 // startTestNode starts a regtest node whose data lives under app.
 func startTestNode(t testing.TB, app string, extra ...string) *testNode {
 	t.Helper()
+	return startTestNodeWith(t, app, nil, extra...)
+}
+
+// startTestNodeWith is startTestNode with a function that may change the
+// built daemon before it starts (nil: none).
+func startTestNodeWith(t testing.TB, app string, before func(*daemon), extra ...string) *testNode {
+	t.Helper()
 	// --nolisten: tests must not bind the shared regtest P2P port.
 	args := append([]string{"--appdata=" + app, "--regtest", "--nolisten", "--rpclisten=127.0.0.1:" + freeTCPPort(t)},
 		extra...)
@@ -49,6 +57,9 @@ func startTestNode(t testing.TB, app string, extra ...string) *testNode {
 		t.Fatal(err)
 	}
 	tn := &testNode{t: t, n: n}
+	if before != nil {
+		before(n)
+	}
 	if err := n.start(); err != nil {
 		n.stop()
 		t.Fatal(err)
@@ -524,24 +535,33 @@ func (a *announceLog) Announce(txs []*mempool.TxDesc) {
 	}
 }
 
-// TestRelayHooks checks what the P2P side is handed: every pool acceptance
-// (RPC, and transactions put back by a disconnect) through the relay that
-// RelayTransactions feeds, and every connected block, in order.
-func TestRelayHooks(t *testing.T) {
-	tn := startTestNode(t, t.TempDir())
+// TestRelaySeams checks what the P2P side is handed without hooks: every
+// pool acceptance (RPC, and transactions put back by a disconnect) through
+// the relay that RelayTransactions feeds, and every connected block, in
+// order, through a chain subscription that runs after the pool followed
+// the block.
+func TestRelaySeams(t *testing.T) {
+	relayed := &announceLog{}
+	tn := startTestNodeWith(t, t.TempDir(), func(d *daemon) { d.core.relay = relayed })
 	var mu sync.Mutex
 	var heights []int32
-	relayed := &announceLog{}
-	tn.n.core.setRelay(relayed)
-	tn.n.core.setRelayHooks(relayHooks{
-		BlockConnected: func(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
-			if block.BlockHash() != hash {
-				t.Errorf("block %v with hash %v", block.BlockHash(), hash)
+	var poolLagged []int32
+	core := tn.n.core
+	core.chain.Subscribe(func(n *blockchain.Notification) {
+		if n.Type != blockchain.NTBlockConnected {
+			return
+		}
+		if n.Block.BlockHash() != n.Hash {
+			t.Errorf("block %v with hash %v", n.Block.BlockHash(), n.Hash)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		heights = append(heights, n.Height)
+		for _, tx := range n.Block.Transactions[1:] {
+			if txid := tx.TxHash(); core.pool.IsTransactionInPool(&txid) {
+				poolLagged = append(poolLagged, n.Height)
 			}
-			mu.Lock()
-			heights = append(heights, height)
-			mu.Unlock()
-		},
+		}
 	})
 	w := newTestWallet(t, 13)
 	var hashes []string
@@ -555,7 +575,10 @@ func TestRelayHooks(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	if len(heights) != 102 || heights[0] != 1 || heights[101] != 102 {
-		t.Fatalf("BlockConnected heights: %d, first %v", len(heights), heights[:min(3, len(heights))])
+		t.Fatalf("connected heights: %d, first %v", len(heights), heights[:min(3, len(heights))])
+	}
+	if len(poolLagged) != 0 {
+		t.Fatalf("a subscriber saw a block's transactions still pooled at heights %v", poolLagged)
 	}
 	// Accepted once from RPC, once more when the disconnect put it back.
 	relayed.mu.Lock()

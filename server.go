@@ -14,9 +14,11 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/addrmgr"
+	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/relay"
+	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
@@ -101,9 +103,10 @@ type server struct {
 	wg     sync.WaitGroup
 }
 
-// newServer builds the P2P server on the node's core. Errors in the
-// configuration surface at Start.
-func newServer(cfg *config, core *node) *server {
+// newServer builds the P2P server on the node's core (nil in tests that
+// exercise the server's own state) and hands the core its transaction
+// relay. Errors in the configuration surface at Start.
+func newServer(cfg *config, core *node) (*server, error) {
 	s := &server{
 		cfg:    cfg,
 		core:   core,
@@ -118,8 +121,37 @@ func newServer(cfg *config, core *node) *server {
 		banSaveInterval: banListSaveInterval,
 		evictSeed:       rand.Uint64(),
 	}
-	return s
+	// The relay's pool and IBD query are read only once it runs, after
+	// the node and this server started (the pool and the sync manager
+	// exist by then); until then Announce only queues.
+	var err error
+	s.relay, err = relay.New(&relay.Config{
+		Peers:                  s.relayPeers,
+		Pool:                   relayPool{core},
+		IsInitialBlockDownload: func() bool { return s.sm.IsInitialBlockDownload() },
+	})
+	if err != nil {
+		return nil, err
+	}
+	if core != nil {
+		core.relay = s.relay
+	}
+	return s, nil
 }
+
+// relayPool is the node's pool as the relay sees it; the pool is read
+// when the relay calls, since it is created when the node starts.
+type relayPool struct{ core *node }
+
+func (p relayPool) Unbroadcast() []chainhash.Hash { return p.core.pool.Unbroadcast() }
+func (p relayPool) TxDesc(txid *chainhash.Hash) (*mempool.TxDesc, bool) {
+	return p.core.pool.TxDesc(txid)
+}
+func (p relayPool) RemoveUnbroadcast(txid *chainhash.Hash) { p.core.pool.RemoveUnbroadcast(txid) }
+func (p relayPool) FetchTransaction(hash *chainhash.Hash) (*wire.MsgTx, error) {
+	return p.core.pool.FetchTransaction(hash)
+}
+func (p relayPool) MinFee() mempool.FeeRate { return p.core.pool.MinFee() }
 
 // Name implements subsystem.
 func (s *server) Name() string { return "peers" }
@@ -154,18 +186,6 @@ func (s *server) Start(ctx context.Context) error {
 	s.am = addrmgr.New(&addrmgr.Config{DataDir: dataDir, DefaultPort: s.defaultPort(),
 		DNSSeeds: seeds, Lookup: s.dnsLookup()})
 
-	// The relay and the sync manager need each other only through the
-	// relay's IBD query, which is not called before Run (s.sm is set
-	// below, before anything runs).
-	txRelay, err := relay.New(&relay.Config{
-		Peers:                  s.relayPeers,
-		Pool:                   s.core.pool,
-		IsInitialBlockDownload: func() bool { return s.sm.IsInitialBlockDownload() },
-	})
-	if err != nil {
-		return err
-	}
-	s.relay = txRelay
 	sm, err := netsync.New(&netsync.Config{
 		Chain:            s.core.chain,
 		TxPool:           s.core.pool,
@@ -182,7 +202,7 @@ func (s *server) Start(ctx context.Context) error {
 		// slots, as with --connect).
 		StartExtraBlockRelay: func() { s.cm.StartExtraBlockRelay() },
 		ExtraBlockRelay:      func() int { return s.cm.ExtraBlockRelay() },
-		Relay:                txRelay,
+		Relay:                s.relay,
 	})
 	if err != nil {
 		return err
@@ -291,33 +311,39 @@ func (s *server) Start(ctx context.Context) error {
 
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.ctx = ctx
-	s.core.setRelay(txRelay)
-	s.core.setRelayHooks(relayHooks{
-		BlockConnected: func(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
-			sm.BlockConnected(block, hash, height)
-			txRelay.TipChanged()
-			select {
-			case s.advertWake <- struct{}{}:
-			default:
-			}
-		},
-	})
+	s.core.chain.Subscribe(s.onChainNotification)
 	s.wg.Add(6)
 	go func() { defer s.wg.Done(); s.banSaveLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.am.Run(ctx) }()
 	go func() { defer s.wg.Done(); sm.Run(ctx) }()
 	go func() { defer s.wg.Done(); s.cm.Run(ctx) }()
-	go func() { defer s.wg.Done(); txRelay.Run(ctx) }()
+	go func() { defer s.wg.Done(); s.relay.Run(ctx) }()
 	go func() { defer s.wg.Done(); s.localAdvertLoop(ctx) }()
 	return nil
 }
 
-// Stop unhooks relay, stops the managers, disconnects every peer, waits for
-// all goroutines and saves the ban list (peers.json is saved by the
-// address manager as it stops).
+// onChainNotification announces each block connected to the main chain
+// (the sync manager tells peers by compact block, headers or inv) and lets
+// the relay and the address adverts know the tip moved (it may end initial
+// block download). The chain calls it after the node's own receiver, so
+// the pool has already followed the block. Once the server stopped it
+// does nothing.
+func (s *server) onChainNotification(n *blockchain.Notification) {
+	if n.Type != blockchain.NTBlockConnected || s.ctx.Err() != nil {
+		return
+	}
+	s.sm.BlockConnected(n.Block, n.Hash, n.Height)
+	s.relay.TipChanged()
+	select {
+	case s.advertWake <- struct{}{}:
+	default:
+	}
+}
+
+// Stop stops the managers, disconnects every peer, waits for all
+// goroutines and saves the ban list (peers.json is saved by the address
+// manager as it stops).
 func (s *server) Stop() error {
-	s.core.setRelay(nil)
-	s.core.setRelayHooks(relayHooks{})
 	// The block-relay-only peers become the next start's anchors; they
 	// are taken before the peers are disconnected.
 	s.saveAnchors()

@@ -29,7 +29,7 @@ func testServer(t *testing.T) *server {
 	cfg := defaultConfig()
 	cfg.params = &chaincfg.RegressionNetParams
 	cfg.netDataDir = t.TempDir()
-	return newServer(&cfg, nil)
+	return mustNewServer(t, &cfg, nil)
 }
 
 func TestBanListPersistence(t *testing.T) {
@@ -47,14 +47,14 @@ func TestBanListPersistence(t *testing.T) {
 	if err := json.Unmarshal(data, &entries); err != nil || len(entries) != 1 {
 		t.Fatalf("banlist.json: %v %s", err, data)
 	}
-	s2 := newServer(s.cfg, nil)
+	s2 := mustNewServer(t, s.cfg, nil)
 	s2.loadBanList()
 	if !s2.bans.IsBanned(netip.MustParseAddr("11.22.3.4")) {
 		t.Fatal("ban lost across save and load")
 	}
 	// A damaged file leaves the list empty.
 	os.WriteFile(s.banListPath(), []byte("{"), 0o600)
-	s3 := newServer(s.cfg, nil)
+	s3 := mustNewServer(t, s.cfg, nil)
 	s3.loadBanList()
 	if len(s3.bans.Entries()) != 0 {
 		t.Fatal("damaged ban list loaded")
@@ -241,7 +241,7 @@ func TestNodeAddressesAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new server on the same data dir finds them through peers.json.
-	s2 := newServer(s.cfg, nil)
+	s2 := mustNewServer(t, s.cfg, nil)
 	s2.am = addrmgr.New(&addrmgr.Config{DataDir: s.cfg.netDataDir, DefaultPort: s.defaultPort()})
 	if err := s2.am.Load(); err != nil {
 		t.Fatal(err)
@@ -295,7 +295,7 @@ func TestSetBanRPCs(t *testing.T) {
 		t.Fatalf("listbanned %s", b)
 	}
 	// The ban list on disk follows every change.
-	s2 := newServer(s.cfg, nil)
+	s2 := mustNewServer(t, s.cfg, nil)
 	s2.loadBanList()
 	if len(s2.bans.Entries()) != 1 {
 		t.Fatalf("banlist.json holds %d entries", len(s2.bans.Entries()))
@@ -340,7 +340,7 @@ func TestBanSavedOffTheHotPath(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		s2 := newServer(s.cfg, nil)
+		s2 := mustNewServer(t, s.cfg, nil)
 		s2.loadBanList()
 		if s2.bans.IsBanned(netip.MustParseAddr("127.0.0.1")) {
 			break
@@ -394,7 +394,7 @@ func TestSetBanHugeBantime(t *testing.T) {
 		}
 	}
 	// The saved list survives a reload.
-	s2 := newServer(s.cfg, nil)
+	s2 := mustNewServer(t, s.cfg, nil)
 	s2.loadBanList()
 	if n := len(s2.bans.Entries()); n != 3 {
 		t.Fatalf("reloaded %d bans", n)
@@ -500,4 +500,14 @@ func TestAddPeerAddressTriedCollision(t *testing.T) {
 		return
 	}
 	t.Fatal("no tried-slot collision in 4095 addresses of one /16")
+}
+
+// mustNewServer is newServer for tests: a construction error fails t.
+func mustNewServer(t testing.TB, cfg *config, core *node) *server {
+	t.Helper()
+	s, err := newServer(cfg, core)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -123,7 +123,9 @@ func (n *daemon) addNodeSubsystems() error {
 	for _, s := range core.subsystems() {
 		n.addSubsystem(s)
 	}
-	n.p2p = newServer(n.cfg, core)
+	if n.p2p, err = newServer(n.cfg, core); err != nil {
+		return err
+	}
 	n.addSubsystem(n.p2p)
 	return nil
 }
