@@ -2,9 +2,10 @@
 ternd is a Bitcoin full node daemon in the shape of btcd.
 
 This root package is the daemon itself: configuration (config.go), logging
-(log.go, rotator.go), the JSON-RPC server (rpcserver.go, rpc_*.go), signal
-handling (signal.go) and the node's lifetime (ternd.go). server.go wires the
-node's subsystems (database, chain, mempool, sync, peers).
+(log.go, rotator.go), signal handling (signal.go), the process's lifetime
+(ternd.go), the node's core (node.go), the P2P server (server.go and the
+files beside it) and the adaptors through which internal/rpcserver reaches
+both (rpcadaptors.go). No package below it imports it.
 
 # Usage
 
@@ -23,44 +24,74 @@ with three old files kept.
 
 # Lifetime
 
-ternMain loads the configuration, opens the log, builds a node and runs it
-until SIGINT, SIGTERM or the `stop` RPC; a second signal forces the exit.
-The node starts the RPC server first (in warm-up, answering -28 to most
-methods), then each subsystem in order, then ends warm-up. It stops in the
-opposite direction: the RPC server, then the subsystems in reverse start
-order (peers, sync, mempool, chain, database).
+ternMain loads the configuration, opens the log, builds the daemon and runs
+it until SIGINT, SIGTERM or the `stop` RPC; a second signal forces the
+exit. newDaemon builds the core (newNode), the P2P server on it (newServer)
+and the RPC server on both; nothing is opened or bound until start. start
+starts the RPC server first (in warm-up, answering -28 to most methods),
+then each subsystem in order (database, chain, txindex, mempool, peers),
+then ends warm-up. stop runs the other way, each part told to stop only
+once the one before it has finished: the RPC server, the peers, the pool
+(mempool.dat and fee_estimates.dat written), the chain (its UTXO cache
+flushed), the database.
 
-# The node's core
+# The node's core (node.go)
 
-server.go opens the chain database (internal/store, goleveldb) in
+The core opens the chain database (internal/store, goleveldb) in
 DATADIR/NETWORK/chainstate, builds the blockchain.BlockChain and the
 mempool.TxPool on it (sharing one txscript.SigCache, so a transaction's
-signatures checked on admission are not checked again in its block), and
-keeps the pool in step with the chain's notifications: RemoveForBlock on a
-connected block, AddBackForDisconnect on a disconnected one. mempool.dat and
-fee_estimates.dat are loaded at start and written at stop; the chain's UTXO
-cache is flushed before the database closes. Blocks are generated from
-internal/mining templates (generatetoaddress, generateblock) and enter the
-chain through the same ProcessBlock path as submitblock.
+signatures checked on admission are not checked again in its block), and is
+the chain's first notification receiver: it keeps the pool (RemoveForBlock
+on a connected block, AddBackForDisconnect after a disconnection) and the
+transaction index in step, and hands the transactions those calls return
+to the relay (RelayTransactions). Blocks are generated from internal/mining
+templates (generatetoaddress, generateblock) and enter the chain through
+processBlock, the same path as submitblock and a peer's block.
 
-The RPC server and its methods live in internal/rpcserver, grouped by
-Core's source files (chain.go, mempool.go, mining.go, rawtx.go, net.go ...).
-Its handlers reach the core and the P2P server only through small
-interfaces, which rpcadaptors.go satisfies; the daemon builds the server
-with them in rpcConfig (ternd.go).
+# The P2P server (server.go, serverpeer.go, peerhandlers.go, addrrelay.go,
+bans.go, addnode.go)
 
-The P2P side plugs into the server: setRelay for the transaction relay
-(internal/relay) that RelayTransactions feeds with what the pool returned
-as accepted (RPC submissions, transactions a chain change put back),
-setRelayHooks for each connected block, processTx and processBlock for
-what peers send, and the chain and pool themselves for netsync, which
-hands a peer's accepted transactions to the same relay.
+server wires connmgr (listen, dial, bans, anchors) and addrmgr (address
+buckets) to peer, keeps one peer set under one lock (serverpeer.go),
+hands blocks, headers, inventory and transactions to internal/netsync
+(peerhandlers.go), relays addresses (addrrelay.go) and transactions
+(internal/relay, built in newServer and handed to the core). It subscribes
+to the chain's notifications after the core, so a new tip reaches the
+sync manager's announcements once the pool has followed it.
+
+# A transaction's path to the wire
+
+From a peer: the peer's readLoop decodes a tx message and calls the
+server's OnTx listener (peerhandlers.go), which passes it to
+netsync.SyncManager.QueueTx; the sync manager's event goroutine runs
+handleTx, which calls mempool.TxPool.ProcessTransaction. The pool's
+processTransaction checks the scripts (preVerify) without its lock, then
+under it runs accept (check, commit, and learnFee for the fee estimator)
+and processOrphans, and returns the accepted set: the transaction, then
+the orphans it unlocked. handleTx marks the source peer as knowing them
+(markSource) and hands the set to relay.TxRelay.Announce, which only
+appends to a bounded queue. TxRelay's relayLoop takes the queue and
+announceBatch calls QueueInventory (a wtxid inv for wtxidrelay peers, a
+txid inv for the others) on every ready peer that wants transactions and
+whose feefilter the fee rate meets; the peer's trickle timer sends the inv
+through its writeLoop.
+
+From sendrawtransaction: internal/rpcserver's handleSendRawTransaction
+calls ProcessLocalTransaction (the same processTransaction, accept and
+processOrphans), adds the transaction to the unbroadcast set and hands the
+accepted set to its Relay, which is the core's RelayTransactions, which
+calls the same TxRelay.Announce; from there the path is the one above.
+submitpackage does the same with the package's accepted members. Nothing
+between the pool and the relay queue calls back into this package, and no
+callback runs under the pool's lock.
 
 # Extending
 
 A new subsystem implements the subsystem interface (Name, Start(ctx), Stop)
-and is added in node.addNodeSubsystems (ternd.go). A new RPC method goes in internal/rpcserver's
-method tables; what it needs from the node is a method on one of its
-interfaces (interface.go) with an adaptor in rpcadaptors.go. A new package that logs gets one line in packageLoggers (log.go).
+and is added in daemon.addNodeSubsystems (ternd.go). A new RPC method goes
+in internal/rpcserver's method tables; what it needs from the node is a
+method on one of its interfaces (interface.go) with an adaptor in
+rpcadaptors.go. A new package that logs gets one line in packageLoggers
+(log.go).
 */
 package main

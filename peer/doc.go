@@ -43,7 +43,8 @@ directions.
 # Policing
 
 A ping goes out every PingInterval (2 minutes) with a random nonce; the
-matching pong gives the round trip time. Nothing received for IdleTimeout
+matching pong gives the round trip time; Ping sends one at once (the ping
+RPC) unless one is outstanding. Nothing received for IdleTimeout
 (20 minutes), or a ping unanswered as long, disconnects. Misbehaving adds to
 the score; at BanThreshold (100) OnBan is called once and the peer is
 disconnected, unless SetNoBan (--whitelist) was set. Bad messages are never
