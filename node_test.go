@@ -13,11 +13,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/rpcjson"
-	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/internal/testwallet"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -117,58 +116,47 @@ func (tn *testNode) wantError(code rpcjson.RPCErrorCode, msgPrefix, method strin
 	}
 }
 
-// testWallet holds one P2WPKH key.
+// testWallet is the tests' P2WPKH signer (internal/testwallet) on regtest.
 type testWallet struct {
-	key      *btcec.PrivateKey
+	*testwallet.Wallet
 	pkScript []byte
 	addr     string
 }
 
-// newTestWallet derives a deterministic key from seed.
-func newTestWallet(t testing.TB, seed byte) *testWallet {
-	t.Helper()
-	b := make([]byte, 32)
-	for i := range b {
-		b[i] = seed
-	}
-	key, _ := btcec.PrivKeyFromBytes(b)
-	tn := &testWallet{key: key}
-	pkh := txscript.Hash160(key.PubKey().SerializeCompressed())
-	tn.pkScript = txscript.PayToWitnessPubKeyHashScript(pkh)
-	a, err := txscript.NewAddressWitnessPubKeyHash(pkh, regtestParams(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tn.addr = a.EncodeAddress()
-	return tn
-}
-
-// prevOut is an output a test transaction spends.
+// prevOut is an output paying a test wallet that a transaction spends.
 type prevOut struct {
 	op    wire.OutPoint
 	value int64
 }
 
-// spend builds and signs a version-2 transaction spending prevs (all paying
-// w) to outs, with sequence seq on every input.
+// newTestWallet derives a deterministic key from seed.
+func newTestWallet(t testing.TB, seed byte) *testWallet {
+	t.Helper()
+	w, err := testwallet.New(seed, &chaincfg.RegressionNetParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testWallet{Wallet: w, pkScript: w.PkScript, addr: w.Addr}
+}
+
+// spend signs a version 2 transaction spending prevs to outs, with
+// sequence seq on every input.
 func (w *testWallet) spend(t testing.TB, prevs []prevOut, outs []*wire.TxOut, seq uint32) *wire.MsgTx {
 	t.Helper()
-	tx := wire.NewMsgTx(2)
-	m := make(map[wire.OutPoint]*wire.TxOut)
-	for _, p := range prevs {
-		tx.AddTxIn(&wire.TxIn{PreviousOutPoint: p.op, Sequence: seq})
-		m[p.op] = &wire.TxOut{Value: p.value, PkScript: w.pkScript}
-	}
-	for _, o := range outs {
-		tx.AddTxOut(o)
-	}
-	hashes := txscript.NewTxSigHashes(tx, txscript.NewMultiPrevOutFetcher(m))
+	return w.spendVersion(t, 2, prevs, outs, seq)
+}
+
+// spendVersion is spend for a transaction of any version.
+func (w *testWallet) spendVersion(t testing.TB, version int32, prevs []prevOut, outs []*wire.TxOut,
+	seq uint32) *wire.MsgTx {
+	t.Helper()
+	ps := make([]testwallet.PrevOut, len(prevs))
 	for i, p := range prevs {
-		wit, err := txscript.WitnessSignature(tx, hashes, i, p.value, w.pkScript, txscript.SigHashAll, w.key, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tx.TxIn[i].Witness = wit
+		ps[i] = testwallet.PrevOut{OutPoint: p.op, Value: p.value}
+	}
+	tx, err := w.Sign(version, ps, outs, seq)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return tx
 }

@@ -6,33 +6,8 @@ import (
 	"testing"
 
 	"github.com/tern-org/ternd/internal/rpcjson"
-	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
-
-// spendVersion is testWallet.spend for a transaction of any version (3 for
-// TRUC).
-func (w *testWallet) spendVersion(t testing.TB, version int32, prevs []prevOut, outs []*wire.TxOut) *wire.MsgTx {
-	t.Helper()
-	tx := wire.NewMsgTx(version)
-	m := make(map[wire.OutPoint]*wire.TxOut)
-	for _, p := range prevs {
-		tx.AddTxIn(&wire.TxIn{PreviousOutPoint: p.op, Sequence: wire.MaxTxInSequenceNum})
-		m[p.op] = &wire.TxOut{Value: p.value, PkScript: w.pkScript}
-	}
-	for _, o := range outs {
-		tx.AddTxOut(o)
-	}
-	hashes := txscript.NewTxSigHashes(tx, txscript.NewMultiPrevOutFetcher(m))
-	for i, p := range prevs {
-		wit, err := txscript.WitnessSignature(tx, hashes, i, p.value, w.pkScript, txscript.SigHashAll, w.key, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tx.TxIn[i].Witness = wit
-	}
-	return tx
-}
 
 // submitPackageJSON is submitpackage's result as a client decodes it, with
 // the tx-results keys in their order.
@@ -104,8 +79,8 @@ func TestRPCSubmitPackage(t *testing.T) {
 	keys := func(m map[string]any) string { return keysOf(m) }
 
 	// A zero-fee TRUC parent and its child paying 10000 sat for both.
-	parent := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(1)}, coin}}, pay(coin))
-	child := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: parent.TxHash()}, coin}}, pay(coin-10000))
+	parent := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(1)}, coin}}, pay(coin), wire.MaxTxInSequenceNum)
+	child := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: parent.TxHash()}, coin}}, pay(coin-10000), wire.MaxTxInSequenceNum)
 	// Alone, the parent is refused.
 	tn.wantError(rpcjson.ErrRPCVerifyRejected, "min relay fee not met", "sendrawtransaction", txHex(parent))
 
@@ -152,8 +127,8 @@ func TestRPCSubmitPackage(t *testing.T) {
 
 	// A non-TRUC zero-fee parent cannot be paid for (Core v30): nothing
 	// is added, each transaction says why.
-	parent2 := w.spendVersion(t, 2, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(2)}, coin}}, pay(coin))
-	child2 := w.spendVersion(t, 2, []prevOut{{wire.OutPoint{Hash: parent2.TxHash()}, coin}}, pay(coin-10000))
+	parent2 := w.spendVersion(t, 2, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(2)}, coin}}, pay(coin), wire.MaxTxInSequenceNum)
+	child2 := w.spendVersion(t, 2, []prevOut{{wire.OutPoint{Hash: parent2.TxHash()}, coin}}, pay(coin-10000), wire.MaxTxInSequenceNum)
 	res = tn.submitPackage(t, hexes(parent2, child2))
 	if res.PackageMsg != "transaction failed" ||
 		!strings.HasPrefix(res.TxResults[parent2.WitnessHash().String()]["error"].(string), "min relay fee not met, 0 < ") ||
@@ -168,10 +143,10 @@ func TestRPCSubmitPackage(t *testing.T) {
 	// Two parents spending one coin: a package-wide failure, no
 	// transaction evaluated, every wtxid reported.
 	cb3 := wire.OutPoint{Hash: tn.coinbaseOf(3)}
-	p1 := w.spendVersion(t, 2, []prevOut{{cb3, coin}}, pay(coin-1000))
-	p2 := w.spendVersion(t, 2, []prevOut{{cb3, coin}}, pay(coin-2000))
+	p1 := w.spendVersion(t, 2, []prevOut{{cb3, coin}}, pay(coin-1000), wire.MaxTxInSequenceNum)
+	p2 := w.spendVersion(t, 2, []prevOut{{cb3, coin}}, pay(coin-2000), wire.MaxTxInSequenceNum)
 	c := w.spendVersion(t, 2, []prevOut{{wire.OutPoint{Hash: p1.TxHash()}, coin - 1000},
-		{wire.OutPoint{Hash: p2.TxHash()}, coin - 2000}}, pay(2*coin-10000))
+		{wire.OutPoint{Hash: p2.TxHash()}, coin - 2000}}, pay(2*coin-10000), wire.MaxTxInSequenceNum)
 	res = tn.submitPackage(t, hexes(p1, p2, c))
 	if res.PackageMsg != "conflict-in-package" || len(res.TxResults) != 3 {
 		t.Fatalf("conflict: %+v", res)
@@ -184,11 +159,11 @@ func TestRPCSubmitPackage(t *testing.T) {
 
 	// A parent that replaces a pooled transaction on its own fees.
 	cb4 := wire.OutPoint{Hash: tn.coinbaseOf(4)}
-	old := w.spendVersion(t, 2, []prevOut{{cb4, coin}}, pay(coin-1000))
+	old := w.spendVersion(t, 2, []prevOut{{cb4, coin}}, pay(coin-1000), wire.MaxTxInSequenceNum)
 	tn.mustCall(nil, "sendrawtransaction", txHex(old))
-	repl := w.spendVersion(t, 2, []prevOut{{cb4, coin}}, pay(coin-5000))
+	repl := w.spendVersion(t, 2, []prevOut{{cb4, coin}}, pay(coin-5000), wire.MaxTxInSequenceNum)
 	replChild := w.spendVersion(t, 2, []prevOut{{wire.OutPoint{Hash: repl.TxHash()}, coin - 5000}},
-		pay(coin-6000))
+		pay(coin-6000), wire.MaxTxInSequenceNum)
 	res = tn.submitPackage(t, hexes(repl, replChild))
 	if res.PackageMsg != "success" || len(res.Replaced) != 1 || res.Replaced[0] != old.TxHash().String() ||
 		tn.mempoolHas(old.TxHash()) {
@@ -198,10 +173,10 @@ func TestRPCSubmitPackage(t *testing.T) {
 	// Package RBF: a zero-fee TRUC parent replacing a pooled transaction,
 	// paid for by its child.
 	cb6 := wire.OutPoint{Hash: tn.coinbaseOf(6)}
-	old6 := w.spendVersion(t, 2, []prevOut{{cb6, coin}}, pay(coin-1000))
+	old6 := w.spendVersion(t, 2, []prevOut{{cb6, coin}}, pay(coin-1000), wire.MaxTxInSequenceNum)
 	tn.mustCall(nil, "sendrawtransaction", txHex(old6))
-	rbfParent := w.spendVersion(t, 3, []prevOut{{cb6, coin}}, pay(coin))
-	rbfChild := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: rbfParent.TxHash()}, coin}}, pay(coin-20000))
+	rbfParent := w.spendVersion(t, 3, []prevOut{{cb6, coin}}, pay(coin), wire.MaxTxInSequenceNum)
+	rbfChild := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: rbfParent.TxHash()}, coin}}, pay(coin-20000), wire.MaxTxInSequenceNum)
 	res = tn.submitPackage(t, hexes(rbfParent, rbfChild))
 	if res.PackageMsg != "success" || len(res.Replaced) != 1 || res.Replaced[0] != old6.TxHash().String() ||
 		tn.mempoolHas(old6.TxHash()) || !tn.mempoolHas(rbfChild.TxHash()) {
@@ -210,7 +185,7 @@ func TestRPCSubmitPackage(t *testing.T) {
 
 	// maxfeerate: the parent pays more than 0.00001 BTC/kvB.
 	cb5 := wire.OutPoint{Hash: tn.coinbaseOf(5)}
-	rich := w.spendVersion(t, 2, []prevOut{{cb5, coin}}, pay(coin-100000))
+	rich := w.spendVersion(t, 2, []prevOut{{cb5, coin}}, pay(coin-100000), wire.MaxTxInSequenceNum)
 	res = tn.submitPackage(t, hexes(rich), 0.00001)
 	if res.PackageMsg != "transaction failed" ||
 		res.TxResults[rich.WitnessHash().String()]["error"] != "max feerate exceeded" {
@@ -232,7 +207,7 @@ func TestRPCSubmitPackage(t *testing.T) {
 		"package topology disallowed. not child-with-parents or parents depend on each other.",
 		"submitpackage", hexes(child, parent))
 	burn := w.spendVersion(t, 2, []prevOut{{cb5, coin}},
-		[]*wire.TxOut{{Value: coin - 1000, PkScript: w.pkScript}, {Value: 1, PkScript: []byte{0x6a, 0x01, 0x01}}})
+		[]*wire.TxOut{{Value: coin - 1000, PkScript: w.pkScript}, {Value: 1, PkScript: []byte{0x6a, 0x01, 0x01}}}, wire.MaxTxInSequenceNum)
 	tn.wantError(rpcjson.ErrRPCVerify, "Unspendable output exceeds maximum configured by user (maxburnamount)",
 		"submitpackage", hexes(burn))
 	tn.wantError(rpcjson.ErrRPCInvalidParameter, "Fee rates larger than or equal to 1BTC/kvB are not accepted",
