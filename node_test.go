@@ -132,10 +132,7 @@ type prevOut struct {
 // newTestWallet derives a deterministic key from seed.
 func newTestWallet(t testing.TB, seed byte) *testWallet {
 	t.Helper()
-	w, err := testwallet.New(seed, &chaincfg.RegressionNetParams)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := testwallet.MustNew(t, seed, &chaincfg.RegressionNetParams)
 	return &testWallet{Wallet: w, pkScript: w.PkScript, addr: w.Addr}
 }
 
@@ -154,11 +151,7 @@ func (w *testWallet) spendVersion(t testing.TB, version int32, prevs []prevOut, 
 	for i, p := range prevs {
 		ps[i] = testwallet.PrevOut{OutPoint: p.op, Value: p.value}
 	}
-	tx, err := w.Sign(version, ps, outs, seq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tx
+	return w.MustSign(t, version, ps, outs, seq)
 }
 
 // freeTCPPort returns a free port on 127.0.0.1.

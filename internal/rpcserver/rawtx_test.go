@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tern-org/ternd/internal/testwallet"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -109,9 +110,9 @@ func TestDescriptorChecksum(t *testing.T) {
 // of a coinbase.
 func TestDecodeRawTransaction(t *testing.T) {
 	s := &Server{cfg: Config{ChainParams: regtestParams(t)}}
-	w := newTestWallet(t, 3)
-	tx := w.spend(t, []prevOut{{wire.OutPoint{Index: 1}, 1000}},
-		[]*wire.TxOut{{Value: 900, PkScript: w.pkScript}}, 7)
+	w := testwallet.MustNew(t, 3, regtestParams(t))
+	tx := w.MustSign(t, 2, []testwallet.PrevOut{{OutPoint: wire.OutPoint{Index: 1}, Value: 1000}},
+		[]*wire.TxOut{{Value: 900, PkScript: w.PkScript}}, 7)
 	res, err := s.handleDecodeRawTransaction(t.Context(), []json.RawMessage{json.RawMessage(`"` + txHex(tx) + `"`)})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +141,7 @@ func TestDecodeRawTransaction(t *testing.T) {
 	}
 	if got.Txid != tx.TxHash().String() || got.Hash != tx.WitnessHash().String() || got.VSize != tx.VSize() ||
 		got.Vin[0].Vout == nil || *got.Vin[0].Vout != 1 || len(got.Vin[0].TxInWitness) != 2 ||
-		got.Vin[0].Sequence != 7 || got.Vout[0].Value != 0.000009 || got.Vout[0].ScriptPubKey.Address != w.addr ||
+		got.Vin[0].Sequence != 7 || got.Vout[0].Value != 0.000009 || got.Vout[0].ScriptPubKey.Address != w.Addr ||
 		got.Hex != "" {
 		t.Fatalf("decoderawtransaction: %s", b)
 	}
@@ -163,10 +164,10 @@ func TestDecodeRawTransaction(t *testing.T) {
 // FuzzDecodeTx feeds arbitrary hex to the transaction decoder and the
 // TxToUniv renderer: they must never panic.
 func FuzzDecodeTx(f *testing.F) {
-	w := newTestWallet(f, 5)
+	w := testwallet.MustNew(f, 5, regtestParams(f))
 	tx := wire.NewMsgTx(2)
 	tx.AddTxIn(&wire.TxIn{Witness: wire.TxWitness{{1, 2}}})
-	tx.AddTxOut(&wire.TxOut{Value: 1, PkScript: w.pkScript})
+	tx.AddTxOut(&wire.TxOut{Value: 1, PkScript: w.PkScript})
 	f.Add(txHex(tx))
 	f.Add(hex.EncodeToString(tx.BytesNoWitness()))
 	f.Add("00")

@@ -18,6 +18,7 @@ import (
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/rpcjson"
+	"github.com/tern-org/ternd/internal/testwallet"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
 )
@@ -596,7 +597,7 @@ type handlerEnv struct {
 	relay    *testRPCRelay
 	peers    *testRPCPeers
 	shutdown *testRPCShutdown
-	wallet   *testWallet
+	wallet   *testwallet.Wallet
 	spend    *wire.MsgTx // the non-coinbase transaction of block 1
 }
 
@@ -605,10 +606,10 @@ type handlerEnv struct {
 // not nil, changes the stubs or the configuration first.
 func newHandlerEnv(t testing.TB, params *chaincfg.Params, adjust func(*handlerEnv, *Config)) *handlerEnv {
 	t.Helper()
-	w := newTestWallet(t, 7)
+	w := testwallet.MustNew(t, 7, regtestParams(t))
 	prev := wire.OutPoint{Hash: chainhash.Hash{9}, Index: 0}
-	spend := w.spend(t, []prevOut{{prev, 100000}}, []*wire.TxOut{{Value: 90000, PkScript: w.pkScript}}, 0)
-	cb := mining.CoinbaseTx(1, 0, w.pkScript, 50e8+10000)
+	spend := w.MustSign(t, 2, []testwallet.PrevOut{{OutPoint: prev, Value: 100000}}, []*wire.TxOut{{Value: 90000, PkScript: w.PkScript}}, 0)
+	cb := mining.CoinbaseTx(1, 0, w.PkScript, 50e8+10000)
 	block := &wire.MsgBlock{
 		Header: wire.BlockHeader{Version: 0x20000000, PrevBlock: *params.GenesisHash,
 			Timestamp: time.Unix(1700000000, 0), Bits: params.PowLimitBits},
@@ -626,7 +627,7 @@ func newHandlerEnv(t testing.TB, params *chaincfg.Params, adjust func(*handlerEn
 		wallet:   w,
 		spend:    spend,
 	}
-	e.chain.spent[block.BlockHash()] = []*blockchain.UtxoEntry{{Amount: 100000, PkScript: w.pkScript,
+	e.chain.spent[block.BlockHash()] = []*blockchain.UtxoEntry{{Amount: 100000, PkScript: w.PkScript,
 		BlockHeight: 0}}
 	e.gen = &testRPCGenerator{chain: e.chain}
 	cfg := Config{
@@ -1250,7 +1251,7 @@ func TestHandlerGetBlockTemplatePeers(t *testing.T) {
 func TestHandlerMining(t *testing.T) {
 	e := newHandlerEnv(t, regtestParams(t), nil)
 	var hashes []string
-	e.mustCall(t, &hashes, "generatetoaddress", 2, e.wallet.addr)
+	e.mustCall(t, &hashes, "generatetoaddress", 2, e.wallet.Addr)
 	if len(hashes) != 2 || hashes[0] != (chainhash.Hash{1}).String() {
 		t.Fatalf("generatetoaddress %v", hashes)
 	}
@@ -1259,12 +1260,12 @@ func TestHandlerMining(t *testing.T) {
 		t.Fatalf("bad address: %v", rerr)
 	}
 	var gen map[string]string
-	e.mustCall(t, &gen, "generateblock", e.wallet.addr, []string{txHex(e.spend)}, false)
+	e.mustCall(t, &gen, "generateblock", e.wallet.Addr, []string{txHex(e.spend)}, false)
 	if gen["hash"] == "" || gen["hex"] == "" {
 		t.Fatalf("generateblock %v", gen)
 	}
 	e.gen.invalid = blockchain.Error{Err: blockchain.ErrBadMerkleRoot, Description: "bad merkle root"}
-	if _, rerr := e.call(t, "generateblock", e.wallet.addr, []string{}); rerr == nil ||
+	if _, rerr := e.call(t, "generateblock", e.wallet.Addr, []string{}); rerr == nil ||
 		rerr.Code != rpcjson.ErrRPCVerify || rerr.Message != "TestBlockValidity failed: bad-txnmrklroot" {
 		t.Fatalf("invalid block: %v", rerr)
 	}
@@ -1273,7 +1274,7 @@ func TestHandlerMining(t *testing.T) {
 	if raw := e.mustCall(t, nil, "submitblock", known); string(raw) != `"duplicate"` {
 		t.Fatalf("known block: %s", raw)
 	}
-	tmpl, _ := e.gen.NewBlockTemplate(e.wallet.pkScript, e.gen.MiningTip())
+	tmpl, _ := e.gen.NewBlockTemplate(e.wallet.PkScript, e.gen.MiningTip())
 	if raw := e.mustCall(t, nil, "submitblock", hex.EncodeToString(tmpl.Block.Bytes())); string(raw) != `null` ||
 		len(e.chain.processed) != 1 {
 		t.Fatalf("new block: %s", raw)

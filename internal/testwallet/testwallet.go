@@ -6,6 +6,8 @@
 package testwallet
 
 import (
+	"testing"
+
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/txscript"
@@ -63,4 +65,24 @@ func (w *Wallet) Sign(version int32, prevs []PrevOut, outs []*wire.TxOut, seq ui
 		tx.TxIn[i].Witness = wit
 	}
 	return tx, nil
+}
+
+// MustNew is New for a test: an error fails tb.
+func MustNew(tb testing.TB, seed byte, params *chaincfg.Params) *Wallet {
+	tb.Helper()
+	w, err := New(seed, params)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return w
+}
+
+// MustSign is Sign for a test: an error fails tb.
+func (w *Wallet) MustSign(tb testing.TB, version int32, prevs []PrevOut, outs []*wire.TxOut, seq uint32) *wire.MsgTx {
+	tb.Helper()
+	tx, err := w.Sign(version, prevs, outs, seq)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tx
 }
