@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tern-org/ternd/peer/v2transport"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -703,6 +704,10 @@ func (p *Peer) readMessage() (wire.Message, []byte, error) {
 	case raw == nil && (errors.Is(err, wire.ErrWrongNetwork) ||
 		errors.Is(err, wire.ErrPayloadTooLarge)):
 		return nil, nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
+	case errors.Is(err, v2transport.ErrBadTag) || errors.Is(err, v2transport.ErrPacketTooLarge):
+		// v2's equivalent of lost framing: a packet that fails
+		// authentication or announces more than the protocol allows.
+		return nil, nil, wrapError(err, fmt.Sprintf("%s: %v", p.addr, err), ErrProtocol)
 	case raw != nil:
 		// The payload was consumed: a bad checksum, a malformed command, a
 		// payload over its message's limit, one that does not decode, or

@@ -102,9 +102,6 @@ func (t *v2Transport) readMessage(pver uint32) (int, wire.Message, []byte, error
 		// An authentic packet of a type we do not know: skipped, like an
 		// unknown v1 command.
 		return n, nil, nil, wire.Error{Err: wire.ErrUnknownCommand, Description: err.Error()}
-	case errors.Is(err, v2transport.ErrBadTag), errors.Is(err, v2transport.ErrPacketTooLarge):
-		// The stream cannot be resynchronised, as after a wrong v1 magic.
-		return n, nil, nil, wrapError(err, err.Error(), ErrProtocol)
 	case err != nil:
 		return n, nil, nil, err
 	}
