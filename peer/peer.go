@@ -179,6 +179,10 @@ type queued struct {
 	msg  wire.Message
 	buf  []byte
 	done chan<- struct{}
+
+	// payloadOnly is set when buf is the bare payload, as encoded for a
+	// v2 transport, rather than a v1 frame.
+	payloadOnly bool
 }
 
 // controlCommands are sent ahead of data messages.
@@ -205,6 +209,12 @@ type Peer struct {
 	// write loops start; neither changes afterwards.
 	mode transportMode
 	tr   transport
+
+	// v2 is set once the transport is known to be v2 (at construction for
+	// NewOutboundPeerV2), from when QueueMessage encodes bare payloads,
+	// sparing v1's checksum. Frames queued before then are sent without
+	// their header.
+	v2 atomic.Bool
 
 	ctx        context.Context
 	cancel     context.CancelFunc
@@ -347,7 +357,7 @@ func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool, mode transportM
 	case modeDetect:
 		protocol = TransportDetecting
 	}
-	return &Peer{
+	p := &Peer{
 		cfg: c, id: id, conn: conn, inbound: inbound, addr: addr, mode: mode,
 		ctx: ctx, cancel: cancel,
 		done:       make(chan struct{}),
@@ -365,6 +375,8 @@ func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool, mode transportM
 
 		transportProtocol: protocol,
 	}
+	p.v2.Store(mode == modeV2Initiate)
+	return p
 }
 
 func setDefault(d *time.Duration, v time.Duration) {
@@ -1000,12 +1012,18 @@ func (p *Peer) QueueMessage(msg wire.Message, done chan<- struct{}) error {
 		signal(done)
 		return makeError(ErrDisconnected, "peer disconnected")
 	}
-	buf, err := wire.EncodeMessage(msg, p.ProtocolVersionOrOurs(), p.cfg.Net, wire.LatestEncoding)
+	q := queued{msg: msg, done: done, payloadOnly: p.v2.Load()}
+	var err error
+	if q.payloadOnly {
+		q.buf, err = encodePayload(msg, p.ProtocolVersionOrOurs())
+	} else {
+		q.buf, err = wire.EncodeMessage(msg, p.ProtocolVersionOrOurs(), p.cfg.Net, wire.LatestEncoding)
+	}
 	if err != nil {
 		signal(done)
 		return err
 	}
-	q := queued{msg: msg, buf: buf, done: done}
+	buf := q.buf
 	p.qmu.Lock()
 	if p.qclosed {
 		// The write loop has gone and flushed the queue; nothing queued now

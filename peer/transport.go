@@ -57,8 +57,9 @@ type transport interface {
 	// means an unknown message to skip.
 	readMessage(pver uint32) (n int, msg wire.Message, raw []byte, err error)
 
-	// writeMessage writes q, encoded by QueueMessage as a v1 frame, and
-	// returns the bytes written to the connection.
+	// writeMessage writes q, as QueueMessage encoded it, and returns the
+	// bytes written to the connection. A v1 transport is only ever given
+	// v1 frames.
 	writeMessage(q *queued) (n int, err error)
 }
 
@@ -111,11 +112,37 @@ func (t *v2Transport) readMessage(pver uint32) (int, wire.Message, []byte, error
 	return n, msg, raw, err
 }
 
-// writeMessage sends the queued frame's command and payload in one packet.
+// writeMessage sends the queued message's command and payload in one
+// packet.
 func (t *v2Transport) writeMessage(q *queued) (int, error) {
+	payload := q.buf
+	if !q.payloadOnly {
+		payload = payload[wire.MessageHeaderSize:]
+	}
 	before := t.conn.BytesSent()
-	err := t.conn.WriteMessage(q.msg.Command(), q.buf[wire.MessageHeaderSize:])
+	err := t.conn.WriteMessage(q.msg.Command(), payload)
 	return int(t.conn.BytesSent() - before), err
+}
+
+// encodePayload encodes msg's payload for a v2 transport, refusing what
+// wire.EncodeMessage refuses for v1: a command without an encoding, a
+// payload above MaxMessagePayload or above the message's own limit.
+func encodePayload(msg wire.Message, pver uint32) ([]byte, error) {
+	cmd := msg.Command()
+	var typ [1 + wire.CommandSize]byte
+	if _, err := v2transport.AppendMessageType(typ[:0], cmd); err != nil {
+		return nil, wire.Error{Err: wire.ErrMalformedCommand, Description: err.Error()}
+	}
+	var b bytes.Buffer
+	if err := msg.BtcEncode(&b, pver, wire.LatestEncoding); err != nil {
+		return nil, err
+	}
+	n := b.Len()
+	if n > wire.MaxMessagePayload || uint32(n) > msg.MaxPayloadLength(pver) {
+		return nil, wire.Error{Err: wire.ErrPayloadTooLarge, Description: fmt.Sprintf(
+			"%s message payload of %d bytes exceeds its limit", cmd, n)}
+	}
+	return b.Bytes(), nil
 }
 
 // frameReader presents a v2 message to wire's reader as a v1 frame: a
@@ -231,6 +258,7 @@ func (p *Peer) v2HandshakeError(err error) error {
 // useV2 makes c the peer's transport and counts its handshake's bytes.
 func (p *Peer) useV2(c *v2transport.Conn) {
 	p.tr = &v2Transport{conn: c, net: p.cfg.Net}
+	p.v2.Store(true)
 	p.countHandshakeBytes(c.BytesSent(), c.BytesReceived())
 	id := c.SessionID()
 	p.setTransportInfo(TransportV2, hex.EncodeToString(id[:]))

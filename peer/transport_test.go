@@ -388,3 +388,78 @@ func TestRunCancelledDuringV2Handshake(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// customMsg is a message outside wire's set, for encoding edge cases.
+type customMsg struct {
+	cmd     string
+	payload []byte
+	max     uint32
+}
+
+func (m *customMsg) BtcDecode(io.Reader, uint32, wire.MessageEncoding) error { return nil }
+func (m *customMsg) BtcEncode(w io.Writer, _ uint32, _ wire.MessageEncoding) error {
+	_, err := w.Write(m.payload)
+	return err
+}
+func (m *customMsg) Command() string                { return m.cmd }
+func (m *customMsg) MaxPayloadLength(uint32) uint32 { return m.max }
+
+// TestEncodePayload checks that a v2 payload is the payload of the v1
+// frame, and that v2 refuses what v1 refuses with the same kinds.
+func TestEncodePayload(t *testing.T) {
+	tests := []struct {
+		name    string
+		msg     wire.Message
+		wantErr error
+	}{
+		{"ping", wire.NewMsgPing(7), nil},
+		{"version", rawVersion(70016, 3), nil},
+		{"block", largeBlock(100_000), nil},
+		{"custom", &customMsg{cmd: "custom", payload: []byte{1, 2}, max: 2}, nil},
+		{"command too long", &customMsg{cmd: "thirteenbytes", max: 10}, wire.ErrMalformedCommand},
+		{"over its limit", &customMsg{cmd: "custom", payload: make([]byte, 3), max: 2},
+			wire.ErrPayloadTooLarge},
+		{"over the protocol limit", &customMsg{cmd: "custom",
+			payload: make([]byte, wire.MaxMessagePayload+1), max: 1 << 30}, wire.ErrPayloadTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			frame, err1 := wire.EncodeMessage(tc.msg, wire.ProtocolVersion, testNet, wire.LatestEncoding)
+			payload, err2 := encodePayload(tc.msg, wire.ProtocolVersion)
+			if !errors.Is(err1, tc.wantErr) || !errors.Is(err2, tc.wantErr) ||
+				(tc.wantErr == nil) != (err1 == nil) || (err1 == nil) != (err2 == nil) {
+				t.Fatalf("v1: %v, v2: %v, want %v", err1, err2, tc.wantErr)
+			}
+			if err1 == nil && !bytes.Equal(frame[wire.MessageHeaderSize:], payload) {
+				t.Fatal("v2 payload differs from the v1 frame's")
+			}
+		})
+	}
+}
+
+// TestFrameQueuedBeforeDetection checks that a message queued on an
+// inbound peer before it knows its transport, and so encoded as a v1
+// frame, is sent over v2 without the frame's header.
+func TestFrameQueuedBeforeDetection(t *testing.T) {
+	a, b := tcpPair(t)
+	got := make(chan string, 1)
+	outCfg := testConfig()
+	outCfg.Listeners.OnRead = func(_ *Peer, _ int, msg wire.Message, err error) {
+		if msg != nil && msg.Command() == wire.CmdTx {
+			got <- msg.Command()
+		}
+	}
+	in := NewInboundPeer(v2Config(), 2, b)
+	if err := in.QueueMessage(wire.NewMsgTx(2), nil); err != nil {
+		t.Fatal(err)
+	}
+	out := NewOutboundPeerV2(outCfg, 1, a)
+	runPeer(t, out)
+	runPeer(t, in)
+	waitHandshake(t, out, in)
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the early message did not arrive")
+	}
+}
