@@ -9,16 +9,32 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// benchPair returns a connected outbound peer and a counter of the
-// messages the inbound side received through listener.
-func benchPair(b *testing.B, set func(cfg *Config, n *atomic.Int64)) (*Peer, *atomic.Int64) {
+// benchTransports are the transports benchmarks compare.
+var benchTransports = []string{TransportV1, TransportV2}
+
+// benchPair returns a connected outbound peer speaking transport and a
+// counter of the messages the inbound side received through listener.
+func benchPair(b *testing.B, transport string, set func(cfg *Config, n *atomic.Int64)) (*Peer,
+	*atomic.Int64) {
+
 	a, c := tcpPair(b)
 	var n atomic.Int64
 	inCfg := testConfig()
+	inCfg.V2Transport = true
 	set(inCfg, &n)
 	cfg := testConfig()
 	cfg.MaxQueueBytes = 256 << 20
-	out, _ := pair(b, a, c, cfg, inCfg)
+	out := NewOutboundPeer(cfg, 1, a)
+	if transport == TransportV2 {
+		out = NewOutboundPeerV2(cfg, 1, a)
+	}
+	in := NewInboundPeer(inCfg, 2, c)
+	runPeer(b, out)
+	runPeer(b, in)
+	waitHandshake(b, out, in)
+	if got := out.StatsSnapshot().TransportProtocol; got != transport {
+		b.Fatalf("speaking %s, want %s", got, transport)
+	}
 	return out, &n
 }
 
@@ -43,17 +59,22 @@ func sendAll(b *testing.B, out *Peer, n *atomic.Int64, msg wire.Message) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }
 
-// BenchmarkThroughputSmall measures one-entry inv messages (61 bytes on
-// the wire) through one peer connection over loopback TCP.
+// BenchmarkThroughputSmall measures one-entry inv messages (61 bytes in a
+// v1 frame) through one peer connection over loopback TCP, for each
+// transport.
 func BenchmarkThroughputSmall(b *testing.B) {
-	out, n := benchPair(b, func(cfg *Config, n *atomic.Int64) {
-		cfg.Listeners.OnInv = func(*Peer, *wire.MsgInv) { n.Add(1) }
-	})
 	inv := wire.NewMsgInv()
 	h := chainhash.HashH([]byte("x"))
 	inv.AddInvVect(wire.NewInvVect(wire.InvTypeBlock, &h))
-	b.SetBytes(24 + 37)
-	sendAll(b, out, n, inv)
+	for _, transport := range benchTransports {
+		b.Run(transport, func(b *testing.B) {
+			out, n := benchPair(b, transport, func(cfg *Config, n *atomic.Int64) {
+				cfg.Listeners.OnInv = func(*Peer, *wire.MsgInv) { n.Add(1) }
+			})
+			b.SetBytes(24 + 37)
+			sendAll(b, out, n, inv)
+		})
+	}
 }
 
 // bigBlock returns a block of about 1 MB: 2,000 transactions of about 500
@@ -70,12 +91,17 @@ func bigBlock() *wire.MsgBlock {
 }
 
 // BenchmarkThroughputBlock1MB measures 1 MB blocks through one peer
-// connection over loopback TCP, decoded on the receiving side.
+// connection over loopback TCP, decoded on the receiving side, for each
+// transport.
 func BenchmarkThroughputBlock1MB(b *testing.B) {
-	out, n := benchPair(b, func(cfg *Config, n *atomic.Int64) {
-		cfg.Listeners.OnBlock = func(*Peer, *wire.MsgBlock, []byte) { n.Add(1) }
-	})
 	blk := bigBlock()
-	b.SetBytes(int64(blk.SerializeSize()))
-	sendAll(b, out, n, blk)
+	for _, transport := range benchTransports {
+		b.Run(transport, func(b *testing.B) {
+			out, n := benchPair(b, transport, func(cfg *Config, n *atomic.Int64) {
+				cfg.Listeners.OnBlock = func(*Peer, *wire.MsgBlock, []byte) { n.Add(1) }
+			})
+			b.SetBytes(int64(blk.SerializeSize()))
+			sendAll(b, out, n, blk)
+		})
+	}
 }

@@ -59,8 +59,46 @@ its quit channel, which closes at disconnection; Done closes only when Run
 returns, after the read goroutine. When the write loop ends, the done
 channel of every message still queued is signalled and the queue freed.
 
+# Transports
+
+Below the handshake a peer speaks one of two transports: v1, the plaintext
+framing of the wire package, or v2, BIP324's encrypted transport from the
+v2transport package. Everything above them (handshake, queues, listeners,
+policing, statistics) is the same. The transport is set up at the start of
+Run, within the HandshakeTimeout that also bounds the version handshake:
+
+	cfg.V2Transport = true // inbound peers detect v1 or v2
+	in := peer.NewInboundPeer(cfg, id, conn)
+	out := peer.NewOutboundPeerV2(cfg, id, conn) // the address has NODE_P2P_V2
+	out = peer.NewOutboundPeer(cfg, id, conn)    // v1, or the retry after ErrV2Handshake
+
+An inbound peer with V2Transport reads the first 16 bytes: a v1 peer's
+network magic and "version" carry on as v1, those bytes read again by the
+v1 reader; anything else is answered with the v2 responder handshake. With
+V2Transport false inbound peers speak v1 only, and the default services do
+not include NODE_P2P_V2 (wire.SFNodeP2PV2).
+
+A failed v2 handshake ends Run with an error matching ErrV2Handshake, also
+matching its cause (io.EOF, a reset, a timeout and ErrHandshakeTimeout,
+v2transport.ErrNoGarbageTerminator...). When the remote's first bytes were
+our magic, it answered in v1 and the error matches ErrV2PeerSpeaksV1 too. A
+node that sees ErrV2Handshake from an outbound v2 peer dials the address
+once more with NewOutboundPeer, as BIP324 suggests; a shutdown during the
+handshake is ErrDisconnected instead.
+
+A v2 message carries its command and payload without v1's header. Its
+payload is decoded by wire's v1 reader behind a header made up for it, so
+the limits (4,000,000 bytes, each message's own), unknown commands (skipped)
+and bad payloads (dropped, or disconnecting during the handshake) are
+treated exactly as over v1. A packet that fails authentication or announces
+more than the limit loses the stream and disconnects with ErrProtocol, like
+a wrong v1 magic.
+
 StatsSnapshot gives what getpeerinfo shows: addresses, direction, services,
 version, user agent, heights, bytes and messages per command, ping times,
-ban score, relay preferences.
+ban score, relay preferences, the transport ("v1", "v2", or "detecting"
+before an inbound peer's first bytes) and the v2 session id in hex. Byte
+counts are what crossed the connection: for v2 the ciphertext, handshake
+included, which belongs to no command.
 */
 package peer

@@ -1,5 +1,7 @@
 package peer
 
+import "errors"
+
 // ErrorKind identifies why a peer was disconnected or a request failed. It
 // implements error so that callers can test for it with errors.Is.
 type ErrorKind string
@@ -38,6 +40,19 @@ const (
 	// ErrDisconnected means the peer is disconnected (locally or by the
 	// remote end).
 	ErrDisconnected = ErrorKind("ErrDisconnected")
+
+	// ErrV2Handshake means the BIP324 handshake failed: the remote closed
+	// or reset the connection, timed out, or sent bytes that are not a v2
+	// handshake. The error also matches its cause (io.EOF, a timeout,
+	// v2transport.ErrNoGarbageTerminator, ...) and, for a timeout,
+	// ErrHandshakeTimeout. An outbound peer that fails this way may be a
+	// node without v2 support; BIP324 has the dialer retry once with v1.
+	ErrV2Handshake = ErrorKind("ErrV2Handshake")
+
+	// ErrV2PeerSpeaksV1 means an outbound v2 handshake failed and the first
+	// bytes the remote sent back were our network magic: it answered with
+	// v1 messages. Such an error also matches ErrV2Handshake.
+	ErrV2PeerSpeaksV1 = ErrorKind("ErrV2PeerSpeaksV1")
 )
 
 // Error returns the kind as a string.
@@ -65,4 +80,15 @@ func (e Error) Unwrap() error {
 // makeError creates an Error of the given kind.
 func makeError(kind ErrorKind, desc string) Error {
 	return Error{Err: kind, Description: desc}
+}
+
+// wrapError creates an Error that matches each of kinds and cause with
+// errors.Is and errors.As, so that a disconnect reason keeps both this
+// package's kind and what caused it (an I/O error, a v2transport kind).
+func wrapError(cause error, desc string, kinds ...ErrorKind) Error {
+	errs := make([]error, 0, len(kinds)+1)
+	for _, k := range kinds {
+		errs = append(errs, k)
+	}
+	return Error{Err: errors.Join(append(errs, cause)...), Description: desc}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tern-org/ternd/peer/v2transport"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -37,6 +38,45 @@ func FuzzPeerInput(f *testing.F) {
 		go io.Copy(io.Discard, a)
 		a.SetWriteDeadline(time.Now().Add(time.Second))
 		a.Write(prefix)
+		a.Write(data)
+		a.Close()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("peer did not stop")
+		}
+	})
+}
+
+// FuzzInboundDetect feeds arbitrary bytes from the first one on to an
+// inbound peer with v2 enabled, which must tell v1 from v2 and end cleanly
+// (no panic, no hang) whatever they are.
+func FuzzInboundDetect(f *testing.F) {
+	var v1 bytes.Buffer
+	wire.WriteMessage(&v1, rawVersion(70016, 5), wire.ProtocolVersion, testNet)
+	wire.WriteMessage(&v1, wire.NewMsgVerAck(), wire.ProtocolVersion, testNet)
+	f.Add(v1.Bytes())
+	prefix := v2transport.V1Prefix(testNet)
+	f.Add(prefix[:])
+	f.Add(prefix[:15])
+	key := bytes.Repeat([]byte{0xa5}, v2transport.EllswiftPubKeyLen)
+	f.Add(key)
+	f.Add(append(key, make([]byte, 2*v2transport.MaxGarbageLen)...))
+	var mainV1 bytes.Buffer
+	wire.WriteMessage(&mainV1, rawVersion(70016, 5), wire.ProtocolVersion, wire.MainNet)
+	f.Add(mainV1.Bytes())
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, b := net.Pipe()
+		cfg := testConfig()
+		cfg.V2Transport = true
+		cfg.HandshakeTimeout = time.Second
+		cfg.IdleTimeout = time.Second
+		p := NewInboundPeer(cfg, 1, b)
+		done := make(chan struct{})
+		go func() { p.Run(context.Background()); close(done) }()
+		go io.Copy(io.Discard, a)
+		a.SetWriteDeadline(time.Now().Add(time.Second))
 		a.Write(data)
 		a.Close()
 		select {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tern-org/ternd/peer/v2transport"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -163,6 +164,14 @@ type Config struct {
 	// KnownInventory bounds the known-inventory filter; zero means
 	// DefaultKnownInventory.
 	KnownInventory int
+
+	// V2Transport enables BIP324 for inbound peers: each one reads the
+	// first 16 bytes of its connection within HandshakeTimeout and speaks
+	// v1 if they are a v1 version header, or answers the v2 handshake
+	// otherwise. When false inbound peers speak v1 only, as before. It
+	// also adds SFNodeP2PV2 to the default Services. Outbound peers choose
+	// their transport by constructor: NewOutboundPeerV2 or NewOutboundPeer.
+	V2Transport bool
 }
 
 // queued is an encoded message waiting to be written.
@@ -170,6 +179,10 @@ type queued struct {
 	msg  wire.Message
 	buf  []byte
 	done chan<- struct{}
+
+	// payloadOnly is set when buf is the bare payload, as encoded for a
+	// v2 transport, rather than a v1 frame.
+	payloadOnly bool
 }
 
 // controlCommands are sent ahead of data messages.
@@ -191,6 +204,17 @@ type Peer struct {
 	addr    string
 	nonce   uint64
 	noBan   atomic.Bool
+
+	// mode says how Run sets up tr, the transport, before the read and
+	// write loops start; neither changes afterwards.
+	mode transportMode
+	tr   transport
+
+	// v2 is set once the transport is known to be v2 (at construction for
+	// NewOutboundPeerV2), from when QueueMessage encodes bare payloads,
+	// sparing v1's checksum. Frames queued before then are sent without
+	// their header.
+	v2 atomic.Bool
 
 	ctx        context.Context
 	cancel     context.CancelFunc
@@ -243,6 +267,9 @@ type Peer struct {
 	getAddrAnswered bool
 	syncedHeaders   int32
 	syncedBlocks    int32
+
+	transportProtocol string // TransportV1, TransportV2 or TransportDetecting
+	sessionID         string // hex, set once a v2 handshake succeeds
 }
 
 // CmdStats counts the messages and bytes of one command.
@@ -252,17 +279,33 @@ type CmdStats struct {
 }
 
 // NewInboundPeer returns a peer for an accepted connection. id is the
-// server's identifier for it.
+// server's identifier for it. With cfg.V2Transport, Run first detects
+// whether the remote speaks v1 or BIP324's v2; otherwise it speaks v1.
 func NewInboundPeer(cfg *Config, id int32, conn net.Conn) *Peer {
-	return newPeer(cfg, id, conn, true)
+	mode := modeV1
+	if cfg.V2Transport {
+		mode = modeDetect
+	}
+	return newPeer(cfg, id, conn, true, mode)
 }
 
-// NewOutboundPeer returns a peer for a connection we dialed.
+// NewOutboundPeer returns a peer for a connection we dialed, speaking v1.
 func NewOutboundPeer(cfg *Config, id int32, conn net.Conn) *Peer {
-	return newPeer(cfg, id, conn, false)
+	return newPeer(cfg, id, conn, false, modeV1)
 }
 
-func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool) *Peer {
+// NewOutboundPeerV2 returns a peer for a connection we dialed whose Run
+// starts with BIP324's initiator handshake, within HandshakeTimeout, before
+// the version handshake. When that fails Run returns an error matching
+// ErrV2Handshake (and ErrV2PeerSpeaksV1 if the remote answered in v1); the
+// remote may be a node without v2, and BIP324 has the caller dial it once
+// more with NewOutboundPeer.
+func NewOutboundPeerV2(cfg *Config, id int32, conn net.Conn) *Peer {
+	return newPeer(cfg, id, conn, false, modeV2Initiate)
+}
+
+// newPeer builds a peer whose Run sets up its transport as mode says.
+func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool, mode transportMode) *Peer {
 	c := *cfg
 	if c.ProtocolVersion == 0 {
 		c.ProtocolVersion = wire.ProtocolVersion
@@ -272,6 +315,9 @@ func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool) *Peer {
 	}
 	if c.Services == 0 {
 		c.Services = DefaultServices
+		if c.V2Transport {
+			c.Services |= wire.SFNodeP2PV2
+		}
 	}
 	if c.FeeFilter == 0 {
 		c.FeeFilter = DefaultFeeFilter
@@ -304,8 +350,15 @@ func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool) *Peer {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	now := time.Now()
-	return &Peer{
-		cfg: c, id: id, conn: conn, inbound: inbound, addr: addr,
+	protocol := TransportV1
+	switch mode {
+	case modeV2Initiate:
+		protocol = TransportV2
+	case modeDetect:
+		protocol = TransportDetecting
+	}
+	p := &Peer{
+		cfg: c, id: id, conn: conn, inbound: inbound, addr: addr, mode: mode,
 		ctx: ctx, cancel: cancel,
 		done:       make(chan struct{}),
 		verAckDone: make(chan struct{}),
@@ -319,7 +372,11 @@ func newPeer(cfg *Config, id int32, conn net.Conn, inbound bool) *Peer {
 
 		syncedHeaders: -1,
 		syncedBlocks:  -1,
+
+		transportProtocol: protocol,
 	}
+	p.v2.Store(mode == modeV2Initiate)
+	return p
 }
 
 func setDefault(d *time.Duration, v time.Duration) {
@@ -365,17 +422,20 @@ func (p *Peer) String() string {
 	return fmt.Sprintf("%s (%s, id %d)", p.addr, dir, p.id)
 }
 
-// Run performs the handshake and then serves the connection until it ends,
-// ctx is cancelled or Disconnect is called. It returns why the connection
-// ended (an error of this package's kinds, or the I/O error) and only after
-// every goroutine it started has stopped and the connection is closed.
+// Run sets up the transport (BIP324's handshake for a v2 peer), performs the
+// version handshake, both within HandshakeTimeout, and then serves the
+// connection until it ends, ctx is cancelled or Disconnect is called. It
+// returns why the connection ended (an error of this package's kinds, or
+// the I/O error) and only after every goroutine it started has stopped and
+// the connection is closed.
 func (p *Peer) Run(ctx context.Context) error {
 	if !p.started.CompareAndSwap(false, true) {
 		return makeError(ErrProtocol, "peer: Run called twice")
 	}
 	defer close(p.done)
+	deadline := time.Now().Add(p.cfg.HandshakeTimeout)
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		select {
@@ -384,26 +444,38 @@ func (p *Peer) Run(ctx context.Context) error {
 		case <-p.ctx.Done():
 		}
 	}()
-	go func() {
-		defer wg.Done()
-		p.writeLoop()
-	}()
 
-	if err := p.handshake(); err != nil {
+	if err := p.openTransport(deadline); err != nil {
 		p.Disconnect(err)
 	} else {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.timerLoop()
-		}()
-		p.readLoop()
+		p.serve(deadline, &wg)
 	}
 	p.Disconnect(makeError(ErrDisconnected, "connection closed"))
 	wg.Wait()
 	p.cfg.Nonces.remove(p.nonce)
 	p.flushDone()
 	return p.reason
+}
+
+// serve runs the write loop, the version handshake and then the read and
+// timer loops on an established transport, returning when the peer is
+// disconnected. The loops' goroutines are added to wg.
+func (p *Peer) serve(deadline time.Time, wg *sync.WaitGroup) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.writeLoop()
+	}()
+	if err := p.handshake(deadline); err != nil {
+		p.Disconnect(err)
+		return
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		p.timerLoop()
+	}()
+	p.readLoop()
 }
 
 // Disconnect closes the connection, recording reason as the cause when it
@@ -455,9 +527,8 @@ func (p *Peer) Disconnected() <-chan struct{} { return p.ctx.Done() }
 
 // handshake exchanges version, wtxidrelay, sendaddrv2 and verack, then
 // sends sendheaders and feefilter. It runs on Run's goroutine before the
-// read loop, under HandshakeTimeout.
-func (p *Peer) handshake() error {
-	deadline := time.Now().Add(p.cfg.HandshakeTimeout)
+// read loop, with reads due by deadline.
+func (p *Peer) handshake(deadline time.Time) error {
 	p.conn.SetReadDeadline(deadline)
 	defer p.conn.SetReadDeadline(time.Time{})
 
@@ -602,8 +673,7 @@ func (p *Peer) handleVersion(m *wire.MsgVersion) error {
 // raw is the message's payload, handed to the block listener and never
 // kept by the peer, so a peer does not pin the last block it sent.
 func (p *Peer) readMessage() (wire.Message, []byte, error) {
-	n, msg, raw, err := wire.ReadMessageWithEncodingN(p.conn, p.ProtocolVersionOrOurs(),
-		p.cfg.Net, wire.LatestEncoding)
+	n, msg, raw, err := p.tr.readMessage(p.ProtocolVersionOrOurs())
 	now := time.Now()
 	p.smu.Lock()
 	p.bytesRecv += uint64(n)
@@ -646,6 +716,10 @@ func (p *Peer) readMessage() (wire.Message, []byte, error) {
 	case raw == nil && (errors.Is(err, wire.ErrWrongNetwork) ||
 		errors.Is(err, wire.ErrPayloadTooLarge)):
 		return nil, nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
+	case errors.Is(err, v2transport.ErrBadTag) || errors.Is(err, v2transport.ErrPacketTooLarge):
+		// v2's equivalent of lost framing: a packet that fails
+		// authentication or announces more than the protocol allows.
+		return nil, nil, wrapError(err, fmt.Sprintf("%s: %v", p.addr, err), ErrProtocol)
 	case raw != nil:
 		// The payload was consumed: a bad checksum, a malformed command, a
 		// payload over its message's limit, one that does not decode, or
@@ -938,12 +1012,18 @@ func (p *Peer) QueueMessage(msg wire.Message, done chan<- struct{}) error {
 		signal(done)
 		return makeError(ErrDisconnected, "peer disconnected")
 	}
-	buf, err := wire.EncodeMessage(msg, p.ProtocolVersionOrOurs(), p.cfg.Net, wire.LatestEncoding)
+	q := queued{msg: msg, done: done, payloadOnly: p.v2.Load()}
+	var err error
+	if q.payloadOnly {
+		q.buf, err = encodePayload(msg, p.ProtocolVersionOrOurs())
+	} else {
+		q.buf, err = wire.EncodeMessage(msg, p.ProtocolVersionOrOurs(), p.cfg.Net, wire.LatestEncoding)
+	}
 	if err != nil {
 		signal(done)
 		return err
 	}
-	q := queued{msg: msg, buf: buf, done: done}
+	buf := q.buf
 	p.qmu.Lock()
 	if p.qclosed {
 		// The write loop has gone and flushed the queue; nothing queued now
@@ -1034,7 +1114,7 @@ func (p *Peer) writeLoop() {
 			}
 		}
 		p.conn.SetWriteDeadline(time.Now().Add(p.cfg.WriteStallTimeout))
-		n, err := p.conn.Write(q.buf)
+		n, err := p.tr.writeMessage(&q)
 		signal(q.done)
 		now := time.Now()
 		cmd := q.msg.Command()
@@ -1243,6 +1323,13 @@ type StatsSnap struct {
 	FeeFilter      int64
 	NoBan          bool
 	HandshakeDone  bool
+
+	// TransportProtocol is TransportV1, TransportV2 or, for an inbound
+	// peer whose first bytes have not arrived, TransportDetecting
+	// (getpeerinfo's transport_protocol_type). SessionID is the v2
+	// session id in hex once the v2 handshake is done, empty otherwise.
+	TransportProtocol string
+	SessionID         string
 }
 
 // StatsSnapshot returns the peer's statistics.
@@ -1259,6 +1346,7 @@ func (p *Peer) StatsSnapshot() *StatsSnap {
 		BanScore: p.banScore, RelayTx: p.relayTx, WantsWtxid: p.wantsWtxid,
 		WantsAddrV2: p.wantsAddrV2, WantsHeaders: p.wantsHeaders, FeeFilter: p.peerFeeFilter,
 		NoBan: p.noBan.Load(), HandshakeDone: p.verAckReceived,
+		TransportProtocol: p.transportProtocol, SessionID: p.sessionID,
 		SentByCmd: make(map[string]CmdStats, len(p.sentByCmd)),
 		RecvByCmd: make(map[string]CmdStats, len(p.recvByCmd)),
 	}

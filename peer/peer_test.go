@@ -151,16 +151,28 @@ func TestHandshakeBothWays(t *testing.T) {
 	}
 }
 
-// rawPeer is a hand-driven remote end speaking the wire protocol.
+// rawPeer is a hand-driven remote end speaking the wire protocol, over v1
+// framing or, when v2 is set, over an established BIP324 connection.
 type rawPeer struct {
 	t    testing.TB
 	conn net.Conn
+	v2   *v2Transport
 }
 
 func (r *rawPeer) send(msg wire.Message) {
 	r.t.Helper()
 	r.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	if err := wire.WriteMessage(r.conn, msg, wire.ProtocolVersion, testNet); err != nil {
+	var err error
+	if r.v2 != nil {
+		var buf []byte
+		buf, err = wire.EncodeMessage(msg, wire.ProtocolVersion, testNet, wire.LatestEncoding)
+		if err == nil {
+			_, err = r.v2.writeMessage(&queued{msg: msg, buf: buf})
+		}
+	} else {
+		err = wire.WriteMessage(r.conn, msg, wire.ProtocolVersion, testNet)
+	}
+	if err != nil {
 		r.t.Fatalf("raw send %s: %v", msg.Command(), err)
 	}
 }
@@ -168,13 +180,15 @@ func (r *rawPeer) send(msg wire.Message) {
 func (r *rawPeer) recv() wire.Message {
 	r.t.Helper()
 	r.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		msg, _, err := wire.ReadMessage(r.conn, wire.ProtocolVersion, testNet)
-		if err != nil {
-			r.t.Fatalf("raw recv: %v", err)
-		}
-		return msg
+	var tr transport = &v1Transport{r: r.conn, net: testNet}
+	if r.v2 != nil {
+		tr = r.v2
 	}
+	_, msg, _, err := tr.readMessage(wire.ProtocolVersion)
+	if err != nil {
+		r.t.Fatalf("raw recv: %v", err)
+	}
+	return msg
 }
 
 // recvUntil reads until a message of the command arrives.
@@ -640,7 +654,8 @@ func TestListenersAndNoLeaks(t *testing.T) {
 
 func TestErrorKinds(t *testing.T) {
 	kinds := []ErrorKind{ErrHandshakeTimeout, ErrOldVersion, ErrSelfConnection, ErrProtocol,
-		ErrMisbehaving, ErrIdleTimeout, ErrWriteStall, ErrQueueFull, ErrDisconnected}
+		ErrMisbehaving, ErrIdleTimeout, ErrWriteStall, ErrQueueFull, ErrDisconnected,
+		ErrV2Handshake, ErrV2PeerSpeaksV1}
 	for _, k := range kinds {
 		err := fmt.Errorf("x: %w", makeError(k, "d"))
 		if !errors.Is(err, k) || k.Error() != string(k) {
