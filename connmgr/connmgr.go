@@ -472,6 +472,57 @@ func (cm *ConnManager) Disconnect(id uint64) error {
 	return nil
 }
 
+// Redial dials req's address again at once after its connection ended in
+// a failed BIP324 handshake, so that the caller can speak v1 to it in the
+// same kind of slot (Core reconnects such a peer with v1 straight away
+// rather than waiting for the next address). A permanent request waiting
+// out its backoff is dialed now; an automatic full-relay or
+// block-relay-only one is dialed as a new request of the same type while
+// that type still has a free slot and its network group none, and is
+// otherwise dropped (the slot went to another address meanwhile). It
+// returns the request that will be dialed, nil when none is.
+func (cm *ConnManager) Redial(req *ConnReq) (*ConnReq, error) {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	if cm.stopped || !cm.running {
+		return nil, makeError(ErrNotRunning, "connmgr: not running")
+	}
+	if req.Permanent {
+		if cur, ok := cm.reqs[req.id]; !ok || cur != req || req.removed {
+			return nil, makeError(ErrUnknownConn, fmt.Sprintf("connmgr: no request %d", req.ID()))
+		}
+		if req.timer != nil && req.timer.Stop() {
+			req.timer = nil
+			req.retries = 0
+			cm.wg.Done()
+			cm.startLocked(req, 0)
+		}
+		return req, nil
+	}
+	if !req.auto || (req.typ != ConnFullRelay && req.typ != ConnBlockRelayOnly) {
+		return nil, nil
+	}
+	free := cm.autoCount < cm.outboundTargetLocked()
+	if req.typ == ConnBlockRelayOnly {
+		free = cm.blockCount < cm.blockRelayTargetLocked()
+	}
+	if !free || cm.outGroups[req.group] > 0 {
+		return nil, nil
+	}
+	again := &ConnReq{Addr: req.Addr, group: req.group, auto: true, typ: req.typ}
+	atomic.StoreUint64(&again.id, cm.nextID.Add(1))
+	cm.reqs[again.id] = again
+	cm.outGroups[again.group]++
+	if again.typ == ConnBlockRelayOnly {
+		cm.blockCount++
+	} else {
+		cm.autoCount++
+	}
+	log.Debugf("Redialing %s connection to %v", again.typ, again.Addr)
+	cm.startLocked(again, 0)
+	return again, nil
+}
+
 // Remove forgets request id: it is never redialed and its connection, if
 // any, is closed.
 func (cm *ConnManager) Remove(id uint64) error {

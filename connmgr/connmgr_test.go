@@ -748,3 +748,89 @@ func TestOneShotDoesNotDisturbAutomatic(t *testing.T) {
 		t.Fatalf("%d automatic requests after a one-shot closed, want 2", n)
 	}
 }
+
+// TestRedial checks the reconnection after a failed BIP324 handshake: a
+// permanent request is dialed again at once rather than after its
+// backoff, an automatic one again in its own slot while the slot is free,
+// and a manual one-shot or a stopped manager gets nothing.
+func TestRedial(t *testing.T) {
+	t.Run("permanent", func(t *testing.T) {
+		fn := newFakeNet()
+		defer fn.close()
+		const addr = "10.7.7.7:8333"
+		fn.setUp(addr, true)
+		conns := make(chan net.Conn, 4)
+		cm := New(&Config{TargetOutbound: -1, Dial: fn.dial, RetryDuration: time.Hour,
+			MaxRetryDuration: time.Hour, OnConnection: func(_ *ConnReq, c net.Conn) { conns <- c }})
+		req := &ConnReq{Addr: tcpAddr(addr), Permanent: true}
+		if _, err := cm.Redial(req); !errors.Is(err, ErrNotRunning) {
+			t.Fatalf("Redial before Run: %v", err)
+		}
+		if err := cm.Connect(req); err != nil {
+			t.Fatal(err)
+		}
+		runManager(t, cm)
+		(<-conns).Close() // the backoff is an hour from here
+		got, err := cm.Redial(req)
+		if err != nil || got != req {
+			t.Fatalf("Redial: %v %v", got, err)
+		}
+		select {
+		case <-conns:
+		case <-time.After(10 * time.Second):
+			t.Fatal("not redialed before the backoff")
+		}
+		if n := fn.dialCount(addr); n != 2 {
+			t.Fatalf("%d dials, want 2", n)
+		}
+	})
+	t.Run("automatic", func(t *testing.T) {
+		fn := newFakeNet()
+		defer fn.close()
+		const addr = "10.8.8.8:8333"
+		fn.setUp(addr, true)
+		// The first draw gives addr; later draws wait until the test
+		// ends, so only Redial can refill the slot.
+		release := make(chan struct{})
+		var draws atomic.Int64
+		reqs := make(chan *ConnReq, 4)
+		conns := make(chan net.Conn, 4)
+		cm := New(&Config{TargetOutbound: 1, Dial: fn.dial, RetryDuration: 10 * time.Millisecond,
+			GetNewAddress: func() (net.Addr, error) {
+				if draws.Add(1) == 1 {
+					return tcpAddr(addr), nil
+				}
+				<-release
+				return nil, errors.New("no more addresses")
+			},
+			OnConnection: func(r *ConnReq, c net.Conn) { reqs <- r; conns <- c }})
+		runManager(t, cm)
+		t.Cleanup(func() { close(release) })
+		first := <-reqs
+		(<-conns).Close()
+		waitFor(t, "the slot freed", func() bool { _, out := cm.Counts(); return out == 0 })
+		again, err := cm.Redial(first)
+		if err != nil || again == nil || again == first || again.Type() != ConnFullRelay ||
+			again.Addr.String() != addr {
+			t.Fatalf("Redial: %v %v", again, err)
+		}
+		if r := <-reqs; r != again {
+			t.Fatalf("connected %v, want the redial", r)
+		}
+		// The slot is taken again: a second Redial has no room.
+		if extra, err := cm.Redial(first); err != nil || extra != nil {
+			t.Fatalf("Redial with the slot full: %v %v", extra, err)
+		}
+	})
+	t.Run("manual one-shot", func(t *testing.T) {
+		cm := New(&Config{TargetOutbound: -1})
+		runManager(t, cm)
+		waitFor(t, "running", func() bool {
+			_, err := cm.Redial(&ConnReq{Addr: tcpAddr("10.9.9.1:8333"), typ: ConnManual})
+			return !errors.Is(err, ErrNotRunning)
+		})
+		if got, err := cm.Redial(&ConnReq{Addr: tcpAddr("10.9.9.1:8333"), typ: ConnManual}); got != nil || err != nil {
+			t.Fatalf("Redial of a one-shot: %v %v", got, err)
+		}
+	})
+}
