@@ -24,14 +24,19 @@ func (a stringAddr) Network() string { return "tcp" }
 func (a stringAddr) String() string { return string(a) }
 
 // addNode asks the connection manager for a permanent connection to addr
-// (--addpeer, --connect, addnode add), redialed until removed.
-func (s *server) addNode(addr string, permanent bool) error {
+// (--addpeer, --connect, addnode add), redialed until removed, or dials it
+// once (addnode onetry). v2 chooses the BIP324 v2 transport for it (it
+// falls back to v1 when the handshake fails); false dials v1.
+func (s *server) addNode(addr string, permanent, v2 bool) error {
 	hostport, err := s.normalizeNodeAddr(addr)
 	if err != nil {
 		return err
 	}
+	if !v2 && s.v2Enabled() {
+		s.v1Only.has(hostport, true)
+	}
 	if !permanent {
-		s.oneTry(hostport)
+		s.oneTry(hostport, v2)
 		return nil
 	}
 	req := &connmgr.ConnReq{Addr: stringAddr(hostport), Permanent: true}
@@ -45,10 +50,11 @@ func (s *server) addNode(addr string, permanent bool) error {
 	return s.cm.Connect(req)
 }
 
-// oneTry dials hostport once (addnode onetry) on its own goroutine. As in
-// Core, such a manual connection uses no automatic outbound slot, so it
-// is dialed here rather than through the connection manager.
-func (s *server) oneTry(hostport string) {
+// oneTry dials hostport once (addnode onetry) on its own goroutine, with
+// the v2 transport when v2 is set and the address has not failed it. As
+// in Core, such a manual connection uses no automatic outbound slot, so
+// it is dialed here rather than through the connection manager.
+func (s *server) oneTry(hostport string, v2 bool) {
 	ctx := s.ctx
 	if ctx == nil || ctx.Err() != nil {
 		return
@@ -61,6 +67,10 @@ func (s *server) oneTry(hostport string) {
 		conn, err := s.dialer.DialContext(dctx, "tcp", hostport)
 		if err != nil {
 			srvrLog.Debugf("Cannot connect to %s: %v", hostport, err)
+			return
+		}
+		if v2 && s.dialV2(stringAddr(hostport), true) {
+			s.runPeer(peer.NewOutboundPeerV2(s.pcfg, s.nextID.Add(1), conn), nil)
 			return
 		}
 		s.runPeer(peer.NewOutboundPeer(s.pcfg, s.nextID.Add(1), conn), nil)

@@ -88,6 +88,8 @@ type config struct {
 	ExternalIPs   []string      `long:"externalip" description:"Advertise this address to peers (repeatable)"`
 	BanDuration   time.Duration `long:"banduration" description:"How long to ban misbehaving peers (e.g. 24h, 30m)"`
 	Whitelists    []string      `long:"whitelist" description:"Do not ban or disconnect peers from this IP or CIDR network (repeatable)"`
+	V2Transport   bool          `long:"v2transport" description:"Speak the BIP324 encrypted transport with peers that support it (the default; --nov2transport turns it off)"`
+	NoV2Transport bool          `long:"nov2transport" description:"Speak only the unencrypted v1 transport"`
 
 	RPCListeners  []string `long:"rpclisten" description:"Listen for JSON-RPC on this interface/port (repeatable; default 127.0.0.1 and ::1 on the network's RPC port)"`
 	RPCUser       string   `short:"u" long:"rpcuser" description:"Username for RPC connections (with --rpcpass; else cookie authentication)"`
@@ -349,6 +351,10 @@ func (cfg *config) validate(out io.Writer) error {
 	// Peers.
 	if cfg.DisableListen && len(cfg.Listeners) > 0 {
 		return errors.New("--listen and --nolisten cannot both be set: drop one of them")
+	}
+	if cfg.V2Transport && cfg.NoV2Transport {
+		return errors.New("--v2transport and --nov2transport cannot both be set: drop one of them " +
+			"(v2 is on by default)")
 	}
 	if len(cfg.ConnectPeers) > 0 && len(cfg.AddPeers) > 0 {
 		return errors.New("--connect and --addpeer cannot both be set: --connect connects " +

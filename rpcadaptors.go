@@ -17,7 +17,6 @@ import (
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/rpcserver"
 	"github.com/tern-org/ternd/mempool"
-	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -248,7 +247,7 @@ type rpcPeers struct{ s *server }
 func (p rpcPeers) Running() bool { return p.s.cm != nil && p.s.am != nil }
 
 func (p rpcPeers) LocalAddresses() []*wire.NetAddressV2 { return p.s.localAddrs }
-func (p rpcPeers) LocalServices() wire.ServiceFlag      { return peer.DefaultServices }
+func (p rpcPeers) LocalServices() wire.ServiceFlag      { return p.s.localServices() }
 
 func (p rpcPeers) ConnectionCounts() (inbound, outbound int) {
 	for _, sp := range p.s.allPeers() {
@@ -303,6 +302,7 @@ func (p rpcPeers) Peers() []rpcserver.PeerInfo {
 			SyncedBlocks: st.SyncedBlocks, AddrProcessed: sp.addrProcessed.Load(),
 			AddrLimited: sp.addrRateLimited.Load(), Whitelisted: sp.whitelisted,
 			FeeFilter: st.FeeFilter, ConnectionType: sp.connectionType(),
+			Transport: st.TransportProtocol, SessionID: st.SessionID,
 			BytesSentByMsg: make(map[string]uint64, len(st.SentByCmd)),
 			BytesRecvByMsg: make(map[string]uint64, len(st.RecvByCmd)),
 			BanScore:       st.BanScore, WantsWtxid: st.WantsWtxid, WantsAddrV2: st.WantsAddrV2,
@@ -319,9 +319,10 @@ func (p rpcPeers) Peers() []rpcserver.PeerInfo {
 	return out
 }
 
-// AddNode asks for a connection to addr (addnode onetry or add).
-func (p rpcPeers) AddNode(addr string, permanent bool) error {
-	err := p.s.addNode(addr, permanent)
+// AddNode asks for a connection to addr (addnode onetry or add), with
+// the v2 transport when v2 is set.
+func (p rpcPeers) AddNode(addr string, permanent, v2 bool) error {
+	err := p.s.addNode(addr, permanent, v2)
 	if errors.Is(err, errNodeAlreadyAdded) {
 		return rpcserver.ErrNodeAlreadyAdded
 	}

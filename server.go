@@ -59,6 +59,12 @@ type server struct {
 	addedMu sync.Mutex
 	added   map[string]*connmgr.ConnReq
 
+	// v1Only holds the host:port addresses to dial with v1 although v2 is
+	// on: those whose v2 handshake failed (Core's fallback, which then
+	// reconnects with v1) and manual ones added with v2transport=false.
+	// It forgets the oldest past maxKnownAddrs.
+	v1Only *knownAddrs
+
 	// relay announces transactions and sends our feefilter; built in
 	// Start.
 	relay *relay.TxRelay
@@ -118,6 +124,7 @@ func newServer(cfg *config, core *node) (*server, error) {
 		added:       make(map[string]*connmgr.ConnReq),
 
 		advertWake:      make(chan struct{}, 1),
+		v1Only:          newKnownAddrs(),
 		banSaveInterval: banListSaveInterval,
 		evictSeed:       rand.Uint64(),
 	}
@@ -153,6 +160,19 @@ func (p relayPool) FetchTransaction(hash *chainhash.Hash) (*wire.MsgTx, error) {
 }
 func (p relayPool) MinFee() mempool.FeeRate { return p.core.pool.MinFee() }
 
+// v2Enabled reports whether the node speaks the BIP324 v2 transport (on
+// unless --nov2transport).
+func (s *server) v2Enabled() bool { return !s.cfg.NoV2Transport }
+
+// localServices are the services we advertise: NODE_P2P_V2 beside the
+// defaults while v2 is on.
+func (s *server) localServices() wire.ServiceFlag {
+	if s.v2Enabled() {
+		return peer.DefaultServices | wire.SFNodeP2PV2
+	}
+	return peer.DefaultServices
+}
+
 // Name implements subsystem.
 func (s *server) Name() string { return "peers" }
 
@@ -170,7 +190,7 @@ func (s *server) Start(ctx context.Context) error {
 	}
 	s.loadBanList()
 	for _, e := range s.cfg.ExternalIPs {
-		na, err := addrmgr.ParseNetAddr(e, peer.DefaultServices)
+		na, err := addrmgr.ParseNetAddr(e, s.localServices())
 		if err != nil {
 			return fmt.Errorf("--externalip=%s: %w", e, err)
 		}
@@ -219,6 +239,8 @@ func (s *server) Start(ctx context.Context) error {
 		Listeners:        s.listeners(),
 		OnBan:            s.onBan,
 		TrickleInterval:  s.trickleInterval,
+		Services:         s.localServices(),
+		V2Transport:      s.v2Enabled(),
 	}
 
 	var ls []net.Listener
@@ -304,7 +326,7 @@ func (s *server) Start(ctx context.Context) error {
 	cmCfg.Anchors = anchors
 	s.cm = connmgr.New(cmCfg)
 	for _, a := range append(append([]string(nil), s.cfg.ConnectPeers...), s.cfg.AddPeers...) {
-		if err := s.addNode(a, true); err != nil {
+		if err := s.addNode(a, true, s.v2Enabled()); err != nil {
 			srvrLog.Warnf("Cannot add peer %s: %v", a, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -74,6 +75,8 @@ func TestP2PTwoNodesInProcess(t *testing.T) {
 		MinFeeFilter float64  `json:"minfeefilter"`
 		Permissions  []string `json:"permissions"`
 		ConnType     string   `json:"connection_type"`
+		Transport    string   `json:"transport_protocol_type"`
+		SessionID    string   `json:"session_id"`
 	}
 	var pa, pb []info
 	// After the sync both have left initial block download, so the IBD
@@ -84,8 +87,13 @@ func TestP2PTwoNodesInProcess(t *testing.T) {
 		return len(pa) == 1 && len(pb) == 1 && pa[0].MinFeeFilter < 1 && pb[0].MinFeeFilter < 1
 	})
 	if !pa[0].Inbound || pb[0].Inbound || pb[0].ConnType != "manual" || pa[0].ConnType != "inbound" ||
-		pa[0].SubVer != "/ternd:"+version()+"/" || pa[0].Services != "0000000000000409" {
+		pa[0].SubVer != "/ternd:"+version()+"/" || pa[0].Services != "0000000000000c09" {
 		t.Fatalf("getpeerinfo: a %+v, b %+v", pa, pb)
+	}
+	// Two ternd nodes speak BIP324 v2 by default, in one session.
+	if pa[0].Transport != "v2" || pb[0].Transport != "v2" || len(pa[0].SessionID) != 64 ||
+		pa[0].SessionID != pb[0].SessionID {
+		t.Fatalf("transport: a %+v, b %+v", pa[0], pb[0])
 	}
 
 	tx := w.spend(t, []prevOut{{wire.OutPoint{Hash: a.coinbaseOf(1)}, 5000000000}},
@@ -123,4 +131,44 @@ func TestP2PTwoNodesInProcess(t *testing.T) {
 	if len(added) != 1 || added[0].AddedNode != aAddr || !added[0].Connected {
 		t.Fatalf("getaddednodeinfo %s", raw)
 	}
+}
+
+// TestP2PV2FallbackInProcess: a node that speaks v2 dials one started with
+// --nov2transport; the v2 handshake fails, the address is redialed with
+// v1 and the nodes sync over it. The v1-only node advertises no
+// NODE_P2P_V2, and addnode refuses v2transport=true there.
+func TestP2PV2FallbackInProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two nodes")
+	}
+	a, aAddr := startListeningTestNode(t, "--nov2transport")
+	b, _ := startListeningTestNode(t, "--connect="+aAddr)
+	w := newTestWallet(t, 22)
+	a.mustCall(nil, "generatetoaddress", 3, w.addr)
+	p2pWait(t, 30*time.Second, "b to sync a's blocks over v1", func() bool { return b.blockCount() == 3 })
+	type info struct {
+		Services  string `json:"services"`
+		Transport string `json:"transport_protocol_type"`
+		SessionID string `json:"session_id"`
+	}
+	var pa, pb []info
+	a.mustCall(&pa, "getpeerinfo")
+	b.mustCall(&pb, "getpeerinfo")
+	if len(pa) != 1 || len(pb) != 1 || pa[0].Transport != "v1" || pb[0].Transport != "v1" ||
+		pa[0].SessionID != "" || pb[0].Services != "0000000000000409" || pa[0].Services != "0000000000000c09" {
+		t.Fatalf("getpeerinfo: a %+v, b %+v", pa, pb)
+	}
+	var net struct {
+		Services string `json:"localservices"`
+	}
+	a.mustCall(&net, "getnetworkinfo")
+	if net.Services != "0000000000000409" {
+		t.Fatalf("a's localservices %s", net.Services)
+	}
+	b.mustCall(&net, "getnetworkinfo")
+	if net.Services != "0000000000000c09" {
+		t.Fatalf("b's localservices %s", net.Services)
+	}
+	a.wantError(rpcjson.ErrRPCInvalidParameter, "Error: v2transport requested but not enabled",
+		"addnode", "127.0.0.1:1", "onetry", true)
 }

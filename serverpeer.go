@@ -104,8 +104,50 @@ func (s *server) outboundConnected(req *connmgr.ConnReq, conn net.Conn) {
 		c.DisableRelayTx = true
 		pcfg = &c
 	}
-	p := peer.NewOutboundPeer(pcfg, s.nextID.Add(1), conn)
-	s.runPeer(p, req)
+	if s.dialV2(req.Addr, req.Type() == connmgr.ConnManual) {
+		s.runPeer(peer.NewOutboundPeerV2(pcfg, s.nextID.Add(1), conn), req)
+		return
+	}
+	s.runPeer(peer.NewOutboundPeer(pcfg, s.nextID.Add(1), conn), req)
+}
+
+// dialV2 reports whether a connection to addr opens with the BIP324 v2
+// handshake, as Core: with v2 on, a manual connection (unless added with
+// v2transport=false) or an address the address manager knows to offer
+// NODE_P2P_V2, never one whose v2 handshake failed before.
+func (s *server) dialV2(addr net.Addr, manual bool) bool {
+	if !s.v2Enabled() || s.v1Only.has(addr.String(), false) {
+		return false
+	}
+	if manual {
+		return true
+	}
+	a, ok := addr.(addrmgr.Addr)
+	return ok && a.NetAddressV2 != nil && a.Services&wire.SFNodeP2PV2 != 0
+}
+
+// retryV1 handles an outbound peer whose v2 handshake failed (the remote
+// closed, reset, timed out or answered in v1): its address is dialed with
+// v1 from now on, and at once again (Core's reconnection after a failed v2
+// attempt): through the connection manager for its requests, directly for
+// an addnode onetry.
+func (s *server) retryV1(sp *serverPeer, err error) {
+	addr := sp.Addr()
+	if sp.req != nil {
+		addr = sp.req.Addr.String()
+	}
+	s.v1Only.has(addr, true)
+	if s.ctx.Err() != nil {
+		return
+	}
+	srvrLog.Debugf("v2 handshake with %s failed (%v); retrying with v1", addr, err)
+	if sp.req == nil {
+		s.oneTry(addr, false)
+		return
+	}
+	if _, rerr := s.cm.Redial(sp.req); rerr != nil {
+		srvrLog.Debugf("Cannot redial %s: %v", addr, rerr)
+	}
 }
 
 // runPeer registers p and runs it on its own goroutine until it ends.
@@ -136,6 +178,9 @@ func (s *server) runPeer(p *peer.Peer, req *connmgr.ConnReq) {
 		// covers this goroutine, so Stop returns after every peer ended.
 		err := p.Run(s.ctx)
 		s.peerDone(sp, err)
+		if !p.Inbound() && errors.Is(err, peer.ErrV2Handshake) {
+			s.retryV1(sp, err)
+		}
 	}()
 }
 

@@ -293,6 +293,8 @@ type PeerInfo struct {
 	BytesSentByMsg map[string]uint64
 	BytesRecvByMsg map[string]uint64
 	ConnectionType string // Core's name: inbound, manual, outbound-full-relay ...
+	Transport      string // "v1", "v2", or "detecting" before an inbound peer's first bytes
+	SessionID      string // the BIP324 session id in hex; empty for v1
 	BanScore       uint32
 	WantsWtxid     bool
 	WantsAddrV2    bool
@@ -337,8 +339,9 @@ type AddedNode struct {
 type ConnManager interface {
 	// AddNode connects to addr: once (onetry) or, when permanent, until
 	// RemoveAddedNode; a duplicate permanent request is
-	// ErrNodeAlreadyAdded.
-	AddNode(addr string, permanent bool) error
+	// ErrNodeAlreadyAdded. v2 asks for the BIP324 v2 transport (falling
+	// back to v1 when the handshake fails); false dials v1.
+	AddNode(addr string, permanent, v2 bool) error
 
 	// RemoveAddedNode drops a permanent request; false when none.
 	RemoveAddedNode(addr string) bool

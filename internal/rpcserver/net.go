@@ -51,7 +51,7 @@ func (s *Server) netMethods() []rpcjson.Method {
 				"Or try a connection to a node once.\n\nArguments:\n" +
 				"1. node       (string, required) The address of the peer to connect to\n" +
 				"2. command    (string, required) 'add' to add a node to the list, 'remove' to remove a node from the list, 'onetry' to try a connection to the node once\n" +
-				"3. v2transport    (boolean, optional) Ignored: ternd speaks v1 only\n\nResult:\nnull    (json null)"},
+				"3. v2transport    (boolean, optional, default=set by -v2transport) Attempt to connect using BIP324 v2 transport protocol (ignored for 'remove' command)\n\nResult:\nnull    (json null)"},
 		{Name: "getaddednodeinfo", Category: "Network", Handler: s.handleGetAddedNodeInfo,
 			Params: []rpcjson.ParamSpec{str("node", true)},
 			Help:   "Returns information about the given added node, or all added nodes\n(note that onetry addnodes are not listed here)"},
@@ -289,7 +289,7 @@ func newPeerInfo(p *PeerInfo) peerInfo {
 		AddrProcessed: p.AddrProcessed, AddrRateLimited: p.AddrLimited,
 		Permissions: []string{}, MinFeeFilter: amount(p.FeeFilter),
 		BytesSentPerMsg: map[string]uint64{}, BytesRecvPerMsg: map[string]uint64{},
-		ConnectionType: p.ConnectionType, TransportProtocol: "v1",
+		ConnectionType: p.ConnectionType, TransportProtocol: p.Transport, SessionID: p.SessionID,
 		BanScore: p.BanScore, WantsWtxidRelay: p.WantsWtxid, WantsAddrV2: p.WantsAddrV2,
 		WantsHeaderAnnounce: p.WantsHeaders,
 	}
@@ -406,16 +406,30 @@ func (s *Server) handleAddNode(_ context.Context, params []json.RawMessage) (any
 	if command != "onetry" && command != "add" && command != "remove" {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "addnode \"node\" \"command\" ( v2transport )")
 	}
+	var v2 bool
+	v2Given, err := rpcjson.UnmarshalParam(params, 2, "v2transport", &v2)
+	if err != nil {
+		return nil, err
+	}
 	if !s.running() {
 		return nil, errP2PDisabled
 	}
+	// Core: the default is whether this node speaks v2, and asking for v2
+	// when it does not is an error.
+	v2On := s.cfg.PeerServer.LocalServices()&wire.SFNodeP2PV2 != 0
+	if !v2Given {
+		v2 = v2On
+	} else if v2 && !v2On && command != "remove" {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter,
+			"Error: v2transport requested but not enabled (see -v2transport)")
+	}
 	switch command {
 	case "onetry":
-		if err := s.cfg.ConnManager.AddNode(node, false); err != nil {
+		if err := s.cfg.ConnManager.AddNode(node, false, v2); err != nil {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, err.Error())
 		}
 	case "add":
-		if err := s.cfg.ConnManager.AddNode(node, true); err != nil {
+		if err := s.cfg.ConnManager.AddNode(node, true, v2); err != nil {
 			if errors.Is(err, ErrNodeAlreadyAdded) {
 				return nil, rpcjson.NewRPCError(errRPCClientNodeAlreadyAdded, "Error: Node already added")
 			}

@@ -404,6 +404,8 @@ type testRPCPeers struct {
 	addrs     []*wire.NetAddressV2
 	addErr    error
 	addedAddr []string
+	services  wire.ServiceFlag // LocalServices; 0: network and witness
+	v2        map[string]bool  // AddNode's v2 choice by address
 }
 
 func newTestRPCPeers() *testRPCPeers {
@@ -438,12 +440,19 @@ func (p *testRPCPeers) LocalAddresses() []*wire.NetAddressV2 {
 }
 
 func (p *testRPCPeers) LocalServices() wire.ServiceFlag {
+	if p.services != 0 {
+		return p.services
+	}
 	return wire.SFNodeNetwork | wire.SFNodeWitness
 }
 
-func (p *testRPCPeers) AddNode(addr string, permanent bool) error {
+func (p *testRPCPeers) AddNode(addr string, permanent, v2 bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.v2 == nil {
+		p.v2 = make(map[string]bool)
+	}
+	p.v2[addr] = v2
 	if !permanent {
 		return nil
 	}
@@ -984,9 +993,10 @@ func TestHandlerNet(t *testing.T) {
 		e.peers.peers = []PeerInfo{
 			{ID: 7, Addr: "8.8.8.8:8333", Services: wire.SFNodeNetwork | wire.SFNodeWitness, Inbound: true,
 				ConnectionType: "inbound", PingTime: 1500 * time.Millisecond, FeeFilter: 1000,
-				BytesSentByMsg: map[string]uint64{"ping": 32}, WantsWtxid: true, Whitelisted: true},
+				BytesSentByMsg: map[string]uint64{"ping": 32}, WantsWtxid: true, Whitelisted: true,
+				Transport: "v1"},
 			{ID: 3, Addr: "10.0.0.1:18444", ConnectionType: "manual", RelayTxes: true, AddrRelay: true,
-				ConnTime: time.Unix(1700000000, 0)},
+				ConnTime: time.Unix(1700000000, 0), Transport: "v2", SessionID: strings.Repeat("ab", 32)},
 		}
 		na, _ := wire.NewNetAddressV2(wire.NetIPv4, []byte{11, 4, 0, 1}, 18444, wire.SFNodeNetwork,
 			time.Unix(1700000000, 0))
@@ -1018,7 +1028,9 @@ func TestHandlerNet(t *testing.T) {
 			}
 			q := r[0]
 			if q["network"] != "not_publicly_routable" || q["relaytxes"] != true || q["addr_relay_enabled"] != true ||
-				q["conntime"] != 1700000000.0 || q["lastsend"] != 0.0 || fmt.Sprint(q["permissions"]) != "[]" {
+				q["conntime"] != 1700000000.0 || q["lastsend"] != 0.0 || fmt.Sprint(q["permissions"]) != "[]" ||
+				q["transport_protocol_type"] != "v2" || q["session_id"] != strings.Repeat("ab", 32) ||
+				p["session_id"] != "" {
 				t.Fatalf("peer 3: %v", q)
 			}
 		}},
@@ -1138,6 +1150,50 @@ func TestHandlerAddNode(t *testing.T) {
 		case st.code == 0 && (rerr != nil || string(res) != st.want):
 			t.Fatalf("%s: got %s %v, want %s", st.name, res, rerr, st.want)
 		}
+	}
+}
+
+// TestHandlerAddNodeV2Transport checks addnode's v2transport argument as
+// Core: it defaults to whether the node speaks v2, false dials v1, and
+// asking for v2 from a node that has it off is an error.
+func TestHandlerAddNodeV2Transport(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		v2On    bool
+		params  []any
+		code    rpcjson.RPCErrorCode
+		wantV2  bool
+		addrKey string
+	}{
+		{"default with v2 on", true, []any{"11.3.3.3", "onetry"}, 0, true, "11.3.3.3"},
+		{"v1 asked with v2 on", true, []any{"11.3.3.4", "add", false}, 0, false, "11.3.3.4"},
+		{"v2 asked with v2 on", true, []any{"11.3.3.5", "add", true}, 0, true, "11.3.3.5"},
+		{"default with v2 off", false, []any{"11.3.3.6", "onetry"}, 0, false, "11.3.3.6"},
+		{"v2 asked with v2 off", false, []any{"11.3.3.7", "onetry", true}, rpcjson.ErrRPCInvalidParameter, false, ""},
+		{"not a boolean", true, []any{"11.3.3.8", "add", "yes"}, rpcjson.ErrRPCType, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newHandlerEnv(t, regtestParams(t), nil)
+			if tc.v2On {
+				e.peers.services = wire.SFNodeNetwork | wire.SFNodeWitness | wire.SFNodeP2PV2
+			}
+			_, rerr := e.call(t, "addnode", tc.params...)
+			if tc.code != 0 {
+				if rerr == nil || rerr.Code != tc.code {
+					t.Fatalf("got %v, want code %d", rerr, tc.code)
+				}
+				if len(e.peers.v2) != 0 {
+					t.Fatalf("a refused addnode reached the manager: %v", e.peers.v2)
+				}
+				return
+			}
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			if got, ok := e.peers.v2[tc.addrKey]; !ok || got != tc.wantV2 {
+				t.Fatalf("AddNode v2 = %v (called %v), want %v", got, ok, tc.wantV2)
+			}
+		})
 	}
 }
 
