@@ -128,7 +128,7 @@ func TestTerndBtcdPeering(t *testing.T) {
 			return ok && pi.PingTime > 0
 		})
 		pi, _ := findPeer(c.b.GetPeerInfo(t), "/ternd:0.1.0/")
-		if pi.Inbound != c.inbound || pi.Services != ourServices || pi.Version != 70016 {
+		if pi.Inbound != c.inbound || pi.Services != nodeServices || pi.Version != 70016 {
 			t.Fatalf("btcd sees %+v", pi)
 		}
 	}
@@ -256,9 +256,11 @@ func TestTerndPeersFileSurvivesRestart(t *testing.T) {
 // TestTerndBansBadClients (named before bad framing stopped being a ban):
 // raw clients sending garbage, a bad checksum, the wrong magic or an
 // oversize length are disconnected and not banned, as Core, while btcd stays.
+// The node speaks v1 only here: with v2 on, bytes that do not start a v1
+// version message are the start of a v2 handshake (TestTerndHostileV2).
 func TestTerndBansBadClients(t *testing.T) {
 	needProcesses(t)
-	n := StartTernd(t)
+	n := StartTernd(t, "--nov2transport")
 	b := StartBtcd(t)
 	b.AddNode(t, n.P2PAddr, "add")
 	Wait(t, 30*time.Second, "btcd to connect", func() bool { return len(terndPeers(t, n)) == 1 })

@@ -22,9 +22,14 @@ import (
 // regtest is the network magic of regtest.
 const regtest = wire.TestNet
 
-// ourServices is what btcd's getpeerinfo prints for our services:
-// NODE_NETWORK|NODE_WITNESS|NODE_NETWORK_LIMITED = 1033, as %08d.
-const ourServices = "00001033"
+// ourServices is what btcd's getpeerinfo prints for the peer package's
+// default services (a peer without v2): NODE_NETWORK|NODE_WITNESS|
+// NODE_NETWORK_LIMITED = 1033, as %08d; nodeServices is the ternd node's,
+// which adds NODE_P2P_V2 (3081).
+const (
+	ourServices  = "00001033"
+	nodeServices = "00003081"
+)
 
 func peerConfig() *peer.Config {
 	return &peer.Config{
