@@ -10,7 +10,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/peer/v2transport"
 	"github.com/tern-org/ternd/wire"
 )
@@ -87,9 +86,8 @@ func (t *v1Transport) writeMessage(q *queued) (int, error) {
 // so that every check (per-command limits, unknown commands, malformed or
 // trailing bytes) is the one v1 applies.
 type v2Transport struct {
-	conn  *v2transport.Conn
-	net   wire.BitcoinNet
-	frame frameReader // used by the reading goroutine only
+	conn *v2transport.Conn
+	net  wire.BitcoinNet
 }
 
 // readMessage reads one message and reports the ciphertext bytes it took,
@@ -106,10 +104,8 @@ func (t *v2Transport) readMessage(pver uint32) (int, wire.Message, []byte, error
 	case err != nil:
 		return n, nil, nil, err
 	}
-	t.frame.reset(t.net, cmd, payload)
-	_, msg, raw, err := wire.ReadMessageWithEncodingN(&t.frame, pver, t.net, wire.LatestEncoding)
-	t.frame.payload = nil
-	return n, msg, raw, err
+	msg, err := wire.DecodePayload(cmd, payload, pver, wire.LatestEncoding)
+	return n, msg, payload, err
 }
 
 // writeMessage sends the queued message's command and payload in one
@@ -143,40 +139,6 @@ func encodePayload(msg wire.Message, pver uint32) ([]byte, error) {
 			"%s message payload of %d bytes exceeds its limit", cmd, n)}
 	}
 	return b.Bytes(), nil
-}
-
-// frameReader presents a v2 message to wire's reader as a v1 frame: a
-// header for the command and payload, then the payload.
-type frameReader struct {
-	hdr     [wire.MessageHeaderSize]byte
-	off     int
-	payload []byte
-}
-
-// reset points the reader at a new message.
-func (f *frameReader) reset(net wire.BitcoinNet, cmd string, payload []byte) {
-	binary.LittleEndian.PutUint32(f.hdr[0:4], uint32(net))
-	clear(f.hdr[4:16])
-	copy(f.hdr[4:16], cmd)
-	binary.LittleEndian.PutUint32(f.hdr[16:20], uint32(len(payload)))
-	sum := chainhash.DoubleHashH(payload)
-	copy(f.hdr[20:24], sum[:4])
-	f.off, f.payload = 0, payload
-}
-
-// Read reads the header, then the payload.
-func (f *frameReader) Read(b []byte) (int, error) {
-	if f.off < len(f.hdr) {
-		n := copy(b, f.hdr[f.off:])
-		f.off += n
-		return n, nil
-	}
-	if len(f.payload) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(b, f.payload)
-	f.payload = f.payload[n:]
-	return n, nil
 }
 
 // openTransport sets up the peer's transport before the version handshake:

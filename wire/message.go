@@ -313,27 +313,52 @@ func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 		return n, nil, payload, errorf(ErrBadChecksum, "payload checksum failed - header "+
 			"indicates %x, but actual checksum is %x", hdr.checksum, sum[:4])
 	}
+	msg, err := decodePayload(st, command, payload, pver, enc)
+	return n, msg, payload, err
+}
+
+// DecodePayload decodes the payload of a message whose command is already
+// known, as a transport without v1's header delivers it (BIP324 v2): the
+// same checks as ReadMessageWithEncodingN after its checksum, in the same
+// order (ErrPayloadTooLarge above MaxMessagePayload, ErrUnknownCommand,
+// ErrPayloadTooLarge above the message's own limit, a malformed payload,
+// ErrTrailingBytes). Decoded scripts and other byte fields share the
+// payload's memory, so the payload must not be modified afterwards.
+func DecodePayload(command string, payload []byte, pver uint32, enc MessageEncoding) (Message, error) {
+	if len(payload) > MaxMessagePayload {
+		return nil, errorf(ErrPayloadTooLarge, "message payload is too large - %d bytes, "+
+			"but max message payload is %d bytes", len(payload), MaxMessagePayload)
+	}
+	return decodePayload(new(readState), command, payload, pver, enc)
+}
+
+// decodePayload is the part of reading a message that follows its framing:
+// the command's message type, its size limit, the decode and the trailing
+// bytes check. st provides the decoder.
+func decodePayload(st *readState, command string, payload []byte, pver uint32,
+	enc MessageEncoding) (Message, error) {
+
 	msg := makeEmptyMessage(command)
 	if msg == nil {
 		log.Tracef("Received unknown message %q (%d bytes)", command, len(payload))
-		return n, nil, payload, errorf(ErrUnknownCommand, "received unknown message %q", command)
+		return nil, errorf(ErrUnknownCommand, "received unknown message %q", command)
 	}
-	if max := msg.MaxPayloadLength(pver); hdr.length > max {
-		return n, nil, payload, errorf(ErrPayloadTooLarge, "payload exceeds max length - "+
+	if max := msg.MaxPayloadLength(pver); uint32(len(payload)) > max {
+		return nil, errorf(ErrPayloadTooLarge, "payload exceeds max length - "+
 			"header indicates %d bytes, but max payload size for messages of type [%s] is %d",
-			hdr.length, command, max)
+			len(payload), command, max)
 	}
 	d := &st.d
 	*d = decoder{b: payload, alias: true}
 	msg.(payloadCodec).decode(d, pver, enc)
 	if d.err != nil {
-		return n, nil, payload, d.err
+		return nil, d.err
 	}
 	if d.off != len(payload) && command != CmdVersion {
-		return n, nil, payload, errorf(ErrTrailingBytes, "%d trailing bytes after %s message",
+		return nil, errorf(ErrTrailingBytes, "%d trailing bytes after %s message",
 			len(payload)-d.off, command)
 	}
-	return n, msg, payload, nil
+	return msg, nil
 }
 
 // WriteMessage frames msg for network btcnet and writes it to w in a single

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -482,5 +483,47 @@ func TestHeadersByteReader(t *testing.T) {
 		if err := m.BtcDecode(bytes.NewReader(tc.payload), ProtocolVersion, LatestEncoding); !errors.Is(err, tc.want) {
 			t.Errorf("%s: err %v, want %v", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestDecodePayload checks the headerless decode a v2 transport uses: for
+// every message type it gives what ReadMessage gives for the same payload,
+// and it refuses what ReadMessage refuses after the framing, with the
+// same error kinds.
+func TestDecodePayload(t *testing.T) {
+	for _, msg := range allMessages(t) {
+		framed, err := EncodeMessage(msg, ProtocolVersion, MainNet, LatestEncoding)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, payload, err := ReadMessage(bytes.NewReader(framed), ProtocolVersion, MainNet)
+		if err != nil {
+			t.Fatalf("%s: %v", msg.Command(), err)
+		}
+		got, err := DecodePayload(msg.Command(), payload, ProtocolVersion, LatestEncoding)
+		if err != nil {
+			t.Fatalf("%s: %v", msg.Command(), err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: decoded %+v, want %+v", msg.Command(), got, want)
+		}
+	}
+	tests := []struct {
+		name    string
+		command string
+		payload []byte
+		want    ErrorKind
+	}{
+		{"unknown command", "nonsense", nil, ErrUnknownCommand},
+		{"over the message's limit", CmdPing, make([]byte, 9), ErrPayloadTooLarge},
+		{"over the payload limit", CmdBlock, make([]byte, MaxMessagePayload+1), ErrPayloadTooLarge},
+		{"trailing bytes", CmdInv, []byte{0, 0xff}, ErrTrailingBytes},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := DecodePayload(tc.command, tc.payload, ProtocolVersion, LatestEncoding); !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
 	}
 }
