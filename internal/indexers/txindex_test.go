@@ -428,30 +428,30 @@ func TestTxLocsMatchStored(t *testing.T) {
 // TestRecentBound checks the notified-block memory bound and that taken
 // blocks do not leave the order list growing.
 func TestRecentBound(t *testing.T) {
-	x := &TxIndex{recent: make(map[chainhash.Hash]*wire.MsgBlock), wake: make(chan struct{}, 1)}
+	x := &recentBlocks{}
 	big := &wire.MsgBlock{Transactions: make([]*wire.MsgTx, maxRecentTxns/3)}
 	for i := 0; i < 10; i++ {
 		x.remember(chainhash.Hash{byte(i)}, big)
 	}
-	if x.recentTxns > maxRecentTxns || len(x.recent) != 3 {
-		t.Fatalf("%d blocks, %d txns kept", len(x.recent), x.recentTxns)
+	if x.txns > maxRecentTxns || len(x.blocks) != 3 {
+		t.Fatalf("%d blocks, %d txns kept", len(x.blocks), x.txns)
 	}
-	if x.takeRecent(&chainhash.Hash{0}) != nil || x.takeRecent(&chainhash.Hash{9}) == nil {
+	if x.take(&chainhash.Hash{0}) != nil || x.take(&chainhash.Hash{9}) == nil {
 		t.Fatal("kept the wrong blocks")
 	}
 	huge := &wire.MsgBlock{Transactions: make([]*wire.MsgTx, 2*maxRecentTxns)}
 	x.remember(chainhash.Hash{42}, huge)
-	if x.takeRecent(&chainhash.Hash{42}) == nil {
+	if x.take(&chainhash.Hash{42}) == nil {
 		t.Fatal("a single oversized block must be kept")
 	}
 	small := &wire.MsgBlock{Transactions: make([]*wire.MsgTx, 1)}
 	for i := 0; i < 1000; i++ {
 		h := chainhash.Hash{byte(i), byte(i >> 8), 7}
 		x.remember(h, small)
-		x.takeRecent(&h)
+		x.take(&h)
 	}
-	if len(x.recent) != 0 || len(x.recentOrder) > 16+1 || x.recentTxns != 0 {
-		t.Fatalf("%d kept, order %d, txns %d", len(x.recent), len(x.recentOrder), x.recentTxns)
+	if len(x.blocks) != 0 || len(x.order) > 16+1 || x.txns != 0 {
+		t.Fatalf("%d kept, order %d, txns %d", len(x.blocks), len(x.order), x.txns)
 	}
 }
 
