@@ -29,10 +29,13 @@ type testEnv struct {
 	chain  *blockchain.BlockChain
 	gen    *chaingen.Generator
 
-	// ix receives the chain's notifications while set.
-	ix     atomic.Pointer[TxIndex]
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// ix and fx receive the chain's notifications while set.
+	ix atomic.Pointer[TxIndex]
+	fx atomic.Pointer[FilterIndex]
+	// filterRuns are the filter index goroutines started.
+	filterRuns []*filterRun
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 }
 
 // newTestEnv opens a fresh chain.
@@ -52,6 +55,9 @@ func newTestEnv(t testing.TB) *testEnv {
 			if x := e.ix.Load(); x != nil {
 				x.Notify(n)
 			}
+			if f := e.fx.Load(); f != nil {
+				f.Notify(n)
+			}
 		},
 	})
 	if err != nil {
@@ -60,6 +66,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	e.gen = chaingen.New(&e.params)
 	t.Cleanup(func() {
 		e.stopIndex()
+		e.stopFilterIndex()
 		db.Close()
 	})
 	return e
@@ -553,7 +560,7 @@ func TestTxIndexErrors(t *testing.T) {
 // TestErrorKinds checks that every kind is reachable through errors.Is and
 // that Error reports its description.
 func TestErrorKinds(t *testing.T) {
-	for _, kind := range []ErrorKind{ErrTxNotFound, ErrCorrupt, ErrVersion, ErrClosed, ErrBackend, ErrChain} {
+	for _, kind := range []ErrorKind{ErrTxNotFound, ErrFilterNotFound, ErrCorrupt, ErrVersion, ErrClosed, ErrBackend, ErrChain} {
 		err := indexError(kind, "described "+string(kind))
 		if !errors.Is(err, kind) || err.Error() != "described "+string(kind) || kind.Error() != string(kind) {
 			t.Errorf("%s: %v", kind, err)
