@@ -17,7 +17,6 @@ import (
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/rpcserver"
 	"github.com/tern-org/ternd/mempool"
-	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -294,7 +293,7 @@ type rpcPeers struct{ s *server }
 func (p rpcPeers) Running() bool { return p.s.cm != nil && p.s.am != nil }
 
 func (p rpcPeers) LocalAddresses() []*wire.NetAddressV2 { return p.s.localAddrs }
-func (p rpcPeers) LocalServices() wire.ServiceFlag      { return peer.DefaultServices }
+func (p rpcPeers) LocalServices() wire.ServiceFlag      { return p.s.localServices() }
 
 func (p rpcPeers) ConnectionCounts() (inbound, outbound int) {
 	for _, sp := range p.s.allPeers() {

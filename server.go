@@ -41,6 +41,9 @@ type server struct {
 	nonces *peer.NonceSet
 	pcfg   *peer.Config
 
+	// cfServer answers BIP157 filter requests (cfserve.go).
+	cfServer *netsync.FilterServer
+
 	// localAddrs are the --externalip addresses advertised to peers.
 	localAddrs []*wire.NetAddressV2
 
@@ -170,7 +173,7 @@ func (s *server) Start(ctx context.Context) error {
 	}
 	s.loadBanList()
 	for _, e := range s.cfg.ExternalIPs {
-		na, err := addrmgr.ParseNetAddr(e, peer.DefaultServices)
+		na, err := addrmgr.ParseNetAddr(e, s.localServices())
 		if err != nil {
 			return fmt.Errorf("--externalip=%s: %w", e, err)
 		}
@@ -208,9 +211,11 @@ func (s *server) Start(ctx context.Context) error {
 		return err
 	}
 	s.sm = sm
+	s.cfServer = s.newFilterServer()
 
 	s.pcfg = &peer.Config{
 		Net:              s.cfg.params.Net,
+		Services:         s.localServices(),
 		UserAgentName:    "ternd",
 		UserAgentVersion: version(),
 		NewestBlock:      func() int32 { return s.core.chain.BestSnapshot().Height },

@@ -220,6 +220,13 @@ func (x *FilterIndex) Entry(hash *chainhash.Hash) (FilterEntry, error) {
 	return e, nil
 }
 
+// FilterHeader returns the filter hash and filter header of the block
+// hash (Entry's fields), the form BIP157 serving reads.
+func (x *FilterIndex) FilterHeader(hash *chainhash.Hash) (chainhash.Hash, chainhash.Hash, error) {
+	e, err := x.Entry(hash)
+	return e.FilterHash, e.Header, err
+}
+
 // Best returns the last block the index reflects.
 func (x *FilterIndex) Best() BlockPos {
 	x.mu.Lock()
