@@ -207,7 +207,7 @@ func TestBlockFiltersP2P(t *testing.T) {
 	for i, m := range r.received(wire.CmdCFilter) {
 		cf := m.(*wire.MsgCFilter)
 		want, _ := rpcFilter(1011 + i)
-		if cf.BlockHash != *hashAt(1011+i) || hex.EncodeToString(cf.Data) != want {
+		if cf.BlockHash != *hashAt(1011 + i) || hex.EncodeToString(cf.Data) != want {
 			t.Fatalf("cfilter %d: block %s data %x, want %s", i, cf.BlockHash, cf.Data, want)
 		}
 		fh := chainhash.DoubleHashH(cf.Data)

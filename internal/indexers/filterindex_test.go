@@ -216,10 +216,15 @@ func TestFilterIndexCatchUpAndRestart(t *testing.T) {
 	c2 := e.gen.NextBlock(nil, chaingen.Options{})
 	e.process(c1, c2)
 	record(txs, c1, c2)
-	x = e.startFilterIndex()
-	if x.Best().Hash != blocks[109].BlockHash() {
-		t.Fatalf("reopened at %d, want the stored best", x.Best().Height)
+	stored, err := OpenFilterIndex(e.filterDir(), e.chain)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if stored.Best().Hash != blocks[109].BlockHash() {
+		t.Fatalf("reopened at %d, want the stored best", stored.Best().Height)
+	}
+	stored.Close()
+	x = e.startFilterIndex()
 	e.waitFilterSynced(x)
 	e.wantFilters(x, txs)
 }
