@@ -106,6 +106,8 @@ type config struct {
 	BlockMaxWeight      int      `long:"blockmaxweight" description:"Largest block weight to create when mining"`
 	BlockMinTxFee       float64  `long:"blockmintxfee" description:"Lowest fee rate (BTC/kvB) of transactions included in mined blocks"`
 	TxIndex             bool     `long:"txindex" description:"Maintain a full transaction index (getrawtransaction for any transaction)"`
+	BlockFilterIndex    bool     `long:"blockfilterindex" description:"Maintain the BIP158 basic block filter index (getblockfilter; needed by --peerblockfilters)"`
+	PeerBlockFilters    bool     `long:"peerblockfilters" description:"Serve BIP157 compact block filters to peers and advertise NODE_COMPACT_FILTERS (needs --blockfilterindex)"`
 	DBCache             int      `long:"dbcache" description:"UTXO cache size in MiB; a bigger cache makes initial sync faster"`
 	MiningAddrs         []string `long:"miningaddr" description:"Pay mined block rewards to this address (repeatable; one is picked at random)"`
 
@@ -453,6 +455,10 @@ func (cfg *config) validate(out io.Writer) error {
 	}
 	if cfg.DataCarrierSize < 0 {
 		return fmt.Errorf("--datacarriersize=%d: must be 0 or more (bytes)", cfg.DataCarrierSize)
+	}
+	if cfg.PeerBlockFilters && !cfg.BlockFilterIndex {
+		return errors.New("--peerblockfilters needs --blockfilterindex: the filters served " +
+			"to peers come from the index")
 	}
 	if cfg.BlockMaxWeight < minBlockMaxWeight || cfg.BlockMaxWeight > maxBlockWeight {
 		return fmt.Errorf("--blockmaxweight=%d: must be between %d and %d", cfg.BlockMaxWeight,

@@ -99,6 +99,7 @@ func TestConfigFlags(t *testing.T) {
 		"--rpclisten=127.0.0.1:0", "--rpcuser=u", "--rpcpass=p", "--rpcmaxclients=3",
 		"--minrelaytxfee=0.00001", "--dustrelayfee=0", "--maxmempool=50", "--mempoolexpiry=2",
 		"--datacarriersize=80", "--blockmaxweight=4000", "--blockmintxfee=0.0001", "--txindex",
+		"--blockfilterindex", "--peerblockfilters",
 		"--banduration=1h", "--whitelist=10.0.0.0/8", "--whitelist=::1", "--miningaddr=bcrt1qxyz",
 		"--debuglevel=PEER=debug,info")
 	if err != nil {
@@ -121,6 +122,7 @@ func TestConfigFlags(t *testing.T) {
 		{"mempool", cfg.MaxMempool == 50 && cfg.MempoolExpiry == 2 && cfg.DataCarrierSize == 80},
 		{"mining", cfg.BlockMaxWeight == 4000 && cfg.MiningAddrs[0] == "bcrt1qxyz" && cfg.TxIndex},
 		{"ban", cfg.BanDuration == time.Hour && len(cfg.whitelistNets) == 2},
+		{"filters", cfg.BlockFilterIndex && cfg.PeerBlockFilters},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -227,6 +229,7 @@ func TestConfigErrors(t *testing.T) {
 		{"weight high", "", []string{"--blockmaxweight=4000001"}, []string{"--blockmaxweight", "4000000"}},
 		{"weight low", "", []string{"--blockmaxweight=10"}, []string{"--blockmaxweight"}},
 		{"banduration", "", []string{"--banduration=0s"}, []string{"--banduration"}},
+		{"peerblockfilters alone", "", []string{"--peerblockfilters"}, []string{"--peerblockfilters", "--blockfilterindex"}},
 		{"bad duration", "", []string{"--banduration=forever"}, []string{"banduration"}},
 		{"whitelist", "", []string{"--whitelist=nonsense"}, []string{"--whitelist", "CIDR"}},
 		{"miningaddr", "", []string{"--miningaddr=not an address"}, []string{"--miningaddr"}},

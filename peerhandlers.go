@@ -103,6 +103,7 @@ func (s *server) listeners() peer.MessageListeners {
 				s.sm.HandleGetBlocks(p, msg)
 			}
 		},
+		OnMessage: s.onOtherMessage,
 	}
 }
 

@@ -41,6 +41,9 @@ type server struct {
 	nonces *peer.NonceSet
 	pcfg   *peer.Config
 
+	// cfServer answers BIP157 filter requests (cfserve.go).
+	cfServer *netsync.FilterServer
+
 	// localAddrs are the --externalip addresses advertised to peers.
 	localAddrs []*wire.NetAddressV2
 
@@ -228,9 +231,11 @@ func (s *server) Start(ctx context.Context) error {
 		return err
 	}
 	s.sm = sm
+	s.cfServer = s.newFilterServer()
 
 	s.pcfg = &peer.Config{
 		Net:              s.cfg.params.Net,
+		Services:         s.localServices(),
 		UserAgentName:    "ternd",
 		UserAgentVersion: version(),
 		NewestBlock:      func() int32 { return s.core.chain.BestSnapshot().Height },

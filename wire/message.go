@@ -55,6 +55,12 @@ const (
 	CmdCmpctBlock   = "cmpctblock"
 	CmdGetBlockTxns = "getblocktxn"
 	CmdBlockTxns    = "blocktxn"
+	CmdGetCFilters  = "getcfilters"
+	CmdCFilter      = "cfilter"
+	CmdGetCFHeaders = "getcfheaders"
+	CmdCFHeaders    = "cfheaders"
+	CmdGetCFCheckpt = "getcfcheckpt"
+	CmdCFCheckpt    = "cfcheckpt"
 )
 
 // CommandSize is the size of the command field of a message header.
@@ -191,6 +197,18 @@ func makeEmptyMessage(command string) Message {
 		return &MsgGetBlockTxns{}
 	case CmdBlockTxns:
 		return &MsgBlockTxns{}
+	case CmdGetCFilters:
+		return &MsgGetCFilters{}
+	case CmdCFilter:
+		return &MsgCFilter{}
+	case CmdGetCFHeaders:
+		return &MsgGetCFHeaders{}
+	case CmdCFHeaders:
+		return &MsgCFHeaders{}
+	case CmdGetCFCheckpt:
+		return &MsgGetCFCheckpt{}
+	case CmdCFCheckpt:
+		return &MsgCFCheckpt{}
 	}
 	return nil
 }

@@ -45,6 +45,11 @@ const (
 	// ErrMissingServices: an automatic outbound peer does not serve the
 	// blocks we need (Core's HasAllDesirableServiceFlags).
 	ErrMissingServices = ErrorKind("ErrMissingServices")
+
+	// ErrBadFilterRequest: a BIP157 request (getcfilters, getcfheaders,
+	// getcfcheckpt) that Core disconnects for: an unsupported filter
+	// type, an unknown or unservable stop block, or a bad height range.
+	ErrBadFilterRequest = ErrorKind("ErrBadFilterRequest")
 )
 
 // Error is an error of this package: a kind and a description. Unwrap

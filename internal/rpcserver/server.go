@@ -106,8 +106,9 @@ type Config struct {
 
 	// The node's parts. Chain (with BlockStore, UtxoSet, ChainManager,
 	// TxPool, TxAcceptor, TxPrioritiser, MempoolDumper, FeeEstimator,
-	// Generator and Relay) enables the node's methods; TxIndex is nil
-	// without --txindex.
+	// Generator and Relay) enables the node's methods; TxIndex and
+	// FilterIndex may be nil (or not Open) without --txindex and
+	// --blockfilterindex.
 	Chain         Chain
 	BlockStore    BlockStore
 	UtxoSet       UtxoSet
@@ -119,6 +120,7 @@ type Config struct {
 	FeeEstimator  FeeEstimator
 	Generator     BlockGenerator
 	TxIndex       TxIndex
+	FilterIndex   FilterIndex
 	Relay         Relay
 
 	// The P2P server's parts. PeerServer (with ConnManager, BanManager
@@ -228,7 +230,7 @@ func New(cfg Config) (*Server, error) {
 	groups := [][]rpcjson.Method{s.controlMethods()}
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
-			s.rawTxMethods(), s.indexMethods())
+			s.rawTxMethods(), s.indexMethods(), s.filterMethods())
 	}
 	if cfg.PeerServer != nil {
 		groups = append(groups, s.netMethods())
