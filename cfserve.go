@@ -12,16 +12,6 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// localServices returns the services ternd advertises: the defaults, and
-// NODE_COMPACT_FILTERS with --peerblockfilters.
-func (s *server) localServices() wire.ServiceFlag {
-	services := peer.DefaultServices
-	if s.cfg.PeerBlockFilters {
-		services |= wire.SFNodeCF
-	}
-	return services
-}
-
 // newFilterServer returns the BIP157 server: of the filter index with
 // --peerblockfilters, and otherwise one that serves nothing, so that a
 // peer asking for filters is disconnected as by Core.

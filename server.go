@@ -167,13 +167,17 @@ func (p relayPool) MinFee() mempool.FeeRate { return p.core.pool.MinFee() }
 // unless --nov2transport).
 func (s *server) v2Enabled() bool { return !s.cfg.NoV2Transport }
 
-// localServices are the services we advertise: NODE_P2P_V2 beside the
-// defaults while v2 is on.
+// localServices are the services we advertise: the defaults, NODE_P2P_V2
+// while v2 is on, and NODE_COMPACT_FILTERS with --peerblockfilters.
 func (s *server) localServices() wire.ServiceFlag {
+	services := peer.DefaultServices
 	if s.v2Enabled() {
-		return peer.DefaultServices | wire.SFNodeP2PV2
+		services |= wire.SFNodeP2PV2
 	}
-	return peer.DefaultServices
+	if s.cfg.PeerBlockFilters {
+		services |= wire.SFNodeCF
+	}
+	return services
 }
 
 // Name implements subsystem.
@@ -244,7 +248,6 @@ func (s *server) Start(ctx context.Context) error {
 		Listeners:        s.listeners(),
 		OnBan:            s.onBan,
 		TrickleInterval:  s.trickleInterval,
-		Services:         s.localServices(),
 		V2Transport:      s.v2Enabled(),
 	}
 
