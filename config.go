@@ -88,6 +88,7 @@ type config struct {
 	ExternalIPs   []string      `long:"externalip" description:"Advertise this address to peers (repeatable)"`
 	BanDuration   time.Duration `long:"banduration" description:"How long to ban misbehaving peers (e.g. 24h, 30m)"`
 	Whitelists    []string      `long:"whitelist" description:"Do not ban or disconnect peers from this IP or CIDR network (repeatable)"`
+	NoCmpctBlocks bool          `long:"nocompactblocks" description:"Do not relay blocks as BIP152 compact blocks: ask for, announce and serve them whole"`
 
 	RPCListeners  []string `long:"rpclisten" description:"Listen for JSON-RPC on this interface/port (repeatable; default 127.0.0.1 and ::1 on the network's RPC port)"`
 	RPCUser       string   `short:"u" long:"rpcuser" description:"Username for RPC connections (with --rpcpass; else cookie authentication)"`
