@@ -51,7 +51,7 @@ func propagationLine(t *testing.T, blocks, nTxs int, btcd bool, start func(i int
 	coinbases := need/3000 + 1
 	hs := mine(coinbases + 100)
 	WaitTip(t, 120*time.Second, hs[len(hs)-1], nodes...)
-	// Split coinbases into 3,000 outputs each, mined in one block.
+	// Split coinbases into 3,000 outputs each.
 	kinds := make([]Kind, 3000)
 	for i := range kinds {
 		kinds[i] = KindP2WPKH
@@ -62,7 +62,11 @@ func propagationLine(t *testing.T, blocks, nTxs int, btcd bool, start func(i int
 		a.MustSendTx(t, split)
 		coins = append(coins, out...)
 	}
-	hs = mine(1)
+	// The splits weigh about 372,000 each: mine them all (several blocks).
+	Wait(t, 60*time.Second, "splits in A's pool", func() bool { return mempoolSize(t, a) == coinbases })
+	for mempoolSize(t, a) > 0 {
+		hs = mine(1)
+	}
 	WaitTip(t, 60*time.Second, hs[0], nodes...)
 	var times []time.Duration
 	var hops []uint64
@@ -150,8 +154,8 @@ func TestPropagationFigures(t *testing.T) {
 		}
 	}
 	btcdLine := func(i int, prev *Process) *Process {
-		args := []string{"--miningaddr=" + w.Address(KindP2WPKH), "--blockmaxsize=3999000",
-			"--blockmaxweight=3999000", "--debuglevel=info"}
+		args := []string{"--miningaddr=" + w.Address(KindP2WPKH), "--blockmaxsize=999000",
+			"--blockmaxweight=3996000", "--debuglevel=info"}
 		if prev != nil {
 			args = append(args, "--connect="+prev.P2PAddr)
 		}
