@@ -22,11 +22,14 @@ func (s *server) newFilterServer() *netsync.FilterServer {
 	return netsync.NewFilterServer(s.sm, nodeFilterSource{s.core})
 }
 
-// onOtherMessage receives the messages the peer has no listener for.
+// onOtherMessage receives the messages the peer has no listener of its
+// own for: BIP152's go to the sync manager, the rest (BIP157's) to the
+// filter server.
 func (s *server) onOtherMessage(p *peer.Peer, msg wire.Message) {
-	if s.ready(p) {
-		s.cfServer.HandleMessage(p, msg)
+	if !s.ready(p) || s.onCompactMessage(p, msg) {
+		return
 	}
+	s.cfServer.HandleMessage(p, msg)
 }
 
 // nodeFilterSource satisfies netsync.FilterSource with the node's filter

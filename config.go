@@ -90,6 +90,7 @@ type config struct {
 	Whitelists    []string      `long:"whitelist" description:"Do not ban or disconnect peers from this IP or CIDR network (repeatable)"`
 	V2Transport   bool          `long:"v2transport" description:"Speak the BIP324 encrypted transport with peers that support it (the default; --nov2transport turns it off)"`
 	NoV2Transport bool          `long:"nov2transport" description:"Speak only the unencrypted v1 transport"`
+	NoCmpctBlocks bool          `long:"nocompactblocks" description:"Do not relay blocks as BIP152 compact blocks: ask for, announce and serve them whole"`
 
 	RPCListeners  []string `long:"rpclisten" description:"Listen for JSON-RPC on this interface/port (repeatable; default 127.0.0.1 and ::1 on the network's RPC port)"`
 	RPCUser       string   `short:"u" long:"rpcuser" description:"Username for RPC connections (with --rpcpass; else cookie authentication)"`

@@ -354,6 +354,7 @@ func (p rpcPeers) Peers() []rpcserver.PeerInfo {
 			BanScore:       st.BanScore, WantsWtxid: st.WantsWtxid, WantsAddrV2: st.WantsAddrV2,
 			WantsHeaders: st.WantsHeaders,
 		}
+		pi.HBTo, pi.HBFrom = p.s.sm.CompactBlockState(st.ID)
 		for cmd, cs := range st.SentByCmd {
 			pi.BytesSentByMsg[cmd] = cs.Bytes
 		}

@@ -230,6 +230,7 @@ func (s *server) Start(ctx context.Context) error {
 		StartExtraBlockRelay: func() { s.cm.StartExtraBlockRelay() },
 		ExtraBlockRelay:      func() int { return s.cm.ExtraBlockRelay() },
 		Relay:                s.relay,
+		NoCompactBlocks:      s.cfg.NoCmpctBlocks,
 	})
 	if err != nil {
 		return err
@@ -342,6 +343,7 @@ func (s *server) Start(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.ctx = ctx
 	s.core.chain.Subscribe(s.onChainNotification)
+	s.core.chain.SubscribePoWValid(s.onPoWValidBlock)
 	s.wg.Add(6)
 	go func() { defer s.wg.Done(); s.banSaveLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.am.Run(ctx) }()
@@ -368,6 +370,17 @@ func (s *server) onChainNotification(n *blockchain.Notification) {
 	case s.advertWake <- struct{}{}:
 	default:
 	}
+}
+
+// onPoWValidBlock hands the sync manager a block that passed its checks
+// and extends the tip, before it is connected, so the high-bandwidth
+// compact block peers get it at once. It runs under the chain's lock and
+// only queues messages.
+func (s *server) onPoWValidBlock(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
+	if s.ctx.Err() != nil {
+		return
+	}
+	s.sm.NewPoWValidBlock(block, hash, height)
 }
 
 // Stop stops the managers, disconnects every peer, waits for all

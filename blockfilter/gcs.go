@@ -8,6 +8,7 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/tern-org/ternd/internal/siphash"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -44,7 +45,7 @@ type Filter struct {
 // hashItem maps an item into [0, f) by SipHash and the multiply-shift
 // "fast range" reduction BIP158 specifies.
 func hashItem(k0, k1, f uint64, item []byte) uint64 {
-	hi, _ := bits.Mul64(sipHash24(k0, k1, item), f)
+	hi, _ := bits.Mul64(siphash.Hash(k0, k1, item), f)
 	return hi
 }
 

@@ -328,6 +328,9 @@ type PeerInfo struct {
 	WantsWtxid     bool
 	WantsAddrV2    bool
 	WantsHeaders   bool
+	// HBTo: we asked the peer to announce new blocks to us by compact
+	// block (BIP152 high-bandwidth mode); HBFrom: it asked us to.
+	HBTo, HBFrom bool
 }
 
 // PeerServer is the P2P server's view of its peers.
