@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -343,13 +344,21 @@ func decodePayload(st *readState, command string, payload []byte, pver uint32,
 		log.Tracef("Received unknown message %q (%d bytes)", command, len(payload))
 		return nil, errorf(ErrUnknownCommand, "received unknown message %q", command)
 	}
+	d := &st.d
+	*d = decoder{b: payload, alias: true}
 	if max := msg.MaxPayloadLength(pver); uint32(len(payload)) > max {
+		// A payload too large for its message usually claims more items
+		// than the protocol allows (2,001 full headers); that is the more
+		// telling error, so the count, checked before any allocation,
+		// is looked at first.
+		msg.(payloadCodec).decode(d, pver, enc)
+		if errors.Is(d.err, ErrProtocolLimit) {
+			return nil, d.err
+		}
 		return nil, errorf(ErrPayloadTooLarge, "payload exceeds max length - "+
 			"header indicates %d bytes, but max payload size for messages of type [%s] is %d",
 			len(payload), command, max)
 	}
-	d := &st.d
-	*d = decoder{b: payload, alias: true}
 	msg.(payloadCodec).decode(d, pver, enc)
 	if d.err != nil {
 		return nil, d.err

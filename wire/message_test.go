@@ -291,14 +291,14 @@ func TestMessageLimits(t *testing.T) {
 		payload []byte
 		want    error
 	}{
-		{"inv 50001", CmdInv, cat(count(50001), zeros(50001*36)), ErrTooManyItems},
-		{"getdata 50001", CmdGetData, cat(count(50001)), ErrTooManyItems},
-		{"notfound 50001", CmdNotFound, cat(count(50001)), ErrTooManyItems},
-		{"addr 1001", CmdAddr, cat(count(1001), zeros(1001*30)), ErrTooManyItems},
-		{"addrv2 1001", CmdAddrV2, cat(count(1001), zeros(1001*9)), ErrTooManyItems},
-		{"headers 2001", CmdHeaders, cat(count(2001), zeros(2001*81)), ErrTooManyItems},
-		{"getheaders 102", CmdGetHeaders, cat(zeros(4), count(102), zeros(103*32)), ErrTooManyItems},
-		{"getblocks 102", CmdGetBlocks, cat(zeros(4), count(102), zeros(103*32)), ErrTooManyItems},
+		{"inv 50001", CmdInv, cat(count(50001), zeros(50001*36)), ErrProtocolLimit},
+		{"getdata 50001", CmdGetData, cat(count(50001)), ErrProtocolLimit},
+		{"notfound 50001", CmdNotFound, cat(count(50001)), ErrProtocolLimit},
+		{"addr 1001", CmdAddr, cat(count(1001), zeros(1001*30)), ErrProtocolLimit},
+		{"addrv2 1001", CmdAddrV2, cat(count(1001), zeros(1001*9)), ErrProtocolLimit},
+		{"headers 2001", CmdHeaders, cat(count(2001), zeros(2001*81)), ErrProtocolLimit},
+		{"getheaders 102", CmdGetHeaders, cat(zeros(4), count(102), zeros(103*32)), ErrProtocolLimit},
+		{"getblocks 102", CmdGetBlocks, cat(zeros(4), count(102), zeros(103*32)), ErrProtocolLimit},
 		{"inv beyond payload", CmdInv, cat(count(2), zeros(36)), ErrTooManyItems},
 		{"addrv2 ipv4 length 5", CmdAddrV2, cat(count(1), zeros(4), count(1), []byte{1}, count(5),
 			zeros(7)), ErrInvalidAddress},
@@ -343,6 +343,14 @@ func TestMessageLimits(t *testing.T) {
 		_, _, err := ReadMessage(bytes.NewReader(frame(MainNet, tc.cmd, tc.payload)), ProtocolVersion, MainNet)
 		if !errors.Is(err, tc.want) && !errors.Is(err, ErrPayloadTooLarge) {
 			t.Errorf("%s: err %v, want %v", tc.name, err, tc.want)
+		}
+		// A count over a protocol limit is reported as such even when the
+		// payload is also too large for its message, and only then.
+		if got, want := errors.Is(err, ErrProtocolLimit), tc.want == ErrProtocolLimit; got != want {
+			t.Errorf("%s: framed err %v: ErrProtocolLimit %v, want %v", tc.name, err, got, want)
+		}
+		if tc.want == ErrProtocolLimit && !errors.Is(err, ErrTooManyItems) {
+			t.Errorf("%s: framed err %v does not match ErrTooManyItems", tc.name, err)
 		}
 	}
 	// Unknown BIP155 networks are skipped, not fatal.
