@@ -241,6 +241,7 @@ func (s *server) Start(ctx context.Context) error {
 		TrickleInterval:  s.trickleInterval,
 		Services:         s.localServices(),
 		V2Transport:      s.v2Enabled(),
+		RecvBudget:       peer.NewRecvBudget(peer.DefaultRecvBudget),
 	}
 
 	var ls []net.Listener

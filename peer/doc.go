@@ -94,6 +94,14 @@ node that sees ErrV2Handshake from an outbound v2 peer dials the address
 once more with NewOutboundPeer, as BIP324 suggests; a shutdown during the
 handshake is ErrDisconnected instead.
 
+Config.RecvBudget, one RecvBudget shared by a node's peers, bounds the
+bytes of large messages (LargeMessage, 256 KiB, and more) read at once:
+such a payload waits for its share before it is read or allocated, must
+then arrive within two minutes, and hands the share back once handled. A
+hundred peers streaming 4 MB messages thus cost the budget (32 MiB by
+default), not 400 MB; one that cannot get a share before its read
+deadline is disconnected with ErrRecvBudget.
+
 A v2 message carries its command and payload without v1's header. Its
 payload is decoded by wire's v1 reader behind a header made up for it, so
 the limits (4,000,000 bytes, each message's own), unknown commands (skipped)

@@ -157,6 +157,11 @@ type Config struct {
 	// directions (tests).
 	TrickleInterval time.Duration
 
+	// RecvBudget, shared by a node's peers, bounds the payload bytes of
+	// large messages they read at once (see RecvBudget); nil means no
+	// shared bound.
+	RecvBudget *RecvBudget
+
 	// MaxQueueBytes caps queued data messages; zero means
 	// DefaultMaxQueueBytes.
 	MaxQueueBytes int
@@ -262,6 +267,12 @@ type Peer struct {
 	pingSent        time.Time
 	lastPingRTT     time.Duration
 	minPingRTT      time.Duration
+	// readDeadline is the current read deadline and recvHeld the bytes
+	// of RecvBudget the message being read holds; both belong to the
+	// reading goroutine.
+	readDeadline time.Time
+	recvHeld     int64
+
 	banScore        uint32
 	banned          bool
 	getAddrAnswered bool
@@ -529,8 +540,8 @@ func (p *Peer) Disconnected() <-chan struct{} { return p.ctx.Done() }
 // sends sendheaders and feefilter. It runs on Run's goroutine before the
 // read loop, with reads due by deadline.
 func (p *Peer) handshake(deadline time.Time) error {
-	p.conn.SetReadDeadline(deadline)
-	defer p.conn.SetReadDeadline(time.Time{})
+	p.setReadDeadline(deadline)
+	defer p.setReadDeadline(time.Time{})
 
 	if !p.inbound {
 		if err := p.sendVersion(); err != nil {
@@ -737,8 +748,9 @@ func (p *Peer) readMessage() (wire.Message, []byte, error) {
 
 // readLoop reads and dispatches messages until the connection ends.
 func (p *Peer) readLoop() {
+	defer p.releaseRecv()
 	for {
-		p.conn.SetReadDeadline(time.Now().Add(p.cfg.IdleTimeout))
+		p.setReadDeadline(time.Now().Add(p.cfg.IdleTimeout))
 		msg, raw, err := p.readMessage()
 		if errors.Is(err, wire.ErrProtocolLimit) && p.VerAckReceived() {
 			// Core's Misbehaving for oversized headers, addr, inv and
@@ -762,6 +774,7 @@ func (p *Peer) readLoop() {
 			continue
 		}
 		p.dispatch(msg, raw)
+		p.releaseRecv()
 		if p.ctx.Err() != nil {
 			return
 		}

@@ -279,6 +279,18 @@ func ReadMessageN(r io.Reader, pver uint32, btcnet BitcoinNet) (int, Message, []
 func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 	enc MessageEncoding) (int, Message, []byte, error) {
 
+	return ReadMessageReserveN(r, pver, btcnet, enc, nil)
+}
+
+// ReadMessageReserveN is ReadMessageWithEncodingN with reserve, when not
+// nil, called with the payload's length once the header has passed its
+// checks and before any of the payload is read or allocated. An error from
+// reserve is returned as it is, with nothing more read. It lets a caller
+// with many connections bound the payload bytes they hold together (a
+// reserve that waits for its share of a budget).
+func ReadMessageReserveN(r io.Reader, pver uint32, btcnet BitcoinNet,
+	enc MessageEncoding, reserve func(payloadLen int) error) (int, Message, []byte, error) {
+
 	// The header buffer and the payload decoder share one allocation.
 	st := new(readState)
 	hdrBuf := st.hdr[:]
@@ -298,6 +310,11 @@ func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 	}
 	if hdr.magic != btcnet {
 		return n, nil, nil, errorf(ErrWrongNetwork, "message from other network [%v]", hdr.magic)
+	}
+	if reserve != nil {
+		if err := reserve(int(hdr.length)); err != nil {
+			return n, nil, nil, err
+		}
 	}
 	payload, m, err := readPayload(r, int(hdr.length))
 	n += m

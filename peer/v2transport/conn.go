@@ -56,6 +56,10 @@ type Conn struct {
 	rerr  error
 	field [LengthFieldLen]byte
 
+	// reserve, when set, is called with each packet's length before the
+	// packet is read (see SetReserve).
+	reserve func(n int) error
+
 	// Write side, used only by the writing goroutine.
 	w    io.Writer
 	send sender
@@ -64,6 +68,16 @@ type Conn struct {
 
 	bytesSent     atomic.Uint64
 	bytesReceived atomic.Uint64
+}
+
+// SetReserve makes the reading side call reserve with each packet's length
+// (header, contents and tag) once the length has passed its check and
+// before the packet is read or allocated; an error from reserve ends the
+// read, and the connection, with that error. It lets a caller bound the
+// bytes many connections hold at once. It must be called before the first
+// ReadMessage, or from the reading goroutine.
+func (c *Conn) SetReserve(reserve func(n int) error) {
+	c.reserve = reserve
 }
 
 // SessionID returns the 32-byte session id both ends derived. Operators may
@@ -130,6 +144,11 @@ func (c *Conn) readPacket(aad []byte) (contents []byte, ignore bool, err error) 
 	if n > MaxContentsLen {
 		return nil, false, errorf(ErrPacketTooLarge,
 			"v2transport: packet of %d bytes exceeds %d", n, MaxContentsLen)
+	}
+	if c.reserve != nil {
+		if err := c.reserve(HeaderLen + n + TagLen); err != nil {
+			return nil, false, err
+		}
 	}
 	ct, err := readGrowing(c.r, HeaderLen+n+TagLen)
 	c.bytesReceived.Add(uint64(len(ct)))
