@@ -245,6 +245,19 @@ func readPayload(r io.Reader, n int) ([]byte, int, error) {
 	return buf, n, nil
 }
 
+// readPayloadExact reads n bytes into one buffer of that size.
+func readPayloadExact(r io.Reader, n int) ([]byte, int, error) {
+	buf := make([]byte, n)
+	m, err := io.ReadFull(r, buf)
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, m, err
+	}
+	return buf, n, nil
+}
+
 // readState holds ReadMessage's header buffer and payload decoder.
 type readState struct {
 	d   decoder
@@ -284,8 +297,10 @@ func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 
 // ReadMessageReserveN is ReadMessageWithEncodingN with reserve, when not
 // nil, called with the payload's length once the header has passed its
-// checks and before any of the payload is read or allocated. An error from
-// reserve is returned as it is, with nothing more read. It lets a caller
+// checks and before any of the payload is read or allocated, and the
+// payload is then read into one buffer of its size (the caller has
+// accounted for it). An error from reserve is returned as it is, with
+// nothing more read. It lets a caller
 // with many connections bound the payload bytes they hold together (a
 // reserve that waits for its share of a budget).
 func ReadMessageReserveN(r io.Reader, pver uint32, btcnet BitcoinNet,
@@ -311,12 +326,16 @@ func ReadMessageReserveN(r io.Reader, pver uint32, btcnet BitcoinNet,
 	if hdr.magic != btcnet {
 		return n, nil, nil, errorf(ErrWrongNetwork, "message from other network [%v]", hdr.magic)
 	}
+	read := readPayload
 	if reserve != nil {
 		if err := reserve(int(hdr.length)); err != nil {
 			return n, nil, nil, err
 		}
+		// The bytes are accounted for: one buffer of the right size
+		// spares the copies of a growing one.
+		read = readPayloadExact
 	}
-	payload, m, err := readPayload(r, int(hdr.length))
+	payload, m, err := read(r, int(hdr.length))
 	n += m
 	if err != nil {
 		return n, nil, nil, err
