@@ -13,9 +13,12 @@ const (
 	// bounded by this size per peer and by the number of peers.
 	LargeMessage = 256 << 10
 
-	// DefaultRecvBudget is a RecvBudget size for a node: eight 4 MB blocks
-	// being read at once, from eight outbound peers during initial sync.
-	DefaultRecvBudget = 32 << 20
+	// DefaultRecvBudget is a RecvBudget size for a node: four 4 MB blocks,
+	// or eight of today's usual 2 MB ones, being read at once. Reads are
+	// sequential per peer and validation is sequential in the node, so
+	// more would buy initial sync little; less memory an attacker can make
+	// the node hold matters more.
+	DefaultRecvBudget = 16 << 20
 
 	// payloadTimeout bounds the time a large message's payload may take to
 	// arrive once it holds its share of the budget, so a peer that

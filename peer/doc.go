@@ -98,7 +98,7 @@ Config.RecvBudget, one RecvBudget shared by a node's peers, bounds the
 bytes of large messages (LargeMessage, 256 KiB, and more) read at once:
 such a payload waits for its share before it is read or allocated, must
 then arrive within two minutes, and hands the share back once handled. A
-hundred peers streaming 4 MB messages thus cost the budget (32 MiB by
+hundred peers streaming 4 MB messages thus cost the budget (16 MiB by
 default), not 400 MB; one that cannot get a share before its read
 deadline is disconnected with ErrRecvBudget.
 
