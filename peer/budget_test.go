@@ -131,3 +131,19 @@ func TestPeerRecvBudget(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// BenchmarkRecvBudget measures a large message's acquire and release of
+// its share when the budget has room, the cost added to each such read.
+func BenchmarkRecvBudget(b *testing.B) {
+	budget := NewRecvBudget(DefaultRecvBudget)
+	ctx := context.Background()
+	deadline := time.Now().Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := budget.acquire(ctx, 4_000_000, deadline)
+		if err != nil {
+			b.Fatal(err)
+		}
+		budget.release(n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -531,6 +532,47 @@ func TestDecodePayload(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := DecodePayload(tc.command, tc.payload, ProtocolVersion, LatestEncoding); !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadMessageReserve checks that reserve sees the payload length after
+// the header checks and before the payload is read, that its error is
+// returned with nothing more read, and that a header failing its checks
+// never reaches it.
+func TestReadMessageReserve(t *testing.T) {
+	errNoRoom := errors.New("no room")
+	ping := frame(MainNet, CmdPing, make([]byte, 8))
+	tests := []struct {
+		name     string
+		raw      []byte
+		deny     bool
+		want     error
+		reserved []int
+		left     int // bytes left unread in the stream
+	}{
+		{"granted", ping, false, nil, []int{8}, 0},
+		{"denied", ping, true, errNoRoom, []int{8}, 8},
+		{"wrong magic", frame(TestNet, CmdPing, make([]byte, 8)), false, ErrWrongNetwork, nil, 8},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var reserved []int
+			r := bytes.NewReader(tc.raw)
+			_, msg, _, err := ReadMessageReserveN(r, ProtocolVersion, MainNet, LatestEncoding,
+				func(n int) error {
+					reserved = append(reserved, n)
+					if tc.deny {
+						return errNoRoom
+					}
+					return nil
+				})
+			if !errors.Is(err, tc.want) || (tc.want == nil && msg == nil) {
+				t.Fatalf("err %v, want %v", err, tc.want)
+			}
+			if !slices.Equal(reserved, tc.reserved) || r.Len() != tc.left {
+				t.Fatalf("reserved %v, %d bytes left", reserved, r.Len())
 			}
 		})
 	}
