@@ -214,6 +214,11 @@ func (mp *TxPool) commit(r *checkResult) {
 	// The ancestors check found are still e's: none of them is evicted
 	// (a replacement may not spend a conflict or its descendants).
 	mp.addEntry(r.e, r.parents, r.ancestors)
+	// A transaction held as an orphan that enters by another path (a
+	// package, its parent's arrival) is an orphan no longer.
+	if o := mp.orphans.byTxid[r.e.txid]; o != nil {
+		mp.orphans.remove(o)
+	}
 }
 
 // check runs every rule in Core's order. The pool lock must be held.

@@ -27,7 +27,8 @@ type peerOrphans struct {
 
 // orphanPool keeps orphans bounded per peer and in total, by count and by
 // weight (Policy.MaxOrphans*, Core v30's orphanage reservations). When a
-// bound is hit the peer using the most evicts its own oldest orphan, so a
+// peer's bound is hit it evicts its own oldest orphan; when a total is hit
+// the peer furthest past its protected share (dosScore) does, so a
 // flooding peer only pushes out its own. The pool lock guards it.
 type orphanPool struct {
 	byTxid    map[chainhash.Hash]*orphan
@@ -138,10 +139,12 @@ func (op *orphanPool) limit(pol *Policy, tag Tag) int {
 	}
 	for len(op.byTxid) > pol.MaxOrphans || op.weight > pol.MaxOrphanWeightTotal {
 		var worst *peerOrphans
+		worstScore := 0.0
 		for _, p := range op.byPeer {
-			if worst == nil || p.weight > worst.weight ||
-				p.weight == worst.weight && len(p.list) > len(worst.list) {
-				worst = p
+			score := op.dosScore(pol, p)
+			if worst == nil || score > worstScore ||
+				score == worstScore && p.weight > worst.weight {
+				worst, worstScore = p, score
 			}
 		}
 		if worst == nil {
@@ -151,6 +154,19 @@ func (op *orphanPool) limit(pol *Policy, tag Tag) int {
 		n++
 	}
 	return n
+}
+
+// dosScore is how far p is past its protected share of the orphan pool
+// (Core v30's orphanage DoS score): the larger of its weight over the
+// per-peer weight reservation and its count over an equal split of the
+// total count among the peers holding orphans. A peer at or below 1 stays
+// within its share; when the totals are exceeded the peer with the highest
+// score loses its oldest orphan first, so an honest peer with one large
+// orphan outlasts peers flooding small ones.
+func (op *orphanPool) dosScore(pol *Policy, p *peerOrphans) float64 {
+	w := float64(p.weight) / float64(max(pol.MaxOrphanWeightPeer, 1))
+	share := float64(max(pol.MaxOrphans, 1)) / float64(len(op.byPeer))
+	return max(w, float64(len(p.list))/share)
 }
 
 // expire drops orphans past their expiry, at most every five minutes.
@@ -297,6 +313,49 @@ func (mp *TxPool) RemoveOrphansByTag(tag Tag) int {
 		mp.orphans.remove(o)
 	}
 	return len(list)
+}
+
+// OrphanChildren returns the orphans peer tag gave that spend an output of
+// the transaction parent (a txid), newest first. They are the children
+// Core's opportunistic 1-parent-1-child relay pairs with a parent refused
+// for its fee (GetChildrenFromSamePeer): only the sender's own orphans, so
+// that other peers cannot crowd out the real child with fake ones. Safe for
+// concurrent use.
+func (mp *TxPool) OrphanChildren(parent chainhash.Hash, tag Tag) []*wire.MsgTx {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	p := mp.orphans.byPeer[tag]
+	if p == nil {
+		return nil
+	}
+	var out []*wire.MsgTx
+	for i := len(p.list) - 1; i >= 0; i-- {
+		o := p.list[i]
+		for _, in := range o.tx.TxIn {
+			if in.PreviousOutPoint.Hash == parent {
+				out = append(out, o.tx)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// RemoveOrphan drops the orphan whose txid or wtxid is hash and reports
+// whether there was one: a transaction found invalid for a reason other
+// than its missing inputs (as a package's child) is not kept waiting.
+func (mp *TxPool) RemoveOrphan(hash chainhash.Hash) bool {
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	o := mp.orphans.byWtxid[hash]
+	if o == nil {
+		o = mp.orphans.byTxid[hash]
+	}
+	if o == nil {
+		return false
+	}
+	mp.orphans.remove(o)
+	return true
 }
 
 // OrphanCount returns the number of orphans held.

@@ -523,14 +523,24 @@ type PackageSubmitResult struct {
 	Accepted   []*TxDesc
 }
 
+// IsReconsiderable reports whether err refused tx for its fee alone, a
+// refusal a child paying for it in a package may overcome (Core's
+// TX_RECONSIDERABLE): below the pool's minimum fee, a replacement paying too
+// little, or, for a TRUC transaction only, below the minimum relay fee. A
+// peer's transaction so refused is worth keeping in mind as a possible
+// parent of a 1-parent-1-child package rather than rejected for good.
+func IsReconsiderable(tx *wire.MsgTx, err error) bool {
+	return errors.Is(err, ErrMempoolMinFee) || errors.Is(err, ErrInsufficientFee) ||
+		tx.Version == trucVersion && errors.Is(err, ErrMinRelayFee)
+}
+
 // reconsiderable reports whether err refused tx alone for a reason a
 // package may overcome (Core's TX_RECONSIDERABLE and TX_MISSING_INPUTS):
 // missing inputs (a parent in the package was refused first), the pool's
 // minimum fee, a replacement's fees, or, for a TRUC transaction only, the
 // minimum relay fee.
 func reconsiderable(tx *wire.MsgTx, err error) bool {
-	return errors.Is(err, ErrMissingInputs) || errors.Is(err, ErrMempoolMinFee) ||
-		errors.Is(err, ErrInsufficientFee) || tx.Version == trucVersion && errors.Is(err, ErrMinRelayFee)
+	return errors.Is(err, ErrMissingInputs) || IsReconsiderable(tx, err)
 }
 
 // accepted records a transaction this submission added, judged at rate

@@ -315,6 +315,13 @@ func (nopPool) FetchTransaction(*chainhash.Hash) (*wire.MsgTx, error) {
 	return nil, mempool.ErrNoVerifier
 }
 func (nopPool) RemoveOrphansByTag(mempool.Tag) int { return 0 }
+func (nopPool) OrphanChildren(chainhash.Hash, mempool.Tag) []*wire.MsgTx {
+	return nil
+}
+func (nopPool) RemoveOrphan(chainhash.Hash) bool { return false }
+func (nopPool) SubmitPackage([]*wire.MsgTx, mempool.FeeRate) *mempool.PackageSubmitResult {
+	return &mempool.PackageSubmitResult{PackageErr: mempool.ErrNoVerifier}
+}
 
 // harness is a regtest chain on a temporary store with a running manager.
 type harness struct {

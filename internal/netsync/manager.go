@@ -158,8 +158,10 @@ type Config struct {
 	// MaxPeerTxInFlight bounds the transactions requested from one peer at
 	// once (Core's MAX_PEER_TX_REQUEST_IN_FLIGHT, 100).
 	MaxPeerTxInFlight int
-	// RecentRejectsSize bounds the rejected-transaction filter (Core's
-	// m_recent_rejects holds 120,000).
+	// RecentRejectsSize bounds the rejected-transaction filter and the
+	// filter of transactions refused only for their fee (Core's
+	// m_recent_rejects and m_recent_rejects_reconsiderable hold 120,000
+	// each).
 	RecentRejectsSize int
 	// RecentConfirmedSize bounds the recently-confirmed filter (Core's
 	// m_recent_confirmed_transactions holds 48,000).
@@ -313,7 +315,13 @@ type SyncManager struct {
 	stallTimeout  time.Duration
 	txs           *txTracker
 	recentRejects *ringset.Set[chainhash.Hash]
-	rejectsTip    chainhash.Hash
+	// reconsiderable holds the wtxids of transactions refused only for
+	// their fee, and the package hashes of 1p1c packages refused (Core's
+	// m_lazy_recent_rejects_reconsiderable): not requested again on an
+	// announcement, but a child from the same peer may still pay for one.
+	// It is cleared with recentRejects on a new tip.
+	reconsiderable *ringset.Set[chainhash.Hash]
+	rejectsTip     chainhash.Hash
 	// protectedOutbound counts the peers protected from chain-sync
 	// eviction (at most maxProtectedOutbound).
 	protectedOutbound int
@@ -446,6 +454,7 @@ func New(cfg *Config) (*SyncManager, error) {
 		heldHashes:      make(map[chainhash.Hash]struct{}),
 		stallTimeout:    c.StallTimeout,
 		recentRejects:   ringset.New[chainhash.Hash](c.RecentRejectsSize, 256),
+		reconsiderable:  ringset.New[chainhash.Hash](c.RecentRejectsSize, 64),
 	}
 	sm.txs = newTxTracker(&sm.cfg)
 	return sm, nil

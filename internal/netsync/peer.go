@@ -79,6 +79,14 @@ type TxPool interface {
 	FetchTransaction(hash *chainhash.Hash) (*wire.MsgTx, error)
 	// RemoveOrphansByTag drops the orphans of a peer that left.
 	RemoveOrphansByTag(tag mempool.Tag) int
+	// OrphanChildren returns the orphans from tag spending an output of
+	// the transaction parent (a txid), newest first.
+	OrphanChildren(parent chainhash.Hash, tag mempool.Tag) []*wire.MsgTx
+	// RemoveOrphan drops the orphan with txid or wtxid hash.
+	RemoveOrphan(hash chainhash.Hash) bool
+	// SubmitPackage judges a child with its parents together, by their
+	// package fee rate (a 1p1c package, here), and adds all or none.
+	SubmitPackage(txs []*wire.MsgTx, maxFeeRate mempool.FeeRate) *mempool.PackageSubmitResult
 }
 
 // The pool the server passes must fit TxPool, and its peers txSource.

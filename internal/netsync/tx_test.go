@@ -62,6 +62,12 @@ func (fp *fakePool) RemoveOrphansByTag(tag mempool.Tag) int {
 	return 0
 }
 
+func (fp *fakePool) OrphanChildren(chainhash.Hash, mempool.Tag) []*wire.MsgTx { return nil }
+func (fp *fakePool) RemoveOrphan(chainhash.Hash) bool                         { return false }
+func (fp *fakePool) SubmitPackage([]*wire.MsgTx, mempool.FeeRate) *mempool.PackageSubmitResult {
+	return &mempool.PackageSubmitResult{PackageErr: mempool.ErrNoVerifier}
+}
+
 func (fp *fakePool) callCount() int {
 	fp.mu.Lock()
 	defer fp.mu.Unlock()

@@ -1,7 +1,9 @@
 package netsync
 
 import (
+	"bytes"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -385,24 +387,28 @@ func (sm *SyncManager) scheduleTxs() {
 	}
 }
 
-// maybeResetRejects empties the rejected-transaction filter when the tip
-// changed since it was filled (Core's hashRecentRejectsChainTip): a new
+// maybeResetRejects empties the rejected-transaction filters when the tip
+// changed since they were filled (Core's hashRecentRejectsChainTip): a new
 // block may make a rejected transaction valid.
 func (sm *SyncManager) maybeResetRejects() {
 	tip := sm.chain.BestSnapshot().Hash
 	if tip != sm.rejectsTip {
 		sm.recentRejects.Reset()
+		sm.reconsiderable.Reset()
 		sm.rejectsTip = tip
 	}
 }
 
 // alreadyHaveTx reports whether a transaction hash needs no request: it
 // is in the pool (or its orphans), was confirmed recently, or was
-// rejected since the last tip.
-func (sm *SyncManager) alreadyHaveTx(hash chainhash.Hash) bool {
+// rejected since the last tip. A transaction refused only for its fee
+// counts when withReconsiderable is set (an announcement), and not for an
+// orphan's parent, which its child may pay for (Core's AlreadyHaveTx with
+// include_reconsiderable).
+func (sm *SyncManager) alreadyHaveTx(hash chainhash.Hash, withReconsiderable bool) bool {
 	sm.maybeResetRejects()
-	return sm.recentRejects.Has(hash) || sm.isRecentlyConfirmed(hash) ||
-		sm.pool.HaveTransaction(&hash)
+	return sm.recentRejects.Has(hash) || withReconsiderable && sm.reconsiderable.Has(hash) ||
+		sm.isRecentlyConfirmed(hash) || sm.pool.HaveTransaction(&hash)
 }
 
 // handleInv handles an inv: blocks lead to the headers path; transactions
@@ -430,7 +436,7 @@ func (sm *SyncManager) handleInv(p Peer, inv *wire.MsgInv) {
 			if ibd || (iv.Type == wire.InvTypeWTx) != wtxidPeer {
 				continue
 			}
-			if sm.alreadyHaveTx(iv.Hash) {
+			if sm.alreadyHaveTx(iv.Hash, true) {
 				continue
 			}
 			if !sm.txs.add(iv.Hash, wtxidPeer, ps.id, sm.cfg.Now()) {
@@ -471,7 +477,10 @@ func (sm *SyncManager) handleNotFound(p Peer, nf *wire.MsgNotFound) {
 // handleTx submits a peer's transaction to the pool. A rejected one is
 // remembered (so it is not requested again until the next tip) but does
 // not count against the peer, as in Core v30; its missing parents are
-// requested from the same peer.
+// requested from the same peer. One refused only for its fee is
+// remembered apart, as reconsiderable: an orphan child from the same peer
+// may pay for it as a 1-parent-1-child package (try1p1c), now or when the
+// parent is sent again after the child.
 func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
 	ps := sm.peers[p.ID()]
 	if ps == nil || ps.p != p {
@@ -491,33 +500,123 @@ func (sm *SyncManager) handleTx(p Peer, tx *wire.MsgTx) {
 	if sm.recentRejects.Has(wtxid) || sm.recentRejects.Has(txid) {
 		return
 	}
+	if sm.reconsiderable.Has(wtxid) {
+		// Refused alone already: not judged alone again, but a child
+		// of it from this peer may be waiting as an orphan.
+		sm.try1p1c(p, ps, tx)
+		return
+	}
 	accepted, missing, err := sm.pool.ProcessTransaction(tx, true, mempool.Tag(uint32(ps.id)))
 	if err != nil {
 		log.Debugf("Rejected transaction %v from %s: %v", txid, p.Addr(), err)
-		if rememberReject(err) {
-			sm.recentRejects.Add(wtxid)
-			if errors.Is(err, mempool.ErrNonStandardInputs) && tx.HasWitness() {
-				sm.recentRejects.Add(txid)
-			}
+		if mempool.IsReconsiderable(tx, err) {
+			sm.reconsiderable.Add(wtxid)
+			sm.try1p1c(p, ps, tx)
+			return
 		}
+		sm.rememberRejected(tx, err)
 		return
 	}
 	if len(missing) > 0 {
-		for i := range missing {
-			if sm.recentRejects.Has(missing[i]) {
-				// An orphan of a rejected parent is rejected too.
-				sm.recentRejects.Add(wtxid)
-				return
-			}
-		}
-		for _, parent := range missing {
-			if !sm.alreadyHaveTx(parent) {
-				sm.txs.add(parent, false, ps.id, time.Time{}) // no delay
-			}
-		}
-		sm.scheduleTxs()
+		sm.handleOrphan(ps, wtxid, missing)
 		return
 	}
+	sm.relayAccepted(p, accepted)
+}
+
+// handleOrphan asks the peer ps for the missing parents of the orphan
+// wtxid just kept, unless the orphan cannot be valid: a parent was
+// rejected, or more than one was refused for its fee (only one parent can
+// be paid for in a 1p1c package). A parent refused for its fee is asked
+// for again, so that it can be judged with this child (Core's
+// p2p_opportunistic_1p1c.py: the child may be what the parent waited for).
+func (sm *SyncManager) handleOrphan(ps *peerState, wtxid chainhash.Hash, missing []chainhash.Hash) {
+	lowFee := 0
+	for i := range missing {
+		if sm.reconsiderable.Has(missing[i]) && !sm.pool.HaveTransaction(&missing[i]) {
+			lowFee++
+		}
+		if sm.recentRejects.Has(missing[i]) || lowFee > 1 {
+			// An orphan of a rejected parent is rejected too.
+			sm.recentRejects.Add(wtxid)
+			sm.pool.RemoveOrphan(wtxid)
+			return
+		}
+	}
+	for _, parent := range missing {
+		if !sm.alreadyHaveTx(parent, false) {
+			sm.txs.add(parent, false, ps.id, time.Time{}) // no delay
+		}
+	}
+	sm.scheduleTxs()
+}
+
+// try1p1c looks among the orphans peer p sent for a child of parent, a
+// transaction refused alone for its fee, and submits the first one not
+// tried with it before as a package (Core's Find1P1CPackage, newest child
+// first): the child may pay for the parent. What the pool accepts is
+// relayed as any accepted set; a package refused is remembered by its
+// hash, and its members by their own verdicts.
+func (sm *SyncManager) try1p1c(p Peer, ps *peerState, parent *wire.MsgTx) {
+	pwtxid := parent.WitnessHash()
+	for _, child := range sm.pool.OrphanChildren(parent.TxHash(), mempool.Tag(uint32(ps.id))) {
+		cwtxid := child.WitnessHash()
+		key := packageHash(pwtxid, cwtxid)
+		if sm.reconsiderable.Has(key) || sm.recentRejects.Has(cwtxid) {
+			continue
+		}
+		pkg := []*wire.MsgTx{parent, child}
+		res := sm.pool.SubmitPackage(pkg, 0)
+		if res.PackageErr != nil {
+			log.Debugf("Rejected package %v+%v from %s: %v", parent.TxHash(),
+				child.TxHash(), p.Addr(), res.PackageErr)
+			sm.reconsiderable.Add(key)
+		}
+		for i, r := range res.Txs {
+			if r.Status != mempool.PackageTxRejected || errors.Is(r.Err, mempool.ErrMissingInputs) {
+				continue
+			}
+			if i == 1 {
+				sm.pool.RemoveOrphan(cwtxid)
+			}
+			if mempool.IsReconsiderable(pkg[i], r.Err) {
+				sm.reconsiderable.Add(r.WTxHash)
+			} else {
+				sm.rememberRejected(pkg[i], r.Err)
+			}
+		}
+		sm.relayAccepted(p, res.Accepted)
+		return
+	}
+}
+
+// packageHash names a package of transactions by their wtxids, whatever
+// their order (Core's GetPackageHash): the SHA-256 of the sorted wtxids.
+func packageHash(wtxids ...chainhash.Hash) chainhash.Hash {
+	slices.SortFunc(wtxids, func(a, b chainhash.Hash) int { return bytes.Compare(a[:], b[:]) })
+	buf := make([]byte, 0, len(wtxids)*chainhash.HashSize)
+	for i := range wtxids {
+		buf = append(buf, wtxids[i][:]...)
+	}
+	return chainhash.HashH(buf)
+}
+
+// rememberRejected puts a transaction refused for its own fault in the
+// recent-rejects filter (by wtxid, and by txid too when a witness may
+// have been at fault, as Core).
+func (sm *SyncManager) rememberRejected(tx *wire.MsgTx, err error) {
+	if !rememberReject(err) {
+		return
+	}
+	sm.recentRejects.Add(tx.WitnessHash())
+	if errors.Is(err, mempool.ErrNonStandardInputs) && tx.HasWitness() {
+		sm.recentRejects.Add(tx.TxHash())
+	}
+}
+
+// relayAccepted marks what the pool accepted from p as known to it and
+// hands it to the relay.
+func (sm *SyncManager) relayAccepted(p Peer, accepted []*mempool.TxDesc) {
 	for _, d := range accepted {
 		sm.txs.received(d.TxHash)
 		sm.txs.received(d.WTxHash)
