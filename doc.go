@@ -70,7 +70,11 @@ handleTx, which calls mempool.TxPool.ProcessTransaction. The pool's
 processTransaction checks the scripts (preVerify) without its lock, then
 under it runs accept (check, commit, and learnFee for the fee estimator)
 and processOrphans, and returns the accepted set: the transaction, then
-the orphans it unlocked. handleTx marks the source peer as knowing them
+the orphans it unlocked. A transaction refused only for its fee is kept
+in mind as reconsiderable, and handleTx's try1p1c submits it with an
+orphan child from the same peer through SubmitPackage (opportunistic
+1p1c package relay); the members accepted take the same path as an
+accepted transaction. handleTx marks the source peer as knowing them
 (markSource) and hands the set to relay.TxRelay.Announce, which only
 appends to a bounded queue. TxRelay's relayLoop takes the queue and
 announceBatch calls QueueInventory (a wtxid inv for wtxidrelay peers, a

@@ -63,7 +63,16 @@
 // only by Core's package RBF (one parent and one child, conflicts in
 // clusters of at most two, a better fee-rate diagram). The pool is trimmed
 // once at the end, and orphans the package completes are processed; the
-// result's Accepted lists the new members and those orphans.
+// result's Accepted lists the new members and those orphans. A member
+// that was held as an orphan leaves the orphans when it enters the pool.
+//
+// For opportunistic 1p1c relay (internal/netsync) IsReconsiderable tells a
+// refusal for the fee alone, OrphanChildren lists a peer's orphans that
+// spend a given parent and RemoveOrphan drops one found invalid. Orphans
+// are bounded per peer and in total; past a total, the peer furthest past
+// its protected share (the larger of its weight over MaxOrphanWeightPeer
+// and its count over an equal split of MaxOrphans, Core v30's DoS score)
+// loses its oldest orphan, so one honest peer's orphan survives a flood.
 //
 // # Rules
 //

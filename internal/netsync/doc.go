@@ -182,6 +182,24 @@ on every new tip (Core's m_recent_rejects). As in Core v30, an invalid
 transaction does not count against its peer (a malformed message does,
 in the peer package).
 
+Opportunistic 1-parent-1-child package relay follows Core v28+. A
+transaction refused only for its fee (mempool.IsReconsiderable: below the
+pool's minimum, a replacement paying too little, a TRUC transaction below
+the relay minimum) enters a second filter, reconsiderable, cleared with
+the first: its announcements are not followed, but an orphan's missing
+parent in it is still requested from the orphan's sender, since that
+child may pay for it. Whenever such a parent arrives (refused now, or
+refused before and sent again) the sender's own orphans that spend it are
+looked up (TxPool.OrphanChildren, newest first, never another peer's, so
+no one can crowd out the real child), and the first whose pair was not
+refused before is submitted with it as a package (TxPool.SubmitPackage,
+judged by package fee rate). The accepted members are relayed as any
+accepted set; a refused pair is remembered by its package hash, a member
+refused for another reason enters the rejected filter and a refused child
+leaves the orphans. An orphan with more than one parent in the
+reconsiderable filter is rejected (only one parent can be paid for), as is
+one with a rejected parent.
+
 # Concurrency
 
 Run owns every sync structure on one goroutine; the Queue methods, NewPeer
