@@ -648,6 +648,7 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	// Clusters: merge the parents' clusters into the largest.
 	var c *cluster
 	for p := range parents {
+		mp.unindexCluster(p.cluster)
 		if c == nil || len(p.cluster.members) > len(c.members) {
 			c = p.cluster
 		}
@@ -687,6 +688,7 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	mp.byTime = append(mp.byTime, e)
 	mp.usage += e.usage
 	mp.totalVSz += e.vsize
+	mp.relinearize(c)
 	mp.sequence++
 	mp.lastUpdated = mp.cfg.Now()
 }
@@ -699,6 +701,9 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 		return
 	}
 	touched := make(map[*cluster]struct{})
+	for e := range set {
+		mp.unindexCluster(e.cluster)
+	}
 	for e := range set {
 		for a := range ancestorsOf(e.parents) {
 			if _, gone := set[a]; gone {
@@ -750,7 +755,9 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 		e.cluster = nil
 	}
 	for c := range touched {
-		mp.splitCluster(c)
+		for _, part := range mp.splitCluster(c) {
+			mp.relinearize(part)
+		}
 	}
 	mp.sequence++
 	mp.lastUpdated = mp.cfg.Now()
@@ -769,12 +776,13 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 }
 
 // splitCluster recomputes the connected components of c's remaining
-// members after removals.
-func (mp *TxPool) splitCluster(c *cluster) {
+// members after removals and returns them (c itself when it stays whole,
+// none when it is empty).
+func (mp *TxPool) splitCluster(c *cluster) []*cluster {
 	if len(c.members) == 0 {
-		return
+		return nil
 	}
-	first := true
+	var parts []*cluster
 	for len(c.members) > 0 {
 		var seed *entry
 		for m := range c.members {
@@ -801,16 +809,17 @@ func (mp *TxPool) splitCluster(c *cluster) {
 			comp.vsize += m.vsize
 			comp.fees = satAdd(comp.fees, m.modFee())
 		}
-		if first && len(c.members) == 0 {
+		if parts == nil && len(c.members) == 0 {
 			// Still one component: keep the original cluster.
 			c.members, c.vsize, c.fees = comp.members, comp.vsize, comp.fees
-			return
+			return []*cluster{c}
 		}
-		first = false
 		for m := range comp.members {
 			m.cluster = comp
 		}
+		parts = append(parts, comp)
 	}
+	return parts
 }
 
 // RemoveTransaction removes txid and, if removeRedeemers, every pooled
@@ -868,21 +877,30 @@ func (mp *TxPool) Expire() int {
 	return mp.expire()
 }
 
-// trimToSize evicts the packages with the lowest descendant score until the
-// pool fits --maxmempool, raising the rolling minimum fee to each removed
-// package's fee rate plus the incremental relay fee (Core's TrimToSize).
-// The pool lock must be held.
+// trimToSize evicts the pool's worst chunk (the last chunk of the cluster
+// whose last chunk has the lowest fee rate) until the pool fits
+// --maxmempool, raising the rolling minimum fee to each removed chunk's
+// fee rate plus the incremental relay fee (Core v31's TrimToSize). A
+// cluster's last chunk holds the descendants of its members, so the rest
+// of the cluster stays whole. The pool lock must be held.
 func (mp *TxPool) trimToSize() {
 	for mp.usage > mp.cfg.Policy.MaxMempoolBytes {
-		mp.settleDesc()
-		e := mp.byDesc.min()
-		if e == nil {
+		tail := mp.byChunk.min()
+		if tail == nil {
 			return
 		}
-		f, s := e.descScore()
-		rate := feeRateOf(f, s) + mp.cfg.Policy.IncrementalRelayFee
+		c := tail.cluster
+		last := c.chunks[len(c.chunks)-1]
+		start := 0
+		if len(c.chunks) > 1 {
+			start = c.chunks[len(c.chunks)-2].end
+		}
+		set := make(map[*entry]struct{}, last.end-start)
+		for _, x := range c.lin[start:last.end] {
+			set[x] = struct{}{}
+		}
+		rate := feeRateOf(last.fee, last.size) + mp.cfg.Policy.IncrementalRelayFee
 		mp.trackPackageRemoved(rate)
-		set := descendantsOf(e)
 		log.Debugf("Evicting %d transactions at %v to fit the pool limit", len(set), rate)
 		mp.extra.addEntries(set)
 		mp.removeSet(set)

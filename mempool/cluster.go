@@ -1,6 +1,8 @@
 package mempool
 
 import (
+	"sort"
+
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 )
 
@@ -15,9 +17,9 @@ type Chunk struct {
 // FeeRate returns the chunk's fee rate.
 func (c *Chunk) FeeRate() FeeRate { return feeRateOf(c.Fee, c.VSize) }
 
-// ClusterInfo describes a cluster: its transactions in a valid order
-// (parents first) chosen greedily by ancestor-set fee rate, and the chunks
-// of that order, in non-increasing fee rate.
+// ClusterInfo describes a cluster: its transactions in the pool's
+// linearization (parents first), and the chunks of that order, in
+// non-increasing fee rate.
 type ClusterInfo struct {
 	Txids  []chainhash.Hash
 	Chunks []Chunk
@@ -25,10 +27,8 @@ type ClusterInfo struct {
 	Fee    int64
 }
 
-// Cluster returns the cluster txid belongs to, linearized and chunked.
-// This is the groundwork for Core v31's cluster mempool: the pool keeps
-// clusters up to date on every change, so a better linearization can
-// replace this one without touching the bookkeeping.
+// Cluster returns the cluster txid belongs to, in its linearization, with
+// its chunks.
 func (mp *TxPool) Cluster(txid *chainhash.Hash) (*ClusterInfo, bool) {
 	mp.mtx.RLock()
 	defer mp.mtx.RUnlock()
@@ -36,18 +36,95 @@ func (mp *TxPool) Cluster(txid *chainhash.Hash) (*ClusterInfo, bool) {
 	if !ok {
 		return nil, false
 	}
-	order := linearize(e.cluster)
-	info := &ClusterInfo{VSize: e.cluster.vsize, Fee: e.cluster.fees}
-	for _, x := range order {
-		info.Txids = append(info.Txids, x.txid)
+	c := e.cluster
+	info := &ClusterInfo{VSize: c.vsize, Fee: c.fees, Txids: make([]chainhash.Hash, len(c.lin))}
+	for i, x := range c.lin {
+		info.Txids[i] = x.txid
 	}
-	info.Chunks = chunk(order)
+	start := 0
+	for _, ch := range c.chunks {
+		info.Chunks = append(info.Chunks, Chunk{Txids: info.Txids[start:ch.end:ch.end],
+			Fee: ch.fee, VSize: ch.size})
+		start = ch.end
+	}
 	return info, true
+}
+
+// unindexCluster takes c out of the byChunk index before its members or
+// figures change; relinearize puts it back. The pool lock must be held.
+func (mp *TxPool) unindexCluster(c *cluster) {
+	if c != nil && c.tail != nil {
+		mp.byChunk.remove(c.tail)
+		c.tail = nil
+	}
+}
+
+// relinearize computes c's linearization and chunks again, sets each
+// member's chunk figures and indexes c by its last chunk. c must be out of
+// the index (unindexCluster). The pool lock must be held.
+func (mp *TxPool) relinearize(c *cluster) {
+	if len(c.members) == 0 {
+		c.lin, c.chunks = nil, nil
+		return
+	}
+	c.lin = linearizeCluster(c, c.lin[:0])
+	c.chunks = chunkOrder(len(c.lin), func(i int) (int64, int64) {
+		return c.lin[i].modFee(), c.lin[i].vsize
+	})
+	start := 0
+	for _, ch := range c.chunks {
+		for _, x := range c.lin[start:ch.end] {
+			x.chunkFee, x.chunkSize = ch.fee, ch.size
+		}
+		start = ch.end
+	}
+	c.tail = c.lin[len(c.lin)-1]
+	mp.byChunk.insert(c.tail)
+}
+
+// linearizeCluster returns an order of c's members, parents first, for
+// mining and eviction: optimal for small clusters, the ancestor-set order
+// merged with a better one up to 64 transactions, the ancestor-set order
+// alone beyond (only when the cluster limit is lifted). out is reused.
+func linearizeCluster(c *cluster, out []*entry) []*entry {
+	n := len(c.members)
+	if n == 1 {
+		for m := range c.members {
+			out = append(out, m)
+		}
+		return out
+	}
+	if n > maskLinearizeMax {
+		return append(out, linearize(c)...)
+	}
+	// Members by txid, so that the result does not depend on map order.
+	ms := make([]*entry, 0, n)
+	for m := range c.members {
+		ms = append(ms, m)
+	}
+	sortEntries(ms, func(a, b *entry) bool { return lessHash(&a.txid, &b.txid) })
+	index := make(map[*entry]int, n)
+	for i, m := range ms {
+		index[m] = i
+	}
+	fee, size := make([]int64, n), make([]int64, n)
+	parents := make([][]int, n)
+	for i, m := range ms {
+		fee[i], size[i] = m.modFee(), m.vsize
+		for p := range m.parents {
+			parents[i] = append(parents[i], index[p])
+		}
+	}
+	for _, i := range newDepGraph(fee, size, parents).linearize() {
+		out = append(out, ms[i])
+	}
+	return out
 }
 
 // linearize orders a cluster by repeatedly taking the remaining
 // transaction whose remaining ancestor set has the best fee rate, with
-// that set (parents first). Ties go to the lower txid.
+// that set (parents first). Ties go to the lower txid. It is the
+// linearization of clusters too large for a bit-set graph.
 func linearize(c *cluster) []*entry {
 	done := make(map[*entry]bool, len(c.members))
 	out := make([]*entry, 0, len(c.members))
@@ -93,22 +170,128 @@ func linearize(c *cluster) []*entry {
 	return out
 }
 
-// chunk splits a linearization into chunks: each transaction starts a
-// chunk, merged into the previous one while it pays a higher fee rate.
-func chunk(order []*entry) []Chunk {
-	var chunks []Chunk
-	for _, x := range order {
-		chunks = append(chunks, Chunk{Txids: []chainhash.Hash{x.txid}, Fee: x.modFee(), VSize: x.vsize})
-		for len(chunks) >= 2 {
-			last, prev := &chunks[len(chunks)-1], &chunks[len(chunks)-2]
-			if less, _ := lessRate(prev.Fee, prev.VSize, last.Fee, last.VSize); !less {
-				break
+// MiningChunk is a chunk as block assembly takes it: transactions of one
+// cluster, parents first, taken together or not at all. Cluster numbers
+// the chunk's cluster within one listing: when a chunk is passed over, the
+// later chunks of its cluster must be too, since they may spend it.
+type MiningChunk struct {
+	Txs     []*TxDesc
+	Fee     int64 // modified
+	VSize   int64
+	Cluster int
+}
+
+// FeeRate returns the chunk's fee rate.
+func (c *MiningChunk) FeeRate() FeeRate { return feeRateOf(c.Fee, c.VSize) }
+
+// MiningChunks returns every pooled transaction grouped in the chunks of
+// its cluster's linearization, best chunk fee rate first (Core v31's
+// mining order); a cluster's chunks keep their order. The descriptions
+// carry what block assembly reads (Tx, hashes, fees, sizes, sigops,
+// Depends), not SpentBy or the ancestor and descendant figures.
+func (mp *TxPool) MiningChunks() []MiningChunk {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	out := make([]MiningChunk, 0, mp.byChunkCount())
+	descs := make([]TxDesc, len(mp.pool))
+	next, ci := 0, 0
+	mp.byChunk.ascend(func(tail *entry) bool {
+		c := tail.cluster
+		start := 0
+		for _, ch := range c.chunks {
+			mc := MiningChunk{Fee: ch.fee, VSize: ch.size, Cluster: ci,
+				Txs: make([]*TxDesc, 0, ch.end-start)}
+			for _, x := range c.lin[start:ch.end] {
+				d := &descs[next]
+				next++
+				*d = TxDesc{Tx: x.tx, TxHash: x.txid, WTxHash: x.wtxid, Added: x.added,
+					Height: x.height, Fee: x.fee, FeeDelta: x.delta, VSize: x.vsize,
+					Weight: x.weight, SigOpCost: x.sigops, ChunkFee: ch.fee, ChunkSize: ch.size}
+				for p := range x.parents {
+					d.Depends = append(d.Depends, p.txid)
+				}
+				mc.Txs = append(mc.Txs, d)
 			}
-			prev.Txids = append(prev.Txids, last.Txids...)
-			prev.Fee = satAdd(prev.Fee, last.Fee)
-			prev.VSize += last.VSize
-			chunks = chunks[:len(chunks)-1]
+			out = append(out, mc)
+			start = ch.end
+		}
+		ci++
+		return true
+	})
+	sortChunks(out)
+	return out
+}
+
+// byChunkCount returns a size hint for the chunk listing: the cluster
+// count plus some.
+func (mp *TxPool) byChunkCount() int { return len(mp.pool) }
+
+// sortChunks orders chunks by fee rate, best first, keeping the order of
+// equal ones (so a cluster's chunks stay in order).
+func sortChunks(chunks []MiningChunk) {
+	sort.SliceStable(chunks, func(i, j int) bool {
+		return higher(chunks[i].Fee, chunks[i].VSize, chunks[j].Fee, chunks[j].VSize)
+	})
+}
+
+// ChunkDescs groups descriptions (with Depends, as TxDescs returns them)
+// into the chunks the pool would mine them in: clusters by their
+// dependencies, each linearized as the pool does, best chunk first. It
+// serves block assembly from sources other than a pool (tests, tools).
+func ChunkDescs(descs []*TxDesc) []MiningChunk {
+	ents := make(map[chainhash.Hash]*entry, len(descs))
+	byEntry := make(map[*entry]*TxDesc, len(descs))
+	for _, d := range descs {
+		e := &entry{txid: d.TxHash, fee: d.Fee, delta: d.FeeDelta, vsize: d.VSize,
+			ancCount: d.AncestorCount, parents: map[*entry]struct{}{}, children: map[*entry]struct{}{}}
+		ents[d.TxHash] = e
+		byEntry[e] = d
+	}
+	for _, d := range descs {
+		e := ents[d.TxHash]
+		for _, p := range d.Depends {
+			if pe, ok := ents[p]; ok {
+				e.parents[pe] = struct{}{}
+				pe.children[e] = struct{}{}
+			}
 		}
 	}
-	return chunks
+	var out []MiningChunk
+	ci := 0
+	for _, d := range descs {
+		seed := ents[d.TxHash]
+		if seed.cluster != nil {
+			continue
+		}
+		c := &cluster{members: map[*entry]struct{}{seed: {}}}
+		seed.cluster = c
+		for stack := []*entry{seed}; len(stack) > 0; {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, rel := range []map[*entry]struct{}{x.parents, x.children} {
+				for y := range rel {
+					if y.cluster == nil {
+						y.cluster = c
+						c.members[y] = struct{}{}
+						stack = append(stack, y)
+					}
+				}
+			}
+		}
+		lin := linearizeCluster(c, nil)
+		start := 0
+		for _, ch := range chunkOrder(len(lin), func(i int) (int64, int64) {
+			return lin[i].modFee(), lin[i].vsize
+		}) {
+			mc := MiningChunk{Fee: ch.fee, VSize: ch.size, Cluster: ci}
+			for _, x := range lin[start:ch.end] {
+				mc.Txs = append(mc.Txs, byEntry[x])
+			}
+			out = append(out, mc)
+			start = ch.end
+		}
+		ci++
+	}
+	sortChunks(out)
+	return out
 }

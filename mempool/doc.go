@@ -95,18 +95,31 @@
 //
 // # Structure
 //
-// Entries are indexed by txid, wtxid and spent outpoint, and kept in three
+// Entries are indexed by txid, wtxid and spent outpoint, and kept in
 // ordered indexes (treaps): by individual fee rate, by ancestor score (the
-// mining order, CPFP) and by descendant score (eviction). Each entry keeps
+// pre-v31 mining order, CPFP) and by descendant score. Each entry keeps
 // its ancestor and descendant counts, sizes, fees and sigops, updated
 // incrementally, and belongs to a cluster (a connected component of the
-// parent/child graph) whose members and totals are maintained too, so
+// parent/child graph) whose members and totals are maintained too, with
 // Core v31's cluster limits (Policy.ClusterLimitCount/Size, off by default
-// as in v30) and linearization can follow; Cluster already returns a
-// cluster linearized by ancestor-set fee rate and split into chunks. When the pool's estimated
-// memory passes --maxmempool, the package with the lowest descendant score
-// goes and the rolling minimum fee rises to its rate plus the incremental
-// relay fee, decaying after blocks with Core's half-life.
+// as in v30).
+//
+// Each cluster is linearized (Core v31's cluster mempool) on every change
+// to it: an add, a removal (a block, a replacement, an eviction, expiry)
+// or a prioritisation recomputes that cluster alone. Clusters of up to 14
+// transactions get an optimal linearization (repeatedly the remaining
+// topologically closed subset with the best fee rate, found exhaustively);
+// up to 64, the ancestor-set order merged (Core's MergeLinearizations)
+// with a greedy improvement of it that adds ancestor sets while they raise
+// the fee rate, never worse than the ancestor-set order; beyond (the
+// cluster limit lifted) the ancestor-set order. The linearization is split
+// into chunks of non-increasing fee rate; MiningChunks lists them, best
+// first, for block templates, Cluster returns one cluster, and each
+// TxDesc carries its chunk's fee and size. When the pool's estimated
+// memory passes --maxmempool, the worst chunk of the pool (each cluster's
+// last chunk is indexed) goes and the rolling minimum fee rises to its
+// rate plus the incremental relay fee, decaying after blocks with Core's
+// half-life.
 //
 // # Concurrency
 //

@@ -49,6 +49,10 @@ type entry struct {
 	descNode *tnode
 
 	cluster *cluster
+	// chunkFee and chunkSize are the modified fee and vsize of the chunk
+	// of its cluster's linearization e belongs to: its mining and
+	// eviction rank.
+	chunkFee, chunkSize int64
 }
 
 // modFee is the fee with the prioritisation delta applied, saturating as
@@ -88,6 +92,12 @@ type cluster struct {
 	members map[*entry]struct{}
 	vsize   int64
 	fees    int64
+	// lin is the members' linearization and chunks its chunks, best
+	// first (relinearize keeps them current); tail, lin's last entry, is
+	// the cluster's key in the pool's byChunk index while indexed.
+	lin    []*entry
+	chunks []linChunk
+	tail   *entry
 }
 
 // lessRate reports whether fee rate af/as is below bf/bs, compared in
@@ -134,6 +144,21 @@ func lessByAncestorScore(a, b *entry) bool {
 	l, eq := lessRate(af, as, bf, bs)
 	if !eq {
 		return l
+	}
+	return bytes.Compare(a.txid[:], b.txid[:]) > 0
+}
+
+// lessByChunkRate orders by the fee rate of the entry's chunk, lowest
+// first; the pool's byChunk index holds each cluster's last entry, so its
+// first is the worst chunk of the pool, the one eviction removes. Ties go
+// to the larger chunk, then the higher txid.
+func lessByChunkRate(a, b *entry) bool {
+	l, eq := lessRate(a.chunkFee, a.chunkSize, b.chunkFee, b.chunkSize)
+	if !eq {
+		return l
+	}
+	if a.chunkSize != b.chunkSize {
+		return a.chunkSize > b.chunkSize
 	}
 	return bytes.Compare(a.txid[:], b.txid[:]) > 0
 }

@@ -283,6 +283,7 @@ func (h *harness) checkInvariants() {
 			h.t.Fatalf("%s index walks %d of %d", name, seen, len(mp.pool))
 		}
 	}
+	h.checkLinearizations()
 	if len(mp.spentBy) != func() int {
 		n := 0
 		for _, e := range mp.pool {
@@ -291,5 +292,64 @@ func (h *harness) checkInvariants() {
 		return n
 	}() {
 		h.t.Fatalf("spent index size")
+	}
+}
+
+// checkLinearizations checks every cluster's linearization: its members
+// once each, parents first, chunked with their figures on every member,
+// and the cluster indexed by its last entry in byChunk, once. The pool
+// lock must be held.
+func (h *harness) checkLinearizations() {
+	h.t.Helper()
+	mp := h.pool
+	clusters := map[*cluster]bool{}
+	for _, e := range mp.pool {
+		clusters[e.cluster] = true
+	}
+	for c := range clusters {
+		if len(c.lin) != len(c.members) || c.tail != c.lin[len(c.lin)-1] {
+			h.t.Fatalf("linearization of %d for a cluster of %d", len(c.lin), len(c.members))
+		}
+		placed := map[*entry]bool{}
+		for _, x := range c.lin {
+			for p := range x.parents {
+				if !placed[p] {
+					h.t.Fatalf("%v before its parent %v", x.txid, p.txid)
+				}
+			}
+			placed[x] = true
+		}
+		start := 0
+		for k, ch := range c.chunks {
+			var f, s int64
+			for _, x := range c.lin[start:ch.end] {
+				f, s = satAdd(f, x.modFee()), s+x.vsize
+				if x.chunkFee != ch.fee || x.chunkSize != ch.size {
+					h.t.Fatalf("%v chunk figures %d/%d, chunk %d/%d", x.txid, x.chunkFee,
+						x.chunkSize, ch.fee, ch.size)
+				}
+			}
+			if f != ch.fee || s != ch.size || k > 0 && higher(ch.fee, ch.size, c.chunks[k-1].fee,
+				c.chunks[k-1].size) {
+				h.t.Fatalf("chunk %d figures or order", k)
+			}
+			start = ch.end
+		}
+	}
+	seen := 0
+	var prev *entry
+	mp.byChunk.ascend(func(e *entry) bool {
+		if mp.pool[e.txid] != e || e.cluster.tail != e || !clusters[e.cluster] {
+			h.t.Fatalf("chunk index holds %v, not a pooled cluster's tail", e.txid)
+		}
+		if prev != nil && !lessByChunkRate(prev, e) {
+			h.t.Fatalf("chunk index out of order")
+		}
+		prev = e
+		seen++
+		return true
+	})
+	if seen != len(clusters) || mp.byChunk.n != len(clusters) {
+		h.t.Fatalf("chunk index walks %d (n %d) of %d clusters", seen, mp.byChunk.n, len(clusters))
 	}
 }

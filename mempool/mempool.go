@@ -115,6 +115,11 @@ type TxDesc struct {
 	// ClusterCount and ClusterSize describe the entry's cluster.
 	ClusterCount int
 	ClusterSize  int64
+	// ChunkFee and ChunkSize are the modified fee and vsize of the chunk
+	// of its cluster's linearization the entry belongs to (Core v31's
+	// chunk fee rate: its rank in mining and eviction).
+	ChunkFee  int64
+	ChunkSize int64
 }
 
 // ModifiedFee is the fee with the prioritisation delta applied.
@@ -132,6 +137,9 @@ type TxPool struct {
 	byFee   *ordIndex
 	byAnc   *ordIndex
 	byDesc  *ordIndex
+	// byChunk holds one entry per cluster, the last of its linearization,
+	// by its chunk's fee rate: the pool's worst chunk first.
+	byChunk *ordIndex
 	// descStale lists the entries taken out of byDesc since the last
 	// settleDesc (see reindexDesc); it may hold entries removed since.
 	descStale []*entry
@@ -183,6 +191,7 @@ func New(cfg *Config) *TxPool {
 		byFee:   newOrdIndex(lessByFeeRate),
 		byAnc:   newOrdIndex(lessByAncestorScore),
 		byDesc:  newOrdIndex(lessByDescendantScore),
+		byChunk: newOrdIndex(lessByChunkRate),
 		deltas:  make(map[chainhash.Hash]int64),
 
 		unbroadcast: make(map[chainhash.Hash]struct{}),
@@ -277,6 +286,7 @@ func (mp *TxPool) desc(e *entry) *TxDesc {
 	if e.cluster != nil {
 		d.ClusterCount = len(e.cluster.members)
 		d.ClusterSize = e.cluster.vsize
+		d.ChunkFee, d.ChunkSize = e.chunkFee, e.chunkSize
 	}
 	return d
 }
@@ -404,7 +414,9 @@ func (mp *TxPool) PrioritiseTransaction(txid *chainhash.Hash, delta int64) {
 		}
 		mp.reindexAnc(d, func() { d.ancFees = satAdd(d.modFee(), sumModFees(ancestorsOf(d.parents))) })
 	}
+	mp.unindexCluster(e.cluster)
 	e.cluster.fees = sumModFees(e.cluster.members)
+	mp.relinearize(e.cluster)
 	mp.lastUpdated = mp.cfg.Now()
 }
 

@@ -152,6 +152,8 @@ type SelectResult struct {
 	Txs       []*mempool.TxDesc
 	Weight    int64
 	SigOpCost int64
+	// Limited is set when a budget left out a chunk (SelectChunks).
+	Limited bool
 }
 
 // SelectTransactions picks transactions as Bitcoin Core's
@@ -253,6 +255,63 @@ func SelectTransactions(descs []*mempool.TxDesc, opts SelectOptions) SelectResul
 				heap.Fix(&mod, d.heapIdx)
 			}
 		}
+	}
+	return res
+}
+
+// SelectChunks picks transactions as Bitcoin Core v31's block assembly
+// does from the cluster mempool: chunks in order of fee rate, best first
+// (mempool.TxPool.MiningChunks), each whole if it fits the weight and
+// sigop budgets and all its transactions are final. A chunk passed over
+// makes every later chunk that spends one of its transactions (by
+// Depends) passed over too; the others of its cluster stay candidates.
+// Selection stops at the first chunk below MinFeeRate, or after
+// maxConsecutiveFailures chunks passed over in a row with the block within
+// 4,000 weight units of full. Chunks of a cluster come in its
+// linearization's order, so parents come before their children.
+// Limited reports whether a budget passed a chunk over.
+func SelectChunks(chunks []mempool.MiningChunk, opts SelectOptions) SelectResult {
+	res := SelectResult{Weight: opts.ReservedWeight, SigOpCost: opts.ReservedSigOps}
+	var left map[[32]byte]bool // transactions passed over
+	failures := 0
+	for i := range chunks {
+		ch := &chunks[i]
+		if ch.Fee < opts.MinFeeRate.Fee(ch.VSize) {
+			break
+		}
+		var weight, sigops int64
+		final, blocked := true, false
+		for _, d := range ch.Txs {
+			weight += d.Weight
+			sigops += d.SigOpCost
+			for _, p := range d.Depends {
+				blocked = blocked || left[p]
+			}
+			if opts.IsFinal != nil && final && !opts.IsFinal(d) {
+				final = false
+			}
+		}
+		over := res.Weight+weight >= opts.MaxWeight || res.SigOpCost+sigops >= opts.MaxSigOps
+		if blocked || over || !final {
+			if left == nil {
+				left = make(map[[32]byte]bool)
+			}
+			for _, d := range ch.Txs {
+				left[d.TxHash] = true
+			}
+			if over && !blocked && final {
+				res.Limited = true
+				failures++
+				if failures > maxConsecutiveFailures && res.Weight > opts.MaxWeight-4000 {
+					break
+				}
+			}
+			continue
+		}
+		failures = 0
+		res.Txs = append(res.Txs, ch.Txs...)
+		res.Weight += weight
+		res.SigOpCost += sigops
 	}
 	return res
 }

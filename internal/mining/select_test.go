@@ -261,6 +261,8 @@ type testPool []*mempool.TxDesc
 
 func (p testPool) MiningDescs() []*mempool.TxDesc { return p }
 
+func (p testPool) MiningChunks() []mempool.MiningChunk { return mempool.ChunkDescs(p) }
+
 func TestBlockTemplate(t *testing.T) {
 	params := &chaincfg.RegressionNetParams
 	pay := append([]byte{0x00, 0x14}, make([]byte, 20)...)

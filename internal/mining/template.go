@@ -2,6 +2,7 @@ package mining
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -11,9 +12,12 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// TxSource supplies candidate transactions, best ancestor score first,
-// with their package figures (mempool.TxPool implements it).
+// TxSource supplies the candidate transactions (mempool.TxPool implements
+// it): in the chunks of their clusters' linearizations, best chunk fee
+// rate first (mempool.ChunkDescs makes them from descriptions), and with
+// their ancestor figures, best ancestor score first.
 type TxSource interface {
+	MiningChunks() []mempool.MiningChunk
 	MiningDescs() []*mempool.TxDesc
 }
 
@@ -91,7 +95,7 @@ func (g *Generator) NewBlockTemplate(payScript []byte, tip Tip, extraNonce uint6
 		cutoff := tip.MedianTimePast.Unix()
 		opts.IsFinal = func(d *mempool.TxDesc) bool { return isFinalTx(d.Tx, height, cutoff) }
 	}
-	sel := SelectTransactions(g.src.MiningDescs(), opts)
+	sel := selectBest(g.src, opts)
 
 	var fees int64
 	hasWitness := false
@@ -274,4 +278,40 @@ func isFinalTx(tx *wire.MsgTx, height int32, cutoff int64) bool {
 		}
 	}
 	return true
+}
+
+// selectBest selects by chunk fee rate (SelectChunks). When a budget left
+// a chunk out, Core's ancestor-score selection (SelectTransactions) is run
+// too and the one collecting the higher modified fees kept: neither greedy
+// method fills the last of a block best every time, and a template never
+// collects less than the pre-v31 one.
+func selectBest(src TxSource, opts SelectOptions) SelectResult {
+	sel := SelectChunks(src.MiningChunks(), opts)
+	if !sel.Limited {
+		return sel
+	}
+	if alt := SelectTransactions(src.MiningDescs(), opts); modifiedFees(alt.Txs) > modifiedFees(sel.Txs) {
+		return alt
+	}
+	return sel
+}
+
+// modifiedFees returns the total modified fee of txs.
+func modifiedFees(txs []*mempool.TxDesc) int64 {
+	var f int64
+	for _, d := range txs {
+		f = satAddFee(f, d.ModifiedFee())
+	}
+	return f
+}
+
+// satAddFee returns a+b clamped to the int64 range.
+func satAddFee(a, b int64) int64 {
+	switch {
+	case b > 0 && a > math.MaxInt64-b:
+		return math.MaxInt64
+	case b < 0 && a < math.MinInt64-b:
+		return math.MinInt64
+	}
+	return a + b
 }
