@@ -648,7 +648,7 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	// Clusters: merge the parents' clusters into the largest.
 	var c *cluster
 	for p := range parents {
-		mp.unindexCluster(p.cluster)
+		mp.markDirty(p.cluster)
 		if c == nil || len(p.cluster.members) > len(c.members) {
 			c = p.cluster
 		}
@@ -688,7 +688,7 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	mp.byTime = append(mp.byTime, e)
 	mp.usage += e.usage
 	mp.totalVSz += e.vsize
-	mp.relinearize(c)
+	mp.markDirty(c)
 	mp.sequence++
 	mp.lastUpdated = mp.cfg.Now()
 }
@@ -702,7 +702,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 	}
 	touched := make(map[*cluster]struct{})
 	for e := range set {
-		mp.unindexCluster(e.cluster)
+		mp.markDirty(e.cluster)
 	}
 	for e := range set {
 		for a := range ancestorsOf(e.parents) {
@@ -756,7 +756,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 	}
 	for c := range touched {
 		for _, part := range mp.splitCluster(c) {
-			mp.relinearize(part)
+			mp.markDirty(part)
 		}
 	}
 	mp.sequence++
@@ -885,6 +885,7 @@ func (mp *TxPool) Expire() int {
 // of the cluster stays whole. The pool lock must be held.
 func (mp *TxPool) trimToSize() {
 	for mp.usage > mp.cfg.Policy.MaxMempoolBytes {
+		mp.settleClusters()
 		tail := mp.byChunk.min()
 		if tail == nil {
 			return

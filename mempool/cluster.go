@@ -30,8 +30,7 @@ type ClusterInfo struct {
 // Cluster returns the cluster txid belongs to, in its linearization, with
 // its chunks.
 func (mp *TxPool) Cluster(txid *chainhash.Hash) (*ClusterInfo, bool) {
-	mp.mtx.RLock()
-	defer mp.mtx.RUnlock()
+	defer mp.rlockSettled()()
 	e, ok := mp.pool[*txid]
 	if !ok {
 		return nil, false
@@ -51,7 +50,7 @@ func (mp *TxPool) Cluster(txid *chainhash.Hash) (*ClusterInfo, bool) {
 }
 
 // unindexCluster takes c out of the byChunk index before its members or
-// figures change; relinearize puts it back. The pool lock must be held.
+// figures change. The pool lock must be held for writing.
 func (mp *TxPool) unindexCluster(c *cluster) {
 	if c != nil && c.tail != nil {
 		mp.byChunk.remove(c.tail)
@@ -59,9 +58,59 @@ func (mp *TxPool) unindexCluster(c *cluster) {
 	}
 }
 
+// markDirty takes c out of the byChunk index and lists it for
+// settleClusters: its members or fees are about to change. The pool lock
+// must be held for writing.
+func (mp *TxPool) markDirty(c *cluster) {
+	if c == nil || c.dirty {
+		return
+	}
+	mp.unindexCluster(c)
+	c.dirty = true
+	mp.dirty = append(mp.dirty, c)
+	if len(mp.dirty) > 2*len(mp.pool)+1024 {
+		// Merged and emptied clusters stay listed until settled: bound
+		// the list when nothing reads linearizations for long.
+		mp.settleClusters()
+	}
+}
+
+// settleClusters linearizes every cluster changed since it was last
+// linearized (relinearize) and puts it back in the byChunk index. The
+// pool lock must be held for writing.
+func (mp *TxPool) settleClusters() {
+	for i, c := range mp.dirty {
+		mp.dirty[i] = nil
+		if !c.dirty {
+			continue
+		}
+		c.dirty = false
+		if len(c.members) == 0 {
+			c.lin, c.chunks = nil, nil
+			continue
+		}
+		mp.relinearize(c)
+	}
+	mp.dirty = mp.dirty[:0]
+}
+
+// rlockSettled takes the pool lock for reading with every linearization
+// current, settling the changed clusters first under the write lock, and
+// returns the function that releases it.
+func (mp *TxPool) rlockSettled() func() {
+	mp.mtx.RLock()
+	if len(mp.dirty) == 0 {
+		return mp.mtx.RUnlock
+	}
+	mp.mtx.RUnlock()
+	mp.mtx.Lock()
+	mp.settleClusters()
+	return mp.mtx.Unlock
+}
+
 // relinearize computes c's linearization and chunks again, sets each
 // member's chunk figures and indexes c by its last chunk. c must be out of
-// the index (unindexCluster). The pool lock must be held.
+// the index (markDirty). The pool lock must be held for writing.
 func (mp *TxPool) relinearize(c *cluster) {
 	if len(c.members) == 0 {
 		c.lin, c.chunks = nil, nil
@@ -190,8 +239,7 @@ func (c *MiningChunk) FeeRate() FeeRate { return feeRateOf(c.Fee, c.VSize) }
 // carry what block assembly reads (Tx, hashes, fees, sizes, sigops,
 // Depends), not SpentBy or the ancestor and descendant figures.
 func (mp *TxPool) MiningChunks() []MiningChunk {
-	mp.mtx.RLock()
-	defer mp.mtx.RUnlock()
+	defer mp.rlockSettled()()
 	out := make([]MiningChunk, 0, mp.byChunkCount())
 	descs := make([]TxDesc, len(mp.pool))
 	next, ci := 0, 0

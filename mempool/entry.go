@@ -98,6 +98,9 @@ type cluster struct {
 	lin    []*entry
 	chunks []linChunk
 	tail   *entry
+	// dirty is set while the cluster is listed in the pool's dirty list,
+	// awaiting relinearize.
+	dirty bool
 }
 
 // lessRate reports whether fee rate af/as is below bf/bs, compared in

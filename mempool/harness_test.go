@@ -175,8 +175,9 @@ func (h *harness) reject(tx *wire.MsgTx, kind ErrorKind) error {
 func (h *harness) checkInvariants() {
 	h.t.Helper()
 	mp := h.pool
-	mp.mtx.RLock()
-	defer mp.mtx.RUnlock()
+	mp.mtx.Lock()
+	defer mp.mtx.Unlock()
+	mp.settleClusters()
 	var usage, vsize int64
 	for _, e := range mp.pool {
 		usage += e.usage

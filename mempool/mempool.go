@@ -117,7 +117,9 @@ type TxDesc struct {
 	ClusterSize  int64
 	// ChunkFee and ChunkSize are the modified fee and vsize of the chunk
 	// of its cluster's linearization the entry belongs to (Core v31's
-	// chunk fee rate: its rank in mining and eviction).
+	// chunk fee rate: its rank in mining and eviction). TxDesc, TxDescs
+	// and MiningChunks set them; elsewhere they are zero while the
+	// cluster awaits its linearization.
 	ChunkFee  int64
 	ChunkSize int64
 }
@@ -137,9 +139,14 @@ type TxPool struct {
 	byFee   *ordIndex
 	byAnc   *ordIndex
 	byDesc  *ordIndex
-	// byChunk holds one entry per cluster, the last of its linearization,
-	// by its chunk's fee rate: the pool's worst chunk first.
+	// byChunk holds one entry per linearized cluster, the last of its
+	// linearization, by its chunk's fee rate: the pool's worst chunk
+	// first. dirty lists the clusters changed since they were linearized
+	// (out of byChunk); settleClusters linearizes them before anything
+	// reads linearizations, so a chain arriving one transaction at a time
+	// is linearized once, not once per transaction.
 	byChunk *ordIndex
+	dirty   []*cluster
 	// descStale lists the entries taken out of byDesc since the last
 	// settleDesc (see reindexDesc); it may hold entries removed since.
 	descStale []*entry
@@ -286,15 +293,16 @@ func (mp *TxPool) desc(e *entry) *TxDesc {
 	if e.cluster != nil {
 		d.ClusterCount = len(e.cluster.members)
 		d.ClusterSize = e.cluster.vsize
-		d.ChunkFee, d.ChunkSize = e.chunkFee, e.chunkSize
+		if !e.cluster.dirty {
+			d.ChunkFee, d.ChunkSize = e.chunkFee, e.chunkSize
+		}
 	}
 	return d
 }
 
 // TxDescs returns a description of every pooled transaction.
 func (mp *TxPool) TxDescs() []*TxDesc {
-	mp.mtx.RLock()
-	defer mp.mtx.RUnlock()
+	defer mp.rlockSettled()()
 	out := make([]*TxDesc, 0, len(mp.pool))
 	for _, e := range mp.pool {
 		out = append(out, mp.desc(e))
@@ -304,8 +312,7 @@ func (mp *TxPool) TxDescs() []*TxDesc {
 
 // TxDesc returns the description of one pooled transaction.
 func (mp *TxPool) TxDesc(txid *chainhash.Hash) (*TxDesc, bool) {
-	mp.mtx.RLock()
-	defer mp.mtx.RUnlock()
+	defer mp.rlockSettled()()
 	e, ok := mp.pool[*txid]
 	if !ok {
 		return nil, false
@@ -414,9 +421,8 @@ func (mp *TxPool) PrioritiseTransaction(txid *chainhash.Hash, delta int64) {
 		}
 		mp.reindexAnc(d, func() { d.ancFees = satAdd(d.modFee(), sumModFees(ancestorsOf(d.parents))) })
 	}
-	mp.unindexCluster(e.cluster)
+	mp.markDirty(e.cluster)
 	e.cluster.fees = sumModFees(e.cluster.members)
-	mp.relinearize(e.cluster)
 	mp.lastUpdated = mp.cfg.Now()
 }
 
