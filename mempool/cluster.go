@@ -255,8 +255,11 @@ func (mp *TxPool) MiningChunks() []MiningChunk {
 				*d = TxDesc{Tx: x.tx, TxHash: x.txid, WTxHash: x.wtxid, Added: x.added,
 					Height: x.height, Fee: x.fee, FeeDelta: x.delta, VSize: x.vsize,
 					Weight: x.weight, SigOpCost: x.sigops, ChunkFee: ch.fee, ChunkSize: ch.size}
-				for p := range x.parents {
-					d.Depends = append(d.Depends, p.txid)
+				if len(x.parents) > 0 {
+					d.Depends = make([]chainhash.Hash, 0, len(x.parents))
+					for p := range x.parents {
+						d.Depends = append(d.Depends, p.txid)
+					}
 				}
 				mc.Txs = append(mc.Txs, d)
 			}

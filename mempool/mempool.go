@@ -284,11 +284,17 @@ func (mp *TxPool) desc(e *entry) *TxDesc {
 		DescendantCount: e.descCount, DescendantSize: e.descSize,
 		DescendantFees: e.descFees,
 	}
-	for p := range e.parents {
-		d.Depends = append(d.Depends, p.txid)
+	if len(e.parents) > 0 {
+		d.Depends = make([]chainhash.Hash, 0, len(e.parents))
+		for p := range e.parents {
+			d.Depends = append(d.Depends, p.txid)
+		}
 	}
-	for c := range e.children {
-		d.SpentBy = append(d.SpentBy, c.txid)
+	if len(e.children) > 0 {
+		d.SpentBy = make([]chainhash.Hash, 0, len(e.children))
+		for c := range e.children {
+			d.SpentBy = append(d.SpentBy, c.txid)
+		}
 	}
 	if e.cluster != nil {
 		d.ClusterCount = len(e.cluster.members)
