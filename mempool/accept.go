@@ -459,7 +459,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	// Replacement.
 	var evict map[*entry]struct{}
 	if len(conflicts) > 0 && !opts.packageRBF {
-		evict, err = mp.checkReplacement(e, conflicts)
+		evict, err = mp.checkReplacement(e, parents, conflicts)
 		if err != nil {
 			if sibling != nil {
 				// Core names sibling evictions in the reason.
@@ -557,34 +557,28 @@ func (mp *TxPool) checkLimits(e *entry, ancestors map[*entry]struct{}, sibling *
 	return nil
 }
 
-// checkReplacement applies Core's replace-by-fee rules (policy/rbf.cpp) in
-// Core's order and returns the set to evict: the conflicts and all their
-// descendants.
-func (mp *TxPool) checkReplacement(e *entry, conflicts map[*entry]struct{}) (map[*entry]struct{}, error) {
+// checkReplacement applies Core v31's replace-by-fee rules
+// (doc/policy/mempool-replacements.md under the cluster mempool) in Core's
+// order and returns the set to evict: the conflicts and all their
+// descendants. Every conflict may be replaced (full RBF) and the
+// replacement may spend new unconfirmed outputs; the direct conflicts
+// belong to at most MaxReplacementEvictions clusters; the replacement
+// pays at least the fees of everything evicted plus its own relay at the
+// incremental relay fee; and the fee-rate diagram of the clusters it
+// touches strictly improves (improvesClusterDiagram). parents are e's
+// pooled parents. The pool lock must be held for writing.
+func (mp *TxPool) checkReplacement(e *entry, parents, conflicts map[*entry]struct{}) (map[*entry]struct{}, error) {
 	pol := &mp.cfg.Policy
 	hash := e.txid
 
-	// Rule 6: a higher fee rate than every direct conflict.
+	clusters := make(map[*cluster]struct{})
 	for c := range conflicts {
-		if less, _ := lessRate(c.modFee(), c.vsize, e.modFee(), e.vsize); !less {
-			return nil, txRuleError(ErrInsufficientFee,
-				"rejecting replacement %v; new feerate %s <= old feerate %s", hash,
-				formatFeeRate(feeRateOf(e.modFee(), e.vsize)),
-				formatFeeRate(feeRateOf(c.modFee(), c.vsize)))
-		}
+		clusters[c.cluster] = struct{}{}
 	}
-
-	// Rule 5: at most MaxReplacementEvictions transactions go, counted as
-	// Core does: the sum of each direct conflict's descendant count (an
-	// overestimate when conflicts share descendants).
-	count := 0
-	for c := range conflicts {
-		count += c.descCount
-		if count > pol.MaxReplacementEvictions {
-			return nil, txRuleError(ErrTooManyReplacements,
-				"rejecting replacement %v; too many potential replacements (%d > %d)",
-				hash, count, pol.MaxReplacementEvictions)
-		}
+	if len(clusters) > pol.MaxReplacementEvictions {
+		return nil, txRuleError(ErrTooManyReplacements,
+			"rejecting replacement %v; too many conflicting clusters (%d > %d)",
+			hash, len(clusters), pol.MaxReplacementEvictions)
 	}
 	evict := make(map[*entry]struct{})
 	for c := range conflicts {
@@ -593,31 +587,16 @@ func (mp *TxPool) checkReplacement(e *entry, conflicts map[*entry]struct{}) (map
 		}
 	}
 
-	// Rule 2: no new unconfirmed inputs: every pooled parent must already
-	// be a parent of something replaced.
-	conflictParents := make(map[chainhash.Hash]struct{})
-	for x := range evict {
-		for _, in := range x.tx.TxIn {
-			conflictParents[in.PreviousOutPoint.Hash] = struct{}{}
-		}
-	}
-	for i, in := range e.tx.TxIn {
-		if _, ok := conflictParents[in.PreviousOutPoint.Hash]; ok {
-			continue
-		}
-		if _, ok := mp.pool[in.PreviousOutPoint.Hash]; ok {
-			return nil, txRuleError(ErrReplacementAddsUnconfirmed,
-				"replacement %v adds unconfirmed input, idx %d", hash, i)
-		}
-	}
-
-	// Rules 3 and 4: pay for everything evicted, plus its own relay.
+	// Pay for everything evicted, plus its own relay.
 	var origFees int64
 	for x := range evict {
 		origFees = satAdd(origFees, x.modFee())
 	}
 	if msg := mp.paysForRBF(origFees, e.modFee(), e.vsize, hash); msg != "" {
 		return nil, txRuleError(ErrInsufficientFee, "%s", msg)
+	}
+	if !mp.improvesClusterDiagram(e, parents, evict) {
+		return nil, txRuleError(ErrInsufficientFee, "insufficient feerate: does not improve feerate diagram")
 	}
 	return evict, nil
 }

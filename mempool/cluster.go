@@ -136,22 +136,29 @@ func (mp *TxPool) relinearize(c *cluster) {
 // merged with a better one up to 64 transactions, the ancestor-set order
 // alone beyond (only when the cluster limit is lifted). out is reused.
 func linearizeCluster(c *cluster, out []*entry) []*entry {
-	n := len(c.members)
-	if n == 1 {
+	if len(c.members) == 1 {
 		for m := range c.members {
 			out = append(out, m)
 		}
 		return out
 	}
-	if n > maskLinearizeMax {
-		return append(out, linearize(c)...)
-	}
-	// Members by txid, so that the result does not depend on map order.
-	ms := make([]*entry, 0, n)
+	ms := make([]*entry, 0, len(c.members))
 	for m := range c.members {
 		ms = append(ms, m)
 	}
+	return append(out, linearizeEntries(ms, func(x *entry) map[*entry]struct{} { return x.parents })...)
+}
+
+// linearizeEntries linearizes the connected transactions ms, whose
+// parents (all in ms) parentsOf gives, as linearizeCluster does. ms is
+// sorted by txid in place, so that the result does not depend on its
+// order.
+func linearizeEntries(ms []*entry, parentsOf func(*entry) map[*entry]struct{}) []*entry {
+	n := len(ms)
 	sortEntries(ms, func(a, b *entry) bool { return lessHash(&a.txid, &b.txid) })
+	if n > maskLinearizeMax {
+		return linearizeAncestorSets(ms, parentsOf)
+	}
 	index := make(map[*entry]int, n)
 	for i, m := range ms {
 		index[m] = i
@@ -160,35 +167,49 @@ func linearizeCluster(c *cluster, out []*entry) []*entry {
 	parents := make([][]int, n)
 	for i, m := range ms {
 		fee[i], size[i] = m.modFee(), m.vsize
-		for p := range m.parents {
+		for p := range parentsOf(m) {
 			parents[i] = append(parents[i], index[p])
 		}
 	}
+	out := make([]*entry, 0, n)
 	for _, i := range newDepGraph(fee, size, parents).linearize() {
 		out = append(out, ms[i])
 	}
 	return out
 }
 
-// linearize orders a cluster by repeatedly taking the remaining
-// transaction whose remaining ancestor set has the best fee rate, with
-// that set (parents first). Ties go to the lower txid. It is the
+// linearizeAncestorSets orders ms (sorted by txid) by repeatedly taking
+// the remaining transaction whose remaining ancestor set has the best fee
+// rate, with that set, parents first. Ties go to the lower txid. It is the
 // linearization of clusters too large for a bit-set graph.
-func linearize(c *cluster) []*entry {
-	done := make(map[*entry]bool, len(c.members))
-	out := make([]*entry, 0, len(c.members))
-	for len(out) < len(c.members) {
+func linearizeAncestorSets(ms []*entry, parentsOf func(*entry) map[*entry]struct{}) []*entry {
+	done := make(map[*entry]bool, len(ms))
+	depth := make(map[*entry]int, len(ms))
+	var depthOf func(x *entry) int
+	depthOf = func(x *entry) int {
+		if d, ok := depth[x]; ok {
+			return d
+		}
+		d := 0
+		for p := range parentsOf(x) {
+			d = max(d, depthOf(p)+1)
+		}
+		depth[x] = d
+		return d
+	}
+	out := make([]*entry, 0, len(ms))
+	for len(out) < len(ms) {
 		var best *entry
 		var bestSet []*entry
 		var bf, bs int64
-		for m := range c.members {
+		for _, m := range ms {
 			if done[m] {
 				continue
 			}
 			set := []*entry{m}
 			seen := map[*entry]bool{m: true}
 			for i := 0; i < len(set); i++ {
-				for p := range set[i].parents {
+				for p := range parentsOf(set[i]) {
 					if !done[p] && !seen[p] {
 						seen[p] = true
 						set = append(set, p)
@@ -200,14 +221,13 @@ func linearize(c *cluster) []*entry {
 				f = satAdd(f, x.modFee())
 				s += x.vsize
 			}
-			less, eq := lessRate(bf, bs, f, s)
-			if best == nil || less || eq && lessHash(&m.txid, &best.txid) {
+			if best == nil || higher(f, s, bf, bs) {
 				best, bestSet, bf, bs = m, set, f, s
 			}
 		}
 		sortEntries(bestSet, func(a, b *entry) bool {
-			if a.ancCount != b.ancCount {
-				return a.ancCount < b.ancCount
+			if da, db := depthOf(a), depthOf(b); da != db {
+				return da < db
 			}
 			return lessHash(&a.txid, &b.txid)
 		})
@@ -344,5 +364,104 @@ func ChunkDescs(descs []*TxDesc) []MiningChunk {
 		ci++
 	}
 	sortChunks(out)
+	return out
+}
+
+// improvesClusterDiagram reports whether adding e (with its pooled parents)
+// and evicting evict leaves the pool's fee-rate diagram strictly better:
+// at least as high everywhere and higher somewhere (Core v31's
+// ImprovesFeerateDiagram). Only the clusters that change are compared:
+// before, the chunks of every cluster holding an evicted transaction or a
+// parent of e; after, what remains of them with e, split into its
+// connected components and each linearized afresh. The pool lock must be
+// held for writing (the affected clusters are linearized first).
+func (mp *TxPool) improvesClusterDiagram(e *entry, parents, evict map[*entry]struct{}) bool {
+	mp.settleClusters()
+	affected := make(map[*cluster]struct{})
+	for x := range evict {
+		affected[x.cluster] = struct{}{}
+	}
+	for p := range parents {
+		affected[p.cluster] = struct{}{}
+	}
+	var old, next []feeFrac
+	var rest []*entry
+	for c := range affected {
+		for _, ch := range c.chunks {
+			old = append(old, feeFrac{ch.fee, ch.size})
+		}
+		for _, m := range c.lin {
+			if _, gone := evict[m]; !gone {
+				rest = append(rest, m)
+			}
+		}
+	}
+	rest = append(rest, e)
+	parentsOf := func(x *entry) map[*entry]struct{} {
+		if x == e {
+			return parents
+		}
+		return x.parents
+	}
+	for _, comp := range components(rest, e, parents, evict) {
+		lin := linearizeEntries(comp, parentsOf)
+		for _, ch := range chunkOrder(len(lin), func(i int) (int64, int64) {
+			return lin[i].modFee(), lin[i].vsize
+		}) {
+			next = append(next, feeFrac{ch.fee, ch.size})
+		}
+	}
+	byRate := func(s []feeFrac) {
+		sort.SliceStable(s, func(i, j int) bool { return s[i].higher(s[j]) })
+	}
+	byRate(old)
+	byRate(next)
+	better, worse := compareDiagrams(next, old)
+	return better && !worse
+}
+
+// components splits members (pooled entries that stay, and e, not yet
+// pooled, whose parents are given) into connected components.
+func components(members []*entry, e *entry, parents, evict map[*entry]struct{}) [][]*entry {
+	in := make(map[*entry]int, len(members)) // component index, -1 unset
+	for _, m := range members {
+		in[m] = -1
+	}
+	var out [][]*entry
+	for _, seed := range members {
+		if in[seed] >= 0 {
+			continue
+		}
+		k := len(out)
+		in[seed] = k
+		comp := []*entry{seed}
+		for i := 0; i < len(comp); i++ {
+			x := comp[i]
+			visit := func(y *entry) {
+				if idx, ok := in[y]; ok && idx < 0 {
+					in[y] = k
+					comp = append(comp, y)
+				}
+			}
+			if x == e {
+				for p := range parents {
+					visit(p)
+				}
+				continue
+			}
+			for p := range x.parents {
+				visit(p)
+			}
+			for c := range x.children {
+				if _, gone := evict[c]; !gone {
+					visit(c)
+				}
+			}
+			if _, ok := parents[x]; ok {
+				visit(e)
+			}
+		}
+		out = append(out, comp)
+	}
 	return out
 }

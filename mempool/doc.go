@@ -85,7 +85,13 @@
 // transaction, then the rolling minimum and --minrelaytxfee, the two a
 // package may pay together), TRUC (version 3, BIP431, with sibling
 // eviction), ancestor/descendant limits, a pooled parent's dust spent
-// (missing-ephemeral-spends), replace-by-fee (full RBF, Core's rules 2-6)
+// (missing-ephemeral-spends), replace-by-fee as Core v31 judges it (full
+// RBF; the direct conflicts in at most 100 clusters; the replacement pays
+// the fees of everything it evicts plus its own relay at the incremental
+// relay fee; and the fee-rate diagram of the clusters it touches, each
+// linearized again without the evicted transactions and with the
+// replacement, strictly improves, which replaces the old rules against new
+// unconfirmed inputs and for a higher fee rate than each conflict)
 // and last the scripts, which run under the standard
 // flags and, after a failure, under the consensus flags alone so the
 // error's kind tells a policy failure (ErrScriptPolicy) from a consensus

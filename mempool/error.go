@@ -65,8 +65,11 @@ const (
 	ErrMaxFeeExceeded = ErrorKind("max-fee-exceeded")
 
 	// Conflicts and replacement (Core's policy/rbf.cpp).
-	ErrMempoolConflict            = ErrorKind("txn-mempool-conflict")
-	ErrSpendsConflicting          = ErrorKind("bad-txns-spends-conflicting-tx")
+	ErrMempoolConflict   = ErrorKind("txn-mempool-conflict")
+	ErrSpendsConflicting = ErrorKind("bad-txns-spends-conflicting-tx")
+	// ErrReplacementAddsUnconfirmed is the pre-v31 rule against a
+	// replacement spending new unconfirmed outputs; the fee-rate diagram
+	// check has replaced it and the pool no longer returns it.
 	ErrReplacementAddsUnconfirmed = ErrorKind("replacement-adds-unconfirmed")
 	ErrInsufficientFee            = ErrorKind("insufficient fee")
 	ErrTooManyReplacements        = ErrorKind("too many potential replacements")

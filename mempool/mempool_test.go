@@ -367,14 +367,14 @@ func TestReplaceByFee(t *testing.T) {
 			func(h *harness, c []spendable, o *wire.MsgTx) *wire.MsgTx {
 				return h.tx(c[0:1], 99000-10)
 			}},
-		{"lower fee rate refused", ErrInsufficientFee, "new feerate",
+		{"lower fee rate refused", ErrInsufficientFee, "does not improve feerate diagram",
 			func(h *harness, c []spendable, o *wire.MsgTx) *wire.MsgTx {
 				// Larger tx with more absolute fee but lower rate.
 				tx := h.tx(c[0:1], 98000)
 				tx.TxIn[0].Witness = wire.TxWitness{make([]byte, 71), make([]byte, 33), make([]byte, 3000)}
 				return tx
 			}},
-		{"adds unconfirmed input", ErrReplacementAddsUnconfirmed, "adds unconfirmed input, idx 1",
+		{"adds unconfirmed input (allowed since v31)", "", "",
 			func(h *harness, c []spendable, o *wire.MsgTx) *wire.MsgTx {
 				other := h.tx(c[1:2], 99000)
 				h.mustAccept(other)
@@ -409,31 +409,24 @@ func TestReplaceByFee(t *testing.T) {
 		})
 	}
 
-	// Descendants count toward the 100 evictions and are evicted.
-	h := newHarness(t, func(c *Config) {
-		c.Policy.DescendantLimitCount = 200
-		c.Policy.DescendantLimitSize = 1000000
-	})
+	// The direct conflicts may span at most 100 clusters; descendants do
+	// not count (Core v31).
+	h := newHarness(t, nil)
 	h.t = t
-	coin := h.fund(1, 10000000, 10, false)
-	vals := make([]int64, 100)
-	for i := range vals {
-		vals[i] = 99990
+	coins := h.fund(101, 100000, 10, false)
+	var conflicts []spendable
+	for i := 0; i < 101; i++ {
+		tx := h.tx(coins[i:i+1], 99000)
+		h.mustAccept(tx)
+		h.mustAccept(h.tx(outs(tx), 98000)) // a descendant each
+		conflicts = append(conflicts, coins[i])
 	}
-	fan := h.tx(coin, vals...)
-	h.mustAccept(fan)
-	fo := outs(fan)
-	for i := 0; i < 99; i++ {
-		h.mustAccept(h.tx(fo[i:i+1], 98990))
-	}
-	// fan + 99 children = 100: a replacement paying enough succeeds.
-	repl := h.tx(coin, 10000000-400000)
+	repl := h.tx(conflicts[:100], 100*100000-400000)
 	if _, err := h.pool.TestAccept(repl); err != nil {
-		t.Fatalf("100 evictions refused: %v", err)
+		t.Fatalf("100 conflicting clusters refused: %v", err)
 	}
-	h.mustAccept(h.tx(fo[99:100], 98990))
-	err := h.reject(repl, ErrTooManyReplacements)
-	if !contains(err.Error(), "too many potential replacements (101 > 100)") {
+	err := h.reject(h.tx(conflicts, 101*100000-400000), ErrTooManyReplacements)
+	if !contains(err.Error(), "too many conflicting clusters (101 > 100)") {
 		t.Fatalf("message %q", err.Error())
 	}
 	h.checkInvariants()
