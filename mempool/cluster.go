@@ -8,10 +8,12 @@ import (
 
 // Chunk is a group of a cluster's transactions that a miner takes
 // together: the linearization's prefix-optimal split (Core v31's chunks).
+// Weight is the sigop-adjusted weight (Core's chunkweight).
 type Chunk struct {
-	Txids []chainhash.Hash
-	Fee   int64 // modified
-	VSize int64
+	Txids  []chainhash.Hash
+	Fee    int64 // modified
+	VSize  int64
+	Weight int64
 }
 
 // FeeRate returns the chunk's fee rate.
@@ -24,6 +26,7 @@ type ClusterInfo struct {
 	Txids  []chainhash.Hash
 	Chunks []Chunk
 	VSize  int64
+	Weight int64 // sigop-adjusted
 	Fee    int64
 }
 
@@ -43,7 +46,8 @@ func (mp *TxPool) Cluster(txid *chainhash.Hash) (*ClusterInfo, bool) {
 	start := 0
 	for _, ch := range c.chunks {
 		info.Chunks = append(info.Chunks, Chunk{Txids: info.Txids[start:ch.end:ch.end],
-			Fee: ch.fee, VSize: ch.size})
+			Fee: ch.fee, VSize: ch.size, Weight: ch.weight})
+		info.Weight += ch.weight
 		start = ch.end
 	}
 	return info, true
@@ -121,9 +125,11 @@ func (mp *TxPool) relinearize(c *cluster) {
 		return c.lin[i].modFee(), c.lin[i].vsize
 	})
 	start := 0
-	for _, ch := range c.chunks {
+	for k := range c.chunks {
+		ch := &c.chunks[k]
 		for _, x := range c.lin[start:ch.end] {
-			x.chunkFee, x.chunkSize = ch.fee, ch.size
+			x.chunkIdx = int32(k)
+			ch.weight += mp.adjustedWeight(x)
 		}
 		start = ch.end
 	}
@@ -274,7 +280,8 @@ func (mp *TxPool) MiningChunks() []MiningChunk {
 				next++
 				*d = TxDesc{Tx: x.tx, TxHash: x.txid, WTxHash: x.wtxid, Added: x.added,
 					Height: x.height, Fee: x.fee, FeeDelta: x.delta, VSize: x.vsize,
-					Weight: x.weight, SigOpCost: x.sigops, ChunkFee: ch.fee, ChunkSize: ch.size}
+					Weight: x.weight, SigOpCost: x.sigops, ChunkFee: ch.fee, ChunkSize: ch.size,
+					ChunkWeight: ch.weight}
 				if len(x.parents) > 0 {
 					d.Depends = make([]chainhash.Hash, 0, len(x.parents))
 					for p := range x.parents {
@@ -462,6 +469,41 @@ func components(members []*entry, e *entry, parents, evict map[*entry]struct{}) 
 			}
 		}
 		out = append(out, comp)
+	}
+	return out
+}
+
+// adjustedWeight is e's weight with its sigops charged at
+// Policy.BytesPerSigOp a sigop (Core's sigop-adjusted weight, the unit of
+// its chunk weights).
+func (mp *TxPool) adjustedWeight(e *entry) int64 {
+	return max(e.weight, e.sigops*mp.cfg.Policy.BytesPerSigOp)
+}
+
+// DiagramPoint is a point of the pool's fee-rate diagram: the modified
+// fees and sigop-adjusted weight of the best chunks up to it.
+type DiagramPoint struct {
+	Weight int64
+	Fee    int64
+}
+
+// FeeRateDiagram returns the pool's fee-rate diagram (Core's
+// getmempoolfeeratediagram): from (0, 0), the running totals of weight and
+// modified fee after each chunk of the pool, best chunk fee rate first.
+func (mp *TxPool) FeeRateDiagram() []DiagramPoint {
+	defer mp.rlockSettled()()
+	var chunks []linChunk
+	mp.byChunk.ascend(func(tail *entry) bool {
+		chunks = append(chunks, tail.cluster.chunks...)
+		return true
+	})
+	sort.SliceStable(chunks, func(i, j int) bool {
+		return higher(chunks[i].fee, chunks[i].weight, chunks[j].fee, chunks[j].weight)
+	})
+	out := make([]DiagramPoint, 1, len(chunks)+1)
+	for _, ch := range chunks {
+		last := out[len(out)-1]
+		out = append(out, DiagramPoint{Weight: last.Weight + ch.weight, Fee: satAdd(last.Fee, ch.fee)})
 	}
 	return out
 }

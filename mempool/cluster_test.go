@@ -70,3 +70,58 @@ func TestClusterChunks(t *testing.T) {
 	h2.checkInvariants()
 	t.Logf("clusters of %d transactions checked", checked)
 }
+
+// TestChunkFiguresAndDiagram: TxDesc carries its chunk's figures, Cluster
+// its chunks' sigop-adjusted weights, FeeRateDiagram the pool's chunks
+// best first from (0, 0), MiningChunks the same chunks with their
+// transactions, and Info whether every cluster is optimally linearized.
+func TestChunkFiguresAndDiagram(t *testing.T) {
+	h := newHarness(t, nil)
+	coins := h.fund(2, 1000000, 10, false)
+	p := h.tx(coins[0:1], 1000000-100) // 100 sat
+	h.mustAccept(p)
+	c := h.tx(outs(p), outs(p)[0].amount-9900) // pays for its parent
+	h.mustAccept(c)
+	lone := h.tx(coins[1:2], 1000000-2000)
+	h.mustAccept(lone)
+
+	d, _ := h.pool.TxDesc(ptr(p.TxHash()))
+	if d.ChunkFee != 10000 || d.ChunkSize != p.VSize()+c.VSize() ||
+		d.ChunkWeight != p.Weight()+c.Weight() {
+		t.Fatalf("parent's chunk %d sat %d vB %d WU", d.ChunkFee, d.ChunkSize, d.ChunkWeight)
+	}
+	info, _ := h.pool.Cluster(ptr(c.TxHash()))
+	if info.Weight != p.Weight()+c.Weight() || len(info.Chunks) != 1 || info.Chunks[0].Weight != info.Weight {
+		t.Fatalf("cluster %+v", info)
+	}
+	diag := h.pool.FeeRateDiagram()
+	want := []DiagramPoint{{0, 0}, {p.Weight() + c.Weight(), 10000},
+		{p.Weight() + c.Weight() + lone.Weight(), 12000}}
+	if len(diag) != len(want) {
+		t.Fatalf("diagram %v, want %v", diag, want)
+	}
+	for i := range want {
+		if diag[i] != want[i] {
+			t.Fatalf("diagram %v, want %v", diag, want)
+		}
+	}
+	mc := h.pool.MiningChunks()
+	if len(mc) != 2 || len(mc[0].Txs) != 2 || mc[0].Txs[0].TxHash != p.TxHash() ||
+		mc[0].Txs[1].Depends[0] != p.TxHash() || mc[1].Txs[0].TxHash != lone.TxHash() {
+		t.Fatalf("mining chunks %+v", mc)
+	}
+	if !h.pool.Info().Optimal {
+		t.Fatal("small clusters not reported optimal")
+	}
+	// A chain longer than the exact search is not known optimal.
+	prev := outs(lone)
+	for i := 0; i <= exactLinearizeMax; i++ {
+		tx := h.tx(prev, prev[0].amount-1000)
+		h.mustAccept(tx)
+		prev = outs(tx)
+	}
+	if h.pool.Info().Optimal {
+		t.Fatal("a cluster of 16 reported optimal")
+	}
+	h.checkInvariants()
+}

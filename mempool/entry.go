@@ -49,11 +49,13 @@ type entry struct {
 	descNode *tnode
 
 	cluster *cluster
-	// chunkFee and chunkSize are the modified fee and vsize of the chunk
-	// of its cluster's linearization e belongs to: its mining and
-	// eviction rank.
-	chunkFee, chunkSize int64
+	// chunkIdx is the index in cluster.chunks of the chunk of its
+	// cluster's linearization e belongs to: its mining and eviction rank.
+	chunkIdx int32
 }
+
+// chunk returns the chunk e belongs to; e's cluster must be linearized.
+func (e *entry) chunk() *linChunk { return &e.cluster.chunks[e.chunkIdx] }
 
 // modFee is the fee with the prioritisation delta applied, saturating as
 // Core's modified fee does.
@@ -156,12 +158,13 @@ func lessByAncestorScore(a, b *entry) bool {
 // first is the worst chunk of the pool, the one eviction removes. Ties go
 // to the larger chunk, then the higher txid.
 func lessByChunkRate(a, b *entry) bool {
-	l, eq := lessRate(a.chunkFee, a.chunkSize, b.chunkFee, b.chunkSize)
+	ac, bc := a.chunk(), b.chunk()
+	l, eq := lessRate(ac.fee, ac.size, bc.fee, bc.size)
 	if !eq {
 		return l
 	}
-	if a.chunkSize != b.chunkSize {
-		return a.chunkSize > b.chunkSize
+	if ac.size != bc.size {
+		return ac.size > bc.size
 	}
 	return bytes.Compare(a.txid[:], b.txid[:]) > 0
 }

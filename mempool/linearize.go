@@ -249,10 +249,11 @@ func (g *depGraph) bestPrefix(lin []int, rem uint64) (best uint64, bf, bs int64)
 }
 
 // linChunk is one chunk of a linearization: the positions before end not
-// in an earlier chunk, with their total modified fee and vsize.
+// in an earlier chunk, with their total modified fee and vsize (and, for a
+// pool cluster's chunks, their sigop-adjusted weight).
 type linChunk struct {
-	end       int
-	fee, size int64
+	end               int
+	fee, size, weight int64
 }
 
 // chunkOrder splits a linearization, given as figures in order, into

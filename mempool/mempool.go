@@ -120,8 +120,9 @@ type TxDesc struct {
 	// chunk fee rate: its rank in mining and eviction). TxDesc, TxDescs
 	// and MiningChunks set them; elsewhere they are zero while the
 	// cluster awaits its linearization.
-	ChunkFee  int64
-	ChunkSize int64
+	ChunkFee    int64
+	ChunkSize   int64
+	ChunkWeight int64 // sigop-adjusted
 }
 
 // ModifiedFee is the fee with the prioritisation delta applied.
@@ -300,7 +301,8 @@ func (mp *TxPool) desc(e *entry) *TxDesc {
 		d.ClusterCount = len(e.cluster.members)
 		d.ClusterSize = e.cluster.vsize
 		if !e.cluster.dirty {
-			d.ChunkFee, d.ChunkSize = e.chunkFee, e.chunkSize
+			ch := e.chunk()
+			d.ChunkFee, d.ChunkSize, d.ChunkWeight = ch.fee, ch.size, ch.weight
 		}
 	}
 	return d
@@ -657,6 +659,12 @@ type Info struct {
 	FullRBF             bool
 	Orphans             int
 	UnbroadcastCount    int
+	// ClusterLimitCount and ClusterLimitSize are the cluster limits (0:
+	// none); Optimal reports whether every cluster's linearization is
+	// known to be optimal (all within the exact search's size).
+	ClusterLimitCount int
+	ClusterLimitSize  int64
+	Optimal           bool
 }
 
 // Info returns the pool's figures for getmempoolinfo.
@@ -666,6 +674,14 @@ func (mp *TxPool) Info() Info {
 	var fees int64
 	for _, e := range mp.pool {
 		fees += e.fee
+	}
+	optimal := true
+	mp.byChunk.ascend(func(tail *entry) bool {
+		optimal = len(tail.cluster.members) <= exactLinearizeMax
+		return optimal
+	})
+	for _, c := range mp.dirty {
+		optimal = optimal && (!c.dirty || len(c.members) <= exactLinearizeMax)
 	}
 	minFee := mp.minFee()
 	if minFee < mp.cfg.Policy.MinRelayTxFee {
@@ -677,7 +693,10 @@ func (mp *TxPool) Info() Info {
 		MinRelayTxFee:       mp.cfg.Policy.MinRelayTxFee,
 		IncrementalRelayFee: mp.cfg.Policy.IncrementalRelayFee,
 		FullRBF:             true, Orphans: len(mp.orphans.byTxid),
-		UnbroadcastCount: len(mp.unbroadcast),
+		UnbroadcastCount:  len(mp.unbroadcast),
+		ClusterLimitCount: mp.cfg.Policy.ClusterLimitCount,
+		ClusterLimitSize:  mp.cfg.Policy.ClusterLimitSize,
+		Optimal:           optimal,
 	}
 }
 
