@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -250,5 +251,74 @@ func TestRPCTestMempoolAcceptPackage(t *testing.T) {
 	res = call(hexes(parent, child))
 	if res[0]["reject-reason"] != "txn-already-in-mempool" || keysOf(res[1]) != "txid,wtxid" {
 		t.Fatalf("already pooled: %v", res)
+	}
+}
+
+// TestRPCMempoolCluster checks Core v31's cluster RPCs on a real pool: a
+// zero-fee TRUC parent and its child form one chunk (getmempoolcluster,
+// getmempoolentry's chunk figures), listed before a lone transaction in
+// getmempoolfeeratediagram; getmempoolinfo reports the cluster limits and
+// optimality.
+func TestRPCMempoolCluster(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	w := newTestWallet(t, 43)
+	tn.mustCall(nil, "generatetoaddress", 110, w.addr)
+	const coin = 5000000000
+	pay := func(v int64) []*wire.TxOut { return []*wire.TxOut{{Value: v, PkScript: w.pkScript}} }
+	parent := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(1)}, coin}}, pay(coin),
+		wire.MaxTxInSequenceNum)
+	child := w.spendVersion(t, 3, []prevOut{{wire.OutPoint{Hash: parent.TxHash()}, coin}}, pay(coin-20000),
+		wire.MaxTxInSequenceNum)
+	lone := w.spend(t, []prevOut{{wire.OutPoint{Hash: tn.coinbaseOf(2)}, coin}}, pay(coin-1000),
+		wire.MaxTxInSequenceNum)
+	if res := tn.submitPackage(t, []string{txHex(parent), txHex(child)}); res.PackageMsg != "success" {
+		t.Fatalf("package: %+v", res)
+	}
+	tn.mustCall(nil, "sendrawtransaction", txHex(lone))
+
+	pairWeight := int64(4 * (parent.VSize() + child.VSize()))
+	var cluster struct {
+		ClusterWeight int64 `json:"clusterweight"`
+		TxCount       int   `json:"txcount"`
+		Chunks        []struct {
+			ChunkFee    float64  `json:"chunkfee"`
+			ChunkWeight int64    `json:"chunkweight"`
+			Txs         []string `json:"txs"`
+		} `json:"chunks"`
+	}
+	tn.mustCall(&cluster, "getmempoolcluster", child.TxHash().String())
+	if cluster.TxCount != 2 || len(cluster.Chunks) != 1 || cluster.Chunks[0].ChunkFee != 0.0002 ||
+		len(cluster.Chunks[0].Txs) != 2 || cluster.Chunks[0].Txs[0] != parent.TxHash().String() ||
+		cluster.ClusterWeight < pairWeight-8 || cluster.ClusterWeight > pairWeight {
+		t.Fatalf("getmempoolcluster: %+v", cluster)
+	}
+	tn.wantError(rpcjson.ErrRPCInvalidAddressOrKey, "Transaction not in mempool", "getmempoolcluster",
+		tn.coinbaseOf(3).String())
+
+	var entry struct {
+		ChunkWeight int64 `json:"chunkweight"`
+		Fees        struct {
+			Chunk float64 `json:"chunk"`
+		} `json:"fees"`
+	}
+	tn.mustCall(&entry, "getmempoolentry", parent.TxHash().String())
+	if entry.Fees.Chunk != 0.0002 || entry.ChunkWeight != cluster.ClusterWeight {
+		t.Fatalf("getmempoolentry chunk: %+v", entry)
+	}
+
+	var diag []struct {
+		Weight int64   `json:"weight"`
+		Fee    float64 `json:"fee"`
+	}
+	tn.mustCall(&diag, "getmempoolfeeratediagram")
+	if len(diag) != 3 || diag[0].Weight != 0 || diag[1].Weight != cluster.ClusterWeight ||
+		diag[1].Fee != 0.0002 || diag[2].Fee != 0.0002+0.00001 {
+		t.Fatalf("getmempoolfeeratediagram: %+v", diag)
+	}
+
+	var info map[string]any
+	tn.mustCall(&info, "getmempoolinfo")
+	if info["optimal"] != true || info["limitclustercount"] == nil || info["limitclustersize"] == nil {
+		t.Fatalf("getmempoolinfo: %v", info)
 	}
 }

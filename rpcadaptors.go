@@ -119,6 +119,12 @@ func (p rpcTxPool) AddUnbroadcast(txid *chainhash.Hash)  { p.n.pool.AddUnbroadca
 func (p rpcTxPool) HasDust(txid *chainhash.Hash) bool    { return p.n.pool.HasDust(txid) }
 func (p rpcTxPool) FeeDeltas() map[chainhash.Hash]int64  { return p.n.pool.FeeDeltas() }
 
+func (p rpcTxPool) Cluster(txid *chainhash.Hash) (*mempool.ClusterInfo, bool) {
+	return p.n.pool.Cluster(txid)
+}
+
+func (p rpcTxPool) FeeRateDiagram() []mempool.DiagramPoint { return p.n.pool.FeeRateDiagram() }
+
 func (p rpcTxPool) FetchTransaction(hash *chainhash.Hash) (*wire.MsgTx, error) {
 	return p.n.pool.FetchTransaction(hash)
 }

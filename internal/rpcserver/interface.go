@@ -141,6 +141,13 @@ type TxPool interface {
 
 	// Unbroadcast returns the local transactions no peer fetched yet.
 	Unbroadcast() []chainhash.Hash
+
+	// Cluster returns the cluster of a pooled transaction, linearized and
+	// chunked (false when txid is not pooled).
+	Cluster(txid *chainhash.Hash) (*mempool.ClusterInfo, bool)
+
+	// FeeRateDiagram returns the pool's fee-rate diagram from (0, 0).
+	FeeRateDiagram() []mempool.DiagramPoint
 }
 
 // TxAcceptor submits and tests transactions against the pool's rules.

@@ -126,8 +126,31 @@ func (s *Server) mempoolMethods() []rpcjson.Method {
 			Category: "Blockchain",
 			Help: "Returns details on the active state of the TX memory pool.\n\nResult:\n{\n  \"loaded\" : true|false,\n  \"size\" : n,\n  \"bytes\" : n,\n  \"usage\" : n,\n" +
 				"  \"total_fee\" : n,\n  \"maxmempool\" : n,\n  \"mempoolminfee\" : n,\n  \"minrelaytxfee\" : n,\n  \"incrementalrelayfee\" : n,\n" +
-				"  \"unbroadcastcount\" : n,\n  \"fullrbf\" : true|false,\n  \"permitbaremultisig\" : true|false,\n  \"maxdatacarriersize\" : n\n}",
+				"  \"unbroadcastcount\" : n,\n  \"fullrbf\" : true|false,\n  \"permitbaremultisig\" : true|false,\n  \"maxdatacarriersize\" : n,\n" +
+				"  \"limitclustercount\" : n,    (numeric) maximum number of transactions in a cluster (0: no limit)\n" +
+				"  \"limitclustersize\" : n,    (numeric) maximum virtual size of a cluster (0: no limit)\n" +
+				"  \"optimal\" : true|false    (boolean) whether every cluster is known to be linearized optimally\n}",
 			Handler: s.handleGetMempoolInfo,
+		},
+		{
+			Name:     "getmempoolcluster",
+			Category: "Blockchain",
+			Params:   []rpcjson.ParamSpec{{Name: "txid", Type: "string"}},
+			Help: "Returns mempool data for given cluster\n\nArguments:\n1. txid    (string, required) The txid of a transaction in the cluster\n\n" +
+				"Result:\n{\n  \"clusterweight\" : n,    (numeric) total sigops-adjusted weight (as defined in BIP 141 and modified by '-bytespersigop')\n" +
+				"  \"txcount\" : n,    (numeric) number of transactions\n  \"chunks\" : [    (json array) chunks in this cluster (in mining order)\n" +
+				"    {\n      \"chunkfee\" : n,    (numeric) fees of the transactions in this chunk\n" +
+				"      \"chunkweight\" : n,    (numeric) sigops-adjusted weight of all transactions in this chunk\n" +
+				"      \"txs\" : [ \"hex\", ... ]    (json array) transactions in this chunk in mining order\n    },\n    ...\n  ]\n}",
+			Handler: s.handleGetMempoolCluster,
+		},
+		{
+			Name:     "getmempoolfeeratediagram",
+			Category: "Hidden",
+			Help: "Returns the feerate diagram for the whole mempool.\n\nResult:\n[    (json array)\n  {\n" +
+				"    \"weight\" : n,    (numeric) cumulative sigops-adjusted weight\n" +
+				"    \"fee\" : n    (numeric) cumulative fee\n  },\n  ...\n]",
+			Handler: s.handleGetMempoolFeeRateDiagram,
 		},
 		{
 			Name:     "getmempoolentry",
@@ -544,6 +567,7 @@ type mempoolEntryFees struct {
 	Modified   amount `json:"modified"`
 	Ancestor   amount `json:"ancestor"`
 	Descendant amount `json:"descendant"`
+	Chunk      amount `json:"chunk"`
 }
 
 // mempoolEntryJSON is Core's entryToJSON.
@@ -556,6 +580,7 @@ type mempoolEntryJSON struct {
 	DescendantSize    int64            `json:"descendantsize"`
 	AncestorCount     int              `json:"ancestorcount"`
 	AncestorSize      int64            `json:"ancestorsize"`
+	ChunkWeight       int64            `json:"chunkweight"`
 	Wtxid             string           `json:"wtxid"`
 	Fees              mempoolEntryFees `json:"fees"`
 	Depends           []string         `json:"depends"`
@@ -586,12 +611,14 @@ func (s *Server) newMempoolEntryJSON(d *mempool.TxDesc, unbroadcast map[chainhas
 		DescendantSize:  d.DescendantSize,
 		AncestorCount:   d.AncestorCount,
 		AncestorSize:    d.AncestorSize,
+		ChunkWeight:     d.ChunkWeight,
 		Wtxid:           d.WTxHash.String(),
 		Fees: mempoolEntryFees{
 			Base:       amount(d.Fee),
 			Modified:   amount(d.ModifiedFee()),
 			Ancestor:   amount(d.AncestorFees),
 			Descendant: amount(d.DescendantFees),
+			Chunk:      amount(d.ChunkFee),
 		},
 		Depends:     hashStrings(d.Depends),
 		SpentBy:     hashStrings(d.SpentBy),
@@ -674,6 +701,9 @@ type mempoolInfoJSON struct {
 	FullRBF             bool   `json:"fullrbf"`
 	PermitBareMultisig  bool   `json:"permitbaremultisig"`
 	MaxDataCarrierSize  int    `json:"maxdatacarriersize"`
+	LimitClusterCount   int    `json:"limitclustercount"`
+	LimitClusterSize    int64  `json:"limitclustersize"`
+	Optimal             bool   `json:"optimal"`
 }
 
 // handleGetMempoolInfo implements getmempoolinfo from one snapshot of the
@@ -695,7 +725,66 @@ func (s *Server) handleGetMempoolInfo(context.Context, []json.RawMessage) (any, 
 		FullRBF:             info.FullRBF,
 		PermitBareMultisig:  pol.PermitBareMultisig,
 		MaxDataCarrierSize:  s.cfg.DataCarrierSize,
+		LimitClusterCount:   info.ClusterLimitCount,
+		LimitClusterSize:    info.ClusterLimitSize,
+		Optimal:             info.Optimal,
 	}, nil
+}
+
+// clusterChunkJSON is one chunk of getmempoolcluster.
+type clusterChunkJSON struct {
+	ChunkFee    amount   `json:"chunkfee"`
+	ChunkWeight int64    `json:"chunkweight"`
+	Txs         []string `json:"txs"`
+}
+
+// clusterJSON is getmempoolcluster's result.
+type clusterJSON struct {
+	ClusterWeight int64              `json:"clusterweight"`
+	TxCount       int                `json:"txcount"`
+	Chunks        []clusterChunkJSON `json:"chunks"`
+}
+
+// handleGetMempoolCluster implements getmempoolcluster (Core v31): the
+// cluster of a pooled transaction in its linearization, by chunks.
+func (s *Server) handleGetMempoolCluster(_ context.Context, params []json.RawMessage) (any, error) {
+	txid, err := hashParam(params, 0, "txid")
+	if err != nil {
+		return nil, err
+	}
+	info, ok := s.cfg.TxPool.Cluster(&txid)
+	if !ok {
+		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, "Transaction not in mempool")
+	}
+	out := &clusterJSON{ClusterWeight: info.Weight, TxCount: len(info.Txids),
+		Chunks: make([]clusterChunkJSON, 0, len(info.Chunks))}
+	for _, ch := range info.Chunks {
+		txs := make([]string, len(ch.Txids))
+		for i, h := range ch.Txids {
+			txs[i] = h.String()
+		}
+		out.Chunks = append(out.Chunks, clusterChunkJSON{ChunkFee: amount(ch.Fee),
+			ChunkWeight: ch.Weight, Txs: txs})
+	}
+	return out, nil
+}
+
+// diagramPointJSON is one point of getmempoolfeeratediagram.
+type diagramPointJSON struct {
+	Weight int64  `json:"weight"`
+	Fee    amount `json:"fee"`
+}
+
+// handleGetMempoolFeeRateDiagram implements getmempoolfeeratediagram (Core
+// v31): the pool's cumulative weight and fees, chunk by chunk, best first,
+// from (0, 0).
+func (s *Server) handleGetMempoolFeeRateDiagram(context.Context, []json.RawMessage) (any, error) {
+	diag := s.cfg.TxPool.FeeRateDiagram()
+	out := make([]diagramPointJSON, len(diag))
+	for i, p := range diag {
+		out[i] = diagramPointJSON{Weight: p.Weight, Fee: amount(p.Fee)}
+	}
+	return out, nil
 }
 
 // poolEntry looks up a pooled transaction for the entry methods, with

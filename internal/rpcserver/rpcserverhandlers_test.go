@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -197,7 +198,8 @@ func (p *testRPCPool) add(tx *wire.MsgTx, fee int64) *mempool.TxDesc {
 	d := &mempool.TxDesc{Tx: tx, TxHash: tx.TxHash(), WTxHash: tx.WitnessHash(),
 		Added: time.Unix(1700000000, 0), Height: 1, Fee: fee, VSize: tx.VSize(), Weight: tx.Weight(),
 		AncestorCount: 1, AncestorSize: tx.VSize(), AncestorFees: fee,
-		DescendantCount: 1, DescendantSize: tx.VSize(), DescendantFees: fee}
+		DescendantCount: 1, DescendantSize: tx.VSize(), DescendantFees: fee,
+		ChunkFee: fee, ChunkSize: tx.VSize(), ChunkWeight: 4 * tx.VSize()}
 	p.descs[d.TxHash] = d
 	return d
 }
@@ -265,6 +267,47 @@ func (p *testRPCPool) Info() mempool.Info {
 
 func (p *testRPCPool) MinFee() mempool.FeeRate       { return p.minFee }
 func (p *testRPCPool) Unbroadcast() []chainhash.Hash { return p.unbroadcast }
+
+// chunks groups the stub's descriptors as the pool would (one cluster per
+// descriptor here, unless Depends link them), weights four per vbyte.
+func (p *testRPCPool) chunks() []mempool.MiningChunk {
+	p.mu.Lock()
+	descs := make([]*mempool.TxDesc, 0, len(p.descs))
+	for _, d := range p.descs {
+		descs = append(descs, d)
+	}
+	p.mu.Unlock()
+	sort.Slice(descs, func(i, j int) bool { return descs[i].TxHash.String() < descs[j].TxHash.String() })
+	return mempool.ChunkDescs(descs)
+}
+
+func (p *testRPCPool) Cluster(txid *chainhash.Hash) (*mempool.ClusterInfo, bool) {
+	for _, ch := range p.chunks() {
+		for _, d := range ch.Txs {
+			if d.TxHash != *txid {
+				continue
+			}
+			info := &mempool.ClusterInfo{VSize: ch.VSize, Weight: 4 * ch.VSize, Fee: ch.Fee}
+			c := mempool.Chunk{Fee: ch.Fee, VSize: ch.VSize, Weight: 4 * ch.VSize}
+			for _, x := range ch.Txs {
+				info.Txids = append(info.Txids, x.TxHash)
+				c.Txids = append(c.Txids, x.TxHash)
+			}
+			info.Chunks = []mempool.Chunk{c}
+			return info, true
+		}
+	}
+	return nil, false
+}
+
+func (p *testRPCPool) FeeRateDiagram() []mempool.DiagramPoint {
+	out := []mempool.DiagramPoint{{}}
+	for _, ch := range p.chunks() {
+		last := out[len(out)-1]
+		out = append(out, mempool.DiagramPoint{Weight: last.Weight + 4*ch.VSize, Fee: last.Fee + ch.Fee})
+	}
+	return out
+}
 
 func (p *testRPCPool) ProcessLocalTransaction(tx *wire.MsgTx, maxFee int64) ([]*mempool.TxDesc, error) {
 	p.mu.Lock()
@@ -861,7 +904,8 @@ func wantJSON(want string) func(*testing.T, json.RawMessage) {
 func TestHandlerMempool(t *testing.T) {
 	e := newHandlerEnv(t, regtestParams(t), func(e *handlerEnv, _ *Config) {
 		e.pool.info = mempool.Info{Bytes: 110, Usage: 1000, TotalFee: 1500, MaxMempool: 300000000,
-			MempoolMinFee: 1000, MinRelayTxFee: 100, IncrementalRelayFee: 100, UnbroadcastCount: 1}
+			MempoolMinFee: 1000, MinRelayTxFee: 100, IncrementalRelayFee: 100, UnbroadcastCount: 1,
+			ClusterLimitCount: 64, ClusterLimitSize: 101000, Optimal: true}
 		e.pool.minFee = 1000
 	})
 	d := e.pool.add(e.spend, 1500)
@@ -875,7 +919,7 @@ func TestHandlerMempool(t *testing.T) {
 		{"getmempoolinfo", "getmempoolinfo", nil, wantJSON(`{"loaded":true,"size":1,"bytes":110,"usage":1000,` +
 			`"total_fee":0.00001500,"maxmempool":300000000,"mempoolminfee":0.00001000,"minrelaytxfee":0.00000100,` +
 			`"incrementalrelayfee":0.00000100,"unbroadcastcount":1,"fullrbf":false,"permitbaremultisig":true,` +
-			`"maxdatacarriersize":83}`)},
+			`"maxdatacarriersize":83,"limitclustercount":64,"limitclustersize":101000,"optimal":true}`)},
 		{"getrawmempool", "getrawmempool", nil, wantJSON(`["` + txid + `"]`)},
 		{"getrawmempool sequence", "getrawmempool", []any{false, true},
 			wantJSON(fmt.Sprintf(`{"mempool_sequence":%d,"txids":["%s"]}`, e.pool.updated.UnixNano(), txid))},
@@ -894,6 +938,23 @@ func TestHandlerMempool(t *testing.T) {
 			// The spend's sequence 0 signals BIP125.
 			if !ok || len(r) != 1 || got.VSize != e.spend.VSize() || got.Wtxid != d.WTxHash.String() ||
 				got.Fees.Base != 0.000015 || got.Depends == nil || !got.RBF {
+				t.Fatalf("%s", raw)
+			}
+		}},
+		{"getmempoolcluster", "getmempoolcluster", []any{txid}, wantJSON(fmt.Sprintf(
+			`{"clusterweight":%d,"txcount":1,"chunks":[{"chunkfee":0.00001500,"chunkweight":%d,"txs":["%s"]}]}`,
+			4*e.spend.VSize(), 4*e.spend.VSize(), txid))},
+		{"getmempoolfeeratediagram", "getmempoolfeeratediagram", nil, wantJSON(fmt.Sprintf(
+			`[{"weight":0,"fee":0.00000000},{"weight":%d,"fee":0.00001500}]`, 4*e.spend.VSize()))},
+		{"getmempoolentry chunk", "getmempoolentry", []any{txid}, func(t *testing.T, raw json.RawMessage) {
+			var r struct {
+				ChunkWeight int64 `json:"chunkweight"`
+				Fees        struct {
+					Chunk float64 `json:"chunk"`
+				} `json:"fees"`
+			}
+			json.Unmarshal(raw, &r)
+			if r.ChunkWeight != 4*e.spend.VSize() || r.Fees.Chunk != 0.000015 {
 				t.Fatalf("%s", raw)
 			}
 		}},
