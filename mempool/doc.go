@@ -107,8 +107,8 @@
 // its ancestor and descendant counts, sizes, fees and sigops, updated
 // incrementally, and belongs to a cluster (a connected component of the
 // parent/child graph) whose members and totals are maintained too, with
-// Core v31's cluster limits (Policy.ClusterLimitCount/Size, off by default
-// as in v30).
+// Core v31's cluster limits (Policy.ClusterLimitCount/Size: 64
+// transactions and 101 kvB by default, as v31; zero lifts them).
 //
 // Each cluster is linearized (Core v31's cluster mempool) on every change
 // to it: an add, a removal (a block, a replacement, an eviction, expiry)

@@ -82,7 +82,9 @@ type Policy struct {
 	DescendantLimitCount int
 	DescendantLimitSize  int64
 	// ClusterLimitCount and ClusterLimitSize bound connected clusters as
-	// Core v31 does; zero disables (Core v30 has no cluster limit).
+	// Core v31 does (64 transactions, 101 kvB, its defaults, which also
+	// keep every cluster within the bit-set linearization); zero disables
+	// (Core v30 has no cluster limit).
 	ClusterLimitCount int
 	ClusterLimitSize  int64
 
@@ -133,6 +135,8 @@ func DefaultPolicy() Policy {
 		AncestorLimitSize:           101000,
 		DescendantLimitCount:        25,
 		DescendantLimitSize:         101000,
+		ClusterLimitCount:           64,
+		ClusterLimitSize:            101000,
 		MaxReplacementEvictions:     100,
 		MaxMempoolBytes:             300 * 1000 * 1000,
 		MempoolExpiry:               336 * time.Hour,
