@@ -605,22 +605,25 @@ func (mp *TxPool) checkReplacement(e *entry, parents, conflicts map[*entry]struc
 // the cluster bookkeeping, and indexes it. ancestors is ancestorsOf(parents)
 // (check's). The pool lock must be held.
 func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
+	if len(parents) == 0 {
+		parents = nil // most entries have none: no empty map kept
+	}
 	e.parents = parents
-	e.children = make(map[*entry]struct{})
 	e.ancCount, e.ancSize, e.ancFees, e.ancSigOps = 1, e.vsize, e.modFee(), e.sigops
 	for a := range ancestors {
 		e.ancCount++
 		e.ancSize += a.vsize
 		e.ancFees = satAdd(e.ancFees, a.modFee())
 		e.ancSigOps += a.sigops
-		mp.reindexDesc(a, func() {
-			a.descCount++
-			a.descSize += e.vsize
-			a.descFees = satAdd(a.descFees, e.modFee())
-		})
+		a.descCount++
+		a.descSize += e.vsize
+		a.descFees = satAdd(a.descFees, e.modFee())
 	}
 	e.descCount, e.descSize, e.descFees = 1, e.vsize, e.modFee()
 	for p := range parents {
+		if p.children == nil {
+			p.children = make(map[*entry]struct{}, 1)
+		}
 		p.children[e] = struct{}{}
 	}
 
@@ -657,9 +660,6 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	for _, in := range e.tx.TxIn {
 		mp.spentBy[in.PreviousOutPoint] = e
 	}
-	mp.byFee.insert(e)
-	mp.byAnc.insert(e)
-	mp.byDesc.insert(e)
 	if n := len(mp.byTime); n > 0 && e.added.Before(mp.byTime[n-1].added) {
 		// Loaded or restored with an old arrival time: order lazily.
 		mp.byTimeDirty = true
@@ -688,34 +688,33 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 			if _, gone := set[a]; gone {
 				continue
 			}
-			mp.reindexDesc(a, func() {
-				a.descCount--
-				a.descSize -= e.vsize
-				a.descFees = satSub(a.descFees, e.modFee())
-			})
+			a.descCount--
+			a.descSize -= e.vsize
+			a.descFees = satSub(a.descFees, e.modFee())
 		}
 		for d := range descendantsOf(e) {
 			if _, gone := set[d]; gone {
 				continue
 			}
-			mp.reindexAnc(d, func() {
-				d.ancCount--
-				d.ancSize -= e.vsize
-				d.ancFees = satSub(d.ancFees, e.modFee())
-				d.ancSigOps -= e.sigops
-			})
+			d.ancCount--
+			d.ancSize -= e.vsize
+			d.ancFees = satSub(d.ancFees, e.modFee())
+			d.ancSigOps -= e.sigops
 		}
 	}
 	for e := range set {
 		for p := range e.parents {
 			delete(p.children, e)
+			if len(p.children) == 0 {
+				p.children = nil
+			}
 		}
 		for c := range e.children {
 			delete(c.parents, e)
+			if len(c.parents) == 0 {
+				c.parents = nil
+			}
 		}
-		mp.byFee.remove(e)
-		mp.byAnc.remove(e)
-		mp.dropDesc(e)
 		delete(mp.pool, e.txid)
 		delete(mp.byWtxid, e.wtxid)
 		delete(mp.unbroadcast, e.txid)

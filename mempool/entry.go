@@ -42,12 +42,6 @@ type entry struct {
 	descSize  int64
 	descFees  int64 // modified
 
-	// descOut is set while the entry is out of the descendant-score index
-	// because its descendant figures changed; descNode is the node taken
-	// out with it, reused when settleDesc puts it back.
-	descOut  bool
-	descNode *tnode
-
 	cluster *cluster
 	// chunkIdx is the index in cluster.chunks of the chunk of its
 	// cluster's linearization e belongs to: its mining and eviction rank.

@@ -3,7 +3,6 @@ package mempool
 import (
 	"encoding/binary"
 	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -246,42 +245,20 @@ func (h *harness) checkInvariants() {
 	if usage != mp.usage || vsize != mp.totalVSz {
 		h.t.Fatalf("usage %d/%d want %d/%d", mp.usage, mp.totalVSz, usage, vsize)
 	}
-	// Entries out of the descendant-score index are exactly the pooled
-	// ones listed as stale; settling puts them back.
-	out := 0
+	// Parents and children mirror each other; no empty map is kept.
 	for _, e := range mp.pool {
-		if e.descOut {
-			out++
-			if !slices.Contains(mp.descStale, e) {
-				h.t.Fatalf("%v is out of the descendant index but not listed", e.txid)
+		if e.parents != nil && len(e.parents) == 0 {
+			h.t.Fatalf("%v keeps an empty parents map", e.txid)
+		}
+		for p := range e.parents {
+			if _, ok := p.children[e]; !ok {
+				h.t.Fatalf("%v missing from its parent's children", e.txid)
 			}
 		}
-	}
-	if mp.byDesc.n+out != len(mp.pool) {
-		h.t.Fatalf("descendant index %d + %d stale, pool %d", mp.byDesc.n, out, len(mp.pool))
-	}
-	mp.settleDesc()
-	if mp.byFee.n != len(mp.pool) || mp.byAnc.n != len(mp.pool) || mp.byDesc.n != len(mp.pool) {
-		h.t.Fatalf("index sizes %d %d %d pool %d", mp.byFee.n, mp.byAnc.n, mp.byDesc.n, len(mp.pool))
-	}
-	// Every index holds exactly the pooled entries in strictly increasing
-	// order under its keys' current values.
-	for name, idx := range map[string]*ordIndex{"fee": mp.byFee, "anc": mp.byAnc, "desc": mp.byDesc} {
-		var prev *entry
-		seen := 0
-		idx.ascend(func(e *entry) bool {
-			if mp.pool[e.txid] != e {
-				h.t.Fatalf("%s index holds %v, not pooled", name, e.txid)
+		for c := range e.children {
+			if _, ok := c.parents[e]; !ok {
+				h.t.Fatalf("%v missing from its child's parents", e.txid)
 			}
-			if prev != nil && !idx.less(prev, e) {
-				h.t.Fatalf("%s index out of order at %v", name, e.txid)
-			}
-			prev = e
-			seen++
-			return true
-		})
-		if seen != len(mp.pool) {
-			h.t.Fatalf("%s index walks %d of %d", name, seen, len(mp.pool))
 		}
 	}
 	h.checkLinearizations()

@@ -3,6 +3,7 @@ package mempool
 import (
 	"errors"
 	"math"
+	"sort"
 	"sync"
 	"time"
 
@@ -137,9 +138,6 @@ type TxPool struct {
 	pool    map[chainhash.Hash]*entry
 	byWtxid map[chainhash.Hash]*entry
 	spentBy map[wire.OutPoint]*entry
-	byFee   *ordIndex
-	byAnc   *ordIndex
-	byDesc  *ordIndex
 	// byChunk holds one entry per linearized cluster, the last of its
 	// linearization, by its chunk's fee rate: the pool's worst chunk
 	// first. dirty lists the clusters changed since they were linearized
@@ -148,10 +146,7 @@ type TxPool struct {
 	// is linearized once, not once per transaction.
 	byChunk *ordIndex
 	dirty   []*cluster
-	// descStale lists the entries taken out of byDesc since the last
-	// settleDesc (see reindexDesc); it may hold entries removed since.
-	descStale []*entry
-	deltas    map[chainhash.Hash]int64
+	deltas  map[chainhash.Hash]int64
 	// unbroadcast holds local transactions no peer has fetched yet, for
 	// the server to announce again (Core's unbroadcast set).
 	unbroadcast map[chainhash.Hash]struct{}
@@ -196,9 +191,6 @@ func New(cfg *Config) *TxPool {
 		pool:    make(map[chainhash.Hash]*entry),
 		byWtxid: make(map[chainhash.Hash]*entry),
 		spentBy: make(map[wire.OutPoint]*entry),
-		byFee:   newOrdIndex(lessByFeeRate),
-		byAnc:   newOrdIndex(lessByAncestorScore),
-		byDesc:  newOrdIndex(lessByDescendantScore),
 		byChunk: newOrdIndex(lessByChunkRate),
 		deltas:  make(map[chainhash.Hash]int64),
 
@@ -372,15 +364,16 @@ func (mp *TxPool) Descendants(txid *chainhash.Hash) ([]*TxDesc, bool) {
 }
 
 // MiningDescs returns every pooled transaction, best ancestor score first
-// (the mining order of Core's ancestor_score index).
+// (the mining order of Core's pre-v31 ancestor_score index), sorted when
+// asked: no index is kept for it.
 func (mp *TxPool) MiningDescs() []*TxDesc {
 	mp.mtx.RLock()
 	defer mp.mtx.RUnlock()
-	out := make([]*TxDesc, 0, len(mp.pool))
-	mp.byAnc.descend(func(e *entry) bool {
-		out = append(out, mp.desc(e))
-		return true
-	})
+	es := mp.sortedEntries(lessByAncestorScore)
+	out := make([]*TxDesc, len(es))
+	for i, e := range es {
+		out[i] = mp.desc(e)
+	}
 	return out
 }
 
@@ -389,7 +382,22 @@ func (mp *TxPool) MiningDescs() []*TxDesc {
 func (mp *TxPool) ByFeeRate(fn func(*TxDesc) bool) {
 	mp.mtx.RLock()
 	defer mp.mtx.RUnlock()
-	mp.byFee.descend(func(e *entry) bool { return fn(mp.desc(e)) })
+	for _, e := range mp.sortedEntries(lessByFeeRate) {
+		if !fn(mp.desc(e)) {
+			return
+		}
+	}
+}
+
+// sortedEntries returns the pooled entries in descending order of less.
+// The pool lock must be held.
+func (mp *TxPool) sortedEntries(less func(a, b *entry) bool) []*entry {
+	es := make([]*entry, 0, len(mp.pool))
+	for _, e := range mp.pool {
+		es = append(es, e)
+	}
+	sort.Slice(es, func(i, j int) bool { return less(es[j], es[i]) })
+	return es
 }
 
 // PrioritiseTransaction adds delta satoshis to txid's modified fee (Core's
@@ -415,19 +423,17 @@ func (mp *TxPool) PrioritiseTransaction(txid *chainhash.Hash, delta int64) {
 	// cluster limits, and prioritisation is rare.
 	anc := ancestorsOf(e.parents)
 	desc := descendantsOf(e)
-	mp.reindex(e, func() {
-		e.delta = satAdd(e.delta, delta)
-		e.ancFees = satAdd(e.modFee(), sumModFees(anc))
-		e.descFees = sumModFees(desc)
-	})
+	e.delta = satAdd(e.delta, delta)
+	e.ancFees = satAdd(e.modFee(), sumModFees(anc))
+	e.descFees = sumModFees(desc)
 	for a := range anc {
-		mp.reindexDesc(a, func() { a.descFees = sumModFees(descendantsOf(a)) })
+		a.descFees = sumModFees(descendantsOf(a))
 	}
 	for d := range desc {
 		if d == e {
 			continue
 		}
-		mp.reindexAnc(d, func() { d.ancFees = satAdd(d.modFee(), sumModFees(ancestorsOf(d.parents))) })
+		d.ancFees = satAdd(d.modFee(), sumModFees(ancestorsOf(d.parents)))
 	}
 	mp.markDirty(e.cluster)
 	e.cluster.fees = sumModFees(e.cluster.members)
@@ -471,81 +477,6 @@ func (mp *TxPool) FeeDeltas() map[chainhash.Hash]int64 {
 		out[k] = v
 	}
 	return out
-}
-
-// reindex applies mutate to e while e is out of the ordered indexes, so
-// their keys never change under them. The pool lock must be held.
-func (mp *TxPool) reindex(e *entry, mutate func()) {
-	nf := mp.byFee.take(e)
-	na := mp.byAnc.take(e)
-	mp.unindexDesc(e)
-	mutate()
-	mp.byFee.put(e, nf)
-	mp.byAnc.put(e, na)
-}
-
-// reindexDesc is reindex for a mutation of descendant figures only
-// (descCount, descSize, descFees): of the three orders only the descendant
-// score reads them. The pool lock must be held.
-//
-// Only eviction reads the descendant-score order, so an entry whose figures
-// change leaves it until settleDesc runs before the next read: a chain of
-// 25 then costs each ancestor one take and one put instead of one per
-// descendant that arrives.
-func (mp *TxPool) reindexDesc(e *entry, mutate func()) {
-	mp.unindexDesc(e)
-	mutate()
-}
-
-// descStaleSettleAt is how many stale entries make unindexDesc settle the
-// index by itself, so the list stays bounded when nothing reads the order.
-const descStaleSettleAt = 4096
-
-// unindexDesc takes e out of the descendant-score index, if it is still
-// in it, and lists it for settleDesc. The pool lock must be held.
-func (mp *TxPool) unindexDesc(e *entry) {
-	if e.descOut {
-		return
-	}
-	if len(mp.descStale) >= descStaleSettleAt && len(mp.descStale) >= len(mp.pool) {
-		mp.settleDesc()
-	}
-	e.descNode = mp.byDesc.take(e)
-	e.descOut = true
-	mp.descStale = append(mp.descStale, e)
-}
-
-// dropDesc removes e, which is leaving the pool, from the descendant-score
-// index or from the stale list's care. The pool lock must be held.
-func (mp *TxPool) dropDesc(e *entry) {
-	if e.descOut {
-		e.descOut, e.descNode = false, nil
-		return
-	}
-	mp.byDesc.remove(e)
-}
-
-// settleDesc puts every entry taken out by unindexDesc, and still pooled,
-// back into the descendant-score index under its current figures. Call it
-// before reading that index. The pool lock must be held.
-func (mp *TxPool) settleDesc() {
-	for i, e := range mp.descStale {
-		if e.descOut {
-			mp.byDesc.put(e, e.descNode)
-			e.descOut, e.descNode = false, nil
-		}
-		mp.descStale[i] = nil
-	}
-	mp.descStale = mp.descStale[:0]
-}
-
-// reindexAnc is reindex for a mutation of ancestor figures only (ancCount,
-// ancSize, ancFees, ancSigOps): of the three orders only the ancestor score
-// reads them. The pool lock must be held.
-func (mp *TxPool) reindexAnc(e *entry, mutate func()) {
-	n := mp.byAnc.take(e)
-	mutate()
-	mp.byAnc.put(e, n)
 }
 
 // ancestorsOf returns every in-pool ancestor reachable from parents.
