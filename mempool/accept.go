@@ -636,22 +636,20 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 		}
 	}
 	if c == nil {
-		c = &cluster{members: make(map[*entry]struct{})}
+		c = &cluster{}
 	}
 	for p := range parents {
 		if p.cluster != c {
 			old := p.cluster
-			for m := range old.members {
-				m.cluster = c
-				c.members[m] = struct{}{}
+			for _, m := range old.members {
+				c.addMember(m)
 			}
 			c.vsize += old.vsize
 			c.fees = satAdd(c.fees, old.fees)
 			old.members = nil
 		}
 	}
-	e.cluster = c
-	c.members[e] = struct{}{}
+	c.addMember(e)
 	c.vsize += e.vsize
 	c.fees = satAdd(c.fees, e.modFee())
 
@@ -726,7 +724,7 @@ func (mp *TxPool) removeSet(set map[*entry]struct{}) {
 		mp.usage -= e.usage
 		mp.totalVSz -= e.vsize
 		c := e.cluster
-		delete(c.members, e)
+		c.removeMember(e)
 		c.vsize -= e.vsize
 		c.fees = satSub(c.fees, e.modFee())
 		touched[c] = struct{}{}
@@ -760,43 +758,37 @@ func (mp *TxPool) splitCluster(c *cluster) []*cluster {
 	if len(c.members) == 0 {
 		return nil
 	}
+	seen := make(map[*entry]bool, len(c.members))
 	var parts []*cluster
-	for len(c.members) > 0 {
-		var seed *entry
-		for m := range c.members {
-			seed = m
-			break
+	for _, seed := range c.members {
+		if seen[seed] {
+			continue
 		}
-		comp := &cluster{members: make(map[*entry]struct{})}
-		stack := []*entry{seed}
-		comp.members[seed] = struct{}{}
-		for len(stack) > 0 {
-			x := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
+		seen[seed] = true
+		comp := []*entry{seed}
+		for i := 0; i < len(comp); i++ {
+			x := comp[i]
 			for _, rel := range []map[*entry]struct{}{x.parents, x.children} {
 				for y := range rel {
-					if _, ok := comp.members[y]; !ok {
-						comp.members[y] = struct{}{}
-						stack = append(stack, y)
+					if !seen[y] {
+						seen[y] = true
+						comp = append(comp, y)
 					}
 				}
 			}
 		}
-		for m := range comp.members {
-			delete(c.members, m)
-			comp.vsize += m.vsize
-			comp.fees = satAdd(comp.fees, m.modFee())
+		if len(comp) == len(c.members) {
+			return []*cluster{c} // still one component: keep the cluster
 		}
-		if parts == nil && len(c.members) == 0 {
-			// Still one component: keep the original cluster.
-			c.members, c.vsize, c.fees = comp.members, comp.vsize, comp.fees
-			return []*cluster{c}
+		part := &cluster{members: make([]*entry, 0, len(comp))}
+		for _, m := range comp {
+			part.addMember(m)
+			part.vsize += m.vsize
+			part.fees = satAdd(part.fees, m.modFee())
 		}
-		for m := range comp.members {
-			m.cluster = comp
-		}
-		parts = append(parts, comp)
+		parts = append(parts, part)
 	}
+	c.members = nil
 	return parts
 }
 

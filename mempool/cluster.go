@@ -143,15 +143,9 @@ func (mp *TxPool) relinearize(c *cluster) {
 // alone beyond (only when the cluster limit is lifted). out is reused.
 func linearizeCluster(c *cluster, out []*entry) []*entry {
 	if len(c.members) == 1 {
-		for m := range c.members {
-			out = append(out, m)
-		}
-		return out
+		return append(out, c.members[0])
 	}
-	ms := make([]*entry, 0, len(c.members))
-	for m := range c.members {
-		ms = append(ms, m)
-	}
+	ms := append([]*entry(nil), c.members...)
 	return append(out, linearizeEntries(ms, func(x *entry) map[*entry]struct{} { return x.parents })...)
 }
 
@@ -341,16 +335,15 @@ func ChunkDescs(descs []*TxDesc) []MiningChunk {
 		if seed.cluster != nil {
 			continue
 		}
-		c := &cluster{members: map[*entry]struct{}{seed: {}}}
-		seed.cluster = c
+		c := &cluster{}
+		c.addMember(seed)
 		for stack := []*entry{seed}; len(stack) > 0; {
 			x := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			for _, rel := range []map[*entry]struct{}{x.parents, x.children} {
 				for y := range rel {
 					if y.cluster == nil {
-						y.cluster = c
-						c.members[y] = struct{}{}
+						c.addMember(y)
 						stack = append(stack, y)
 					}
 				}

@@ -46,6 +46,25 @@ type entry struct {
 	// chunkIdx is the index in cluster.chunks of the chunk of its
 	// cluster's linearization e belongs to: its mining and eviction rank.
 	chunkIdx int32
+	// memberIdx is e's position in cluster.members.
+	memberIdx int32
+}
+
+// addMember makes e a member of c.
+func (c *cluster) addMember(e *entry) {
+	e.cluster = c
+	e.memberIdx = int32(len(c.members))
+	c.members = append(c.members, e)
+}
+
+// removeMember takes e out of c's members (the last member takes its
+// place).
+func (c *cluster) removeMember(e *entry) {
+	last := c.members[len(c.members)-1]
+	c.members[e.memberIdx] = last
+	last.memberIdx = e.memberIdx
+	c.members[len(c.members)-1] = nil
+	c.members = c.members[:len(c.members)-1]
 }
 
 // chunk returns the chunk e belongs to; e's cluster must be linearized.
@@ -85,7 +104,9 @@ func satSub(a, b int64) int64 {
 // unit Core v31's cluster mempool linearizes. The pool keeps the members
 // and their totals up to date on every add and removal.
 type cluster struct {
-	members map[*entry]struct{}
+	// members lists the cluster's entries in no order; each entry's
+	// memberIdx is its position, for removal in constant time.
+	members []*entry
 	vsize   int64
 	fees    int64
 	// lin is the members' linearization and chunks its chunks, best

@@ -436,7 +436,10 @@ func (mp *TxPool) PrioritiseTransaction(txid *chainhash.Hash, delta int64) {
 		d.ancFees = satAdd(d.modFee(), sumModFees(ancestorsOf(d.parents)))
 	}
 	mp.markDirty(e.cluster)
-	e.cluster.fees = sumModFees(e.cluster.members)
+	e.cluster.fees = 0
+	for _, m := range e.cluster.members {
+		e.cluster.fees = satAdd(e.cluster.fees, m.modFee())
+	}
 	mp.lastUpdated = mp.cfg.Now()
 }
 
