@@ -71,12 +71,22 @@ func (mp *TxPool) markDirty(c *cluster) {
 	}
 	mp.unindexCluster(c)
 	c.dirty = true
-	mp.dirty = append(mp.dirty, c)
 	if len(mp.dirty) > 2*len(mp.pool)+1024 {
-		// Merged and emptied clusters stay listed until settled: bound
-		// the list when nothing reads linearizations for long.
-		mp.settleClusters()
+		// Merged and emptied clusters stay listed until settled: when
+		// nothing reads linearizations for long, drop them from the list
+		// (never settle here, in the middle of a change to the pool).
+		live := mp.dirty[:0]
+		for _, d := range mp.dirty {
+			if len(d.members) > 0 {
+				live = append(live, d)
+			} else {
+				d.dirty = false
+			}
+		}
+		clear(mp.dirty[len(live):])
+		mp.dirty = live
 	}
+	mp.dirty = append(mp.dirty, c)
 }
 
 // settleClusters linearizes every cluster changed since it was last

@@ -125,3 +125,23 @@ func TestChunkFiguresAndDiagram(t *testing.T) {
 	}
 	h.checkInvariants()
 }
+
+// TestDirtyListBounded: with nothing reading linearizations, clusters
+// merged away or emptied do not pile up in the list of clusters awaiting
+// linearization, and the pool stays consistent.
+func TestDirtyListBounded(t *testing.T) {
+	h := newHarness(t, nil)
+	coins := h.fund(3000, 100000, 10, false)
+	for i := range coins {
+		tx := h.tx(coins[i:i+1], 99000)
+		h.mustAccept(tx)
+		h.pool.RemoveTransaction(ptr(tx.TxHash()), true)
+	}
+	h.pool.mtx.RLock()
+	n := len(h.pool.dirty)
+	h.pool.mtx.RUnlock()
+	if n > 1024+2 {
+		t.Fatalf("%d clusters listed for an empty pool", n)
+	}
+	h.checkInvariants()
+}
