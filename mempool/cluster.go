@@ -267,7 +267,8 @@ func (c *MiningChunk) FeeRate() FeeRate { return feeRateOf(c.Fee, c.VSize) }
 // its cluster's linearization, best chunk fee rate first (Core v31's
 // mining order); a cluster's chunks keep their order. The descriptions
 // carry what block assembly reads (Tx, hashes, fees, sizes, sigops,
-// Depends), not SpentBy or the ancestor and descendant figures.
+// Depends and the ancestor figures, for an ancestor-score selection from
+// the same snapshot), not SpentBy or the descendant figures.
 func (mp *TxPool) MiningChunks() []MiningChunk {
 	defer mp.rlockSettled()()
 	out := make([]MiningChunk, 0, mp.byChunkCount())
@@ -285,7 +286,8 @@ func (mp *TxPool) MiningChunks() []MiningChunk {
 				*d = TxDesc{Tx: x.tx, TxHash: x.txid, WTxHash: x.wtxid, Added: x.added,
 					Height: x.height, Fee: x.fee, FeeDelta: x.delta, VSize: x.vsize,
 					Weight: x.weight, SigOpCost: x.sigops, ChunkFee: ch.fee, ChunkSize: ch.size,
-					ChunkWeight: ch.weight}
+					ChunkWeight: ch.weight, AncestorCount: x.ancCount, AncestorSize: x.ancSize,
+					AncestorFees: x.ancFees, AncestorSigOps: x.ancSigOps}
 				if len(x.parents) > 0 {
 					d.Depends = make([]chainhash.Hash, 0, len(x.parents))
 					for p := range x.parents {

@@ -12,13 +12,12 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// TxSource supplies the candidate transactions (mempool.TxPool implements
-// it): in the chunks of their clusters' linearizations, best chunk fee
-// rate first (mempool.ChunkDescs makes them from descriptions), and with
-// their ancestor figures, best ancestor score first.
+// TxSource supplies the candidate transactions in the chunks of their
+// clusters' linearizations, best chunk fee rate first, with their ancestor
+// figures and Depends (mempool.TxPool implements it; mempool.ChunkDescs
+// makes the chunks from descriptions).
 type TxSource interface {
 	MiningChunks() []mempool.MiningChunk
-	MiningDescs() []*mempool.TxDesc
 }
 
 // Tip describes the block the template builds on.
@@ -282,15 +281,21 @@ func isFinalTx(tx *wire.MsgTx, height int32, cutoff int64) bool {
 
 // selectBest selects by chunk fee rate (SelectChunks). When a budget left
 // a chunk out, Core's ancestor-score selection (SelectTransactions) is run
-// too and the one collecting the higher modified fees kept: neither greedy
-// method fills the last of a block best every time, and a template never
-// collects less than the pre-v31 one.
+// too, on the same snapshot, and the one collecting the higher modified
+// fees kept: neither greedy method fills the last of a block best every
+// time, and a template never collects less than the pre-v31 one.
 func selectBest(src TxSource, opts SelectOptions) SelectResult {
-	sel := SelectChunks(src.MiningChunks(), opts)
+	chunks := src.MiningChunks()
+	sel := SelectChunks(chunks, opts)
 	if !sel.Limited {
 		return sel
 	}
-	if alt := SelectTransactions(src.MiningDescs(), opts); modifiedFees(alt.Txs) > modifiedFees(sel.Txs) {
+	// The same snapshot, by ancestor score.
+	var descs []*mempool.TxDesc
+	for i := range chunks {
+		descs = append(descs, chunks[i].Txs...)
+	}
+	if alt := SelectTransactions(descs, opts); modifiedFees(alt.Txs) > modifiedFees(sel.Txs) {
 		return alt
 	}
 	return sel
