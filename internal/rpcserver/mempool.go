@@ -225,7 +225,7 @@ func (s *Server) handleSendRawTransaction(_ context.Context, params []json.RawMe
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
 	}
-	maxFeeRate, err := feeRateParam(params, 1)
+	maxFeeRate, err := legacyFeeRateParam(params, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -88,6 +88,16 @@ type Config struct {
 	// Version is the daemon's version ("major.minor.patch").
 	Version string
 
+	// SubVersion is getnetworkinfo's "subversion" and ClientVersion its
+	// "version": the daemon presents itself as the Bitcoin Core release
+	// whose policy and RPC it implements, with its own name after it
+	// ("/Satoshi:30.0.0/ternd:0.1.0/", 300000), so that clients which pick
+	// an API dialect by Core's version (btcd's rpcclient.BackendVersion,
+	// lnd) pick the right one. Empty and 0 report Version alone, as
+	// "/ternd:Version/" and its major*10000+minor*100+patch.
+	SubVersion    string
+	ClientVersion int
+
 	// ChainDBDir is the chain database's directory, whose size
 	// getblockchaininfo reports as size_on_disk.
 	ChainDBDir string
@@ -182,6 +192,9 @@ type Server struct {
 
 	// sem holds one token per request being served.
 	sem chan struct{}
+
+	// deployments caches getdeploymentinfo's BIP9 states by period.
+	deployments deploymentCache
 
 	activeMu  sync.Mutex
 	active    map[uint64]activeCommand
