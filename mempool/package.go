@@ -794,7 +794,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 		replaced = append(replaced, x.txid)
 		log.Debugf("Replacing %v with package child %v", x.txid, txs[eval[len(eval)-1]].TxHash())
 	}
-	mp.removeSet(evict)
+	mp.removeSet(evict, RemovedReplaced)
 	rate := feeRateOf(fees, vsize)
 	added := make([]*entry, 0, len(eval))
 	for k, i := range eval {
@@ -806,7 +806,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 			for _, e := range added {
 				set[e] = struct{}{}
 			}
-			mp.removeSet(set)
+			mp.removeSet(set, RemovedConflict)
 			for _, j := range eval {
 				res.Txs[j].rejected(err)
 			}
