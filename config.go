@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/tern-org/ternd/internal/zmq"
 	"io"
 	"math"
 	"net"
@@ -111,6 +112,17 @@ type config struct {
 	DBCache             int      `long:"dbcache" description:"UTXO cache size in MiB; a bigger cache makes initial sync faster"`
 	MiningAddrs         []string `long:"miningaddr" description:"Pay mined block rewards to this address (repeatable; one is picked at random)"`
 
+	ZMQPubHashBlock    string `long:"zmqpubhashblock" description:"Publish the hash of each new tip on this ZMQ address (tcp://host:port or ipc://path)"`
+	ZMQPubHashTx       string `long:"zmqpubhashtx" description:"Publish the txid of each transaction entering the mempool or a connected or disconnected block on this ZMQ address"`
+	ZMQPubRawBlock     string `long:"zmqpubrawblock" description:"Publish each new tip block, serialized, on this ZMQ address"`
+	ZMQPubRawTx        string `long:"zmqpubrawtx" description:"Publish each transaction entering the mempool or a connected or disconnected block, serialized, on this ZMQ address"`
+	ZMQPubSequence     string `long:"zmqpubsequence" description:"Publish block connections/disconnections and mempool additions/removals with mempool sequence numbers on this ZMQ address"`
+	ZMQPubHashBlockHWM int    `long:"zmqpubhashblockhwm" description:"High-water mark (messages queued before dropping) of the hashblock socket"`
+	ZMQPubHashTxHWM    int    `long:"zmqpubhashtxhwm" description:"High-water mark of the hashtx socket"`
+	ZMQPubRawBlockHWM  int    `long:"zmqpubrawblockhwm" description:"High-water mark of the rawblock socket"`
+	ZMQPubRawTxHWM     int    `long:"zmqpubrawtxhwm" description:"High-water mark of the rawtx socket"`
+	ZMQPubSequenceHWM  int    `long:"zmqpubsequencehwm" description:"High-water mark of the sequence socket"`
+
 	Profile    string `long:"profile" description:"Serve Go's pprof profiles over HTTP at /debug/pprof/ on this port, or host:port (a bare port listens on 127.0.0.1 only)"`
 	CPUProfile string `long:"cpuprofile" description:"Write a CPU profile of the whole run to this file (read it with go tool pprof)"`
 
@@ -133,6 +145,9 @@ type config struct {
 
 	// whitelistNets are the parsed --whitelist entries.
 	whitelistNets []*net.IPNet
+
+	// zmqEndpoints are the --zmqpub* options that are set.
+	zmqEndpoints []zmq.Endpoint
 }
 
 // errExitZero is returned by loadConfig when it handled the command line
@@ -156,6 +171,12 @@ func defaultConfig() config {
 		DataCarrierSize:     defaultDataCarrierSize,
 		BlockMaxWeight:      defaultBlockMaxWeight,
 		BlockMinTxFee:       defaultBlockMinTxFee,
+
+		ZMQPubHashBlockHWM: zmq.DefaultHWM,
+		ZMQPubHashTxHWM:    zmq.DefaultHWM,
+		ZMQPubRawBlockHWM:  zmq.DefaultHWM,
+		ZMQPubRawTxHWM:     zmq.DefaultHWM,
+		ZMQPubSequenceHWM:  zmq.DefaultHWM,
 	}
 }
 
@@ -478,6 +499,9 @@ func (cfg *config) validate(out io.Writer) error {
 	if cfg.CPUProfile != "" {
 		cfg.CPUProfile = cleanAndExpandPath(cfg.CPUProfile)
 	}
+	if err := cfg.checkZMQ(); err != nil {
+		return err
+	}
 	for _, a := range cfg.MiningAddrs {
 		// The address itself is decoded by the mining code against the
 		// network's parameters; here only obvious garbage is refused.
@@ -555,4 +579,35 @@ func configOptionNames() []string {
 		}
 	}
 	return names
+}
+
+// checkZMQ checks the --zmqpub* options and collects the endpoints that
+// are set, naming the option of a bad address or high-water mark.
+func (cfg *config) checkZMQ() error {
+	opts := []struct {
+		topic string
+		addr  string
+		hwm   int
+	}{
+		{zmq.TopicHashBlock, cfg.ZMQPubHashBlock, cfg.ZMQPubHashBlockHWM},
+		{zmq.TopicHashTx, cfg.ZMQPubHashTx, cfg.ZMQPubHashTxHWM},
+		{zmq.TopicRawBlock, cfg.ZMQPubRawBlock, cfg.ZMQPubRawBlockHWM},
+		{zmq.TopicRawTx, cfg.ZMQPubRawTx, cfg.ZMQPubRawTxHWM},
+		{zmq.TopicSequence, cfg.ZMQPubSequence, cfg.ZMQPubSequenceHWM},
+	}
+	cfg.zmqEndpoints = nil
+	for _, o := range opts {
+		if o.hwm < 0 {
+			return fmt.Errorf("--zmqpub%shwm=%d: must be 0 (no limit) or more", o.topic, o.hwm)
+		}
+		if o.addr == "" {
+			continue
+		}
+		if err := zmq.CheckAddress(o.addr); err != nil {
+			return fmt.Errorf("--zmqpub%s=%s: %v; give tcp://host:port (e.g. tcp://127.0.0.1:28332) "+
+				"or ipc://path", o.topic, o.addr, err)
+		}
+		cfg.zmqEndpoints = append(cfg.zmqEndpoints, zmq.Endpoint{Topic: o.topic, Address: o.addr, HWM: o.hwm})
+	}
+	return nil
 }

@@ -194,6 +194,9 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		BanManager:  rpcBans{n.p2p},
 		AddrManager: rpcAddrs{n.p2p},
 	}
+	if n.core.zmq != nil {
+		rc.ZMQ = rpcZMQ{n.core.zmq}
+	}
 	return rc
 }
 

@@ -133,6 +133,9 @@ type Config struct {
 	FilterIndex   FilterIndex
 	Relay         Relay
 
+	// ZMQ lists the ZMQ notifications (getzmqnotifications); nil: none.
+	ZMQ ZMQNotifier
+
 	// The P2P server's parts. PeerServer (with ConnManager, BanManager
 	// and AddrManager) enables the network methods.
 	PeerServer  PeerServer
@@ -240,7 +243,7 @@ func New(cfg Config) (*Server, error) {
 		s.setCredentials(cfg.User, cfg.Pass)
 	}
 	s.SetWarmup("Starting...")
-	groups := [][]rpcjson.Method{s.controlMethods()}
+	groups := [][]rpcjson.Method{s.controlMethods(), s.zmqMethods()}
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
 			s.rawTxMethods(), s.indexMethods(), s.filterMethods())
