@@ -7,7 +7,7 @@ FUZZTIME  ?= 20000x
 LONGFUZZ  ?= 2m
 RUNARGS   ?=
 
-.PHONY: all build run test unit itest neutrino lint bench fuzz fuzz-short tools clean
+.PHONY: all build run test unit itest neutrino lint bench fuzz fuzz-short tools zmq-tools lnd-tools itest-lnd clean
 
 all: build
 
@@ -26,8 +26,13 @@ tools: $(TOOLS)/btcd $(TOOLS)/btcctl
 $(TOOLS)/btcd $(TOOLS)/btcctl:
 	GOBIN=$(TOOLS) $(GO) install github.com/btcsuite/btcd@$(BTCD_VER) github.com/btcsuite/btcd/cmd/btcctl@$(BTCD_VER)
 
+## zmq-tools: Debian's python3-zmq (pyzmq over libzmq), the independent ZMQ subscriber of the itests
+zmq-tools:
+	@/usr/bin/python3 -c 'import zmq' 2>/dev/null || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-zmq)
+
 ## test: every test (unit, integration against btcd, and a short fuzz run: 20,000 executions a target)
-test: tools lint
+test: tools zmq-tools lint
 	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./...
 	cd itest/neutrino && $(GO) test -count=1 -timeout 5m ./...
 	FUZZ_MINIMIZE=0 ./scripts/fuzz.sh $(FUZZTIME)
@@ -37,7 +42,7 @@ unit:
 	$(GO) test -short ./...
 
 ## itest: integration tests only
-itest: tools
+itest: tools zmq-tools
 	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./itest/...
 
 ## neutrino: the light-client test (neutrino v0.16.1 syncing filters from ternd; its own module)
