@@ -96,6 +96,7 @@ type config struct {
 	RPCUser       string   `short:"u" long:"rpcuser" description:"Username for RPC connections (with --rpcpass; else cookie authentication)"`
 	RPCPass       string   `short:"P" long:"rpcpass" default-mask:"-" description:"Password for RPC connections"`
 	DisableRPC    bool     `long:"norpc" description:"Disable the JSON-RPC server"`
+	DeprecatedRPC []string `long:"deprecatedrpc" description:"Answer as before a deprecation (repeatable): 'warnings' makes the info methods' warnings one string, as Core before v28 (for btcd rpcclient v0.24.2 and older clients)"`
 	RPCMaxClients int      `long:"rpcmaxclients" description:"Maximum number of RPC requests served at the same time"`
 
 	MinRelayTxFee       float64  `long:"minrelaytxfee" description:"Lowest fee rate (BTC/kvB) for relay and mempool acceptance"`
@@ -502,6 +503,11 @@ func (cfg *config) validate(out io.Writer) error {
 	if err := cfg.checkZMQ(); err != nil {
 		return err
 	}
+	for _, d := range cfg.DeprecatedRPC {
+		if d != "warnings" {
+			return fmt.Errorf("--deprecatedrpc=%s: unknown; the deprecated behaviour ternd can restore is 'warnings'", d)
+		}
+	}
 	for _, a := range cfg.MiningAddrs {
 		// The address itself is decoded by the mining code against the
 		// network's parameters; here only obvious garbage is refused.
@@ -610,4 +616,14 @@ func (cfg *config) checkZMQ() error {
 		cfg.zmqEndpoints = append(cfg.zmqEndpoints, zmq.Endpoint{Topic: o.topic, Address: o.addr, HWM: o.hwm})
 	}
 	return nil
+}
+
+// deprecatedRPC reports whether --deprecatedrpc=name was given.
+func (cfg *config) deprecatedRPC(name string) bool {
+	for _, d := range cfg.DeprecatedRPC {
+		if d == name {
+			return true
+		}
+	}
+	return false
 }

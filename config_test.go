@@ -236,6 +236,7 @@ func TestConfigErrors(t *testing.T) {
 		{"zmq no scheme", "", []string{"--zmqpubrawtx=127.0.0.1:28332"}, []string{"--zmqpubrawtx", "tcp://"}},
 		{"zmq bad port", "", []string{"--zmqpubrawblock=tcp://127.0.0.1:99999"}, []string{"--zmqpubrawblock", "port"}},
 		{"zmq transport", "", []string{"--zmqpubsequence=udp://127.0.0.1:1"}, []string{"--zmqpubsequence", "udp"}},
+		{"deprecatedrpc", "", []string{"--deprecatedrpc=bogus"}, []string{"--deprecatedrpc", "warnings"}},
 		{"zmq hwm", "", []string{"--zmqpubhashtxhwm=-1"}, []string{"--zmqpubhashtxhwm"}},
 		{"conf zmq", confDir("zmqpubhashblock=nowhere\n"), nil, []string{"--zmqpubhashblock", "nowhere"}},
 		{"debuglevel", "", []string{"--debuglevel=loud"}, []string{"--debuglevel", "loud"}},

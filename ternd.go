@@ -167,6 +167,7 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		Version:             version(),
 		SubVersion:          rpcSubVersion(),
 		ClientVersion:       coreClientVersion,
+		WarningsAsString:    cfg.deprecatedRPC("warnings"),
 		ChainDBDir:          filepath.Join(cfg.netDataDir, chainDBDirName),
 		DataCarrierSize:     cfg.DataCarrierSize,
 		BlockMinTxFee:       cfg.blockMinTxFeeSat,

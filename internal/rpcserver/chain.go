@@ -187,22 +187,22 @@ func (s *Server) chainMethods() []rpcjson.Method {
 
 // blockchainInfoJSON is getblockchaininfo's result.
 type blockchainInfoJSON struct {
-	Chain                string   `json:"chain"`
-	Blocks               int32    `json:"blocks"`
-	Headers              int32    `json:"headers"`
-	BestBlockHash        string   `json:"bestblockhash"`
-	Bits                 string   `json:"bits"`
-	Target               string   `json:"target"`
-	Difficulty           float64  `json:"difficulty"`
-	Time                 int64    `json:"time"`
-	MedianTime           int64    `json:"mediantime"`
-	VerificationProgress float64  `json:"verificationprogress"`
-	InitialBlockDownload bool     `json:"initialblockdownload"`
-	ChainWork            string   `json:"chainwork"`
-	SizeOnDisk           int64    `json:"size_on_disk"`
-	Pruned               bool     `json:"pruned"`
-	SignetChallenge      string   `json:"signet_challenge,omitempty"`
-	Warnings             []string `json:"warnings"`
+	Chain                string  `json:"chain"`
+	Blocks               int32   `json:"blocks"`
+	Headers              int32   `json:"headers"`
+	BestBlockHash        string  `json:"bestblockhash"`
+	Bits                 string  `json:"bits"`
+	Target               string  `json:"target"`
+	Difficulty           float64 `json:"difficulty"`
+	Time                 int64   `json:"time"`
+	MedianTime           int64   `json:"mediantime"`
+	VerificationProgress float64 `json:"verificationprogress"`
+	InitialBlockDownload bool    `json:"initialblockdownload"`
+	ChainWork            string  `json:"chainwork"`
+	SizeOnDisk           int64   `json:"size_on_disk"`
+	Pruned               bool    `json:"pruned"`
+	SignetChallenge      string  `json:"signet_challenge,omitempty"`
+	Warnings             any     `json:"warnings"`
 }
 
 // handleGetBlockchainInfo implements getblockchaininfo.
@@ -228,7 +228,7 @@ func (s *Server) handleGetBlockchainInfo(context.Context, []json.RawMessage) (an
 		ChainWork:            hex256(best.ChainWork),
 		SizeOnDisk:           dirSize(s.cfg.ChainDBDir),
 		SignetChallenge:      hex.EncodeToString(s.cfg.ChainParams.SignetChallenge),
-		Warnings:             []string{},
+		Warnings:             s.warnings(),
 	}, nil
 }
 

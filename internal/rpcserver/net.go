@@ -374,7 +374,7 @@ func (s *Server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, 
 		"relayfee":           amount(s.cfg.MinRelayTxFee),
 		"incrementalfee":     amount(s.cfg.IncrementalRelayFee),
 		"localaddresses":     locals,
-		"warnings":           []string{},
+		"warnings":           s.warnings(),
 	}, nil
 }
 

@@ -98,6 +98,12 @@ type Config struct {
 	SubVersion    string
 	ClientVersion int
 
+	// WarningsAsString is Core's -deprecatedrpc=warnings: the "warnings"
+	// of getblockchaininfo, getmininginfo and getnetworkinfo are one
+	// string, as before Core v28, instead of an array; clients built for
+	// the old shape (btcd's rpcclient before v0.24.3) need it.
+	WarningsAsString bool
+
 	// ChainDBDir is the chain database's directory, whose size
 	// getblockchaininfo reports as size_on_disk.
 	ChainDBDir string
@@ -697,4 +703,14 @@ func sanitize(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// warnings is the "warnings" member of the info methods: the node has
+// none to report, as an empty array or, with WarningsAsString, an empty
+// string.
+func (s *Server) warnings() any {
+	if s.cfg.WarningsAsString {
+		return ""
+	}
+	return []string{}
 }
