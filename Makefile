@@ -7,7 +7,7 @@ FUZZTIME  ?= 20000x
 LONGFUZZ  ?= 2m
 RUNARGS   ?=
 
-.PHONY: all build run test unit itest neutrino lint bench fuzz fuzz-short tools zmq-tools lnd-tools itest-lnd clean
+.PHONY: all build run test unit itest neutrino rpcclient lint bench fuzz fuzz-short tools zmq-tools lnd-tools itest-lnd clean
 
 all: build
 
@@ -49,6 +49,7 @@ itest-lnd: tools lnd-tools
 test: tools zmq-tools lint
 	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./...
 	cd itest/neutrino && $(GO) test -count=1 -timeout 5m ./...
+	$(MAKE) rpcclient
 	FUZZ_MINIMIZE=0 ./scripts/fuzz.sh $(FUZZTIME)
 
 ## unit: unit tests only (no processes started)
@@ -62,6 +63,11 @@ itest: tools zmq-tools
 ## neutrino: the light-client test (neutrino v0.16.1 syncing filters from ternd; its own module)
 neutrino:
 	cd itest/neutrino && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
+
+## rpcclient: btcd's rpcclient v0.26.2 (bench's module) and v0.24.2 (bench/rpcclient024) against ternd
+rpcclient:
+	cd bench && $(GO) vet . && $(GO) test -count=1 -timeout 5m -run TestRPCClient .
+	cd bench/rpcclient024 && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 
 ## lint: formatting and vet
 lint:
