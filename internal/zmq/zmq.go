@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	stdlog "log"
 	"net"
 	"strconv"
 	"strings"
@@ -178,7 +179,7 @@ func listenAddress(addr string) string {
 func (n *Notifier) Start(ctx context.Context, src EventSource) error {
 	ctx, cancel := context.WithCancel(ctx)
 	for _, p := range n.pubs {
-		p.sock = zmq4.NewPub(ctx)
+		p.sock = zmq4.NewPub(ctx, zmq4.WithLogger(stdlog.New(logWriter{}, "", 0)))
 		if err := p.sock.SetOption(zmq4.OptionHWM, p.hwm); err != nil {
 			cancel()
 			n.closeAll()
@@ -341,6 +342,17 @@ func (n *Notifier) publish(topic string, body func() []byte) {
 	if err := ts.pub.sock.Send(zmq4.NewMsgFrom([]byte(topic), body(), seq[:])); err != nil {
 		log.Debugf("ZMQ %s on %s: %v", topic, ts.pub.address, err)
 	}
+}
+
+// logWriter hands zmq4's log lines (a subscriber that failed its
+// handshake, a connection dropped) to the package logger at debug level,
+// so the library writes nothing of its own.
+type logWriter struct{}
+
+// Write implements io.Writer.
+func (logWriter) Write(p []byte) (int, error) {
+	log.Debugf("zmq4: %s", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // reversed returns the hash in the byte order RPC prints it.
