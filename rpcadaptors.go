@@ -565,6 +565,7 @@ func unixTime(t time.Time) int64 {
 // rpcZMQ lists the node's ZMQ notifications for getzmqnotifications.
 type rpcZMQ struct{ n *zmq.Notifier }
 
+// Endpoints lists the notifier's topics and addresses.
 func (z rpcZMQ) Endpoints() []rpcserver.ZMQEndpoint {
 	var out []rpcserver.ZMQEndpoint
 	for _, ep := range z.n.Endpoints() {

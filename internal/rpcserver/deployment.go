@@ -50,6 +50,8 @@ type deploymentCache struct {
 	m  map[deploymentKey]thresholdState
 }
 
+// deploymentKey names a cached state: a deployment and the last block of
+// a period.
 type deploymentKey struct {
 	name string
 	hash chainhash.Hash
@@ -216,6 +218,7 @@ func (c *bip9Checker) sinceHeight(prev *blockchain.BlockInfo) (int32, error) {
 	return prev.Height + 1, nil
 }
 
+// cached returns the state stored for the period ending at h.
 func (c *bip9Checker) cached(h chainhash.Hash) (thresholdState, bool) {
 	c.cache.mu.Lock()
 	defer c.cache.mu.Unlock()
@@ -223,6 +226,8 @@ func (c *bip9Checker) cached(h chainhash.Hash) (thresholdState, bool) {
 	return st, ok
 }
 
+// store remembers the state of the period ending at h, starting the cache
+// again past maxDeploymentCache entries.
 func (c *bip9Checker) store(h chainhash.Hash, st thresholdState) {
 	c.cache.mu.Lock()
 	defer c.cache.mu.Unlock()

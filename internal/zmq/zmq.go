@@ -144,6 +144,7 @@ func New(cfg Config) (*Notifier, error) {
 	return n, nil
 }
 
+// isTopic reports whether t is one of the published topics.
 func isTopic(t string) bool {
 	for _, x := range Topics {
 		if x == t {
