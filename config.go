@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/tern-org/ternd/internal/zmq"
 	"io"
 	"math"
 	"net"
@@ -96,6 +97,7 @@ type config struct {
 	RPCUser       string   `short:"u" long:"rpcuser" description:"Username for RPC connections (with --rpcpass; else cookie authentication)"`
 	RPCPass       string   `short:"P" long:"rpcpass" default-mask:"-" description:"Password for RPC connections"`
 	DisableRPC    bool     `long:"norpc" description:"Disable the JSON-RPC server"`
+	DeprecatedRPC []string `long:"deprecatedrpc" description:"Answer as before a deprecation (repeatable): 'warnings' makes the info methods' warnings one string, as Core before v28 (for btcd rpcclient v0.24.2 and older clients)"`
 	RPCMaxClients int      `long:"rpcmaxclients" description:"Maximum number of RPC requests served at the same time"`
 
 	MinRelayTxFee       float64  `long:"minrelaytxfee" description:"Lowest fee rate (BTC/kvB) for relay and mempool acceptance"`
@@ -111,6 +113,17 @@ type config struct {
 	PeerBlockFilters    bool     `long:"peerblockfilters" description:"Serve BIP157 compact block filters to peers and advertise NODE_COMPACT_FILTERS (needs --blockfilterindex)"`
 	DBCache             int      `long:"dbcache" description:"UTXO cache size in MiB; a bigger cache makes initial sync faster"`
 	MiningAddrs         []string `long:"miningaddr" description:"Pay mined block rewards to this address (repeatable; one is picked at random)"`
+
+	ZMQPubHashBlock    string `long:"zmqpubhashblock" description:"Publish the hash of each new tip on this ZMQ address (tcp://host:port or ipc://path)"`
+	ZMQPubHashTx       string `long:"zmqpubhashtx" description:"Publish the txid of each transaction entering the mempool or a connected or disconnected block on this ZMQ address"`
+	ZMQPubRawBlock     string `long:"zmqpubrawblock" description:"Publish each new tip block, serialized, on this ZMQ address"`
+	ZMQPubRawTx        string `long:"zmqpubrawtx" description:"Publish each transaction entering the mempool or a connected or disconnected block, serialized, on this ZMQ address"`
+	ZMQPubSequence     string `long:"zmqpubsequence" description:"Publish block connections/disconnections and mempool additions/removals with mempool sequence numbers on this ZMQ address"`
+	ZMQPubHashBlockHWM int    `long:"zmqpubhashblockhwm" description:"High-water mark (messages queued before dropping) of the hashblock socket"`
+	ZMQPubHashTxHWM    int    `long:"zmqpubhashtxhwm" description:"High-water mark of the hashtx socket"`
+	ZMQPubRawBlockHWM  int    `long:"zmqpubrawblockhwm" description:"High-water mark of the rawblock socket"`
+	ZMQPubRawTxHWM     int    `long:"zmqpubrawtxhwm" description:"High-water mark of the rawtx socket"`
+	ZMQPubSequenceHWM  int    `long:"zmqpubsequencehwm" description:"High-water mark of the sequence socket"`
 
 	Profile    string `long:"profile" description:"Serve Go's pprof profiles over HTTP at /debug/pprof/ on this port, or host:port (a bare port listens on 127.0.0.1 only)"`
 	CPUProfile string `long:"cpuprofile" description:"Write a CPU profile of the whole run to this file (read it with go tool pprof)"`
@@ -134,6 +147,9 @@ type config struct {
 
 	// whitelistNets are the parsed --whitelist entries.
 	whitelistNets []*net.IPNet
+
+	// zmqEndpoints are the --zmqpub* options that are set.
+	zmqEndpoints []zmq.Endpoint
 }
 
 // errExitZero is returned by loadConfig when it handled the command line
@@ -157,6 +173,12 @@ func defaultConfig() config {
 		DataCarrierSize:     defaultDataCarrierSize,
 		BlockMaxWeight:      defaultBlockMaxWeight,
 		BlockMinTxFee:       defaultBlockMinTxFee,
+
+		ZMQPubHashBlockHWM: zmq.DefaultHWM,
+		ZMQPubHashTxHWM:    zmq.DefaultHWM,
+		ZMQPubRawBlockHWM:  zmq.DefaultHWM,
+		ZMQPubRawTxHWM:     zmq.DefaultHWM,
+		ZMQPubSequenceHWM:  zmq.DefaultHWM,
 	}
 }
 
@@ -466,6 +488,14 @@ func (cfg *config) validate(out io.Writer) error {
 	if cfg.CPUProfile != "" {
 		cfg.CPUProfile = cleanAndExpandPath(cfg.CPUProfile)
 	}
+	if err := cfg.checkZMQ(); err != nil {
+		return err
+	}
+	for _, d := range cfg.DeprecatedRPC {
+		if d != "warnings" {
+			return fmt.Errorf("--deprecatedrpc=%s: unknown; the deprecated behaviour ternd can restore is 'warnings'", d)
+		}
+	}
 	for _, a := range cfg.MiningAddrs {
 		// The address itself is decoded by the mining code against the
 		// network's parameters; here only obvious garbage is refused.
@@ -543,4 +573,42 @@ func configOptionNames() []string {
 		}
 	}
 	return names
+}
+
+// checkZMQ checks the --zmqpub* options and collects the endpoints that
+// are set, naming the option of a bad address or high-water mark.
+func (cfg *config) checkZMQ() error {
+	opts := []struct {
+		topic string
+		addr  string
+		hwm   int
+	}{
+		{zmq.TopicHashBlock, cfg.ZMQPubHashBlock, cfg.ZMQPubHashBlockHWM},
+		{zmq.TopicHashTx, cfg.ZMQPubHashTx, cfg.ZMQPubHashTxHWM},
+		{zmq.TopicRawBlock, cfg.ZMQPubRawBlock, cfg.ZMQPubRawBlockHWM},
+		{zmq.TopicRawTx, cfg.ZMQPubRawTx, cfg.ZMQPubRawTxHWM},
+		{zmq.TopicSequence, cfg.ZMQPubSequence, cfg.ZMQPubSequenceHWM},
+	}
+	cfg.zmqEndpoints = nil
+	for _, o := range opts {
+		if o.addr == "" {
+			continue
+		}
+		if err := zmq.CheckAddress(o.addr); err != nil {
+			return fmt.Errorf("--zmqpub%s=%s: %v; give tcp://host:port (e.g. tcp://127.0.0.1:28332) "+
+				"or ipc://path", o.topic, o.addr, err)
+		}
+		cfg.zmqEndpoints = append(cfg.zmqEndpoints, zmq.Endpoint{Topic: o.topic, Address: o.addr, HWM: o.hwm})
+	}
+	return nil
+}
+
+// deprecatedRPC reports whether --deprecatedrpc=name was given.
+func (cfg *config) deprecatedRPC(name string) bool {
+	for _, d := range cfg.DeprecatedRPC {
+		if d == name {
+			return true
+		}
+	}
+	return false
 }

@@ -45,7 +45,10 @@ signatures checked on admission are not checked again in its block), and is
 the chain's first notification receiver: it keeps the pool (RemoveForBlock
 on a connected block, AddBackForDisconnect after a disconnection), the
 transaction index and the block filter index in step, and hands the transactions those calls return
-to the relay (RelayTransactions). Blocks are generated from internal/mining
+to the relay (RelayTransactions). With --zmqpub* it also tells the ZMQ
+notifier (internal/zmq) of each block connected or disconnected, after the
+pool has followed it; the notifier reads the pool's additions and removals
+from the pool's bounded event queue, never under the pool's lock. Blocks are generated from internal/mining
 templates (generatetoaddress, generateblock) and enter the chain through
 processBlock, the same path as submitblock and a peer's block.
 

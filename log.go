@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/tern-org/ternd/internal/zmq"
 	"io"
 	"os"
 	"sort"
@@ -75,6 +76,7 @@ var (
 	wireLog = backendLog.Logger("WIRE")
 	indxLog = backendLog.Logger("INDX")
 	rlayLog = backendLog.Logger("RLAY")
+	zmqnLog = backendLog.Logger("ZMQN")
 )
 
 // subsystemLoggers maps each subsystem tag to its logger; --debuglevel and
@@ -96,6 +98,7 @@ var subsystemLoggers = map[string]btclog.Logger{
 	"WIRE": wireLog,
 	"INDX": indxLog,
 	"RLAY": rlayLog,
+	"ZMQN": zmqnLog,
 }
 
 // packageLoggers is the table of packages that log, each with the subsystem
@@ -124,6 +127,7 @@ var packageLoggers = []struct {
 	{"SYNC", netsync.UseLogger},
 	{"INDX", indexers.UseLogger},
 	{"RLAY", relay.UseLogger},
+	{"ZMQN", zmq.UseLogger},
 }
 
 // useLoggers hands every package in packageLoggers its subsystem logger. It

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tern-org/ternd/internal/zmq"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -113,6 +114,11 @@ type node struct {
 	// chain's lock is.
 	followMu sync.Mutex
 
+	// zmq publishes the ZMQ notifications (--zmqpub*), nil without them.
+	// It reads the pool's event queue and is told of blocks by
+	// handleChainNotification.
+	zmq *zmq.Notifier
+
 	// poolReady is set once the pool exists, so chain notifications sent
 	// while the chain loads (before the pool) are ignored safely.
 	poolReady atomic.Pointer[mempool.TxPool]
@@ -141,6 +147,13 @@ func newNode(cfg *config) (*node, error) {
 		params:   cfg.params,
 		sigCache: txscript.NewSigCache(sigCacheEntries),
 	}
+	if len(cfg.zmqEndpoints) > 0 {
+		n, err := zmq.New(zmq.Config{Endpoints: cfg.zmqEndpoints})
+		if err != nil {
+			return nil, err
+		}
+		s.zmq = n
+	}
 	return s, nil
 }
 
@@ -157,7 +170,13 @@ func (s *node) subsystems() []subsystem {
 		subs = append(subs, &funcSubsystem{name: "blockfilterindex", start: s.startFilterIndex,
 			stop: s.stopFilterIndex})
 	}
-	return append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
+	subs = append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
+	if s.zmq != nil {
+		subs = append(subs, &funcSubsystem{name: "zmq",
+			start: func(ctx context.Context) error { return s.zmq.Start(ctx, s.pool) },
+			stop:  func() error { s.zmq.Stop(); return nil }})
+	}
+	return subs
 }
 
 // funcSubsystem adapts a pair of functions to the subsystem interface.
@@ -322,6 +341,7 @@ func (s *node) startMempool(ctx context.Context) error {
 		// rule of what it may learn from (mempool's learnFee).
 		FeeEstimator: s.feeEst,
 		IsCurrent:    chain.IsCurrent,
+		EventQueue:   s.poolEventQueue(),
 	})
 	s.pool = pool
 	sel := mining.DefaultSelectOptions()
@@ -417,8 +437,17 @@ func (s *node) handleChainNotification(n *blockchain.Notification) {
 			s.RelayTransactions(pool.RemoveForBlock(n.Block, n.Height))
 		}
 		s.followMu.Unlock()
+		if s.zmq != nil {
+			// Core's hashblock and rawblock go out for the tip at the end
+			// of a chain update only, and not in initial block download.
+			isTip := s.chain.BestSnapshot().Hash == n.Hash && s.chain.IsCurrent()
+			s.zmq.BlockConnected(n.Block, n.Hash, isTip)
+		}
 		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
 	case blockchain.NTBlockDisconnected:
+		if s.zmq != nil {
+			s.zmq.BlockDisconnected(n.Block, n.Hash)
+		}
 		if pool != nil {
 			s.queueDisconnected(n.Block)
 		}
@@ -431,6 +460,20 @@ func (s *node) handleChainNotification(n *blockchain.Notification) {
 // MAX_DISCONNECTED_TX_POOL_BYTES (20 MB), so a deep reorg's memory on this
 // side does not grow with its depth.
 const maxDisconnectedTxBytes = 20_000_000
+
+// maxPoolEvents bounds the pool's queue of additions and removals kept for
+// the ZMQ notifier between two reads (it reads as soon as the pool
+// signals); past it the oldest are dropped and the loss is logged.
+const maxPoolEvents = 100_000
+
+// poolEventQueue is the pool's event queue bound: maxPoolEvents with ZMQ
+// notifications, none without.
+func (s *node) poolEventQueue() int {
+	if s.zmq == nil {
+		return 0
+	}
+	return maxPoolEvents
+}
 
 // queueDisconnected holds a block the chain disconnected until
 // flushDisconnected puts its transactions back. The chain disconnects tip

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/tern-org/ternd/internal/zmq"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -112,12 +113,15 @@ func (p rpcTxPool) Spender(op wire.OutPoint) *wire.MsgTx { return p.n.pool.Spend
 func (p rpcTxPool) LastUpdated() time.Time               { return p.n.pool.LastUpdated() }
 func (p rpcTxPool) TxDescs() []*mempool.TxDesc           { return p.n.pool.TxDescs() }
 func (p rpcTxPool) TxHashes() []chainhash.Hash           { return p.n.pool.TxHashes() }
-func (p rpcTxPool) Info() mempool.Info                   { return p.n.pool.Info() }
-func (p rpcTxPool) MinFee() mempool.FeeRate              { return p.n.pool.MinFee() }
-func (p rpcTxPool) Unbroadcast() []chainhash.Hash        { return p.n.pool.Unbroadcast() }
-func (p rpcTxPool) AddUnbroadcast(txid *chainhash.Hash)  { p.n.pool.AddUnbroadcast(txid) }
-func (p rpcTxPool) HasDust(txid *chainhash.Hash) bool    { return p.n.pool.HasDust(txid) }
-func (p rpcTxPool) FeeDeltas() map[chainhash.Hash]int64  { return p.n.pool.FeeDeltas() }
+func (p rpcTxPool) TxHashesAndSequence() ([]chainhash.Hash, uint64) {
+	return p.n.pool.TxHashesAndSequence()
+}
+func (p rpcTxPool) Info() mempool.Info                  { return p.n.pool.Info() }
+func (p rpcTxPool) MinFee() mempool.FeeRate             { return p.n.pool.MinFee() }
+func (p rpcTxPool) Unbroadcast() []chainhash.Hash       { return p.n.pool.Unbroadcast() }
+func (p rpcTxPool) AddUnbroadcast(txid *chainhash.Hash) { p.n.pool.AddUnbroadcast(txid) }
+func (p rpcTxPool) HasDust(txid *chainhash.Hash) bool   { return p.n.pool.HasDust(txid) }
+func (p rpcTxPool) FeeDeltas() map[chainhash.Hash]int64 { return p.n.pool.FeeDeltas() }
 
 func (p rpcTxPool) FetchTransaction(hash *chainhash.Hash) (*wire.MsgTx, error) {
 	return p.n.pool.FetchTransaction(hash)
@@ -557,4 +561,16 @@ func unixTime(t time.Time) int64 {
 		return 0
 	}
 	return t.Unix()
+}
+
+// rpcZMQ lists the node's ZMQ notifications for getzmqnotifications.
+type rpcZMQ struct{ n *zmq.Notifier }
+
+// Endpoints lists the notifier's topics and addresses.
+func (z rpcZMQ) Endpoints() []rpcserver.ZMQEndpoint {
+	var out []rpcserver.ZMQEndpoint
+	for _, ep := range z.n.Endpoints() {
+		out = append(out, rpcserver.ZMQEndpoint{Topic: ep.Topic, Address: ep.Address, HWM: ep.HWM})
+	}
+	return out
 }

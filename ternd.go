@@ -18,6 +18,12 @@ const (
 	// appVersion is the daemon's version.
 	appVersion = "0.1.0"
 
+	// coreVersion is the Bitcoin Core release whose policy and RPC ternd
+	// implements, and coreClientVersion Core's number for it
+	// (CLIENT_VERSION: major*10000 + minor*100 + patch).
+	coreVersion       = "30.0.0"
+	coreClientVersion = 300000
+
 	// shutdownTimeout bounds the whole orderly shutdown; past it the
 	// process exits with status 1 rather than hang.
 	shutdownTimeout = 30 * time.Second
@@ -25,6 +31,16 @@ const (
 
 // version returns the version string.
 func version() string { return appVersion }
+
+// rpcSubVersion is the subversion getnetworkinfo reports: Core's user
+// agent for the release ternd follows, then ternd's own, as Bitcoin Knots
+// presents itself ("/Satoshi:30.0.0/ternd:0.1.0/"). Clients that choose
+// an RPC dialect by Core's version (btcd's rpcclient, and lnd through it)
+// then choose the current one. The P2P user agent stays "/ternd:0.1.0/":
+// peers negotiate by protocol version and service bits, not by name.
+func rpcSubVersion() string {
+	return "/Satoshi:" + coreVersion + "/" + appName + ":" + appVersion + "/"
+}
 
 // subsystem is one long-lived part of the node (database, chain, mempool,
 // sync manager, peer server, RPC server ...).
@@ -149,6 +165,9 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 
 		ChainParams:         cfg.params,
 		Version:             version(),
+		SubVersion:          rpcSubVersion(),
+		ClientVersion:       coreClientVersion,
+		WarningsAsString:    cfg.deprecatedRPC("warnings"),
 		ChainDBDir:          filepath.Join(cfg.netDataDir, chainDBDirName),
 		DataCarrierSize:     cfg.DataCarrierSize,
 		BlockMinTxFee:       cfg.blockMinTxFeeSat,
@@ -175,6 +194,9 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		ConnManager: rpcPeers{n.p2p},
 		BanManager:  rpcBans{n.p2p},
 		AddrManager: rpcAddrs{n.p2p},
+	}
+	if n.core.zmq != nil {
+		rc.ZMQ = rpcZMQ{n.core.zmq}
 	}
 	return rc
 }

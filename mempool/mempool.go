@@ -34,6 +34,10 @@ type Tag uint64
 // Config holds what the pool needs from the chain and the daemon. Every
 // function must be safe for concurrent use.
 type Config struct {
+	// EventQueue bounds the queue of TxEvents kept for TakeEvents (ZMQ
+	// notifications); past it the oldest are dropped. 0 keeps none.
+	EventQueue int
+
 	// Policy is the standardness and limit policy; DefaultPolicy gives
 	// Core v30's defaults.
 	Policy Policy
@@ -152,6 +156,16 @@ type TxPool struct {
 	lastUpdated       time.Time
 	sequence          uint64
 
+	// mempoolSeq is the sequence number the next addition or removal
+	// takes (Core's mempool sequence, from 1); events holds the changes
+	// not yet taken (at most cfg.EventQueue), eventsLost counts those
+	// dropped since the last TakeEvents, and eventSignal wakes the
+	// reader.
+	mempoolSeq  uint64
+	events      []TxEvent
+	eventsLost  uint64
+	eventSignal chan struct{}
+
 	orphans *orphanPool
 	// extra holds transactions replaced, evicted or pushed out of the
 	// orphan pool, for compact block reconstruction.
@@ -173,17 +187,23 @@ func New(cfg *Config) *TxPool {
 	if c.MaxExtraTxns == 0 {
 		c.MaxExtraTxns = DefaultMaxExtraTxns
 	}
+	var signal chan struct{}
+	if c.EventQueue > 0 {
+		signal = make(chan struct{}, 1)
+	}
 	extra := newExtraTxns(c.MaxExtraTxns)
 	return &TxPool{
-		extra:   extra,
-		cfg:     c,
-		pool:    make(map[chainhash.Hash]*entry),
-		byWtxid: make(map[chainhash.Hash]*entry),
-		spentBy: make(map[wire.OutPoint]*entry),
-		byFee:   newOrdIndex(lessByFeeRate),
-		byAnc:   newOrdIndex(lessByAncestorScore),
-		byDesc:  newOrdIndex(lessByDescendantScore),
-		deltas:  make(map[chainhash.Hash]int64),
+		extra:       extra,
+		cfg:         c,
+		mempoolSeq:  1,
+		eventSignal: signal,
+		pool:        make(map[chainhash.Hash]*entry),
+		byWtxid:     make(map[chainhash.Hash]*entry),
+		spentBy:     make(map[wire.OutPoint]*entry),
+		byFee:       newOrdIndex(lessByFeeRate),
+		byAnc:       newOrdIndex(lessByAncestorScore),
+		byDesc:      newOrdIndex(lessByDescendantScore),
+		deltas:      make(map[chainhash.Hash]int64),
 
 		unbroadcast: make(map[chainhash.Hash]struct{}),
 		orphans:     newOrphanPool(extra),

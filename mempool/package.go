@@ -795,7 +795,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 		log.Debugf("Replacing %v with package child %v", x.txid, txs[eval[len(eval)-1]].TxHash())
 	}
 	mp.extra.addEntries(evict)
-	mp.removeSet(evict)
+	mp.removeSet(evict, RemovedReplaced)
 	rate := feeRateOf(fees, vsize)
 	added := make([]*entry, 0, len(eval))
 	for k, i := range eval {
@@ -807,7 +807,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 			for _, e := range added {
 				set[e] = struct{}{}
 			}
-			mp.removeSet(set)
+			mp.removeSet(set, RemovedConflict)
 			for _, j := range eval {
 				res.Txs[j].rejected(err)
 			}

@@ -125,6 +125,11 @@ type TxPool interface {
 	// TxHashes returns every pooled txid.
 	TxHashes() []chainhash.Hash
 
+	// TxHashesAndSequence returns every pooled txid and the pool's
+	// sequence number (the one its next change takes, as the ZMQ
+	// sequence topic numbers them) from one snapshot.
+	TxHashesAndSequence() ([]chainhash.Hash, uint64)
+
 	// Ancestors returns the in-pool ancestors of txid (false when txid is
 	// not pooled).
 	Ancestors(txid *chainhash.Hash) ([]*mempool.TxDesc, bool)
@@ -446,6 +451,19 @@ var (
 	ErrAddressRefused = errors.New("address refused")
 	ErrNotTried       = errors.New("failed-adding-to-tried")
 )
+
+// ZMQEndpoint is one ZMQ notification getzmqnotifications lists.
+type ZMQEndpoint struct {
+	Topic   string // "rawtx", "hashblock" ...
+	Address string
+	HWM     int
+}
+
+// ZMQNotifier is the daemon's ZMQ publisher.
+type ZMQNotifier interface {
+	// Endpoints lists the active notifications.
+	Endpoints() []ZMQEndpoint
+}
 
 // ShutdownRequester stops the daemon (the stop RPC).
 type ShutdownRequester interface {

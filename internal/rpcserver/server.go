@@ -98,6 +98,22 @@ type Config struct {
 	// Version is the daemon's version ("major.minor.patch").
 	Version string
 
+	// SubVersion is getnetworkinfo's "subversion" and ClientVersion its
+	// "version": the daemon presents itself as the Bitcoin Core release
+	// whose policy and RPC it implements, with its own name after it
+	// ("/Satoshi:30.0.0/ternd:0.1.0/", 300000), so that clients which pick
+	// an API dialect by Core's version (btcd's rpcclient.BackendVersion,
+	// lnd) pick the right one. Empty and 0 report Version alone, as
+	// "/ternd:Version/" and its major*10000+minor*100+patch.
+	SubVersion    string
+	ClientVersion int
+
+	// WarningsAsString is Core's -deprecatedrpc=warnings: the "warnings"
+	// of getblockchaininfo, getmininginfo and getnetworkinfo are one
+	// string, as before Core v28, instead of an array; clients built for
+	// the old shape (btcd's rpcclient before v0.24.3) need it.
+	WarningsAsString bool
+
 	// ChainDBDir is the chain database's directory, whose size
 	// getblockchaininfo reports as size_on_disk.
 	ChainDBDir string
@@ -132,6 +148,9 @@ type Config struct {
 	TxIndex       TxIndex
 	FilterIndex   FilterIndex
 	Relay         Relay
+
+	// ZMQ lists the ZMQ notifications (getzmqnotifications); nil: none.
+	ZMQ ZMQNotifier
 
 	// The P2P server's parts. PeerServer (with ConnManager, BanManager
 	// and AddrManager) enables the network methods.
@@ -199,6 +218,9 @@ type Server struct {
 	authFails *authFailures
 	refusals  *rateLimitedLog
 
+	// deployments caches getdeploymentinfo's BIP9 states by period.
+	deployments deploymentCache
+
 	activeMu  sync.Mutex
 	active    map[uint64]activeCommand
 	nextReqID uint64
@@ -245,7 +267,7 @@ func New(cfg Config) (*Server, error) {
 		s.setCredentials(cfg.User, cfg.Pass)
 	}
 	s.SetWarmup("Starting...")
-	groups := [][]rpcjson.Method{s.controlMethods()}
+	groups := [][]rpcjson.Method{s.controlMethods(), s.zmqMethods()}
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
 			s.rawTxMethods(), s.indexMethods(), s.filterMethods())
@@ -720,4 +742,14 @@ func sanitize(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// warnings is the "warnings" member of the info methods: the node has
+// none to report, as an empty array or, with WarningsAsString, an empty
+// string.
+func (s *Server) warnings() any {
+	if s.cfg.WarningsAsString {
+		return ""
+	}
+	return []string{}
 }
