@@ -226,9 +226,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.SetWarmup("Starting...")
 	groups := [][]rpcjson.Method{s.controlMethods()}
+	if cfg.ChainParams != nil {
+		groups = append(groups, s.utilMethods())
+	}
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
-			s.rawTxMethods(), s.indexMethods())
+			s.rawTxMethods(), s.indexMethods(), s.rawTxSignMethods(), s.psbtMethods())
 	}
 	if cfg.PeerServer != nil {
 		groups = append(groups, s.netMethods())
