@@ -72,32 +72,32 @@ type tapTreeLeafJSON struct {
 
 // psbtInputJSON is one input of decodepsbt.
 type psbtInputJSON struct {
-	NonWitnessUtxo        *txJSON             `json:"non_witness_utxo,omitempty"`
-	WitnessUtxo           *witnessUtxoJSON    `json:"witness_utxo,omitempty"`
-	PartialSignatures     map[string]string   `json:"partial_signatures,omitempty"`
-	Sighash               string              `json:"sighash,omitempty"`
-	RedeemScript          *scriptJSON         `json:"redeem_script,omitempty"`
-	WitnessScript         *scriptJSON         `json:"witness_script,omitempty"`
-	Bip32Derivs           []derivJSON         `json:"bip32_derivs,omitempty"`
-	FinalScriptSig        *scriptSigJSON      `json:"final_scriptSig,omitempty"`
-	FinalScriptWitness    []string            `json:"final_scriptwitness,omitempty"`
-	Ripemd160Preimages    map[string]string   `json:"ripemd160_preimages,omitempty"`
-	Sha256Preimages       map[string]string   `json:"sha256_preimages,omitempty"`
-	Hash160Preimages      map[string]string   `json:"hash160_preimages,omitempty"`
-	Hash256Preimages      map[string]string   `json:"hash256_preimages,omitempty"`
-	PreviousTxid          string              `json:"previous_txid,omitempty"`
-	PreviousVout          *uint32             `json:"previous_vout,omitempty"`
-	Sequence              *uint32             `json:"sequence,omitempty"`
-	TimeLocktime          *uint32             `json:"time_locktime,omitempty"`
-	HeightLocktime        *uint32             `json:"height_locktime,omitempty"`
-	TaprootKeyPathSig     string              `json:"taproot_key_path_sig,omitempty"`
-	TaprootScriptPathSigs []tapScriptSigJSON  `json:"taproot_script_path_sigs,omitempty"`
-	TaprootScripts        []tapScriptJSON     `json:"taproot_scripts,omitempty"`
-	TaprootBip32Derivs    []derivJSON         `json:"taproot_bip32_derivs,omitempty"`
-	TaprootInternalKey    string              `json:"taproot_internal_key,omitempty"`
-	TaprootMerkleRoot     string              `json:"taproot_merkle_root,omitempty"`
-	Unknown               map[string]string   `json:"unknown,omitempty"`
-	Proprietary           []proprietaryJSON   `json:"proprietary,omitempty"`
+	NonWitnessUtxo        *txJSON            `json:"non_witness_utxo,omitempty"`
+	WitnessUtxo           *witnessUtxoJSON   `json:"witness_utxo,omitempty"`
+	PartialSignatures     map[string]string  `json:"partial_signatures,omitempty"`
+	Sighash               string             `json:"sighash,omitempty"`
+	RedeemScript          *scriptJSON        `json:"redeem_script,omitempty"`
+	WitnessScript         *scriptJSON        `json:"witness_script,omitempty"`
+	Bip32Derivs           []derivJSON        `json:"bip32_derivs,omitempty"`
+	FinalScriptSig        *scriptSigJSON     `json:"final_scriptSig,omitempty"`
+	FinalScriptWitness    []string           `json:"final_scriptwitness,omitempty"`
+	Ripemd160Preimages    map[string]string  `json:"ripemd160_preimages,omitempty"`
+	Sha256Preimages       map[string]string  `json:"sha256_preimages,omitempty"`
+	Hash160Preimages      map[string]string  `json:"hash160_preimages,omitempty"`
+	Hash256Preimages      map[string]string  `json:"hash256_preimages,omitempty"`
+	PreviousTxid          string             `json:"previous_txid,omitempty"`
+	PreviousVout          *uint32            `json:"previous_vout,omitempty"`
+	Sequence              *uint32            `json:"sequence,omitempty"`
+	TimeLocktime          *uint32            `json:"time_locktime,omitempty"`
+	HeightLocktime        *uint32            `json:"height_locktime,omitempty"`
+	TaprootKeyPathSig     string             `json:"taproot_key_path_sig,omitempty"`
+	TaprootScriptPathSigs []tapScriptSigJSON `json:"taproot_script_path_sigs,omitempty"`
+	TaprootScripts        []tapScriptJSON    `json:"taproot_scripts,omitempty"`
+	TaprootBip32Derivs    []derivJSON        `json:"taproot_bip32_derivs,omitempty"`
+	TaprootInternalKey    string             `json:"taproot_internal_key,omitempty"`
+	TaprootMerkleRoot     string             `json:"taproot_merkle_root,omitempty"`
+	Unknown               map[string]string  `json:"unknown,omitempty"`
+	Proprietary           []proprietaryJSON  `json:"proprietary,omitempty"`
 }
 
 // psbtOutputJSON is one output of decodepsbt.
