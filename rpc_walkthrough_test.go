@@ -1,0 +1,79 @@
+package main
+
+import (
+	"testing"
+)
+
+// walkthroughWIF and walkthroughAddr are the README's regtest key (the
+// private key 0x1111...11, compressed) and its P2WPKH address.
+const (
+	walkthroughWIF  = "cN9spWsvaxA8taS7DFMxnk1yJD2gaF2PX1npuTpy3vuZFJdwavaw"
+	walkthroughAddr = "bcrt1ql3e9pgs3mmwuwrh95fecme0s0qtn2880hlwwpw"
+)
+
+// TestWalletlessWalkthrough runs the README's walkthrough through the RPC
+// table of an in-process regtest node: a WIF key's address from
+// getdescriptorinfo and deriveaddresses, 101 blocks mined to it, a spend
+// of the first coinbase built with createrawtransaction, signed with
+// signrawtransactionwithkey, sent, and mined.
+func TestWalletlessWalkthrough(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+
+	var info struct {
+		Descriptor     string `json:"descriptor"`
+		HasPrivateKeys bool   `json:"hasprivatekeys"`
+	}
+	tn.mustCall(&info, "getdescriptorinfo", "wpkh("+walkthroughWIF+")")
+	if !info.HasPrivateKeys {
+		t.Fatalf("getdescriptorinfo: %+v", info)
+	}
+	var addrs []string
+	tn.mustCall(&addrs, "deriveaddresses", info.Descriptor)
+	if len(addrs) != 1 || addrs[0] != walkthroughAddr {
+		t.Fatalf("deriveaddresses = %v, want [%s]", addrs, walkthroughAddr)
+	}
+	addr := addrs[0]
+
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 101, addr)
+	if len(hashes) != 101 {
+		t.Fatalf("generatetoaddress: %d blocks", len(hashes))
+	}
+	var block struct {
+		Tx []string `json:"tx"`
+	}
+	tn.mustCall(&block, "getblock", hashes[0])
+	coinbase := block.Tx[0]
+	var txout struct {
+		Value        float64 `json:"value"`
+		ScriptPubKey struct {
+			Hex string `json:"hex"`
+		} `json:"scriptPubKey"`
+	}
+	tn.mustCall(&txout, "gettxout", coinbase, 0)
+	if txout.Value != 50 {
+		t.Fatalf("coinbase value %v", txout.Value)
+	}
+
+	var unsigned string
+	tn.mustCall(&unsigned, "createrawtransaction",
+		[]any{map[string]any{"txid": coinbase, "vout": 0}},
+		[]any{map[string]any{addr: 49.999}})
+	var signed struct {
+		Hex      string `json:"hex"`
+		Complete bool   `json:"complete"`
+	}
+	tn.mustCall(&signed, "signrawtransactionwithkey", unsigned, []string{walkthroughWIF},
+		[]any{map[string]any{"txid": coinbase, "vout": 0, "scriptPubKey": txout.ScriptPubKey.Hex, "amount": 50}})
+	if !signed.Complete {
+		t.Fatalf("signrawtransactionwithkey incomplete")
+	}
+	var txid string
+	tn.mustCall(&txid, "sendrawtransaction", signed.Hex)
+
+	tn.mustCall(&hashes, "generatetoaddress", 1, addr)
+	tn.mustCall(&block, "getblock", hashes[0])
+	if len(block.Tx) != 2 || block.Tx[1] != txid {
+		t.Fatalf("block holds %v, want the coinbase and %s", block.Tx, txid)
+	}
+}
