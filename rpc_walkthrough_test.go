@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
 )
 
@@ -75,5 +76,47 @@ func TestWalletlessWalkthrough(t *testing.T) {
 	tn.mustCall(&block, "getblock", hashes[0])
 	if len(block.Tx) != 2 || block.Tx[1] != txid {
 		t.Fatalf("block holds %v, want the coinbase and %s", block.Tx, txid)
+	}
+}
+
+// TestWaitForBlockAndTxOutProof checks that waitforblockheight wakes when
+// a block is mined, that it returns the tip at its timeout, and that a
+// coinbase's gettxoutproof verifies.
+func TestWaitForBlockAndTxOutProof(t *testing.T) {
+	tn := startTestNode(t, t.TempDir())
+	type tip struct {
+		Hash   string `json:"hash"`
+		Height int32  `json:"height"`
+	}
+	done := make(chan tip, 1)
+	go func() {
+		res, rerr := tn.call("waitforblockheight", 1, 20000)
+		var r tip
+		if rerr == nil {
+			json.Unmarshal(res, &r)
+		}
+		done <- r
+	}()
+	var hashes []string
+	tn.mustCall(&hashes, "generatetoaddress", 1, walkthroughAddr)
+	if r := <-done; r.Height != 1 || r.Hash != hashes[0] {
+		t.Fatalf("waitforblockheight = %+v, want height 1 %s", r, hashes[0])
+	}
+	var r tip
+	tn.mustCall(&r, "waitfornewblock", 10)
+	if r.Height != 1 {
+		t.Fatalf("waitfornewblock at timeout = %+v", r)
+	}
+
+	var block struct {
+		Tx []string `json:"tx"`
+	}
+	tn.mustCall(&block, "getblock", hashes[0])
+	var proof string
+	tn.mustCall(&proof, "gettxoutproof", []string{block.Tx[0]})
+	var ids []string
+	tn.mustCall(&ids, "verifytxoutproof", proof)
+	if len(ids) != 1 || ids[0] != block.Tx[0] {
+		t.Fatalf("verifytxoutproof = %v", ids)
 	}
 }

@@ -189,6 +189,11 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// tipCh is closed and replaced at each TipChanged, waking the
+	// requests waiting for a new tip.
+	tipMu sync.Mutex
+	tipCh chan struct{}
+
 	listeners []net.Listener
 	servers   []*http.Server
 	wg        sync.WaitGroup
@@ -217,6 +222,7 @@ func New(cfg Config) (*Server, error) {
 		paramNames: make(map[string][]string),
 		sem:        make(chan struct{}, cfg.MaxClients),
 		active:     make(map[uint64]activeCommand),
+		tipCh:      make(chan struct{}),
 	}
 	if !cfg.StartTime.IsZero() {
 		s.startTime = cfg.StartTime
@@ -225,13 +231,13 @@ func New(cfg Config) (*Server, error) {
 		s.setCredentials(cfg.User, cfg.Pass)
 	}
 	s.SetWarmup("Starting...")
-	groups := [][]rpcjson.Method{s.controlMethods()}
+	groups := [][]rpcjson.Method{s.controlMethods(), s.controlExtraMethods()}
 	if cfg.ChainParams != nil {
 		groups = append(groups, s.utilMethods())
 	}
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
-			s.rawTxMethods(), s.indexMethods(), s.rawTxSignMethods(), s.psbtMethods())
+			s.rawTxMethods(), s.indexMethods(), s.rawTxSignMethods(), s.psbtMethods(), s.chainExtraMethods())
 	}
 	if cfg.PeerServer != nil {
 		groups = append(groups, s.netMethods())
