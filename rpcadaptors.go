@@ -15,6 +15,7 @@ import (
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/rpcserver"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
@@ -118,6 +119,7 @@ func (p rpcTxPool) Unbroadcast() []chainhash.Hash        { return p.n.pool.Unbro
 func (p rpcTxPool) AddUnbroadcast(txid *chainhash.Hash)  { p.n.pool.AddUnbroadcast(txid) }
 func (p rpcTxPool) HasDust(txid *chainhash.Hash) bool    { return p.n.pool.HasDust(txid) }
 func (p rpcTxPool) FeeDeltas() map[chainhash.Hash]int64  { return p.n.pool.FeeDeltas() }
+func (p rpcTxPool) Orphans() []mempool.OrphanInfo        { return p.n.pool.Orphans() }
 
 func (p rpcTxPool) FetchTransaction(hash *chainhash.Hash) (*wire.MsgTx, error) {
 	return p.n.pool.FetchTransaction(hash)
@@ -388,6 +390,40 @@ func (p rpcPeers) DisconnectID(id int32) bool {
 	return true
 }
 
+// SetNetworkActive is setnetworkactive: off, the connection manager dials
+// nothing and refuses inbound connections, and every peer is
+// disconnected; on, it connects again (permanent peers after their
+// backoff, automatic ones as the outbound loop refills).
+func (p rpcPeers) SetNetworkActive(active bool) {
+	p.s.cm.SetNetworkActive(active)
+	if active {
+		return
+	}
+	for _, sp := range p.s.allPeers() {
+		p.disconnect(sp)
+	}
+}
+
+// NetworkActive reports whether networking is on.
+func (p rpcPeers) NetworkActive() bool { return p.s.cm.NetworkActive() }
+
+// FetchBlockFromPeer is getblockfrompeer: the block is requested from the
+// peer through the sync manager, which counts it as requested so that a
+// block off the best chain is stored too.
+func (p rpcPeers) FetchBlockFromPeer(hash *chainhash.Hash, id int32) error {
+	sp := p.s.peerByID(id)
+	if sp == nil {
+		return rpcserver.ErrPeerNotFound
+	}
+	if err := p.s.sm.RequestBlock(sp, *hash); err != nil {
+		if errors.Is(err, netsync.ErrUnknownPeer) {
+			return rpcserver.ErrPeerNotFound
+		}
+		return err
+	}
+	return nil
+}
+
 // disconnect closes a peer; closing through the connection manager
 // redials a permanent request after its backoff, as Core's
 // ThreadOpenAddedConnections does.
@@ -472,6 +508,8 @@ type rpcAddrs struct{ s *server }
 func (a rpcAddrs) Addresses(max int, network wire.NetworkID) []*wire.NetAddressV2 {
 	return a.s.am.Addresses(max, 0, network)
 }
+
+func (a rpcAddrs) CountsByNetwork() map[wire.NetworkID][2]int { return a.s.am.CountsByNetwork() }
 
 // AddPeerAddress is addpeeraddress: a routable address is added to the
 // new table (and with tried, marked good), and relayed to up to two peers

@@ -141,6 +141,9 @@ type TxPool interface {
 
 	// Unbroadcast returns the local transactions no peer fetched yet.
 	Unbroadcast() []chainhash.Hash
+
+	// Orphans lists the orphan transactions held, oldest first.
+	Orphans() []mempool.OrphanInfo
 }
 
 // TxAcceptor submits and tests transactions against the pool's rules.
@@ -355,7 +358,21 @@ type ConnManager interface {
 
 	// DisconnectID disconnects the peer with this id; false when none.
 	DisconnectID(id int32) bool
+
+	// SetNetworkActive switches P2P networking off (no new connections,
+	// every peer disconnected) or back on.
+	SetNetworkActive(active bool)
+
+	// NetworkActive reports whether P2P networking is on.
+	NetworkActive() bool
+
+	// FetchBlockFromPeer asks peer id for a block whose header is known
+	// (getblockfrompeer); it fails with ErrPeerNotFound.
+	FetchBlockFromPeer(hash *chainhash.Hash, id int32) error
 }
+
+// ErrPeerNotFound is FetchBlockFromPeer's error for an unknown peer id.
+var ErrPeerNotFound = errors.New("Peer does not exist")
 
 // ErrNodeAlreadyAdded is AddNode's error for a duplicate request.
 var ErrNodeAlreadyAdded = errors.New("node already added")
@@ -401,6 +418,9 @@ type AddrManager interface {
 	// given network (0: every network), drawn at random and leaving out
 	// the terrible ones, as Core's GetAddresses.
 	Addresses(max int, network wire.NetworkID) []*wire.NetAddressV2
+
+	// CountsByNetwork returns the new and tried table sizes by network.
+	CountsByNetwork() map[wire.NetworkID][2]int
 
 	// AddPeerAddress adds host:port to the new table, or the tried one
 	// when tried. It fails with ErrAddressRefused (not routable, not

@@ -237,10 +237,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
-			s.rawTxMethods(), s.indexMethods(), s.rawTxSignMethods(), s.psbtMethods(), s.chainExtraMethods())
+			s.rawTxMethods(), s.indexMethods(), s.rawTxSignMethods(), s.psbtMethods(), s.chainExtraMethods(),
+			s.orphanMethods())
 	}
 	if cfg.PeerServer != nil {
-		groups = append(groups, s.netMethods())
+		groups = append(groups, s.netMethods(), s.netExtraMethods())
 	}
 	for _, group := range groups {
 		for _, m := range group {
