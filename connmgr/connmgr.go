@@ -280,12 +280,12 @@ type ConnManager struct {
 
 	nextID atomic.Uint64
 
-	mu          sync.Mutex
-	running     bool
-	stopped     bool
+	mu      sync.Mutex
+	running bool
+	stopped bool
 	// inactive is setnetworkactive false: no dials and no inbound
 	// connections until it is cleared.
-	inactive bool
+	inactive    bool
 	ctx         context.Context
 	wg          sync.WaitGroup
 	pending     []*ConnReq          // permanent requests queued before Run
