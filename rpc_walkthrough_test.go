@@ -80,8 +80,9 @@ func TestWalletlessWalkthrough(t *testing.T) {
 }
 
 // TestWaitForBlockAndTxOutProof checks that waitforblockheight wakes when
-// a block is mined, that it returns the tip at its timeout, and that a
-// coinbase's gettxoutproof verifies.
+// a block is mined, that it returns the tip at its timeout, that a
+// coinbase's gettxoutproof verifies, and that scantxoutset finds it in
+// the UTXO set.
 func TestWaitForBlockAndTxOutProof(t *testing.T) {
 	tn := startTestNode(t, t.TempDir())
 	type tip struct {
@@ -118,5 +119,19 @@ func TestWaitForBlockAndTxOutProof(t *testing.T) {
 	tn.mustCall(&ids, "verifytxoutproof", proof)
 	if len(ids) != 1 || ids[0] != block.Tx[0] {
 		t.Fatalf("verifytxoutproof = %v", ids)
+	}
+
+	var scan struct {
+		Success  bool  `json:"success"`
+		Height   int32 `json:"height"`
+		Unspents []struct {
+			Txid     string `json:"txid"`
+			Coinbase bool   `json:"coinbase"`
+		} `json:"unspents"`
+	}
+	tn.mustCall(&scan, "scantxoutset", "start", []string{"addr(" + walkthroughAddr + ")"})
+	if !scan.Success || scan.Height != 1 || len(scan.Unspents) != 1 || scan.Unspents[0].Txid != block.Tx[0] ||
+		!scan.Unspents[0].Coinbase {
+		t.Fatalf("scantxoutset = %+v", scan)
 	}
 }

@@ -76,6 +76,10 @@ func (c rpcChain) FetchUtxoEntry(op wire.OutPoint) (*blockchain.UtxoEntry, error
 
 func (c rpcChain) UtxoSetStats() (*blockchain.UtxoStats, error) { return c.n.chain.UtxoSetStats() }
 
+func (c rpcChain) ForEachUtxo(fn func(wire.OutPoint, *blockchain.UtxoEntry) error) (chainhash.Hash, int32, error) {
+	return c.n.chain.ForEachUtxo(fn)
+}
+
 func (c rpcChain) ProcessBlock(block *wire.MsgBlock) (bool, bool, error) {
 	return c.n.processBlock(block)
 }

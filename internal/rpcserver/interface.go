@@ -75,6 +75,11 @@ type UtxoSet interface {
 
 	// UtxoSetStats computes gettxoutsetinfo's figures.
 	UtxoSetStats() (*blockchain.UtxoStats, error)
+
+	// ForEachUtxo calls fn for every unspent output at the tip, in
+	// outpoint order, from one snapshot, and returns the snapshot's tip;
+	// fn's error stops the walk and is returned.
+	ForEachUtxo(fn func(op wire.OutPoint, e *blockchain.UtxoEntry) error) (chainhash.Hash, int32, error)
 }
 
 // ChainManager changes the chain: blocks and headers submitted over RPC,

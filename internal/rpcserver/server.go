@@ -194,6 +194,9 @@ type Server struct {
 	tipMu sync.Mutex
 	tipCh chan struct{}
 
+	// scan is scantxoutset's one scan.
+	scan utxoScan
+
 	listeners []net.Listener
 	servers   []*http.Server
 	wg        sync.WaitGroup
@@ -238,7 +241,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
 			s.rawTxMethods(), s.indexMethods(), s.rawTxSignMethods(), s.psbtMethods(), s.chainExtraMethods(),
-			s.orphanMethods())
+			s.orphanMethods(), s.scanMethods())
 	}
 	if cfg.PeerServer != nil {
 		groups = append(groups, s.netMethods(), s.netExtraMethods())

@@ -457,3 +457,14 @@ func (s *Server) handleSignMessageWithPrivKey(_ context.Context, params []json.R
 	sig := ecdsa.SignCompact(key, messageHash(msg), compressed)
 	return base64.StdEncoding.EncodeToString(sig), nil
 }
+
+// UnmarshalJSON reads a BTC amount as printed by MarshalJSON, so results
+// holding amounts decode back (ternctl, tests).
+func (a *amount) UnmarshalJSON(b []byte) error {
+	v, ok := parseFixed8(string(b))
+	if !ok {
+		return rpcjson.NewRPCError(rpcjson.ErrRPCType, "Invalid amount")
+	}
+	*a = amount(v)
+	return nil
+}
