@@ -173,6 +173,10 @@ type rpcFeeEstimator struct{ n *node }
 
 func (f rpcFeeEstimator) HighestTarget() int { return f.n.feeEst.HighestTarget() }
 
+func (f rpcFeeEstimator) EstimateRawFee(target int, threshold float64) ([]mempool.RawFeeHorizon, error) {
+	return f.n.feeEst.EstimateRawFee(target, threshold)
+}
+
 func (f rpcFeeEstimator) EstimateSmartFeeFloor(target int, conservative bool, minFee int64) (int64, int, error) {
 	return f.n.feeEst.EstimateSmartFeeFloor(target, conservative, minFee)
 }

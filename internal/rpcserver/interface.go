@@ -200,6 +200,10 @@ type FeeEstimator interface {
 	// for confirmation within confTarget blocks and the target it found
 	// it for.
 	EstimateSmartFeeFloor(confTarget int, conservative bool, minFee int64) (int64, int, error)
+
+	// EstimateRawFee answers estimaterawfee for each horizon tracking
+	// confTarget.
+	EstimateRawFee(confTarget int, threshold float64) ([]mempool.RawFeeHorizon, error)
 }
 
 // BlockGenerator builds block templates and mines blocks (regtest).

@@ -241,7 +241,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
 			s.rawTxMethods(), s.indexMethods(), s.rawTxSignMethods(), s.psbtMethods(), s.chainExtraMethods(),
-			s.orphanMethods(), s.scanMethods())
+			s.orphanMethods(), s.scanMethods(), s.estimateRawFeeMethods())
 	}
 	if cfg.PeerServer != nil {
 		groups = append(groups, s.netMethods(), s.netExtraMethods())
