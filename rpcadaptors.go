@@ -105,6 +105,14 @@ func (c rpcChain) ReconsiderBlock(hash *chainhash.Hash) error {
 
 func (c rpcChain) VerifyChain(depth int32) error { return c.n.chain.VerifyChain(depth) }
 
+// PreciousBlock is preciousblock, flushed as InvalidateBlock: the pool
+// takes back the transactions of the blocks a reorganisation disconnects.
+func (c rpcChain) PreciousBlock(hash *chainhash.Hash) error {
+	err := c.n.chain.PreciousBlock(hash)
+	c.n.flushDisconnected()
+	return err
+}
+
 // rpcTxPool satisfies rpcserver.TxPool, TxAcceptor, TxPrioritiser and
 // MempoolDumper with the node's pool.
 type rpcTxPool struct{ n *node }

@@ -101,6 +101,10 @@ type ChainManager interface {
 
 	// VerifyChain checks the last depth blocks (0: all).
 	VerifyChain(depth int32) error
+
+	// PreciousBlock prefers a block among tips of equal work (Core's
+	// preciousblock).
+	PreciousBlock(hash *chainhash.Hash) error
 }
 
 // TxPool answers questions about the transaction pool.

@@ -197,6 +197,9 @@ type Server struct {
 	// scan is scantxoutset's one scan.
 	scan utxoScan
 
+	// txCounts caches getchaintxstats's cumulative transaction counts.
+	txCounts chainTxCounts
+
 	listeners []net.Listener
 	servers   []*http.Server
 	wg        sync.WaitGroup
@@ -241,7 +244,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
 			s.rawTxMethods(), s.indexMethods(), s.rawTxSignMethods(), s.psbtMethods(), s.chainExtraMethods(),
-			s.orphanMethods(), s.scanMethods(), s.estimateRawFeeMethods())
+			s.orphanMethods(), s.scanMethods(), s.estimateRawFeeMethods(),
+			s.chainTxMethods())
 	}
 	if cfg.PeerServer != nil {
 		groups = append(groups, s.netMethods(), s.netExtraMethods())
