@@ -163,18 +163,22 @@ func TestSignRawTransactionWithKey(t *testing.T) {
 		prevtx   map[string]any // extra prevtxs fields; nil: from the UTXO set
 		keys     []string
 		complete bool
+		sighash  string // "" for the default
 	}{
-		{"p2pkh", txscript.PayToPubKeyHashScript(txscript.Hash160(pub1)), nil, []string{wif1}, true},
-		{"p2wpkh", p2wpkh, nil, []string{wif1}, true},
-		{"p2sh-p2wpkh", txscript.PayToScriptHashScript(txscript.Hash160(p2wpkh)), nil, []string{wif1}, true},
+		{"p2pkh", txscript.PayToPubKeyHashScript(txscript.Hash160(pub1)), nil, []string{wif1}, true, ""},
+		{"p2wpkh", p2wpkh, nil, []string{wif1}, true, ""},
+		{"p2sh-p2wpkh", txscript.PayToScriptHashScript(txscript.Hash160(p2wpkh)), nil, []string{wif1}, true, ""},
 		{"p2wsh multisig", txscript.PayToWitnessScriptHashScript(sha256Sum(ms)),
-			map[string]any{"witnessScript": hex.EncodeToString(ms)}, []string{wif1, wif2}, true},
+			map[string]any{"witnessScript": hex.EncodeToString(ms)}, []string{wif1, wif2}, true, ""},
 		{"p2sh multisig", txscript.PayToScriptHashScript(txscript.Hash160(ms)),
-			map[string]any{"redeemScript": hex.EncodeToString(ms)}, []string{wif2, wif1}, true},
+			map[string]any{"redeemScript": hex.EncodeToString(ms)}, []string{wif2, wif1}, true, ""},
 		{"p2wsh multisig one key", txscript.PayToWitnessScriptHashScript(sha256Sum(ms)),
-			map[string]any{"witnessScript": hex.EncodeToString(ms)}, []string{wif1}, false},
-		{"p2tr key path", txscript.PayToTaprootScript(schnorrKey(k1)), nil, []string{wif1}, true},
-		{"missing key", p2wpkh, nil, []string{wif2}, false},
+			map[string]any{"witnessScript": hex.EncodeToString(ms)}, []string{wif1}, false, ""},
+		{"p2tr key path", txscript.PayToTaprootScript(schnorrKey(k1)), nil, []string{wif1}, true, ""},
+		{"missing key", p2wpkh, nil, []string{wif2}, false, ""},
+		{"p2wpkh anyonecanpay", p2wpkh, nil, []string{wif1}, true, "ALL|ANYONECANPAY"},
+		{"p2pkh single", txscript.PayToPubKeyHashScript(txscript.Hash160(pub1)), nil, []string{wif1}, true, "SINGLE"},
+		{"p2tr none", txscript.PayToTaprootScript(schnorrKey(k1)), nil, []string{wif1}, true, "NONE"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,12 +198,30 @@ func TestSignRawTransactionWithKey(t *testing.T) {
 			tx.AddTxIn(wire.NewTxIn(&op, nil, nil))
 			tx.AddTxOut(wire.NewTxOut(90000, p2wpkh))
 			var res signResultJSON
-			e.mustCall(t, &res, "signrawtransactionwithkey", txHex(tx), tc.keys, prevtxs)
+			args := []any{txHex(tx), tc.keys, prevtxs}
+			if tc.sighash != "" {
+				args = append(args, tc.sighash)
+			}
+			e.mustCall(t, &res, "signrawtransactionwithkey", args...)
 			if res.Complete != tc.complete {
 				t.Fatalf("complete = %v, errors %+v", res.Complete, res.Errors)
 			}
 			if !tc.complete && (len(res.Errors) != 1 || res.Errors[0].Error == "") {
 				t.Fatalf("errors = %+v", res.Errors)
+			}
+			if want, ok := sigHashTypes[tc.sighash]; ok && tc.sighash != "" {
+				signed, _ := decodeTx(res.Hex, true, true)
+				in := signed.TxIn[0]
+				sig := in.SignatureScript
+				if len(in.Witness) > 0 {
+					sig = in.Witness[0]
+				} else {
+					pushes, _ := txscript.PushedData(sig)
+					sig = pushes[0]
+				}
+				if txscript.SigHashType(sig[len(sig)-1]) != want {
+					t.Fatalf("signature hash type %#x, want %#x", sig[len(sig)-1], want)
+				}
 			}
 			if tc.name == "p2wsh multisig one key" {
 				// The second key completes it through combinerawtransaction.
@@ -313,5 +335,33 @@ func TestPSBTMethods(t *testing.T) {
 	e.mustCall(t, &conv, "converttopsbt", txHex(unsigned))
 	if conv != psbt.New(tx).Base64() {
 		t.Fatalf("converttopsbt = %s", conv)
+	}
+}
+
+// TestSignRawTransactionErrors checks the per-input errors for an unknown
+// spent output and a witness output without an amount, and Core's error
+// for a prevtx contradicting the UTXO set.
+func TestSignRawTransactionErrors(t *testing.T) {
+	e := newHandlerEnv(t, regtestParams(t), nil)
+	_, wif := testKey(t, 1)
+	op := wire.OutPoint{Hash: chainhash.Hash{0x77}, Index: 0}
+	tx := wire.NewMsgTx(2)
+	tx.AddTxIn(wire.NewTxIn(&op, nil, nil))
+	tx.AddTxOut(wire.NewTxOut(1000, e.wallet.PkScript))
+	var res signResultJSON
+	e.mustCall(t, &res, "signrawtransactionwithkey", txHex(tx), []string{wif})
+	if res.Complete || len(res.Errors) != 1 || res.Errors[0].Error != "Input not found or already spent" ||
+		res.Errors[0].Txid != op.Hash.String() || res.Errors[0].Witness == nil {
+		t.Fatalf("unknown input: %+v", res)
+	}
+	prev := map[string]any{"txid": op.Hash.String(), "vout": 0, "scriptPubKey": hex.EncodeToString(e.wallet.PkScript)}
+	e.mustCall(t, &res, "signrawtransactionwithkey", txHex(tx), []string{wif}, []any{prev})
+	if res.Complete || len(res.Errors) != 1 || res.Errors[0].Error != "Missing amount" {
+		t.Fatalf("no amount: %+v", res)
+	}
+	e.addCoin(op, 5000, []byte{txscript.OP_TRUE})
+	_, rerr := e.call(t, "signrawtransactionwithkey", txHex(tx), []string{wif}, []any{prev})
+	if rerr == nil || rerr.Code != rpcjson.ErrRPCDeserialization || !strings.HasPrefix(rerr.Message, "Previous output scriptPubKey mismatch:") {
+		t.Fatalf("mismatch: %v", rerr)
 	}
 }
