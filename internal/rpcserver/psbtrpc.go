@@ -12,6 +12,7 @@ import (
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/psbt"
 	"github.com/tern-org/ternd/txscript"
+	"github.com/tern-org/ternd/txscript/descriptor"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -91,7 +92,8 @@ func (s *Server) psbtMethods() []rpcjson.Method {
 			Params: []rpcjson.ParamSpec{{Name: "psbt", Type: "string"}, {Name: "descriptors", Optional: true, Type: "json array"}},
 			Help: "Updates all segwit inputs and outputs in a PSBT with data from output descriptors, the UTXO set or the mempool.\n\n" +
 				"Arguments:\n1. psbt           (string, required) A base64 string of a PSBT\n" +
-				"2. descriptors    (json array, optional) An array of either strings or objects (accepted; scripts are not added from them)\n\n" +
+				"2. descriptors    (json array, optional) An array of either strings or objects\n" +
+				"     [\"descriptor\", {\"desc\":\"str\",\"range\":n or [n,n]}, ...]   (range default 1000)\n\n" +
 				"Result:\n\"str\"    (string) The base64-encoded partially signed transaction with inputs updated",
 			Handler: s.handleUtxoUpdatePSBT,
 		},
@@ -329,45 +331,44 @@ func shuffle(n int, swap func(i, j int)) {
 }
 
 // handleUtxoUpdatePSBT implements utxoupdatepsbt: each input spending a
-// witness program known to the pool or the UTXO set gets its witness
-// UTXO, and a non-witness input whose transaction is in the pool its
-// non-witness UTXO.
+// segwit output known to the pool or the UTXO set gets its witness UTXO,
+// and a non-witness input whose transaction is in the pool its
+// non-witness UTXO; the descriptors' redeem and witness scripts are added
+// to the inputs and outputs whose scripts they expand to (a P2SH input
+// whose redeem script is a witness program then counts as segwit).
 func (s *Server) handleUtxoUpdatePSBT(_ context.Context, params []json.RawMessage) (any, error) {
 	p, err := psbtParam(params, 0, "psbt")
 	if err != nil {
 		return nil, err
 	}
-	if rpcjson.Present(params, 1) {
-		var descs []json.RawMessage
-		if _, err := rpcjson.UnmarshalParam(params, 1, "descriptors", &descs); err != nil {
-			return nil, err
-		}
-		for _, d := range descs {
-			var str string
-			var obj struct {
-				Desc string `json:"desc"`
-			}
-			if json.Unmarshal(d, &str) != nil {
-				if json.Unmarshal(d, &obj) != nil {
-					return nil, rpcjson.NewRPCError(rpcjson.ErrRPCType, "Descriptor must be a string or an object")
-				}
-				str = obj.Desc
-			}
-			if _, err := s.parseDescriptor(str, false); err != nil {
-				return nil, err
-			}
-		}
+	known, err := s.descriptorScripts(params, 1)
+	if err != nil {
+		return nil, err
 	}
 	tx := p.UnsignedTx()
 	for i, in := range tx.TxIn {
-		if p.Inputs[i].Has(psbt.InWitnessUtxo) || p.Inputs[i].Has(psbt.InNonWitnessUtxo) {
-			continue
+		c := p.InputUtxo(i)
+		if c == nil {
+			c = s.coin(in.PreviousOutPoint)
 		}
-		c := s.coin(in.PreviousOutPoint)
 		if c == nil {
 			continue
 		}
-		if txscript.IsWitnessProgram(c.PkScript) {
+		ex, haveEx := known[string(c.PkScript)]
+		if haveEx {
+			if ex.RedeemScript != nil {
+				p.SetInput(i, psbt.InRedeemScript, nil, ex.RedeemScript)
+			}
+			if ex.WitnessScript != nil {
+				p.SetInput(i, psbt.InWitnessScript, nil, ex.WitnessScript)
+			}
+		}
+		if p.Inputs[i].Has(psbt.InWitnessUtxo) || p.Inputs[i].Has(psbt.InNonWitnessUtxo) {
+			continue
+		}
+		segwit := txscript.IsWitnessProgram(c.PkScript) ||
+			(haveEx && ex.RedeemScript != nil && txscript.IsWitnessProgram(ex.RedeemScript))
+		if segwit {
 			p.SetInput(i, psbt.InWitnessUtxo, nil, psbt.SerializeTxOut(c))
 			continue
 		}
@@ -378,7 +379,71 @@ func (s *Server) handleUtxoUpdatePSBT(_ context.Context, params []json.RawMessag
 			}
 		}
 	}
+	for i, out := range tx.TxOut {
+		if ex, ok := known[string(out.PkScript)]; ok {
+			if ex.RedeemScript != nil {
+				p.SetOutput(i, psbt.OutRedeemScript, nil, ex.RedeemScript)
+			}
+			if ex.WitnessScript != nil {
+				p.SetOutput(i, psbt.OutWitnessScript, nil, ex.WitnessScript)
+			}
+		}
+	}
 	return p.Base64(), nil
+}
+
+// descriptorScripts expands utxoupdatepsbt's descriptors parameter (at
+// params[i]: strings, or objects with "desc" and "range", a ranged one
+// over [0,1000] by default) into its output scripts with their redeem and
+// witness scripts, bounded as scantxoutset's.
+func (s *Server) descriptorScripts(params []json.RawMessage, i int) (map[string]descriptor.Expansion, error) {
+	out := make(map[string]descriptor.Expansion)
+	if !rpcjson.Present(params, i) {
+		return out, nil
+	}
+	var descs []json.RawMessage
+	if _, err := rpcjson.UnmarshalParam(params, i, "descriptors", &descs); err != nil {
+		return nil, err
+	}
+	for _, d := range descs {
+		var str string
+		var obj struct {
+			Desc  string          `json:"desc"`
+			Range json.RawMessage `json:"range"`
+		}
+		if json.Unmarshal(d, &str) != nil {
+			if json.Unmarshal(d, &obj) != nil || obj.Desc == "" {
+				return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Descriptor must be a string or an object")
+			}
+			str = obj.Desc
+		}
+		desc, err := s.parseDescriptor(str, false)
+		if err != nil {
+			return nil, err
+		}
+		begin, end := uint32(0), uint32(0)
+		if desc.IsRange() {
+			end = defaultScanRange
+			if len(obj.Range) > 0 {
+				if begin, end, err = rangeParam(obj.Range); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for pos := begin; pos <= end; pos++ {
+			exs, err := desc.Expand(pos)
+			if err != nil {
+				return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, err.Error())
+			}
+			for _, ex := range exs {
+				out[string(ex.Script)] = ex
+			}
+			if len(out) > maxScanScripts {
+				return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Range is too large")
+			}
+		}
+	}
+	return out, nil
 }
 
 // analyzeInputJSON is one input of analyzepsbt.

@@ -1,6 +1,7 @@
 package rpcserver
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -363,5 +364,56 @@ func TestSignRawTransactionErrors(t *testing.T) {
 	_, rerr := e.call(t, "signrawtransactionwithkey", txHex(tx), []string{wif}, []any{prev})
 	if rerr == nil || rerr.Code != rpcjson.ErrRPCDeserialization || !strings.HasPrefix(rerr.Message, "Previous output scriptPubKey mismatch:") {
 		t.Fatalf("mismatch: %v", rerr)
+	}
+}
+
+// TestUtxoUpdatePSBTDescriptors checks that utxoupdatepsbt adds the
+// redeem and witness scripts of a P2SH-P2WSH multisig input from its
+// descriptor, treats it as segwit (a witness UTXO), and fills an output
+// paying a descriptor's script; finalizepsbt then completes the input
+// once the signatures are in.
+func TestUtxoUpdatePSBTDescriptors(t *testing.T) {
+	e := newHandlerEnv(t, regtestParams(t), nil)
+	k1, _ := testKey(t, 1)
+	pub1 := hex.EncodeToString(k1.PubKey().SerializeCompressed())
+	desc := "sh(wsh(multi(1," + pub1 + ")))"
+	d, err := descriptor.Parse(desc, regtestParams(t), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, _ := d.Expand(0)
+	op := wire.OutPoint{Hash: chainhash.Hash{0x51}}
+	e.addCoin(op, 100000, ex[0].Script)
+	tx := wire.NewMsgTx(2)
+	tx.AddTxIn(wire.NewTxIn(&op, nil, nil))
+	tx.AddTxOut(wire.NewTxOut(90000, ex[0].Script))
+	var updated string
+	e.mustCall(t, &updated, "utxoupdatepsbt", psbt.New(tx).Base64(), []any{desc})
+	p, err := psbt.DecodeBase64(updated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := p.Inputs[0]
+	rs, _ := in.Get(psbt.InRedeemScript, nil)
+	ws, _ := in.Get(psbt.InWitnessScript, nil)
+	if !in.Has(psbt.InWitnessUtxo) || !bytes.Equal(rs, ex[0].RedeemScript) || !bytes.Equal(ws, ex[0].WitnessScript) {
+		t.Fatalf("input not updated: %+v", in)
+	}
+	if !p.Outputs[0].Has(psbt.OutRedeemScript) || !p.Outputs[0].Has(psbt.OutWitnessScript) {
+		t.Fatalf("output not updated: %+v", p.Outputs[0])
+	}
+
+	sigTx := p.UnsignedTx()
+	fetcher := txscript.NewCannedPrevOutputFetcher(ex[0].Script, 100000)
+	sig, err := txscript.RawTxInWitnessSignature(sigTx, txscript.NewTxSigHashes(sigTx, fetcher), 0, 100000,
+		ex[0].WitnessScript, txscript.SigHashAll, k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetInput(0, psbt.InPartialSig, k1.PubKey().SerializeCompressed(), sig)
+	var fin finalizeJSON
+	e.mustCall(t, &fin, "finalizepsbt", p.Base64())
+	if !fin.Complete || fin.Hex == "" {
+		t.Fatalf("finalizepsbt = %+v", fin)
 	}
 }

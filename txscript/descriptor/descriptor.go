@@ -621,3 +621,53 @@ type PrivKeyInfo struct {
 	Key        *btcec.PrivateKey
 	Compressed bool
 }
+
+// Expansion is one output script of a descriptor with the scripts that
+// spend it: the P2SH redeem script and the P2WSH witness script when the
+// descriptor wraps them (nil otherwise).
+type Expansion struct {
+	Script        []byte
+	RedeemScript  []byte
+	WitnessScript []byte
+}
+
+// Expand returns the output scripts at range position pos with their
+// redeem and witness scripts (PSBT updaters fill inputs and outputs from
+// them).
+func (d *Descriptor) Expand(pos uint32) ([]Expansion, error) {
+	scripts, err := d.Scripts(pos)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Expansion, len(scripts))
+	for i, s := range scripts {
+		out[i].Script = s
+	}
+	n := d.root
+	switch n.fn {
+	case "sh":
+		redeem, err := n.sub.scripts(pos, ctxP2SH)
+		if err != nil {
+			return nil, err
+		}
+		out[0].RedeemScript = redeem[0]
+		if n.sub.fn == "wsh" {
+			ws, err := n.sub.sub.scripts(pos, ctxP2WSH)
+			if err != nil {
+				return nil, err
+			}
+			out[0].WitnessScript = ws[0]
+		}
+	case "wsh":
+		ws, err := n.sub.scripts(pos, ctxP2WSH)
+		if err != nil {
+			return nil, err
+		}
+		out[0].WitnessScript = ws[0]
+	case "combo":
+		if len(out) == 4 {
+			out[3].RedeemScript = out[2].Script
+		}
+	}
+	return out, nil
+}

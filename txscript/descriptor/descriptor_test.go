@@ -2,6 +2,8 @@ package descriptor
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -207,5 +209,48 @@ func BenchmarkParseExpand(b *testing.B) {
 		if _, err := d.Scripts(uint32(i)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestExpand checks the redeem and witness scripts of wrapped
+// descriptors.
+func TestExpand(t *testing.T) {
+	params := &chaincfg.MainNetParams
+	pub := "03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd"
+	tests := []struct {
+		name           string
+		desc           string
+		redeem, wscrpt bool
+	}{
+		{"sh(wsh(multi))", "sh(wsh(multi(1," + pub + ")))", true, true},
+		{"sh(wpkh)", "sh(wpkh(" + pub + "))", true, false},
+		{"wsh(pk)", "wsh(pk(" + pub + "))", false, true},
+		{"pkh", "pkh(" + pub + ")", false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Parse(tc.desc, params, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex, err := d.Expand(0)
+			if err != nil || len(ex) != 1 {
+				t.Fatalf("Expand: %v %v", ex, err)
+			}
+			e := ex[0]
+			if (e.RedeemScript != nil) != tc.redeem || (e.WitnessScript != nil) != tc.wscrpt {
+				t.Fatalf("expansion %+v", e)
+			}
+			if e.WitnessScript != nil {
+				h := sha256.Sum256(e.WitnessScript)
+				inner := e.Script
+				if e.RedeemScript != nil {
+					inner = e.RedeemScript
+				}
+				if !bytes.Equal(inner[2:], h[:]) {
+					t.Fatalf("witness script does not hash to the program")
+				}
+			}
+		})
 	}
 }
