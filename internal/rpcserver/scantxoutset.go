@@ -143,13 +143,15 @@ func (s *Server) handleScanTxOutSet(ctx context.Context, params []json.RawMessag
 	return s.runScan(ctx, scripts)
 }
 
-// scanScripts expands the scan objects into the set of scripts to find.
-func (s *Server) scanScripts(raw json.RawMessage) (map[string]bool, error) {
+// scanScripts expands the scan objects into the scripts to find, each
+// with the descriptor to report for it ("" to infer one from the script,
+// as for combo(), addr() and raw()).
+func (s *Server) scanScripts(raw json.RawMessage) (map[string]string, error) {
 	var objs []json.RawMessage
 	if err := json.Unmarshal(raw, &objs); err != nil {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCType, "scanobjects must be an array")
 	}
-	scripts := make(map[string]bool)
+	scripts := make(map[string]string)
 	for _, o := range objs {
 		var str string
 		var obj struct {
@@ -180,8 +182,12 @@ func (s *Server) scanScripts(raw json.RawMessage) (map[string]bool, error) {
 			if err != nil {
 				return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey, err.Error())
 			}
+			desc := ""
+			if len(out) == 1 && d.IsSolvable() {
+				desc, _ = d.StringAt(pos)
+			}
 			for _, sc := range out {
-				scripts[string(sc)] = true
+				scripts[string(sc)] = desc
 			}
 			if len(scripts) > maxScanScripts {
 				return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidParameter, "Range is too large")
@@ -193,7 +199,7 @@ func (s *Server) scanScripts(raw json.RawMessage) (map[string]bool, error) {
 
 // runScan walks the UTXO set for scripts; it stops early (success false)
 // when aborted or when the request ends.
-func (s *Server) runScan(ctx context.Context, scripts map[string]bool) (any, error) {
+func (s *Server) runScan(ctx context.Context, scripts map[string]string) (any, error) {
 	r := &scanResultJSON{Unspents: []scanUnspentJSON{}}
 	var total int64
 	var found []struct {
@@ -210,7 +216,7 @@ func (s *Server) runScan(ctx context.Context, scripts map[string]bool) (any, err
 			// store's order (the last of Core's display order) places it.
 			s.scan.progress.Store(uint32(op.Hash[31]) * 100 / 256)
 		}
-		if scripts[string(e.PkScript)] {
+		if _, ok := scripts[string(e.PkScript)]; ok {
 			found = append(found, struct {
 				op wire.OutPoint
 				e  *blockchain.UtxoEntry
@@ -226,8 +232,12 @@ func (s *Server) runScan(ctx context.Context, scripts map[string]bool) (any, err
 	}
 	r.Success, r.Height, r.BestBlock = true, height, hash.String()
 	for _, f := range found {
+		desc := scripts[string(f.e.PkScript)]
+		if desc == "" {
+			desc = inferDescriptor(f.e.PkScript, s.cfg.ChainParams)
+		}
 		u := scanUnspentJSON{Txid: f.op.Hash.String(), Vout: f.op.Index,
-			ScriptPubKey: hex.EncodeToString(f.e.PkScript), Desc: inferDescriptor(f.e.PkScript, s.cfg.ChainParams),
+			ScriptPubKey: hex.EncodeToString(f.e.PkScript), Desc: desc,
 			Amount: amount(f.e.Amount), Coinbase: f.e.IsCoinBase, Height: f.e.BlockHeight,
 			Confirmations: height - f.e.BlockHeight + 1}
 		if bh, err := s.cfg.Chain.BlockHashByHeight(f.e.BlockHeight); err == nil {

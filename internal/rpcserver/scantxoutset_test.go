@@ -2,6 +2,8 @@ package rpcserver
 
 import (
 	"bytes"
+	"encoding/hex"
+	"strings"
 	"sort"
 	"testing"
 
@@ -65,6 +67,10 @@ func TestScanTxOutSet(t *testing.T) {
 	if r.Unspents[1].Vout != 3 || r.Unspents[1].Confirmations != 1 || r.Unspents[1].BlockHash == "" {
 		t.Fatalf("unspent = %+v", r.Unspents[1])
 	}
+	pkhDesc := descriptor.AddChecksum("pkh(" + hex.EncodeToString(k.PubKey().SerializeCompressed()) + ")")
+	if r.Unspents[0].Desc != pkhDesc || !strings.HasPrefix(r.Unspents[1].Desc, "addr("+e.wallet.Addr+")#") {
+		t.Fatalf("descs %q, %q; want %q and addr()", r.Unspents[0].Desc, r.Unspents[1].Desc, pkhDesc)
+	}
 
 	// A ranged descriptor scans [0,1000] by default, or the given range.
 	ranged := descriptor.AddChecksum("pkh(tprv8ZgxMBicQKsPd9TeAdPADNnSyH9SSUUbTVeFszDE23Ki6TBB5nCefAdHkK8Fm3qMQR6sHwA56zqRmKmxnHk37JkiFzvncDqoKmPWubu7hDF/0/*)")
@@ -72,7 +78,8 @@ func TestScanTxOutSet(t *testing.T) {
 	s7, _ := d.Scripts(7)
 	e.addCoin(wire.OutPoint{Hash: chainhash.Hash{4}}, 99, s7[0])
 	e.mustCall(t, &r, "scantxoutset", "start", []any{ranged})
-	if len(r.Unspents) != 1 || r.Unspents[0].Txid != (chainhash.Hash{4}).String() {
+	if len(r.Unspents) != 1 || r.Unspents[0].Txid != (chainhash.Hash{4}).String() ||
+		!strings.HasPrefix(r.Unspents[0].Desc, "pkh([") || !strings.Contains(r.Unspents[0].Desc, "/0/7]") {
 		t.Fatalf("ranged scan = %+v", r)
 	}
 	r.Unspents = nil

@@ -431,36 +431,7 @@ func (n *node) isRange() bool {
 
 // string writes the node's public form.
 func (n *node) string(params *chaincfg.Params) string {
-	var args []string
-	switch n.fn {
-	case "addr":
-		args = []string{n.addr}
-	case "raw":
-		args = []string{hex.EncodeToString(n.script)}
-	case "sh", "wsh":
-		args = []string{n.sub.string(params)}
-	case "multi", "sortedmulti", "multi_a", "sortedmulti_a":
-		args = []string{strconv.Itoa(n.threshold)}
-		for _, k := range n.keys {
-			args = append(args, k.String(params))
-		}
-	default:
-		for _, k := range n.keys {
-			args = append(args, k.String(params))
-		}
-		if n.tree != nil {
-			args = append(args, n.tree.string(params))
-		}
-	}
-	return n.fn + "(" + strings.Join(args, ",") + ")"
-}
-
-// string writes a script tree.
-func (t *tapTree) string(params *chaincfg.Params) string {
-	if t.leaf != nil {
-		return t.leaf.string(params)
-	}
-	return "{" + t.left.string(params) + "," + t.right.string(params) + "}"
+	return n.stringWith(params, func(k *keyExpr) string { return k.String(params) })
 }
 
 // keysAt returns the node's keys at pos.
@@ -670,4 +641,80 @@ func (d *Descriptor) Expand(pos uint32) ([]Expansion, error) {
 		}
 	}
 	return out, nil
+}
+
+// StringAt returns the descriptor at range position pos with every key
+// written as the public key it stands for there, a derived key with its
+// origin ([fingerprint/path], the fingerprint of the given origin or else
+// of the extended key, steps in "h" form), and its checksum: what Core's
+// InferDescriptor gives for a script the descriptor expands to (as
+// scantxoutset reports each output found).
+func (d *Descriptor) StringAt(pos uint32) (string, error) {
+	var err error
+	concrete := func(k *keyExpr) string {
+		if k.ext == nil {
+			return k.String(d.params)
+		}
+		pub, e := k.pubKey(pos)
+		if e != nil {
+			err = e
+			return ""
+		}
+		fp := k.ext.Fingerprint()
+		var path []uint32
+		if k.origin != nil {
+			fp = k.origin.fingerprint
+			path = append(path, k.origin.path...)
+		}
+		path = append(path, k.path...)
+		switch k.derive {
+		case unhardenedRange:
+			path = append(path, pos)
+		case hardenedRange:
+			path = append(path, pos|HardenedKeyStart)
+		}
+		if k.xonly {
+			pub = pub[1:]
+		}
+		return "[" + hex.EncodeToString(fp[:]) + formatPath(path, false) + "]" + hex.EncodeToString(pub)
+	}
+	s := d.root.stringWith(d.params, concrete)
+	if err != nil {
+		return "", err
+	}
+	return AddChecksum(s), nil
+}
+
+// stringWith writes the node with each key formatted by key.
+func (n *node) stringWith(params *chaincfg.Params, key func(*keyExpr) string) string {
+	var args []string
+	switch n.fn {
+	case "addr":
+		args = []string{n.addr}
+	case "raw":
+		args = []string{hex.EncodeToString(n.script)}
+	case "sh", "wsh":
+		args = []string{n.sub.stringWith(params, key)}
+	case "multi", "sortedmulti", "multi_a", "sortedmulti_a":
+		args = []string{strconv.Itoa(n.threshold)}
+		for _, k := range n.keys {
+			args = append(args, key(k))
+		}
+	default:
+		for _, k := range n.keys {
+			args = append(args, key(k))
+		}
+		if n.tree != nil {
+			args = append(args, n.tree.stringWith(params, key))
+		}
+	}
+	return n.fn + "(" + strings.Join(args, ",") + ")"
+}
+
+// stringWith writes a script tree with each key formatted by key.
+func (t *tapTree) stringWith(params *chaincfg.Params, key func(*keyExpr) string) string {
+	if t.leaf != nil {
+		return t.leaf.stringWith(params, key)
+	}
+	return "{" + t.left.stringWith(params, key) + "," + t.right.stringWith(params, key) + "}"
 }

@@ -254,3 +254,34 @@ func TestExpand(t *testing.T) {
 		})
 	}
 }
+
+// TestStringAt checks the concrete descriptor of a ranged one: the derived
+// key with its origin, parsing again to the same script.
+func TestStringAt(t *testing.T) {
+	params := &chaincfg.MainNetParams
+	d, err := Parse("wpkh([ffffffff/13']xpub69H7F5d8KSRgmmdJg2KhpAK8SR3DjMwAdkxj3ZuxV27CprR9LgpeyGmXUbC6wb7ERfvrnKZjXoUmmDznezpbZb7ap6r1D3tgFxHmwMkQTPH/1/2/*)", params, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := d.StringAt(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(s, "wpkh([ffffffff/13h/1/2/1]") {
+		t.Fatalf("StringAt(1) = %s", s)
+	}
+	again, err := Parse(s, params, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := d.Scripts(1)
+	got, _ := again.Scripts(0)
+	if !bytes.Equal(want[0], got[0]) {
+		t.Fatalf("concrete descriptor pays %x, want %x", got[0], want[0])
+	}
+	// Keys without a range print as given.
+	d, _ = Parse("pkh(03a34b99f22c790c4e36b2b3c2c35a36db06226e41c692fc82b8b56ac1c540c5bd)", params, false)
+	if s, _ := d.StringAt(0); s != d.String() {
+		t.Fatalf("StringAt of a constant key = %s, want %s", s, d.String())
+	}
+}
