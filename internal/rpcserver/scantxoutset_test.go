@@ -3,8 +3,8 @@ package rpcserver
 import (
 	"bytes"
 	"encoding/hex"
-	"strings"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
