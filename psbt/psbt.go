@@ -60,17 +60,22 @@ const (
 
 // Output key types.
 const (
-	OutRedeemScript      = 0x00
-	OutWitnessScript     = 0x01
-	OutBip32Derivation   = 0x02
-	OutAmount            = 0x03
-	OutScript            = 0x04
-	OutTapInternalKey    = 0x05
-	OutTapTree           = 0x06
-	OutTapBip32Deriv     = 0x07
-	lockTimeThreshold    = 500000000
-	maxPSBTSize          = 100 << 20
-	maxPairsPerMapFactor = 1
+	OutRedeemScript    = 0x00
+	OutWitnessScript   = 0x01
+	OutBip32Derivation = 0x02
+	OutAmount          = 0x03
+	OutScript          = 0x04
+	OutTapInternalKey  = 0x05
+	OutTapTree         = 0x06
+	OutTapBip32Deriv   = 0x07
+)
+
+const (
+	// lockTimeThreshold separates heights from times in lock times.
+	lockTimeThreshold = 500000000
+
+	// maxPSBTSize bounds the input Decode accepts.
+	maxPSBTSize = 100 << 20
 )
 
 // Pair is one key-value pair of a map; Key holds the type byte first,

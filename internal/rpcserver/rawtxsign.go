@@ -449,18 +449,21 @@ func (s *Server) signTx(tx *wire.MsgTx, coins map[wire.OutPoint]*wire.TxOut, ks 
 			res.addError(tx, i, "Input not found or already spent")
 			continue
 		}
-		if c.Value < 0 && txscript.IsWitnessProgram(c.PkScript) || c.Value < 0 && txscript.IsPayToScriptHash(c.PkScript) && len(in.Witness) > 0 {
+		if c.Value < 0 && txscript.IsWitnessProgram(c.PkScript) {
 			res.addError(tx, i, "Missing amount")
 			continue
 		}
-		amt := c.Value
-		if amt < 0 {
-			amt = 0
-		}
+		amt := max(c.Value, 0)
 		sg := &inputSigner{tx: tx, idx: i, amount: amt, sigHashes: sigHashes, hashType: hashType, ks: ks}
 		sg.collectExisting()
 		if sigScript, witness, ok := sg.sign(c.PkScript); ok || sigScript != nil || witness != nil {
 			in.SignatureScript, in.Witness = sigScript, witness
+		}
+		if c.Value < 0 && len(in.Witness) > 0 {
+			// A wrapped segwit spend signs its amount (Core: "Missing
+			// amount" when a witness results without one).
+			res.addError(tx, i, "Missing amount")
+			continue
 		}
 		if err := verifyInput(tx, i, c.PkScript, amt, sigHashes, fetcher); err != nil {
 			res.addError(tx, i, scriptErrorString(err))
