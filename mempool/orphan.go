@@ -310,6 +310,7 @@ type OrphanInfo struct {
 	Wtxid   chainhash.Hash
 	Weight  int64
 	From    Tag
+	Entry   time.Time // when it was added
 	Expires time.Time
 }
 
@@ -320,7 +321,7 @@ func (mp *TxPool) Orphans() []OrphanInfo {
 	out := make([]OrphanInfo, 0, len(mp.orphans.byTxid))
 	for _, o := range mp.orphans.byTxid {
 		out = append(out, OrphanInfo{Tx: o.tx, Txid: o.txid, Wtxid: o.wtxid, Weight: o.weight,
-			From: o.tag, Expires: o.expires})
+			From: o.tag, Entry: o.expires.Add(-mp.cfg.Policy.OrphanExpiry), Expires: o.expires})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return mp.orphans.byTxid[out[i].Txid].seq < mp.orphans.byTxid[out[j].Txid].seq

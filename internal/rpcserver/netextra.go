@@ -58,7 +58,7 @@ func (s *Server) orphanMethods() []rpcjson.Method {
 		Help: "Shows transactions in the tx orphanage.\n\nEXPERIMENTAL warning: this call may be changed in future releases.\n\n" +
 			"Arguments:\n1. verbosity    (numeric, optional, default=0) 0 for an array of txids (may contain duplicates), 1 for an array of objects with tx details, and 2 for details from (1) and tx hex\n\n" +
 			"Result (verbosity=0):\n[ \"hex\", ... ]\n\n" +
-			"Result (verbosity=1):\n[ { \"txid\" : \"hex\", \"wtxid\" : \"hex\", \"bytes\" : n, \"vsize\" : n, \"weight\" : n, \"from\" : [ n, ... ] }, ... ]\n\n" +
+			"Result (verbosity=1):\n[ { \"txid\" : \"hex\", \"wtxid\" : \"hex\", \"bytes\" : n, \"vsize\" : n, \"weight\" : n, \"entry\" : xxx, \"expiration\" : xxx, \"from\" : [ n, ... ] }, ... ]\n\n" +
 			"Result (verbosity=2): as verbosity 1 with \"hex\", the serialized transaction",
 		Handler: s.handleGetOrphanTxs,
 	}}
@@ -138,13 +138,15 @@ func (s *Server) handleGetBlockFromPeer(_ context.Context, params []json.RawMess
 
 // orphanJSON is one orphan of getorphantxs verbosity 1 and 2.
 type orphanJSON struct {
-	Txid   string  `json:"txid"`
-	Wtxid  string  `json:"wtxid"`
-	Bytes  int     `json:"bytes"`
-	VSize  int64   `json:"vsize"`
-	Weight int64   `json:"weight"`
-	From   []int64 `json:"from"`
-	Hex    string  `json:"hex,omitempty"`
+	Txid       string  `json:"txid"`
+	Wtxid      string  `json:"wtxid"`
+	Bytes      int     `json:"bytes"`
+	VSize      int64   `json:"vsize"`
+	Weight     int64   `json:"weight"`
+	Entry      int64   `json:"entry"`
+	Expiration int64   `json:"expiration"`
+	From       []int64 `json:"from"`
+	Hex        string  `json:"hex,omitempty"`
 }
 
 // handleGetOrphanTxs implements getorphantxs (Core v28).
@@ -168,7 +170,8 @@ func (s *Server) handleGetOrphanTxs(_ context.Context, params []json.RawMessage)
 	out := make([]orphanJSON, len(orphans))
 	for i, o := range orphans {
 		out[i] = orphanJSON{Txid: o.Txid.String(), Wtxid: o.Wtxid.String(), Bytes: o.Tx.SerializeSize(),
-			VSize: o.Tx.VSize(), Weight: o.Tx.Weight(), From: []int64{int64(o.From)}}
+			VSize: o.Tx.VSize(), Weight: o.Tx.Weight(), Entry: o.Entry.Unix(), Expiration: o.Expires.Unix(),
+			From: []int64{int64(o.From)}}
 		if verbosity == 2 {
 			out[i].Hex = hex.EncodeToString(o.Tx.Bytes())
 		}

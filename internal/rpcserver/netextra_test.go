@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/internal/rpcjson"
@@ -101,7 +102,8 @@ func TestNetExtraMethods(t *testing.T) {
 		})
 	}
 
-	e.pool.orphans = []mempool.OrphanInfo{{Tx: e.spend, Txid: e.spend.TxHash(), Wtxid: e.spend.WitnessHash(), From: 3}}
+	e.pool.orphans = []mempool.OrphanInfo{{Tx: e.spend, Txid: e.spend.TxHash(), Wtxid: e.spend.WitnessHash(), From: 3,
+		Entry: time.Unix(1700000000, 0), Expires: time.Unix(1700001200, 0)}}
 	var ids []string
 	e.mustCall(t, &ids, "getorphantxs")
 	if len(ids) != 1 || ids[0] != e.spend.TxHash().String() {
@@ -110,7 +112,8 @@ func TestNetExtraMethods(t *testing.T) {
 	var detail []orphanJSON
 	e.mustCall(t, &detail, "getorphantxs", 2)
 	if len(detail) != 1 || detail[0].Wtxid != e.spend.WitnessHash().String() || detail[0].VSize != e.spend.VSize() ||
-		len(detail[0].From) != 1 || detail[0].From[0] != 3 || detail[0].Hex != txHex(e.spend) {
+		len(detail[0].From) != 1 || detail[0].From[0] != 3 || detail[0].Hex != txHex(e.spend) ||
+		detail[0].Entry != 1700000000 || detail[0].Expiration != 1700001200 {
 		t.Fatalf("getorphantxs 2 = %+v", detail)
 	}
 	detail = nil
