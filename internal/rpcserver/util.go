@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -151,7 +152,7 @@ type validateAddressJSON struct {
 	WitnessVersion *int    `json:"witness_version,omitempty"`
 	WitnessProgram *string `json:"witness_program,omitempty"`
 	Error          string  `json:"error,omitempty"`
-	ErrorLocations []int   `json:"error_locations,omitempty"`
+	ErrorLocations *[]int  `json:"error_locations,omitempty"`
 }
 
 // handleValidateAddress implements validateaddress.
@@ -162,17 +163,11 @@ func (s *Server) handleValidateAddress(_ context.Context, params []json.RawMessa
 	}
 	addr, err := txscript.DecodeAddress(addrStr, s.cfg.ChainParams)
 	if err != nil || !addr.IsForNet(s.cfg.ChainParams) {
-		msg := "Invalid or unsupported Segwit (Bech32) or Base58 encoding."
-		if err == nil {
-			msg = "Invalid or unsupported Base58-encoded address."
-		} else if _, _, berr := txscript.Base58CheckDecode(addrStr); berr == nil {
-			msg = "Invalid or unsupported Base58-encoded address."
-		}
-		return &validateAddressJSON{Error: msg, ErrorLocations: []int{}}, nil
+		return &validateAddressJSON{Error: s.addressError(addrStr), ErrorLocations: &[]int{}}, nil
 	}
 	script, err := txscript.PayToAddrScript(addr)
 	if err != nil {
-		return &validateAddressJSON{Error: err.Error(), ErrorLocations: []int{}}, nil
+		return &validateAddressJSON{Error: err.Error(), ErrorLocations: &[]int{}}, nil
 	}
 	r := &validateAddressJSON{IsValid: true, Address: addr.EncodeAddress(),
 		ScriptPubKey: hex.EncodeToString(script)}
@@ -186,6 +181,36 @@ func (s *Server) handleValidateAddress(_ context.Context, params []json.RawMessa
 		r.WitnessVersion, r.WitnessProgram = &version, &prog
 	}
 	return r, nil
+}
+
+// addressError is the reason Core's DecodeDestination gives for an
+// address that does not decode for this network: Base58 with a wrong
+// version or checksum, Bech32 with another network's prefix or a bad
+// checksum, or neither encoding.
+func (s *Server) addressError(str string) string {
+	hrp := s.cfg.ChainParams.Bech32HRPSegwit
+	isBech32 := len(str) >= len(hrp) && strings.EqualFold(str[:len(hrp)], hrp)
+	if !isBech32 {
+		if _, _, err := txscript.Base58CheckDecode(str); err == nil {
+			return "Invalid or unsupported Base58-encoded address."
+		}
+		if _, ok := txscript.Base58Decode(str); ok && str != "" {
+			return "Invalid checksum or length of Base58 address (P2PKH or P2SH)"
+		}
+	}
+	if gotHRP, data, _, err := txscript.Bech32Decode(str); err == nil {
+		if len(data) == 0 {
+			return "Empty Bech32 data section"
+		}
+		if gotHRP != hrp {
+			return fmt.Sprintf("Invalid or unsupported prefix for Segwit (Bech32) address (expected %s, got %s).", hrp, gotHRP)
+		}
+		return "Invalid Bech32 address program size"
+	}
+	if !isBech32 {
+		return "Invalid or unsupported Segwit (Bech32) or Base58 encoding."
+	}
+	return "Invalid Bech32 checksum"
 }
 
 // createMultisigJSON is createmultisig's result.

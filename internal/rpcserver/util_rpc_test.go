@@ -103,9 +103,18 @@ func TestUtilMethods(t *testing.T) {
 		va["isscript"] != false || va["scriptPubKey"] == "" {
 		t.Fatalf("validateaddress = %v", va)
 	}
-	e.mustCall(t, &va, "validateaddress", "bcrt1qinvalid")
-	if va["isvalid"] != false || va["error"] == nil {
-		t.Fatalf("invalid validateaddress = %v", va)
+	for _, tc := range []struct{ addr, msg string }{
+		{"bcrt1qinvalid", "Invalid Bech32 checksum"},
+		{"tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx", "Invalid or unsupported prefix for Segwit (Bech32) address (expected bcrt, got tb)."},
+		{"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "Invalid or unsupported Base58-encoded address."},
+		{"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3", "Invalid checksum or length of Base58 address (P2PKH or P2SH)"},
+		{"0OIl", "Invalid or unsupported Segwit (Bech32) or Base58 encoding."},
+	} {
+		va = nil
+		e.mustCall(t, &va, "validateaddress", tc.addr)
+		if va["isvalid"] != false || va["error"] != tc.msg || va["error_locations"] == nil {
+			t.Fatalf("validateaddress %s = %v, want %q", tc.addr, va, tc.msg)
+		}
 	}
 
 	for _, typ := range []string{"legacy", "p2sh-segwit", "bech32"} {
