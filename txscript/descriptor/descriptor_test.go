@@ -285,3 +285,20 @@ func TestStringAt(t *testing.T) {
 		t.Fatalf("StringAt of a constant key = %s, want %s", s, d.String())
 	}
 }
+
+// BenchmarkScriptsRange measures expanding a parsed ranged descriptor at
+// successive positions, deriveaddresses' and scantxoutset's work per
+// position once the parent key is derived.
+func BenchmarkScriptsRange(b *testing.B) {
+	params := &chaincfg.MainNetParams
+	d, err := Parse("wpkh([ffffffff/13']xpub69H7F5d8KSRgmmdJg2KhpAK8SR3DjMwAdkxj3ZuxV27CprR9LgpeyGmXUbC6wb7ERfvrnKZjXoUmmDznezpbZb7ap6r1D3tgFxHmwMkQTPH/1/2/*)", params, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := d.Scripts(uint32(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/tern-org/ternd/chaincfg"
@@ -42,6 +43,12 @@ type keyExpr struct {
 	ext    *ExtKey
 	path   []uint32
 	derive deriveType
+
+	// parent is ext derived along path, computed once: every range
+	// position derives one more step from it.
+	parentOnce sync.Once
+	parent     *ExtKey
+	parentErr  error
 }
 
 // parseContext is where an expression stands, which decides what it may
@@ -262,7 +269,8 @@ func (k *keyExpr) pubKey(pos uint32) ([]byte, error) {
 
 // extKeyAt derives the BIP32 key at range position pos.
 func (k *keyExpr) extKeyAt(pos uint32) (*ExtKey, error) {
-	key, err := k.ext.Derive(k.path)
+	k.parentOnce.Do(func() { k.parent, k.parentErr = k.ext.Derive(k.path) })
+	key, err := k.parent, k.parentErr
 	if err != nil {
 		return nil, err
 	}
