@@ -69,7 +69,9 @@ func TestResultShapes(t *testing.T) {
 		{"decodepsbt", "decodepsbt", []any{p.Base64()}, nil,
 			"fee global_xpubs inputs outputs proprietary psbt_version tx unknown"},
 		{"decodepsbt witness_utxo", "decodepsbt", []any{p.Base64()}, func(r json.RawMessage) json.RawMessage {
-			var v struct{ Inputs []struct{ Witness_utxo json.RawMessage } }
+			var v struct {
+				Inputs []struct{ Witness_utxo json.RawMessage }
+			}
 			json.Unmarshal(r, &v)
 			return v.Inputs[0].Witness_utxo
 		}, "amount scriptPubKey"},
