@@ -70,10 +70,12 @@ func TestResultShapes(t *testing.T) {
 			"fee global_xpubs inputs outputs proprietary psbt_version tx unknown"},
 		{"decodepsbt witness_utxo", "decodepsbt", []any{p.Base64()}, func(r json.RawMessage) json.RawMessage {
 			var v struct {
-				Inputs []struct{ Witness_utxo json.RawMessage }
+				Inputs []struct {
+					WitnessUtxo json.RawMessage `json:"witness_utxo"`
+				}
 			}
 			json.Unmarshal(r, &v)
-			return v.Inputs[0].Witness_utxo
+			return v.Inputs[0].WitnessUtxo
 		}, "amount scriptPubKey"},
 		{"analyzepsbt", "analyzepsbt", []any{p.Base64()}, nil, "fee inputs next"},
 		{"analyzepsbt input", "analyzepsbt", []any{p.Base64()}, func(r json.RawMessage) json.RawMessage {
