@@ -341,6 +341,10 @@ type PeerServer interface {
 
 	// LocalServices are the services advertised to peers.
 	LocalServices() wire.ServiceFlag
+
+	// FetchBlockFromPeer asks peer id for a block whose header is known
+	// (getblockfrompeer); it fails with ErrPeerNotFound.
+	FetchBlockFromPeer(hash *chainhash.Hash, id int32) error
 }
 
 // AddedNode is one addnode entry with its connection.
@@ -378,10 +382,6 @@ type ConnManager interface {
 
 	// NetworkActive reports whether P2P networking is on.
 	NetworkActive() bool
-
-	// FetchBlockFromPeer asks peer id for a block whose header is known
-	// (getblockfrompeer); it fails with ErrPeerNotFound.
-	FetchBlockFromPeer(hash *chainhash.Hash, id int32) error
 }
 
 // ErrPeerNotFound is FetchBlockFromPeer's error for an unknown peer id.

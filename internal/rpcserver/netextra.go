@@ -117,7 +117,7 @@ func (s *Server) handleGetBlockFromPeer(_ context.Context, params []json.RawMess
 	if _, err := rpcjson.UnmarshalParam(params, 1, "peer_id", &id); err != nil {
 		return nil, err
 	}
-	if s.cfg.ConnManager == nil || !s.running() {
+	if !s.running() {
 		return nil, errP2PDisabled
 	}
 	info, err := s.cfg.Chain.BlockInfoByHash(&hash)
@@ -127,7 +127,7 @@ func (s *Server) handleGetBlockFromPeer(_ context.Context, params []json.RawMess
 	if info.Status.HaveData {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Block already downloaded")
 	}
-	if err := s.cfg.ConnManager.FetchBlockFromPeer(&hash, id); err != nil {
+	if err := s.cfg.PeerServer.FetchBlockFromPeer(&hash, id); err != nil {
 		if errors.Is(err, ErrPeerNotFound) {
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Peer does not exist")
 		}
