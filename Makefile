@@ -7,7 +7,7 @@ FUZZTIME  ?= 20000x
 LONGFUZZ  ?= 2m
 RUNARGS   ?=
 
-.PHONY: all build run test unit itest lint bench fuzz fuzz-short tools clean
+.PHONY: all build run test unit itest neutrino lint bench fuzz fuzz-short tools clean
 
 all: build
 
@@ -29,6 +29,7 @@ $(TOOLS)/btcd $(TOOLS)/btcctl:
 ## test: every test (unit, integration against btcd, and a short fuzz run: 20,000 executions a target)
 test: tools lint
 	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./...
+	cd itest/neutrino && $(GO) test -count=1 -timeout 5m ./...
 	FUZZ_MINIMIZE=0 ./scripts/fuzz.sh $(FUZZTIME)
 
 ## unit: unit tests only (no processes started)
@@ -38,6 +39,10 @@ unit:
 ## itest: integration tests only
 itest: tools
 	TERND_TOOLS=$(TOOLS) $(GO) test -count=1 -timeout 25m ./itest/...
+
+## neutrino: the light-client test (neutrino v0.16.1 syncing filters from ternd; its own module)
+neutrino:
+	cd itest/neutrino && $(GO) vet ./... && $(GO) test -count=1 -timeout 5m ./...
 
 ## lint: formatting and vet
 lint:

@@ -90,6 +90,7 @@ type config struct {
 	Whitelists    []string      `long:"whitelist" description:"Do not ban or disconnect peers from this IP or CIDR network (repeatable)"`
 	V2Transport   bool          `long:"v2transport" description:"Speak the BIP324 encrypted transport with peers that support it (the default; --nov2transport turns it off)"`
 	NoV2Transport bool          `long:"nov2transport" description:"Speak only the unencrypted v1 transport"`
+	NoCmpctBlocks bool          `long:"nocompactblocks" description:"Do not relay blocks as BIP152 compact blocks: ask for, announce and serve them whole"`
 
 	RPCListeners  []string `long:"rpclisten" description:"Listen for JSON-RPC on this interface/port (repeatable; default 127.0.0.1 and ::1 on the network's RPC port)"`
 	RPCUser       string   `short:"u" long:"rpcuser" description:"Username for RPC connections (with --rpcpass; else cookie authentication)"`
@@ -106,6 +107,8 @@ type config struct {
 	BlockMaxWeight      int      `long:"blockmaxweight" description:"Largest block weight to create when mining"`
 	BlockMinTxFee       float64  `long:"blockmintxfee" description:"Lowest fee rate (BTC/kvB) of transactions included in mined blocks"`
 	TxIndex             bool     `long:"txindex" description:"Maintain a full transaction index (getrawtransaction for any transaction)"`
+	BlockFilterIndex    bool     `long:"blockfilterindex" description:"Maintain the BIP158 basic block filter index (getblockfilter; needed by --peerblockfilters)"`
+	PeerBlockFilters    bool     `long:"peerblockfilters" description:"Serve BIP157 compact block filters to peers and advertise NODE_COMPACT_FILTERS (needs --blockfilterindex)"`
 	DBCache             int      `long:"dbcache" description:"UTXO cache size in MiB; a bigger cache makes initial sync faster"`
 	MiningAddrs         []string `long:"miningaddr" description:"Pay mined block rewards to this address (repeatable; one is picked at random)"`
 
@@ -204,16 +207,19 @@ const usageHint = "; run ternd --help for the options"
 
 // flagError rewrites a go-flags command-line error so it names the option
 // and the fix.
-func flagError(err error) error {
+func flagError(err error, args []string) error {
 	var ferr *flags.Error
 	if errors.As(err, &ferr) {
 		switch ferr.Type {
+		case flags.ErrMarshal, flags.ErrNoArgumentForBool:
+			if verr, ok := flagValueError(ferr, args); ok {
+				return verr
+			}
+			return fmt.Errorf("%s: fix the value's format%s", ferr.Message, usageHint)
 		case flags.ErrUnknownFlag:
 			return fmt.Errorf("%s: not a ternd option%s", ferr.Message, usageHint)
 		case flags.ErrExpectedArgument:
 			return fmt.Errorf("%s: give the option a value (--option=value)%s", ferr.Message, usageHint)
-		case flags.ErrMarshal:
-			return fmt.Errorf("%s: fix the value's format%s", ferr.Message, usageHint)
 		}
 		return fmt.Errorf("%s%s", ferr.Message, usageHint)
 	}
@@ -225,6 +231,11 @@ func flagError(err error) error {
 func iniError(path string, err error) error {
 	var ierr *flags.IniError
 	if errors.As(err, &ierr) {
+		if !strings.HasPrefix(ierr.Message, "unknown option") {
+			if verr, ok := iniValueError(ierr); ok {
+				return verr
+			}
+		}
 		fix := "fix the line"
 		if strings.HasPrefix(ierr.Message, "unknown option") {
 			fix = "remove the line; sample-ternd.conf lists every option"
@@ -242,6 +253,12 @@ func iniError(path string, err error) error {
 // creates no directory. Output for --help, --version and
 // --debuglevel=show goes to out, after which it returns errExitZero.
 func loadConfig(args []string, out io.Writer) (*config, error) {
+	cfg, err := parseConfig(args, out)
+	return cfg, escapeError(err)
+}
+
+// parseConfig is loadConfig before its error message is made printable.
+func parseConfig(args []string, out io.Writer) (*config, error) {
 	// Pass 1: the command line alone, to find --appdata, --configfile,
 	// --help and --version, and to report command-line errors early.
 	preCfg := defaultConfig()
@@ -253,7 +270,7 @@ func loadConfig(args []string, out io.Writer) (*config, error) {
 			fmt.Fprintln(out, ferr.Message)
 			return nil, errExitZero
 		}
-		return nil, flagError(err)
+		return nil, flagError(err, args)
 	}
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("unexpected argument %q: ternd takes only options%s", rest[0], usageHint)
@@ -291,10 +308,13 @@ func loadConfig(args []string, out io.Writer) (*config, error) {
 
 	// Pass 3: the command line again so flags override the file.
 	if _, err := parser.ParseArgs(args); err != nil {
-		return nil, flagError(err)
+		return nil, flagError(err, args)
 	}
 	cfg.ConfigFile = configFile
 	cfg.AppDataDir = appData
+	if err := checkRanges(&cfg, args); err != nil {
+		return nil, err
+	}
 
 	if err := cfg.validate(out); err != nil {
 		return nil, err
@@ -360,9 +380,6 @@ func (cfg *config) validate(out io.Writer) error {
 		return errors.New("--connect and --addpeer cannot both be set: --connect connects " +
 			"only to the given peers, --addpeer adds peers to the normal ones")
 	}
-	if cfg.MaxPeers < 0 {
-		return fmt.Errorf("--maxpeers=%d: must be 0 or more", cfg.MaxPeers)
-	}
 	var err error
 	if cfg.Listeners, err = normalizeAddresses("listen", cfg.Listeners, cfg.params.DefaultPort, true); err != nil {
 		return err
@@ -392,9 +409,6 @@ func (cfg *config) validate(out io.Writer) error {
 		}
 		*p.val = addrs[0]
 	}
-	if cfg.BanDuration < time.Second {
-		return fmt.Errorf("--banduration=%v: must be at least 1s (e.g. 24h)", cfg.BanDuration)
-	}
 	cfg.whitelistNets = nil
 	for _, w := range cfg.Whitelists {
 		ipnet, err := parseWhitelist(w)
@@ -412,9 +426,6 @@ func (cfg *config) validate(out io.Writer) error {
 	if strings.Contains(cfg.RPCUser, ":") {
 		return errors.New("--rpcuser must not contain ':' (HTTP basic authentication splits on it)")
 	}
-	if cfg.RPCMaxClients < 1 {
-		return fmt.Errorf("--rpcmaxclients=%d: must be at least 1", cfg.RPCMaxClients)
-	}
 	if cfg.RPCListeners, err = normalizeAddresses("rpclisten", cfg.RPCListeners, cfg.params.RPCPort, true); err != nil {
 		return err
 	}
@@ -426,37 +437,20 @@ func (cfg *config) validate(out io.Writer) error {
 
 	// Mempool and mining.
 	fees := []struct {
-		name string
-		btc  float64
-		sat  *int64
+		btc float64
+		sat *int64
 	}{
-		{"minrelaytxfee", cfg.MinRelayTxFee, &cfg.minRelayTxFeeSat},
-		{"incrementalrelayfee", cfg.IncrementalRelayFee, &cfg.incrementalRelayFeeSat},
-		{"dustrelayfee", cfg.DustRelayFee, &cfg.dustRelayFeeSat},
-		{"blockmintxfee", cfg.BlockMinTxFee, &cfg.blockMinTxFeeSat},
+		{cfg.MinRelayTxFee, &cfg.minRelayTxFeeSat},
+		{cfg.IncrementalRelayFee, &cfg.incrementalRelayFeeSat},
+		{cfg.DustRelayFee, &cfg.dustRelayFeeSat},
+		{cfg.BlockMinTxFee, &cfg.blockMinTxFeeSat},
 	}
 	for _, f := range fees {
-		if math.IsNaN(f.btc) || f.btc < 0 || f.btc > 1 {
-			return fmt.Errorf("--%s=%v: must be a fee rate in BTC/kvB between 0 and 1 "+
-				"(e.g. 0.00001 for 1 sat/vB)", f.name, f.btc)
-		}
 		*f.sat = int64(math.Round(f.btc * satPerBTC))
 	}
-	if cfg.MaxMempool < minMaxMempoolMB {
-		return fmt.Errorf("--maxmempool=%d: must be at least %d (megabytes)", cfg.MaxMempool, minMaxMempoolMB)
-	}
-	if cfg.DBCache < minDBCacheMB {
-		return fmt.Errorf("--dbcache=%d: must be at least %d (MiB)", cfg.DBCache, minDBCacheMB)
-	}
-	if cfg.MempoolExpiry < 1 {
-		return fmt.Errorf("--mempoolexpiry=%d: must be at least 1 (hours)", cfg.MempoolExpiry)
-	}
-	if cfg.DataCarrierSize < 0 {
-		return fmt.Errorf("--datacarriersize=%d: must be 0 or more (bytes)", cfg.DataCarrierSize)
-	}
-	if cfg.BlockMaxWeight < minBlockMaxWeight || cfg.BlockMaxWeight > maxBlockWeight {
-		return fmt.Errorf("--blockmaxweight=%d: must be between %d and %d", cfg.BlockMaxWeight,
-			minBlockMaxWeight, maxBlockWeight)
+	if cfg.PeerBlockFilters && !cfg.BlockFilterIndex {
+		return errors.New("--peerblockfilters needs --blockfilterindex: the filters served " +
+			"to peers come from the index")
 	}
 	if cfg.Profile != "" {
 		addr := cfg.Profile

@@ -29,7 +29,8 @@ it until SIGINT, SIGTERM or the `stop` RPC; a second signal forces the
 exit. newDaemon builds the core (newNode), the P2P server on it (newServer)
 and the RPC server on both; nothing is opened or bound until start. start
 starts the RPC server first (in warm-up, answering -28 to most methods),
-then each subsystem in order (database, chain, txindex, mempool, peers),
+then each subsystem in order (database, chain, txindex, blockfilterindex,
+mempool, peers),
 then ends warm-up. stop runs the other way, each part told to stop only
 once the one before it has finished: the RPC server, the peers, the pool
 (mempool.dat and fee_estimates.dat written), the chain (its UTXO cache
@@ -42,8 +43,8 @@ DATADIR/NETWORK/chainstate, builds the blockchain.BlockChain and the
 mempool.TxPool on it (sharing one txscript.SigCache, so a transaction's
 signatures checked on admission are not checked again in its block), and is
 the chain's first notification receiver: it keeps the pool (RemoveForBlock
-on a connected block, AddBackForDisconnect after a disconnection) and the
-transaction index in step, and hands the transactions those calls return
+on a connected block, AddBackForDisconnect after a disconnection), the
+transaction index and the block filter index in step, and hands the transactions those calls return
 to the relay (RelayTransactions). Blocks are generated from internal/mining
 templates (generatetoaddress, generateblock) and enter the chain through
 processBlock, the same path as submitblock and a peer's block.
@@ -54,7 +55,8 @@ bans.go, addnode.go)
 server wires connmgr (listen, dial, bans, anchors) and addrmgr (address
 buckets) to peer, keeps one peer set under one lock (serverpeer.go),
 hands blocks, headers, inventory and transactions to internal/netsync
-(peerhandlers.go), relays addresses (addrrelay.go) and transactions
+(peerhandlers.go) and BIP157 filter requests to netsync's FilterServer
+(cfserve.go), relays addresses (addrrelay.go) and transactions
 (internal/relay, built in newServer and handed to the core). It subscribes
 to the chain's notifications after the core, so a new tip reaches the
 sync manager's announcements once the pool has followed it. The daemon

@@ -86,6 +86,14 @@ type node struct {
 	ixCancel context.CancelFunc
 	ixWG     sync.WaitGroup
 
+	// filterIndex is the BIP158 basic filter index with
+	// --blockfilterindex, set once it is open; the chain notifications
+	// reach it, getblockfilter and the BIP157 server read it. fxCancel
+	// and fxWG stop its goroutine.
+	filterIndex atomic.Pointer[indexers.FilterIndex]
+	fxCancel    context.CancelFunc
+	fxWG        sync.WaitGroup
+
 	// feeEst learns fee rates from the pool and the blocks that confirm
 	// its transactions; it serves estimatesmartfee.
 	feeEst *mempool.FeeEstimator
@@ -144,6 +152,10 @@ func (s *node) subsystems() []subsystem {
 	}
 	if s.cfg.TxIndex {
 		subs = append(subs, &funcSubsystem{name: "txindex", start: s.startTxIndex, stop: s.stopTxIndex})
+	}
+	if s.cfg.BlockFilterIndex {
+		subs = append(subs, &funcSubsystem{name: "blockfilterindex", start: s.startFilterIndex,
+			stop: s.stopFilterIndex})
 	}
 	return append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
 }
@@ -238,6 +250,41 @@ func (s *node) stopTxIndex() error {
 		return nil
 	}
 	return ix.Close()
+}
+
+// startFilterIndex opens the basic block filter index under
+// indexes/blockfilter/basic (Core's place) and starts its goroutine, which
+// catches up in the background and then follows the notifications.
+// Without --blockfilterindex an existing index is left on disk, unused.
+func (s *node) startFilterIndex(ctx context.Context) error {
+	path := filepath.Join(s.cfg.netDataDir, filepath.FromSlash(indexers.FilterIndexDir))
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("cannot create %s: %w", filepath.Dir(path), err)
+	}
+	fx, err := indexers.OpenFilterIndex(path, s.chain)
+	if err != nil {
+		return fmt.Errorf("cannot open the block filter index in %s: %w", path, err)
+	}
+	ctx, s.fxCancel = context.WithCancel(ctx)
+	s.filterIndex.Store(fx)
+	s.fxWG.Add(1)
+	go func() {
+		defer s.fxWG.Done()
+		fx.Run(ctx)
+	}()
+	return nil
+}
+
+// stopFilterIndex stops the filter index goroutine (which writes what it
+// gathered) and closes its database, before the chain and its store close.
+func (s *node) stopFilterIndex() error {
+	fx := s.filterIndex.Swap(nil)
+	s.fxCancel()
+	s.fxWG.Wait()
+	if fx == nil {
+		return nil
+	}
+	return fx.Close()
 }
 
 // startMempool creates the pool on the chain, loads mempool.dat, and builds
@@ -356,6 +403,9 @@ func (s *node) expireLoop(ctx context.Context) {
 func (s *node) handleChainNotification(n *blockchain.Notification) {
 	if ix := s.txIndex.Load(); ix != nil {
 		ix.Notify(n) // never blocks: the index works on its own goroutine
+	}
+	if fx := s.filterIndex.Load(); fx != nil {
+		fx.Notify(n)
 	}
 	pool := s.poolReady.Load()
 	switch n.Type {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tern-org/ternd/addrmgr"
+	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/peer"
 	"github.com/tern-org/ternd/wire"
 )
@@ -103,7 +104,29 @@ func (s *server) listeners() peer.MessageListeners {
 				s.sm.HandleGetBlocks(p, msg)
 			}
 		},
+		OnMessage: s.onOtherMessage,
 	}
+}
+
+// onCompactMessage routes the BIP152 messages to the sync manager; it
+// reports false for any other message.
+func (s *server) onCompactMessage(p *peer.Peer, msg wire.Message) bool {
+	switch m := msg.(type) {
+	case *wire.MsgSendCmpct:
+		s.sm.QueueSendCmpct(m, p)
+	case *wire.MsgCmpctBlock:
+		if sp := s.peerByID(p.ID()); sp != nil {
+			sp.lastBlock.Store(time.Now().Unix())
+		}
+		s.sm.QueueCmpctBlock(m, p)
+	case *wire.MsgBlockTxns:
+		s.sm.QueueBlockTxns(m, p)
+	case *wire.MsgGetBlockTxns:
+		s.sm.HandleGetBlockTxns(p, m, p.Disconnected())
+	default:
+		return false
+	}
+	return true
 }
 
 // isTxInv reports whether an inventory type names a transaction.
@@ -175,6 +198,11 @@ func (s *server) onVerAck(p *peer.Peer) {
 	}
 	if err := s.sm.NewPeer(p); err == nil {
 		sp.registered.Store(true)
+	}
+	// Core sends sendcmpct right after the handshake: we speak version 2
+	// and, until the peer gives us a block, ask for low-bandwidth mode.
+	if !s.cfg.NoCmpctBlocks && p.Services()&wire.SFNodeWitness != 0 {
+		p.QueueMessage(wire.NewMsgSendCmpct(false, netsync.CompactBlockVersion), nil)
 	}
 	if sp.blockRelayOnly() && sp.na != nil && s.ctx.Err() == nil {
 		s.peersMu.Lock()

@@ -257,6 +257,52 @@ func (x rpcTxIndex) FetchTx(txid *chainhash.Hash) (*wire.MsgTx, chainhash.Hash, 
 	return tx, loc.BlockHash, err
 }
 
+// rpcFilterIndex satisfies rpcserver.FilterIndex with the node's basic
+// block filter index, open with --blockfilterindex once its subsystem
+// started.
+type rpcFilterIndex struct{ n *node }
+
+func (x rpcFilterIndex) Open() bool { return x.n.filterIndex.Load() != nil }
+
+func (x rpcFilterIndex) Name() string { return indexers.FilterIndexName }
+
+func (x rpcFilterIndex) Synced() bool {
+	fx := x.n.filterIndex.Load()
+	return fx != nil && fx.Synced()
+}
+
+func (x rpcFilterIndex) BestHeight() int32 {
+	if fx := x.n.filterIndex.Load(); fx != nil {
+		return fx.Best().Height
+	}
+	return 0
+}
+
+func (x rpcFilterIndex) BlockUntilSyncedToCurrentChain(ctx context.Context) bool {
+	fx := x.n.filterIndex.Load()
+	return fx != nil && fx.BlockUntilSyncedToCurrentChain(ctx)
+}
+
+// Filter reads a block's filter and header; one the index does not hold
+// is rpcserver.ErrFilterNotIndexed.
+func (x rpcFilterIndex) Filter(hash *chainhash.Hash) ([]byte, chainhash.Hash, error) {
+	fx := x.n.filterIndex.Load()
+	if fx == nil {
+		return nil, chainhash.Hash{}, rpcserver.ErrFilterNotIndexed
+	}
+	filter, err := fx.Filter(hash)
+	if err == nil {
+		var e indexers.FilterEntry
+		if e, err = fx.Entry(hash); err == nil {
+			return filter, e.Header, nil
+		}
+	}
+	if errors.Is(err, indexers.ErrFilterNotFound) {
+		return nil, chainhash.Hash{}, rpcserver.ErrFilterNotIndexed
+	}
+	return nil, chainhash.Hash{}, err
+}
+
 // rpcPeers satisfies rpcserver.PeerServer and ConnManager with the P2P
 // server.
 type rpcPeers struct{ s *server }
@@ -326,6 +372,7 @@ func (p rpcPeers) Peers() []rpcserver.PeerInfo {
 			BanScore:       st.BanScore, WantsWtxid: st.WantsWtxid, WantsAddrV2: st.WantsAddrV2,
 			WantsHeaders: st.WantsHeaders,
 		}
+		pi.HBTo, pi.HBFrom = p.s.sm.CompactBlockState(st.ID)
 		for cmd, cs := range st.SentByCmd {
 			pi.BytesSentByMsg[cmd] = cs.Bytes
 		}

@@ -41,6 +41,9 @@ type server struct {
 	nonces *peer.NonceSet
 	pcfg   *peer.Config
 
+	// cfServer answers BIP157 filter requests (cfserve.go).
+	cfServer *netsync.FilterServer
+
 	// localAddrs are the --externalip addresses advertised to peers.
 	localAddrs []*wire.NetAddressV2
 
@@ -164,13 +167,17 @@ func (p relayPool) MinFee() mempool.FeeRate { return p.core.pool.MinFee() }
 // unless --nov2transport).
 func (s *server) v2Enabled() bool { return !s.cfg.NoV2Transport }
 
-// localServices are the services we advertise: NODE_P2P_V2 beside the
-// defaults while v2 is on.
+// localServices are the services we advertise: the defaults, NODE_P2P_V2
+// while v2 is on, and NODE_COMPACT_FILTERS with --peerblockfilters.
 func (s *server) localServices() wire.ServiceFlag {
+	services := peer.DefaultServices
 	if s.v2Enabled() {
-		return peer.DefaultServices | wire.SFNodeP2PV2
+		services |= wire.SFNodeP2PV2
 	}
-	return peer.DefaultServices
+	if s.cfg.PeerBlockFilters {
+		services |= wire.SFNodeCF
+	}
+	return services
 }
 
 // Name implements subsystem.
@@ -223,14 +230,17 @@ func (s *server) Start(ctx context.Context) error {
 		StartExtraBlockRelay: func() { s.cm.StartExtraBlockRelay() },
 		ExtraBlockRelay:      func() int { return s.cm.ExtraBlockRelay() },
 		Relay:                s.relay,
+		NoCompactBlocks:      s.cfg.NoCmpctBlocks,
 	})
 	if err != nil {
 		return err
 	}
 	s.sm = sm
+	s.cfServer = s.newFilterServer()
 
 	s.pcfg = &peer.Config{
 		Net:              s.cfg.params.Net,
+		Services:         s.localServices(),
 		UserAgentName:    "ternd",
 		UserAgentVersion: version(),
 		NewestBlock:      func() int32 { return s.core.chain.BestSnapshot().Height },
@@ -239,8 +249,8 @@ func (s *server) Start(ctx context.Context) error {
 		Listeners:        s.listeners(),
 		OnBan:            s.onBan,
 		TrickleInterval:  s.trickleInterval,
-		Services:         s.localServices(),
 		V2Transport:      s.v2Enabled(),
+		RecvBudget:       peer.NewRecvBudget(peer.DefaultRecvBudget),
 	}
 
 	var ls []net.Listener
@@ -334,6 +344,7 @@ func (s *server) Start(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.ctx = ctx
 	s.core.chain.Subscribe(s.onChainNotification)
+	s.core.chain.SubscribePoWValid(s.onPoWValidBlock)
 	s.wg.Add(6)
 	go func() { defer s.wg.Done(); s.banSaveLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.am.Run(ctx) }()
@@ -360,6 +371,17 @@ func (s *server) onChainNotification(n *blockchain.Notification) {
 	case s.advertWake <- struct{}{}:
 	default:
 	}
+}
+
+// onPoWValidBlock hands the sync manager a block that passed its checks
+// and extends the tip, before it is connected, so the high-bandwidth
+// compact block peers get it at once. It runs under the chain's lock and
+// only queues messages.
+func (s *server) onPoWValidBlock(block *wire.MsgBlock, hash chainhash.Hash, height int32) {
+	if s.ctx.Err() != nil {
+		return
+	}
+	s.sm.NewPoWValidBlock(block, hash, height)
 }
 
 // Stop stops the managers, disconnects every peer, waits for all

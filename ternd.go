@@ -169,6 +169,7 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		FeeEstimator:  rpcFeeEstimator{n.core},
 		Generator:     rpcGenerator{n.core},
 		TxIndex:       rpcTxIndex{n.core},
+		FilterIndex:   rpcFilterIndex{n.core},
 		Relay:         n.core,
 
 		PeerServer:  rpcPeers{n.p2p},

@@ -162,8 +162,11 @@ type BlockChain struct {
 	// first, then those added by Subscribe. The slice is replaced, never
 	// changed, so delivery reads a snapshot without a lock; listenMu
 	// serialises Subscribe.
-	listeners     atomic.Pointer[[]func(*Notification)]
-	listenMu      sync.Mutex
+	listeners atomic.Pointer[[]func(*Notification)]
+	listenMu  sync.Mutex
+	// powValid are the NewPoWValidBlock receivers (SubscribePoWValid),
+	// replaced whole under listenMu like listeners.
+	powValid      atomic.Pointer[[]func(*wire.MsgBlock, chainhash.Hash, int32)]
 	engine        scriptEngine
 	scriptWorkers int
 	flushInterval time.Duration
@@ -519,6 +522,37 @@ func (b *BlockChain) Subscribe(fn func(*Notification)) {
 	b.listeners.Store(&l)
 }
 
+// SubscribePoWValid adds fn to the receivers called as soon as a block
+// that extends the active tip has passed its proof of work, its header's
+// and its own checks (context-free and contextual) and is about to be
+// stored and connected: Core's NewPoWValidBlock, by which a node relays a
+// new block by compact block before validating its scripts and
+// connecting it. fn runs on the writer's goroutine with the chain lock
+// held, so it must be quick and must not call any method of the chain;
+// block must be treated as read-only. Safe for concurrent use.
+func (b *BlockChain) SubscribePoWValid(fn func(block *wire.MsgBlock, hash chainhash.Hash, height int32)) {
+	b.listenMu.Lock()
+	defer b.listenMu.Unlock()
+	var l []func(*wire.MsgBlock, chainhash.Hash, int32)
+	if old := b.powValid.Load(); old != nil {
+		l = append(l, *old...)
+	}
+	l = append(l, fn)
+	b.powValid.Store(&l)
+}
+
+// notifyPoWValid calls the SubscribePoWValid receivers for a block whose
+// parent is the tip. The chain lock is held.
+func (b *BlockChain) notifyPoWValid(block *wire.MsgBlock, node *blockNode, parent *blockNode) {
+	l := b.powValid.Load()
+	if l == nil || parent != b.bestChain.Tip() {
+		return
+	}
+	for _, fn := range *l {
+		fn(block, node.hash, node.height)
+	}
+}
+
 // loadStoredBlock reads a block from the store only (not the recent set),
 // so it needs no chain lock.
 func (b *BlockChain) loadStoredBlock(hash *chainhash.Hash) (*wire.MsgBlock, error) {
@@ -716,6 +750,7 @@ func (b *BlockChain) maybeAcceptBlock(block *wire.MsgBlock, hash chainhash.Hash,
 	b.acceptBatch = batch
 	b.recent[hash] = block
 	b.queue(NTBlockAccepted, node, block)
+	b.notifyPoWValid(block, node, parent)
 	err := b.activateBestChain(node)
 	if b.acceptBatch != nil {
 		// Not taken by a commit: write it, with the record as it is now

@@ -36,13 +36,23 @@ const (
 // TestMain.
 var toolsDir string
 
-// RepoRoot returns the repository root (the parent of itest).
+// RepoRoot returns the repository root: the nearest folder at or above
+// the working directory whose go.mod is ternd's module (itest, or a test
+// module below it such as itest/neutrino).
 func RepoRoot() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Dir(wd), nil
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.HasPrefix(mod, []byte("module github.com/tern-org/ternd\n")) {
+			return dir, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("no ternd go.mod at or above %s", wd)
+		}
+	}
 }
 
 // InstallTools makes sure btcd and btcctl exist: in $TERND_TOOLS when both

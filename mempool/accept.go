@@ -209,6 +209,7 @@ func (mp *TxPool) commit(r *checkResult) {
 	for c := range r.evict {
 		log.Debugf("Replacing %v with %v", c.txid, r.e.txid)
 	}
+	mp.extra.addEntries(r.evict)
 	mp.removeSet(r.evict)
 	// The ancestors check found are still e's: none of them is evicted
 	// (a replacement may not spend a conflict or its descendants).
@@ -878,6 +879,7 @@ func (mp *TxPool) trimToSize() {
 		mp.trackPackageRemoved(rate)
 		set := descendantsOf(e)
 		log.Debugf("Evicting %d transactions at %v to fit the pool limit", len(set), rate)
+		mp.extra.addEntries(set)
 		mp.removeSet(set)
 	}
 }

@@ -77,6 +77,12 @@ type Config struct {
 	// IsCurrentForFeeEstimation. It is called with the pool lock held; nil
 	// means always current.
 	IsCurrent func() bool
+
+	// MaxExtraTxns bounds the recently replaced or evicted transactions
+	// kept for compact block reconstruction (ExtraTxns, Core's
+	// -blockreconstructionextratxn); zero means DefaultMaxExtraTxns and a
+	// negative value keeps none.
+	MaxExtraTxns int
 }
 
 // TxDesc describes a pooled transaction for the RPC server, relay and
@@ -147,6 +153,9 @@ type TxPool struct {
 	sequence          uint64
 
 	orphans *orphanPool
+	// extra holds transactions replaced, evicted or pushed out of the
+	// orphan pool, for compact block reconstruction.
+	extra *extraTxns
 
 	// parked holds entries AddBackForDisconnect took out for a missing
 	// input, parents first: when several blocks are disconnected at once,
@@ -161,7 +170,12 @@ func New(cfg *Config) *TxPool {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.MaxExtraTxns == 0 {
+		c.MaxExtraTxns = DefaultMaxExtraTxns
+	}
+	extra := newExtraTxns(c.MaxExtraTxns)
 	return &TxPool{
+		extra:   extra,
 		cfg:     c,
 		pool:    make(map[chainhash.Hash]*entry),
 		byWtxid: make(map[chainhash.Hash]*entry),
@@ -172,7 +186,7 @@ func New(cfg *Config) *TxPool {
 		deltas:  make(map[chainhash.Hash]int64),
 
 		unbroadcast: make(map[chainhash.Hash]struct{}),
-		orphans:     newOrphanPool(),
+		orphans:     newOrphanPool(extra),
 	}
 }
 

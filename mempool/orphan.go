@@ -38,10 +38,13 @@ type orphanPool struct {
 	weight    int64
 	seq       uint64
 	nextSweep time.Time
+	// extra receives the orphans evicted by limit (nil: none kept).
+	extra *extraTxns
 }
 
-func newOrphanPool() *orphanPool {
+func newOrphanPool(extra *extraTxns) *orphanPool {
 	return &orphanPool{
+		extra:   extra,
 		byTxid:  make(map[chainhash.Hash]*orphan),
 		byWtxid: make(map[chainhash.Hash]*orphan),
 		byPrev:  make(map[wire.OutPoint]map[*orphan]struct{}),
@@ -111,6 +114,15 @@ func (op *orphanPool) remove(o *orphan) {
 	}
 }
 
+// evict removes o to make room, keeping it for compact block
+// reconstruction.
+func (op *orphanPool) evict(o *orphan) {
+	if op.extra != nil {
+		op.extra.add(o.tx, o.wtxid)
+	}
+	op.remove(o)
+}
+
 // limit evicts orphans until every bound holds: first the peer's own
 // bounds for tag, then the totals, always from the peer using the most.
 func (op *orphanPool) limit(pol *Policy, tag Tag) int {
@@ -118,7 +130,7 @@ func (op *orphanPool) limit(pol *Policy, tag Tag) int {
 	if p := op.byPeer[tag]; p != nil {
 		for len(p.list) > 0 && (len(p.list) > pol.MaxOrphansPerPeer ||
 			p.weight > pol.MaxOrphanWeightPeer) {
-			op.remove(p.list[0])
+			op.evict(p.list[0])
 			n++
 			if op.byPeer[tag] == nil {
 				break
@@ -136,7 +148,7 @@ func (op *orphanPool) limit(pol *Policy, tag Tag) int {
 		if worst == nil {
 			break
 		}
-		op.remove(worst.list[0])
+		op.evict(worst.list[0])
 		n++
 	}
 	return n

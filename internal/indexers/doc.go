@@ -1,9 +1,11 @@
 /*
-Package indexers holds ternd's optional chain indexes. It has one today, the
-transaction index behind --txindex (Bitcoin Core's -txindex): a map from
-every confirmed transaction's txid to where it lies in the chain's stored
+Package indexers holds ternd's optional chain indexes: the transaction
+index behind --txindex (Bitcoin Core's -txindex), a map from every
+confirmed transaction's txid to where it lies in the chain's stored
 blocks, so getrawtransaction finds a confirmed transaction without being
-told its block.
+told its block; and the block filter index behind --blockfilterindex
+(Core's -blockfilterindex=basic), the BIP158 basic filter and filter
+header of every block, which getblockfilter and BIP157 peers read.
 
 # Storage
 
@@ -50,6 +52,28 @@ Synced reports Core's "synced" (a pass reached the tip); getindexinfo
 reports it with the best height. BlockUntilSyncedToCurrentChain is what
 getrawtransaction calls before a lookup, as Core: false while catching up,
 otherwise it waits briefly for the notifications already delivered.
+
+# The block filter index
+
+FilterIndex lives in indexes/blockfilter/basic and follows the chain the
+same way (Notify, Run, Synced, BlockUntilSyncedToCurrentChain). Keys:
+
+	'V'              schema version, 4 bytes big-endian (currently 1)
+	'B'              best block: 32-byte hash || 4-byte big-endian height
+	'f' || hash(32)  the block's serialized basic filter
+	'h' || hash(32)  filter hash || filter header, 32 bytes each
+
+Entries are keyed by block hash, so a disconnected block's entries stay
+right for that block: a rewind only moves the best block back (the
+block's filter stays readable, as in Core), and a block connected again is
+simply written again. A new index starts with the genesis block's filter.
+Each connected block's filter is built from the block and the scripts of
+the outputs it spent, read from the chain's undo data (SpentOutputs); its
+header chains on the parent's, and the filter, the header and the new
+best block go into one batch (several blocks per batch while catching
+up). SyncedTo(height) tells the BIP157 server whether the main-chain block
+at height is indexed yet: Core does not answer a request the index cannot
+serve in full.
 
 # Usage
 

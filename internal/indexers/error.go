@@ -11,6 +11,10 @@ const (
 	// block that a reorganisation has just replaced).
 	ErrTxNotFound = ErrorKind("ErrTxNotFound")
 
+	// ErrFilterNotFound is returned when the block filter index holds no
+	// filter for the requested block (unknown, or not indexed yet).
+	ErrFilterNotFound = ErrorKind("ErrFilterNotFound")
+
 	// ErrCorrupt is returned when a stored record cannot be decoded.
 	ErrCorrupt = ErrorKind("ErrCorrupt")
 

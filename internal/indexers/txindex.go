@@ -121,11 +121,8 @@ type TxIndex struct {
 	// wake holds a pending request for another pass (capacity one).
 	wake chan struct{}
 
-	// recentMu guards the blocks kept from notifications.
-	recentMu    sync.Mutex
-	recent      map[chainhash.Hash]*wire.MsgBlock
-	recentOrder []chainhash.Hash
-	recentTxns  int
+	// recent keeps the blocks brought by notifications.
+	recent recentBlocks
 }
 
 // OpenTxIndex opens (creating if needed) the index database in directory
@@ -146,7 +143,6 @@ func OpenTxIndex(path string, chain Chain) (*TxIndex, error) {
 		db:       db,
 		progress: make(chan struct{}),
 		wake:     make(chan struct{}, 1),
-		recent:   make(map[chainhash.Hash]*wire.MsgBlock),
 	}
 	if err := x.load(); err != nil {
 		db.Close()
@@ -328,7 +324,7 @@ func (x *TxIndex) Notify(n *blockchain.Notification) {
 		return
 	}
 	if n.Block != nil {
-		x.remember(n.Hash, n.Block)
+		x.recent.remember(n.Hash, n.Block)
 	}
 	x.seen.Add(1)
 	x.kick()
@@ -340,51 +336,6 @@ func (x *TxIndex) kick() {
 	case x.wake <- struct{}{}:
 	default:
 	}
-}
-
-// remember keeps a notified block for the index goroutine, dropping the
-// oldest beyond maxRecentTxns.
-func (x *TxIndex) remember(hash chainhash.Hash, blk *wire.MsgBlock) {
-	x.recentMu.Lock()
-	defer x.recentMu.Unlock()
-	if _, ok := x.recent[hash]; ok {
-		return
-	}
-	x.recent[hash] = blk
-	x.recentOrder = append(x.recentOrder, hash)
-	x.recentTxns += len(blk.Transactions)
-	for x.recentTxns > maxRecentTxns && len(x.recent) > 1 && len(x.recentOrder) > 0 {
-		old := x.recentOrder[0]
-		x.recentOrder = x.recentOrder[1:]
-		if b, ok := x.recent[old]; ok {
-			x.recentTxns -= len(b.Transactions)
-			delete(x.recent, old)
-		}
-	}
-	// Taken blocks leave their hash in the order; compact it so it stays
-	// proportional to what is kept.
-	if len(x.recentOrder) > 2*len(x.recent)+16 {
-		kept := make([]chainhash.Hash, 0, len(x.recent))
-		for _, h := range x.recentOrder {
-			if _, ok := x.recent[h]; ok {
-				kept = append(kept, h)
-			}
-		}
-		x.recentOrder = kept
-	}
-}
-
-// takeRecent returns and forgets a notified block, or nil.
-func (x *TxIndex) takeRecent(hash *chainhash.Hash) *wire.MsgBlock {
-	x.recentMu.Lock()
-	defer x.recentMu.Unlock()
-	b, ok := x.recent[*hash]
-	if !ok {
-		return nil
-	}
-	delete(x.recent, *hash)
-	x.recentTxns -= len(b.Transactions)
-	return b
 }
 
 // blockTxs is what indexing needs of one block.
@@ -419,7 +370,7 @@ func describe(blk *wire.MsgBlock, bt *blockTxs) {
 // loadBlock fills bt for the block hash: from a notification when one
 // brought it, else from the chain's store.
 func (x *TxIndex) loadBlock(hash *chainhash.Hash, bt *blockTxs) error {
-	if blk := x.takeRecent(hash); blk != nil {
+	if blk := x.recent.take(hash); blk != nil {
 		describe(blk, bt)
 		return nil
 	}

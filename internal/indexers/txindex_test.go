@@ -29,10 +29,13 @@ type testEnv struct {
 	chain  *blockchain.BlockChain
 	gen    *chaingen.Generator
 
-	// ix receives the chain's notifications while set.
-	ix     atomic.Pointer[TxIndex]
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// ix and fx receive the chain's notifications while set.
+	ix atomic.Pointer[TxIndex]
+	fx atomic.Pointer[FilterIndex]
+	// filterRuns are the filter index goroutines started.
+	filterRuns []*filterRun
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 }
 
 // newTestEnv opens a fresh chain.
@@ -52,6 +55,9 @@ func newTestEnv(t testing.TB) *testEnv {
 			if x := e.ix.Load(); x != nil {
 				x.Notify(n)
 			}
+			if f := e.fx.Load(); f != nil {
+				f.Notify(n)
+			}
 		},
 	})
 	if err != nil {
@@ -60,6 +66,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	e.gen = chaingen.New(&e.params)
 	t.Cleanup(func() {
 		e.stopIndex()
+		e.stopFilterIndex()
 		db.Close()
 	})
 	return e
@@ -428,30 +435,30 @@ func TestTxLocsMatchStored(t *testing.T) {
 // TestRecentBound checks the notified-block memory bound and that taken
 // blocks do not leave the order list growing.
 func TestRecentBound(t *testing.T) {
-	x := &TxIndex{recent: make(map[chainhash.Hash]*wire.MsgBlock), wake: make(chan struct{}, 1)}
+	x := &recentBlocks{}
 	big := &wire.MsgBlock{Transactions: make([]*wire.MsgTx, maxRecentTxns/3)}
 	for i := 0; i < 10; i++ {
 		x.remember(chainhash.Hash{byte(i)}, big)
 	}
-	if x.recentTxns > maxRecentTxns || len(x.recent) != 3 {
-		t.Fatalf("%d blocks, %d txns kept", len(x.recent), x.recentTxns)
+	if x.txns > maxRecentTxns || len(x.blocks) != 3 {
+		t.Fatalf("%d blocks, %d txns kept", len(x.blocks), x.txns)
 	}
-	if x.takeRecent(&chainhash.Hash{0}) != nil || x.takeRecent(&chainhash.Hash{9}) == nil {
+	if x.take(&chainhash.Hash{0}) != nil || x.take(&chainhash.Hash{9}) == nil {
 		t.Fatal("kept the wrong blocks")
 	}
 	huge := &wire.MsgBlock{Transactions: make([]*wire.MsgTx, 2*maxRecentTxns)}
 	x.remember(chainhash.Hash{42}, huge)
-	if x.takeRecent(&chainhash.Hash{42}) == nil {
+	if x.take(&chainhash.Hash{42}) == nil {
 		t.Fatal("a single oversized block must be kept")
 	}
 	small := &wire.MsgBlock{Transactions: make([]*wire.MsgTx, 1)}
 	for i := 0; i < 1000; i++ {
 		h := chainhash.Hash{byte(i), byte(i >> 8), 7}
 		x.remember(h, small)
-		x.takeRecent(&h)
+		x.take(&h)
 	}
-	if len(x.recent) != 0 || len(x.recentOrder) > 16+1 || x.recentTxns != 0 {
-		t.Fatalf("%d kept, order %d, txns %d", len(x.recent), len(x.recentOrder), x.recentTxns)
+	if len(x.blocks) != 0 || len(x.order) > 16+1 || x.txns != 0 {
+		t.Fatalf("%d kept, order %d, txns %d", len(x.blocks), len(x.order), x.txns)
 	}
 }
 
@@ -553,7 +560,7 @@ func TestTxIndexErrors(t *testing.T) {
 // TestErrorKinds checks that every kind is reachable through errors.Is and
 // that Error reports its description.
 func TestErrorKinds(t *testing.T) {
-	for _, kind := range []ErrorKind{ErrTxNotFound, ErrCorrupt, ErrVersion, ErrClosed, ErrBackend, ErrChain} {
+	for _, kind := range []ErrorKind{ErrTxNotFound, ErrFilterNotFound, ErrCorrupt, ErrVersion, ErrClosed, ErrBackend, ErrChain} {
 		err := indexError(kind, "described "+string(kind))
 		if !errors.Is(err, kind) || err.Error() != "described "+string(kind) || kind.Error() != string(kind) {
 			t.Errorf("%s: %v", kind, err)

@@ -276,7 +276,12 @@ func (sm *SyncManager) scheduleBlocks() {
 		if pick == nil {
 			continue
 		}
-		sm.inFlight[hash] = &blockRequest{peer: pick, height: height, at: now}
+		// Core's direct fetch of a lone new block: by compact block from
+		// a peer that speaks them, when it is the only block to fetch and
+		// it extends our tip.
+		cmpct := len(need) == 1 && len(sm.inFlight) == 0 && sm.compactEnabled() &&
+			height == sm.chain.BestSnapshot().Height+1 && sm.providesCmpct(pick)
+		sm.inFlight[hash] = &blockRequest{peer: pick, height: height, at: now, cmpct: cmpct}
 		pick.requested[hash] = struct{}{}
 		gd := batches[pick]
 		if gd == nil {
@@ -284,7 +289,11 @@ func (sm *SyncManager) scheduleBlocks() {
 			batches[pick] = gd
 		}
 		h := hash
-		_ = gd.AddInvVect(wire.NewInvVect(wire.InvTypeWitnessBlock, &h))
+		typ := wire.InvTypeWitnessBlock
+		if cmpct {
+			typ = wire.InvTypeCmpctBlock
+		}
+		_ = gd.AddInvVect(wire.NewInvVect(typ, &h))
 		assigned++
 	}
 	for ps, gd := range batches {
@@ -362,6 +371,14 @@ func (sm *SyncManager) handleBlock(p Peer, block *wire.MsgBlock) {
 	req, requested := sm.inFlight[hash]
 	// askedAnyone: some peer was asked for it (Core's fRequested).
 	askedAnyone := requested
+	if extras := sm.cmpctExtra[hash]; extras != nil {
+		for id := range extras {
+			if o := sm.peers[id]; o != nil {
+				delete(o.cmpctExtra, hash)
+			}
+		}
+		delete(sm.cmpctExtra, hash)
+	}
 	if requested && req.peer == ps {
 		delete(sm.inFlight, hash)
 		delete(ps.requested, hash)
@@ -454,19 +471,31 @@ func (sm *SyncManager) submit(from *peerState, block *wire.MsgBlock, hash chainh
 		sm.punishBlockError(from, err, "block")
 		return false
 	}
+	sm.blockAccepted(from, block, hash, isOrphan)
+	return true
+}
+
+// blockAccepted does what follows a block new to the chain from a peer:
+// progress counts, the peer's last block time, the headers leading to an
+// orphan, and (Core's BlockChecked) the peer becomes a high-bandwidth
+// compact block peer when no other block is in flight.
+func (sm *SyncManager) blockAccepted(from *peerState, block *wire.MsgBlock, hash chainhash.Hash, isOrphan bool) {
 	sm.progressBlocks++
 	sm.progressTxs += len(block.Transactions)
-	if from != nil && sm.peers[from.id] == from {
+	live := from != nil && sm.peers[from.id] == from
+	if live {
 		from.lastBlockTime = sm.cfg.Now()
 	}
-	if isOrphan && from != nil && sm.peers[from.id] == from {
+	if isOrphan && live {
 		// A block whose parent we lack: fetch the headers leading to it.
 		sm.sendGetHeaders(from, nil)
+	}
+	if live && !isOrphan && len(sm.inFlight) == 0 {
+		sm.maybeSetHighBandwidth(from)
 	}
 	if best := sm.chain.BestSnapshot(); best.Hash == hash && sm.IsInitialBlockDownload() {
 		log.Debugf("New tip %v at height %d", hash, best.Height)
 	}
-	return true
 }
 
 // peerAddr names a peer for logs (it may have gone).

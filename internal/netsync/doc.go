@@ -89,6 +89,34 @@ transaction is requested or relayed, unrequested blocks with unknown
 headers are ignored, getheaders is not answered and tips are not
 announced.
 
+# Compact blocks (BIP152) and filters (BIP157)
+
+Blocks cross the network as version-2 compact blocks (short ids of
+wtxids) unless Config.NoCompactBlocks. After the handshake every peer with
+NODE_WITNESS is sent sendcmpct(announce=false); up to three peers that
+most recently gave us a new valid block are asked for high-bandwidth mode
+(sendcmpct(true), the oldest demoted, the last outbound one never pushed
+out by an inbound one). A new tip goes to high-bandwidth peers as a
+cmpctblock as soon as its header, proof of work and own checks pass
+(NewPoWValidBlock, from the chain's SubscribePoWValid hook), before it is
+connected; others get headers or inv. A lone new block at the tip is asked
+for as MSG_CMPCT_BLOCK. A received compact block is rebuilt from the pool,
+its orphans and a ring of recently replaced and evicted transactions
+(mempool's ForEachReconstructionTx); what is missing is asked with
+getblocktxn, and a repeated short id, a merkle mismatch after filling or
+CompactBlockTimeout without the block falls back to the whole block. A
+malformed cmpctblock, an invalid header in one or a blocktxn that does not
+answer our request is misbehaviour; a blocktxn nobody asked for is
+ignored. getdata MSG_CMPCT_BLOCK is answered with a compact block within 5
+blocks of the tip and getblocktxn with blocktxn within 10, the whole block
+deeper (Core's depth rules).
+
+FilterServer answers BIP157's getcfilters (up to 1,000), getcfheaders (up
+to 2,000) and getcfcheckpt from the node's basic filter index, with Core's
+checks: an unsupported filter type, an unknown stop block or a bad range
+disconnects the peer; a stop block off the active chain or beyond the
+index is not answered.
+
 # Outbound chain-sync eviction
 
 Each peer's best known block (the most-work indexed block it sent headers

@@ -45,6 +45,30 @@ const (
 	// ErrMissingServices: an automatic outbound peer does not serve the
 	// blocks we need (Core's HasAllDesirableServiceFlags).
 	ErrMissingServices = ErrorKind("ErrMissingServices")
+
+	// ErrBadFilterRequest: a BIP157 request (getcfilters, getcfheaders,
+	// getcfcheckpt) that Core disconnects for: an unsupported filter
+	// type, an unknown or unservable stop block, or a bad height range.
+	ErrBadFilterRequest = ErrorKind("ErrBadFilterRequest")
+
+	// ErrInvalidCompactBlock: a cmpctblock is malformed (no transactions,
+	// too many, a prefilled transaction out of place), Core's
+	// READ_STATUS_INVALID; the peer is punished.
+	ErrInvalidCompactBlock = ErrorKind("ErrInvalidCompactBlock")
+
+	// ErrShortIDCollision: two transactions of a compact block share a
+	// short id, so it cannot be rebuilt; the full block is requested
+	// (Core's READ_STATUS_FAILED). Nobody is at fault.
+	ErrShortIDCollision = ErrorKind("ErrShortIDCollision")
+
+	// ErrInvalidBlockTxns: a blocktxn does not answer our getblocktxn
+	// (a wrong count of transactions); the peer is punished.
+	ErrInvalidBlockTxns = ErrorKind("ErrInvalidBlockTxns")
+
+	// ErrReconstructionFailed: a rebuilt block's merkle root does not
+	// match its header (a short id matched the wrong transaction); the
+	// full block is requested.
+	ErrReconstructionFailed = ErrorKind("ErrReconstructionFailed")
 )
 
 // Error is an error of this package: a kind and a description. Unwrap

@@ -9,7 +9,8 @@ import (
 // Error and keeps its string.
 func TestErrorKinds(t *testing.T) {
 	kinds := []ErrorKind{ErrShuttingDown, ErrBadConfig, ErrStalling, ErrBlockTimeout, ErrHeadersTimeout, ErrBadPresync,
-		ErrChainSyncTimeout, ErrExtraOutbound, ErrMissingServices}
+		ErrChainSyncTimeout, ErrExtraOutbound, ErrMissingServices, ErrBadFilterRequest, ErrInvalidCompactBlock,
+		ErrShortIDCollision, ErrInvalidBlockTxns, ErrReconstructionFailed}
 	for _, k := range kinds {
 		err := error(syncError(k, "desc "+string(k)))
 		if !errors.Is(err, k) {

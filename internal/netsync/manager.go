@@ -169,6 +169,17 @@ type Config struct {
 	// min, and HEADERS_RESPONSE_TIME, 2 min).
 	ChainSyncTimeout    time.Duration
 	HeadersResponseTime time.Duration
+
+	// NoCompactBlocks turns BIP152 compact block relay off (the daemon's
+	// --nocompactblocks): sendcmpct and cmpctblock from peers are
+	// ignored, no peer is asked for high-bandwidth mode, blocks are
+	// requested and announced whole, a getdata MSG_CMPCT_BLOCK is
+	// answered with the full block and getblocktxn is ignored.
+	NoCompactBlocks bool
+	// CompactBlockTimeout bounds the wait for a compact block's
+	// transactions before the full block is requested
+	// (DefaultCompactBlockTimeout).
+	CompactBlockTimeout time.Duration
 }
 
 // setDefaults fills zero tunables.
@@ -200,6 +211,7 @@ func (c *Config) setDefaults() {
 	defD(&c.TickInterval, DefaultTickInterval)
 	defD(&c.ChainSyncTimeout, DefaultChainSyncTimeout)
 	defD(&c.HeadersResponseTime, DefaultHeadersResponseTime)
+	defD(&c.CompactBlockTimeout, DefaultCompactBlockTimeout)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -269,6 +281,13 @@ type SyncManager struct {
 	// (any goroutine) reads it; it is never held while calling the chain.
 	mu       sync.Mutex
 	announce map[int32]*announcePeer
+	// hbPeers are the ids of the peers we asked for high-bandwidth
+	// compact blocks, oldest first (at most MaxHighBandwidthPeers);
+	// highestFastAnnounce is the highest block NewPoWValidBlock announced
+	// and recentCmpct its compact block. Guarded by mu.
+	hbPeers             []int32
+	highestFastAnnounce int32
+	recentCmpct         *cmpctCache
 
 	// confirmedMu guards recentConfirmed, filled by BlockConnected.
 	confirmedMu     sync.Mutex
@@ -282,15 +301,19 @@ type SyncManager struct {
 	// headersDeadline ends the headers sync with the current sync peer.
 	headersDeadline time.Time
 	inFlight        map[chainhash.Hash]*blockRequest
-	heights         map[chainhash.Hash]int32
-	held            map[chainhash.Hash]*heldBlock // by parent hash
-	heldHashes      map[chainhash.Hash]struct{}
-	heldBytes       int
-	windowBlocked   bool
-	stallTimeout    time.Duration
-	txs             *txTracker
-	recentRejects   *ringset.Set[chainhash.Hash]
-	rejectsTip      chainhash.Hash
+	// cmpctExtra are the compact block requests beyond the first
+	// (inFlight) for the same block, by block and peer: at most
+	// MaxCmpctBlocksInFlightPerBlock-1 a block.
+	cmpctExtra    map[chainhash.Hash]map[int32]*blockRequest
+	heights       map[chainhash.Hash]int32
+	held          map[chainhash.Hash]*heldBlock // by parent hash
+	heldHashes    map[chainhash.Hash]struct{}
+	heldBytes     int
+	windowBlocked bool
+	stallTimeout  time.Duration
+	txs           *txTracker
+	recentRejects *ringset.Set[chainhash.Hash]
+	rejectsTip    chainhash.Hash
 	// protectedOutbound counts the peers protected from chain-sync
 	// eviction (at most maxProtectedOutbound).
 	protectedOutbound int
@@ -316,6 +339,10 @@ type SyncManager struct {
 type announcePeer struct {
 	p     Peer
 	known *ringset.Set[chainhash.Hash]
+	// cmpct: it sent sendcmpct version 2; hbFrom: with announce set, so
+	// new blocks go to it by cmpctblock; hbTo: we asked it to announce
+	// to us that way.
+	cmpct, hbFrom, hbTo bool
 }
 
 // peerState is the event goroutine's view of a peer.
@@ -364,6 +391,9 @@ type peerState struct {
 	reportedHeaders, reportedBlocks int32
 	// blocks in flight from this peer.
 	requested map[chainhash.Hash]struct{}
+	// cmpctExtra are the blocks it is rebuilding for us beside the peer
+	// that has them in flight (SyncManager.cmpctExtra).
+	cmpctExtra map[chainhash.Hash]struct{}
 	// sentGetHeaders records that we asked it for headers since connecting.
 	sentGetHeaders bool
 	// unconnecting counts headers messages in a row that did not connect.
@@ -377,6 +407,10 @@ type blockRequest struct {
 	peer   *peerState
 	height int32
 	at     time.Time
+	// cmpct: asked or sent as a compact block; partial is the block
+	// being rebuilt once its cmpctblock came (nil before).
+	cmpct   bool
+	partial *partialBlock
 }
 
 // heldBlock is an out-of-order block waiting for its parent.
@@ -406,6 +440,7 @@ func New(cfg *Config) (*SyncManager, error) {
 		recentConfirmed: ringset.New[chainhash.Hash](c.RecentConfirmedSize, 256),
 		peers:           make(map[int32]*peerState),
 		inFlight:        make(map[chainhash.Hash]*blockRequest),
+		cmpctExtra:      make(map[chainhash.Hash]map[int32]*blockRequest),
 		heights:         make(map[chainhash.Hash]int32),
 		held:            make(map[chainhash.Hash]*heldBlock),
 		heldHashes:      make(map[chainhash.Hash]struct{}),
@@ -464,6 +499,12 @@ func (sm *SyncManager) shutdown() {
 				signal(m.done)
 			case notFoundMsg:
 				signal(m.done)
+			case sendCmpctMsg:
+				signal(m.done)
+			case cmpctBlockMsg:
+				signal(m.done)
+			case blockTxnsMsg:
+				signal(m.done)
 			}
 		default:
 			return
@@ -492,6 +533,15 @@ func (sm *SyncManager) handle(m any) {
 		signal(m.done)
 	case notFoundMsg:
 		sm.handleNotFound(m.p, m.nf)
+		signal(m.done)
+	case sendCmpctMsg:
+		sm.handleSendCmpct(m.p, m.msg)
+		signal(m.done)
+	case cmpctBlockMsg:
+		sm.handleCmpctBlock(m.p, m.msg)
+		signal(m.done)
+	case blockTxnsMsg:
+		sm.handleBlockTxns(m.p, m.msg)
 		signal(m.done)
 	case syncMsg:
 		m.fn()
@@ -678,6 +728,7 @@ func (sm *SyncManager) handleNewPeer(p Peer) {
 		reportedHeaders: -2,
 		reportedBlocks:  -2,
 		requested:       make(map[chainhash.Hash]struct{}),
+		cmpctExtra:      make(map[chainhash.Hash]struct{}),
 		connectedAt:     sm.cfg.Now(),
 	}
 	sm.peers[id] = ps
@@ -747,11 +798,21 @@ func (sm *SyncManager) removePeer(ps *peerState) {
 	}
 	sm.mu.Lock()
 	delete(sm.announce, ps.id)
+	sm.dropHighBandwidth(ps.id)
 	sm.mu.Unlock()
 	for h := range ps.requested {
 		delete(sm.inFlight, h)
 	}
 	ps.requested = nil
+	for h := range ps.cmpctExtra {
+		if extras := sm.cmpctExtra[h]; extras != nil {
+			delete(extras, ps.id)
+			if len(extras) == 0 {
+				delete(sm.cmpctExtra, h)
+			}
+		}
+	}
+	ps.cmpctExtra = nil
 	for _, hb := range sm.held {
 		if hb.from == ps {
 			hb.from = nil
@@ -788,6 +849,7 @@ func (sm *SyncManager) markKnown(id int32, hash chainhash.Hash) {
 func (sm *SyncManager) tick() {
 	now := sm.cfg.Now()
 	sm.checkBlockTimeouts(now)
+	sm.checkCmpctTimeouts(now)
 	sm.checkHeadersTimeout(now)
 	sm.considerEvictions(now)
 	sm.checkStaleTip(now)
@@ -870,12 +932,20 @@ func (sm *SyncManager) BlockConnected(block *wire.MsgBlock, hash chainhash.Hash,
 		}
 	}
 	sm.confirmedMu.Unlock()
-	sm.AnnounceBlock(&block.Header, hash)
+	sm.announceBlock(&block.Header, hash, block, height)
 }
 
 // AnnounceBlock announces a block to every peer not known to have it. It
 // is safe for concurrent use and does not block.
 func (sm *SyncManager) AnnounceBlock(header *wire.BlockHeader, hash chainhash.Hash) {
+	sm.announceBlock(header, hash, nil, 0)
+}
+
+// announceBlock announces a block to every peer not known to have it:
+// by cmpctblock to the peers that asked for high-bandwidth compact
+// blocks (when block is known), by headers to those that sent
+// sendheaders, by inv to the rest.
+func (sm *SyncManager) announceBlock(header *wire.BlockHeader, hash chainhash.Hash, block *wire.MsgBlock, height int32) {
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
 	for _, ap := range sm.announce {
@@ -883,6 +953,10 @@ func (sm *SyncManager) AnnounceBlock(header *wire.BlockHeader, hash chainhash.Ha
 			continue
 		}
 		ap.known.Add(hash)
+		if ap.hbFrom && block != nil && sm.compactEnabled() {
+			_ = ap.p.QueueMessage(sm.cacheCompact(block, hash, height).cmpct, nil)
+			continue
+		}
 		if ap.p.WantsHeaders() {
 			msg := wire.NewMsgHeaders()
 			h := *header

@@ -187,6 +187,11 @@ func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan s
 			if raw, err := sm.chain.BlockBytesByHash(&iv.Hash); err == nil {
 				out = &rawBlockMsg{raw: raw}
 			}
+		case wire.InvTypeCmpctBlock:
+			if !sm.blockRequestAllowed(&iv.Hash, &best) {
+				continue
+			}
+			out = sm.serveCmpctBlock(&iv.Hash)
 		case wire.InvTypeBlock:
 			if !sm.blockRequestAllowed(&iv.Hash, &best) {
 				log.Debugf("Ignoring request from %s for block %v (unknown, or not "+
@@ -211,7 +216,8 @@ func (sm *SyncManager) HandleGetData(p Peer, msg *wire.MsgGetData, quit <-chan s
 			}
 		}
 		if out == nil {
-			if iv.Type != wire.InvTypeBlock && iv.Type != wire.InvTypeWitnessBlock {
+			if iv.Type != wire.InvTypeBlock && iv.Type != wire.InvTypeWitnessBlock &&
+				iv.Type != wire.InvTypeCmpctBlock {
 				_ = notFound.AddInvVect(iv)
 			}
 			continue

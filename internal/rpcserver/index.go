@@ -7,8 +7,8 @@ import (
 	"github.com/tern-org/ternd/internal/rpcjson"
 )
 
-// This file holds getindexinfo, Core's report of the optional indexes
-// (only the transaction index exists in ternd).
+// This file holds getindexinfo, Core's report of the optional indexes:
+// the transaction index and the basic block filter index.
 
 // indexInfoJSON is one index's entry in getindexinfo.
 type indexInfoJSON struct {
@@ -34,7 +34,8 @@ func (s *Server) indexMethods() []rpcjson.Method {
 }
 
 // handleGetIndexInfo implements getindexinfo: an object keyed by index
-// name, empty without --txindex or when index_name names another index.
+// name, holding the indexes that are open (and index_name names, when
+// given).
 func (s *Server) handleGetIndexInfo(_ context.Context, params []json.RawMessage) (any, error) {
 	var name string
 	if _, err := rpcjson.UnmarshalParam(params, 0, "index_name", &name); err != nil {
@@ -43,6 +44,9 @@ func (s *Server) handleGetIndexInfo(_ context.Context, params []json.RawMessage)
 	res := map[string]indexInfoJSON{}
 	if ix := s.cfg.TxIndex; ix != nil && ix.Open() && (name == "" || name == ix.Name()) {
 		res[ix.Name()] = indexInfoJSON{Synced: ix.Synced(), BestBlockHeight: ix.BestHeight()}
+	}
+	if fx := s.cfg.FilterIndex; fx != nil && fx.Open() && (name == "" || name == fx.Name()) {
+		res[fx.Name()] = indexInfoJSON{Synced: fx.Synced(), BestBlockHeight: fx.BestHeight()}
 	}
 	return res, nil
 }

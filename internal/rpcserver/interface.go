@@ -266,6 +266,35 @@ type TxIndex interface {
 	FetchTx(txid *chainhash.Hash) (*wire.MsgTx, chainhash.Hash, error)
 }
 
+// FilterIndex is the optional BIP158 basic block filter index
+// (--blockfilterindex).
+type FilterIndex interface {
+	// Open reports whether the index is open; when it is not, the filter
+	// methods answer as Core does without -blockfilterindex.
+	Open() bool
+
+	// Name is the index's name in getindexinfo.
+	Name() string
+
+	// Synced reports whether the index caught up with the chain.
+	Synced() bool
+
+	// BestHeight is the height of the last block indexed.
+	BestHeight() int32
+
+	// BlockUntilSyncedToCurrentChain is Core's (see TxIndex).
+	BlockUntilSyncedToCurrentChain(ctx context.Context) bool
+
+	// Filter returns the serialized basic filter of a block and its
+	// filter header; a block the index does not hold yields
+	// ErrFilterNotIndexed.
+	Filter(hash *chainhash.Hash) ([]byte, chainhash.Hash, error)
+}
+
+// ErrFilterNotIndexed is FilterIndex.Filter's error for a block the index
+// does not hold.
+var ErrFilterNotIndexed = errors.New("block filter not in the index")
+
 // ErrTxNotIndexed is TxIndex.FetchTx's error for a transaction the index
 // does not hold.
 var ErrTxNotIndexed = errors.New("transaction not in the index")
@@ -315,6 +344,9 @@ type PeerInfo struct {
 	WantsWtxid     bool
 	WantsAddrV2    bool
 	WantsHeaders   bool
+	// HBTo: we asked the peer to announce new blocks to us by compact
+	// block (BIP152 high-bandwidth mode); HBFrom: it asked us to.
+	HBTo, HBFrom bool
 }
 
 // PeerServer is the P2P server's view of its peers.

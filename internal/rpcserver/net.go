@@ -292,6 +292,7 @@ func newPeerInfo(p *PeerInfo) peerInfo {
 		ConnectionType: p.ConnectionType, TransportProtocol: p.Transport, SessionID: p.SessionID,
 		BanScore: p.BanScore, WantsWtxidRelay: p.WantsWtxid, WantsAddrV2: p.WantsAddrV2,
 		WantsHeaderAnnounce: p.WantsHeaders,
+		BIP152HBTo:          p.HBTo, BIP152HBFrom: p.HBFrom,
 	}
 	if p.Whitelisted {
 		pi.Permissions = []string{"noban", "relay", "mempool", "download", "addr"}
