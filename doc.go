@@ -62,7 +62,10 @@ hands blocks, headers, inventory and transactions to internal/netsync
 (cfserve.go), relays addresses (addrrelay.go) and transactions
 (internal/relay, built in newServer and handed to the core). It subscribes
 to the chain's notifications after the core, so a new tip reaches the
-sync manager's announcements once the pool has followed it.
+sync manager's announcements once the pool has followed it. The daemon
+subscribes last, once everything has started, and calls the RPC server's
+TipChanged on each connected or disconnected block, which wakes the
+waitfor methods.
 
 # A transaction's path to the wire
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/rpcserver"
 )
@@ -238,6 +239,14 @@ func (n *daemon) start() error {
 		n.started++
 	}
 	if n.rpc != nil {
+		// The chain exists once the core has started; the waitfor methods
+		// wake on every tip change from here on.
+		rpc := n.rpc
+		n.core.chain.Subscribe(func(nt *blockchain.Notification) {
+			if nt.Type == blockchain.NTBlockConnected || nt.Type == blockchain.NTBlockDisconnected {
+				rpc.TipChanged()
+			}
+		})
 		n.rpc.SetWarmupFinished()
 	}
 	return nil

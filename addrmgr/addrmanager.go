@@ -718,6 +718,25 @@ func (am *AddrManager) Counts() (nNew, nTried int) {
 	return len(am.newLst), len(am.triLst)
 }
 
+// CountsByNetwork returns the sizes of the new and tried tables by
+// network (getaddrmaninfo).
+func (am *AddrManager) CountsByNetwork() map[wire.NetworkID][2]int {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	out := make(map[wire.NetworkID][2]int)
+	for _, ka := range am.newLst {
+		c := out[ka.na.Network]
+		c[0]++
+		out[ka.na.Network] = c
+	}
+	for _, ka := range am.triLst {
+		c := out[ka.na.Network]
+		c[1]++
+		out[ka.na.Network] = c
+	}
+	return out
+}
+
 // NeedMoreAddresses reports whether the node should ask for addresses.
 func (am *AddrManager) NeedMoreAddresses() bool {
 	return am.NumAddresses() < needAddressThreshold

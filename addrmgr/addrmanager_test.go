@@ -172,6 +172,15 @@ func TestAddGoodTried(t *testing.T) {
 	if nTried == 0 || nNew+nTried != am.NumAddresses() {
 		t.Fatalf("new %d tried %d total %d", nNew, nTried, am.NumAddresses())
 	}
+	byNet := am.CountsByNetwork()
+	sumNew, sumTried := 0, 0
+	for _, c := range byNet {
+		sumNew += c[0]
+		sumTried += c[1]
+	}
+	if sumNew != nNew || sumTried != nTried {
+		t.Fatalf("CountsByNetwork %v, want %d new %d tried", byNet, nNew, nTried)
+	}
 	if err := am.Good(mustParse(t, "9.9.9.9:1")); !errors.Is(err, ErrUnknownAddress) {
 		t.Fatalf("Good unknown: %v", err)
 	}

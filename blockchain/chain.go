@@ -189,6 +189,7 @@ type BlockChain struct {
 	bestHeader *blockNode
 	cache      *utxoCache
 	nextSeq    uint64
+	precious   preciousState
 	orphans    map[chainhash.Hash]*orphanBlock // bounded by maxOrphanBlocks/Bytes
 	prevOrphan map[chainhash.Hash][]*orphanBlock
 	orphanSize int
@@ -241,6 +242,7 @@ func New(cfg *Config) (*BlockChain, error) {
 		prevOrphan:    make(map[chainhash.Hash][]*orphanBlock),
 		recent:        make(map[chainhash.Hash]*wire.MsgBlock),
 		recentTxids:   make(map[*wire.MsgBlock][]chainhash.Hash),
+		nextSeq:       preciousSeqBase,
 	}
 	if b.timeSource == nil {
 		b.timeSource = time.Now

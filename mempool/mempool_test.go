@@ -481,6 +481,10 @@ func TestOrphans(t *testing.T) {
 	if h.pool.OrphanCount() != 2 {
 		t.Fatalf("orphans %d", h.pool.OrphanCount())
 	}
+	if list := h.pool.Orphans(); len(list) != 2 || list[0].Txid != grandchild.TxHash() ||
+		list[1].Txid != child.TxHash() || list[0].From != 1 || list[0].Weight == 0 {
+		t.Fatalf("Orphans() = %+v", list)
+	}
 	acc, _, err = h.pool.ProcessTransaction(parent, true, 2)
 	if err != nil || len(acc) != 3 {
 		t.Fatalf("parent: %d accepted, %v", len(acc), err)

@@ -75,6 +75,11 @@ type UtxoSet interface {
 
 	// UtxoSetStats computes gettxoutsetinfo's figures.
 	UtxoSetStats() (*blockchain.UtxoStats, error)
+
+	// ForEachUtxo calls fn for every unspent output at the tip, in
+	// outpoint order, from one snapshot, and returns the snapshot's tip;
+	// fn's error stops the walk and is returned.
+	ForEachUtxo(fn func(op wire.OutPoint, e *blockchain.UtxoEntry) error) (chainhash.Hash, int32, error)
 }
 
 // ChainManager changes the chain: blocks and headers submitted over RPC,
@@ -96,6 +101,10 @@ type ChainManager interface {
 
 	// VerifyChain checks the last depth blocks (0: all).
 	VerifyChain(depth int32) error
+
+	// PreciousBlock prefers a block among tips of equal work (Core's
+	// preciousblock).
+	PreciousBlock(hash *chainhash.Hash) error
 }
 
 // TxPool answers questions about the transaction pool.
@@ -146,6 +155,9 @@ type TxPool interface {
 
 	// Unbroadcast returns the local transactions no peer fetched yet.
 	Unbroadcast() []chainhash.Hash
+
+	// Orphans lists the orphan transactions held, oldest first.
+	Orphans() []mempool.OrphanInfo
 }
 
 // TxAcceptor submits and tests transactions against the pool's rules.
@@ -197,6 +209,10 @@ type FeeEstimator interface {
 	// for confirmation within confTarget blocks and the target it found
 	// it for.
 	EstimateSmartFeeFloor(confTarget int, conservative bool, minFee int64) (int64, int, error)
+
+	// EstimateRawFee answers estimaterawfee for each horizon tracking
+	// confTarget.
+	EstimateRawFee(confTarget int, threshold float64) ([]mempool.RawFeeHorizon, error)
 }
 
 // BlockGenerator builds block templates and mines blocks (regtest).
@@ -362,6 +378,10 @@ type PeerServer interface {
 
 	// LocalServices are the services advertised to peers.
 	LocalServices() wire.ServiceFlag
+
+	// FetchBlockFromPeer asks peer id for a block whose header is known
+	// (getblockfrompeer); it fails with ErrPeerNotFound.
+	FetchBlockFromPeer(hash *chainhash.Hash, id int32) error
 }
 
 // AddedNode is one addnode entry with its connection.
@@ -392,7 +412,17 @@ type ConnManager interface {
 
 	// DisconnectID disconnects the peer with this id; false when none.
 	DisconnectID(id int32) bool
+
+	// SetNetworkActive switches P2P networking off (no new connections,
+	// every peer disconnected) or back on.
+	SetNetworkActive(active bool)
+
+	// NetworkActive reports whether P2P networking is on.
+	NetworkActive() bool
 }
+
+// ErrPeerNotFound is FetchBlockFromPeer's error for an unknown peer id.
+var ErrPeerNotFound = errors.New("Peer does not exist")
 
 // ErrNodeAlreadyAdded is AddNode's error for a duplicate request.
 var ErrNodeAlreadyAdded = errors.New("node already added")
@@ -438,6 +468,9 @@ type AddrManager interface {
 	// given network (0: every network), drawn at random and leaving out
 	// the terrible ones, as Core's GetAddresses.
 	Addresses(max int, network wire.NetworkID) []*wire.NetAddressV2
+
+	// CountsByNetwork returns the new and tried table sizes by network.
+	CountsByNetwork() map[wire.NetworkID][2]int
 
 	// AddPeerAddress adds host:port to the new table, or the tried one
 	// when tried. It fails with ErrAddressRefused (not routable, not

@@ -183,6 +183,7 @@ type testRPCPool struct {
 	unbroadcast []chainhash.Hash
 	deltas      map[chainhash.Hash]int64
 	updated     time.Time
+	orphans     []mempool.OrphanInfo
 }
 
 func newTestRPCPool() *testRPCPool {
@@ -410,6 +411,8 @@ type testRPCPeers struct {
 	addedAddr []string
 	services  wire.ServiceFlag // LocalServices; 0: network and witness
 	v2        map[string]bool  // AddNode's v2 choice by address
+	inactive  bool             // SetNetworkActive(false)
+	fetched   []string         // FetchBlockFromPeer's hash:peer requests
 }
 
 func newTestRPCPeers() *testRPCPeers {

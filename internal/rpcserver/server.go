@@ -229,6 +229,17 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// tipCh is closed and replaced at each TipChanged, waking the
+	// requests waiting for a new tip.
+	tipMu sync.Mutex
+	tipCh chan struct{}
+
+	// scan is scantxoutset's one scan.
+	scan utxoScan
+
+	// txCounts caches getchaintxstats's cumulative transaction counts.
+	txCounts chainTxCounts
+
 	listeners []net.Listener
 	servers   []*http.Server
 	wg        sync.WaitGroup
@@ -259,6 +270,7 @@ func New(cfg Config) (*Server, error) {
 		authFails:  newAuthFailures(),
 		refusals:   newRateLimitedLog(nil),
 		active:     make(map[uint64]activeCommand),
+		tipCh:      make(chan struct{}),
 	}
 	if !cfg.StartTime.IsZero() {
 		s.startTime = cfg.StartTime
@@ -267,13 +279,18 @@ func New(cfg Config) (*Server, error) {
 		s.setCredentials(cfg.User, cfg.Pass)
 	}
 	s.SetWarmup("Starting...")
-	groups := [][]rpcjson.Method{s.controlMethods(), s.zmqMethods()}
+	groups := [][]rpcjson.Method{s.controlMethods(), s.controlExtraMethods(), s.zmqMethods()}
+	if cfg.ChainParams != nil {
+		groups = append(groups, s.utilMethods())
+	}
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
-			s.rawTxMethods(), s.indexMethods(), s.filterMethods())
+			s.rawTxMethods(), s.indexMethods(), s.filterMethods(), s.rawTxSignMethods(), s.psbtMethods(),
+			s.chainExtraMethods(), s.orphanMethods(), s.scanMethods(), s.estimateRawFeeMethods(),
+			s.chainTxMethods())
 	}
 	if cfg.PeerServer != nil {
-		groups = append(groups, s.netMethods())
+		groups = append(groups, s.netMethods(), s.netExtraMethods())
 	}
 	for _, group := range groups {
 		for _, m := range group {
