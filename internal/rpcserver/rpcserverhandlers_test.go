@@ -1465,7 +1465,11 @@ func FuzzHandlers(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, m uint8, params string) {
 		method := names[int(m)%len(names)]
-		_, rerr := e.srv.Execute(context.Background(), method, json.RawMessage(params))
+		// The waitfor methods wait as long as asked (0: for ever) unless
+		// the request ends; a short deadline ends each call.
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, rerr := e.srv.Execute(ctx, method, json.RawMessage(params))
 		if rerr != nil && rerr.Code == rpcjson.ErrRPCInternal && rerr.Message == "Internal error" {
 			t.Fatalf("%s %s: handler panicked", method, params)
 		}
