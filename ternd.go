@@ -209,7 +209,7 @@ func (n *daemon) start() error {
 		if n.rpc != nil {
 			n.rpc.SetWarmup("Starting " + s.Name() + "...")
 		}
-		ternLog.Debugf("Starting %s", s.Name())
+		ternLog.Infof("Starting %s", s.Name())
 		if err := s.Start(n.ctx); err != nil {
 			return fmt.Errorf("%s: %w", s.Name(), err)
 		}
