@@ -112,6 +112,8 @@ type config struct {
 	DBCache             int      `long:"dbcache" description:"UTXO cache size in MiB; a bigger cache makes initial sync faster"`
 	MiningAddrs         []string `long:"miningaddr" description:"Pay mined block rewards to this address (repeatable; one is picked at random)"`
 
+	MetricsListen string `long:"metricslisten" description:"Serve Prometheus metrics at /metrics and a status page at / on this port, or host:port (a bare port listens on 127.0.0.1 only; off by default)"`
+
 	Profile    string `long:"profile" description:"Serve Go's pprof profiles over HTTP at /debug/pprof/ on this port, or host:port (a bare port listens on 127.0.0.1 only)"`
 	CPUProfile string `long:"cpuprofile" description:"Write a CPU profile of the whole run to this file (read it with go tool pprof)"`
 
@@ -134,6 +136,10 @@ type config struct {
 
 	// whitelistNets are the parsed --whitelist entries.
 	whitelistNets []*net.IPNet
+
+	// compat holds what bitcoind's option names set that has no field of
+	// its own (configcompat.go): the -port and -rpcport ports.
+	compat compatOptions
 }
 
 // errExitZero is returned by loadConfig when it handled the command line
@@ -245,6 +251,13 @@ func iniError(path string, err error) error {
 // creates no directory. Output for --help, --version and
 // --debuglevel=show goes to out, after which it returns errExitZero.
 func loadConfig(args []string, out io.Writer) (*config, error) {
+	// Pass 0: bitcoind's habits (single-dash long options, Core's option
+	// names, -daemon) turned into ternd's command line.
+	args, compat, err := preprocessArgs(args)
+	if err != nil {
+		return nil, err
+	}
+
 	// Pass 1: the command line alone, to find --appdata, --configfile,
 	// --help and --version, and to report command-line errors early.
 	preCfg := defaultConfig()
@@ -282,12 +295,18 @@ func loadConfig(args []string, out io.Writer) (*config, error) {
 		configFile = cleanAndExpandPath(preCfg.ConfigFile)
 	}
 	if _, statErr := os.Stat(configFile); statErr == nil || explicitConf {
-		if err := flags.NewIniParser(parser).ParseFile(configFile); err != nil {
+		// The file is read as Core reads bitcoin.conf (network sections,
+		// Core's option names), then handed to go-flags line for line.
+		text, err := readConfFile(configFile, coreSection(&preCfg), &compat)
+		if err != nil {
 			var perr *os.PathError
 			if errors.As(err, &perr) {
 				return nil, fmt.Errorf("--configfile: cannot read %s: %v; give a readable file",
 					configFile, perr.Err)
 			}
+			return nil, err
+		}
+		if err := flags.NewIniParser(parser).Parse(strings.NewReader(text)); err != nil {
 			return nil, iniError(configFile, err)
 		}
 	}
@@ -298,6 +317,7 @@ func loadConfig(args []string, out io.Writer) (*config, error) {
 	}
 	cfg.ConfigFile = configFile
 	cfg.AppDataDir = appData
+	cfg.compat = compat
 
 	if err := cfg.validate(out); err != nil {
 		return nil, err
@@ -367,11 +387,11 @@ func (cfg *config) validate(out io.Writer) error {
 		return fmt.Errorf("--maxpeers=%d: must be 0 or more", cfg.MaxPeers)
 	}
 	var err error
-	if cfg.Listeners, err = normalizeAddresses("listen", cfg.Listeners, cfg.params.DefaultPort, true); err != nil {
+	if cfg.Listeners, err = normalizeAddresses("listen", cfg.Listeners, cfg.p2pPort(), true); err != nil {
 		return err
 	}
 	if !cfg.DisableListen && len(cfg.Listeners) == 0 {
-		cfg.Listeners = []string{net.JoinHostPort("", cfg.params.DefaultPort)}
+		cfg.Listeners = []string{net.JoinHostPort("", cfg.p2pPort())}
 	}
 	if cfg.ConnectPeers, err = normalizeAddresses("connect", cfg.ConnectPeers, cfg.params.DefaultPort, false); err != nil {
 		return err
@@ -418,13 +438,13 @@ func (cfg *config) validate(out io.Writer) error {
 	if cfg.RPCMaxClients < 1 {
 		return fmt.Errorf("--rpcmaxclients=%d: must be at least 1", cfg.RPCMaxClients)
 	}
-	if cfg.RPCListeners, err = normalizeAddresses("rpclisten", cfg.RPCListeners, cfg.params.RPCPort, true); err != nil {
+	if cfg.RPCListeners, err = normalizeAddresses("rpclisten", cfg.RPCListeners, cfg.rpcPort(), true); err != nil {
 		return err
 	}
 	cfg.rpcDefaultListeners = len(cfg.RPCListeners) == 0
 	if cfg.rpcDefaultListeners {
-		cfg.RPCListeners = []string{net.JoinHostPort("127.0.0.1", cfg.params.RPCPort),
-			net.JoinHostPort("::1", cfg.params.RPCPort)}
+		cfg.RPCListeners = []string{net.JoinHostPort("127.0.0.1", cfg.rpcPort()),
+			net.JoinHostPort("::1", cfg.rpcPort())}
 	}
 
 	// Mempool and mining.
@@ -478,6 +498,17 @@ func (cfg *config) validate(out io.Writer) error {
 	}
 	if cfg.CPUProfile != "" {
 		cfg.CPUProfile = cleanAndExpandPath(cfg.CPUProfile)
+	}
+	if cfg.MetricsListen != "" {
+		addr := cfg.MetricsListen
+		if !strings.Contains(addr, ":") {
+			addr = net.JoinHostPort("127.0.0.1", addr)
+		}
+		addrs, err := normalizeAddresses("metricslisten", []string{addr}, "", true)
+		if err != nil {
+			return fmt.Errorf("%w (e.g. --metricslisten=9332)", err)
+		}
+		cfg.MetricsListen = addrs[0]
 	}
 	for _, a := range cfg.MiningAddrs {
 		// The address itself is decoded by the mining code against the
