@@ -91,6 +91,11 @@ type server struct {
 	// dialer reaches addresses directly or through --proxy / --onion.
 	dialer *connmgr.Dialer
 
+	// bound, when set before Start, holds the P2P listeners the daemon
+	// bound before opening anything on disk (bindListeners); Start then
+	// binds none itself.
+	bound *boundListeners
+
 	// testDial, targetOutbound, targetBlockRelay, feelerInterval,
 	// extraBlockInterval, retryInterval and trickleInterval override,
 	// when set before Start, the connection manager's dial function, its
@@ -253,7 +258,15 @@ func (s *server) Start(ctx context.Context) error {
 	}
 
 	var ls []net.Listener
-	if !s.cfg.DisableListen {
+	if s.bound != nil {
+		ls = s.bound.p2p
+		if s.bound.p2pWarning != nil {
+			srvrLog.Warnf("%v", s.bound.p2pWarning)
+		}
+		for _, l := range ls {
+			srvrLog.Infof("Listening for peers on %v", l.Addr())
+		}
+	} else if !s.cfg.DisableListen {
 		addrs := s.cfg.Listeners
 		if len(addrs) == 0 {
 			addrs = connmgr.DefaultListenAddrs(s.cfg.params.DefaultPort)

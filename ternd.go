@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -77,6 +78,10 @@ type daemon struct {
 	// p2p is the P2P server, set by addNodeSubsystems.
 	p2p *server
 
+	// bound are the listeners bound before anything on disk was opened
+	// (nil in tests that let each part bind its own).
+	bound *boundListeners
+
 	// subsystems are in start order; started counts how many started.
 	subsystems []subsystem
 	started    int
@@ -88,6 +93,12 @@ type daemon struct {
 // newDaemon builds the node and its RPC server. Nothing is opened or bound
 // yet.
 func newDaemon(cfg *config) (*daemon, error) {
+	return newDaemonWith(cfg, nil)
+}
+
+// newDaemonWith is newDaemon serving on listeners bound already (nil: each
+// part binds its own as it starts).
+func newDaemonWith(cfg *config, bound *boundListeners) (*daemon, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &daemon{
 		cfg:         cfg,
@@ -95,6 +106,7 @@ func newDaemon(cfg *config) (*daemon, error) {
 		ctx:         ctx,
 		cancel:      cancel,
 		shutdownReq: make(chan struct{}),
+		bound:       bound,
 	}
 	if err := n.addNodeSubsystems(); err != nil {
 		cancel()
@@ -126,6 +138,7 @@ func (n *daemon) addNodeSubsystems() error {
 	if n.p2p, err = newServer(n.cfg, core); err != nil {
 		return err
 	}
+	n.p2p.bound = n.bound
 	n.addSubsystem(n.p2p)
 	return nil
 }
@@ -138,6 +151,7 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 	rc := rpcserver.Config{
 		Listeners:        cfg.RPCListeners,
 		DefaultListeners: cfg.rpcDefaultListeners,
+		Bound:            n.boundRPC(),
 		User:             cfg.RPCUser,
 		Pass:             cfg.RPCPass,
 		CookiePath:       filepath.Join(cfg.netDataDir, rpcjson.CookieFileName),
@@ -177,6 +191,15 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		AddrManager: rpcAddrs{n.p2p},
 	}
 	return rc
+}
+
+// boundRPC returns the RPC listeners bound already, nil when the RPC
+// server is to bind its own.
+func (n *daemon) boundRPC() []net.Listener {
+	if n.bound == nil {
+		return nil
+	}
+	return n.bound.rpc
 }
 
 // addSubsystem appends a subsystem to the start order. It must be called
@@ -263,6 +286,15 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 		return 1
 	}
 
+	// Every port first, so a taken one fails before anything is created
+	// or opened on disk.
+	bound, err := bindListeners(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "ternd: %v\n", err)
+		return 1
+	}
+	defer bound.Close()
+
 	for _, dir := range []string{cfg.netDataDir, cfg.netLogDir} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			fmt.Fprintf(stderr, "ternd: cannot create %s: %v; choose another with --datadir/--logdir\n", dir, err)
@@ -292,7 +324,10 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 		cnfgLog.Infof("Loaded config file %s", cfg.ConfigFile)
 	}
 
-	stopProfiling, _, err := startProfiling(cfg)
+	for _, w := range bound.rpcWarnings {
+		rpcsLog.Warnf("%v", w)
+	}
+	stopProfiling, _, err := startProfilingOn(cfg, bound.profile)
 	if err != nil {
 		ternLog.Errorf("%v", err)
 		fmt.Fprintf(stderr, "ternd: %v\n", err)
@@ -300,7 +335,7 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 	}
 	defer stopProfiling()
 
-	n, err := newDaemon(cfg)
+	n, err := newDaemonWith(cfg, bound)
 	if err != nil {
 		ternLog.Errorf("%v", err)
 		return 1
