@@ -13,6 +13,7 @@ import (
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/indexers"
+	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/relay"
@@ -75,6 +76,7 @@ var (
 	wireLog = backendLog.Logger("WIRE")
 	indxLog = backendLog.Logger("INDX")
 	rlayLog = backendLog.Logger("RLAY")
+	mtrcLog = backendLog.Logger("MTRC")
 )
 
 // subsystemLoggers maps each subsystem tag to its logger; --debuglevel and
@@ -96,6 +98,7 @@ var subsystemLoggers = map[string]btclog.Logger{
 	"WIRE": wireLog,
 	"INDX": indxLog,
 	"RLAY": rlayLog,
+	"MTRC": mtrcLog,
 }
 
 // packageLoggers is the table of packages that log, each with the subsystem
@@ -124,6 +127,7 @@ var packageLoggers = []struct {
 	{"SYNC", netsync.UseLogger},
 	{"INDX", indexers.UseLogger},
 	{"RLAY", relay.UseLogger},
+	{"MTRC", metrics.UseLogger},
 }
 
 // useLoggers hands every package in packageLoggers its subsystem logger. It

@@ -15,6 +15,7 @@ import (
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/indexers"
+	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/mempool"
@@ -116,6 +117,10 @@ type node struct {
 	// poolReady is set once the pool exists, so chain notifications sent
 	// while the chain loads (before the pool) are ignored safely.
 	poolReady atomic.Pointer[mempool.TxPool]
+
+	// events counts what the pool does with the transactions handed to
+	// it (metrics); nil without --metricslisten.
+	events *metrics.Events
 
 	// relay receives what RelayTransactions is given. The P2P server
 	// sets it once, in newServer, before anything runs; it is nil (what

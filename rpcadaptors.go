@@ -136,7 +136,9 @@ func (p rpcTxPool) Descendants(txid *chainhash.Hash) ([]*mempool.TxDesc, bool) {
 }
 
 func (p rpcTxPool) ProcessLocalTransaction(tx *wire.MsgTx, maxFee int64) ([]*mempool.TxDesc, error) {
-	return p.n.pool.ProcessLocalTransaction(tx, maxFee)
+	acc, err := p.n.pool.ProcessLocalTransaction(tx, maxFee)
+	p.n.observeTx("rpc", acc, err)
+	return acc, err
 }
 
 func (p rpcTxPool) TestAccept(tx *wire.MsgTx) (*mempool.AcceptResult, error) {

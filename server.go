@@ -80,6 +80,13 @@ type server struct {
 	bytesSent atomic.Uint64
 	bytesRecv atomic.Uint64
 
+	// trafficMu guards closedTraffic, the messages and bytes by command
+	// of the disconnected peers, and orders it with the peer set's
+	// changes (peerDone) so the metrics' totals only grow. It is taken
+	// before peersMu.
+	trafficMu     sync.Mutex
+	closedTraffic cmdTraffic
+
 	// banSaveInterval is how often the ban save loop writes a changed
 	// list (banListSaveInterval; tests shorten it).
 	banSaveInterval time.Duration
@@ -220,7 +227,7 @@ func (s *server) Start(ctx context.Context) error {
 
 	sm, err := netsync.New(&netsync.Config{
 		Chain:            s.core.chain,
-		TxPool:           s.core.pool,
+		TxPool:           observedPool{TxPool: s.core.pool, obs: s.core},
 		IsFullOutbound:   s.isFullOutbound,
 		IsBlockRelayOnly: s.isBlockRelayOnly,
 		// Core's stale-tip extra outbound peer. s.cm is set below,

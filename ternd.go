@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/rpcserver"
 )
@@ -82,6 +83,10 @@ type daemon struct {
 	// (nil in tests that let each part bind its own).
 	bound *boundListeners
 
+	// events are the metrics' event counters, nil without
+	// --metricslisten.
+	events *metrics.Events
+
 	// subsystems are in start order; started counts how many started.
 	subsystems []subsystem
 	started    int
@@ -107,6 +112,9 @@ func newDaemonWith(cfg *config, bound *boundListeners) (*daemon, error) {
 		cancel:      cancel,
 		shutdownReq: make(chan struct{}),
 		bound:       bound,
+	}
+	if cfg.MetricsListen != "" {
+		n.events = metrics.NewEvents()
 	}
 	if err := n.addNodeSubsystems(); err != nil {
 		cancel()
@@ -140,6 +148,10 @@ func (n *daemon) addNodeSubsystems() error {
 	}
 	n.p2p.bound = n.bound
 	n.addSubsystem(n.p2p)
+	if n.events != nil {
+		core.events = n.events
+		n.addSubsystem(n.metricsSubsystem())
+	}
 	return nil
 }
 
@@ -189,6 +201,9 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		ConnManager: rpcPeers{n.p2p},
 		BanManager:  rpcBans{n.p2p},
 		AddrManager: rpcAddrs{n.p2p},
+	}
+	if n.events != nil {
+		rc.Observer = rpcObserver{n.events}
 	}
 	return rc
 }
