@@ -213,16 +213,19 @@ const usageHint = "; run ternd --help for the options"
 
 // flagError rewrites a go-flags command-line error so it names the option
 // and the fix.
-func flagError(err error) error {
+func flagError(err error, args []string) error {
 	var ferr *flags.Error
 	if errors.As(err, &ferr) {
 		switch ferr.Type {
+		case flags.ErrMarshal, flags.ErrNoArgumentForBool:
+			if verr, ok := flagValueError(ferr, args); ok {
+				return verr
+			}
+			return fmt.Errorf("%s: fix the value's format%s", ferr.Message, usageHint)
 		case flags.ErrUnknownFlag:
 			return fmt.Errorf("%s: not a ternd option%s", ferr.Message, usageHint)
 		case flags.ErrExpectedArgument:
 			return fmt.Errorf("%s: give the option a value (--option=value)%s", ferr.Message, usageHint)
-		case flags.ErrMarshal:
-			return fmt.Errorf("%s: fix the value's format%s", ferr.Message, usageHint)
 		}
 		return fmt.Errorf("%s%s", ferr.Message, usageHint)
 	}
@@ -234,6 +237,11 @@ func flagError(err error) error {
 func iniError(path string, err error) error {
 	var ierr *flags.IniError
 	if errors.As(err, &ierr) {
+		if !strings.HasPrefix(ierr.Message, "unknown option") {
+			if verr, ok := iniValueError(ierr); ok {
+				return verr
+			}
+		}
 		fix := "fix the line"
 		if strings.HasPrefix(ierr.Message, "unknown option") {
 			fix = "remove the line; sample-ternd.conf lists every option"
@@ -251,6 +259,12 @@ func iniError(path string, err error) error {
 // creates no directory. Output for --help, --version and
 // --debuglevel=show goes to out, after which it returns errExitZero.
 func loadConfig(args []string, out io.Writer) (*config, error) {
+	cfg, err := parseConfig(args, out)
+	return cfg, escapeError(err)
+}
+
+// parseConfig is loadConfig before its error message is made printable.
+func parseConfig(args []string, out io.Writer) (*config, error) {
 	// Pass 0: bitcoind's habits (single-dash long options, Core's option
 	// names, -daemon) turned into ternd's command line.
 	args, compat, err := preprocessArgs(args)
@@ -269,7 +283,7 @@ func loadConfig(args []string, out io.Writer) (*config, error) {
 			fmt.Fprintln(out, ferr.Message)
 			return nil, errExitZero
 		}
-		return nil, flagError(err)
+		return nil, flagError(err, args)
 	}
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("unexpected argument %q: ternd takes only options%s", rest[0], usageHint)
@@ -307,17 +321,26 @@ func loadConfig(args []string, out io.Writer) (*config, error) {
 			return nil, err
 		}
 		if err := flags.NewIniParser(parser).Parse(strings.NewReader(text)); err != nil {
+			// The text keeps the file's line numbers, so an error can
+			// point at the file's line.
+			var ierr *flags.IniError
+			if errors.As(err, &ierr) && ierr.File == "" {
+				ierr.File = configFile
+			}
 			return nil, iniError(configFile, err)
 		}
 	}
 
 	// Pass 3: the command line again so flags override the file.
 	if _, err := parser.ParseArgs(args); err != nil {
-		return nil, flagError(err)
+		return nil, flagError(err, args)
 	}
 	cfg.ConfigFile = configFile
 	cfg.AppDataDir = appData
 	cfg.compat = compat
+	if err := checkRanges(&cfg, args); err != nil {
+		return nil, err
+	}
 
 	if err := cfg.validate(out); err != nil {
 		return nil, err
@@ -383,9 +406,6 @@ func (cfg *config) validate(out io.Writer) error {
 		return errors.New("--connect and --addpeer cannot both be set: --connect connects " +
 			"only to the given peers, --addpeer adds peers to the normal ones")
 	}
-	if cfg.MaxPeers < 0 {
-		return fmt.Errorf("--maxpeers=%d: must be 0 or more", cfg.MaxPeers)
-	}
 	var err error
 	if cfg.Listeners, err = normalizeAddresses("listen", cfg.Listeners, cfg.p2pPort(), true); err != nil {
 		return err
@@ -415,9 +435,6 @@ func (cfg *config) validate(out io.Writer) error {
 		}
 		*p.val = addrs[0]
 	}
-	if cfg.BanDuration < time.Second {
-		return fmt.Errorf("--banduration=%v: must be at least 1s (e.g. 24h)", cfg.BanDuration)
-	}
 	cfg.whitelistNets = nil
 	for _, w := range cfg.Whitelists {
 		ipnet, err := parseWhitelist(w)
@@ -435,9 +452,6 @@ func (cfg *config) validate(out io.Writer) error {
 	if strings.Contains(cfg.RPCUser, ":") {
 		return errors.New("--rpcuser must not contain ':' (HTTP basic authentication splits on it)")
 	}
-	if cfg.RPCMaxClients < 1 {
-		return fmt.Errorf("--rpcmaxclients=%d: must be at least 1", cfg.RPCMaxClients)
-	}
 	if cfg.RPCListeners, err = normalizeAddresses("rpclisten", cfg.RPCListeners, cfg.rpcPort(), true); err != nil {
 		return err
 	}
@@ -449,41 +463,20 @@ func (cfg *config) validate(out io.Writer) error {
 
 	// Mempool and mining.
 	fees := []struct {
-		name string
-		btc  float64
-		sat  *int64
+		btc float64
+		sat *int64
 	}{
-		{"minrelaytxfee", cfg.MinRelayTxFee, &cfg.minRelayTxFeeSat},
-		{"incrementalrelayfee", cfg.IncrementalRelayFee, &cfg.incrementalRelayFeeSat},
-		{"dustrelayfee", cfg.DustRelayFee, &cfg.dustRelayFeeSat},
-		{"blockmintxfee", cfg.BlockMinTxFee, &cfg.blockMinTxFeeSat},
+		{cfg.MinRelayTxFee, &cfg.minRelayTxFeeSat},
+		{cfg.IncrementalRelayFee, &cfg.incrementalRelayFeeSat},
+		{cfg.DustRelayFee, &cfg.dustRelayFeeSat},
+		{cfg.BlockMinTxFee, &cfg.blockMinTxFeeSat},
 	}
 	for _, f := range fees {
-		if math.IsNaN(f.btc) || f.btc < 0 || f.btc > 1 {
-			return fmt.Errorf("--%s=%v: must be a fee rate in BTC/kvB between 0 and 1 "+
-				"(e.g. 0.00001 for 1 sat/vB)", f.name, f.btc)
-		}
 		*f.sat = int64(math.Round(f.btc * satPerBTC))
-	}
-	if cfg.MaxMempool < minMaxMempoolMB {
-		return fmt.Errorf("--maxmempool=%d: must be at least %d (megabytes)", cfg.MaxMempool, minMaxMempoolMB)
-	}
-	if cfg.DBCache < minDBCacheMB {
-		return fmt.Errorf("--dbcache=%d: must be at least %d (MiB)", cfg.DBCache, minDBCacheMB)
-	}
-	if cfg.MempoolExpiry < 1 {
-		return fmt.Errorf("--mempoolexpiry=%d: must be at least 1 (hours)", cfg.MempoolExpiry)
-	}
-	if cfg.DataCarrierSize < 0 {
-		return fmt.Errorf("--datacarriersize=%d: must be 0 or more (bytes)", cfg.DataCarrierSize)
 	}
 	if cfg.PeerBlockFilters && !cfg.BlockFilterIndex {
 		return errors.New("--peerblockfilters needs --blockfilterindex: the filters served " +
 			"to peers come from the index")
-	}
-	if cfg.BlockMaxWeight < minBlockMaxWeight || cfg.BlockMaxWeight > maxBlockWeight {
-		return fmt.Errorf("--blockmaxweight=%d: must be between %d and %d", cfg.BlockMaxWeight,
-			minBlockMaxWeight, maxBlockWeight)
 	}
 	if cfg.Profile != "" {
 		addr := cfg.Profile

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,8 +221,8 @@ func TestConfigErrors(t *testing.T) {
 		{"huge fee", "", []string{"--dustrelayfee=5"}, []string{"--dustrelayfee"}},
 		{"incremental fee", "", []string{"--incrementalrelayfee=-0.1"}, []string{"--incrementalrelayfee"}},
 		{"blockmintxfee", "", []string{"--blockmintxfee=2"}, []string{"--blockmintxfee"}},
-		{"small mempool", "", []string{"--maxmempool=1"}, []string{"--maxmempool", "at least 5"}},
-		{"small dbcache", "", []string{"--dbcache=1"}, []string{"--dbcache", "at least 4"}},
+		{"small mempool", "", []string{"--maxmempool=1"}, []string{"--maxmempool", "from 5 to"}},
+		{"small dbcache", "", []string{"--dbcache=1"}, []string{"--dbcache", "from 4 to"}},
 		{"profile port", "", []string{"--profile=99999"}, []string{"--profile", "1 to 65535", "--profile=6060"}},
 		{"profile host", "", []string{"--profile=a b:6060"}, []string{"--profile", "malformed host"}},
 		{"expiry", "", []string{"--mempoolexpiry=0"}, []string{"--mempoolexpiry"}},
@@ -261,6 +262,124 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 	t.Logf("%d error cases", len(tests))
+}
+
+// TestConfigNumericOptions walks every numeric option with a value out of
+// range and one of the wrong type, given as a flag and as a conf-file line:
+// each is refused, before anything is created, with a message that names
+// the option (and, from the file, the file), quotes the value and says
+// what the option accepts.
+func TestConfigNumericOptions(t *testing.T) {
+	// Every numeric field of config has a range.
+	ranged := make(map[string]bool)
+	for _, o := range numericOptions {
+		ranged[o.name] = true
+	}
+	ct := reflect.TypeOf(config{})
+	for i := 0; i < ct.NumField(); i++ {
+		f := ct.Field(i)
+		switch f.Type.Kind() {
+		case reflect.Int, reflect.Int64, reflect.Float64, reflect.Uint32:
+			if long := f.Tag.Get("long"); long != "" && !ranged[long] {
+				t.Errorf("numeric option --%s has no range in numericOptions", long)
+			}
+		}
+	}
+
+	type value struct{ kind, v string }
+	values := func(o numericOption) []value {
+		f, _ := configField(o.name)
+		switch {
+		case f.Type == durationType:
+			return []value{{"below", "0s"}, {"above", "100000h"}, {"ill-typed", "forever"},
+				{"overflow", "99999999999999999999h"}}
+		case f.Type.Kind() == reflect.Float64:
+			return []value{{"below", "-0.5"}, {"above", "2"}, {"ill-typed", "cheap"}, {"nan", "NaN"}}
+		}
+		return []value{{"below", strconv.FormatFloat(o.min-1, 'f', 0, 64)},
+			{"above", strconv.FormatFloat(o.max+1, 'f', 0, 64)}, {"huge", "100000000000"},
+			{"ill-typed", "abc"}, {"overflow", "99999999999999999999999"}, {"binary", "1\x01\xff"}}
+	}
+	n := 0
+	for _, o := range numericOptions {
+		for _, val := range values(o) {
+			for _, from := range []string{"flag", "conf"} {
+				n++
+				t.Run(o.name+"/"+val.kind+"/"+from, func(t *testing.T) {
+					dir := t.TempDir()
+					var args []string
+					if from == "flag" {
+						args = []string{"--" + o.name + "=" + val.v}
+					} else {
+						writeConf(t, dir, "regtest=1\n"+o.name+"="+val.v+"\n")
+					}
+					_, _, err := loadTestConfig(t, dir, args...)
+					if err == nil {
+						t.Fatalf("%s=%q accepted", o.name, val.v)
+					}
+					msg := err.Error()
+					want := []string{"--" + o.name + "=", "give ", strings.Split(o.accepts(), " (")[0]}
+					if from == "conf" {
+						want = append(want, filepath.Join(dir, "ternd.conf"))
+					}
+					for _, w := range want {
+						if !strings.Contains(msg, w) {
+							t.Fatalf("message %q lacks %q", msg, w)
+						}
+					}
+					if strings.ContainsFunc(msg, func(r rune) bool { return r < 0x20 || r == 0xfffd }) {
+						t.Fatalf("message %q holds unprintable bytes", msg)
+					}
+					if entries, _ := os.ReadDir(dir); len(entries) > 1 {
+						t.Fatalf("files created: %v", entries)
+					}
+				})
+			}
+		}
+	}
+	// Switches given a value.
+	for _, tc := range []struct{ name, conf, arg, want string }{
+		{"conf", "regtest=maybe\n", "", `--regtest="maybe": not a switch value`},
+		{"flag", "", "--regtest=maybe", "--regtest takes no value"},
+	} {
+		dir := t.TempDir()
+		if tc.conf != "" {
+			writeConf(t, dir, tc.conf)
+		}
+		var args []string
+		if tc.arg != "" {
+			args = append(args, tc.arg)
+		}
+		if _, _, err := loadTestConfig(t, dir, args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("switch from %s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no cases")
+	}
+	t.Logf("%d cases", n)
+}
+
+// TestConfigEscapesUnprintable checks that bytes from the conf file that
+// are not printable text are escaped in messages.
+func TestConfigEscapesUnprintable(t *testing.T) {
+	tests := []struct{ name, conf, want string }{
+		{"unknown option", "foo\x01\xfe=1\n", `foo\x01\xfe`},
+		{"value", "rpclisten=\x1b[31m:1\n", `\x1b[31m`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeConf(t, dir, tc.conf)
+			_, _, err := loadTestConfig(t, dir)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%v, want %q", err, tc.want)
+			}
+			if strings.ContainsFunc(err.Error(), func(r rune) bool { return r < 0x20 || r == 0xfffd }) {
+				t.Fatalf("message %q holds unprintable bytes", err)
+			}
+		})
+	}
 }
 
 func TestConfigExitZero(t *testing.T) {

@@ -262,6 +262,7 @@ func (s *server) Start(ctx context.Context) error {
 		OnBan:            s.onBan,
 		TrickleInterval:  s.trickleInterval,
 		V2Transport:      s.v2Enabled(),
+		RecvBudget:       peer.NewRecvBudget(peer.DefaultRecvBudget),
 	}
 
 	var ls []net.Listener

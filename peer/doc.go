@@ -47,11 +47,19 @@ matching pong gives the round trip time; Ping sends one at once (the ping
 RPC) unless one is outstanding. Nothing received for IdleTimeout
 (20 minutes), or a ping unanswered as long, disconnects. Misbehaving adds to
 the score; at BanThreshold (100) OnBan is called once and the peer is
-disconnected, unless SetNoBan (--whitelist) was set. Bad messages are never
-scored, as in Core: framing that loses the stream (wrong magic, a length
-above the protocol maximum) disconnects; a bad checksum, malformed command,
-undecodable payload or trailing bytes drops the message after the
-handshake and disconnects during it; unknown commands are skipped.
+disconnected, unless SetNoBan (--whitelist) was set. After the handshake a
+count over a message's protocol limit (wire.ErrProtocolLimit: more than
+2,000 headers, 1,000 addresses, 50,000 inventory vectors or 101 locator
+hashes) is misbehaviour at BanThreshold, as in Core. Other bad messages
+are never scored but disconnect with ErrProtocol: framing that loses the
+stream (wrong magic, a length above the protocol maximum), a bad checksum,
+a malformed command, a payload over its message's limit or one that does
+not decode (impossible or non-canonical counts, a garbage block). Core
+ignores the latter; ternd, like btcd, disconnects, since no honest peer
+sends them and skipping them lets a peer make us read and discard
+megabytes forever. Unknown commands, a second version and trailing bytes
+after a message (the message itself dropped) are skipped, as Core skips
+them.
 
 Listeners run on the peer's read goroutine. Work they wait for on the
 peer's behalf (serving getdata, a block being handled) uses Disconnected as
@@ -86,11 +94,18 @@ node that sees ErrV2Handshake from an outbound v2 peer dials the address
 once more with NewOutboundPeer, as BIP324 suggests; a shutdown during the
 handshake is ErrDisconnected instead.
 
+Config.RecvBudget, one RecvBudget shared by a node's peers, bounds the
+bytes of large messages (LargeMessage, 256 KiB, and more) read at once:
+such a payload waits for its share before it is read or allocated, must
+then arrive within two minutes, and hands the share back once handled. A
+hundred peers streaming 4 MB messages thus cost the budget (16 MiB by
+default), not 400 MB; one that cannot get a share before its read
+deadline is disconnected with ErrRecvBudget.
+
 A v2 message carries its command and payload without v1's header. Its
 payload is decoded by wire's v1 reader behind a header made up for it, so
 the limits (4,000,000 bytes, each message's own), unknown commands (skipped)
-and bad payloads (dropped, or disconnecting during the handshake) are
-treated exactly as over v1. A packet that fails authentication or announces
+and bad payloads are treated exactly as over v1. A packet that fails authentication or announces
 more than the limit loses the stream and disconnects with ErrProtocol, like
 a wrong v1 magic.
 

@@ -37,6 +37,10 @@ const (
 	// ErrQueueFull means the outbound queue's byte cap would be exceeded.
 	ErrQueueFull = ErrorKind("ErrQueueFull")
 
+	// ErrRecvBudget means a large message could not get its share of the
+	// node's receive budget (Config.RecvBudget) before the read deadline.
+	ErrRecvBudget = ErrorKind("ErrRecvBudget")
+
 	// ErrDisconnected means the peer is disconnected (locally or by the
 	// remote end).
 	ErrDisconnected = ErrorKind("ErrDisconnected")

@@ -157,6 +157,11 @@ type Config struct {
 	// directions (tests).
 	TrickleInterval time.Duration
 
+	// RecvBudget, shared by a node's peers, bounds the payload bytes of
+	// large messages they read at once (see RecvBudget); nil means no
+	// shared bound.
+	RecvBudget *RecvBudget
+
 	// MaxQueueBytes caps queued data messages; zero means
 	// DefaultMaxQueueBytes.
 	MaxQueueBytes int
@@ -262,6 +267,12 @@ type Peer struct {
 	pingSent        time.Time
 	lastPingRTT     time.Duration
 	minPingRTT      time.Duration
+	// readDeadline is the current read deadline and recvHeld the bytes
+	// of RecvBudget the message being read holds; both belong to the
+	// reading goroutine.
+	readDeadline time.Time
+	recvHeld     int64
+
 	banScore        uint32
 	banned          bool
 	getAddrAnswered bool
@@ -529,8 +540,8 @@ func (p *Peer) Disconnected() <-chan struct{} { return p.ctx.Done() }
 // sends sendheaders and feefilter. It runs on Run's goroutine before the
 // read loop, with reads due by deadline.
 func (p *Peer) handshake(deadline time.Time) error {
-	p.conn.SetReadDeadline(deadline)
-	defer p.conn.SetReadDeadline(time.Time{})
+	p.setReadDeadline(deadline)
+	defer p.setReadDeadline(time.Time{})
 
 	if !p.inbound {
 		if err := p.sendVersion(); err != nil {
@@ -666,8 +677,8 @@ func (p *Peer) handleVersion(m *wire.MsgVersion) error {
 }
 
 // readMessage reads one message and accounts for it. It returns a nil
-// message and nil error for a message to skip (unknown command, or a bad
-// message after the handshake) and an error for one that ends the
+// message and nil error for a message to skip (an unknown command, or
+// trailing bytes after the handshake) and an error for one that ends the
 // connection; it never scores the peer.
 //
 // raw is the message's payload, handed to the block listener and never
@@ -700,16 +711,20 @@ func (p *Peer) readMessage() (wire.Message, []byte, error) {
 	if err == nil {
 		return msg, raw, nil
 	}
-	// The punishment follows Core's V1 transport and ProcessMessages: a
-	// framing error that loses the stream (wrong magic, a length above the
-	// protocol maximum, hence garbage) disconnects; a message whose
-	// checksum, command name or payload is bad is dropped and the
-	// connection kept (Core logs and skips it). None of these is
-	// misbehaviour: they are never scored or banned, so a buggy or newer
-	// implementation is not banned for them. Before the handshake ends a
-	// dropped message disconnects instead (still without a ban): such a
-	// peer cannot complete a handshake we would accept, and its slot is
-	// better freed now than at HandshakeTimeout.
+	// What ends the connection, and what is only dropped. A framing error
+	// that loses the stream (wrong magic, a length above the protocol
+	// maximum; v2: a tag that does not verify, a packet too long)
+	// disconnects, as in Core. A message that was consumed but does not
+	// check or parse (bad checksum, malformed command, a payload over its
+	// message's limit, impossible or non-canonical counts, a garbage
+	// block) disconnects too: Core ignores most of these, btcd
+	// disconnects, no honest peer sends them, and a peer allowed to repeat
+	// them makes us read and discard megabytes at no cost to itself. A
+	// count over a message's protocol limit is returned as it is, for the
+	// read loop to score as misbehaviour. Two things are only skipped, as
+	// Core skips them on purpose: an unknown command, and trailing bytes
+	// after a message (the message itself is not returned). None of these
+	// is scored here.
 	switch {
 	case errors.Is(err, wire.ErrUnknownCommand):
 		return nil, nil, nil
@@ -717,19 +732,13 @@ func (p *Peer) readMessage() (wire.Message, []byte, error) {
 		errors.Is(err, wire.ErrPayloadTooLarge)):
 		return nil, nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
 	case errors.Is(err, v2transport.ErrBadTag) || errors.Is(err, v2transport.ErrPacketTooLarge):
-		// v2's equivalent of lost framing: a packet that fails
-		// authentication or announces more than the protocol allows.
 		return nil, nil, wrapError(err, fmt.Sprintf("%s: %v", p.addr, err), ErrProtocol)
-	case raw != nil:
-		// The payload was consumed: a bad checksum, a malformed command, a
-		// payload over its message's limit, one that does not decode, or
-		// trailing bytes (wire refuses them; Core ignores them, but the
-		// decoded message is not returned, so it is dropped here).
-		if !p.VerAckReceived() {
-			return nil, nil, makeError(ErrProtocol, fmt.Sprintf("%s: %v", p.addr, err))
-		}
-		log.Debugf("Dropping a bad message from %s: %v", p, err)
+	case raw != nil && errors.Is(err, wire.ErrTrailingBytes) && p.VerAckReceived():
+		log.Debugf("Dropping a message with trailing bytes from %s: %v", p, err)
 		return nil, nil, nil
+	case raw != nil:
+		return nil, nil, wrapError(err, fmt.Sprintf("%s sent a message that does not parse: %v",
+			p.addr, err), ErrProtocol)
 	}
 	if errors.Is(err, io.EOF) {
 		return nil, nil, makeError(ErrDisconnected, p.addr+" closed the connection")
@@ -739,9 +748,19 @@ func (p *Peer) readMessage() (wire.Message, []byte, error) {
 
 // readLoop reads and dispatches messages until the connection ends.
 func (p *Peer) readLoop() {
+	defer p.releaseRecv()
 	for {
-		p.conn.SetReadDeadline(time.Now().Add(p.cfg.IdleTimeout))
+		p.setReadDeadline(time.Now().Add(p.cfg.IdleTimeout))
 		msg, raw, err := p.readMessage()
+		if errors.Is(err, wire.ErrProtocolLimit) && p.VerAckReceived() {
+			// Core's Misbehaving for oversized headers, addr, inv and
+			// getdata: disconnected and discouraged (a whitelisted peer
+			// is kept, as Core keeps a noban peer).
+			p.Misbehaving(BanThreshold, err.Error())
+			if p.noBan.Load() {
+				continue
+			}
+		}
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
@@ -755,6 +774,7 @@ func (p *Peer) readLoop() {
 			continue
 		}
 		p.dispatch(msg, raw)
+		p.releaseRecv()
 		if p.ctx.Err() != nil {
 			return
 		}
@@ -769,7 +789,8 @@ func (p *Peer) dispatch(msg wire.Message, raw []byte) {
 	l := &p.cfg.Listeners
 	switch m := msg.(type) {
 	case *wire.MsgVersion:
-		p.Misbehaving(1, "version after handshake")
+		// Ignored, as Core ignores a redundant version.
+		log.Debugf("Ignoring a second version message from %s", p)
 	case *wire.MsgVerAck:
 		// A second verack is harmless.
 	case *wire.MsgWTxIDRelay, *wire.MsgSendAddrV2:

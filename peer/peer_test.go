@@ -391,59 +391,161 @@ func frame(magic wire.BitcoinNet, cmd string, payload []byte, length int64, badS
 	return append(hdr[:], payload...)
 }
 
-// TestBadMessagesNotBanned checks Core's punishment of bad framing and
-// payloads: nothing is scored or banned; framing that loses the stream
-// disconnects; a bad message after the handshake is skipped with the
-// connection kept, and during the handshake it disconnects.
-func TestBadMessagesNotBanned(t *testing.T) {
+// validTx returns a well-formed one-input, one-output transaction.
+func validTx() *wire.MsgTx {
+	tx := wire.NewMsgTx(2)
+	tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Index: 1}, []byte{0x51}, nil))
+	tx.AddTxOut(wire.NewTxOut(1000, []byte{0x51}))
+	return tx
+}
+
+// hostilePayloads builds the payloads of messages no honest peer sends.
+func hostilePayloads() map[string][]byte {
+	count := func(n uint64) []byte { return wire.AppendVarInt(nil, n) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	garbageBlock := make([]byte, 200_000)
+	for i := range garbageBlock {
+		garbageBlock[i] = byte(i*7 + i>>8)
+	}
+	return map[string][]byte{
+		"headers 2001":  cat(count(2001), make([]byte, 2001*81)),
+		"addr 1001":     cat(count(1001), make([]byte, 1001*30)),
+		"inv 50001":     cat(count(50001), make([]byte, 36)),
+		"getdata 50001": cat(count(50001)),
+		"notfound":      cat(count(50001)),
+		"locator 102":   cat(make([]byte, 4), count(102), make([]byte, 103*32)),
+		"tx inputs":     cat(make([]byte, 4), []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}),
+		"noncanonical":  cat([]byte{0xfd, 0x01, 0x00}, make([]byte, 36)),
+		"garbage block": garbageBlock,
+		"tx trailing":   append(validTx().Bytes(), 0),
+	}
+}
+
+// TestBadMessages checks the fate of each message no honest peer sends,
+// during the handshake and after it: nothing is banned during the
+// handshake; after it a count over a message's protocol limit is
+// misbehaviour (disconnected and banned, as Core), any other message that
+// does not check or parse disconnects without a ban (btcd's line, stricter
+// than Core's), and trailing bytes are skipped with the connection kept.
+func TestBadMessages(t *testing.T) {
+	const (
+		disconnected = iota
+		banned
+		skipped
+	)
+	hp := hostilePayloads()
 	tests := []struct {
-		name    string
-		raw     []byte
-		skipped bool // after the handshake the connection survives
+		name  string
+		raw   []byte
+		after int // the fate after the handshake; during it, disconnected
 	}{
-		{"garbage", bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 4), false},
-		{"wrong magic", frame(wire.MainNet, "ping", make([]byte, 8), -1, false), false},
-		{"oversize length", frame(testNet, "block", nil, wire.MaxMessagePayload+1, false), false},
-		{"bad checksum", frame(testNet, "ping", make([]byte, 8), -1, true), true},
-		{"malformed payload", frame(testNet, "ping", make([]byte, 3), -1, false), true},
-		{"trailing bytes", frame(testNet, "ping", make([]byte, 9), -1, false), true},
-		{"bad command", frame(testNet, "pi\x00ng", make([]byte, 8), -1, false), true},
-		{"over message limit", frame(testNet, "ping", make([]byte, 100), -1, false), true},
+		{"garbage", bytes.Repeat([]byte("GET / HTTP/1.1\r\n"), 4), disconnected},
+		{"wrong magic", frame(wire.MainNet, "ping", make([]byte, 8), -1, false), disconnected},
+		{"oversize length", frame(testNet, "block", nil, wire.MaxMessagePayload+1, false), disconnected},
+		{"bad checksum", frame(testNet, "ping", make([]byte, 8), -1, true), disconnected},
+		{"malformed payload", frame(testNet, "ping", make([]byte, 3), -1, false), disconnected},
+		{"bad command", frame(testNet, "pi\x00ng", make([]byte, 8), -1, false), disconnected},
+		{"over message limit", frame(testNet, "ping", make([]byte, 100), -1, false), disconnected},
+		{"tx claiming 2^32-1 inputs", frame(testNet, "tx", hp["tx inputs"], -1, false), disconnected},
+		{"non-canonical CompactSize", frame(testNet, "inv", hp["noncanonical"], -1, false), disconnected},
+		{"garbage block", frame(testNet, "block", hp["garbage block"], -1, false), disconnected},
+		{"ping over its limit", frame(testNet, "ping", make([]byte, 9), -1, false), disconnected},
+		{"trailing bytes after a valid tx", frame(testNet, "tx", hp["tx trailing"], -1, false), skipped},
+		{"headers 2001", frame(testNet, "headers", hp["headers 2001"], -1, false), banned},
+		{"addr 1001", frame(testNet, "addr", hp["addr 1001"], -1, false), banned},
+		{"inv claiming 50001", frame(testNet, "inv", hp["inv 50001"], -1, false), banned},
+		{"getdata claiming 50001", frame(testNet, "getdata", hp["getdata 50001"], -1, false), banned},
+		{"notfound claiming 50001", frame(testNet, "notfound", hp["notfound"], -1, false), banned},
+		{"getheaders 102 locators", frame(testNet, "getheaders", hp["locator 102"], -1, false), banned},
 	}
 	for _, tc := range tests {
 		for _, during := range []string{"handshake", "after"} {
 			t.Run(tc.name+"/"+during, func(t *testing.T) {
 				a, b := tcpPair(t)
 				defer a.Close()
-				var banned atomic.Int32
+				var bans atomic.Int32
 				cfg := testConfig()
-				cfg.OnBan = func(p *Peer, reason string) { banned.Add(1) }
+				cfg.OnBan = func(p *Peer, reason string) { bans.Add(1) }
 				p := NewInboundPeer(cfg, 1, b)
 				ch := runPeer(t, p)
 				r := &rawPeer{t: t, conn: a}
+				fate := disconnected
 				if during == "after" {
 					r.handshake()
+					fate = tc.after
 				}
-				if tc.skipped && during == "after" {
+				if fate == skipped {
 					a.Write(tc.raw)
 					r.send(wire.NewMsgPing(77))
 					if pong := r.recvUntil(wire.CmdPong).(*wire.MsgPong); pong.Nonce != 77 {
 						t.Fatalf("pong nonce %d", pong.Nonce)
 					}
-					if !p.Connected() || p.BanScore() != 0 || banned.Load() != 0 {
+					if !p.Connected() || p.BanScore() != 0 || bans.Load() != 0 {
 						t.Fatalf("connected %v score %d bans %d", p.Connected(), p.BanScore(),
-							banned.Load())
+							bans.Load())
 					}
 					return
 				}
-				r.drain()
+				go io.Copy(io.Discard, a)
 				a.Write(tc.raw)
 				err := waitErr(t, ch)
-				if !errors.Is(err, ErrProtocol) || banned.Load() != 0 || p.BanScore() != 0 {
-					t.Fatalf("Run: %v, bans %d, score %d", err, banned.Load(), p.BanScore())
+				if fate == banned {
+					if !errors.Is(err, ErrMisbehaving) || bans.Load() != 1 {
+						t.Fatalf("Run: %v, bans %d", err, bans.Load())
+					}
+					return
+				}
+				if !errors.Is(err, ErrProtocol) || bans.Load() != 0 || p.BanScore() != 0 {
+					t.Fatalf("Run: %v, bans %d, score %d", err, bans.Load(), p.BanScore())
 				}
 			})
 		}
+	}
+}
+
+// TestSecondVersionIgnored checks that a redundant version message is
+// ignored without a score, as Core ignores it.
+func TestSecondVersionIgnored(t *testing.T) {
+	a, b := tcpPair(t)
+	defer a.Close()
+	p := NewInboundPeer(testConfig(), 1, b)
+	runPeer(t, p)
+	r := &rawPeer{t: t, conn: a}
+	r.handshake()
+	na := &wire.NetAddress{Timestamp: time.Unix(0, 0), IP: net.IPv4zero}
+	for range 3 {
+		r.send(wire.NewMsgVersion(na, na, 5, 0))
+	}
+	r.send(wire.NewMsgPing(78))
+	if pong := r.recvUntil(wire.CmdPong).(*wire.MsgPong); pong.Nonce != 78 {
+		t.Fatalf("pong nonce %d", pong.Nonce)
+	}
+	if !p.Connected() || p.BanScore() != 0 {
+		t.Fatalf("connected %v score %d", p.Connected(), p.BanScore())
+	}
+}
+
+// TestWhitelistedProtocolLimit checks that a whitelisted peer over a
+// protocol limit is neither banned nor disconnected, as Core keeps a noban
+// peer, and the message is dropped.
+func TestWhitelistedProtocolLimit(t *testing.T) {
+	a, b := tcpPair(t)
+	defer a.Close()
+	var bans atomic.Int32
+	cfg := testConfig()
+	cfg.OnBan = func(*Peer, string) { bans.Add(1) }
+	p := NewInboundPeer(cfg, 1, b)
+	p.SetNoBan(true)
+	runPeer(t, p)
+	r := &rawPeer{t: t, conn: a}
+	r.handshake()
+	a.Write(frame(testNet, "inv", hostilePayloads()["inv 50001"], -1, false))
+	r.send(wire.NewMsgPing(79))
+	if pong := r.recvUntil(wire.CmdPong).(*wire.MsgPong); pong.Nonce != 79 {
+		t.Fatalf("pong nonce %d", pong.Nonce)
+	}
+	if !p.Connected() || bans.Load() != 0 {
+		t.Fatalf("connected %v bans %d", p.Connected(), bans.Load())
 	}
 }
 

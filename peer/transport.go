@@ -65,14 +65,15 @@ type transport interface {
 // v1Transport is the original framing: wire's header (magic, command,
 // length, checksum) before each payload.
 type v1Transport struct {
-	r   io.Reader
-	w   io.Writer
-	net wire.BitcoinNet
+	r       io.Reader
+	w       io.Writer
+	net     wire.BitcoinNet
+	reserve func(n int) error
 }
 
 // readMessage reads one framed message.
 func (t *v1Transport) readMessage(pver uint32) (int, wire.Message, []byte, error) {
-	return wire.ReadMessageWithEncodingN(t.r, pver, t.net, wire.LatestEncoding)
+	return wire.ReadMessageReserveN(t.r, pver, t.net, wire.LatestEncoding, t.reserve)
 }
 
 // writeMessage writes the frame as it was queued.
@@ -153,7 +154,7 @@ func (p *Peer) openTransport(deadline time.Time) error {
 	case modeDetect:
 		return p.detectTransport(deadline)
 	}
-	p.tr = &v1Transport{r: p.conn, w: p.conn, net: p.cfg.Net}
+	p.tr = &v1Transport{r: p.conn, w: p.conn, net: p.cfg.Net, reserve: p.reserveRecv}
 	return nil
 }
 
@@ -195,7 +196,7 @@ func (p *Peer) detectTransport(deadline time.Time) error {
 	}
 	if v2transport.MatchesV1Prefix(p.cfg.Net, prefix[:]) {
 		r := io.MultiReader(bytes.NewReader(prefix[:]), p.conn)
-		p.tr = &v1Transport{r: r, w: p.conn, net: p.cfg.Net}
+		p.tr = &v1Transport{r: r, w: p.conn, net: p.cfg.Net, reserve: p.reserveRecv}
 		p.setTransportInfo(TransportV1, "")
 		return nil
 	}
@@ -219,6 +220,7 @@ func (p *Peer) v2HandshakeError(err error) error {
 
 // useV2 makes c the peer's transport and counts its handshake's bytes.
 func (p *Peer) useV2(c *v2transport.Conn) {
+	c.SetReserve(p.reserveRecv)
 	p.tr = &v2Transport{conn: c, net: p.cfg.Net}
 	p.v2.Store(true)
 	p.countHandshakeBytes(c.BytesSent(), c.BytesReceived())

@@ -11,6 +11,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -322,9 +323,10 @@ func TestHostileInboundV2(t *testing.T) {
 	}
 }
 
-// TestV2UnknownAndBadMessages checks that over v2 an unknown message type
-// is skipped and a payload over its message's limit is dropped, as over
-// v1, keeping the connection.
+// TestV2UnknownAndBadMessages checks that over v2, as over v1, an unknown
+// message type and trailing bytes after a valid tx are skipped with the
+// connection kept, while a payload over its message's limit or one that
+// does not parse disconnects without a ban.
 func TestV2UnknownAndBadMessages(t *testing.T) {
 	a, b := tcpPair(t)
 	defer a.Close()
@@ -338,8 +340,7 @@ func TestV2UnknownAndBadMessages(t *testing.T) {
 		payload []byte
 	}{
 		{"futurecmd", []byte{1, 2, 3}},
-		{"ping", make([]byte, 100)},
-		{"ping", make([]byte, 3)},
+		{"tx", append(validTx().Bytes(), 0)},
 	} {
 		if err := conn.WriteMessage(m.cmd, m.payload); err != nil {
 			t.Fatal(err)
@@ -350,8 +351,34 @@ func TestV2UnknownAndBadMessages(t *testing.T) {
 		t.Fatalf("pong nonce %d", pong.Nonce)
 	}
 	s := p.StatsSnapshot()
-	if !p.Connected() || p.BanScore() != 0 || s.RecvByCmd["*other*"].Messages != 3 {
+	if !p.Connected() || p.BanScore() != 0 || s.RecvByCmd["*other*"].Messages != 2 {
 		t.Fatalf("connected %v score %d other %+v", p.Connected(), p.BanScore(), s.RecvByCmd["*other*"])
+	}
+
+	for _, m := range []struct {
+		name, cmd string
+		payload   []byte
+	}{
+		{"over its limit", "ping", make([]byte, 100)},
+		{"short", "ping", make([]byte, 3)},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			a, b := tcpPair(t)
+			defer a.Close()
+			var bans atomic.Int32
+			cfg := v2Config()
+			cfg.OnBan = func(*Peer, string) { bans.Add(1) }
+			p := NewInboundPeer(cfg, 1, b)
+			ch := runPeer(t, p)
+			r := v2Remote(t, &tamperConn{Conn: a})
+			go io.Copy(io.Discard, a)
+			if err := r.v2.conn.WriteMessage(m.cmd, m.payload); err != nil {
+				t.Fatal(err)
+			}
+			if err := waitErr(t, ch); !errors.Is(err, ErrProtocol) || bans.Load() != 0 {
+				t.Fatalf("Run: %v, bans %d", err, bans.Load())
+			}
+		})
 	}
 }
 

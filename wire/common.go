@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -310,12 +312,28 @@ func (d *decoder) varInt() uint64 {
 // number of items of at least minSize bytes that the remaining input can
 // hold. Zero is returned on any failure, so a loop over the count is empty.
 func (d *decoder) count(max uint64, minSize int, what string) int {
+	return d.checkedCount(max, minSize, what, false)
+}
+
+// limitedCount is count for a count whose maximum is a protocol rule of the
+// message (see ErrProtocolLimit): a count above max fails with an error that
+// matches both ErrProtocolLimit and ErrTooManyItems.
+func (d *decoder) limitedCount(max uint64, minSize int, what string) int {
+	return d.checkedCount(max, minSize, what, true)
+}
+
+// checkedCount implements count and limitedCount.
+func (d *decoder) checkedCount(max uint64, minSize int, what string, protocolLimit bool) int {
 	n := d.varInt()
 	if d.err != nil {
 		return 0
 	}
 	if n > max {
-		d.fail(errorf(ErrTooManyItems, "too many %s: %d, max %d", what, n, max))
+		var kind error = ErrTooManyItems
+		if protocolLimit {
+			kind = errors.Join(ErrProtocolLimit, ErrTooManyItems)
+		}
+		d.fail(Error{Err: kind, Description: fmt.Sprintf("too many %s: %d, max %d", what, n, max)})
 		return 0
 	}
 	if minSize > 0 && n > uint64(d.remaining()/minSize) {

@@ -44,7 +44,8 @@ message in a single Write. ReadMessageN and WriteMessageN also report the
 byte counts. Errors have kinds tested with errors.Is: ErrWrongNetwork,
 ErrPayloadTooLarge, ErrBadChecksum, ErrUnknownCommand (the payload has been
 consumed; the stream stays usable), ErrTrailingBytes, ErrTooManyItems,
-ErrNonCanonicalVarInt, ErrFieldTooLong, ErrMalformedTx, ErrInvalidAddress,
+ErrNonCanonicalVarInt, ErrFieldTooLong, ErrProtocolLimit (with ErrTooManyItems, for a count over
+a message's protocol limit, which a node may treat as misbehaviour), ErrMalformedTx, ErrInvalidAddress,
 ErrInvalidMessage. Short input surfaces as io.EOF or io.ErrUnexpectedEOF.
 
 # Addresses

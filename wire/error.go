@@ -22,6 +22,16 @@ const (
 	// check always happens before anything is allocated.
 	ErrTooManyItems = ErrorKind("ErrTooManyItems")
 
+	// ErrProtocolLimit is returned, together with ErrTooManyItems, when a
+	// message claims more items than the protocol allows in it: more than
+	// MaxInvPerMsg inventory vectors in inv, getdata or notfound, more
+	// than MaxAddrPerMsg addresses in addr or addrv2, more than
+	// MaxBlockHeadersPerMsg headers, more than MaxBlockLocatorsPerMsg
+	// locator hashes. No honest implementation sends such a message, so
+	// a node may treat it as misbehaviour (Bitcoin Core does), unlike a
+	// count that merely does not fit in the bytes that follow it.
+	ErrProtocolLimit = ErrorKind("ErrProtocolLimit")
+
 	// ErrPayloadTooLarge is returned when a message header announces a
 	// payload above MaxMessagePayload or the message's own maximum.
 	ErrPayloadTooLarge = ErrorKind("ErrPayloadTooLarge")

@@ -89,7 +89,7 @@ func (l *invList) MaxPayloadLength(pver uint32) uint32 {
 }
 
 func (l *invList) decode(d *decoder, pver uint32, enc MessageEncoding) {
-	n := d.count(MaxInvPerMsg, maxInvVectPayload, "inventory vectors")
+	n := d.limitedCount(MaxInvPerMsg, maxInvVectPayload, "inventory vectors")
 	if d.err != nil {
 		return
 	}

@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -262,6 +263,19 @@ func readPayload(r io.Reader, n int) ([]byte, int, error) {
 	return buf, n, nil
 }
 
+// readPayloadExact reads n bytes into one buffer of that size.
+func readPayloadExact(r io.Reader, n int) ([]byte, int, error) {
+	buf := make([]byte, n)
+	m, err := io.ReadFull(r, buf)
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, m, err
+	}
+	return buf, n, nil
+}
+
 // readState holds ReadMessage's header buffer and payload decoder.
 type readState struct {
 	d   decoder
@@ -296,6 +310,20 @@ func ReadMessageN(r io.Reader, pver uint32, btcnet BitcoinNet) (int, Message, []
 func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 	enc MessageEncoding) (int, Message, []byte, error) {
 
+	return ReadMessageReserveN(r, pver, btcnet, enc, nil)
+}
+
+// ReadMessageReserveN is ReadMessageWithEncodingN with reserve, when not
+// nil, called with the payload's length once the header has passed its
+// checks and before any of the payload is read or allocated, and the
+// payload is then read into one buffer of its size (the caller has
+// accounted for it). An error from reserve is returned as it is, with
+// nothing more read. It lets a caller
+// with many connections bound the payload bytes they hold together (a
+// reserve that waits for its share of a budget).
+func ReadMessageReserveN(r io.Reader, pver uint32, btcnet BitcoinNet,
+	enc MessageEncoding, reserve func(payloadLen int) error) (int, Message, []byte, error) {
+
 	// The header buffer and the payload decoder share one allocation.
 	st := new(readState)
 	hdrBuf := st.hdr[:]
@@ -316,7 +344,16 @@ func ReadMessageWithEncodingN(r io.Reader, pver uint32, btcnet BitcoinNet,
 	if hdr.magic != btcnet {
 		return n, nil, nil, errorf(ErrWrongNetwork, "message from other network [%v]", hdr.magic)
 	}
-	payload, m, err := readPayload(r, int(hdr.length))
+	read := readPayload
+	if reserve != nil {
+		if err := reserve(int(hdr.length)); err != nil {
+			return n, nil, nil, err
+		}
+		// The bytes are accounted for: one buffer of the right size
+		// spares the copies of a growing one.
+		read = readPayloadExact
+	}
+	payload, m, err := read(r, int(hdr.length))
 	n += m
 	if err != nil {
 		return n, nil, nil, err
@@ -361,13 +398,21 @@ func decodePayload(st *readState, command string, payload []byte, pver uint32,
 		log.Tracef("Received unknown message %q (%d bytes)", command, len(payload))
 		return nil, errorf(ErrUnknownCommand, "received unknown message %q", command)
 	}
+	d := &st.d
+	*d = decoder{b: payload, alias: true}
 	if max := msg.MaxPayloadLength(pver); uint32(len(payload)) > max {
+		// A payload too large for its message usually claims more items
+		// than the protocol allows (2,001 full headers); that is the more
+		// telling error, so the count, checked before any allocation,
+		// is looked at first.
+		msg.(payloadCodec).decode(d, pver, enc)
+		if errors.Is(d.err, ErrProtocolLimit) {
+			return nil, d.err
+		}
 		return nil, errorf(ErrPayloadTooLarge, "payload exceeds max length - "+
 			"header indicates %d bytes, but max payload size for messages of type [%s] is %d",
 			len(payload), command, max)
 	}
-	d := &st.d
-	*d = decoder{b: payload, alias: true}
 	msg.(payloadCodec).decode(d, pver, enc)
 	if d.err != nil {
 		return nil, d.err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,17 +307,17 @@ func TestMessageLimits(t *testing.T) {
 		payload []byte
 		want    error
 	}{
-		{"inv 50001", CmdInv, cat(count(50001), zeros(50001*36)), ErrTooManyItems},
-		{"getdata 50001", CmdGetData, cat(count(50001)), ErrTooManyItems},
-		{"notfound 50001", CmdNotFound, cat(count(50001)), ErrTooManyItems},
-		{"addr 1001", CmdAddr, cat(count(1001), zeros(1001*30)), ErrTooManyItems},
-		{"addrv2 1001", CmdAddrV2, cat(count(1001), zeros(1001*9)), ErrTooManyItems},
-		{"headers 2001", CmdHeaders, cat(count(2001), zeros(2001*81)), ErrTooManyItems},
+		{"inv 50001", CmdInv, cat(count(50001), zeros(50001*36)), ErrProtocolLimit},
+		{"getdata 50001", CmdGetData, cat(count(50001)), ErrProtocolLimit},
+		{"notfound 50001", CmdNotFound, cat(count(50001)), ErrProtocolLimit},
+		{"addr 1001", CmdAddr, cat(count(1001), zeros(1001*30)), ErrProtocolLimit},
+		{"addrv2 1001", CmdAddrV2, cat(count(1001), zeros(1001*9)), ErrProtocolLimit},
+		{"headers 2001", CmdHeaders, cat(count(2001), zeros(2001*81)), ErrProtocolLimit},
+		{"getheaders 102", CmdGetHeaders, cat(zeros(4), count(102), zeros(103*32)), ErrProtocolLimit},
+		{"getblocks 102", CmdGetBlocks, cat(zeros(4), count(102), zeros(103*32)), ErrProtocolLimit},
 		{"cfheaders 2001", CmdCFHeaders, cat(zeros(65), count(2001), zeros(2001*32)), ErrTooManyItems},
 		{"cfheaders short", CmdCFHeaders, cat(zeros(65), count(3), zeros(2*32)), ErrTooManyItems},
 		{"cfcheckpt short", CmdCFCheckpt, cat(zeros(33), count(2), zeros(32)), ErrTooManyItems},
-		{"getheaders 102", CmdGetHeaders, cat(zeros(4), count(102), zeros(103*32)), ErrTooManyItems},
-		{"getblocks 102", CmdGetBlocks, cat(zeros(4), count(102), zeros(103*32)), ErrTooManyItems},
 		{"inv beyond payload", CmdInv, cat(count(2), zeros(36)), ErrTooManyItems},
 		{"addrv2 ipv4 length 5", CmdAddrV2, cat(count(1), zeros(4), count(1), []byte{1}, count(5),
 			zeros(7)), ErrInvalidAddress},
@@ -361,6 +362,14 @@ func TestMessageLimits(t *testing.T) {
 		_, _, err := ReadMessage(bytes.NewReader(frame(MainNet, tc.cmd, tc.payload)), ProtocolVersion, MainNet)
 		if !errors.Is(err, tc.want) && !errors.Is(err, ErrPayloadTooLarge) {
 			t.Errorf("%s: err %v, want %v", tc.name, err, tc.want)
+		}
+		// A count over a protocol limit is reported as such even when the
+		// payload is also too large for its message, and only then.
+		if got, want := errors.Is(err, ErrProtocolLimit), tc.want == ErrProtocolLimit; got != want {
+			t.Errorf("%s: framed err %v: ErrProtocolLimit %v, want %v", tc.name, err, got, want)
+		}
+		if tc.want == ErrProtocolLimit && !errors.Is(err, ErrTooManyItems) {
+			t.Errorf("%s: framed err %v does not match ErrTooManyItems", tc.name, err)
 		}
 	}
 	// Unknown BIP155 networks are skipped, not fatal.
@@ -541,6 +550,47 @@ func TestDecodePayload(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := DecodePayload(tc.command, tc.payload, ProtocolVersion, LatestEncoding); !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadMessageReserve checks that reserve sees the payload length after
+// the header checks and before the payload is read, that its error is
+// returned with nothing more read, and that a header failing its checks
+// never reaches it.
+func TestReadMessageReserve(t *testing.T) {
+	errNoRoom := errors.New("no room")
+	ping := frame(MainNet, CmdPing, make([]byte, 8))
+	tests := []struct {
+		name     string
+		raw      []byte
+		deny     bool
+		want     error
+		reserved []int
+		left     int // bytes left unread in the stream
+	}{
+		{"granted", ping, false, nil, []int{8}, 0},
+		{"denied", ping, true, errNoRoom, []int{8}, 8},
+		{"wrong magic", frame(TestNet, CmdPing, make([]byte, 8)), false, ErrWrongNetwork, nil, 8},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var reserved []int
+			r := bytes.NewReader(tc.raw)
+			_, msg, _, err := ReadMessageReserveN(r, ProtocolVersion, MainNet, LatestEncoding,
+				func(n int) error {
+					reserved = append(reserved, n)
+					if tc.deny {
+						return errNoRoom
+					}
+					return nil
+				})
+			if !errors.Is(err, tc.want) || (tc.want == nil && msg == nil) {
+				t.Fatalf("err %v, want %v", err, tc.want)
+			}
+			if !slices.Equal(reserved, tc.reserved) || r.Len() != tc.left {
+				t.Fatalf("reserved %v, %d bytes left", reserved, r.Len())
 			}
 		})
 	}

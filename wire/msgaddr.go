@@ -56,7 +56,7 @@ func (msg *MsgAddr) decode(d *decoder, pver uint32, enc MessageEncoding) {
 	if !ts {
 		size -= 4
 	}
-	n := d.count(MaxAddrPerMsg, size, "addresses")
+	n := d.limitedCount(MaxAddrPerMsg, size, "addresses")
 	if d.err != nil {
 		return
 	}
@@ -130,7 +130,7 @@ func (msg *MsgAddrV2) Command() string { return CmdAddrV2 }
 func (msg *MsgAddrV2) MaxPayloadLength(pver uint32) uint32 { return MaxMessagePayload }
 
 func (msg *MsgAddrV2) decode(d *decoder, pver uint32, enc MessageEncoding) {
-	n := d.count(MaxAddrPerMsg, minAddrV2Payload, "addresses")
+	n := d.limitedCount(MaxAddrPerMsg, minAddrV2Payload, "addresses")
 	if d.err != nil {
 		return
 	}

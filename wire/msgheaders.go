@@ -47,7 +47,7 @@ func (msg *MsgHeaders) MaxPayloadLength(pver uint32) uint32 {
 }
 
 func (msg *MsgHeaders) decode(d *decoder, pver uint32, enc MessageEncoding) {
-	n := d.count(MaxBlockHeadersPerMsg, MaxBlockHeaderPayload+1, "block headers")
+	n := d.limitedCount(MaxBlockHeadersPerMsg, MaxBlockHeaderPayload+1, "block headers")
 	if d.err != nil {
 		return
 	}
@@ -155,7 +155,7 @@ func (l *locatorMsg) MaxPayloadLength(pver uint32) uint32 {
 
 func (l *locatorMsg) decode(d *decoder, pver uint32, enc MessageEncoding) {
 	l.ProtocolVersion = d.u32()
-	n := d.count(MaxBlockLocatorsPerMsg, chainhash.HashSize, "block locator hashes")
+	n := d.limitedCount(MaxBlockLocatorsPerMsg, chainhash.HashSize, "block locator hashes")
 	if d.err != nil {
 		return
 	}

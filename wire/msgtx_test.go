@@ -175,7 +175,7 @@ func TestErrorKinds(t *testing.T) {
 	kinds := []ErrorKind{
 		ErrNonCanonicalVarInt, ErrFieldTooLong, ErrTooManyItems, ErrPayloadTooLarge,
 		ErrBadChecksum, ErrWrongNetwork, ErrUnknownCommand, ErrMalformedCommand,
-		ErrTrailingBytes, ErrMalformedTx, ErrInvalidAddress, ErrInvalidMessage,
+		ErrTrailingBytes, ErrMalformedTx, ErrInvalidAddress, ErrInvalidMessage, ErrProtocolLimit,
 	}
 	for _, k := range kinds {
 		err := error(makeError(k, "desc"))

@@ -32,5 +32,13 @@ control methods (help, stop, uptime, getrpcinfo, logging) always, the
 node's methods (blockchain, mempool, mining, raw transactions, indexes)
 when Chain is set and the network methods when PeerServer is set. More
 methods can be added with RegisterMethod.
+
+Strangers cannot make the operator's requests fail: a request is
+authenticated (a wrong password waits 250 ms for its 401; past ten failures
+from one address, then one a second, it gets 429 at once) and its body read
+(the whole request within 30 s) before it takes one of the MaxClients
+slots, so only an authenticated request in hand holds a slot, and only
+while it runs. Refusals are logged at most once per 10 s per kind, with the
+count of those left out (guard.go).
 */
 package rpcserver

@@ -34,6 +34,15 @@ const (
 	// wrong credentials waits this long before its 401, as in Core.
 	defaultAuthFailDelay = 250 * time.Millisecond
 
+	// readTimeout bounds the time to read a whole request, headers and
+	// body, as Core's -rpcservertimeout (30 s): a client that stalls
+	// mid-body loses its connection. The body is read before a client
+	// slot is taken, so such a client never holds one.
+	readTimeout = 30 * time.Second
+
+	// readHeaderTimeout bounds the time to read a request's headers.
+	readHeaderTimeout = 10 * time.Second
+
 	// shutdownGrace is how long Stop waits for in-flight requests
 	// before closing their connections.
 	shutdownGrace = 3 * time.Second
@@ -68,7 +77,8 @@ type Config struct {
 	User, Pass string
 	CookiePath string
 
-	// MaxClients is the number of requests served at once; more get 503.
+	// MaxClients is the number of authenticated requests executed at
+	// once; more get 503.
 	MaxClients int
 
 	// MaxBodySize bounds request bodies (0 = defaultMaxBodySize).
@@ -190,8 +200,14 @@ type Server struct {
 	// warmup is the warm-up status; nil once warm-up is over.
 	warmup atomic.Pointer[string]
 
-	// sem holds one token per request being served.
+	// sem holds one token per request being executed. Only an
+	// authenticated request whose body has been read takes one.
 	sem chan struct{}
+
+	// authFails limits failed authentications per source address, and
+	// refusals logs refused requests at most once per interval per kind.
+	authFails *authFailures
+	refusals  *rateLimitedLog
 
 	activeMu  sync.Mutex
 	active    map[uint64]activeCommand
@@ -228,6 +244,8 @@ func New(cfg Config) (*Server, error) {
 
 		paramNames: make(map[string][]string),
 		sem:        make(chan struct{}, cfg.MaxClients),
+		authFails:  newAuthFailures(),
+		refusals:   newRateLimitedLog(nil),
 		active:     make(map[uint64]activeCommand),
 	}
 	if !cfg.StartTime.IsZero() {
@@ -366,7 +384,8 @@ func (s *Server) Start(ctx context.Context) error {
 	for _, l := range s.listeners {
 		srv := &http.Server{
 			Handler:           s,
-			ReadHeaderTimeout: 10 * time.Second,
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       readTimeout,
 			IdleTimeout:       2 * time.Minute,
 			BaseContext:       func(net.Listener) context.Context { return s.ctx },
 			ErrorLog:          nil,
@@ -428,16 +447,15 @@ func (s *Server) Stop() error {
 
 // ServeHTTP handles one HTTP request with Core's HTTP rules: POST only,
 // basic authentication, then one request object or a batch array.
+//
+// The order keeps strangers from making the operator's requests fail:
+// authentication (with the wrong-password delay, and past a source's
+// allowance of failures an immediate 429) and the body read (bounded by
+// readTimeout) come before a client slot is taken, so only an
+// authenticated client with its whole request in hand holds one of the
+// --rpcmaxclients slots, and only while its request runs. Refusals are
+// logged at most once per logInterval per kind.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	select {
-	case s.sem <- struct{}{}:
-		defer func() { <-s.sem }()
-	default:
-		log.Warnf("RPC: too many concurrent requests (--rpcmaxclients=%d), refusing %s",
-			s.cfg.MaxClients, r.RemoteAddr)
-		http.Error(w, "Work queue depth exceeded", http.StatusServiceUnavailable)
-		return
-	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "JSONRPC server handles only POST requests", http.StatusMethodNotAllowed)
 		return
@@ -450,15 +468,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	user, ok := s.checkAuth(auth)
 	if !ok {
-		log.Warnf("RPC: incorrect password attempt from %s", r.RemoteAddr)
-		t := time.NewTimer(s.cfg.AuthFailDelay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-		}
-		w.Header().Set("WWW-Authenticate", wwwAuthenticate)
-		w.WriteHeader(http.StatusUnauthorized)
+		s.refuseAuth(w, r)
 		return
 	}
 
@@ -473,6 +483,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	select {
+	case s.sem <- struct{}{}:
+		defer func() { <-s.sem }()
+	default:
+		s.refusals.Warnf("busy", "RPC: too many concurrent requests (--rpcmaxclients=%d), "+
+			"refusing %s", s.cfg.MaxClients, r.RemoteAddr)
+		http.Error(w, "Work queue depth exceeded", http.StatusServiceUnavailable)
+		return
+	}
 	status, reply := s.handleBody(r.Context(), body, user, r.RemoteAddr)
 	if reply == nil {
 		w.WriteHeader(status)
@@ -481,6 +500,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(reply, '\n'))
+}
+
+// refuseAuth answers a request with wrong credentials: 401 after the
+// wrong-password delay while the source is within its allowance of
+// failures, 429 at once past it. It holds no client slot.
+func (s *Server) refuseAuth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("WWW-Authenticate", wwwAuthenticate)
+	s.refusals.Warnf("auth", "RPC: incorrect password attempt from %s", r.RemoteAddr)
+	if !s.authFails.allow(r.RemoteAddr) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	}
+	t := time.NewTimer(s.cfg.AuthFailDelay)
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		t.Stop()
+	}
+	w.WriteHeader(http.StatusUnauthorized)
 }
 
 // readBody reads a request body of at most max bytes. With a declared

@@ -56,6 +56,10 @@ type Conn struct {
 	rerr  error
 	field [LengthFieldLen]byte
 
+	// reserve, when set, is called with each packet's length before the
+	// packet is read (see SetReserve).
+	reserve func(n int) error
+
 	// Write side, used only by the writing goroutine.
 	w    io.Writer
 	send sender
@@ -64,6 +68,17 @@ type Conn struct {
 
 	bytesSent     atomic.Uint64
 	bytesReceived atomic.Uint64
+}
+
+// SetReserve makes the reading side call reserve with each packet's length
+// (header, contents and tag) once the length has passed its check and
+// before the packet is read or allocated (it is then read into one buffer
+// of its size, the caller having accounted for it); an error from reserve ends the
+// read, and the connection, with that error. It lets a caller bound the
+// bytes many connections hold at once. It must be called before the first
+// ReadMessage, or from the reading goroutine.
+func (c *Conn) SetReserve(reserve func(n int) error) {
+	c.reserve = reserve
 }
 
 // SessionID returns the 32-byte session id both ends derived. Operators may
@@ -131,7 +146,22 @@ func (c *Conn) readPacket(aad []byte) (contents []byte, ignore bool, err error) 
 		return nil, false, errorf(ErrPacketTooLarge,
 			"v2transport: packet of %d bytes exceeds %d", n, MaxContentsLen)
 	}
-	ct, err := readGrowing(c.r, HeaderLen+n+TagLen)
+	var ct []byte
+	if c.reserve != nil {
+		if err := c.reserve(HeaderLen + n + TagLen); err != nil {
+			return nil, false, err
+		}
+		// The bytes are accounted for: one buffer of the right size.
+		ct = make([]byte, HeaderLen+n+TagLen)
+		var m int
+		m, err = io.ReadFull(c.r, ct)
+		ct = ct[:m]
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+	} else {
+		ct, err = readGrowing(c.r, HeaderLen+n+TagLen)
+	}
 	c.bytesReceived.Add(uint64(len(ct)))
 	if err != nil {
 		return nil, false, fmt.Errorf("v2transport: reading packet: %w", err)

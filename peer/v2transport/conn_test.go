@@ -226,3 +226,57 @@ func TestReadGrowing(t *testing.T) {
 		})
 	}
 }
+
+// TestSetReserve checks that the reserve hook sees each packet's length
+// before the packet is read, that the message arrives intact through it,
+// that a reserve error ends the read (and the connection) with that
+// error, and that a packet cut short after its reservation is an
+// unexpected EOF.
+func TestSetReserve(t *testing.T) {
+	errNoRoom := errors.New("no room")
+	tests := []struct {
+		name    string
+		payload int
+		deny    bool
+		cut     int // bytes removed from the end of the stream
+		want    error
+	}{
+		{"small", 10, false, 0, nil},
+		{"large", 300_000, false, 0, nil},
+		{"denied", 300_000, true, 0, errNoRoom},
+		{"cut short", 1000, false, 5, io.ErrUnexpectedEOF},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w, _ := connPairOver(t, &buf)
+			payload := bytes.Repeat([]byte{7}, tc.payload)
+			if err := w.WriteMessage("ping", payload); err != nil {
+				t.Fatal(err)
+			}
+			stream := buf.Bytes()[:buf.Len()-tc.cut]
+			_, sr := sessionPair(t, keyA(t), keyB(t))
+			r := connOver(bytes.NewReader(stream), io.Discard, sr)
+			var reserved []int
+			r.SetReserve(func(n int) error {
+				reserved = append(reserved, n)
+				if tc.deny {
+					return errNoRoom
+				}
+				return nil
+			})
+			cmd, got, err := r.ReadMessage()
+			if !errors.Is(err, tc.want) || (tc.want == nil && (cmd != "ping" || !bytes.Equal(got, payload))) {
+				t.Fatalf("ReadMessage: %q, %d bytes, %v; want %v", cmd, len(got), err, tc.want)
+			}
+			if len(reserved) != 1 || reserved[0] < tc.payload || reserved[0] > tc.payload+64 {
+				t.Fatalf("reserved %v for a %d-byte payload", reserved, tc.payload)
+			}
+			if tc.want != nil {
+				if _, _, again := r.ReadMessage(); !errors.Is(again, tc.want) {
+					t.Fatalf("second read: %v", again)
+				}
+			}
+		})
+	}
+}
