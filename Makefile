@@ -7,7 +7,7 @@ FUZZTIME  ?= 20000x
 LONGFUZZ  ?= 2m
 RUNARGS   ?=
 
-.PHONY: all build run test unit itest neutrino rpcclient lint bench fuzz fuzz-short tools zmq-tools lnd-tools itest-lnd clean
+.PHONY: all build run test unit itest neutrino rpcclient lint bench fuzz fuzz-short tools zmq-tools lnd-tools itest-lnd walkthrough clean
 
 all: build
 
@@ -19,6 +19,10 @@ build:
 ## run: build and start a regtest node on its defaults (data in the app data dir)
 run: build
 	./$(BIN)/ternd --regtest $(RUNARGS)
+
+## walkthrough: run the README's first screen on a fresh data dir (make test runs it too, in itest)
+walkthrough:
+	./scripts/walkthrough.sh
 
 ## tools: install the pinned btcd and btcctl used as test peers into ./tools/bin
 tools: $(TOOLS)/btcd $(TOOLS)/btcctl

@@ -124,6 +124,7 @@ type config struct {
 	ZMQPubRawBlockHWM  int    `long:"zmqpubrawblockhwm" description:"High-water mark of the rawblock socket"`
 	ZMQPubRawTxHWM     int    `long:"zmqpubrawtxhwm" description:"High-water mark of the rawtx socket"`
 	ZMQPubSequenceHWM  int    `long:"zmqpubsequencehwm" description:"High-water mark of the sequence socket"`
+	MetricsListen      string `long:"metricslisten" description:"Serve Prometheus metrics at /metrics and a status page at / on this port, or host:port (a bare port listens on 127.0.0.1 only; off by default)"`
 
 	Profile    string `long:"profile" description:"Serve Go's pprof profiles over HTTP at /debug/pprof/ on this port, or host:port (a bare port listens on 127.0.0.1 only)"`
 	CPUProfile string `long:"cpuprofile" description:"Write a CPU profile of the whole run to this file (read it with go tool pprof)"`
@@ -150,6 +151,10 @@ type config struct {
 
 	// zmqEndpoints are the --zmqpub* options that are set.
 	zmqEndpoints []zmq.Endpoint
+
+	// compat holds what bitcoind's option names set that has no field of
+	// its own (configcompat.go): the -port and -rpcport ports.
+	compat compatOptions
 }
 
 // errExitZero is returned by loadConfig when it handled the command line
@@ -281,6 +286,13 @@ func loadConfig(args []string, out io.Writer) (*config, error) {
 
 // parseConfig is loadConfig before its error message is made printable.
 func parseConfig(args []string, out io.Writer) (*config, error) {
+	// Pass 0: bitcoind's habits (single-dash long options, Core's option
+	// names, -daemon) turned into ternd's command line.
+	args, compat, err := preprocessArgs(args)
+	if err != nil {
+		return nil, err
+	}
+
 	// Pass 1: the command line alone, to find --appdata, --configfile,
 	// --help and --version, and to report command-line errors early.
 	preCfg := defaultConfig()
@@ -318,11 +330,23 @@ func parseConfig(args []string, out io.Writer) (*config, error) {
 		configFile = cleanAndExpandPath(preCfg.ConfigFile)
 	}
 	if _, statErr := os.Stat(configFile); statErr == nil || explicitConf {
-		if err := flags.NewIniParser(parser).ParseFile(configFile); err != nil {
+		// The file is read as Core reads bitcoin.conf (network sections,
+		// Core's option names), then handed to go-flags line for line.
+		text, err := readConfFile(configFile, coreSection(&preCfg), &compat)
+		if err != nil {
 			var perr *os.PathError
 			if errors.As(err, &perr) {
 				return nil, fmt.Errorf("--configfile: cannot read %s: %v; give a readable file",
 					configFile, perr.Err)
+			}
+			return nil, err
+		}
+		if err := flags.NewIniParser(parser).Parse(strings.NewReader(text)); err != nil {
+			// The text keeps the file's line numbers, so an error can
+			// point at the file's line.
+			var ierr *flags.IniError
+			if errors.As(err, &ierr) && ierr.File == "" {
+				ierr.File = configFile
 			}
 			return nil, iniError(configFile, err)
 		}
@@ -334,6 +358,7 @@ func parseConfig(args []string, out io.Writer) (*config, error) {
 	}
 	cfg.ConfigFile = configFile
 	cfg.AppDataDir = appData
+	cfg.compat = compat
 	if err := checkRanges(&cfg, args); err != nil {
 		return nil, err
 	}
@@ -403,11 +428,11 @@ func (cfg *config) validate(out io.Writer) error {
 			"only to the given peers, --addpeer adds peers to the normal ones")
 	}
 	var err error
-	if cfg.Listeners, err = normalizeAddresses("listen", cfg.Listeners, cfg.params.DefaultPort, true); err != nil {
+	if cfg.Listeners, err = normalizeAddresses("listen", cfg.Listeners, cfg.p2pPort(), true); err != nil {
 		return err
 	}
 	if !cfg.DisableListen && len(cfg.Listeners) == 0 {
-		cfg.Listeners = []string{net.JoinHostPort("", cfg.params.DefaultPort)}
+		cfg.Listeners = []string{net.JoinHostPort("", cfg.p2pPort())}
 	}
 	if cfg.ConnectPeers, err = normalizeAddresses("connect", cfg.ConnectPeers, cfg.params.DefaultPort, false); err != nil {
 		return err
@@ -448,13 +473,13 @@ func (cfg *config) validate(out io.Writer) error {
 	if strings.Contains(cfg.RPCUser, ":") {
 		return errors.New("--rpcuser must not contain ':' (HTTP basic authentication splits on it)")
 	}
-	if cfg.RPCListeners, err = normalizeAddresses("rpclisten", cfg.RPCListeners, cfg.params.RPCPort, true); err != nil {
+	if cfg.RPCListeners, err = normalizeAddresses("rpclisten", cfg.RPCListeners, cfg.rpcPort(), true); err != nil {
 		return err
 	}
 	cfg.rpcDefaultListeners = len(cfg.RPCListeners) == 0
 	if cfg.rpcDefaultListeners {
-		cfg.RPCListeners = []string{net.JoinHostPort("127.0.0.1", cfg.params.RPCPort),
-			net.JoinHostPort("::1", cfg.params.RPCPort)}
+		cfg.RPCListeners = []string{net.JoinHostPort("127.0.0.1", cfg.rpcPort()),
+			net.JoinHostPort("::1", cfg.rpcPort())}
 	}
 
 	// Mempool and mining.
@@ -495,6 +520,17 @@ func (cfg *config) validate(out io.Writer) error {
 		if d != "warnings" {
 			return fmt.Errorf("--deprecatedrpc=%s: unknown; the deprecated behaviour ternd can restore is 'warnings'", d)
 		}
+	}
+	if cfg.MetricsListen != "" {
+		addr := cfg.MetricsListen
+		if !strings.Contains(addr, ":") {
+			addr = net.JoinHostPort("127.0.0.1", addr)
+		}
+		addrs, err := normalizeAddresses("metricslisten", []string{addr}, "", true)
+		if err != nil {
+			return fmt.Errorf("%w (e.g. --metricslisten=9332)", err)
+		}
+		cfg.MetricsListen = addrs[0]
 	}
 	for _, a := range cfg.MiningAddrs {
 		// The address itself is decoded by the mining code against the

@@ -13,7 +13,11 @@ both (rpcadaptors.go). No package below it imports it.
 
 Every option is a flag and, under the same name, a line of the conf file
 (ternd.conf in the app data directory, or --configfile); flags win over the
-file. sample-ternd.conf documents them all. A bad configuration exits with
+file. configcompat.go lets bitcoind's habits work before go-flags parses
+anything: single-dash long options (-regtest), Core's option names
+(rpcpassword, rpcport, port, bind, rpcbind ...), -daemon refused with the
+reason, and the conf file read as Core reads bitcoin.conf, with [main],
+[test], [testnet4], [signet] and [regtest] sections (internal/coreconf). sample-ternd.conf documents them all. A bad configuration exits with
 status 1 and a message naming the option and the fix, before any file or
 socket is opened. Run `ternd --help` for the list and `ternd
 --debuglevel=show` for the logging subsystems.
@@ -24,9 +28,11 @@ with three old files kept.
 
 # Lifetime
 
-ternMain loads the configuration, opens the log, builds the daemon and runs
-it until SIGINT, SIGTERM or the `stop` RPC; a second signal forces the
-exit. newDaemon builds the core (newNode), the P2P server on it (newServer)
+ternMain loads the configuration, binds every listener (P2P, RPC, metrics,
+profile; listeners.go) before it creates or opens anything on disk, so a
+port in use fails at once and names its option, opens the log, builds the
+daemon and runs it until SIGINT, SIGTERM or the `stop` RPC; a second signal
+forces the exit. newDaemon builds the core (newNode), the P2P server on it (newServer)
 and the RPC server on both; nothing is opened or bound until start. start
 starts the RPC server first (in warm-up, answering -28 to most methods),
 then each subsystem in order (database, chain, txindex, blockfilterindex,
@@ -66,6 +72,16 @@ sync manager's announcements once the pool has followed it. The daemon
 subscribes last, once everything has started, and calls the RPC server's
 TipChanged on each connected or disconnected block, which wakes the
 waitfor methods.
+
+# Monitoring (metricsadaptors.go)
+
+With --metricslisten the last subsystem serves internal/metrics: Prometheus
+metrics and a status page on one port. Its collector reads the chain, the
+pool and the P2P server through the small types of metricsadaptors.go when
+scraped; the event counters are fed by the pool's return values
+(observedPool for the sync manager, rpcTxPool for sendrawtransaction), the
+RPC server's request observer and the chain's notifications (validation
+time, reorganisations).
 
 # A transaction's path to the wire
 

@@ -14,6 +14,7 @@ import (
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/indexers"
+	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/relay"
@@ -77,6 +78,7 @@ var (
 	indxLog = backendLog.Logger("INDX")
 	rlayLog = backendLog.Logger("RLAY")
 	zmqnLog = backendLog.Logger("ZMQN")
+	mtrcLog = backendLog.Logger("MTRC")
 )
 
 // subsystemLoggers maps each subsystem tag to its logger; --debuglevel and
@@ -99,6 +101,7 @@ var subsystemLoggers = map[string]btclog.Logger{
 	"INDX": indxLog,
 	"RLAY": rlayLog,
 	"ZMQN": zmqnLog,
+	"MTRC": mtrcLog,
 }
 
 // packageLoggers is the table of packages that log, each with the subsystem
@@ -128,6 +131,7 @@ var packageLoggers = []struct {
 	{"INDX", indexers.UseLogger},
 	{"RLAY", relay.UseLogger},
 	{"ZMQN", zmq.UseLogger},
+	{"MTRC", metrics.UseLogger},
 }
 
 // useLoggers hands every package in packageLoggers its subsystem logger. It

@@ -154,7 +154,9 @@ func (p rpcTxPool) Descendants(txid *chainhash.Hash) ([]*mempool.TxDesc, bool) {
 }
 
 func (p rpcTxPool) ProcessLocalTransaction(tx *wire.MsgTx, maxFee int64) ([]*mempool.TxDesc, error) {
-	return p.n.pool.ProcessLocalTransaction(tx, maxFee)
+	acc, err := p.n.pool.ProcessLocalTransaction(tx, maxFee)
+	p.n.observeTx("rpc", acc, err)
+	return acc, err
 }
 
 func (p rpcTxPool) TestAccept(tx *wire.MsgTx) (*mempool.AcceptResult, error) {
@@ -576,7 +578,14 @@ func (a rpcAddrs) Addresses(max int, network wire.NetworkID) []*wire.NetAddressV
 	return a.s.am.Addresses(max, 0, network)
 }
 
-func (a rpcAddrs) CountsByNetwork() map[wire.NetworkID][2]int { return a.s.am.CountsByNetwork() }
+// CountsByNetwork returns the new and tried table sizes by network.
+func (a rpcAddrs) CountsByNetwork() map[wire.NetworkID][2]int {
+	out := make(map[wire.NetworkID][2]int)
+	for id, c := range a.s.am.CountsByNetwork() {
+		out[id] = [2]int{c.New, c.Tried}
+	}
+	return out
+}
 
 // AddPeerAddress is addpeeraddress: a routable address is added to the
 // new table (and with tried, marked good), and relayed to up to two peers

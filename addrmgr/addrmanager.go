@@ -718,20 +718,26 @@ func (am *AddrManager) Counts() (nNew, nTried int) {
 	return len(am.newLst), len(am.triLst)
 }
 
-// CountsByNetwork returns the sizes of the new and tried tables by
-// network (getaddrmaninfo).
-func (am *AddrManager) CountsByNetwork() map[wire.NetworkID][2]int {
+// NetworkCounts is the size of the new and tried tables for one network.
+type NetworkCounts struct {
+	New, Tried int
+}
+
+// CountsByNetwork returns the sizes of the new and tried tables per
+// network (the metrics' view). Safe for concurrent use; it walks both
+// tables under the manager's lock, at most 81,920 entries.
+func (am *AddrManager) CountsByNetwork() map[wire.NetworkID]NetworkCounts {
 	am.mu.Lock()
 	defer am.mu.Unlock()
-	out := make(map[wire.NetworkID][2]int)
+	out := make(map[wire.NetworkID]NetworkCounts)
 	for _, ka := range am.newLst {
 		c := out[ka.na.Network]
-		c[0]++
+		c.New++
 		out[ka.na.Network] = c
 	}
 	for _, ka := range am.triLst {
 		c := out[ka.na.Network]
-		c[1]++
+		c.Tried++
 		out[ka.na.Network] = c
 	}
 	return out

@@ -1012,7 +1012,8 @@ func (cm *ConnManager) startFeeler() {
 // acceptLoop accepts connections on l until it is closed.
 func (cm *ConnManager) acceptLoop(ctx context.Context, l net.Listener) {
 	defer cm.wg.Done()
-	log.Infof("Server listening on %s", l.Addr())
+	// The daemon logs each listener once, when it binds it.
+	log.Debugf("Accepting connections on %s", l.Addr())
 	for {
 		conn, err := l.Accept()
 		if err != nil {

@@ -210,6 +210,7 @@ func (mp *TxPool) commit(r *checkResult) {
 		log.Debugf("Replacing %v with %v", c.txid, r.e.txid)
 	}
 	mp.extra.addEntries(r.evict)
+	mp.replaced.Add(uint64(len(r.evict)))
 	mp.removeSet(r.evict, RemovedReplaced)
 	// The ancestors check found are still e's: none of them is evicted
 	// (a replacement may not spend a conflict or its descendants).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -128,6 +129,10 @@ func (d *TxDesc) ModifiedFee() int64 { return satAdd(d.Fee, d.FeeDelta) }
 // one mutex guards all of its state.
 type TxPool struct {
 	cfg Config
+
+	// replaced counts the transactions replace-by-fee evicted, one package
+	// or transaction replacement at a time (Replaced).
+	replaced atomic.Uint64
 
 	mtx     sync.RWMutex
 	pool    map[chainhash.Hash]*entry
@@ -704,3 +709,9 @@ func (mp *TxPool) Unbroadcast() []chainhash.Hash {
 	}
 	return out
 }
+
+// Replaced returns how many pooled transactions replacements (RBF, package
+// RBF, sibling eviction) have evicted since the pool was created. It is
+// safe for concurrent use and takes no lock, so a metrics scrape costs the
+// pool nothing.
+func (mp *TxPool) Replaced() uint64 { return mp.replaced.Load() }

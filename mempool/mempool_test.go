@@ -391,12 +391,21 @@ func TestReplaceByFee(t *testing.T) {
 			h, coins, orig := setup(t)
 			tx := tc.make(h, coins, orig)
 			origID := orig.TxHash()
+			before := h.pool.Replaced()
 			if tc.kind == "" {
 				h.mustAccept(tx)
 				if h.pool.IsTransactionInPool(&origID) {
 					t.Fatal("original still pooled")
 				}
+				if got := h.pool.Replaced() - before; got != 1 {
+					t.Fatalf("Replaced() grew by %d, want 1", got)
+				}
 			} else {
+				defer func() {
+					if got := h.pool.Replaced(); got != before {
+						t.Fatalf("Replaced() moved from %d to %d on a refused replacement", before, got)
+					}
+				}()
 				err := h.reject(tx, tc.kind)
 				if tc.msg != "" && !contains(err.Error(), tc.msg) {
 					t.Fatalf("message %q lacks %q", err.Error(), tc.msg)

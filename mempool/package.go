@@ -795,6 +795,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 		log.Debugf("Replacing %v with package child %v", x.txid, txs[eval[len(eval)-1]].TxHash())
 	}
 	mp.extra.addEntries(evict)
+	mp.replaced.Add(uint64(len(evict)))
 	mp.removeSet(evict, RemovedReplaced)
 	rate := feeRateOf(fees, vsize)
 	added := make([]*entry, 0, len(eval))

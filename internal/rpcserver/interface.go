@@ -8,6 +8,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
 )
@@ -502,4 +503,12 @@ type ZMQNotifier interface {
 type ShutdownRequester interface {
 	// RequestShutdown asks for an orderly shutdown and returns at once.
 	RequestShutdown()
+}
+
+// RequestObserver learns of each finished request for a known method (the
+// daemon's metrics). ObserveRequest is called on the request's goroutine
+// after the handler returned, with err nil on success; it must be safe for
+// concurrent use and must not block.
+type RequestObserver interface {
+	ObserveRequest(method string, took time.Duration, err *rpcjson.RPCError)
 }

@@ -62,6 +62,16 @@ type Config struct {
 	// bind is only logged, as long as one succeeds.
 	DefaultListeners bool
 
+	// Bound, when not empty, are listeners the daemon bound already (it
+	// binds every port before it opens anything on disk); Start serves on
+	// them instead of binding Listeners, and Stop closes them.
+	Bound []net.Listener
+
+	// Observer, when set, is told of every request for a known method once
+	// it finished: the method, how long it ran and its error (nil on
+	// success). It feeds the RPC metrics and must not block.
+	Observer RequestObserver
+
 	// User and Pass are the credentials; when both are empty the server
 	// writes a fresh cookie to CookiePath at Start and removes it at Stop.
 	User, Pass string
@@ -381,7 +391,11 @@ func (s *Server) Name() string { return "RPC server" }
 // configured, and serves in the background until Stop.
 func (s *Server) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.listeners = append(s.listeners, s.cfg.Bound...)
 	for _, addr := range s.cfg.Listeners {
+		if len(s.cfg.Bound) > 0 {
+			break
+		}
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			if s.cfg.DefaultListeners {
@@ -700,6 +714,10 @@ func (s *Server) execute(ctx context.Context, req *rpcjson.ParsedRequest, user, 
 
 	id := s.beginCommand(m.Name)
 	defer s.endCommand(id)
+	if obs := s.cfg.Observer; obs != nil {
+		start := time.Now()
+		defer func() { obs.ObserveRequest(m.Name, time.Since(start), rerr) }()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			log.Errorf("RPC method %s panicked: %v\n%s", m.Name, p, debug.Stack())
