@@ -27,6 +27,13 @@ node_pid=
 cleanup() {
 	if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
 		kill -TERM -- "-$node_pid" 2>/dev/null || true
+		# A node stops within seconds; a build interrupted or a stuck
+		# process is killed so that the script always ends.
+		for _ in $(seq 1 100); do
+			kill -0 "$node_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- "-$node_pid" 2>/dev/null || true
 		wait "$node_pid" 2>/dev/null || true
 	fi
 	rm -rf "$home"
@@ -61,6 +68,15 @@ for line in "${lines[@]}"; do
 	if [[ $cmd == "make run"* ]]; then
 		setsid bash -c "$cmd" >"$home/node.out" 2>&1 &
 		node_pid=$!
+		# As a reader does, the second terminal's commands wait for make
+		# run to have built the binaries and started the node (then
+		# -rpcwait waits for its RPC server).
+		for _ in $(seq 1 3000); do
+			grep -q "ternd version" "$home/node.out" 2>/dev/null && break
+			kill -0 "$node_pid" 2>/dev/null || fail "\`$cmd\` ended before the node started"
+			sleep 0.1
+		done
+		grep -q "ternd version" "$home/node.out" || fail "\`$cmd\` did not start the node within 300 s"
 		continue
 	fi
 	out=$(bash -c "$cmd" 2>&1) || fail "\`$cmd\` failed: $out"
