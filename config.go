@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/tern-org/ternd/internal/zmq"
 	"io"
 	"math"
 	"net"
@@ -96,6 +97,7 @@ type config struct {
 	RPCUser       string   `short:"u" long:"rpcuser" description:"Username for RPC connections (with --rpcpass; else cookie authentication)"`
 	RPCPass       string   `short:"P" long:"rpcpass" default-mask:"-" description:"Password for RPC connections"`
 	DisableRPC    bool     `long:"norpc" description:"Disable the JSON-RPC server"`
+	DeprecatedRPC []string `long:"deprecatedrpc" description:"Answer as before a deprecation (repeatable): 'warnings' makes the info methods' warnings one string, as Core before v28 (for btcd rpcclient v0.24.2 and older clients)"`
 	RPCMaxClients int      `long:"rpcmaxclients" description:"Maximum number of RPC requests served at the same time"`
 
 	MinRelayTxFee       float64  `long:"minrelaytxfee" description:"Lowest fee rate (BTC/kvB) for relay and mempool acceptance"`
@@ -111,6 +113,18 @@ type config struct {
 	PeerBlockFilters    bool     `long:"peerblockfilters" description:"Serve BIP157 compact block filters to peers and advertise NODE_COMPACT_FILTERS (needs --blockfilterindex)"`
 	DBCache             int      `long:"dbcache" description:"UTXO cache size in MiB; a bigger cache makes initial sync faster"`
 	MiningAddrs         []string `long:"miningaddr" description:"Pay mined block rewards to this address (repeatable; one is picked at random)"`
+
+	ZMQPubHashBlock    string `long:"zmqpubhashblock" description:"Publish the hash of each new tip on this ZMQ address (tcp://host:port or ipc://path)"`
+	ZMQPubHashTx       string `long:"zmqpubhashtx" description:"Publish the txid of each transaction entering the mempool or a connected or disconnected block on this ZMQ address"`
+	ZMQPubRawBlock     string `long:"zmqpubrawblock" description:"Publish each new tip block, serialized, on this ZMQ address"`
+	ZMQPubRawTx        string `long:"zmqpubrawtx" description:"Publish each transaction entering the mempool or a connected or disconnected block, serialized, on this ZMQ address"`
+	ZMQPubSequence     string `long:"zmqpubsequence" description:"Publish block connections/disconnections and mempool additions/removals with mempool sequence numbers on this ZMQ address"`
+	ZMQPubHashBlockHWM int    `long:"zmqpubhashblockhwm" description:"High-water mark (messages queued before dropping) of the hashblock socket"`
+	ZMQPubHashTxHWM    int    `long:"zmqpubhashtxhwm" description:"High-water mark of the hashtx socket"`
+	ZMQPubRawBlockHWM  int    `long:"zmqpubrawblockhwm" description:"High-water mark of the rawblock socket"`
+	ZMQPubRawTxHWM     int    `long:"zmqpubrawtxhwm" description:"High-water mark of the rawtx socket"`
+	ZMQPubSequenceHWM  int    `long:"zmqpubsequencehwm" description:"High-water mark of the sequence socket"`
+	MetricsListen      string `long:"metricslisten" description:"Serve Prometheus metrics at /metrics and a status page at / on this port, or host:port (a bare port listens on 127.0.0.1 only; off by default)"`
 
 	Profile    string `long:"profile" description:"Serve Go's pprof profiles over HTTP at /debug/pprof/ on this port, or host:port (a bare port listens on 127.0.0.1 only)"`
 	CPUProfile string `long:"cpuprofile" description:"Write a CPU profile of the whole run to this file (read it with go tool pprof)"`
@@ -134,6 +148,13 @@ type config struct {
 
 	// whitelistNets are the parsed --whitelist entries.
 	whitelistNets []*net.IPNet
+
+	// zmqEndpoints are the --zmqpub* options that are set.
+	zmqEndpoints []zmq.Endpoint
+
+	// compat holds what bitcoind's option names set that has no field of
+	// its own (configcompat.go): the -port and -rpcport ports.
+	compat compatOptions
 }
 
 // errExitZero is returned by loadConfig when it handled the command line
@@ -157,6 +178,12 @@ func defaultConfig() config {
 		DataCarrierSize:     defaultDataCarrierSize,
 		BlockMaxWeight:      defaultBlockMaxWeight,
 		BlockMinTxFee:       defaultBlockMinTxFee,
+
+		ZMQPubHashBlockHWM: zmq.DefaultHWM,
+		ZMQPubHashTxHWM:    zmq.DefaultHWM,
+		ZMQPubRawBlockHWM:  zmq.DefaultHWM,
+		ZMQPubRawTxHWM:     zmq.DefaultHWM,
+		ZMQPubSequenceHWM:  zmq.DefaultHWM,
 	}
 }
 
@@ -259,6 +286,13 @@ func loadConfig(args []string, out io.Writer) (*config, error) {
 
 // parseConfig is loadConfig before its error message is made printable.
 func parseConfig(args []string, out io.Writer) (*config, error) {
+	// Pass 0: bitcoind's habits (single-dash long options, Core's option
+	// names, -daemon) turned into ternd's command line.
+	args, compat, err := preprocessArgs(args)
+	if err != nil {
+		return nil, err
+	}
+
 	// Pass 1: the command line alone, to find --appdata, --configfile,
 	// --help and --version, and to report command-line errors early.
 	preCfg := defaultConfig()
@@ -296,11 +330,23 @@ func parseConfig(args []string, out io.Writer) (*config, error) {
 		configFile = cleanAndExpandPath(preCfg.ConfigFile)
 	}
 	if _, statErr := os.Stat(configFile); statErr == nil || explicitConf {
-		if err := flags.NewIniParser(parser).ParseFile(configFile); err != nil {
+		// The file is read as Core reads bitcoin.conf (network sections,
+		// Core's option names), then handed to go-flags line for line.
+		text, err := readConfFile(configFile, coreSection(&preCfg), &compat)
+		if err != nil {
 			var perr *os.PathError
 			if errors.As(err, &perr) {
 				return nil, fmt.Errorf("--configfile: cannot read %s: %v; give a readable file",
 					configFile, perr.Err)
+			}
+			return nil, err
+		}
+		if err := flags.NewIniParser(parser).Parse(strings.NewReader(text)); err != nil {
+			// The text keeps the file's line numbers, so an error can
+			// point at the file's line.
+			var ierr *flags.IniError
+			if errors.As(err, &ierr) && ierr.File == "" {
+				ierr.File = configFile
 			}
 			return nil, iniError(configFile, err)
 		}
@@ -312,6 +358,7 @@ func parseConfig(args []string, out io.Writer) (*config, error) {
 	}
 	cfg.ConfigFile = configFile
 	cfg.AppDataDir = appData
+	cfg.compat = compat
 	if err := checkRanges(&cfg, args); err != nil {
 		return nil, err
 	}
@@ -381,11 +428,11 @@ func (cfg *config) validate(out io.Writer) error {
 			"only to the given peers, --addpeer adds peers to the normal ones")
 	}
 	var err error
-	if cfg.Listeners, err = normalizeAddresses("listen", cfg.Listeners, cfg.params.DefaultPort, true); err != nil {
+	if cfg.Listeners, err = normalizeAddresses("listen", cfg.Listeners, cfg.p2pPort(), true); err != nil {
 		return err
 	}
 	if !cfg.DisableListen && len(cfg.Listeners) == 0 {
-		cfg.Listeners = []string{net.JoinHostPort("", cfg.params.DefaultPort)}
+		cfg.Listeners = []string{net.JoinHostPort("", cfg.p2pPort())}
 	}
 	if cfg.ConnectPeers, err = normalizeAddresses("connect", cfg.ConnectPeers, cfg.params.DefaultPort, false); err != nil {
 		return err
@@ -426,13 +473,13 @@ func (cfg *config) validate(out io.Writer) error {
 	if strings.Contains(cfg.RPCUser, ":") {
 		return errors.New("--rpcuser must not contain ':' (HTTP basic authentication splits on it)")
 	}
-	if cfg.RPCListeners, err = normalizeAddresses("rpclisten", cfg.RPCListeners, cfg.params.RPCPort, true); err != nil {
+	if cfg.RPCListeners, err = normalizeAddresses("rpclisten", cfg.RPCListeners, cfg.rpcPort(), true); err != nil {
 		return err
 	}
 	cfg.rpcDefaultListeners = len(cfg.RPCListeners) == 0
 	if cfg.rpcDefaultListeners {
-		cfg.RPCListeners = []string{net.JoinHostPort("127.0.0.1", cfg.params.RPCPort),
-			net.JoinHostPort("::1", cfg.params.RPCPort)}
+		cfg.RPCListeners = []string{net.JoinHostPort("127.0.0.1", cfg.rpcPort()),
+			net.JoinHostPort("::1", cfg.rpcPort())}
 	}
 
 	// Mempool and mining.
@@ -465,6 +512,25 @@ func (cfg *config) validate(out io.Writer) error {
 	}
 	if cfg.CPUProfile != "" {
 		cfg.CPUProfile = cleanAndExpandPath(cfg.CPUProfile)
+	}
+	if err := cfg.checkZMQ(); err != nil {
+		return err
+	}
+	for _, d := range cfg.DeprecatedRPC {
+		if d != "warnings" {
+			return fmt.Errorf("--deprecatedrpc=%s: unknown; the deprecated behaviour ternd can restore is 'warnings'", d)
+		}
+	}
+	if cfg.MetricsListen != "" {
+		addr := cfg.MetricsListen
+		if !strings.Contains(addr, ":") {
+			addr = net.JoinHostPort("127.0.0.1", addr)
+		}
+		addrs, err := normalizeAddresses("metricslisten", []string{addr}, "", true)
+		if err != nil {
+			return fmt.Errorf("%w (e.g. --metricslisten=9332)", err)
+		}
+		cfg.MetricsListen = addrs[0]
 	}
 	for _, a := range cfg.MiningAddrs {
 		// The address itself is decoded by the mining code against the
@@ -543,4 +609,42 @@ func configOptionNames() []string {
 		}
 	}
 	return names
+}
+
+// checkZMQ checks the --zmqpub* options and collects the endpoints that
+// are set, naming the option of a bad address or high-water mark.
+func (cfg *config) checkZMQ() error {
+	opts := []struct {
+		topic string
+		addr  string
+		hwm   int
+	}{
+		{zmq.TopicHashBlock, cfg.ZMQPubHashBlock, cfg.ZMQPubHashBlockHWM},
+		{zmq.TopicHashTx, cfg.ZMQPubHashTx, cfg.ZMQPubHashTxHWM},
+		{zmq.TopicRawBlock, cfg.ZMQPubRawBlock, cfg.ZMQPubRawBlockHWM},
+		{zmq.TopicRawTx, cfg.ZMQPubRawTx, cfg.ZMQPubRawTxHWM},
+		{zmq.TopicSequence, cfg.ZMQPubSequence, cfg.ZMQPubSequenceHWM},
+	}
+	cfg.zmqEndpoints = nil
+	for _, o := range opts {
+		if o.addr == "" {
+			continue
+		}
+		if err := zmq.CheckAddress(o.addr); err != nil {
+			return fmt.Errorf("--zmqpub%s=%s: %v; give tcp://host:port (e.g. tcp://127.0.0.1:28332) "+
+				"or ipc://path", o.topic, o.addr, err)
+		}
+		cfg.zmqEndpoints = append(cfg.zmqEndpoints, zmq.Endpoint{Topic: o.topic, Address: o.addr, HWM: o.hwm})
+	}
+	return nil
+}
+
+// deprecatedRPC reports whether --deprecatedrpc=name was given.
+func (cfg *config) deprecatedRPC(name string) bool {
+	for _, d := range cfg.DeprecatedRPC {
+		if d == name {
+			return true
+		}
+	}
+	return false
 }

@@ -46,6 +46,12 @@ var numericOptions = []numericOption{
 	{"datacarriersize", 0, maxBlockWeight, "bytes"},
 	{"blockmaxweight", minBlockMaxWeight, maxBlockWeight, "weight units"},
 	{"dbcache", minDBCacheMB, 1 << 20, "MiB"},
+	// ZMQ high-water marks: messages queued per socket, 0 for no limit.
+	{"zmqpubhashblockhwm", 0, 1 << 24, "messages"},
+	{"zmqpubhashtxhwm", 0, 1 << 24, "messages"},
+	{"zmqpubrawblockhwm", 0, 1 << 24, "messages"},
+	{"zmqpubrawtxhwm", 0, 1 << 24, "messages"},
+	{"zmqpubsequencehwm", 0, 1 << 24, "messages"},
 }
 
 // configField returns the config field whose long name is name.

@@ -13,7 +13,11 @@ both (rpcadaptors.go). No package below it imports it.
 
 Every option is a flag and, under the same name, a line of the conf file
 (ternd.conf in the app data directory, or --configfile); flags win over the
-file. sample-ternd.conf documents them all. A bad configuration exits with
+file. configcompat.go lets bitcoind's habits work before go-flags parses
+anything: single-dash long options (-regtest), Core's option names
+(rpcpassword, rpcport, port, bind, rpcbind ...), -daemon refused with the
+reason, and the conf file read as Core reads bitcoin.conf, with [main],
+[test], [testnet4], [signet] and [regtest] sections (internal/coreconf). sample-ternd.conf documents them all. A bad configuration exits with
 status 1 and a message naming the option and the fix, before any file or
 socket is opened. Run `ternd --help` for the list and `ternd
 --debuglevel=show` for the logging subsystems.
@@ -24,9 +28,11 @@ with three old files kept.
 
 # Lifetime
 
-ternMain loads the configuration, opens the log, builds the daemon and runs
-it until SIGINT, SIGTERM or the `stop` RPC; a second signal forces the
-exit. newDaemon builds the core (newNode), the P2P server on it (newServer)
+ternMain loads the configuration, binds every listener (P2P, RPC, metrics,
+profile; listeners.go) before it creates or opens anything on disk, so a
+port in use fails at once and names its option, opens the log, builds the
+daemon and runs it until SIGINT, SIGTERM or the `stop` RPC; a second signal
+forces the exit. newDaemon builds the core (newNode), the P2P server on it (newServer)
 and the RPC server on both; nothing is opened or bound until start. start
 starts the RPC server first (in warm-up, answering -28 to most methods),
 then each subsystem in order (database, chain, txindex, blockfilterindex,
@@ -45,7 +51,10 @@ signatures checked on admission are not checked again in its block), and is
 the chain's first notification receiver: it keeps the pool (RemoveForBlock
 on a connected block, AddBackForDisconnect after a disconnection), the
 transaction index and the block filter index in step, and hands the transactions those calls return
-to the relay (RelayTransactions). Blocks are generated from internal/mining
+to the relay (RelayTransactions). With --zmqpub* it also tells the ZMQ
+notifier (internal/zmq) of each block connected or disconnected, after the
+pool has followed it; the notifier reads the pool's additions and removals
+from the pool's bounded event queue, never under the pool's lock. Blocks are generated from internal/mining
 templates (generatetoaddress, generateblock) and enter the chain through
 processBlock, the same path as submitblock and a peer's block.
 
@@ -59,7 +68,20 @@ hands blocks, headers, inventory and transactions to internal/netsync
 (cfserve.go), relays addresses (addrrelay.go) and transactions
 (internal/relay, built in newServer and handed to the core). It subscribes
 to the chain's notifications after the core, so a new tip reaches the
-sync manager's announcements once the pool has followed it.
+sync manager's announcements once the pool has followed it. The daemon
+subscribes last, once everything has started, and calls the RPC server's
+TipChanged on each connected or disconnected block, which wakes the
+waitfor methods.
+
+# Monitoring (metricsadaptors.go)
+
+With --metricslisten the last subsystem serves internal/metrics: Prometheus
+metrics and a status page on one port. Its collector reads the chain, the
+pool and the P2P server through the small types of metricsadaptors.go when
+scraped; the event counters are fed by the pool's return values
+(observedPool for the sync manager, rpcTxPool for sendrawtransaction), the
+RPC server's request observer and the chain's notifications (validation
+time, reorganisations).
 
 # A transaction's path to the wire
 

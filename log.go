@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/tern-org/ternd/internal/zmq"
 	"io"
 	"os"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/indexers"
+	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/relay"
@@ -75,6 +77,8 @@ var (
 	wireLog = backendLog.Logger("WIRE")
 	indxLog = backendLog.Logger("INDX")
 	rlayLog = backendLog.Logger("RLAY")
+	zmqnLog = backendLog.Logger("ZMQN")
+	mtrcLog = backendLog.Logger("MTRC")
 )
 
 // subsystemLoggers maps each subsystem tag to its logger; --debuglevel and
@@ -96,6 +100,8 @@ var subsystemLoggers = map[string]btclog.Logger{
 	"WIRE": wireLog,
 	"INDX": indxLog,
 	"RLAY": rlayLog,
+	"ZMQN": zmqnLog,
+	"MTRC": mtrcLog,
 }
 
 // packageLoggers is the table of packages that log, each with the subsystem
@@ -124,6 +130,8 @@ var packageLoggers = []struct {
 	{"SYNC", netsync.UseLogger},
 	{"INDX", indexers.UseLogger},
 	{"RLAY", relay.UseLogger},
+	{"ZMQN", zmq.UseLogger},
+	{"MTRC", metrics.UseLogger},
 }
 
 // useLoggers hands every package in packageLoggers its subsystem logger. It

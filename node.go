@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tern-org/ternd/internal/zmq"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/indexers"
+	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/mempool"
@@ -113,9 +115,18 @@ type node struct {
 	// chain's lock is.
 	followMu sync.Mutex
 
+	// zmq publishes the ZMQ notifications (--zmqpub*), nil without them.
+	// It reads the pool's event queue and is told of blocks by
+	// handleChainNotification.
+	zmq *zmq.Notifier
+
 	// poolReady is set once the pool exists, so chain notifications sent
 	// while the chain loads (before the pool) are ignored safely.
 	poolReady atomic.Pointer[mempool.TxPool]
+
+	// events counts what the pool does with the transactions handed to
+	// it (metrics); nil without --metricslisten.
+	events *metrics.Events
 
 	// relay receives what RelayTransactions is given. The P2P server
 	// sets it once, in newServer, before anything runs; it is nil (what
@@ -125,6 +136,17 @@ type node struct {
 	// mineMu serialises block generation so concurrent generate calls
 	// build on each other instead of racing for the same height.
 	mineMu sync.Mutex
+
+	// localMu guards localBlocks, the blocks being processed through
+	// processBlockFrom with how they came ("mined here", "submitblock"),
+	// so the tip log line can say so.
+	localMu     sync.Mutex
+	localBlocks map[chainhash.Hash]string
+
+	// reorging is set by a disconnection and cleared once the chain's new
+	// tip is connected: the blocks connected in between came by a
+	// reorganisation. It is used only on the notification goroutine.
+	reorging bool
 
 	// extraNonce varies the coinbase between generated blocks.
 	extraNonce atomic.Uint64
@@ -140,6 +162,13 @@ func newNode(cfg *config) (*node, error) {
 		cfg:      cfg,
 		params:   cfg.params,
 		sigCache: txscript.NewSigCache(sigCacheEntries),
+	}
+	if len(cfg.zmqEndpoints) > 0 {
+		n, err := zmq.New(zmq.Config{Endpoints: cfg.zmqEndpoints})
+		if err != nil {
+			return nil, err
+		}
+		s.zmq = n
 	}
 	return s, nil
 }
@@ -157,7 +186,13 @@ func (s *node) subsystems() []subsystem {
 		subs = append(subs, &funcSubsystem{name: "blockfilterindex", start: s.startFilterIndex,
 			stop: s.stopFilterIndex})
 	}
-	return append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
+	subs = append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
+	if s.zmq != nil {
+		subs = append(subs, &funcSubsystem{name: "zmq",
+			start: func(ctx context.Context) error { return s.zmq.Start(ctx, s.pool) },
+			stop:  func() error { s.zmq.Stop(); return nil }})
+	}
+	return subs
 }
 
 // funcSubsystem adapts a pair of functions to the subsystem interface.
@@ -199,9 +234,8 @@ func (s *node) startChain(context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The chain logged its state (tip and best header) as it loaded.
 	s.chain = chain
-	best := chain.BestSnapshot()
-	srvrLog.Infof("Chain tip %v at height %d", best.Hash, best.Height)
 	return nil
 }
 
@@ -322,6 +356,7 @@ func (s *node) startMempool(ctx context.Context) error {
 		// rule of what it may learn from (mempool's learnFee).
 		FeeEstimator: s.feeEst,
 		IsCurrent:    chain.IsCurrent,
+		EventQueue:   s.poolEventQueue(),
 	})
 	s.pool = pool
 	sel := mining.DefaultSelectOptions()
@@ -360,7 +395,7 @@ func (s *node) stopMempool() error {
 	if err := s.pool.Dump(path); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	srvrLog.Infof("Dumped %d mempool transactions to %s", s.pool.Count(), mempoolFileName)
+	// The pool logs the dump itself, with the path.
 	return nil
 }
 
@@ -417,12 +452,23 @@ func (s *node) handleChainNotification(n *blockchain.Notification) {
 			s.RelayTransactions(pool.RemoveForBlock(n.Block, n.Height))
 		}
 		s.followMu.Unlock()
-		srvrLog.Debugf("Connected block %v at height %d", n.Hash, n.Height)
+		if s.zmq != nil {
+			// Core's hashblock and rawblock go out for the tip at the end
+			// of a chain update only, and not in initial block download.
+			isTip := s.chain.BestSnapshot().Hash == n.Hash && s.chain.IsCurrent()
+			s.zmq.BlockConnected(n.Block, n.Hash, isTip)
+		}
+		s.logNewTip(n)
 	case blockchain.NTBlockDisconnected:
+		if s.zmq != nil {
+			s.zmq.BlockDisconnected(n.Block, n.Hash)
+		}
 		if pool != nil {
 			s.queueDisconnected(n.Block)
 		}
-		srvrLog.Debugf("Disconnected block %v at height %d", n.Hash, n.Height)
+		s.reorging = true
+		// The chain logs the reorganisation as a whole at info level.
+		chanLog.Debugf("Disconnected block %v height %d", n.Hash, n.Height)
 	}
 }
 
@@ -431,6 +477,20 @@ func (s *node) handleChainNotification(n *blockchain.Notification) {
 // MAX_DISCONNECTED_TX_POOL_BYTES (20 MB), so a deep reorg's memory on this
 // side does not grow with its depth.
 const maxDisconnectedTxBytes = 20_000_000
+
+// maxPoolEvents bounds the pool's queue of additions and removals kept for
+// the ZMQ notifier between two reads (it reads as soon as the pool
+// signals); past it the oldest are dropped and the loss is logged.
+const maxPoolEvents = 100_000
+
+// poolEventQueue is the pool's event queue bound: maxPoolEvents with ZMQ
+// notifications, none without.
+func (s *node) poolEventQueue() int {
+	if s.zmq == nil {
+		return 0
+	}
+	return maxPoolEvents
+}
 
 // queueDisconnected holds a block the chain disconnected until
 // flushDisconnected puts its transactions back. The chain disconnects tip
@@ -517,9 +577,61 @@ func (s *node) RelayTransactions(txs []*mempool.TxDesc) {
 // processBlock submits a block (mined here, from submitblock or from a
 // peer) to the chain; the pool and relay follow through the notifications.
 func (s *node) processBlock(block *wire.MsgBlock) (isMain, isOrphan bool, err error) {
+	return s.processBlockFrom(block, "submitblock")
+}
+
+// processBlockFrom is processBlock for a block that came by source ("mined
+// here", "submitblock"), which the new tip's log line reports.
+func (s *node) processBlockFrom(block *wire.MsgBlock, source string) (isMain, isOrphan bool, err error) {
+	hash := block.BlockHash()
+	s.localMu.Lock()
+	if s.localBlocks == nil {
+		s.localBlocks = make(map[chainhash.Hash]string)
+	}
+	s.localBlocks[hash] = source
+	s.localMu.Unlock()
+	defer func() {
+		s.localMu.Lock()
+		delete(s.localBlocks, hash)
+		s.localMu.Unlock()
+	}()
 	isMain, isOrphan, err = s.chain.ProcessBlock(block, blockchain.BFNone)
 	s.flushDisconnected()
 	return isMain, isOrphan, err
+}
+
+// logNewTip logs a block connected to the main chain at info level: height,
+// hash, transactions, size and how it came (mined here, submitblock, a
+// peer, or a reorganisation). During initial block download, when blocks
+// come by the thousand and the sync manager's progress line tells the
+// story, it logs at debug level. It runs on the notification goroutine.
+func (s *node) logNewTip(n *blockchain.Notification) {
+	s.localMu.Lock()
+	source, local := s.localBlocks[n.Hash]
+	s.localMu.Unlock()
+	switch {
+	case local:
+		// A block mined or submitted here after an invalidateblock is not
+		// part of a reorganisation.
+		s.reorging = false
+	case s.reorging:
+		source = "reorg"
+		if best := s.chain.BestSnapshot(); n.Height >= best.Height {
+			s.reorging = false
+		}
+	default:
+		source = "peer"
+	}
+	txs, size := 0, 0
+	if n.Block != nil {
+		txs, size = len(n.Block.Transactions), n.Block.SerializeSize()
+	}
+	logf := chanLog.Infof
+	if !local && !s.chain.IsCurrent() {
+		logf = chanLog.Debugf
+	}
+	logf("New tip %v height %d, %d txs, %d bytes, validated in %v (%s)", n.Hash, n.Height, txs, size,
+		n.ValidationTime.Round(time.Microsecond), source)
 }
 
 // miningTip describes the tip the next block builds on.
@@ -574,7 +686,7 @@ func (s *node) solveAndSubmit(ctx context.Context, block *wire.MsgBlock,
 		return chainhash.Hash{}, err
 	}
 	hash := block.Header.BlockHash()
-	isMain, _, err := s.processBlock(block)
+	isMain, _, err := s.processBlockFrom(block, "mined here")
 	if err != nil {
 		return chainhash.Hash{}, fmt.Errorf("ProcessNewBlock, block not accepted: %w", err)
 	}

@@ -17,6 +17,12 @@ import (
 // process's life. Nothing is started when neither option is set.
 // profileAddr is where the profile server listens ("" without --profile).
 func startProfiling(cfg *config) (stop func(), profileAddr string, err error) {
+	return startProfilingOn(cfg, nil)
+}
+
+// startProfilingOn is startProfiling serving --profile on ln, a listener
+// the daemon bound already (nil: bind cfg.Profile here).
+func startProfilingOn(cfg *config, ln net.Listener) (stop func(), profileAddr string, err error) {
 	var stops []func()
 	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
@@ -42,10 +48,11 @@ func startProfiling(cfg *config) (stop func(), profileAddr string, err error) {
 		})
 	}
 	if cfg.Profile != "" {
-		ln, err := net.Listen("tcp", cfg.Profile)
-		if err != nil {
-			stopAll()
-			return nil, "", fmt.Errorf("--profile=%s: %v; choose another port", cfg.Profile, err)
+		if ln == nil {
+			if ln, err = net.Listen("tcp", cfg.Profile); err != nil {
+				stopAll()
+				return nil, "", fmt.Errorf("--profile=%s: %v; choose another port", cfg.Profile, err)
+			}
 		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/tern-org/ternd/internal/zmq"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/tern-org/ternd/connmgr"
 	"github.com/tern-org/ternd/internal/indexers"
 	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/internal/netsync"
 	"github.com/tern-org/ternd/internal/rpcserver"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
@@ -75,6 +77,10 @@ func (c rpcChain) FetchUtxoEntry(op wire.OutPoint) (*blockchain.UtxoEntry, error
 
 func (c rpcChain) UtxoSetStats() (*blockchain.UtxoStats, error) { return c.n.chain.UtxoSetStats() }
 
+func (c rpcChain) ForEachUtxo(fn func(wire.OutPoint, *blockchain.UtxoEntry) error) (chainhash.Hash, int32, error) {
+	return c.n.chain.ForEachUtxo(fn)
+}
+
 func (c rpcChain) ProcessBlock(block *wire.MsgBlock) (bool, bool, error) {
 	return c.n.processBlock(block)
 }
@@ -100,6 +106,14 @@ func (c rpcChain) ReconsiderBlock(hash *chainhash.Hash) error {
 
 func (c rpcChain) VerifyChain(depth int32) error { return c.n.chain.VerifyChain(depth) }
 
+// PreciousBlock is preciousblock, flushed as InvalidateBlock: the pool
+// takes back the transactions of the blocks a reorganisation disconnects.
+func (c rpcChain) PreciousBlock(hash *chainhash.Hash) error {
+	err := c.n.chain.PreciousBlock(hash)
+	c.n.flushDisconnected()
+	return err
+}
+
 // rpcTxPool satisfies rpcserver.TxPool, TxAcceptor, TxPrioritiser and
 // MempoolDumper with the node's pool.
 type rpcTxPool struct{ n *node }
@@ -112,12 +126,16 @@ func (p rpcTxPool) Spender(op wire.OutPoint) *wire.MsgTx { return p.n.pool.Spend
 func (p rpcTxPool) LastUpdated() time.Time               { return p.n.pool.LastUpdated() }
 func (p rpcTxPool) TxDescs() []*mempool.TxDesc           { return p.n.pool.TxDescs() }
 func (p rpcTxPool) TxHashes() []chainhash.Hash           { return p.n.pool.TxHashes() }
-func (p rpcTxPool) Info() mempool.Info                   { return p.n.pool.Info() }
-func (p rpcTxPool) MinFee() mempool.FeeRate              { return p.n.pool.MinFee() }
-func (p rpcTxPool) Unbroadcast() []chainhash.Hash        { return p.n.pool.Unbroadcast() }
-func (p rpcTxPool) AddUnbroadcast(txid *chainhash.Hash)  { p.n.pool.AddUnbroadcast(txid) }
-func (p rpcTxPool) HasDust(txid *chainhash.Hash) bool    { return p.n.pool.HasDust(txid) }
-func (p rpcTxPool) FeeDeltas() map[chainhash.Hash]int64  { return p.n.pool.FeeDeltas() }
+func (p rpcTxPool) TxHashesAndSequence() ([]chainhash.Hash, uint64) {
+	return p.n.pool.TxHashesAndSequence()
+}
+func (p rpcTxPool) Info() mempool.Info                  { return p.n.pool.Info() }
+func (p rpcTxPool) MinFee() mempool.FeeRate             { return p.n.pool.MinFee() }
+func (p rpcTxPool) Unbroadcast() []chainhash.Hash       { return p.n.pool.Unbroadcast() }
+func (p rpcTxPool) AddUnbroadcast(txid *chainhash.Hash) { p.n.pool.AddUnbroadcast(txid) }
+func (p rpcTxPool) HasDust(txid *chainhash.Hash) bool   { return p.n.pool.HasDust(txid) }
+func (p rpcTxPool) FeeDeltas() map[chainhash.Hash]int64 { return p.n.pool.FeeDeltas() }
+func (p rpcTxPool) Orphans() []mempool.OrphanInfo       { return p.n.pool.Orphans() }
 
 func (p rpcTxPool) Cluster(txid *chainhash.Hash) (*mempool.ClusterInfo, bool) {
 	return p.n.pool.Cluster(txid)
@@ -142,7 +160,9 @@ func (p rpcTxPool) Descendants(txid *chainhash.Hash) ([]*mempool.TxDesc, bool) {
 }
 
 func (p rpcTxPool) ProcessLocalTransaction(tx *wire.MsgTx, maxFee int64) ([]*mempool.TxDesc, error) {
-	return p.n.pool.ProcessLocalTransaction(tx, maxFee)
+	acc, err := p.n.pool.ProcessLocalTransaction(tx, maxFee)
+	p.n.observeTx("rpc", acc, err)
+	return acc, err
 }
 
 func (p rpcTxPool) TestAccept(tx *wire.MsgTx) (*mempool.AcceptResult, error) {
@@ -172,6 +192,10 @@ func (p rpcTxPool) DumpMempool() (string, error) {
 type rpcFeeEstimator struct{ n *node }
 
 func (f rpcFeeEstimator) HighestTarget() int { return f.n.feeEst.HighestTarget() }
+
+func (f rpcFeeEstimator) EstimateRawFee(target int, threshold float64) ([]mempool.RawFeeHorizon, error) {
+	return f.n.feeEst.EstimateRawFee(target, threshold)
+}
 
 func (f rpcFeeEstimator) EstimateSmartFeeFloor(target int, conservative bool, minFee int64) (int64, int, error) {
 	return f.n.feeEst.EstimateSmartFeeFloor(target, conservative, minFee)
@@ -441,6 +465,40 @@ func (p rpcPeers) DisconnectID(id int32) bool {
 	return true
 }
 
+// SetNetworkActive is setnetworkactive: off, the connection manager dials
+// nothing and refuses inbound connections, and every peer is
+// disconnected; on, it connects again (permanent peers after their
+// backoff, automatic ones as the outbound loop refills).
+func (p rpcPeers) SetNetworkActive(active bool) {
+	p.s.cm.SetNetworkActive(active)
+	if active {
+		return
+	}
+	for _, sp := range p.s.allPeers() {
+		p.disconnect(sp)
+	}
+}
+
+// NetworkActive reports whether networking is on.
+func (p rpcPeers) NetworkActive() bool { return p.s.cm.NetworkActive() }
+
+// FetchBlockFromPeer is getblockfrompeer: the block is requested from the
+// peer through the sync manager, which counts it as requested so that a
+// block off the best chain is stored too.
+func (p rpcPeers) FetchBlockFromPeer(hash *chainhash.Hash, id int32) error {
+	sp := p.s.peerByID(id)
+	if sp == nil {
+		return rpcserver.ErrPeerNotFound
+	}
+	if err := p.s.sm.RequestBlock(sp, *hash); err != nil {
+		if errors.Is(err, netsync.ErrUnknownPeer) {
+			return rpcserver.ErrPeerNotFound
+		}
+		return err
+	}
+	return nil
+}
+
 // disconnect closes a peer; closing through the connection manager
 // redials a permanent request after its backoff, as Core's
 // ThreadOpenAddedConnections does.
@@ -526,6 +584,15 @@ func (a rpcAddrs) Addresses(max int, network wire.NetworkID) []*wire.NetAddressV
 	return a.s.am.Addresses(max, 0, network)
 }
 
+// CountsByNetwork returns the new and tried table sizes by network.
+func (a rpcAddrs) CountsByNetwork() map[wire.NetworkID][2]int {
+	out := make(map[wire.NetworkID][2]int)
+	for id, c := range a.s.am.CountsByNetwork() {
+		out[id] = [2]int{c.New, c.Tried}
+	}
+	return out
+}
+
 // AddPeerAddress is addpeeraddress: a routable address is added to the
 // new table (and with tried, marked good), and relayed to up to two peers
 // as a fresh address so that tests can follow its gossip.
@@ -563,4 +630,16 @@ func unixTime(t time.Time) int64 {
 		return 0
 	}
 	return t.Unix()
+}
+
+// rpcZMQ lists the node's ZMQ notifications for getzmqnotifications.
+type rpcZMQ struct{ n *zmq.Notifier }
+
+// Endpoints lists the notifier's topics and addresses.
+func (z rpcZMQ) Endpoints() []rpcserver.ZMQEndpoint {
+	var out []rpcserver.ZMQEndpoint
+	for _, ep := range z.n.Endpoints() {
+		out = append(out, rpcserver.ZMQEndpoint{Topic: ep.Topic, Address: ep.Address, HWM: ep.HWM})
+	}
+	return out
 }

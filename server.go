@@ -80,6 +80,13 @@ type server struct {
 	bytesSent atomic.Uint64
 	bytesRecv atomic.Uint64
 
+	// trafficMu guards closedTraffic, the messages and bytes by command
+	// of the disconnected peers, and orders it with the peer set's
+	// changes (peerDone) so the metrics' totals only grow. It is taken
+	// before peersMu.
+	trafficMu     sync.Mutex
+	closedTraffic cmdTraffic
+
 	// banSaveInterval is how often the ban save loop writes a changed
 	// list (banListSaveInterval; tests shorten it).
 	banSaveInterval time.Duration
@@ -90,6 +97,11 @@ type server struct {
 
 	// dialer reaches addresses directly or through --proxy / --onion.
 	dialer *connmgr.Dialer
+
+	// bound, when set before Start, holds the P2P listeners the daemon
+	// bound before opening anything on disk (bindListeners); Start then
+	// binds none itself.
+	bound *boundListeners
 
 	// testDial, targetOutbound, targetBlockRelay, feelerInterval,
 	// extraBlockInterval, retryInterval and trickleInterval override,
@@ -215,7 +227,7 @@ func (s *server) Start(ctx context.Context) error {
 
 	sm, err := netsync.New(&netsync.Config{
 		Chain:            s.core.chain,
-		TxPool:           s.core.pool,
+		TxPool:           observedPool{TxPool: s.core.pool, obs: s.core},
 		IsFullOutbound:   s.isFullOutbound,
 		IsBlockRelayOnly: s.isBlockRelayOnly,
 		// Core's stale-tip extra outbound peer. s.cm is set below,
@@ -254,7 +266,15 @@ func (s *server) Start(ctx context.Context) error {
 	}
 
 	var ls []net.Listener
-	if !s.cfg.DisableListen {
+	if s.bound != nil {
+		ls = s.bound.p2p
+		if s.bound.p2pWarning != nil {
+			srvrLog.Warnf("%v", s.bound.p2pWarning)
+		}
+		for _, l := range ls {
+			srvrLog.Infof("Listening for peers on %v", l.Addr())
+		}
+	} else if !s.cfg.DisableListen {
 		addrs := s.cfg.Listeners
 		if len(addrs) == 0 {
 			addrs = connmgr.DefaultListenAddrs(s.cfg.params.DefaultPort)

@@ -186,6 +186,9 @@ func (s *server) runPeer(p *peer.Peer, req *connmgr.ConnReq) {
 
 // peerDone removes a disconnected peer and tells the managers.
 func (s *server) peerDone(sp *serverPeer, err error) {
+	// The peer leaves the set and its traffic joins the departed peers'
+	// under trafficMu, so the traffic totals never go down.
+	s.trafficMu.Lock()
 	s.peersMu.Lock()
 	delete(s.peers, sp.ID())
 	if s.ctx.Err() == nil {
@@ -193,6 +196,8 @@ func (s *server) peerDone(sp *serverPeer, err error) {
 	}
 	s.peersMu.Unlock()
 	st := sp.StatsSnapshot()
+	s.closedTraffic.add(st)
+	s.trafficMu.Unlock()
 	s.bytesSent.Add(st.BytesSent)
 	s.bytesRecv.Add(st.BytesRecv)
 	if sp.registered.Load() {

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/rpcserver"
 )
@@ -18,6 +21,12 @@ const (
 	// appVersion is the daemon's version.
 	appVersion = "0.1.0"
 
+	// coreVersion is the Bitcoin Core release whose policy and RPC ternd
+	// implements, and coreClientVersion Core's number for it
+	// (CLIENT_VERSION: major*10000 + minor*100 + patch).
+	coreVersion       = "30.0.0"
+	coreClientVersion = 300000
+
 	// shutdownTimeout bounds the whole orderly shutdown; past it the
 	// process exits with status 1 rather than hang.
 	shutdownTimeout = 30 * time.Second
@@ -25,6 +34,16 @@ const (
 
 // version returns the version string.
 func version() string { return appVersion }
+
+// rpcSubVersion is the subversion getnetworkinfo reports: Core's user
+// agent for the release ternd follows, then ternd's own, as Bitcoin Knots
+// presents itself ("/Satoshi:30.0.0/ternd:0.1.0/"). Clients that choose
+// an RPC dialect by Core's version (btcd's rpcclient, and lnd through it)
+// then choose the current one. The P2P user agent stays "/ternd:0.1.0/":
+// peers negotiate by protocol version and service bits, not by name.
+func rpcSubVersion() string {
+	return "/Satoshi:" + coreVersion + "/" + appName + ":" + appVersion + "/"
+}
 
 // subsystem is one long-lived part of the node (database, chain, mempool,
 // sync manager, peer server, RPC server ...).
@@ -77,6 +96,14 @@ type daemon struct {
 	// p2p is the P2P server, set by addNodeSubsystems.
 	p2p *server
 
+	// bound are the listeners bound before anything on disk was opened
+	// (nil in tests that let each part bind its own).
+	bound *boundListeners
+
+	// events are the metrics' event counters, nil without
+	// --metricslisten.
+	events *metrics.Events
+
 	// subsystems are in start order; started counts how many started.
 	subsystems []subsystem
 	started    int
@@ -88,6 +115,12 @@ type daemon struct {
 // newDaemon builds the node and its RPC server. Nothing is opened or bound
 // yet.
 func newDaemon(cfg *config) (*daemon, error) {
+	return newDaemonWith(cfg, nil)
+}
+
+// newDaemonWith is newDaemon serving on listeners bound already (nil: each
+// part binds its own as it starts).
+func newDaemonWith(cfg *config, bound *boundListeners) (*daemon, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &daemon{
 		cfg:         cfg,
@@ -95,6 +128,10 @@ func newDaemon(cfg *config) (*daemon, error) {
 		ctx:         ctx,
 		cancel:      cancel,
 		shutdownReq: make(chan struct{}),
+		bound:       bound,
+	}
+	if cfg.MetricsListen != "" {
+		n.events = metrics.NewEvents()
 	}
 	if err := n.addNodeSubsystems(); err != nil {
 		cancel()
@@ -126,7 +163,12 @@ func (n *daemon) addNodeSubsystems() error {
 	if n.p2p, err = newServer(n.cfg, core); err != nil {
 		return err
 	}
+	n.p2p.bound = n.bound
 	n.addSubsystem(n.p2p)
+	if n.events != nil {
+		core.events = n.events
+		n.addSubsystem(n.metricsSubsystem())
+	}
 	return nil
 }
 
@@ -138,6 +180,7 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 	rc := rpcserver.Config{
 		Listeners:        cfg.RPCListeners,
 		DefaultListeners: cfg.rpcDefaultListeners,
+		Bound:            n.boundRPC(),
 		User:             cfg.RPCUser,
 		Pass:             cfg.RPCPass,
 		CookiePath:       filepath.Join(cfg.netDataDir, rpcjson.CookieFileName),
@@ -149,6 +192,9 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 
 		ChainParams:         cfg.params,
 		Version:             version(),
+		SubVersion:          rpcSubVersion(),
+		ClientVersion:       coreClientVersion,
+		WarningsAsString:    cfg.deprecatedRPC("warnings"),
 		ChainDBDir:          filepath.Join(cfg.netDataDir, chainDBDirName),
 		DataCarrierSize:     cfg.DataCarrierSize,
 		BlockMinTxFee:       cfg.blockMinTxFeeSat,
@@ -176,7 +222,22 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		BanManager:  rpcBans{n.p2p},
 		AddrManager: rpcAddrs{n.p2p},
 	}
+	if n.core.zmq != nil {
+		rc.ZMQ = rpcZMQ{n.core.zmq}
+	}
+	if n.events != nil {
+		rc.Observer = rpcObserver{n.events}
+	}
 	return rc
+}
+
+// boundRPC returns the RPC listeners bound already, nil when the RPC
+// server is to bind its own.
+func (n *daemon) boundRPC() []net.Listener {
+	if n.bound == nil {
+		return nil
+	}
+	return n.bound.rpc
 }
 
 // addSubsystem appends a subsystem to the start order. It must be called
@@ -209,13 +270,21 @@ func (n *daemon) start() error {
 		if n.rpc != nil {
 			n.rpc.SetWarmup("Starting " + s.Name() + "...")
 		}
-		ternLog.Debugf("Starting %s", s.Name())
+		ternLog.Infof("Starting %s", s.Name())
 		if err := s.Start(n.ctx); err != nil {
 			return fmt.Errorf("%s: %w", s.Name(), err)
 		}
 		n.started++
 	}
 	if n.rpc != nil {
+		// The chain exists once the core has started; the waitfor methods
+		// wake on every tip change from here on.
+		rpc := n.rpc
+		n.core.chain.Subscribe(func(nt *blockchain.Notification) {
+			if nt.Type == blockchain.NTBlockConnected || nt.Type == blockchain.NTBlockDisconnected {
+				rpc.TipChanged()
+			}
+		})
 		n.rpc.SetWarmupFinished()
 	}
 	return nil
@@ -263,6 +332,15 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 		return 1
 	}
 
+	// Every port first, so a taken one fails before anything is created
+	// or opened on disk.
+	bound, err := bindListeners(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "ternd: %v\n", err)
+		return 1
+	}
+	defer bound.Close()
+
 	for _, dir := range []string{cfg.netDataDir, cfg.netLogDir} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			fmt.Fprintf(stderr, "ternd: cannot create %s: %v; choose another with --datadir/--logdir\n", dir, err)
@@ -292,7 +370,10 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 		cnfgLog.Infof("Loaded config file %s", cfg.ConfigFile)
 	}
 
-	stopProfiling, _, err := startProfiling(cfg)
+	for _, w := range bound.rpcWarnings {
+		rpcsLog.Warnf("%v", w)
+	}
+	stopProfiling, _, err := startProfilingOn(cfg, bound.profile)
 	if err != nil {
 		ternLog.Errorf("%v", err)
 		fmt.Fprintf(stderr, "ternd: %v\n", err)
@@ -300,7 +381,7 @@ func ternMain(args []string, stdout, stderr io.Writer, interrupt <-chan os.Signa
 	}
 	defer stopProfiling()
 
-	n, err := newDaemon(cfg)
+	n, err := newDaemonWith(cfg, bound)
 	if err != nil {
 		ternLog.Errorf("%v", err)
 		return 1

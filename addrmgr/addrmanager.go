@@ -718,6 +718,31 @@ func (am *AddrManager) Counts() (nNew, nTried int) {
 	return len(am.newLst), len(am.triLst)
 }
 
+// NetworkCounts is the size of the new and tried tables for one network.
+type NetworkCounts struct {
+	New, Tried int
+}
+
+// CountsByNetwork returns the sizes of the new and tried tables per
+// network (the metrics' view). Safe for concurrent use; it walks both
+// tables under the manager's lock, at most 81,920 entries.
+func (am *AddrManager) CountsByNetwork() map[wire.NetworkID]NetworkCounts {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	out := make(map[wire.NetworkID]NetworkCounts)
+	for _, ka := range am.newLst {
+		c := out[ka.na.Network]
+		c.New++
+		out[ka.na.Network] = c
+	}
+	for _, ka := range am.triLst {
+		c := out[ka.na.Network]
+		c.Tried++
+		out[ka.na.Network] = c
+	}
+	return out
+}
+
 // NeedMoreAddresses reports whether the node should ask for addresses.
 func (am *AddrManager) NeedMoreAddresses() bool {
 	return am.NumAddresses() < needAddressThreshold

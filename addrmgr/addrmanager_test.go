@@ -172,6 +172,16 @@ func TestAddGoodTried(t *testing.T) {
 	if nTried == 0 || nNew+nTried != am.NumAddresses() {
 		t.Fatalf("new %d tried %d total %d", nNew, nTried, am.NumAddresses())
 	}
+	byNet := am.CountsByNetwork()
+	sumNew, sumTried := 0, 0
+	for _, c := range byNet {
+		sumNew += c.New
+		sumTried += c.Tried
+	}
+	if sumNew != nNew || sumTried != nTried || byNet[wire.NetTorV3].New+byNet[wire.NetTorV3].Tried != 1 ||
+		byNet[wire.NetIPv4].New == 0 {
+		t.Fatalf("by network %+v, totals new %d tried %d", byNet, nNew, nTried)
+	}
 	if err := am.Good(mustParse(t, "9.9.9.9:1")); !errors.Is(err, ErrUnknownAddress) {
 		t.Fatalf("Good unknown: %v", err)
 	}

@@ -102,6 +102,11 @@ func TestConnectAndSpend(t *testing.T) {
 	for _, n := range h.notes {
 		if n.Type == NTBlockConnected {
 			connects++
+			if n.ValidationTime <= 0 {
+				t.Fatalf("block %d connected with no validation time", n.Height)
+			}
+		} else if n.ValidationTime != 0 {
+			t.Fatalf("%v of block %d carries a validation time", n.Type, n.Height)
 		}
 	}
 	if connects != 102 {

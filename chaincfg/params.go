@@ -81,6 +81,10 @@ type Params struct {
 	// the real chains; 0 means always active.
 	TaprootHeight int32
 
+	// Deployments are the version-bits deployments as Core defines them
+	// (getdeploymentinfo).
+	Deployments []BIP9Deployment
+
 	// ScriptFlagExceptions are the blocks validated with fewer script
 	// flags (the BIP16 exception and the mainnet taproot exception). BIP16
 	// (P2SH) has no height: as in Bitcoin Core it applies to every block
@@ -252,6 +256,7 @@ var MainNetParams = func() Params {
 		},
 	}
 	mainnetAddrs(&p)
+	p.Deployments = bip9Deployments(2016, 1815, testDummyStart, testDummyEnd, taprootStart, taprootEnd, 709632)
 	return *withRetarget(&p)
 }()
 
@@ -294,6 +299,7 @@ var TestNet3Params = func() Params {
 		},
 	}
 	testnetAddrs(&p, "tb")
+	p.Deployments = bip9Deployments(2016, 1512, testDummyStart, testDummyEnd, taprootStart, taprootEnd, 0)
 	return *withRetarget(&p)
 }()
 
@@ -326,6 +332,7 @@ var TestNet4Params = func() Params {
 		MinimumChainWork: hexToBig("00000000000000000000000000000000000000000000034a4690fe592dc49c7c"),
 	}
 	testnetAddrs(&p, "tb")
+	p.Deployments = bip9Deployments(2016, 1512, testDummyStart, testDummyEnd, DeploymentAlwaysActive, DeploymentNoTimeout, 0)
 	return *withRetarget(&p)
 }()
 
@@ -371,6 +378,7 @@ func CustomSignetParams(challenge []byte, dnsSeeds []DNSSeed) Params {
 		RelayNonStdTxs:  false,
 	}
 	testnetAddrs(&p, "tb")
+	p.Deployments = bip9Deployments(2016, 1815, testDummyStart, testDummyEnd, DeploymentAlwaysActive, DeploymentNoTimeout, 0)
 	return *withRetarget(&p)
 }
 
@@ -400,6 +408,7 @@ var RegressionNetParams = func() Params {
 	testnetAddrs(&p, "bcrt")
 	withRetarget(&p)
 	p.SubsidyReductionInterval = 150
+	p.Deployments = bip9Deployments(144, 108, 0, DeploymentNoTimeout, DeploymentAlwaysActive, DeploymentNoTimeout, 0)
 	return p
 }()
 

@@ -280,9 +280,12 @@ type ConnManager struct {
 
 	nextID atomic.Uint64
 
-	mu          sync.Mutex
-	running     bool
-	stopped     bool
+	mu      sync.Mutex
+	running bool
+	stopped bool
+	// inactive is setnetworkactive false: no dials and no inbound
+	// connections until it is cleared.
+	inactive    bool
 	ctx         context.Context
 	wg          sync.WaitGroup
 	pending     []*ConnReq          // permanent requests queued before Run
@@ -753,6 +756,14 @@ func (cm *ConnManager) dial(req *ConnReq) {
 		cm.mu.Unlock()
 		return
 	}
+	if cm.inactive {
+		// A permanent request waits out its backoff and tries again; an
+		// automatic one is dropped and refilled once the network is on.
+		req.state = ConnFailed
+		cm.retryLocked(req)
+		cm.mu.Unlock()
+		return
+	}
 	ctx, cancel := context.WithTimeout(cm.ctx, cm.cfg.DialTimeout)
 	cm.dialCancels[req.id] = cancel
 	req.state = ConnPending
@@ -909,6 +920,7 @@ func (cm *ConnManager) fillOutbound() bool {
 	for tries := 0; tries < maxAddrTries; tries++ {
 		cm.mu.Lock()
 		typ, need := cm.nextAutoTypeLocked()
+		need = need && !cm.inactive
 		var addr net.Addr
 		if need && typ == ConnBlockRelayOnly && len(cm.anchors) > 0 {
 			addr = cm.anchors[0]
@@ -1000,7 +1012,8 @@ func (cm *ConnManager) startFeeler() {
 // acceptLoop accepts connections on l until it is closed.
 func (cm *ConnManager) acceptLoop(ctx context.Context, l net.Listener) {
 	defer cm.wg.Done()
-	log.Infof("Server listening on %s", l.Addr())
+	// The daemon logs each listener once, when it binds it.
+	log.Debugf("Accepting connections on %s", l.Addr())
 	for {
 		conn, err := l.Accept()
 		if err != nil {
@@ -1050,6 +1063,8 @@ func (cm *ConnManager) handleInbound(conn net.Conn) {
 	switch {
 	case cm.stopped:
 		reason = "shutting down"
+	case cm.inactive:
+		reason = "network not active"
 	case cm.inbound >= cm.MaxInbound():
 		reason = "inbound slots full"
 	case !white && cm.cfg.MaxInboundPerIP > 0 && cm.inboundIP[ip] >= cm.cfg.MaxInboundPerIP:
@@ -1189,4 +1204,23 @@ func Listen(addrs []string) ([]net.Listener, error) {
 // given: every IPv4 and IPv6 interface at port.
 func DefaultListenAddrs(port string) []string {
 	return []string{net.JoinHostPort("", port)}
+}
+
+// SetNetworkActive switches networking on or off (Core's
+// setnetworkactive): while off no connection is dialled and inbound ones
+// are refused; permanent requests keep retrying with their backoff and
+// connect again once it is back on. Closing the connections already open
+// is the caller's. Safe for concurrent use.
+func (cm *ConnManager) SetNetworkActive(active bool) {
+	cm.mu.Lock()
+	cm.inactive = !active
+	cm.mu.Unlock()
+	log.Infof("Network activity set to %v", active)
+}
+
+// NetworkActive reports whether networking is on.
+func (cm *ConnManager) NetworkActive() bool {
+	cm.mu.Lock()
+	defer cm.mu.Unlock()
+	return !cm.inactive
 }

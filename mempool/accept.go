@@ -210,7 +210,8 @@ func (mp *TxPool) commit(r *checkResult) {
 		log.Debugf("Replacing %v with %v", c.txid, r.e.txid)
 	}
 	mp.extra.addEntries(r.evict)
-	mp.removeSet(r.evict)
+	mp.replaced.Add(uint64(len(r.evict)))
+	mp.removeSet(r.evict, RemovedReplaced)
 	// The ancestors check found are still e's: none of them is evicted
 	// (a replacement may not spend a conflict or its descendants).
 	mp.addEntry(r.e, r.parents, r.ancestors)
@@ -668,15 +669,18 @@ func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	mp.markDirty(c)
 	mp.sequence++
 	mp.lastUpdated = mp.cfg.Now()
+	mp.recordAdd(e)
 }
 
-// removeSet removes every entry of set, updating the statistics of
-// relatives that stay and splitting clusters that fall apart. The pool lock
-// must be held.
-func (mp *TxPool) removeSet(set map[*entry]struct{}) {
+// removeSet removes every entry of set for reason, updating the
+// statistics of relatives that stay and splitting clusters that fall
+// apart; each removal takes a sequence number (and an event). The pool
+// lock must be held.
+func (mp *TxPool) removeSet(set map[*entry]struct{}, reason RemovalReason) {
 	if len(set) == 0 {
 		return
 	}
+	mp.recordRemove(set, reason)
 	touched := make(map[*cluster]struct{})
 	for e := range set {
 		mp.markDirty(e.cluster)
@@ -802,9 +806,9 @@ func (mp *TxPool) RemoveTransaction(txid *chainhash.Hash, removeRedeemers bool) 
 		return
 	}
 	if removeRedeemers {
-		mp.removeSet(descendantsOf(e))
+		mp.removeSet(descendantsOf(e), RemovedConflict)
 	} else {
-		mp.removeSet(map[*entry]struct{}{e: {}})
+		mp.removeSet(map[*entry]struct{}{e: {}}, RemovedConflict)
 	}
 }
 
@@ -831,7 +835,7 @@ func (mp *TxPool) expire() int {
 		}
 		set := descendantsOf(e)
 		n += len(set)
-		mp.removeSet(set)
+		mp.removeSet(set, RemovedExpiry)
 	}
 	if n > 0 {
 		log.Debugf("Expired %d transactions from the pool", n)
@@ -874,7 +878,7 @@ func (mp *TxPool) trimToSize() {
 		mp.trackPackageRemoved(rate)
 		log.Debugf("Evicting %d transactions at %v to fit the pool limit", len(set), rate)
 		mp.extra.addEntries(set)
-		mp.removeSet(set)
+		mp.removeSet(set, RemovedSizeLimit)
 	}
 }
 

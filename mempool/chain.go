@@ -25,14 +25,14 @@ func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock, height int32) []*TxDesc {
 	for i, tx := range block.Transactions {
 		txid := tx.TxHash()
 		if e, ok := mp.pool[txid]; ok {
-			mp.removeSet(map[*entry]struct{}{e: {}})
+			mp.removeSet(map[*entry]struct{}{e: {}}, RemovedBlock)
 		}
 		if i == 0 {
 			continue
 		}
 		for _, in := range tx.TxIn {
 			if c := mp.spentBy[in.PreviousOutPoint]; c != nil && c.txid != txid {
-				mp.removeSet(descendantsOf(c))
+				mp.removeSet(descendantsOf(c), RemovedConflict)
 			}
 			for o := range mp.orphans.byPrev[in.PreviousOutPoint] {
 				if o.txid != txid {
@@ -114,7 +114,7 @@ func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) []*TxDesc {
 			}
 			set := descendantsOf(k)
 			saved = append(saved, topoSort(set)...)
-			mp.removeSet(set)
+			mp.removeSet(set, RemovedReorg)
 		}
 		if err := putBack(tx, time.Time{}); err != nil {
 			log.Debugf("Dropping disconnected %v: %v", txid, err)
@@ -206,14 +206,14 @@ func (mp *TxPool) removeInvalidAtTip() {
 	}
 	for _, e := range bad {
 		if _, ok := mp.pool[e.txid]; ok {
-			mp.removeSet(descendantsOf(e))
+			mp.removeSet(descendantsOf(e), RemovedReorg)
 		}
 	}
 	for _, e := range missing {
 		if _, ok := mp.pool[e.txid]; ok {
 			set := descendantsOf(e)
 			mp.parked = append(mp.parked, topoSort(set)...)
-			mp.removeSet(set)
+			mp.removeSet(set, RemovedReorg)
 		}
 	}
 }

@@ -228,9 +228,30 @@ func (s *txConfirmStats) removeTx(entryHeight, bestSeen int64, bucket int, inBlo
 // successBreakPoint. It returns -1 when no range qualifies.
 func (s *txConfirmStats) estimateMedianVal(buckets []float64, confTarget int,
 	sufficientTxVal, successBreakPoint float64, height int64) float64 {
+	return s.estimateMedianValResult(buckets, confTarget, sufficientTxVal, successBreakPoint, height, nil)
+}
 
+// estimateMedianValResult is estimateMedianVal that also reports, when res
+// is not nil, the last passing and the first failing bucket range with
+// their counts (Core's EstimationResult, for estimaterawfee).
+func (s *txConfirmStats) estimateMedianValResult(buckets []float64, confTarget int,
+	sufficientTxVal, successBreakPoint float64, height int64, res *RawFeeHorizon) float64 {
+
+	if res != nil {
+		res.Decay, res.Scale = s.decay, s.scale
+		res.Pass, res.Fail = newRawFeeBucket(), newRawFeeBucket()
+	}
 	if confTarget < 1 || confTarget > s.maxConfirms() {
 		return -1
+	}
+	passing := true
+	rangeOf := func(near, far int) (float64, float64) {
+		lo, hi := min(near, far), max(near, far)
+		start := 0.0
+		if lo > 0 {
+			start = buckets[lo-1]
+		}
+		return start, buckets[hi]
 	}
 	var (
 		nConf, totalNum, failNum, partialNum float64
@@ -271,12 +292,30 @@ func (s *txConfirmStats) estimateMedianVal(buckets []float64, confTarget int,
 		partialNum = 0
 		curPct := nConf / (totalNum + failNum + float64(extraNum))
 		if curPct < successBreakPoint {
+			if passing && res != nil {
+				res.Fail.Start, res.Fail.End = rangeOf(curNear, curFar)
+				res.Fail.WithinTarget, res.Fail.TotalConfirmed = nConf, totalNum
+				res.Fail.InMempool, res.Fail.LeftMempool = float64(extraNum), failNum
+			}
+			passing = false
 			continue
 		}
+		if res != nil {
+			res.Fail = newRawFeeBucket()
+			res.Pass.WithinTarget, res.Pass.TotalConfirmed = nConf, totalNum
+			res.Pass.InMempool, res.Pass.LeftMempool = float64(extraNum), failNum
+		}
+		passing = true
 		foundAnswer = true
 		nConf, totalNum, failNum, extraNum = 0, 0, 0, 0
 		bestNear, bestFar = curNear, curFar
 		newRange = true
+	}
+	if res != nil && passing && !newRange {
+		// The last buckets lacked data to pass: they count as the failure.
+		res.Fail.Start, res.Fail.End = rangeOf(curNear, curFar)
+		res.Fail.WithinTarget, res.Fail.TotalConfirmed = nConf, totalNum
+		res.Fail.InMempool, res.Fail.LeftMempool = float64(extraNum), failNum
 	}
 
 	lo, hi := min(bestNear, bestFar), max(bestNear, bestFar)
@@ -285,6 +324,9 @@ func (s *txConfirmStats) estimateMedianVal(buckets []float64, confTarget int,
 		txSum += s.txCtAvg[b]
 	}
 	median := -1.0
+	if foundAnswer && txSum != 0 && res != nil {
+		res.Pass.Start, res.Pass.End = rangeOf(lo, hi)
+	}
 	if foundAnswer && txSum != 0 {
 		txSum /= 2
 		for b := lo; b <= hi; b++ {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -35,6 +36,10 @@ type Tag uint64
 // Config holds what the pool needs from the chain and the daemon. Every
 // function must be safe for concurrent use.
 type Config struct {
+	// EventQueue bounds the queue of TxEvents kept for TakeEvents (ZMQ
+	// notifications); past it the oldest are dropped. 0 keeps none.
+	EventQueue int
+
 	// Policy is the standardness and limit policy; DefaultPolicy gives
 	// Core v30's defaults.
 	Policy Policy
@@ -134,6 +139,10 @@ func (d *TxDesc) ModifiedFee() int64 { return satAdd(d.Fee, d.FeeDelta) }
 type TxPool struct {
 	cfg Config
 
+	// replaced counts the transactions replace-by-fee evicted, one package
+	// or transaction replacement at a time (Replaced).
+	replaced atomic.Uint64
+
 	mtx     sync.RWMutex
 	pool    map[chainhash.Hash]*entry
 	byWtxid map[chainhash.Hash]*entry
@@ -163,6 +172,16 @@ type TxPool struct {
 	lastUpdated       time.Time
 	sequence          uint64
 
+	// mempoolSeq is the sequence number the next addition or removal
+	// takes (Core's mempool sequence, from 1); events holds the changes
+	// not yet taken (at most cfg.EventQueue), eventsLost counts those
+	// dropped since the last TakeEvents, and eventSignal wakes the
+	// reader.
+	mempoolSeq  uint64
+	events      []TxEvent
+	eventsLost  uint64
+	eventSignal chan struct{}
+
 	orphans *orphanPool
 	// extra holds transactions replaced, evicted or pushed out of the
 	// orphan pool, for compact block reconstruction.
@@ -184,15 +203,21 @@ func New(cfg *Config) *TxPool {
 	if c.MaxExtraTxns == 0 {
 		c.MaxExtraTxns = DefaultMaxExtraTxns
 	}
+	var signal chan struct{}
+	if c.EventQueue > 0 {
+		signal = make(chan struct{}, 1)
+	}
 	extra := newExtraTxns(c.MaxExtraTxns)
 	return &TxPool{
-		extra:   extra,
-		cfg:     c,
-		pool:    make(map[chainhash.Hash]*entry),
-		byWtxid: make(map[chainhash.Hash]*entry),
-		spentBy: make(map[wire.OutPoint]*entry),
-		byChunk: newOrdIndex(lessByChunkRate),
-		deltas:  make(map[chainhash.Hash]int64),
+		extra:       extra,
+		cfg:         c,
+		mempoolSeq:  1,
+		eventSignal: signal,
+		pool:        make(map[chainhash.Hash]*entry),
+		byWtxid:     make(map[chainhash.Hash]*entry),
+		spentBy:     make(map[wire.OutPoint]*entry),
+		byChunk:     newOrdIndex(lessByChunkRate),
+		deltas:      make(map[chainhash.Hash]int64),
 
 		unbroadcast: make(map[chainhash.Hash]struct{}),
 		orphans:     newOrphanPool(extra),
@@ -661,3 +686,9 @@ func (mp *TxPool) Unbroadcast() []chainhash.Hash {
 	}
 	return out
 }
+
+// Replaced returns how many pooled transactions replacements (RBF, package
+// RBF, sibling eviction) have evicted since the pool was created. It is
+// safe for concurrent use and takes no lock, so a metrics scrape costs the
+// pool nothing.
+func (mp *TxPool) Replaced() uint64 { return mp.replaced.Load() }

@@ -391,12 +391,21 @@ func TestReplaceByFee(t *testing.T) {
 			h, coins, orig := setup(t)
 			tx := tc.make(h, coins, orig)
 			origID := orig.TxHash()
+			before := h.pool.Replaced()
 			if tc.kind == "" {
 				h.mustAccept(tx)
 				if h.pool.IsTransactionInPool(&origID) {
 					t.Fatal("original still pooled")
 				}
+				if got := h.pool.Replaced() - before; got != 1 {
+					t.Fatalf("Replaced() grew by %d, want 1", got)
+				}
 			} else {
+				defer func() {
+					if got := h.pool.Replaced(); got != before {
+						t.Fatalf("Replaced() moved from %d to %d on a refused replacement", before, got)
+					}
+				}()
 				err := h.reject(tx, tc.kind)
 				if tc.msg != "" && !contains(err.Error(), tc.msg) {
 					t.Fatalf("message %q lacks %q", err.Error(), tc.msg)
@@ -473,6 +482,10 @@ func TestOrphans(t *testing.T) {
 	}
 	if h.pool.OrphanCount() != 2 {
 		t.Fatalf("orphans %d", h.pool.OrphanCount())
+	}
+	if list := h.pool.Orphans(); len(list) != 2 || list[0].Txid != grandchild.TxHash() ||
+		list[1].Txid != child.TxHash() || list[0].From != 1 || list[0].Weight == 0 {
+		t.Fatalf("Orphans() = %+v", list)
 	}
 	acc, _, err = h.pool.ProcessTransaction(parent, true, 2)
 	if err != nil || len(acc) != 3 {

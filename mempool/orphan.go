@@ -2,6 +2,7 @@ package mempool
 
 import (
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -371,4 +372,30 @@ func (mp *TxPool) IsOrphanInPool(txid *chainhash.Hash) bool {
 	defer mp.mtx.RUnlock()
 	_, ok := mp.orphans.byTxid[*txid]
 	return ok
+}
+
+// OrphanInfo describes an orphan for getorphantxs.
+type OrphanInfo struct {
+	Tx      *wire.MsgTx
+	Txid    chainhash.Hash
+	Wtxid   chainhash.Hash
+	Weight  int64
+	From    Tag
+	Entry   time.Time // when it was added
+	Expires time.Time
+}
+
+// Orphans lists the orphans held, oldest first.
+func (mp *TxPool) Orphans() []OrphanInfo {
+	mp.mtx.RLock()
+	defer mp.mtx.RUnlock()
+	out := make([]OrphanInfo, 0, len(mp.orphans.byTxid))
+	for _, o := range mp.orphans.byTxid {
+		out = append(out, OrphanInfo{Tx: o.tx, Txid: o.txid, Wtxid: o.wtxid, Weight: o.weight,
+			From: o.tag, Entry: o.expires.Add(-mp.cfg.Policy.OrphanExpiry), Expires: o.expires})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		return mp.orphans.byTxid[out[i].Txid].seq < mp.orphans.byTxid[out[j].Txid].seq
+	})
+	return out
 }

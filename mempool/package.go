@@ -805,7 +805,8 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 		log.Debugf("Replacing %v with package child %v", x.txid, txs[eval[len(eval)-1]].TxHash())
 	}
 	mp.extra.addEntries(evict)
-	mp.removeSet(evict)
+	mp.replaced.Add(uint64(len(evict)))
+	mp.removeSet(evict, RemovedReplaced)
 	rate := feeRateOf(fees, vsize)
 	added := make([]*entry, 0, len(eval))
 	for k, i := range eval {
@@ -817,7 +818,7 @@ func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate Fee
 			for _, e := range added {
 				set[e] = struct{}{}
 			}
-			mp.removeSet(set)
+			mp.removeSet(set, RemovedConflict)
 			for _, j := range eval {
 				res.Txs[j].rejected(err)
 			}

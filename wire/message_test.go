@@ -345,8 +345,6 @@ func TestMessageLimits(t *testing.T) {
 			ErrTooManyItems},
 		{"merkleblock flags too long", CmdMerkleBlock, cat(zeros(84), count(0), count(maxFlagsPerMerkleBlock+1),
 			zeros(maxFlagsPerMerkleBlock+1)), ErrFieldTooLong},
-		{"reject reason too long", CmdReject, cat(AppendVarString(nil, "tx"), []byte{0x10}, count(112),
-			zeros(112)), ErrFieldTooLong},
 		{"short ping", CmdPing, zeros(7), io.ErrUnexpectedEOF},
 		{"short version", CmdVersion, zeros(45), io.ErrUnexpectedEOF},
 		{"block tx count", CmdBlock, cat(zeros(80), count(1<<31)), ErrTooManyItems},
@@ -431,6 +429,20 @@ func TestRejectDecode(t *testing.T) {
 	rej := msg.(*MsgReject)
 	if rej.Cmd != "tx" || rej.Code != RejectInsufficientFee || rej.Reason != "insufficient fee" ||
 		rej.Hash[0] != 7 || rej.Code.String() != "REJECT_INSUFFICIENTFEE" {
+		t.Fatalf("decoded %+v", rej)
+	}
+
+	// btcd sends reasons longer than Core's 111 bytes: the message still
+	// decodes (it is only logged), its reason cut to the limit.
+	long := strings.Repeat("r", 130)
+	payload = append(AppendVarString(nil, "tx"), 0x10)
+	payload = AppendVarString(payload, long)
+	payload = append(payload, bytes.Repeat([]byte{9}, 32)...)
+	msg, _, err = ReadMessage(bytes.NewReader(frame(MainNet, CmdReject, payload)), ProtocolVersion, MainNet)
+	if err != nil {
+		t.Fatalf("a long reject reason: %v", err)
+	}
+	if rej := msg.(*MsgReject); rej.Reason != long[:maxRejectReasonLen] || rej.Hash[0] != 9 {
 		t.Fatalf("decoded %+v", rej)
 	}
 }

@@ -62,10 +62,14 @@ func (msg *MsgReject) Command() string { return CmdReject }
 // MaxPayloadLength returns the message limit.
 func (msg *MsgReject) MaxPayloadLength(pver uint32) uint32 { return MaxMessagePayload }
 
+// decode reads a reject leniently: the message is only logged, and old
+// peers (btcd among them) send reasons longer than Core's limit, so a long
+// command or reason is cut to its limit rather than refused (the payload
+// itself is bounded by MaxMessagePayload).
 func (msg *MsgReject) decode(d *decoder, pver uint32, enc MessageEncoding) {
-	msg.Cmd = d.varString(CommandSize, "reject command")
+	msg.Cmd = truncate(d.varString(MaxMessagePayload, "reject command"), CommandSize)
 	msg.Code = RejectCode(d.u8())
-	msg.Reason = d.varString(maxRejectReasonLen, "reject reason")
+	msg.Reason = truncate(d.varString(MaxMessagePayload, "reject reason"), maxRejectReasonLen)
 	if d.err == nil && (msg.Cmd == CmdBlock || msg.Cmd == CmdTx) && d.remaining() > 0 {
 		d.hash(&msg.Hash)
 	}
@@ -86,4 +90,12 @@ func (msg *MsgReject) BtcDecode(r io.Reader, pver uint32, enc MessageEncoding) e
 // BtcEncode fails: the message is obsolete.
 func (msg *MsgReject) BtcEncode(w io.Writer, pver uint32, enc MessageEncoding) error {
 	return encodeTo(msg, w, pver, enc)
+}
+
+// truncate returns s cut to at most n bytes.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

@@ -15,10 +15,15 @@
 //	-rpcwait            wait for the server to start (and leave warm-up)
 //	-rpcwaittimeout=N   give up waiting after N seconds (0 = never)
 //	-rpcclienttimeout=N HTTP timeout in seconds (default 900, 0 = none)
+//	-version            print the version and exit
 //
 // Credentials come from the command line, else from the conf file
-// (rpcuser/rpcpass in ternd.conf), else from the cookie ternd writes at
-// start. Each parameter is sent as JSON if it parses as JSON and as a
+// (rpcuser/rpcpass or rpcpassword in ternd.conf), else from the cookie ternd
+// writes at start. The conf file is read as ternd reads it (as Core reads
+// bitcoin.conf): the network from the command line or the file's top level,
+// then the options of that network's [regtest], [test], [testnet4], [signet]
+// or [main] section. rpcport and rpcconnect come from there too, or, when the
+// file gives neither, from ternd's own rpclisten (or rpcbind) line. Each parameter is sent as JSON if it parses as JSON and as a
 // string otherwise. With -named, KEY=VALUE arguments are sent by name and
 // other arguments positionally (in Core's "args" member).
 //

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -18,10 +17,14 @@ import (
 	"time"
 
 	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/internal/coreconf"
 	"github.com/tern-org/ternd/internal/rpcjson"
 )
 
 const (
+	// appVersion is ternctl's version, the same as ternd's.
+	appVersion = "0.1.0"
+
 	defaultRPCHost       = "127.0.0.1"
 	defaultClientTimeout = 900
 	confFileName         = "ternd.conf"
@@ -35,7 +38,7 @@ type options struct {
 	rpcUser, rpcPass                   string
 	cookieFile                         string
 	appData, dataDir, conf             string
-	named, rpcWait                     bool
+	named, rpcWait, version            bool
 	rpcWaitTimeout, clientTimeout      int
 }
 
@@ -64,6 +67,11 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	opts, rest, err := parseArgs(args, stderr)
 	if err != nil {
+		if errors.Is(err, errVersion) {
+			fmt.Fprintf(stdout, "ternctl version %s (Go %s %s/%s)\n", appVersion, runtime.Version(),
+				runtime.GOOS, runtime.GOARCH)
+			return 0
+		}
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -120,11 +128,16 @@ func parseArgs(args []string, stderr io.Writer) (*options, []string, error) {
 	fs.StringVar(&o.conf, "conf", "", "ternd's conf file (default APPDATA/ternd.conf)")
 	fs.StringVar(&o.conf, "configfile", "", "same as -conf")
 	fs.BoolVar(&o.named, "named", false, "pass NAME=VALUE parameters by name")
+	fs.BoolVar(&o.version, "version", false, "print ternctl's version and exit")
+	fs.BoolVar(&o.version, "V", false, "same as -version")
 	fs.BoolVar(&o.rpcWait, "rpcwait", false, "wait for the RPC server to start")
 	fs.IntVar(&o.rpcWaitTimeout, "rpcwaittimeout", 0, "seconds to wait with -rpcwait (0 = forever)")
 	fs.IntVar(&o.clientTimeout, "rpcclienttimeout", defaultClientTimeout, "HTTP timeout in seconds (0 = none)")
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
+	}
+	if o.version {
+		return nil, nil, errVersion
 	}
 	set := make(map[string]bool)
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -138,10 +151,26 @@ func parseArgs(args []string, stderr io.Writer) (*options, []string, error) {
 	if explicitConf {
 		confPath = expandPath(o.conf)
 	}
-	conf, err := readConf(confPath)
+	file, err := readConf(confPath)
 	if err != nil && (explicitConf || !os.IsNotExist(err)) {
 		return nil, nil, fmt.Errorf("cannot read conf file %s: %v", confPath, err)
 	}
+	// The network: the command line's, else the conf file's top level;
+	// then the options of that network's section apply, as in Core.
+	anyNet := o.regtest || o.testnet || o.testnet4 || o.signet
+	if !anyNet && file != nil {
+		switch file.Network() {
+		case coreconf.SectionRegtest:
+			o.regtest = true
+		case coreconf.SectionTest:
+			o.testnet = true
+		case coreconf.SectionTestnet4:
+			o.testnet4 = true
+		case coreconf.SectionSignet:
+			o.signet = true
+		}
+	}
+	conf := confValues(file, o.section())
 	// The conf file fills what the command line did not set.
 	fill := func(name string, dst *string, keys ...string) {
 		if set[name] || *dst != "" {
@@ -161,14 +190,38 @@ func parseArgs(args []string, stderr io.Writer) (*options, []string, error) {
 	fill("datadir", &o.dataDir, "datadir")
 	fill("rpcconnect", &o.rpcConnect, "rpcconnect")
 	fill("rpcport", &o.rpcPort, "rpcport")
-	anyNet := o.regtest || o.testnet || o.testnet4 || o.signet
-	if !anyNet {
-		o.regtest = confBool(conf["regtest"])
-		o.testnet = confBool(conf["testnet"])
-		o.testnet4 = confBool(conf["testnet4"])
-		o.signet = confBool(conf["signet"])
+	// ternd's own conf names its RPC address with rpclisten (or Core's
+	// rpcbind): without rpcport/rpcconnect, ternctl goes there.
+	if o.rpcPort == "" && o.rpcConnect == "" {
+		for _, k := range []string{"rpclisten", "rpcbind"} {
+			if host, port, err := net.SplitHostPort(conf[k]); err == nil {
+				o.rpcPort = port
+				if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
+					o.rpcConnect = host
+				}
+				break
+			}
+		}
 	}
 	return o, fs.Args(), nil
+}
+
+// errVersion ends ternctl with status 0 after -version.
+var errVersion = errors.New("version printed")
+
+// section returns Core's conf-file section of the selected network.
+func (o *options) section() string {
+	switch {
+	case o.regtest:
+		return coreconf.SectionRegtest
+	case o.testnet:
+		return coreconf.SectionTest
+	case o.testnet4:
+		return coreconf.SectionTestnet4
+	case o.signet:
+		return coreconf.SectionSignet
+	}
+	return coreconf.SectionMain
 }
 
 // params returns the selected network.
@@ -191,37 +244,30 @@ func (o *options) params() (*chaincfg.Params, error) {
 	return p, nil
 }
 
-// readConf reads key=value lines of a ternd.conf (sections and comments
-// are skipped; the first value of a key wins, as ini readers do for
-// single options).
-func readConf(path string) (map[string]string, error) {
+// readConf reads a ternd.conf laid out as Core's bitcoin.conf (see
+// internal/coreconf).
+func readConf(path string) (*coreconf.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	conf := make(map[string]string)
-	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == ';' || line[0] == '#' || line[0] == '[' {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if _, dup := conf[k]; !dup {
-			conf[k] = v
-		}
-	}
-	return conf, sc.Err()
+	return coreconf.Parse(f)
 }
 
-// confBool reads a boolean conf value ("1", "true").
-func confBool(v string) bool {
-	return v == "1" || strings.EqualFold(v, "true")
+// confValues returns the options of file that apply to the network of
+// section (the top level's and the section's), the last value of a key
+// winning, so a section's rpcport overrides the top level's. A nil file
+// has none.
+func confValues(file *coreconf.File, section string) map[string]string {
+	conf := make(map[string]string)
+	if file == nil {
+		return conf
+	}
+	for _, l := range file.Select(section) {
+		conf[l.Key] = l.Value
+	}
+	return conf
 }
 
 // defaultAppDataDir mirrors ternd's default (~/.ternd on Unix).

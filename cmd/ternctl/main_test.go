@@ -259,10 +259,77 @@ func TestRPCWait(t *testing.T) {
 
 func TestReadConf(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c")
-	os.WriteFile(path, []byte("[Application Options]\n a = 1 \n#x=2\n;y=3\nnoequals\na=4\nb=\n"), 0o600)
-	conf, err := readConf(path)
-	if err != nil || conf["a"] != "1" || len(conf) != 2 || conf["b"] != "" {
-		t.Fatalf("%v %v", conf, err)
+	os.WriteFile(path, []byte("[Application Options]\n a = 1 \n#x=2\n;y=3\na=4\nb=\n"), 0o600)
+	file, err := readConf(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := confValues(file, "main")
+	if conf["a"] != "4" || len(conf) != 2 || conf["b"] != "" {
+		t.Fatalf("%v", conf)
+	}
+}
+
+// TestConfSections: ternctl reads the conf file as ternd does: the
+// network from the command line or the file's top level, then the options
+// of that network's section; rpcport, rpcconnect, rpcuser and rpcpassword
+// from there, or ternd's rpclisten when no port is given.
+func TestConfSections(t *testing.T) {
+	tests := []struct {
+		name, conf string
+		args       []string
+		wantPort   string
+		wantHost   string
+		wantUser   string
+		wantPass   string
+		wantNet    string
+	}{
+		{"regtest section", "[regtest]\nrpcport=28443\n[main]\nrpcport=1\n", []string{"-regtest"},
+			"28443", "", "", "", "regtest"},
+		{"network from the file", "regtest=1\n[regtest]\nrpcport=28443\nrpcuser=u\nrpcpassword=p\n", nil,
+			"28443", "", "u", "p", "regtest"},
+		{"top level and prefix", "rpcport=5\nregtest.rpcport=6\n", []string{"-regtest"}, "6", "", "", "", "regtest"},
+		{"main section on mainnet", "[main]\nrpcport=7\n[regtest]\nrpcport=8\n", nil, "7", "", "", "", "mainnet"},
+		{"ternd's rpclisten", "regtest=1\nrpclisten=127.0.0.2:28555\n", nil, "28555", "127.0.0.2", "", "", "regtest"},
+		{"rpclisten on every interface", "rpclisten=:28556\n", nil, "28556", "", "", "", "mainnet"},
+		{"rpcport wins over rpclisten", "rpclisten=127.0.0.2:1\nrpcport=2\n", nil, "2", "", "", "", "mainnet"},
+		{"flag wins", "rpcport=2\n", []string{"-rpcport=3"}, "3", "", "", "", "mainnet"},
+		{"rpcconnect", "[test]\nrpcconnect=10.0.0.2\n", []string{"-testnet"}, "", "10.0.0.2", "", "", "testnet3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			app := t.TempDir()
+			os.WriteFile(filepath.Join(app, confFileName), []byte(tc.conf), 0o600)
+			o, _, err := parseArgs(append([]string{"-appdata=" + app}, tc.args...), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := o.params()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.rpcPort != tc.wantPort || o.rpcConnect != tc.wantHost || o.rpcUser != tc.wantUser ||
+				o.rpcPass != tc.wantPass || p.Name != tc.wantNet {
+				t.Fatalf("port %q host %q user %q pass %q net %s", o.rpcPort, o.rpcConnect, o.rpcUser,
+					o.rpcPass, p.Name)
+			}
+		})
+	}
+	app := t.TempDir()
+	os.WriteFile(filepath.Join(app, confFileName), []byte("[regtset]\n"), 0o600)
+	if code, _, errOut := runCtl("-appdata="+app, "uptime"); code != 1 || !strings.Contains(errOut, "regtset") {
+		t.Fatalf("bad section: %d %q", code, errOut)
+	}
+}
+
+// TestVersion: -version (and -V, --version) print the version and exit 0
+// without calling the server.
+func TestVersion(t *testing.T) {
+	for _, arg := range []string{"-version", "--version", "-V"} {
+		code, out, errOut := runCtl(arg)
+		if code != 0 || !strings.HasPrefix(out, "ternctl version ") || errOut != "" {
+			t.Errorf("%s: %d %q %q", arg, code, out, errOut)
+		}
 	}
 }
 

@@ -44,10 +44,7 @@ func TestBlockRelayOnlyChainSync(t *testing.T) {
 		t.Fatalf("protect %v, %d protected, block-relay-only %v", cs.protect, protected, blockRelay)
 	}
 	advanceTip(t, h, rc) // it does not announce the new tip
-	waitFor(t, "the chain-sync timer", func() bool {
-		cs, _ := chainSyncOf(t, h, 1)
-		return !cs.timeout.IsZero()
-	})
+	waitTimedOnTip(t, h, 1, rc)
 	h.clock.Advance(DefaultChainSyncTimeout + time.Second)
 	waitFor(t, "the getheaders probe", func() bool { return len(getHeaders(fp)) == 2 })
 	h.clock.Advance(DefaultHeadersResponseTime + time.Second)

@@ -458,6 +458,7 @@ func (sm *SyncManager) submit(from *peerState, block *wire.MsgBlock, hash chainh
 	if !requested {
 		flags = blockchain.BFUnrequested
 	}
+	start := sm.cfg.Now()
 	_, isOrphan, err := sm.chain.ProcessBlock(block, flags)
 	if err != nil {
 		if errors.Is(err, blockchain.ErrDuplicateBlock) {
@@ -471,6 +472,9 @@ func (sm *SyncManager) submit(from *peerState, block *wire.MsgBlock, hash chainh
 		sm.punishBlockError(from, err, "block")
 		return false
 	}
+	if sm.progressBlocks == 0 {
+		sm.progressFirst = start
+	}
 	sm.blockAccepted(from, block, hash, isOrphan)
 	return true
 }
@@ -480,8 +484,14 @@ func (sm *SyncManager) submit(from *peerState, block *wire.MsgBlock, hash chainh
 // orphan, and (Core's BlockChecked) the peer becomes a high-bandwidth
 // compact block peer when no other block is in flight.
 func (sm *SyncManager) blockAccepted(from *peerState, block *wire.MsgBlock, hash chainhash.Hash, isOrphan bool) {
+	if sm.progressBlocks == 0 {
+		// A block that did not come through submit: its interval starts
+		// now.
+		sm.progressFirst = sm.cfg.Now()
+	}
 	sm.progressBlocks++
 	sm.progressTxs += len(block.Transactions)
+	sm.progressLast = sm.cfg.Now()
 	live := from != nil && sm.peers[from.id] == from
 	if live {
 		from.lastBlockTime = sm.cfg.Now()

@@ -61,6 +61,21 @@ func chainSyncOf(t *testing.T, h *harness, id int32) (cs chainSyncState, ok bool
 	return cs, ok
 }
 
+// waitTimedOnTip waits until the chain-sync timer of peer id runs against
+// rc's tip. A timer being set is not enough: a peer is timed from the tick
+// after its first getheaders, before its headers come, against the tip of
+// then; a tick that runs only after advanceTip, still before the clock
+// moves, re-arms it against the new tip rather than probing it.
+func waitTimedOnTip(t *testing.T, h *harness, id int32, rc *remoteChain) {
+	t.Helper()
+	blk, _ := rc.tip()
+	tip := blk.BlockHash()
+	waitFor(t, "the chain-sync timer on our tip", func() bool {
+		cs, _ := chainSyncOf(t, h, id)
+		return !cs.timeout.IsZero() && cs.workHash == tip
+	})
+}
+
 // advanceTip connects one more block, so the tip moves past every peer.
 func advanceTip(t *testing.T, h *harness, rc *remoteChain) {
 	t.Helper()
@@ -228,10 +243,7 @@ func TestChainSyncProtection(t *testing.T) {
 		}
 	}
 	advanceTip(t, h, rc) // nobody announces it
-	waitFor(t, "the fifth peer timed", func() bool {
-		cs, _ := chainSyncOf(t, h, 5)
-		return !cs.timeout.IsZero()
-	})
+	waitTimedOnTip(t, h, 5, rc)
 	h.clock.Advance(DefaultChainSyncTimeout + time.Second)
 	waitFor(t, "the probe", func() bool { return len(getHeaders(peers[4])) == 2 })
 	h.clock.Advance(DefaultHeadersResponseTime + time.Second)

@@ -56,8 +56,22 @@ func (s *Server) chainMethods() []rpcjson.Method {
 			Help: "Returns an object containing various state info regarding blockchain processing.\n\nResult:\n{\n" +
 				"  \"chain\" : \"str\",\n  \"blocks\" : n,\n  \"headers\" : n,\n  \"bestblockhash\" : \"hex\",\n  \"bits\" : \"hex\",\n  \"target\" : \"hex\",\n" +
 				"  \"difficulty\" : n,\n  \"time\" : xxx,\n  \"mediantime\" : xxx,\n  \"verificationprogress\" : n,\n  \"initialblockdownload\" : true|false,\n" +
-				"  \"chainwork\" : \"hex\",\n  \"size_on_disk\" : n,\n  \"pruned\" : true|false,\n  \"warnings\" : [ \"str\", ... ]\n}",
+				"  \"chainwork\" : \"hex\",\n  \"size_on_disk\" : n,\n  \"pruned\" : true|false,\n  \"signet_challenge\" : \"hex\",    (only on signet)\n  \"warnings\" : [ \"str\", ... ]\n}",
 			Handler: s.handleGetBlockchainInfo,
+		},
+		{
+			Name:     "getdeploymentinfo",
+			Category: "Blockchain",
+			Params:   []rpcjson.ParamSpec{{Name: "blockhash", Optional: true, Type: "string"}},
+			Help: "Returns an object containing various state info regarding deployments of consensus changes.\n\n" +
+				"Arguments:\n1. blockhash    (string, optional, default=\"hash of current chain tip\") The block hash at which to query deployment state\n\n" +
+				"Result:\n{\n  \"hash\" : \"str\",    (string) requested block hash (or tip)\n  \"height\" : n,    (numeric) requested block height (or tip)\n" +
+				"  \"deployments\" : {\n    \"xxxx\" : {    (json object) name of the deployment\n      \"type\" : \"str\",    (string) one of \"buried\", \"bip9\"\n" +
+				"      \"height\" : n,    (numeric, optional) height of the first block which the rules are or will be enforced\n" +
+				"      \"active\" : true|false,    (boolean) true if the rules are enforced for the mempool and the next block\n" +
+				"      \"bip9\" : { \"bit\", \"start_time\", \"timeout\", \"min_activation_height\", \"status\", \"since\", \"status_next\", \"statistics\", \"signalling\" }    (json object, optional)\n" +
+				"    }, ...\n  }\n}",
+			Handler: s.handleGetDeploymentInfo,
 		},
 		{
 			Name:     "getbestblockhash",
@@ -173,21 +187,22 @@ func (s *Server) chainMethods() []rpcjson.Method {
 
 // blockchainInfoJSON is getblockchaininfo's result.
 type blockchainInfoJSON struct {
-	Chain                string   `json:"chain"`
-	Blocks               int32    `json:"blocks"`
-	Headers              int32    `json:"headers"`
-	BestBlockHash        string   `json:"bestblockhash"`
-	Bits                 string   `json:"bits"`
-	Target               string   `json:"target"`
-	Difficulty           float64  `json:"difficulty"`
-	Time                 int64    `json:"time"`
-	MedianTime           int64    `json:"mediantime"`
-	VerificationProgress float64  `json:"verificationprogress"`
-	InitialBlockDownload bool     `json:"initialblockdownload"`
-	ChainWork            string   `json:"chainwork"`
-	SizeOnDisk           int64    `json:"size_on_disk"`
-	Pruned               bool     `json:"pruned"`
-	Warnings             []string `json:"warnings"`
+	Chain                string  `json:"chain"`
+	Blocks               int32   `json:"blocks"`
+	Headers              int32   `json:"headers"`
+	BestBlockHash        string  `json:"bestblockhash"`
+	Bits                 string  `json:"bits"`
+	Target               string  `json:"target"`
+	Difficulty           float64 `json:"difficulty"`
+	Time                 int64   `json:"time"`
+	MedianTime           int64   `json:"mediantime"`
+	VerificationProgress float64 `json:"verificationprogress"`
+	InitialBlockDownload bool    `json:"initialblockdownload"`
+	ChainWork            string  `json:"chainwork"`
+	SizeOnDisk           int64   `json:"size_on_disk"`
+	Pruned               bool    `json:"pruned"`
+	SignetChallenge      string  `json:"signet_challenge,omitempty"`
+	Warnings             any     `json:"warnings"`
 }
 
 // handleGetBlockchainInfo implements getblockchaininfo.
@@ -212,7 +227,8 @@ func (s *Server) handleGetBlockchainInfo(context.Context, []json.RawMessage) (an
 		InitialBlockDownload: !s.cfg.Chain.IsCurrent(),
 		ChainWork:            hex256(best.ChainWork),
 		SizeOnDisk:           dirSize(s.cfg.ChainDBDir),
-		Warnings:             []string{},
+		SignetChallenge:      hex.EncodeToString(s.cfg.ChainParams.SignetChallenge),
+		Warnings:             s.warnings(),
 	}, nil
 }
 

@@ -28,10 +28,16 @@ Usage:
 	srv.Stop()
 
 The method table is built by New from the dependencies that are set: the
-control methods (help, stop, uptime, getrpcinfo, logging) always, the
-node's methods (blockchain, mempool, mining, raw transactions, indexes)
-when Chain is set and the network methods when PeerServer is set. More
-methods can be added with RegisterMethod.
+control methods (help, stop, uptime, getrpcinfo, logging, getmemoryinfo)
+always, the Util methods (descriptors, addresses, multisig, messages)
+when ChainParams is set, the node's methods (blockchain, mempool, mining,
+raw transactions and PSBTs, indexes) when Chain is set and the network
+methods when PeerServer is set. More methods can be added with
+RegisterMethod.
+
+The daemon calls TipChanged after every connected or disconnected block
+(from its chain subscription), which wakes waitfornewblock, waitforblock
+and waitforblockheight.
 
 Strangers cannot make the operator's requests fail: a request is
 authenticated (a wrong password waits 250 ms for its 401; past ten failures

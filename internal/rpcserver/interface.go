@@ -8,6 +8,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
 )
@@ -75,6 +76,11 @@ type UtxoSet interface {
 
 	// UtxoSetStats computes gettxoutsetinfo's figures.
 	UtxoSetStats() (*blockchain.UtxoStats, error)
+
+	// ForEachUtxo calls fn for every unspent output at the tip, in
+	// outpoint order, from one snapshot, and returns the snapshot's tip;
+	// fn's error stops the walk and is returned.
+	ForEachUtxo(fn func(op wire.OutPoint, e *blockchain.UtxoEntry) error) (chainhash.Hash, int32, error)
 }
 
 // ChainManager changes the chain: blocks and headers submitted over RPC,
@@ -96,6 +102,10 @@ type ChainManager interface {
 
 	// VerifyChain checks the last depth blocks (0: all).
 	VerifyChain(depth int32) error
+
+	// PreciousBlock prefers a block among tips of equal work (Core's
+	// preciousblock).
+	PreciousBlock(hash *chainhash.Hash) error
 }
 
 // TxPool answers questions about the transaction pool.
@@ -125,6 +135,11 @@ type TxPool interface {
 	// TxHashes returns every pooled txid.
 	TxHashes() []chainhash.Hash
 
+	// TxHashesAndSequence returns every pooled txid and the pool's
+	// sequence number (the one its next change takes, as the ZMQ
+	// sequence topic numbers them) from one snapshot.
+	TxHashesAndSequence() ([]chainhash.Hash, uint64)
+
 	// Ancestors returns the in-pool ancestors of txid (false when txid is
 	// not pooled).
 	Ancestors(txid *chainhash.Hash) ([]*mempool.TxDesc, bool)
@@ -148,6 +163,9 @@ type TxPool interface {
 
 	// FeeRateDiagram returns the pool's fee-rate diagram from (0, 0).
 	FeeRateDiagram() []mempool.DiagramPoint
+
+	// Orphans lists the orphan transactions held, oldest first.
+	Orphans() []mempool.OrphanInfo
 }
 
 // TxAcceptor submits and tests transactions against the pool's rules.
@@ -199,6 +217,10 @@ type FeeEstimator interface {
 	// for confirmation within confTarget blocks and the target it found
 	// it for.
 	EstimateSmartFeeFloor(confTarget int, conservative bool, minFee int64) (int64, int, error)
+
+	// EstimateRawFee answers estimaterawfee for each horizon tracking
+	// confTarget.
+	EstimateRawFee(confTarget int, threshold float64) ([]mempool.RawFeeHorizon, error)
 }
 
 // BlockGenerator builds block templates and mines blocks (regtest).
@@ -364,6 +386,10 @@ type PeerServer interface {
 
 	// LocalServices are the services advertised to peers.
 	LocalServices() wire.ServiceFlag
+
+	// FetchBlockFromPeer asks peer id for a block whose header is known
+	// (getblockfrompeer); it fails with ErrPeerNotFound.
+	FetchBlockFromPeer(hash *chainhash.Hash, id int32) error
 }
 
 // AddedNode is one addnode entry with its connection.
@@ -394,7 +420,17 @@ type ConnManager interface {
 
 	// DisconnectID disconnects the peer with this id; false when none.
 	DisconnectID(id int32) bool
+
+	// SetNetworkActive switches P2P networking off (no new connections,
+	// every peer disconnected) or back on.
+	SetNetworkActive(active bool)
+
+	// NetworkActive reports whether P2P networking is on.
+	NetworkActive() bool
 }
+
+// ErrPeerNotFound is FetchBlockFromPeer's error for an unknown peer id.
+var ErrPeerNotFound = errors.New("Peer does not exist")
 
 // ErrNodeAlreadyAdded is AddNode's error for a duplicate request.
 var ErrNodeAlreadyAdded = errors.New("node already added")
@@ -441,6 +477,9 @@ type AddrManager interface {
 	// the terrible ones, as Core's GetAddresses.
 	Addresses(max int, network wire.NetworkID) []*wire.NetAddressV2
 
+	// CountsByNetwork returns the new and tried table sizes by network.
+	CountsByNetwork() map[wire.NetworkID][2]int
+
 	// AddPeerAddress adds host:port to the new table, or the tried one
 	// when tried. It fails with ErrAddressRefused (not routable, not
 	// parseable, not added) or ErrNotTried (added to new but its tried
@@ -454,8 +493,29 @@ var (
 	ErrNotTried       = errors.New("failed-adding-to-tried")
 )
 
+// ZMQEndpoint is one ZMQ notification getzmqnotifications lists.
+type ZMQEndpoint struct {
+	Topic   string // "rawtx", "hashblock" ...
+	Address string
+	HWM     int
+}
+
+// ZMQNotifier is the daemon's ZMQ publisher.
+type ZMQNotifier interface {
+	// Endpoints lists the active notifications.
+	Endpoints() []ZMQEndpoint
+}
+
 // ShutdownRequester stops the daemon (the stop RPC).
 type ShutdownRequester interface {
 	// RequestShutdown asks for an orderly shutdown and returns at once.
 	RequestShutdown()
+}
+
+// RequestObserver learns of each finished request for a known method (the
+// daemon's metrics). ObserveRequest is called on the request's goroutine
+// after the handler returned, with err nil on success; it must be safe for
+// concurrent use and must not block.
+type RequestObserver interface {
+	ObserveRequest(method string, took time.Duration, err *rpcjson.RPCError)
 }

@@ -248,7 +248,7 @@ func (s *Server) handleSendRawTransaction(_ context.Context, params []json.RawMe
 	if _, err := stringParam(params, 0, "hexstring", &hexStr); err != nil {
 		return nil, err
 	}
-	maxFeeRate, err := feeRateParam(params, 1)
+	maxFeeRate, err := legacyFeeRateParam(params, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -679,11 +679,11 @@ func (s *Server) handleGetRawMempool(_ context.Context, params []json.RawMessage
 		}
 		return out, nil
 	}
-	ids := hashStrings(s.cfg.TxPool.TxHashes())
 	if withSeq {
-		return map[string]any{"txids": ids, "mempool_sequence": s.cfg.TxPool.LastUpdated().UnixNano()}, nil
+		hashes, seq := s.cfg.TxPool.TxHashesAndSequence()
+		return map[string]any{"txids": hashStrings(hashes), "mempool_sequence": seq}, nil
 	}
-	return ids, nil
+	return hashStrings(s.cfg.TxPool.TxHashes()), nil
 }
 
 // mempoolInfoJSON is getmempoolinfo's result.

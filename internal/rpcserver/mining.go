@@ -534,7 +534,7 @@ type miningInfoJSON struct {
 	BlockMinTxFee amount             `json:"blockmintxfee"`
 	Chain         string             `json:"chain"`
 	Next          miningInfoNextJSON `json:"next"`
-	Warnings      []string           `json:"warnings"`
+	Warnings      any                `json:"warnings"`
 }
 
 // handleGetMiningInfo implements getmininginfo.
@@ -556,7 +556,7 @@ func (s *Server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, e
 			Difficulty: blockchain.GetDifficulty(nextBits),
 			Target:     hex256(blockchain.CompactToBig(nextBits)),
 		},
-		Warnings: []string{},
+		Warnings: s.warnings(),
 	}, nil
 }
 

@@ -350,17 +350,24 @@ func (s *Server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, 
 	for _, la := range local {
 		locals = append(locals, localAddr{Address: la.Host(), Port: la.Port, Score: 1})
 	}
-	major, minor, patch := 0, 0, 0
-	fmt.Sscanf(s.cfg.Version, "%d.%d.%d", &major, &minor, &patch)
+	version, subversion := s.cfg.ClientVersion, s.cfg.SubVersion
+	if version == 0 {
+		major, minor, patch := 0, 0, 0
+		fmt.Sscanf(s.cfg.Version, "%d.%d.%d", &major, &minor, &patch)
+		version = major*10000 + minor*100 + patch
+	}
+	if subversion == "" {
+		subversion = "/ternd:" + s.cfg.Version + "/"
+	}
 	return map[string]any{
-		"version":            major*10000 + minor*100 + patch,
-		"subversion":         "/ternd:" + s.cfg.Version + "/",
+		"version":            version,
+		"subversion":         subversion,
 		"protocolversion":    wire.ProtocolVersion,
 		"localservices":      svc,
 		"localservicesnames": names,
 		"localrelay":         true,
 		"timeoffset":         0,
-		"networkactive":      true,
+		"networkactive":      s.cfg.ConnManager == nil || s.cfg.ConnManager.NetworkActive(),
 		"connections":        in + outb,
 		"connections_in":     in,
 		"connections_out":    outb,
@@ -368,7 +375,7 @@ func (s *Server) handleGetNetworkInfo(context.Context, []json.RawMessage) (any, 
 		"relayfee":           amount(s.cfg.MinRelayTxFee),
 		"incrementalfee":     amount(s.cfg.IncrementalRelayFee),
 		"localaddresses":     locals,
-		"warnings":           []string{},
+		"warnings":           s.warnings(),
 	}, nil
 }
 

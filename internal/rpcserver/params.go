@@ -200,6 +200,22 @@ func feeRateParam(params []json.RawMessage, i int) (int64, error) {
 	return v, nil
 }
 
+// legacyFeeRateParam is feeRateParam that also takes the boolean
+// allowhighfees of bitcoind before 0.19, which clients such as btcd's
+// rpcclient still send when they take the server for an old bitcoind:
+// true lifts the cap (maxfeerate 0), false keeps the default.
+func legacyFeeRateParam(params []json.RawMessage, i int) (int64, error) {
+	if rpcjson.Present(params, i) {
+		switch string(bytes.TrimSpace(params[i])) {
+		case "true":
+			return 0, nil
+		case "false":
+			return defaultMaxRawTxFeeRate, nil
+		}
+	}
+	return feeRateParam(params, i)
+}
+
 // maxBurnParam reads the maxburnamount parameter at params[i] (BTC),
 // 0 when it is absent.
 func maxBurnParam(params []json.RawMessage, i int) (int64, error) {

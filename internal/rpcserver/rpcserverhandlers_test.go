@@ -184,6 +184,7 @@ type testRPCPool struct {
 	unbroadcast []chainhash.Hash
 	deltas      map[chainhash.Hash]int64
 	updated     time.Time
+	orphans     []mempool.OrphanInfo
 }
 
 func newTestRPCPool() *testRPCPool {
@@ -248,6 +249,10 @@ func (p *testRPCPool) TxHashes() []chainhash.Hash {
 		out = append(out, d.TxHash)
 	}
 	return out
+}
+
+func (p *testRPCPool) TxHashesAndSequence() ([]chainhash.Hash, uint64) {
+	return p.TxHashes(), 42
 }
 
 func (p *testRPCPool) Ancestors(txid *chainhash.Hash) ([]*mempool.TxDesc, bool) {
@@ -449,6 +454,8 @@ type testRPCPeers struct {
 	addedAddr []string
 	services  wire.ServiceFlag // LocalServices; 0: network and witness
 	v2        map[string]bool  // AddNode's v2 choice by address
+	inactive  bool             // SetNetworkActive(false)
+	fetched   []string         // FetchBlockFromPeer's hash:peer requests
 }
 
 func newTestRPCPeers() *testRPCPeers {
@@ -683,7 +690,8 @@ func newHandlerEnv(t testing.TB, params *chaincfg.Params, adjust func(*handlerEn
 		BlockHeight: 0}}
 	e.gen = &testRPCGenerator{chain: e.chain}
 	cfg := Config{
-		ChainParams: params, Version: "0.1.0", DataCarrierSize: 83, BlockMinTxFee: 1000,
+		ChainParams: params, Version: "0.1.0", SubVersion: "/Satoshi:30.0.0/ternd:0.1.0/",
+		ClientVersion: 300000, DataCarrierSize: 83, BlockMinTxFee: 1000,
 		MinRelayTxFee: 100, IncrementalRelayFee: 100, Shutdown: e.shutdown, Loggers: testLoggers(),
 		Chain: e.chain, BlockStore: e.chain, UtxoSet: e.chain, ChainManager: e.chain,
 		TxPool: e.pool, TxAcceptor: e.pool, TxPrioritiser: e.pool, MempoolDumper: e.pool,
@@ -922,7 +930,7 @@ func TestHandlerMempool(t *testing.T) {
 			`"maxdatacarriersize":83,"limitclustercount":64,"limitclustersize":101000,"optimal":true}`)},
 		{"getrawmempool", "getrawmempool", nil, wantJSON(`["` + txid + `"]`)},
 		{"getrawmempool sequence", "getrawmempool", []any{false, true},
-			wantJSON(fmt.Sprintf(`{"mempool_sequence":%d,"txids":["%s"]}`, e.pool.updated.UnixNano(), txid))},
+			wantJSON(`{"mempool_sequence":42,"txids":["` + txid + `"]}`)},
 		{"getrawmempool verbose", "getrawmempool", []any{true}, func(t *testing.T, raw json.RawMessage) {
 			var r map[string]struct {
 				VSize int64  `json:"vsize"`
@@ -979,7 +987,9 @@ func TestHandlerMempool(t *testing.T) {
 // TestHandlerSendRawTransaction checks sendrawtransaction: an accepted
 // transaction is relayed and kept for rebroadcast; a rejection is Core's
 // -26 (-25 for missing inputs or a fee above maxfeerate); maxfeerate
-// becomes the pool's fee cap; outputs already in the chain are -27.
+// becomes the pool's fee cap (old bitcoind's boolean allowhighfees too:
+// true lifts it, false keeps the default); outputs already in the chain
+// are -27.
 func TestHandlerSendRawTransaction(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -991,6 +1001,8 @@ func TestHandlerSendRawTransaction(t *testing.T) {
 	}{
 		{"accepted", nil, nil, 0, "", 10000000 * 110 / 1000},
 		{"accepted with maxfeerate 0", nil, []any{0}, 0, "", 0},
+		{"legacy allowhighfees true", nil, []any{true}, 0, "", 0},
+		{"legacy allowhighfees false", nil, []any{false}, 0, "", 10000000 * 110 / 1000},
 		{"rejected", mempool.Error{Err: mempool.ErrInsufficientFee,
 			Description: "min relay fee not met, 0 < 110", Reason: "min relay fee not met"},
 			nil, rpcjson.ErrRPCVerifyRejected, "min relay fee not met, 0 < 110", 1100000},
@@ -1115,7 +1127,7 @@ func TestHandlerNet(t *testing.T) {
 				} `json:"networks"`
 			}
 			json.Unmarshal(raw, &r)
-			if r.Version != 100 || r.Subversion != "/ternd:0.1.0/" || r.LocalServices != "0000000000000009" ||
+			if r.Version != 300000 || r.Subversion != "/Satoshi:30.0.0/ternd:0.1.0/" || r.LocalServices != "0000000000000009" ||
 				fmt.Sprint(r.Names) != "[NETWORK WITNESS]" || r.Connections != 2 || r.ConnectionsIn != 1 ||
 				r.ConnectionsOut != 1 || r.RelayFee != 0.000001 || len(r.Local) != 1 ||
 				r.Local[0].Address != "11.1.2.3" || r.Local[0].Port != 8333 || len(r.Networks) != 5 ||
@@ -1514,7 +1526,11 @@ func FuzzHandlers(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, m uint8, params string) {
 		method := names[int(m)%len(names)]
-		_, rerr := e.srv.Execute(context.Background(), method, json.RawMessage(params))
+		// The waitfor methods wait as long as asked (0: for ever) unless
+		// the request ends; a short deadline ends each call.
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, rerr := e.srv.Execute(ctx, method, json.RawMessage(params))
 		if rerr != nil && rerr.Code == rpcjson.ErrRPCInternal && rerr.Message == "Internal error" {
 			t.Fatalf("%s %s: handler panicked", method, params)
 		}

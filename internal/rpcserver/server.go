@@ -62,6 +62,16 @@ type Config struct {
 	// bind is only logged, as long as one succeeds.
 	DefaultListeners bool
 
+	// Bound, when not empty, are listeners the daemon bound already (it
+	// binds every port before it opens anything on disk); Start serves on
+	// them instead of binding Listeners, and Stop closes them.
+	Bound []net.Listener
+
+	// Observer, when set, is told of every request for a known method once
+	// it finished: the method, how long it ran and its error (nil on
+	// success). It feeds the RPC metrics and must not block.
+	Observer RequestObserver
+
 	// User and Pass are the credentials; when both are empty the server
 	// writes a fresh cookie to CookiePath at Start and removes it at Stop.
 	User, Pass string
@@ -98,6 +108,22 @@ type Config struct {
 	// Version is the daemon's version ("major.minor.patch").
 	Version string
 
+	// SubVersion is getnetworkinfo's "subversion" and ClientVersion its
+	// "version": the daemon presents itself as the Bitcoin Core release
+	// whose policy and RPC it implements, with its own name after it
+	// ("/Satoshi:30.0.0/ternd:0.1.0/", 300000), so that clients which pick
+	// an API dialect by Core's version (btcd's rpcclient.BackendVersion,
+	// lnd) pick the right one. Empty and 0 report Version alone, as
+	// "/ternd:Version/" and its major*10000+minor*100+patch.
+	SubVersion    string
+	ClientVersion int
+
+	// WarningsAsString is Core's -deprecatedrpc=warnings: the "warnings"
+	// of getblockchaininfo, getmininginfo and getnetworkinfo are one
+	// string, as before Core v28, instead of an array; clients built for
+	// the old shape (btcd's rpcclient before v0.24.3) need it.
+	WarningsAsString bool
+
 	// ChainDBDir is the chain database's directory, whose size
 	// getblockchaininfo reports as size_on_disk.
 	ChainDBDir string
@@ -132,6 +158,9 @@ type Config struct {
 	TxIndex       TxIndex
 	FilterIndex   FilterIndex
 	Relay         Relay
+
+	// ZMQ lists the ZMQ notifications (getzmqnotifications); nil: none.
+	ZMQ ZMQNotifier
 
 	// The P2P server's parts. PeerServer (with ConnManager, BanManager
 	// and AddrManager) enables the network methods.
@@ -199,6 +228,9 @@ type Server struct {
 	authFails *authFailures
 	refusals  *rateLimitedLog
 
+	// deployments caches getdeploymentinfo's BIP9 states by period.
+	deployments deploymentCache
+
 	activeMu  sync.Mutex
 	active    map[uint64]activeCommand
 	nextReqID uint64
@@ -206,6 +238,17 @@ type Server struct {
 	// ctx is the base of every request context; cancel ends them at Stop.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	// tipCh is closed and replaced at each TipChanged, waking the
+	// requests waiting for a new tip.
+	tipMu sync.Mutex
+	tipCh chan struct{}
+
+	// scan is scantxoutset's one scan.
+	scan utxoScan
+
+	// txCounts caches getchaintxstats's cumulative transaction counts.
+	txCounts chainTxCounts
 
 	listeners []net.Listener
 	servers   []*http.Server
@@ -237,6 +280,7 @@ func New(cfg Config) (*Server, error) {
 		authFails:  newAuthFailures(),
 		refusals:   newRateLimitedLog(nil),
 		active:     make(map[uint64]activeCommand),
+		tipCh:      make(chan struct{}),
 	}
 	if !cfg.StartTime.IsZero() {
 		s.startTime = cfg.StartTime
@@ -245,13 +289,18 @@ func New(cfg Config) (*Server, error) {
 		s.setCredentials(cfg.User, cfg.Pass)
 	}
 	s.SetWarmup("Starting...")
-	groups := [][]rpcjson.Method{s.controlMethods()}
+	groups := [][]rpcjson.Method{s.controlMethods(), s.controlExtraMethods(), s.zmqMethods()}
+	if cfg.ChainParams != nil {
+		groups = append(groups, s.utilMethods())
+	}
 	if cfg.Chain != nil {
 		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
-			s.rawTxMethods(), s.indexMethods(), s.filterMethods())
+			s.rawTxMethods(), s.indexMethods(), s.filterMethods(), s.rawTxSignMethods(), s.psbtMethods(),
+			s.chainExtraMethods(), s.orphanMethods(), s.scanMethods(), s.estimateRawFeeMethods(),
+			s.chainTxMethods())
 	}
 	if cfg.PeerServer != nil {
-		groups = append(groups, s.netMethods())
+		groups = append(groups, s.netMethods(), s.netExtraMethods())
 	}
 	for _, group := range groups {
 		for _, m := range group {
@@ -342,7 +391,11 @@ func (s *Server) Name() string { return "RPC server" }
 // configured, and serves in the background until Stop.
 func (s *Server) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.listeners = append(s.listeners, s.cfg.Bound...)
 	for _, addr := range s.cfg.Listeners {
+		if len(s.cfg.Bound) > 0 {
+			break
+		}
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			if s.cfg.DefaultListeners {
@@ -661,6 +714,10 @@ func (s *Server) execute(ctx context.Context, req *rpcjson.ParsedRequest, user, 
 
 	id := s.beginCommand(m.Name)
 	defer s.endCommand(id)
+	if obs := s.cfg.Observer; obs != nil {
+		start := time.Now()
+		defer func() { obs.ObserveRequest(m.Name, time.Since(start), rerr) }()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			log.Errorf("RPC method %s panicked: %v\n%s", m.Name, p, debug.Stack())
@@ -720,4 +777,14 @@ func sanitize(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// warnings is the "warnings" member of the info methods: the node has
+// none to report, as an empty array or, with WarningsAsString, an empty
+// string.
+func (s *Server) warnings() any {
+	if s.cfg.WarningsAsString {
+		return ""
+	}
+	return []string{}
 }

@@ -1,0 +1,11 @@
+package zmq
+
+import "github.com/btcsuite/btclog"
+
+// log is the package logger, disabled until the daemon installs its
+// backend with UseLogger.
+var log = btclog.Disabled
+
+// UseLogger sets the package logger (subsystem ZMQN). Call it once at
+// start-up, before Start.
+func UseLogger(logger btclog.Logger) { log = logger }
