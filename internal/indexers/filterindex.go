@@ -373,27 +373,7 @@ func (x *FilterIndex) reset() (BlockPos, error) {
 func (x *FilterIndex) Run(ctx context.Context) {
 	log.Debugf("block filter index thread start")
 	defer log.Debugf("block filter index thread exit")
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-x.wake:
-		}
-		if err := x.syncToTip(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Errorf("Block filter index: %v; retrying in %v", err, retryDelay)
-			t := time.NewTimer(retryDelay)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			x.kick()
-		}
-	}
+	runPasses(ctx, "Block filter index", x.wake, x.syncToTip, x.kick)
 }
 
 // syncToTip moves the index to the chain's current tip: it rewinds while

@@ -410,27 +410,7 @@ func addBlock(batch *leveldb.Batch, height int32, bt *blockTxs) {
 func (x *TxIndex) Run(ctx context.Context) {
 	log.Debugf("txindex thread start")
 	defer log.Debugf("txindex thread exit")
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-x.wake:
-		}
-		if err := x.syncToTip(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Errorf("Transaction index: %v; retrying in %v", err, retryDelay)
-			t := time.NewTimer(retryDelay)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			x.kick()
-		}
-	}
+	runPasses(ctx, "Transaction index", x.wake, x.syncToTip, x.kick)
 }
 
 // syncToTip moves the index to the chain's current tip: it rewinds while
@@ -676,6 +656,35 @@ func (x *TxIndex) BlockUntilSyncedToCurrentChain(ctx context.Context) bool {
 		case <-timer.C:
 			log.Debugf("txindex is still behind the chain after %v", syncWaitTimeout)
 			return true
+		}
+	}
+}
+
+// runPasses is an index's goroutine: each signal on wake starts a pass
+// (sync) that brings the index to the chain's tip, and a failed pass is
+// logged under name and retried after retryDelay (through kick, which
+// signals wake). It returns when ctx ends.
+func runPasses(ctx context.Context, name string, wake <-chan struct{}, sync func(context.Context) error,
+	kick func()) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
+		if err := sync(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Errorf("%s: %v; retrying in %v", name, err, retryDelay)
+			t := time.NewTimer(retryDelay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			kick()
 		}
 	}
 }
