@@ -32,20 +32,23 @@ ternMain loads the configuration, binds every listener (P2P, RPC, metrics,
 profile; listeners.go) before it creates or opens anything on disk, so a
 port in use fails at once and names its option, opens the log, builds the
 daemon and runs it until SIGINT, SIGTERM or the `stop` RPC; a second signal
-forces the exit. newDaemon builds the core (newNode), the P2P server on it (newServer)
-and the RPC server on both; nothing is opened or bound until start. start
-starts the RPC server first (in warm-up, answering -28 to most methods),
-then each subsystem in order (database, chain, txindex, blockfilterindex,
-mempool, peers),
-then ends warm-up. stop runs the other way, each part told to stop only
-once the one before it has finished: the RPC server, the peers, the pool
-(mempool.dat and fee_estimates.dat written), the chain (its UTXO cache
-flushed), the database.
+forces the exit. newDaemon builds the RPC server (and the ZMQ notifier);
+nothing is opened or bound until start. start starts the RPC server first
+(in warm-up, answering -28 to most methods with the step under way), then
+builds the node (buildNode): newNode opens the database and builds the
+chain, the indexes, the fee estimator, the pool and the block generator
+on it, newServer builds the P2P server on the core, and the RPC server is
+handed both (Attach). Nothing runs before everything is built; start then
+runs each subsystem in order (database, chain, txindex, blockfilterindex,
+mempool, zmq, peers, metrics) and ends warm-up. stop runs the other way,
+each part told to stop only once the one before it has finished: the RPC
+server, the peers, the pool (mempool.dat and fee_estimates.dat written),
+the indexes, the chain (its UTXO cache flushed), the database.
 
 # The node's core (node.go)
 
-The core opens the chain database (internal/store, goleveldb) in
-DATADIR/NETWORK/chainstate, builds the blockchain.BlockChain and the
+The core's constructor opens the chain database (internal/store, goleveldb)
+in DATADIR/NETWORK/chainstate and builds the blockchain.BlockChain and the
 mempool.TxPool on it (sharing one txscript.SigCache, so a transaction's
 signatures checked on admission are not checked again in its block), and is
 the chain's first notification receiver: it keeps the pool (RemoveForBlock
@@ -55,8 +58,9 @@ to the relay (RelayTransactions). With --zmqpub* it also tells the ZMQ
 notifier (internal/zmq) of each block connected or disconnected, after the
 pool has followed it; the notifier reads the pool's additions and removals
 from the pool's bounded event queue, never under the pool's lock. Blocks are generated from internal/mining
-templates (generatetoaddress, generateblock) and enter the chain through
-processBlock, the same path as submitblock and a peer's block.
+templates (generate.go: generatetoaddress, generateblock) and enter the
+chain through processBlock, the same path as submitblock and a peer's
+block.
 
 # The P2P server (server.go, serverpeer.go, peerhandlers.go, addrrelay.go,
 bans.go, addnode.go)
@@ -116,7 +120,8 @@ callback runs under the pool's lock.
 # Extending
 
 A new subsystem implements the subsystem interface (Name, Start(ctx), Stop)
-and is added in daemon.addNodeSubsystems (ternd.go). A new RPC method goes
+and is added in daemon.buildNode (ternd.go), built there before
+anything runs. A new RPC method goes
 in internal/rpcserver's method tables; what it needs from the node is a
 method on one of its interfaces (interface.go) with an adaptor in
 rpcadaptors.go. A new package that logs gets one line in packageLoggers

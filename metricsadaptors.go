@@ -170,16 +170,13 @@ func (c metricsChain) RecentBlocks(n int) []metrics.BlockSummary {
 	return out
 }
 
-// metricsPool reads the pool; before the pool exists and after it
-// stopped it reports an empty one.
+// metricsPool reads the pool. The metrics server starts after the node
+// is built and stops before it, so the pool is there for every scrape.
 type metricsPool struct{ n *node }
 
 func (p metricsPool) PoolState() metrics.PoolState {
 	st := metrics.PoolState{MaxBytes: int64(p.n.cfg.MaxMempool) * 1000000}
-	pool := p.n.poolReady.Load()
-	if pool == nil {
-		return st
-	}
+	pool := p.n.pool
 	st.Usage, st.VSize = pool.Usage()
 	st.MinFeeRate = float64(max(pool.MinFee(), mempool.FeeRate(p.n.cfg.minRelayTxFeeSat))) / 1000
 	st.Orphans = pool.OrphanCount()

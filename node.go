@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tern-org/ternd/internal/zmq"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tern-org/ternd/internal/zmq"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
@@ -56,10 +57,11 @@ type txAnnouncer interface {
 }
 
 // node is the daemon's core: the chain database, the block chain, the
-// transaction pool and block generation, wired together. It owns them and
-// hands the node its subsystems in start order (database, chain, mempool);
-// the RPC server reaches them through rpcadaptors.go only after start (it
-// answers -28 until warm-up ends).
+// transaction pool and block generation, wired together. newNode opens and
+// builds all of them; the daemon then runs them as subsystems in start
+// order (database, chain, indexes, mempool, ZMQ) and stops them in
+// reverse. The RPC server is handed them through rpcadaptors.go once
+// newNode returned (it answers -28 until then).
 //
 // The P2P server reaches it without hooks: it subscribes to the chain's
 // notifications after the node (so it sees a block once the pool has
@@ -74,25 +76,25 @@ type node struct {
 	// on admission is not checked again when the block connects.
 	sigCache *txscript.SigCache
 
-	// db, chain, pool and gen are set by the subsystems' Start methods in
-	// that order and cleared by nothing: after Stop they must not be used.
+	// db, chain, pool and gen are built by newNode in that order and never
+	// replaced; after their Stop they must not be used.
 	db    *store.Store
 	chain *blockchain.BlockChain
 	pool  *mempool.TxPool
 	gen   *mining.Generator
 
-	// txIndex is the transaction index with --txindex, set once it is
-	// open; the chain notifications reach it and getrawtransaction and
-	// getindexinfo read it. ixCancel and ixWG stop its goroutine.
-	txIndex  atomic.Pointer[indexers.TxIndex]
+	// txIndex is the transaction index with --txindex, nil without; the
+	// chain notifications reach it and getrawtransaction and getindexinfo
+	// read it. ixCancel and ixWG stop its goroutine.
+	txIndex  *indexers.TxIndex
 	ixCancel context.CancelFunc
 	ixWG     sync.WaitGroup
 
 	// filterIndex is the BIP158 basic filter index with
-	// --blockfilterindex, set once it is open; the chain notifications
-	// reach it, getblockfilter and the BIP157 server read it. fxCancel
-	// and fxWG stop its goroutine.
-	filterIndex atomic.Pointer[indexers.FilterIndex]
+	// --blockfilterindex, nil without; the chain notifications reach it,
+	// getblockfilter and the BIP157 server read it. fxCancel and fxWG stop
+	// its goroutine.
+	filterIndex *indexers.FilterIndex
 	fxCancel    context.CancelFunc
 	fxWG        sync.WaitGroup
 
@@ -119,10 +121,6 @@ type node struct {
 	// It reads the pool's event queue and is told of blocks by
 	// handleChainNotification.
 	zmq *zmq.Notifier
-
-	// poolReady is set once the pool exists, so chain notifications sent
-	// while the chain loads (before the pool) are ignored safely.
-	poolReady atomic.Pointer[mempool.TxPool]
 
 	// events counts what the pool does with the transactions handed to
 	// it (metrics); nil without --metricslisten.
@@ -156,35 +154,86 @@ type node struct {
 	cancel context.CancelFunc
 }
 
-// newNode builds the core. Nothing is opened until the subsystems start.
-func newNode(cfg *config) (*node, error) {
+// newNode opens the chain database and builds the core on it, in order:
+// the chain (loading its index and tip), the optional indexes, the fee
+// estimator and the pool (loading mempool.dat), and the block generator.
+// progress is told each step (the RPC server's warm-up status). Nothing
+// runs yet: the chain sends no notification until something writes to it,
+// and the goroutines (index catch-up, pool expiry, ZMQ) start with the
+// subsystems. On error what was opened is closed again.
+func newNode(cfg *config, zmqn *zmq.Notifier, events *metrics.Events, progress func(string)) (*node, error) {
 	s := &node{
 		cfg:      cfg,
 		params:   cfg.params,
 		sigCache: txscript.NewSigCache(sigCacheEntries),
+		zmq:      zmqn,
+		events:   events,
 	}
-	if len(cfg.zmqEndpoints) > 0 {
-		n, err := zmq.New(zmq.Config{Endpoints: cfg.zmqEndpoints})
-		if err != nil {
-			return nil, err
+	if progress == nil {
+		progress = func(string) {}
+	}
+	var opened []func() error
+	fail := func(err error) (*node, error) {
+		for i := len(opened) - 1; i >= 0; i-- {
+			if cerr := opened[i](); cerr != nil {
+				srvrLog.Warnf("Closing after a failed start: %v", cerr)
+			}
 		}
-		s.zmq = n
+		return nil, err
 	}
+	progress("Loading block index...")
+	db, err := store.Open(filepath.Join(cfg.netDataDir, chainDBDirName), nil)
+	if err != nil {
+		return fail(fmt.Errorf("cannot open the chain database in %s: %w", cfg.netDataDir, err))
+	}
+	s.db = db
+	opened = append(opened, db.Close)
+	if err := s.openChain(); err != nil {
+		return fail(err)
+	}
+	opened = append(opened, s.closeChain)
+	if cfg.TxIndex {
+		progress("Loading the transaction index...")
+		if s.txIndex, err = s.openTxIndex(); err != nil {
+			return fail(err)
+		}
+		opened = append(opened, s.txIndex.Close)
+	}
+	if cfg.BlockFilterIndex {
+		progress("Loading the block filter index...")
+		if s.filterIndex, err = s.openFilterIndex(); err != nil {
+			return fail(err)
+		}
+		opened = append(opened, s.filterIndex.Close)
+	}
+	progress("Loading mempool...")
+	s.openMempool()
 	return s, nil
 }
 
-// subsystems returns the server's parts in start order.
+// subsystems returns the node's parts in start order. Everything is built
+// already; starting a part runs its goroutines, stopping it stops them and
+// writes and closes what it owns, so the database closes last.
 func (s *node) subsystems() []subsystem {
 	subs := []subsystem{
-		&funcSubsystem{name: "database", start: s.startDB, stop: s.stopDB},
-		&funcSubsystem{name: "chain", start: s.startChain, stop: s.stopChain},
+		&funcSubsystem{name: "database", stop: s.db.Close},
+		&funcSubsystem{name: "chain", stop: s.closeChain},
 	}
 	if s.cfg.TxIndex {
-		subs = append(subs, &funcSubsystem{name: "txindex", start: s.startTxIndex, stop: s.stopTxIndex})
+		subs = append(subs, &funcSubsystem{name: "txindex",
+			start: func(ctx context.Context) error { s.runIndex(ctx, &s.ixWG, &s.ixCancel, s.txIndex.Run); return nil },
+			stop: func() error {
+				stopRunning(s.ixCancel, &s.ixWG)
+				return s.txIndex.Close()
+			}})
 	}
 	if s.cfg.BlockFilterIndex {
-		subs = append(subs, &funcSubsystem{name: "blockfilterindex", start: s.startFilterIndex,
-			stop: s.stopFilterIndex})
+		subs = append(subs, &funcSubsystem{name: "blockfilterindex",
+			start: func(ctx context.Context) error { s.runIndex(ctx, &s.fxWG, &s.fxCancel, s.filterIndex.Run); return nil },
+			stop: func() error {
+				stopRunning(s.fxCancel, &s.fxWG)
+				return s.filterIndex.Close()
+			}})
 	}
 	subs = append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
 	if s.zmq != nil {
@@ -195,35 +244,26 @@ func (s *node) subsystems() []subsystem {
 	return subs
 }
 
-// funcSubsystem adapts a pair of functions to the subsystem interface.
+// funcSubsystem adapts a pair of functions to the subsystem interface; a
+// nil start has nothing to run (the part was built by its constructor).
 type funcSubsystem struct {
 	name  string
 	start func(ctx context.Context) error
 	stop  func() error
 }
 
-func (f *funcSubsystem) Name() string                    { return f.name }
-func (f *funcSubsystem) Start(ctx context.Context) error { return f.start(ctx) }
-func (f *funcSubsystem) Stop() error                     { return f.stop() }
-
-// startDB opens the chain database under the network data dir.
-func (s *node) startDB(context.Context) error {
-	db, err := store.Open(filepath.Join(s.cfg.netDataDir, chainDBDirName), nil)
-	if err != nil {
-		return fmt.Errorf("cannot open the chain database in %s: %w", s.cfg.netDataDir, err)
+func (f *funcSubsystem) Name() string { return f.name }
+func (f *funcSubsystem) Start(ctx context.Context) error {
+	if f.start == nil {
+		return nil
 	}
-	s.db = db
-	return nil
+	return f.start(ctx)
 }
+func (f *funcSubsystem) Stop() error { return f.stop() }
 
-// stopDB closes the database; every write of the chain is already in it,
-// one batch per connected block.
-func (s *node) stopDB() error {
-	return s.db.Close()
-}
-
-// startChain loads the chain (creating the genesis state on first run).
-func (s *node) startChain(context.Context) error {
+// openChain loads the chain (creating the genesis state on first run).
+// The chain logs its state (tip and best header) as it loads.
+func (s *node) openChain() error {
 	chain, err := blockchain.New(&blockchain.Config{
 		DB:             s.db,
 		ChainParams:    s.params,
@@ -234,15 +274,14 @@ func (s *node) startChain(context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The chain logged its state (tip and best header) as it loaded.
 	s.chain = chain
 	return nil
 }
 
-// stopChain flushes the chain's state before the database closes. A chain
+// closeChain flushes the chain's state before the database closes. A chain
 // with a write-back UTXO cache offers Close (it flushes the cache and the
 // tip it belongs to); one that writes each connect in one batch needs none.
-func (s *node) stopChain() error {
+func (s *node) closeChain() error {
 	if c, ok := any(s.chain).(interface{ Close() error }); ok {
 		if err := c.Close(); err != nil {
 			return fmt.Errorf("cannot flush the chain state: %w", err)
@@ -251,79 +290,55 @@ func (s *node) stopChain() error {
 	return nil
 }
 
-// startTxIndex opens the transaction index under indexes/txindex and
-// starts its goroutine, which catches up with the chain in the background
-// (RPC and sync do not wait for it) and then follows the notifications.
-// Without --txindex an existing index is left on disk, unused, as in Core.
-func (s *node) startTxIndex(ctx context.Context) error {
+// openTxIndex opens the transaction index under indexes/txindex. Its
+// goroutine catches up with the chain in the background once it runs (RPC
+// and sync do not wait for it) and then follows the notifications. Without
+// --txindex an existing index is left on disk, unused, as in Core.
+func (s *node) openTxIndex() (*indexers.TxIndex, error) {
 	path := filepath.Join(s.cfg.netDataDir, indexesDirName, indexers.TxIndexName)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %w", filepath.Dir(path), err)
+		return nil, fmt.Errorf("cannot create %s: %w", filepath.Dir(path), err)
 	}
 	ix, err := indexers.OpenTxIndex(path, s.chain)
 	if err != nil {
-		return fmt.Errorf("cannot open the transaction index in %s: %w", path, err)
+		return nil, fmt.Errorf("cannot open the transaction index in %s: %w", path, err)
 	}
-	ctx, s.ixCancel = context.WithCancel(ctx)
-	s.txIndex.Store(ix)
-	s.ixWG.Add(1)
-	go func() {
-		defer s.ixWG.Done()
-		ix.Run(ctx)
-	}()
-	return nil
+	return ix, nil
 }
 
-// stopTxIndex stops the index goroutine (which writes what it gathered)
-// and closes its database, before the chain and its store close.
-func (s *node) stopTxIndex() error {
-	ix := s.txIndex.Swap(nil)
-	s.ixCancel()
-	s.ixWG.Wait()
-	if ix == nil {
-		return nil
-	}
-	return ix.Close()
-}
-
-// startFilterIndex opens the basic block filter index under
-// indexes/blockfilter/basic (Core's place) and starts its goroutine, which
-// catches up in the background and then follows the notifications.
-// Without --blockfilterindex an existing index is left on disk, unused.
-func (s *node) startFilterIndex(ctx context.Context) error {
+// openFilterIndex opens the basic block filter index under
+// indexes/blockfilter/basic (Core's place); it catches up in the
+// background once it runs and then follows the notifications. Without
+// --blockfilterindex an existing index is left on disk, unused.
+func (s *node) openFilterIndex() (*indexers.FilterIndex, error) {
 	path := filepath.Join(s.cfg.netDataDir, filepath.FromSlash(indexers.FilterIndexDir))
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %w", filepath.Dir(path), err)
+		return nil, fmt.Errorf("cannot create %s: %w", filepath.Dir(path), err)
 	}
 	fx, err := indexers.OpenFilterIndex(path, s.chain)
 	if err != nil {
-		return fmt.Errorf("cannot open the block filter index in %s: %w", path, err)
+		return nil, fmt.Errorf("cannot open the block filter index in %s: %w", path, err)
 	}
-	ctx, s.fxCancel = context.WithCancel(ctx)
-	s.filterIndex.Store(fx)
-	s.fxWG.Add(1)
+	return fx, nil
+}
+
+// runIndex runs an index's loop on its own goroutine until its stop
+// cancels it; the index writes what it gathered as the loop ends.
+func (s *node) runIndex(ctx context.Context, wg *sync.WaitGroup, cancel *context.CancelFunc,
+	run func(context.Context)) {
+	ctx, *cancel = context.WithCancel(ctx)
+	wg.Add(1)
 	go func() {
-		defer s.fxWG.Done()
-		fx.Run(ctx)
+		defer wg.Done()
+		run(ctx)
 	}()
-	return nil
 }
 
-// stopFilterIndex stops the filter index goroutine (which writes what it
-// gathered) and closes its database, before the chain and its store close.
-func (s *node) stopFilterIndex() error {
-	fx := s.filterIndex.Swap(nil)
-	s.fxCancel()
-	s.fxWG.Wait()
-	if fx == nil {
-		return nil
-	}
-	return fx.Close()
-}
-
-// startMempool creates the pool on the chain, loads mempool.dat, and builds
-// the block generator on the pool.
-func (s *node) startMempool(ctx context.Context) error {
+// openMempool creates the fee estimator (loading fee_estimates.dat) and
+// the pool on the chain (loading mempool.dat), and the block generator on
+// the pool. A damaged file is not fatal, as in Core: that part starts
+// empty.
+func (s *node) openMempool() {
 	pol := mempool.DefaultPolicy()
 	pol.MinRelayTxFee = mempool.FeeRate(s.cfg.minRelayTxFeeSat)
 	pol.IncrementalRelayFee = mempool.FeeRate(s.cfg.incrementalRelayFeeSat)
@@ -367,7 +382,6 @@ func (s *node) startMempool(ctx context.Context) error {
 
 	stats, err := pool.Load(filepath.Join(s.cfg.netDataDir, mempoolFileName))
 	if err != nil {
-		// A damaged file is not fatal, as in Core: the pool starts empty.
 		srvrLog.Warnf("Cannot load %s: %v", mempoolFileName, err)
 	} else if stats.Read > 0 {
 		srvrLog.Infof("Loaded %d mempool transactions (%d accepted, %d failed, %d expired)",
@@ -375,20 +389,29 @@ func (s *node) startMempool(ctx context.Context) error {
 	}
 	// The loaded transactions are not announced, as in Core: only the
 	// unbroadcast ones among them are, by the relay's rebroadcast.
-	s.poolReady.Store(pool)
+}
 
+// startMempool runs the pool's expiry loop.
+func (s *node) startMempool(ctx context.Context) error {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.wg.Add(1)
 	go s.expireLoop(ctx)
 	return nil
 }
 
+// stopRunning stops a goroutine started by runIndex or startMempool and
+// waits for it to end; when the part never ran there is none.
+func stopRunning(cancel context.CancelFunc, wg *sync.WaitGroup) {
+	if cancel != nil {
+		cancel()
+	}
+	wg.Wait()
+}
+
 // stopMempool stops the expiry loop and writes mempool.dat and the fee
 // estimates.
 func (s *node) stopMempool() error {
-	s.cancel()
-	s.wg.Wait()
-	s.poolReady.Store(nil)
+	stopRunning(s.cancel, &s.wg)
 	s.feeEst.FlushUnconfirmed()
 	s.saveFeeEstimates()
 	path := filepath.Join(s.cfg.netDataDir, mempoolFileName)
@@ -436,21 +459,18 @@ func (s *node) expireLoop(ctx context.Context) {
 // block after the pool followed it. The chain calls it in order, without
 // its lock held.
 func (s *node) handleChainNotification(n *blockchain.Notification) {
-	if ix := s.txIndex.Load(); ix != nil {
-		ix.Notify(n) // never blocks: the index works on its own goroutine
+	if s.txIndex != nil {
+		s.txIndex.Notify(n) // never blocks: the index works on its own goroutine
 	}
-	if fx := s.filterIndex.Load(); fx != nil {
-		fx.Notify(n)
+	if s.filterIndex != nil {
+		s.filterIndex.Notify(n)
 	}
-	pool := s.poolReady.Load()
 	switch n.Type {
 	case blockchain.NTBlockConnected:
 		s.followMu.Lock()
 		s.flushDisconnectedLocked()
-		if pool != nil {
-			// The pool tells its fee estimator about the block itself.
-			s.RelayTransactions(pool.RemoveForBlock(n.Block, n.Height))
-		}
+		// The pool tells its fee estimator about the block itself.
+		s.RelayTransactions(s.pool.RemoveForBlock(n.Block, n.Height))
 		s.followMu.Unlock()
 		if s.zmq != nil {
 			// Core's hashblock and rawblock go out for the tip at the end
@@ -463,9 +483,7 @@ func (s *node) handleChainNotification(n *blockchain.Notification) {
 		if s.zmq != nil {
 			s.zmq.BlockDisconnected(n.Block, n.Hash)
 		}
-		if pool != nil {
-			s.queueDisconnected(n.Block)
-		}
+		s.queueDisconnected(n.Block)
 		s.reorging = true
 		// The chain logs the reorganisation as a whole at info level.
 		chanLog.Debugf("Disconnected block %v height %d", n.Hash, n.Height)
@@ -546,17 +564,20 @@ func (s *node) flushDisconnected() {
 
 // flushDisconnectedLocked is flushDisconnected with followMu held.
 func (s *node) flushDisconnectedLocked() {
+	blocks := s.takeDisconnected()
+	for i := len(blocks) - 1; i >= 0; i-- {
+		s.RelayTransactions(s.pool.AddBackForDisconnect(blocks[i]))
+	}
+}
+
+// takeDisconnected empties the disconnect pool and returns what it held,
+// youngest block first.
+func (s *node) takeDisconnected() []*wire.MsgBlock {
 	s.discMu.Lock()
+	defer s.discMu.Unlock()
 	blocks := s.disconnected
 	s.disconnected, s.discBytes = nil, 0
-	s.discMu.Unlock()
-	pool := s.poolReady.Load()
-	if pool == nil || len(blocks) == 0 {
-		return
-	}
-	for i := len(blocks) - 1; i >= 0; i-- {
-		s.RelayTransactions(pool.AddBackForDisconnect(blocks[i]))
-	}
+	return blocks
 }
 
 // RelayTransactions hands transactions the pool accepted to the relay,
@@ -632,182 +653,4 @@ func (s *node) logNewTip(n *blockchain.Notification) {
 	}
 	logf("New tip %v height %d, %d txs, %d bytes, validated in %v (%s)", n.Hash, n.Height, txs, size,
 		n.ValidationTime.Round(time.Microsecond), source)
-}
-
-// miningTip describes the tip the next block builds on.
-func (s *node) miningTip() mining.Tip {
-	best := s.chain.BestSnapshot()
-	return mining.Tip{
-		Hash:           best.Hash,
-		Height:         best.Height,
-		MedianTimePast: best.MedianTime,
-		Bits:           s.chain.CalcNextRequiredDifficulty(time.Now()),
-	}
-}
-
-// errMaxTries is returned by generateBlocks when maxTries nonces did not
-// solve a block; Core returns the blocks found so far instead of failing.
-var errMaxTries = errors.New("max tries reached")
-
-// generateBlocks mines n blocks paying payScript, each with the pool's
-// best transactions (or exactly txs, when not nil), and returns their
-// hashes. It stops early when ctx ends.
-func (s *node) generateBlocks(ctx context.Context, n int, payScript []byte,
-	maxTries uint64) ([]chainhash.Hash, error) {
-	s.mineMu.Lock()
-	defer s.mineMu.Unlock()
-	hashes := make([]chainhash.Hash, 0, min(n, 1000))
-	for i := 0; i < n; i++ {
-		if err := ctx.Err(); err != nil {
-			return hashes, err
-		}
-		tmpl, err := s.gen.NewBlockTemplate(payScript, s.miningTip(), s.extraNonce.Add(1))
-		if err != nil {
-			return hashes, err
-		}
-		hash, err := s.solveAndSubmit(ctx, tmpl.Block, &maxTries)
-		if errors.Is(err, errMaxTries) {
-			return hashes, nil
-		}
-		if err != nil {
-			return hashes, err
-		}
-		hashes = append(hashes, hash)
-	}
-	return hashes, nil
-}
-
-// solveAndSubmit searches nonces for block (counting against *maxTries)
-// and processes it. A block the chain refuses is an internal error: the
-// template was built from the chain's own state.
-func (s *node) solveAndSubmit(ctx context.Context, block *wire.MsgBlock,
-	maxTries *uint64) (chainhash.Hash, error) {
-	if err := s.solve(ctx, block, maxTries); err != nil {
-		return chainhash.Hash{}, err
-	}
-	hash := block.Header.BlockHash()
-	isMain, _, err := s.processBlockFrom(block, "mined here")
-	if err != nil {
-		return chainhash.Hash{}, fmt.Errorf("ProcessNewBlock, block not accepted: %w", err)
-	}
-	if !isMain {
-		srvrLog.Warnf("Generated block %v is not on the main chain", hash)
-	}
-	return hash, nil
-}
-
-// generateBlockMaxTries is generateblock's nonce budget (100 times
-// generatetoaddress's default).
-const generateBlockMaxTries = 100_000_000
-
-// blockValidityError is generateBlock's error for a block the chain would
-// not connect (Core's TestBlockValidity failure).
-type blockValidityError struct{ err error }
-
-func (e *blockValidityError) Error() string { return "block not valid: " + e.err.Error() }
-func (e *blockValidityError) Unwrap() error { return e.err }
-
-// generateBlock mines one block holding exactly txs after a coinbase that
-// pays payScript (generateblock): built on the tip, checked as Core's
-// TestBlockValidity (a *blockValidityError when refused), solved, and
-// processed when submit is set.
-func (s *node) generateBlock(ctx context.Context, payScript []byte, txs []*wire.MsgTx,
-	submit bool) (*wire.MsgBlock, error) {
-	s.mineMu.Lock()
-	defer s.mineMu.Unlock()
-	block := s.buildBlock(payScript, txs)
-	if err := s.chain.CheckConnectBlockTemplate(block); err != nil {
-		return nil, &blockValidityError{err: err}
-	}
-	tries := uint64(generateBlockMaxTries)
-	if !submit {
-		if err := s.solve(ctx, block, &tries); err != nil {
-			return nil, err
-		}
-		return block, nil
-	}
-	if _, err := s.solveAndSubmit(ctx, block, &tries); err != nil {
-		return nil, err
-	}
-	return block, nil
-}
-
-// buildBlock assembles an unsolved block on the tip holding txs after a
-// coinbase that pays the subsidy and the fees it can compute (inputs from
-// the UTXO set or from earlier transactions of the block) to payScript.
-// The caller holds mineMu.
-func (s *node) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock {
-	tip := s.miningTip()
-	height := tip.Height + 1
-	created := make(map[wire.OutPoint]int64)
-	var fees int64
-	hasWitness := false
-	for _, tx := range txs {
-		var in int64
-		known := true
-		for _, txIn := range tx.TxIn {
-			if v, ok := created[txIn.PreviousOutPoint]; ok {
-				in += v
-				continue
-			}
-			e, err := s.chain.FetchUtxoEntry(txIn.PreviousOutPoint)
-			if err != nil || e == nil {
-				known = false
-				break
-			}
-			in += e.Amount
-		}
-		var out int64
-		for i, o := range tx.TxOut {
-			out += o.Value
-			created[wire.OutPoint{Hash: tx.TxHash(), Index: uint32(i)}] = o.Value
-		}
-		if known && in > out {
-			fees += in - out
-		}
-		if tx.HasWitness() {
-			hasWitness = true
-		}
-	}
-	coinbase := mining.CoinbaseTx(height, s.extraNonce.Add(1), payScript,
-		blockchain.CalcBlockSubsidy(height, s.params)+fees)
-	block := &wire.MsgBlock{Transactions: append([]*wire.MsgTx{coinbase}, txs...)}
-	if hasWitness {
-		mining.AddWitnessCommitment(block)
-	}
-	ts := time.Now().Truncate(time.Second)
-	if minTS := tip.MedianTimePast.Add(time.Second); ts.Before(minTS) {
-		ts = minTS
-	}
-	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
-	block.Header = wire.BlockHeader{
-		Version:    0x20000000,
-		PrevBlock:  tip.Hash,
-		MerkleRoot: root,
-		Timestamp:  ts,
-		Bits:       s.chain.CalcNextRequiredDifficulty(ts),
-	}
-	return block
-}
-
-// solve searches nonces for block without submitting it.
-func (s *node) solve(ctx context.Context, block *wire.MsgBlock, maxTries *uint64) error {
-	target := blockchain.CompactToBig(block.Header.Bits)
-	for {
-		h := block.Header.BlockHash()
-		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
-			return nil
-		}
-		if *maxTries == 0 {
-			return errMaxTries
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		*maxTries--
-		block.Header.Nonce++
-		if block.Header.Nonce == 0 {
-			block.Header.Timestamp = block.Header.Timestamp.Add(time.Second)
-		}
-	}
 }

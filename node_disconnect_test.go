@@ -21,7 +21,7 @@ func disconnectedBlock(tag byte, scriptLen int) *wire.MsgBlock {
 // TestQueueDisconnectedBounded checks the disconnect pool's byte cap: the
 // youngest blocks (disconnected first) are dropped, the oldest kept in
 // order, the held size never passes the cap (coinbases not counted), and
-// a flush starts the count again.
+// taking them starts the count again.
 func TestQueueDisconnectedBounded(t *testing.T) {
 	txSize := int64(disconnectedBlock(0, 300).Transactions[1].SerializeSize())
 	tests := []struct {
@@ -58,7 +58,9 @@ func TestQueueDisconnectedBounded(t *testing.T) {
 			if want := int64(len(tc.wantKept)) * txSize; s.discBytes != want {
 				t.Errorf("held bytes %d, want %d", s.discBytes, want)
 			}
-			s.flushDisconnected() // no pool: the queue is only emptied
+			if got := s.takeDisconnected(); len(got) != len(tc.wantKept) {
+				t.Errorf("took %d blocks, want %d", len(got), len(tc.wantKept))
+			}
 			if len(s.disconnected) != 0 || s.discBytes != 0 {
 				t.Errorf("after flush: %d blocks, %d bytes", len(s.disconnected), s.discBytes)
 			}

@@ -36,7 +36,7 @@ func startTestNode(t testing.TB, app string, extra ...string) *testNode {
 }
 
 // startTestNodeWith is startTestNode with a function that may change the
-// built daemon before it starts (nil: none).
+// daemon once its node is built, before anything runs (nil: none).
 func startTestNodeWith(t testing.TB, app string, before func(*daemon), extra ...string) *testNode {
 	t.Helper()
 	// --nolisten: tests must not bind the shared regtest P2P port.
@@ -54,9 +54,7 @@ func startTestNodeWith(t testing.TB, app string, before func(*daemon), extra ...
 		t.Fatal(err)
 	}
 	tn := &testNode{t: t, n: n}
-	if before != nil {
-		before(n)
-	}
+	n.tune = before
 	if err := n.start(); err != nil {
 		n.stop()
 		t.Fatal(err)

@@ -187,18 +187,20 @@ func TestRawTransactionWithoutTxIndex(t *testing.T) {
 // TestTxIndexSyncingError checks Core's message while the index has not
 // caught up: an index opened on the node's chain but not running.
 func TestTxIndexSyncingError(t *testing.T) {
-	tn := startTestNode(t, t.TempDir())
+	app, indexDir := t.TempDir(), t.TempDir()
+	tn := startTestNode(t, app)
 	tn.mustCall(nil, "generatetoaddress", 3, newTestWallet(t, 23).addr)
-	srv := tn.n.core
-	ix, err := indexers.OpenTxIndex(filepath.Join(t.TempDir(), "txindex"), srv.chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.txIndex.Store(ix)
-	t.Cleanup(func() {
-		srv.txIndex.Store(nil)
-		ix.Close()
+	tn.stop()
+	// Restarted with an index that never runs: it stays at genesis.
+	var ix *indexers.TxIndex
+	tn = startTestNodeWith(t, app, func(d *daemon) {
+		var err error
+		if ix, err = indexers.OpenTxIndex(filepath.Join(indexDir, "txindex"), d.core.chain); err != nil {
+			t.Fatal(err)
+		}
+		d.core.txIndex = ix
 	})
+	t.Cleanup(func() { ix.Close() })
 	tn.wantRPCError(rpcjson.ErrRPCInvalidAddressOrKey, errTxIndexSyncing, "getrawtransaction",
 		tn.coinbaseOf(2).String())
 	var info map[string]json.RawMessage

@@ -234,31 +234,31 @@ func (g rpcGenerator) GenerateBlock(ctx context.Context, payScript []byte, txs [
 // index, open with --txindex once its subsystem started.
 type rpcTxIndex struct{ n *node }
 
-func (x rpcTxIndex) Open() bool { return x.n.txIndex.Load() != nil }
+func (x rpcTxIndex) Open() bool { return x.n.txIndex != nil }
 
 func (x rpcTxIndex) Name() string { return indexers.TxIndexName }
 
 func (x rpcTxIndex) Synced() bool {
-	ix := x.n.txIndex.Load()
+	ix := x.n.txIndex
 	return ix != nil && ix.Synced()
 }
 
 func (x rpcTxIndex) BestHeight() int32 {
-	if ix := x.n.txIndex.Load(); ix != nil {
+	if ix := x.n.txIndex; ix != nil {
 		return ix.Best().Height
 	}
 	return 0
 }
 
 func (x rpcTxIndex) BlockUntilSyncedToCurrentChain(ctx context.Context) bool {
-	ix := x.n.txIndex.Load()
+	ix := x.n.txIndex
 	return ix != nil && ix.BlockUntilSyncedToCurrentChain(ctx)
 }
 
 // FetchTx reads a confirmed transaction; one the index does not hold is
 // rpcserver.ErrTxNotIndexed.
 func (x rpcTxIndex) FetchTx(txid *chainhash.Hash) (*wire.MsgTx, chainhash.Hash, error) {
-	ix := x.n.txIndex.Load()
+	ix := x.n.txIndex
 	if ix == nil {
 		return nil, chainhash.Hash{}, rpcserver.ErrTxNotIndexed
 	}
@@ -274,31 +274,31 @@ func (x rpcTxIndex) FetchTx(txid *chainhash.Hash) (*wire.MsgTx, chainhash.Hash, 
 // started.
 type rpcFilterIndex struct{ n *node }
 
-func (x rpcFilterIndex) Open() bool { return x.n.filterIndex.Load() != nil }
+func (x rpcFilterIndex) Open() bool { return x.n.filterIndex != nil }
 
 func (x rpcFilterIndex) Name() string { return indexers.FilterIndexName }
 
 func (x rpcFilterIndex) Synced() bool {
-	fx := x.n.filterIndex.Load()
+	fx := x.n.filterIndex
 	return fx != nil && fx.Synced()
 }
 
 func (x rpcFilterIndex) BestHeight() int32 {
-	if fx := x.n.filterIndex.Load(); fx != nil {
+	if fx := x.n.filterIndex; fx != nil {
 		return fx.Best().Height
 	}
 	return 0
 }
 
 func (x rpcFilterIndex) BlockUntilSyncedToCurrentChain(ctx context.Context) bool {
-	fx := x.n.filterIndex.Load()
+	fx := x.n.filterIndex
 	return fx != nil && fx.BlockUntilSyncedToCurrentChain(ctx)
 }
 
 // Filter reads a block's filter and header; one the index does not hold
 // is rpcserver.ErrFilterNotIndexed.
 func (x rpcFilterIndex) Filter(hash *chainhash.Hash) ([]byte, chainhash.Hash, error) {
-	fx := x.n.filterIndex.Load()
+	fx := x.n.filterIndex
 	if fx == nil {
 		return nil, chainhash.Hash{}, rpcserver.ErrFilterNotIndexed
 	}

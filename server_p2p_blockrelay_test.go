@@ -193,22 +193,16 @@ func startHookedNode(t *testing.T, app string, d *p2pTestDialer, hook func(*serv
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s *server
-	for _, sub := range n.subsystems {
-		if ps, ok := sub.(*server); ok {
-			s = ps
+	n.tune = func(n *daemon) {
+		s := n.p2p
+		s.testDial = d.dial
+		s.targetOutbound, s.targetBlockRelay = 1, 1
+		s.retryInterval = 20 * time.Millisecond
+		s.trickleInterval = 20 * time.Millisecond
+		s.feelerInterval = time.Hour
+		if hook != nil {
+			hook(s)
 		}
-	}
-	if s == nil {
-		t.Fatal("no P2P server")
-	}
-	s.testDial = d.dial
-	s.targetOutbound, s.targetBlockRelay = 1, 1
-	s.retryInterval = 20 * time.Millisecond
-	s.trickleInterval = 20 * time.Millisecond
-	s.feelerInterval = time.Hour
-	if hook != nil {
-		hook(s)
 	}
 	tn := &testNode{t: t, n: n}
 	if err := n.start(); err != nil {
@@ -217,7 +211,7 @@ func startHookedNode(t *testing.T, app string, d *p2pTestDialer, hook func(*serv
 	}
 	tn.up = true
 	t.Cleanup(tn.stop)
-	return tn, s
+	return tn, n.p2p
 }
 
 // p2pPeerInfo is the part of getpeerinfo these tests read.

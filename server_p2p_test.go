@@ -147,8 +147,8 @@ func offlineServer(t *testing.T) *server {
 // its result decoded from JSON.
 func p2pCall(t *testing.T, s *server, name string, ps ...any) (any, error) {
 	t.Helper()
-	rpc, err := rpcserver.New(rpcserver.Config{PeerServer: rpcPeers{s}, ConnManager: rpcPeers{s},
-		BanManager: rpcBans{s}, AddrManager: rpcAddrs{s}})
+	rpc, err := rpcserver.New(rpcserver.Config{Backends: rpcserver.Backends{PeerServer: rpcPeers{s},
+		ConnManager: rpcPeers{s}, BanManager: rpcBans{s}, AddrManager: rpcAddrs{s}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/internal/rpcserver"
+	"github.com/tern-org/ternd/internal/zmq"
 )
 
 const (
@@ -54,7 +55,8 @@ func rpcSubVersion() string {
 // once, in reverse start order, and must return only when every goroutine
 // of the subsystem has exited and its state is flushed. Stop is called
 // even if a later subsystem failed to start, and only for subsystems whose
-// Start succeeded.
+// Start succeeded; the node's parts, which their constructor opened, also
+// close by Stop when the daemon could not be completed (closeUnstarted).
 type subsystem interface {
 	Name() string
 	Start(ctx context.Context) error
@@ -66,15 +68,20 @@ type subsystem interface {
 //
 // How later code plugs in:
 //
+//   - start starts the RPC server in warm-up (clients get -28 and the
+//     step under way), then builds the node in buildNode: newNode opens
+//     the database, chain, indexes and pool, newServer builds the P2P
+//     server on them, and the RPC server is handed both (Attach). Only
+//     then does anything run.
 //   - A subsystem implements the subsystem interface and is added with
-//     n.addSubsystem in addNodeSubsystems below, in START order: database
-//     first, then chain, mempool, sync manager, peer server. Shutdown runs
-//     the RPC server's Stop first and then the subsystems in reverse
-//     (peers, sync, mempool, chain, database), which is the order Core
-//     uses and what keeps state consistent on disk.
+//     n.addSubsystem in buildNode, in START order: database first, then
+//     chain, indexes, mempool, peer server. Shutdown runs the RPC
+//     server's Stop first and then the subsystems in reverse (peers,
+//     mempool, indexes, chain, database), which is the order Core uses
+//     and what keeps state consistent on disk.
 //   - RPC methods live in internal/rpcserver; what they need from the core
-//     and the P2P server is passed in rpcConfig, through the adaptors of
-//     rpcadaptors.go.
+//     and the P2P server is handed over in rpcBackends, through the
+//     adaptors of rpcadaptors.go.
 //   - Anything that wants to stop the daemon (a fatal error in a subsystem)
 //     calls n.requestShutdown().
 type daemon struct {
@@ -89,12 +96,25 @@ type daemon struct {
 	// rpc is the RPC server, nil when --norpc.
 	rpc *rpcserver.Server
 
-	// core is the node's core (chain, mempool, mining), set by
-	// addNodeSubsystems; the P2P side plugs into it.
+	// core is the node's core (chain, mempool, mining), built by
+	// buildNode; the P2P side plugs into it.
 	core *node
 
-	// p2p is the P2P server, set by addNodeSubsystems.
+	// p2p is the P2P server, built by buildNode.
 	p2p *server
+
+	// zmq publishes the ZMQ notifications (--zmqpub*), nil without them.
+	// It is built with the daemon (it opens nothing until it runs) so that
+	// getzmqnotifications answers during warm-up too.
+	zmq *zmq.Notifier
+
+	// build builds the node and adds its subsystems: buildNode, or in
+	// tests a stand-in.
+	build func() error
+
+	// tune, when set (tests), adjusts the node and its P2P server once
+	// built, before anything runs.
+	tune func(*daemon)
 
 	// bound are the listeners bound before anything on disk was opened
 	// (nil in tests that let each part bind its own).
@@ -112,8 +132,8 @@ type daemon struct {
 	shutdownReq  chan struct{}
 }
 
-// newDaemon builds the node and its RPC server. Nothing is opened or bound
-// yet.
+// newDaemon builds the daemon and its RPC server. Nothing is opened or
+// bound yet: the node is built by start.
 func newDaemon(cfg *config) (*daemon, error) {
 	return newDaemonWith(cfg, nil)
 }
@@ -130,12 +150,17 @@ func newDaemonWith(cfg *config, bound *boundListeners) (*daemon, error) {
 		shutdownReq: make(chan struct{}),
 		bound:       bound,
 	}
+	n.build = n.buildNode
 	if cfg.MetricsListen != "" {
 		n.events = metrics.NewEvents()
 	}
-	if err := n.addNodeSubsystems(); err != nil {
-		cancel()
-		return nil, err
+	if len(cfg.zmqEndpoints) > 0 {
+		z, err := zmq.New(zmq.Config{Endpoints: cfg.zmqEndpoints})
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		n.zmq = z
 	}
 	if !cfg.DisableRPC {
 		rpc, err := rpcserver.New(n.rpcConfig())
@@ -148,33 +173,61 @@ func newDaemonWith(cfg *config, bound *boundListeners) (*daemon, error) {
 	return n, nil
 }
 
-// addNodeSubsystems is where the node's subsystems are created and added
-// in start order: node.go's database, chain and mempool, then server.go's
-// P2P server (connmgr, addrmgr, netsync, relay), built on n.core.
-func (n *daemon) addNodeSubsystems() error {
-	core, err := newNode(n.cfg)
+// buildNode builds the node and adds its subsystems in start order:
+// node.go's database, chain, indexes and mempool (newNode opens them), then
+// server.go's P2P server (connmgr, addrmgr, netsync, relay), built on
+// n.core, and the metrics server. The RPC server gets both once they
+// exist. If the P2P server cannot be built the node is closed again.
+func (n *daemon) buildNode() error {
+	core, err := newNode(n.cfg, n.zmq, n.events, n.setWarmup)
 	if err != nil {
 		return err
 	}
+	if n.p2p, err = newServer(n.cfg, core); err != nil {
+		closeUnstarted(core.subsystems())
+		return err
+	}
 	n.core = core
+	n.p2p.bound = n.bound
+	if n.tune != nil {
+		n.tune(n)
+	}
+	if n.rpc != nil {
+		if err := n.rpc.Attach(n.rpcBackends()); err != nil {
+			closeUnstarted(core.subsystems())
+			return err
+		}
+	}
 	for _, s := range core.subsystems() {
 		n.addSubsystem(s)
 	}
-	if n.p2p, err = newServer(n.cfg, core); err != nil {
-		return err
-	}
-	n.p2p.bound = n.bound
 	n.addSubsystem(n.p2p)
 	if n.events != nil {
-		core.events = n.events
 		n.addSubsystem(n.metricsSubsystem())
 	}
 	return nil
 }
 
-// rpcConfig is the RPC server's configuration: the --rpc* options, the
-// settings its methods report, and the core and the P2P server behind the
-// adaptors of rpcadaptors.go.
+// closeUnstarted stops, in reverse order, subsystems that were built but
+// never started: the node's parts when the daemon cannot be completed.
+func closeUnstarted(subs []subsystem) {
+	for i := len(subs) - 1; i >= 0; i-- {
+		if err := subs[i].Stop(); err != nil {
+			ternLog.Warnf("Closing %s: %v", subs[i].Name(), err)
+		}
+	}
+}
+
+// setWarmup shows a start-up step as the RPC server's warm-up status.
+func (n *daemon) setWarmup(status string) {
+	if n.rpc != nil {
+		n.rpc.SetWarmup(status)
+	}
+}
+
+// rpcConfig is the RPC server's configuration: the --rpc* options and the
+// settings its methods report. The core and the P2P server come later,
+// by rpcBackends.
 func (n *daemon) rpcConfig() rpcserver.Config {
 	cfg := n.cfg
 	rc := rpcserver.Config{
@@ -202,7 +255,20 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		IncrementalRelayFee: cfg.incrementalRelayFeeSat,
 		Proxy:               cfg.Proxy,
 		OnionProxy:          cfg.OnionProxy,
+	}
+	if n.zmq != nil {
+		rc.ZMQ = rpcZMQ{n.zmq}
+	}
+	if n.events != nil {
+		rc.Observer = rpcObserver{n.events}
+	}
+	return rc
+}
 
+// rpcBackends are the core and the P2P server as the RPC handlers reach
+// them, through the adaptors of rpcadaptors.go.
+func (n *daemon) rpcBackends() rpcserver.Backends {
+	return rpcserver.Backends{
 		Chain:         rpcChain{n.core},
 		BlockStore:    rpcChain{n.core},
 		UtxoSet:       rpcChain{n.core},
@@ -222,13 +288,6 @@ func (n *daemon) rpcConfig() rpcserver.Config {
 		BanManager:  rpcBans{n.p2p},
 		AddrManager: rpcAddrs{n.p2p},
 	}
-	if n.core.zmq != nil {
-		rc.ZMQ = rpcZMQ{n.core.zmq}
-	}
-	if n.events != nil {
-		rc.Observer = rpcObserver{n.events}
-	}
-	return rc
 }
 
 // boundRPC returns the RPC listeners bound already, nil when the RPC
@@ -258,13 +317,16 @@ func (n *daemon) shutdownRequested() <-chan struct{} {
 }
 
 // start starts the RPC server (in warm-up, so clients can connect and wait
-// early), then every subsystem in order, then ends warm-up. On error the
-// parts already started are left for stop to stop.
+// early), builds the node, starts every subsystem in order, then ends
+// warm-up. On error the parts already started are left for stop to stop.
 func (n *daemon) start() error {
 	if n.rpc != nil {
 		if err := n.rpc.Start(n.ctx); err != nil {
 			return err
 		}
+	}
+	if err := n.build(); err != nil {
+		return err
 	}
 	for _, s := range n.subsystems {
 		if n.rpc != nil {
@@ -276,7 +338,7 @@ func (n *daemon) start() error {
 		}
 		n.started++
 	}
-	if n.rpc != nil {
+	if n.rpc != nil && n.core != nil {
 		// The chain exists once the core has started; the waitfor methods
 		// wake on every tip change from here on.
 		rpc := n.rpc

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tern-org/ternd/internal/rpcjson"
 )
 
 // fakeSubsystem records its Start and Stop calls in a shared log, and
@@ -74,12 +77,15 @@ func TestNodeOrder(t *testing.T) {
 			}
 			var mu sync.Mutex
 			var log []string
-			for _, name := range []string{"db", "chain", "mempool", "sync", "peers"} {
-				s := &fakeSubsystem{name: name, mu: &mu, log: &log}
-				if name == tc.failAt {
-					s.failure = errors.New("no")
+			n.build = func() error {
+				for _, name := range []string{"db", "chain", "mempool", "sync", "peers"} {
+					s := &fakeSubsystem{name: name, mu: &mu, log: &log}
+					if name == tc.failAt {
+						s.failure = errors.New("no")
+					}
+					n.addSubsystem(s)
 				}
-				n.addSubsystem(s)
+				return nil
 			}
 			err = n.start()
 			if (err != nil) != tc.wantErr {
@@ -365,10 +371,9 @@ func TestRunNodeForcedShutdown(t *testing.T) {
 			}
 			// Only the slow subsystem: the real ones would keep running after
 			// the forced exit, past the test's temporary directory.
-			n.subsystems = nil
 			slow := &slowSubsystem{release: make(chan struct{})}
 			defer close(slow.release)
-			n.addSubsystem(slow)
+			n.build = func() error { n.addSubsystem(slow); return nil }
 			interrupt := make(chan os.Signal, 2)
 			interrupt <- os.Interrupt
 			timeout := time.Hour
@@ -388,5 +393,56 @@ func TestRunNodeForcedShutdown(t *testing.T) {
 				t.Fatal("forced shutdown did not happen")
 			}
 		})
+	}
+}
+
+// TestRPCServesWhileNodeBuilds checks the start order: the RPC server
+// answers -28 before anything is opened on disk, the node is built after
+// it (its chain database appears only then), and the node's methods
+// answer once start returns.
+func TestRPCServesWhileNodeBuilds(t *testing.T) {
+	app := t.TempDir()
+	cfg, err := loadConfig([]string{"--appdata=" + app, "--regtest", "--nolisten",
+		"--rpclisten=127.0.0.1:" + freeTCPPort(t)}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	n, err := newDaemon(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached, release := make(chan struct{}), make(chan struct{})
+	n.build = func() error {
+		close(reached)
+		<-release
+		return n.buildNode()
+	}
+	started := make(chan error, 1)
+	go func() { started <- n.start() }()
+	select {
+	case <-reached:
+	case err := <-started:
+		n.stop()
+		t.Fatalf("start returned before building the node: %v", err)
+	}
+	tn := &testNode{t: t, n: n}
+	tn.wantError(rpcjson.ErrRPCInWarmup, "Starting", "getblockcount")
+	if _, err := os.Stat(filepath.Join(cfg.netDataDir, chainDBDirName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("chain database opened before the RPC server answered: %v", err)
+	}
+	close(release)
+	if err := <-started; err != nil {
+		n.stop()
+		t.Fatal(err)
+	}
+	tn.up = true
+	t.Cleanup(tn.stop)
+	var height int32
+	tn.mustCall(&height, "getblockcount")
+	if height != 0 {
+		t.Fatalf("getblockcount %d on a new regtest chain", height)
 	}
 }

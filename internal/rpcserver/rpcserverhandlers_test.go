@@ -693,10 +693,12 @@ func newHandlerEnv(t testing.TB, params *chaincfg.Params, adjust func(*handlerEn
 		ChainParams: params, Version: "0.1.0", SubVersion: "/Satoshi:30.0.0/ternd:0.1.0/",
 		ClientVersion: 300000, DataCarrierSize: 83, BlockMinTxFee: 1000,
 		MinRelayTxFee: 100, IncrementalRelayFee: 100, Shutdown: e.shutdown, Loggers: testLoggers(),
-		Chain: e.chain, BlockStore: e.chain, UtxoSet: e.chain, ChainManager: e.chain,
-		TxPool: e.pool, TxAcceptor: e.pool, TxPrioritiser: e.pool, MempoolDumper: e.pool,
-		FeeEstimator: e.fees, Generator: e.gen, Relay: e.relay,
-		PeerServer: e.peers, ConnManager: e.peers, BanManager: e.peers, AddrManager: e.peers,
+		Backends: Backends{
+			Chain: e.chain, BlockStore: e.chain, UtxoSet: e.chain, ChainManager: e.chain,
+			TxPool: e.pool, TxAcceptor: e.pool, TxPrioritiser: e.pool, MempoolDumper: e.pool,
+			FeeEstimator: e.fees, Generator: e.gen, Relay: e.relay,
+			PeerServer: e.peers, ConnManager: e.peers, BanManager: e.peers, AddrManager: e.peers,
+		},
 	}
 	if adjust != nil {
 		adjust(e, &cfg)
@@ -1535,4 +1537,39 @@ func FuzzHandlers(f *testing.F) {
 			t.Fatalf("%s %s: handler panicked", method, params)
 		}
 	})
+}
+
+// TestAttachBackends checks the start-up path of a daemon that serves RPC
+// before its chain exists: built without backends, the node's methods
+// answer -28 during warm-up and are not in the table; Attach adds them,
+// they answer once warm-up ends, and a second Attach is refused.
+func TestAttachBackends(t *testing.T) {
+	var backends Backends
+	e := newHandlerEnv(t, regtestParams(t), func(_ *handlerEnv, cfg *Config) {
+		backends, cfg.Backends = cfg.Backends, Backends{}
+	})
+	if _, rerr := e.call(t, "getblockcount"); rerr == nil || rerr.Code != rpcjson.ErrRPCMethodNotFound {
+		t.Fatalf("getblockcount without backends: %+v", rerr)
+	}
+	e.srv.SetWarmup("Loading block index...")
+	if _, rerr := e.call(t, "getblockcount"); rerr == nil || rerr.Code != rpcjson.ErrRPCInWarmup ||
+		rerr.Message != "Loading block index..." {
+		t.Fatalf("getblockcount in warm-up: %+v", rerr)
+	}
+	if err := e.srv.Attach(backends); err != nil {
+		t.Fatal(err)
+	}
+	if _, rerr := e.call(t, "getpeerinfo"); rerr == nil || rerr.Code != rpcjson.ErrRPCInWarmup {
+		t.Fatalf("getpeerinfo attached, still in warm-up: %+v", rerr)
+	}
+	e.srv.SetWarmupFinished()
+	var height int32
+	e.mustCall(t, &height, "getblockcount")
+	if height != e.chain.BestSnapshot().Height {
+		t.Fatalf("getblockcount %d, want %d", height, e.chain.BestSnapshot().Height)
+	}
+	e.mustCall(t, nil, "getpeerinfo")
+	if err := e.srv.Attach(backends); err == nil {
+		t.Fatal("second Attach accepted")
+	}
 }

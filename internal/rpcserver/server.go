@@ -140,6 +140,20 @@ type Config struct {
 	// Proxy and OnionProxy are --proxy and --onion (getnetworkinfo).
 	Proxy, OnionProxy string
 
+	// ZMQ lists the ZMQ notifications (getzmqnotifications); nil: none.
+	ZMQ ZMQNotifier
+
+	// Backends are the node's parts the handlers reach. Set here, their
+	// methods are in the table from New; a daemon that starts the server
+	// before it opens the chain (to answer -28 while the chain loads)
+	// leaves them empty and hands them over with Attach.
+	Backends
+}
+
+// Backends are the parts of the daemon the handlers depend on, each behind
+// a small interface of interface.go. A nil part leaves its methods out of
+// the table.
+type Backends struct {
 	// The node's parts. Chain (with BlockStore, UtxoSet, ChainManager,
 	// TxPool, TxAcceptor, TxPrioritiser, MempoolDumper, FeeEstimator,
 	// Generator and Relay) enables the node's methods; TxIndex and
@@ -158,9 +172,6 @@ type Config struct {
 	TxIndex       TxIndex
 	FilterIndex   FilterIndex
 	Relay         Relay
-
-	// ZMQ lists the ZMQ notifications (getzmqnotifications); nil: none.
-	ZMQ ZMQNotifier
 
 	// The P2P server's parts. PeerServer (with ConnManager, BanManager
 	// and AddrManager) enables the network methods.
@@ -293,15 +304,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ChainParams != nil {
 		groups = append(groups, s.utilMethods())
 	}
-	if cfg.Chain != nil {
-		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
-			s.rawTxMethods(), s.indexMethods(), s.filterMethods(), s.rawTxSignMethods(), s.psbtMethods(),
-			s.chainExtraMethods(), s.orphanMethods(), s.scanMethods(), s.estimateRawFeeMethods(),
-			s.chainTxMethods())
-	}
-	if cfg.PeerServer != nil {
-		groups = append(groups, s.netMethods(), s.netExtraMethods())
-	}
+	groups = append(groups, s.backendMethods(cfg.Backends)...)
 	for _, group := range groups {
 		for _, m := range group {
 			if err := s.RegisterMethod(m); err != nil {
@@ -310,6 +313,45 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// backendMethods returns the method groups b enables: the node's
+// (blockchain, mempool, mining, raw transactions, indexes) with b.Chain,
+// the network ones with b.PeerServer.
+func (s *Server) backendMethods(b Backends) [][]rpcjson.Method {
+	var groups [][]rpcjson.Method
+	if b.Chain != nil {
+		groups = append(groups, s.chainMethods(), s.mempoolMethods(), s.miningMethods(),
+			s.rawTxMethods(), s.indexMethods(), s.filterMethods(), s.rawTxSignMethods(), s.psbtMethods(),
+			s.chainExtraMethods(), s.orphanMethods(), s.scanMethods(), s.estimateRawFeeMethods(),
+			s.chainTxMethods())
+	}
+	if b.PeerServer != nil {
+		groups = append(groups, s.netMethods(), s.netExtraMethods())
+	}
+	return groups
+}
+
+// Attach hands a server built without Backends the daemon's parts once
+// they exist and adds their methods to the table. It is called once,
+// during warm-up, before SetWarmupFinished: until then every method it
+// adds answers -28, and no method in the table before it reads Backends.
+func (s *Server) Attach(b Backends) error {
+	s.methodsMu.Lock()
+	if s.cfg.Chain != nil || s.cfg.PeerServer != nil {
+		s.methodsMu.Unlock()
+		return errors.New("rpc server: backends attached twice")
+	}
+	s.cfg.Backends = b
+	s.methodsMu.Unlock()
+	for _, group := range s.backendMethods(b) {
+		for _, m := range group {
+			if err := s.RegisterMethod(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // setCredentials stores the hash of the accepted user:password.
