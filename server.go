@@ -144,8 +144,8 @@ func newServer(cfg *config, core *node) (*server, error) {
 		evictSeed:       rand.Uint64(),
 	}
 	// The relay's pool and IBD query are read only once it runs, after
-	// the node and this server started (the pool and the sync manager
-	// exist by then); until then Announce only queues.
+	// this server started (the sync manager is built by Start); until
+	// then Announce only queues.
 	var err error
 	s.relay, err = relay.New(&relay.Config{
 		Peers:                  s.relayPeers,
@@ -161,8 +161,9 @@ func newServer(cfg *config, core *node) (*server, error) {
 	return s, nil
 }
 
-// relayPool is the node's pool as the relay sees it; the pool is read
-// when the relay calls, since it is created when the node starts.
+// relayPool is the node's pool as the relay sees it, read through the core
+// when the relay calls (a server built without a core, as the address and
+// ban tests build it, never runs its relay).
 type relayPool struct{ core *node }
 
 func (p relayPool) Unbroadcast() []chainhash.Hash { return p.core.pool.Unbroadcast() }
