@@ -35,13 +35,10 @@ func startTestNode(t testing.TB, app string, extra ...string) *testNode {
 	return startTestNodeWith(t, app, nil, extra...)
 }
 
-// startTestNodeWith is startTestNode with a function that may change the
-// daemon once its node is built, before anything runs (nil: none).
-func startTestNodeWith(t testing.TB, app string, before func(*daemon), extra ...string) *testNode {
+// newTestDaemon builds a daemon from command-line args, with its network
+// data directory created; nothing is started.
+func newTestDaemon(t testing.TB, args ...string) *daemon {
 	t.Helper()
-	// --nolisten: tests must not bind the shared regtest P2P port.
-	args := append([]string{"--appdata=" + app, "--regtest", "--nolisten", "--rpclisten=127.0.0.1:" + freeTCPPort(t)},
-		extra...)
 	cfg, err := loadConfig(args, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +50,17 @@ func startTestNodeWith(t testing.TB, app string, before func(*daemon), extra ...
 	if err != nil {
 		t.Fatal(err)
 	}
+	return n
+}
+
+// startTestNodeWith is startTestNode with a function that may change the
+// daemon once its node is built, before anything runs (nil: none).
+func startTestNodeWith(t testing.TB, app string, before func(*daemon), extra ...string) *testNode {
+	t.Helper()
+	// --nolisten: tests must not bind the shared regtest P2P port.
+	args := append([]string{"--appdata=" + app, "--regtest", "--nolisten", "--rpclisten=127.0.0.1:" + freeTCPPort(t)},
+		extra...)
+	n := newTestDaemon(t, args...)
 	tn := &testNode{t: t, n: n}
 	n.tune = before
 	if err := n.start(); err != nil {

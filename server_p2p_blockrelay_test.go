@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -182,17 +181,7 @@ func startHookedNode(t *testing.T, app string, d *p2pTestDialer, hook func(*serv
 	t.Helper()
 	args := []string{"--appdata=" + app, "--regtest", "--listen=127.0.0.1:" + freeTCPPort(t),
 		"--rpclisten=127.0.0.1:" + freeTCPPort(t)}
-	cfg, err := loadConfig(args, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	n, err := newDaemon(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := newTestDaemon(t, args...)
 	n.tune = func(n *daemon) {
 		s := n.p2p
 		s.testDial = d.dial

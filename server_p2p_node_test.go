@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"os"
 	"testing"
 	"time"
 
@@ -18,17 +16,7 @@ func startListeningTestNode(t *testing.T, extra ...string) (*testNode, string) {
 	addr := "127.0.0.1:" + freeTCPPort(t)
 	args := append([]string{"--appdata=" + t.TempDir(), "--regtest", "--listen=" + addr,
 		"--rpclisten=127.0.0.1:" + freeTCPPort(t)}, extra...)
-	cfg, err := loadConfig(args, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	n, err := newDaemon(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := newTestDaemon(t, args...)
 	tn := &testNode{t: t, n: n}
 	if err := n.start(); err != nil {
 		n.stop()

@@ -401,19 +401,9 @@ func TestRunNodeForcedShutdown(t *testing.T) {
 // it (its chain database appears only then), and the node's methods
 // answer once start returns.
 func TestRPCServesWhileNodeBuilds(t *testing.T) {
-	app := t.TempDir()
-	cfg, err := loadConfig([]string{"--appdata=" + app, "--regtest", "--nolisten",
-		"--rpclisten=127.0.0.1:" + freeTCPPort(t)}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(cfg.netDataDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	n, err := newDaemon(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := newTestDaemon(t, "--appdata="+t.TempDir(), "--regtest", "--nolisten",
+		"--rpclisten=127.0.0.1:"+freeTCPPort(t))
+	cfg := n.cfg
 	reached, release := make(chan struct{}), make(chan struct{})
 	n.build = func() error {
 		close(reached)
