@@ -37,8 +37,10 @@ nothing is opened or bound until start. start starts the RPC server first
 (in warm-up, answering -28 to most methods with the step under way), then
 builds the node (buildNode): newNode opens the database and builds the
 chain, the indexes, the fee estimator, the pool and the block generator
-on it, newServer builds the P2P server on the core, and the RPC server is
-handed both (Attach). Nothing runs before everything is built; start then
+on it; newServer and its build make the P2P server on the core (address,
+sync and connection managers, reading peers.json, banlist.json and
+anchors.dat); and the RPC server is handed both (Attach). Nothing runs
+before everything is built; start then
 runs each subsystem in order (database, chain, txindex, blockfilterindex,
 mempool, zmq, peers, metrics) and ends warm-up. stop runs the other way,
 each part told to stop only once the one before it has finished: the RPC

@@ -69,7 +69,7 @@ type server struct {
 	v1Only *knownAddrs
 
 	// relay announces transactions and sends our feefilter; built in
-	// Start.
+	// newServer.
 	relay *relay.TxRelay
 
 	// advertWake asks localAdvertLoop to look at once (a new tip may end
@@ -98,14 +98,14 @@ type server struct {
 	// dialer reaches addresses directly or through --proxy / --onion.
 	dialer *connmgr.Dialer
 
-	// bound, when set before Start, holds the P2P listeners the daemon
-	// bound before opening anything on disk (bindListeners); Start then
+	// bound, when set before build, holds the P2P listeners the daemon
+	// bound before opening anything on disk (bindListeners); build then
 	// binds none itself.
 	bound *boundListeners
 
 	// testDial, targetOutbound, targetBlockRelay, feelerInterval,
 	// extraBlockInterval, retryInterval and trickleInterval override,
-	// when set before Start, the connection manager's dial function, its
+	// when set before build, the connection manager's dial function, its
 	// full-relay and block-relay-only targets, the mean feeler and extra
 	// block-relay-only intervals, the outbound retry tick and the peers'
 	// trickle interval (tests: in-process peers behind routable-looking
@@ -124,9 +124,9 @@ type server struct {
 	wg     sync.WaitGroup
 }
 
-// newServer builds the P2P server on the node's core (nil in tests that
+// newServer makes the P2P server on the node's core (nil in tests that
 // exercise the server's own state) and hands the core its transaction
-// relay. Errors in the configuration surface at Start.
+// relay; build then builds its managers from the configuration.
 func newServer(cfg *config, core *node) (*server, error) {
 	s := &server{
 		cfg:    cfg,
@@ -202,11 +202,14 @@ func (s *server) defaultPort() uint16 {
 	return uint16(p)
 }
 
-// Start loads the ban list, builds the address manager, the sync manager
-// and the connection manager, binds the listeners and starts them all.
-func (s *server) Start(ctx context.Context) error {
+// build loads the ban list, builds the address manager (reading
+// peers.json), the sync manager, the BIP157 filter server and the
+// connection manager (with the anchors read from anchors.dat), and binds
+// the listeners the daemon did not bind already. Nothing runs until Start.
+// The daemon calls it right after newServer, once the core is built.
+func (s *server) build() error {
 	if s.core == nil || s.core.chain == nil || s.core.pool == nil {
-		return errors.New("the chain and the mempool must start before the peers")
+		return errors.New("the chain and the mempool must be built before the peers")
 	}
 	s.loadBanList()
 	for _, e := range s.cfg.ExternalIPs {
@@ -356,6 +359,17 @@ func (s *server) Start(ctx context.Context) error {
 	}
 	cmCfg.Anchors = anchors
 	s.cm = connmgr.New(cmCfg)
+	return nil
+}
+
+// Start queues the --connect and --addpeer peers, subscribes to the
+// chain's notifications after the core, and runs the address manager,
+// the sync manager, the connection manager (listening and dialing), the
+// relay and the ban-list and address-advert loops, all built by build.
+func (s *server) Start(ctx context.Context) error {
+	if s.cm == nil {
+		return errors.New("the P2P server was not built")
+	}
 	for _, a := range append(append([]string(nil), s.cfg.ConnectPeers...), s.cfg.AddPeers...) {
 		if err := s.addNode(a, true, s.v2Enabled()); err != nil {
 			srvrLog.Warnf("Cannot add peer %s: %v", a, err)
@@ -369,7 +383,7 @@ func (s *server) Start(ctx context.Context) error {
 	s.wg.Add(6)
 	go func() { defer s.wg.Done(); s.banSaveLoop(ctx) }()
 	go func() { defer s.wg.Done(); s.am.Run(ctx) }()
-	go func() { defer s.wg.Done(); sm.Run(ctx) }()
+	go func() { defer s.wg.Done(); s.sm.Run(ctx) }()
 	go func() { defer s.wg.Done(); s.cm.Run(ctx) }()
 	go func() { defer s.wg.Done(); s.relay.Run(ctx) }()
 	go func() { defer s.wg.Done(); s.localAdvertLoop(ctx) }()

@@ -70,9 +70,10 @@ type subsystem interface {
 //
 //   - start starts the RPC server in warm-up (clients get -28 and the
 //     step under way), then builds the node in buildNode: newNode opens
-//     the database, chain, indexes and pool, newServer builds the P2P
-//     server on them, and the RPC server is handed both (Attach). Only
-//     then does anything run.
+//     the database, chain, indexes and pool, newServer and its build
+//     make the P2P server (address, sync and connection managers) on
+//     them, and the RPC server is handed both (Attach). Only then does
+//     anything run.
 //   - A subsystem implements the subsystem interface and is added with
 //     n.addSubsystem in buildNode, in START order: database first, then
 //     chain, indexes, mempool, peer server. Shutdown runs the RPC
@@ -176,8 +177,9 @@ func newDaemonWith(cfg *config, bound *boundListeners) (*daemon, error) {
 // buildNode builds the node and adds its subsystems in start order:
 // node.go's database, chain, indexes and mempool (newNode opens them), then
 // server.go's P2P server (connmgr, addrmgr, netsync, relay), built on
-// n.core, and the metrics server. The RPC server gets both once they
-// exist. If the P2P server cannot be built the node is closed again.
+// n.core by newServer and build, and the metrics server. The RPC server
+// gets both once they exist. If the P2P server cannot be built the node
+// is closed again.
 func (n *daemon) buildNode() error {
 	core, err := newNode(n.cfg, n.zmq, n.events, n.setWarmup)
 	if err != nil {
@@ -191,6 +193,10 @@ func (n *daemon) buildNode() error {
 	n.p2p.bound = n.bound
 	if n.tune != nil {
 		n.tune(n)
+	}
+	if err := n.p2p.build(); err != nil {
+		closeUnstarted(core.subsystems())
+		return err
 	}
 	if n.rpc != nil {
 		if err := n.rpc.Attach(n.rpcBackends()); err != nil {
