@@ -3,6 +3,7 @@ package mempool
 import (
 	"time"
 
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -413,4 +414,26 @@ func sigOpCost(tx *wire.MsgTx, prev []*wire.TxOut) int64 {
 		cost += int64(witnessSigOps(in.SignatureScript, prev[i].PkScript, in.Witness))
 	}
 	return cost
+}
+
+// redeemScript returns the last item of the stack a push-only scriptSig
+// leaves: the redeem script of a P2SH spend, as Core's AreInputsStandard and
+// IsWitnessStandard find it by evaluating the scriptSig. Evaluation fails
+// on OP_RESERVED, which the consensus sigop count (txscript.FinalPushData)
+// passes over, so the policy keeps this stricter reading. ok is false for an
+// empty, unparsable or not push-only scriptSig. Small-integer opcodes leave
+// no data here; as redeem scripts they are neither witness programs nor
+// scripts with sigops, so their numeric value does not matter.
+func redeemScript(sigScript []byte) (script []byte, ok bool) {
+	t := txscript.MakeScriptTokenizer(sigScript)
+	for t.Next() {
+		if op := t.Opcode(); op > txscript.OP_16 || op == txscript.OP_RESERVED {
+			return nil, false
+		}
+		script, ok = t.Data(), true
+	}
+	if t.Err() != nil {
+		return nil, false
+	}
+	return script, ok
 }
