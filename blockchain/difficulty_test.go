@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/wire"
 )
@@ -35,22 +36,22 @@ func TestCompact(t *testing.T) {
 		{0x1d00ffff, "ffff0000000000000000000000000000000000000000000000000000", 0x1d00ffff},
 	}
 	for _, tc := range tests {
-		got := CompactToBig(tc.compact)
+		got := standalone.CompactToBig(tc.compact)
 		want, _ := new(big.Int).SetString(tc.want, 16)
 		if got.Cmp(want) != 0 {
-			t.Errorf("CompactToBig(%08x) = %x, want %s", tc.compact, got, tc.want)
+			t.Errorf("standalone.CompactToBig(%08x) = %x, want %s", tc.compact, got, tc.want)
 		}
-		if back := BigToCompact(got); back != tc.back {
-			t.Errorf("BigToCompact(%x) = %08x, want %08x", got, back, tc.back)
+		if back := standalone.BigToCompact(got); back != tc.back {
+			t.Errorf("standalone.BigToCompact(%x) = %08x, want %08x", got, back, tc.back)
 		}
 	}
-	if !compactOverflows(0xff123456) || compactOverflows(0x1d00ffff) {
+	if !standalone.CompactOverflows(0xff123456) || standalone.CompactOverflows(0x1d00ffff) {
 		t.Error("compactOverflows")
 	}
-	if w := CalcWork(0x1d00ffff); w.Cmp(big.NewInt(0x100010001)) != 0 {
-		t.Errorf("CalcWork(0x1d00ffff) = %v", w)
+	if w := standalone.CalcWork(0x1d00ffff); w.Cmp(big.NewInt(0x100010001)) != 0 {
+		t.Errorf("standalone.CalcWork(0x1d00ffff) = %v", w)
 	}
-	if w := CalcWork(0x04923456); w.Sign() != 0 {
+	if w := standalone.CalcWork(0x04923456); w.Sign() != 0 {
 		t.Errorf("negative target work %v", w)
 	}
 	if d := GetDifficulty(0x1d00ffff); d != 1 {
