@@ -74,7 +74,7 @@ func TestBlockRules(t *testing.T) {
 		}},
 		{"coinbase height", ErrBadCoinbaseHeight, func() *wire.MsgBlock {
 			return h.makeBlock(tip, nil, blockOpts{mutate: func(b *wire.MsgBlock) {
-				b.Transactions[0].TxIn[0].SignatureScript = append(coinbaseHeightPrefix(height+1), 0, 0)
+				b.Transactions[0].TxIn[0].SignatureScript = append(standalone.CoinbaseHeightScript(height+1), 0, 0)
 			}})
 		}},
 		{"coinbase script too long", ErrBadCoinbaseLength, func() *wire.MsgBlock {
@@ -242,24 +242,6 @@ func TestBIP30(t *testing.T) {
 	blk := h.makeBlock(h.tipNode(), []*wire.MsgTx{t1}, blockOpts{})
 	_, _, err := h.chain.ProcessBlock(blk, BFNone)
 	expectKind(t, "overwrite", err, ErrOverwriteTx)
-}
-
-// TestCoinbaseHeightPrefix checks the BIP34 encoding against Core's
-// CScript() << height.
-func TestCoinbaseHeightPrefix(t *testing.T) {
-	tests := []struct {
-		h    int32
-		want []byte
-	}{
-		{0, []byte{0x00}}, {1, []byte{0x51}}, {16, []byte{0x60}}, {17, []byte{0x01, 0x11}},
-		{127, []byte{0x01, 0x7f}}, {128, []byte{0x02, 0x80, 0x00}}, {255, []byte{0x02, 0xff, 0x00}},
-		{256, []byte{0x02, 0x00, 0x01}}, {227931, []byte{0x03, 0x5b, 0x7a, 0x03}},
-	}
-	for _, tc := range tests {
-		if got := coinbaseHeightPrefix(tc.h); !bytes.Equal(got, tc.want) {
-			t.Errorf("%d: %x, want %x", tc.h, got, tc.want)
-		}
-	}
 }
 
 // TestFinality covers IsFinalizedTransaction's branches.

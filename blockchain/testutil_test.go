@@ -17,6 +17,7 @@ import (
 // with an empty scriptSig, under any script flags.
 // Opcodes the tests build scripts from.
 const (
+	op1              = txscript.OP_1
 	opCheckSig       = txscript.OP_CHECKSIG
 	opCheckSigVerify = txscript.OP_CHECKSIGVERIFY
 	opCheckMultiSig  = txscript.OP_CHECKMULTISIG
@@ -140,7 +141,7 @@ func (h *testHarness) nodeOf(hash chainhash.Hash) *blockNode {
 func (h *testHarness) coinbaseTx(height int32, value int64) *wire.MsgTx {
 	h.unique++
 	tx := wire.NewMsgTx(1)
-	script := append(coinbaseHeightPrefix(height), 0x04, byte(h.unique), byte(h.unique>>8),
+	script := append(standalone.CoinbaseHeightScript(height), 0x04, byte(h.unique), byte(h.unique>>8),
 		byte(h.unique>>16), byte(h.unique>>24))
 	tx.AddTxIn(&wire.TxIn{
 		PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex},

@@ -20,6 +20,8 @@ const (
 	MaxSatoshi = standalone.MaxSatoshi
 	// MaxBlockWeight is the BIP141 block weight limit.
 	MaxBlockWeight = standalone.MaxBlockWeight
+	// MaxBlockSigOpsCost is the BIP141 block sigop cost limit.
+	MaxBlockSigOpsCost = standalone.MaxBlockSigOpsCost
 	// MaxTimeOffsetSeconds is how far past the node's clock a block's
 	// timestamp may be (Core's MAX_FUTURE_BLOCK_TIME).
 	MaxTimeOffsetSeconds = 2 * 60 * 60
@@ -182,7 +184,7 @@ func (b *BlockChain) checkBlockContext(block *wire.MsgBlock, parent *blockNode) 
 		}
 	}
 	if height >= p.BIP0034Height {
-		want := coinbaseHeightPrefix(height)
+		want := standalone.CoinbaseHeightScript(height)
 		if !bytes.HasPrefix(block.Transactions[0].TxIn[0].SignatureScript, want) {
 			return ruleError(ErrBadCoinbaseHeight, "block height mismatch in coinbase")
 		}

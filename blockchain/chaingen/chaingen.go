@@ -104,7 +104,7 @@ func (g *Generator) BlockOn(parent chainhash.Hash, txs []*wire.MsgTx, o Options)
 // coinbase makes a unique coinbase for height (BIP34 height first).
 func (g *Generator) coinbase(height int32, value int64, payTo []byte) *wire.MsgTx {
 	g.unique++
-	script := heightScript(height)
+	script := standalone.CoinbaseHeightScript(height)
 	script = append(script, 0x04, byte(g.unique), byte(g.unique>>8), byte(g.unique>>16),
 		byte(g.unique>>24))
 	tx := wire.NewMsgTx(1)
@@ -115,24 +115,6 @@ func (g *Generator) coinbase(height int32, value int64, payTo []byte) *wire.MsgT
 	})
 	tx.AddTxOut(&wire.TxOut{Value: value, PkScript: payTo})
 	return tx
-}
-
-// heightScript is Core's CScript() << height.
-func heightScript(height int32) []byte {
-	if height == 0 {
-		return []byte{0x00}
-	}
-	if height <= 16 {
-		return []byte{0x50 + byte(height)}
-	}
-	var num []byte
-	for v := uint32(height); v > 0; v >>= 8 {
-		num = append(num, byte(v))
-	}
-	if num[len(num)-1]&0x80 != 0 {
-		num = append(num, 0)
-	}
-	return append([]byte{byte(len(num))}, num...)
 }
 
 // Solve sets the header nonce so the block meets its target (a try or two
