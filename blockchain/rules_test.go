@@ -244,35 +244,6 @@ func TestBIP30(t *testing.T) {
 	expectKind(t, "overwrite", err, ErrOverwriteTx)
 }
 
-// TestFinality covers IsFinalizedTransaction's branches.
-func TestFinality(t *testing.T) {
-	tx := wire.NewMsgTx(1)
-	tx.AddTxIn(&wire.TxIn{Sequence: 0})
-	tests := []struct {
-		lock   uint32
-		height int32
-		cutoff int64
-		want   bool
-	}{
-		{0, 1, 0, true},
-		{10, 11, 0, true},
-		{10, 10, 0, false},
-		{500000000, 1, 500000001, true},
-		{500000000, 1, 500000000, false},
-	}
-	for i, tc := range tests {
-		tx.LockTime = tc.lock
-		if got := standalone.IsFinalTx(tx, tc.height, tc.cutoff); got != tc.want {
-			t.Errorf("case %d: %v", i, got)
-		}
-	}
-	tx.LockTime = 100
-	tx.TxIn[0].Sequence = wire.MaxTxInSequenceNum
-	if !standalone.IsFinalTx(tx, 1, 0) {
-		t.Error("final sequences should make the tx final")
-	}
-}
-
 // TestSequenceLockAPI checks CalcSequenceLock against the tip.
 func TestSequenceLockAPI(t *testing.T) {
 	h := newHarness(t)
