@@ -2,7 +2,6 @@ package blockchain
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -60,9 +59,11 @@ func CheckTransactionSanity(tx *wire.MsgTx) error {
 // chainRuleError converts a standalone rule violation into this package's
 // Error, keeping its description. Each standalone kind's string is one of
 // this package's kinds (a test checks it), so the reject reason is kept.
+// standalone returns its RuleError unwrapped, so a type assertion finds it
+// without the allocation errors.As would cost on every call.
 func chainRuleError(err error) error {
-	var re standalone.RuleError
-	if !errors.As(err, &re) {
+	re, ok := err.(standalone.RuleError)
+	if !ok {
 		return err
 	}
 	return ruleError(ErrorKind(re.Err), re.Description)

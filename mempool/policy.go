@@ -1,7 +1,6 @@
 package mempool
 
 import (
-	"errors"
 	"time"
 
 	"github.com/tern-org/ternd/blockchain/standalone"
@@ -183,14 +182,20 @@ func sigOpAdjustedVSize(weight, sigOpCost, bytesPerSigOp int64) int64 {
 // package's ErrorKind.
 func CheckTransactionSanity(tx *wire.MsgTx) error {
 	err := standalone.CheckTransactionSanity(tx)
-	if errors.Is(err, standalone.ErrBadCoinbaseLength) || (err == nil && standalone.IsCoinBaseTx(tx)) {
+	if err == nil {
+		if standalone.IsCoinBaseTx(tx) {
+			return txRuleError(ErrCoinbase, "")
+		}
+		return nil
+	}
+	re, ok := err.(standalone.RuleError)
+	switch {
+	case !ok:
+		return err
+	case re.Err == standalone.ErrBadCoinbaseLength:
 		return txRuleError(ErrCoinbase, "")
 	}
-	var kind standalone.ErrorKind
-	if errors.As(err, &kind) {
-		return txRuleError(ErrorKind(kind), "")
-	}
-	return err
+	return txRuleError(ErrorKind(re.Err), "")
 }
 
 // dustThreshold is Core's GetDustThreshold: the fee at the dust relay rate
