@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/wire"
 )
@@ -153,16 +153,16 @@ func (s *node) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock {
 		}
 	}
 	coinbase := mining.CoinbaseTx(height, s.extraNonce.Add(1), payScript,
-		blockchain.CalcBlockSubsidy(height, s.params)+fees)
+		standalone.CalcBlockSubsidy(height, s.params)+fees)
 	block := &wire.MsgBlock{Transactions: append([]*wire.MsgTx{coinbase}, txs...)}
 	if hasWitness {
-		mining.AddWitnessCommitment(block)
+		standalone.AddWitnessCommitment(block)
 	}
 	ts := time.Now().Truncate(time.Second)
 	if minTS := tip.MedianTimePast.Add(time.Second); ts.Before(minTS) {
 		ts = minTS
 	}
-	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
+	root, _ := standalone.BlockMerkleRoot(block.Transactions)
 	block.Header = wire.BlockHeader{
 		Version:    0x20000000,
 		PrevBlock:  tip.Hash,
@@ -175,10 +175,10 @@ func (s *node) buildBlock(payScript []byte, txs []*wire.MsgTx) *wire.MsgBlock {
 
 // solve searches nonces for block without submitting it.
 func (s *node) solve(ctx context.Context, block *wire.MsgBlock, maxTries *uint64) error {
-	target := blockchain.CompactToBig(block.Header.Bits)
+	target := standalone.CompactToBig(block.Header.Bits)
 	for {
 		h := block.Header.BlockHash()
-		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
+		if standalone.HashToBig(&h).Cmp(target) <= 0 {
 			return nil
 		}
 		if *maxTries == 0 {

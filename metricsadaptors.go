@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/addrmgr"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/mempool"
@@ -160,7 +161,7 @@ func (c metricsChain) RecentBlocks(n int) []metrics.BlockSummary {
 				cbOut += o.Value
 			}
 		}
-		fees := max(cbOut-blockchain.CalcBlockSubsidy(h, c.n.params), 0)
+		fees := max(cbOut-standalone.CalcBlockSubsidy(h, c.n.params), 0)
 		if h == 0 {
 			fees = 0
 		}

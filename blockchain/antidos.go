@@ -5,6 +5,7 @@ import (
 	"math/big"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -27,7 +28,7 @@ func (b *BlockChain) AntiDoSWorkThreshold() *big.Int {
 // antiDoSWorkThreshold is AntiDoSWorkThreshold with the chain lock held.
 func (b *BlockChain) antiDoSWorkThreshold() *big.Int {
 	tip := b.bestChain.Tip()
-	buffer := new(big.Int).Mul(CalcWork(tip.bits), big.NewInt(antiDoSTipBuffer))
+	buffer := new(big.Int).Mul(standalone.CalcWork(tip.bits), big.NewInt(antiDoSTipBuffer))
 	t := new(big.Int).Sub(tip.workSum, buffer)
 	if t.Sign() < 0 {
 		t.SetInt64(0)
@@ -54,7 +55,7 @@ func HeadersWork(headers []*wire.BlockHeader, powLimit *big.Int) (*big.Int, erro
 		if err := checkProofOfWork(&prev, h.Bits, powLimit); err != nil {
 			return nil, err
 		}
-		work.Add(work, CalcWork(h.Bits))
+		work.Add(work, standalone.CalcWork(h.Bits))
 	}
 	return work, nil
 }

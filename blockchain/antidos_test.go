@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -26,7 +27,7 @@ func sideHeaders(h *testHarness, parent *blockNode, n int) []*wire.BlockHeader {
 func TestProcessBlockHeadersAntiDoS(t *testing.T) {
 	h := newHarness(t)
 	blocks := h.extend(200)
-	w := CalcWork(h.params.PowLimitBits)
+	w := standalone.CalcWork(h.params.PowLimitBits)
 	want := new(big.Int).Mul(w, big.NewInt(201-144))
 	if got := h.chain.AntiDoSWorkThreshold(); got.Cmp(want) != 0 {
 		t.Fatalf("threshold %v, want %v", got, want)

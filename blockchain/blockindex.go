@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -80,7 +81,7 @@ func newBlockNode(header *wire.BlockHeader, parent *blockNode) *blockNode {
 		bits:       header.Bits,
 		nonce:      header.Nonce,
 		timestamp:  header.Timestamp.Unix(),
-		workSum:    CalcWork(header.Bits),
+		workSum:    standalone.CalcWork(header.Bits),
 	}
 	if parent != nil {
 		n.height = parent.height + 1

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/wire"
@@ -777,7 +778,7 @@ func (b *BlockChain) checkUnrequested(header *wire.BlockHeader, parent, node *bl
 	if node != nil {
 		work = node.workSum
 	} else {
-		work = new(big.Int).Add(parent.workSum, CalcWork(header.Bits))
+		work = new(big.Int).Add(parent.workSum, standalone.CalcWork(header.Bits))
 	}
 	height := parent.height + 1
 	tip := b.bestChain.Tip()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -131,13 +132,13 @@ func (b *BlockChain) checkConnectBlock(node *blockNode, block *wire.MsgBlock,
 			}
 			if csvActive {
 				lock := calcSequenceLock(tx, prevHeights, prev)
-				if !SequenceLockActive(lock, height, prevMTP) {
+				if !standalone.SequenceLockActive(lock, height, prevMTP) {
 					return nil, ruleError(ErrUnfinalizedTx, "contains a non-BIP68-final "+
 						"transaction "+txHashes[ti].String())
 				}
 			}
 		}
-		sigCost += txSigOpCost(tx, isCB, prevOuts)
+		sigCost += standalone.TxSigOpCost(tx, prevOuts)
 		if sigCost > MaxBlockSigOpsCost {
 			return nil, ruleError(ErrTooManySigOps, "too many sigops")
 		}
@@ -162,7 +163,7 @@ func (b *BlockChain) checkConnectBlock(node *blockNode, block *wire.MsgBlock,
 	for _, o := range block.Transactions[0].TxOut {
 		cbOut += o.Value
 	}
-	reward := CalcBlockSubsidy(height, p) + fees
+	reward := standalone.CalcBlockSubsidy(height, p) + fees
 	if cbOut > reward {
 		return nil, ruleError(ErrBadCoinbaseValue, fmt.Sprintf("coinbase pays too much "+
 			"(actual=%d vs limit=%d)", cbOut, reward))

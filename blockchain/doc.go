@@ -23,12 +23,14 @@ header is known is stored and the chain moves as soon as a better chain has
 all its data. Locators: LatestBlockLocator, BlockLocatorFromHash; answers to
 getheaders/getblocks: LocateHeaders, LocateBlocks.
 
-The mempool reads FetchUtxoEntry, BestSnapshot, MedianTimePast,
-CalcSequenceLock (with SequenceLockActive), CheckTransactionSanity,
-IsFinalizedTransaction and TxSigOpCost, and follows NTBlockConnected and
-NTBlockDisconnected notifications. Mining uses CalcNextRequiredDifficulty,
-CalcBlockSubsidy, the merkle and witness commitment helpers and
-CheckConnectBlockTemplate. The RPC server has BlockByHash, BlockBytesByHash,
+The mempool reads FetchUtxoEntry, BestSnapshot, MedianTimePast and
+CalcSequenceLock, and follows NTBlockConnected and NTBlockDisconnected
+notifications. Mining uses CalcNextRequiredDifficulty and
+CheckConnectBlockTemplate. The context-free rules (transaction sanity,
+finality and sequence locks, sigop counts, merkle roots and the witness
+commitment, proof of work, subsidy) live in blockchain/standalone, which the
+chain, the pool and mining share; this package applies them with its state
+(median times from its index, spent outputs from its UTXO view). The RPC server has BlockByHash, BlockBytesByHash,
 BlockHashByHeight, BlockHeightByHash, HeaderByHash, BlockInfoByHash,
 ChainTips, UtxoSetStats, GetDifficulty, InvalidateBlock, ReconsiderBlock,
 VerifyChain, BestHeader and IsCurrent.

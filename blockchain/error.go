@@ -3,6 +3,8 @@ package blockchain
 import (
 	"errors"
 	"strings"
+
+	"github.com/tern-org/ternd/blockchain/standalone"
 )
 
 // ErrorKind identifies a kind of error. For consensus rule violations the
@@ -14,7 +16,9 @@ type ErrorKind string
 // Error returns the kind's string (the reject reason for rule errors).
 func (e ErrorKind) Error() string { return string(e) }
 
-// These constants are the error kinds. Rule kinds carry Core's reject strings.
+// These constants are the error kinds. Rule kinds carry Core's reject strings;
+// those of the context-free rules are standalone's kinds, so the strings have
+// one source.
 const (
 	// ErrDuplicateBlock: the block is already known with its data.
 	ErrDuplicateBlock = ErrorKind("duplicate")
@@ -22,7 +26,7 @@ const (
 	ErrKnownInvalid = ErrorKind("duplicate-invalid")
 	// ErrHighHash: the header's hash is above its target, or the target is
 	// out of range.
-	ErrHighHash = ErrorKind("high-hash")
+	ErrHighHash = ErrorKind(standalone.ErrHighHash)
 	// ErrBadDiffBits: the header's bits are not the required difficulty.
 	ErrBadDiffBits = ErrorKind("bad-diffbits")
 	// ErrTimeTooOld: the timestamp is not above the median time past.
@@ -50,7 +54,7 @@ const (
 	// ErrMultipleCoinbases: a transaction other than the first is a coinbase.
 	ErrMultipleCoinbases = ErrorKind("bad-cb-multiple")
 	// ErrBadCoinbaseLength: the coinbase script is not 2 to 100 bytes.
-	ErrBadCoinbaseLength = ErrorKind("bad-cb-length")
+	ErrBadCoinbaseLength = ErrorKind(standalone.ErrBadCoinbaseLength)
 	// ErrBadCoinbaseHeight: the coinbase does not start with the height (BIP34).
 	ErrBadCoinbaseHeight = ErrorKind("bad-cb-height")
 	// ErrBadCoinbaseValue: the coinbase pays more than subsidy plus fees.
@@ -58,22 +62,22 @@ const (
 	// ErrTooManySigOps: the block's sigop cost is above 80,000.
 	ErrTooManySigOps = ErrorKind("bad-blk-sigops")
 	// ErrNoTxInputs: a transaction has no inputs.
-	ErrNoTxInputs = ErrorKind("bad-txns-vin-empty")
+	ErrNoTxInputs = ErrorKind(standalone.ErrNoTxInputs)
 	// ErrNoTxOutputs: a transaction has no outputs.
-	ErrNoTxOutputs = ErrorKind("bad-txns-vout-empty")
+	ErrNoTxOutputs = ErrorKind(standalone.ErrNoTxOutputs)
 	// ErrTxTooBig: a transaction's stripped size times four is above the
 	// block weight limit.
-	ErrTxTooBig = ErrorKind("bad-txns-oversize")
+	ErrTxTooBig = ErrorKind(standalone.ErrTxTooBig)
 	// ErrNegativeTxOut: an output value is negative.
-	ErrNegativeTxOut = ErrorKind("bad-txns-vout-negative")
+	ErrNegativeTxOut = ErrorKind(standalone.ErrNegativeTxOut)
 	// ErrTxOutTooLarge: an output value is above 21 million coins.
-	ErrTxOutTooLarge = ErrorKind("bad-txns-vout-toolarge")
+	ErrTxOutTooLarge = ErrorKind(standalone.ErrTxOutTooLarge)
 	// ErrTxOutTotalTooLarge: the outputs add up to more than 21 million coins.
-	ErrTxOutTotalTooLarge = ErrorKind("bad-txns-txouttotal-toolarge")
+	ErrTxOutTotalTooLarge = ErrorKind(standalone.ErrTxOutTotalTooLarge)
 	// ErrDuplicateTxInputs: a transaction spends one outpoint twice.
-	ErrDuplicateTxInputs = ErrorKind("bad-txns-inputs-duplicate")
+	ErrDuplicateTxInputs = ErrorKind(standalone.ErrDuplicateTxInputs)
 	// ErrBadTxInput: a non-coinbase transaction has a null prevout.
-	ErrBadTxInput = ErrorKind("bad-txns-prevout-null")
+	ErrBadTxInput = ErrorKind(standalone.ErrBadTxInput)
 	// ErrUnfinalizedTx: a transaction is not final by lock time (BIP113) or
 	// by its relative lock times (BIP68).
 	ErrUnfinalizedTx = ErrorKind("bad-txns-nonfinal")

@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -407,7 +408,7 @@ func (b *BlockChain) LocateBlocks(locator BlockLocator, hashStop *chainhash.Hash
 // the tip. prevHeights[i] is the height of the block holding input i's
 // output; use the tip's height + 1 for an output not yet in a block (an
 // unconfirmed parent in the mempool). Test the result with
-// SequenceLockActive(lock, tipHeight+1, tipMedianTime).
+// standalone.SequenceLockActive(*lock, tipHeight+1, tipMedianTime).
 func (b *BlockChain) CalcSequenceLock(tx *wire.MsgTx, prevHeights []int32) (*SequenceLock, error) {
 	if len(prevHeights) != len(tx.TxIn) {
 		return nil, fmt.Errorf("blockchain: %d prevHeights for %d inputs", len(prevHeights), len(tx.TxIn))
@@ -420,7 +421,8 @@ func (b *BlockChain) CalcSequenceLock(tx *wire.MsgTx, prevHeights []int32) (*Seq
 			return nil, fmt.Errorf("blockchain: input height %d outside [0, %d]", h, tip.height+1)
 		}
 	}
-	return calcSequenceLock(tx, prevHeights, tip), nil
+	lock := calcSequenceLock(tx, prevHeights, tip)
+	return &lock, nil
 }
 
 // VerifyChain re-checks the last depth main-chain blocks (all when depth is
@@ -494,7 +496,7 @@ func (b *BlockChain) verifyChain(depth int32, maxViewEntries int) (int, error) {
 			hashes[i] = tx.TxHash()
 			for o, out := range tx.TxOut {
 				op := wire.OutPoint{Hash: hashes[i], Index: uint32(o)}
-				if isUnspendable(out.PkScript) || spentHere[op] {
+				if txscript.IsUnspendable(out.PkScript) || spentHere[op] {
 					continue
 				}
 				e, err := view.lookup(op)

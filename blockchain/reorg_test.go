@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/wire"
 )
@@ -61,7 +62,7 @@ func (h *testHarness) branch(parent *blockNode, base []*wire.MsgBlock, n, badAt,
 		prev = txs[0]
 		o := blockOpts{fees: fees, timeDelta: 600 + int64(outs)}
 		if i+1 == badAt {
-			o.cbValue = CalcBlockSubsidy(parent.height+1, h.params) + fees + 1
+			o.cbValue = standalone.CalcBlockSubsidy(parent.height+1, h.params) + fees + 1
 		}
 		blk := h.makeBlock(parent, txs, o)
 		if process {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -73,7 +74,7 @@ func TestBlockRules(t *testing.T) {
 		}},
 		{"coinbase height", ErrBadCoinbaseHeight, func() *wire.MsgBlock {
 			return h.makeBlock(tip, nil, blockOpts{mutate: func(b *wire.MsgBlock) {
-				b.Transactions[0].TxIn[0].SignatureScript = append(coinbaseHeightPrefix(height+1), 0, 0)
+				b.Transactions[0].TxIn[0].SignatureScript = append(standalone.CoinbaseHeightScript(height+1), 0, 0)
 			}})
 		}},
 		{"coinbase script too long", ErrBadCoinbaseLength, func() *wire.MsgBlock {
@@ -243,109 +244,6 @@ func TestBIP30(t *testing.T) {
 	expectKind(t, "overwrite", err, ErrOverwriteTx)
 }
 
-// TestSigOpCounting checks the counters against hand-made scripts.
-func TestSigOpCounting(t *testing.T) {
-	p2pkh := []byte{0x76, 0xa9, 0x14}
-	p2pkh = append(p2pkh, make([]byte, 20)...)
-	p2pkh = append(p2pkh, 0x88, opCheckSig)
-	multi := []byte{op1 + 1, 0x21}
-	multi = append(multi, make([]byte, 33)...)
-	multi = append(multi, op1+2, opCheckMultiSig)
-	p2sh := append([]byte{opHash160, 0x14}, append(make([]byte, 20), opEqual)...)
-	p2wpkh := append([]byte{op0, 0x14}, make([]byte, 20)...)
-	p2wsh := append([]byte{op0, 0x20}, make([]byte, 32)...)
-	tests := []struct {
-		name     string
-		script   []byte
-		accurate bool
-		want     int
-	}{
-		{"p2pkh", p2pkh, false, 1},
-		{"multisig inaccurate", multi, false, 20},
-		{"multisig accurate", multi, true, 3},
-		{"checksigverify", []byte{opCheckSigVerify, opCheckSig}, false, 2},
-		{"truncated push stops", []byte{opCheckSig, opPushData1}, false, 1},
-		{"pushdata hides ops", []byte{0x02, opCheckSig, opCheckSig}, false, 0},
-	}
-	for _, tc := range tests {
-		if got := countSigOps(tc.script, tc.accurate); got != tc.want {
-			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
-		}
-	}
-	// P2SH redeem script in the last push.
-	sig := append([]byte{op0, byte(len(multi))}, multi...)
-	if got := p2shSigOps(sig); got != 3 {
-		t.Errorf("p2sh sigops %d", got)
-	}
-	if got := p2shSigOps([]byte{opCheckSig}); got != 0 {
-		t.Errorf("non-push scriptSig %d", got)
-	}
-	if got := countWitnessSigOps(nil, p2wpkh, wire.TxWitness{{1}, {2}}); got != 1 {
-		t.Errorf("p2wpkh %d", got)
-	}
-	if got := countWitnessSigOps(nil, p2wsh, wire.TxWitness{multi}); got != 3 {
-		t.Errorf("p2wsh %d", got)
-	}
-	nested := append([]byte{byte(len(p2wpkh))}, p2wpkh...)
-	if got := countWitnessSigOps(nested, p2sh, wire.TxWitness{{1}}); got != 1 {
-		t.Errorf("p2sh-p2wpkh %d", got)
-	}
-	// Cost: a P2SH multisig spend costs 4×3 plus legacy of its scriptSig (0).
-	tx := wire.NewMsgTx(1)
-	tx.AddTxIn(&wire.TxIn{SignatureScript: sig})
-	tx.AddTxOut(&wire.TxOut{PkScript: p2pkh})
-	if got := txSigOpCost(tx, false, []*wire.TxOut{{PkScript: p2sh}}); got != 4+12 {
-		t.Errorf("tx cost %d", got)
-	}
-}
-
-// TestCoinbaseHeightPrefix checks the BIP34 encoding against Core's
-// CScript() << height.
-func TestCoinbaseHeightPrefix(t *testing.T) {
-	tests := []struct {
-		h    int32
-		want []byte
-	}{
-		{0, []byte{0x00}}, {1, []byte{0x51}}, {16, []byte{0x60}}, {17, []byte{0x01, 0x11}},
-		{127, []byte{0x01, 0x7f}}, {128, []byte{0x02, 0x80, 0x00}}, {255, []byte{0x02, 0xff, 0x00}},
-		{256, []byte{0x02, 0x00, 0x01}}, {227931, []byte{0x03, 0x5b, 0x7a, 0x03}},
-	}
-	for _, tc := range tests {
-		if got := coinbaseHeightPrefix(tc.h); !bytes.Equal(got, tc.want) {
-			t.Errorf("%d: %x, want %x", tc.h, got, tc.want)
-		}
-	}
-}
-
-// TestFinality covers IsFinalizedTransaction's branches.
-func TestFinality(t *testing.T) {
-	tx := wire.NewMsgTx(1)
-	tx.AddTxIn(&wire.TxIn{Sequence: 0})
-	tests := []struct {
-		lock   uint32
-		height int32
-		cutoff int64
-		want   bool
-	}{
-		{0, 1, 0, true},
-		{10, 11, 0, true},
-		{10, 10, 0, false},
-		{500000000, 1, 500000001, true},
-		{500000000, 1, 500000000, false},
-	}
-	for i, tc := range tests {
-		tx.LockTime = tc.lock
-		if got := IsFinalizedTransaction(tx, tc.height, tc.cutoff); got != tc.want {
-			t.Errorf("case %d: %v", i, got)
-		}
-	}
-	tx.LockTime = 100
-	tx.TxIn[0].Sequence = wire.MaxTxInSequenceNum
-	if !IsFinalizedTransaction(tx, 1, 0) {
-		t.Error("final sequences should make the tx final")
-	}
-}
-
 // TestSequenceLockAPI checks CalcSequenceLock against the tip.
 func TestSequenceLockAPI(t *testing.T) {
 	h := newHarness(t)
@@ -366,7 +264,7 @@ func TestSequenceLockAPI(t *testing.T) {
 		t.Errorf("time lock %d, want %d", lock.Seconds, wantSecs)
 	}
 	mtp := tip.CalcPastMedianTime()
-	if SequenceLockActive(lock, 21, mtp) || !SequenceLockActive(lock, 23, mtp) {
+	if standalone.SequenceLockActive(*lock, 21, mtp) || !standalone.SequenceLockActive(*lock, 23, mtp) {
 		t.Error("SequenceLockActive by height")
 	}
 	if _, err := h.chain.CalcSequenceLock(tx, []int32{1}); err == nil {
@@ -388,21 +286,4 @@ func TestSequenceLockAPI(t *testing.T) {
 		t.Errorf("MedianTimePast %v %v", mt, err)
 	}
 	_ = time.Second
-}
-
-// TestTxSigOpCost checks the exported counters.
-func TestTxSigOpCost(t *testing.T) {
-	tx := wire.NewMsgTx(1)
-	tx.AddTxIn(&wire.TxIn{PreviousOutPoint: wire.OutPoint{Index: 1}})
-	tx.AddTxOut(&wire.TxOut{PkScript: []byte{opCheckSig, opCheckMultiSig}})
-	if got := LegacySigOps(tx); got != 21 {
-		t.Errorf("legacy %d", got)
-	}
-	p2wpkh := append([]byte{op0, 0x14}, make([]byte, 20)...)
-	if got := TxSigOpCost(tx, []*wire.TxOut{{PkScript: p2wpkh}}); got != 21*4+1 {
-		t.Errorf("cost %d", got)
-	}
-	if got := TxSigOpCost(tx, nil); got != 21*4 {
-		t.Errorf("cost without prevouts %d", got)
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
@@ -43,12 +44,9 @@ func appendPush(dst, data []byte) []byte {
 // data, returns that data, and the script with the push cut to the header.
 func extractSignetSolution(script []byte) (solution, cleared []byte, found bool) {
 	var out []byte
-	for pc := 0; pc < len(script); {
-		op, data, next, ok := nextOp(script, pc)
-		if !ok {
-			break
-		}
-		pc = next
+	t := txscript.MakeScriptTokenizer(script)
+	for t.Next() {
+		op, data := t.Opcode(), t.Data()
 		if len(data) > 0 {
 			if !found && len(data) > len(signetHeader) && bytes.HasPrefix(data, signetHeader) {
 				solution = append([]byte(nil), data[len(signetHeader):]...)
@@ -110,7 +108,7 @@ func signetTxs(block *wire.MsgBlock, challenge []byte) (toSpend, toSign *wire.Ms
 		return nil, nil, errSignetParse
 	}
 	cb := block.Transactions[0].Copy()
-	idx := WitnessCommitmentIndex(cb)
+	idx := standalone.WitnessCommitmentIndex(cb)
 	if idx < 0 {
 		return nil, nil, errors.New("signet block has no witness commitment")
 	}
@@ -147,7 +145,7 @@ func signetTxs(block *wire.MsgBlock, challenge []byte) (toSpend, toSign *wire.Ms
 	for i, tx := range block.Transactions[1:] {
 		leaves[i+1] = tx.TxHash()
 	}
-	root, _ := CalcMerkleRoot(leaves)
+	root, _ := standalone.CalcMerkleRoot(leaves)
 	data := make([]byte, 0, 72)
 	data = binary.LittleEndian.AppendUint32(data, uint32(block.Header.Version))
 	data = append(data, block.Header.PrevBlock[:]...)

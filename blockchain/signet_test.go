@@ -7,6 +7,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
@@ -39,7 +40,7 @@ func setSignetSolution(blk *wire.MsgBlock, sigScript []byte, witness wire.TxWitn
 	// Replace the header-only push (the last op) with header || solution.
 	out.PkScript = appendPush(cleared[:len(cleared)-len(signetHeader)-1],
 		append(append([]byte{}, signetHeader...), sol...))
-	blk.Header.MerkleRoot, _ = BlockMerkleRoot(blk.Transactions)
+	blk.Header.MerkleRoot, _ = standalone.BlockMerkleRoot(blk.Transactions)
 }
 
 // TestSignetBlockSolution signs a block for a P2WPKH challenge (BIP325) and

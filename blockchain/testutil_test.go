@@ -6,13 +6,25 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
 // opTrue is the output script the test builder pays to: anyone can spend it
 // with an empty scriptSig, under any script flags.
+// Opcodes the tests build scripts from.
+const (
+	op1              = txscript.OP_1
+	opCheckSig       = txscript.OP_CHECKSIG
+	opCheckSigVerify = txscript.OP_CHECKSIGVERIFY
+	opCheckMultiSig  = txscript.OP_CHECKMULTISIG
+	opHash160        = txscript.OP_HASH160
+	opEqual          = txscript.OP_EQUAL
+)
+
 var opTrue = []byte{op1}
 
 // opFalse is an output script whose spend always fails ("Script evaluated
@@ -129,7 +141,7 @@ func (h *testHarness) nodeOf(hash chainhash.Hash) *blockNode {
 func (h *testHarness) coinbaseTx(height int32, value int64) *wire.MsgTx {
 	h.unique++
 	tx := wire.NewMsgTx(1)
-	script := append(coinbaseHeightPrefix(height), 0x04, byte(h.unique), byte(h.unique>>8),
+	script := append(standalone.CoinbaseHeightScript(height), 0x04, byte(h.unique), byte(h.unique>>8),
 		byte(h.unique>>16), byte(h.unique>>24))
 	tx.AddTxIn(&wire.TxIn{
 		PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex},
@@ -170,7 +182,7 @@ type blockOpts struct {
 // coinbase.
 func (h *testHarness) makeBlock(parent *blockNode, txs []*wire.MsgTx, o blockOpts) *wire.MsgBlock {
 	height := parent.height + 1
-	value := CalcBlockSubsidy(height, h.params) + o.fees
+	value := standalone.CalcBlockSubsidy(height, h.params) + o.fees
 	if o.cbValue != 0 {
 		value = o.cbValue
 	}
@@ -193,7 +205,7 @@ func (h *testHarness) makeBlock(parent *blockNode, txs []*wire.MsgTx, o blockOpt
 	if o.mutate != nil {
 		o.mutate(blk)
 	}
-	blk.Header.MerkleRoot, _ = BlockMerkleRoot(blk.Transactions)
+	blk.Header.MerkleRoot, _ = standalone.BlockMerkleRoot(blk.Transactions)
 	if o.after != nil {
 		o.after(blk)
 	}
@@ -206,11 +218,11 @@ func (h *testHarness) makeBlock(parent *blockNode, txs []*wire.MsgTx, o blockOpt
 // solve finds a nonce meeting the block's target (a couple of tries on
 // regtest).
 func solve(blk *wire.MsgBlock, p *chaincfg.Params) {
-	target := CompactToBig(blk.Header.Bits)
+	target := standalone.CompactToBig(blk.Header.Bits)
 	for n := uint32(0); ; n++ {
 		blk.Header.Nonce = n
 		hash := blk.Header.BlockHash()
-		if HashToBig(&hash).Cmp(target) <= 0 {
+		if standalone.HashToBig(&hash).Cmp(target) <= 0 {
 			return
 		}
 	}
@@ -218,11 +230,11 @@ func solve(blk *wire.MsgBlock, p *chaincfg.Params) {
 
 // unsolve sets a nonce whose hash is above the target.
 func unsolve(blk *wire.MsgBlock) {
-	target := CompactToBig(blk.Header.Bits)
+	target := standalone.CompactToBig(blk.Header.Bits)
 	for n := uint32(0); ; n++ {
 		blk.Header.Nonce = n
 		hash := blk.Header.BlockHash()
-		if HashToBig(&hash).Cmp(target) > 0 {
+		if standalone.HashToBig(&hash).Cmp(target) > 0 {
 			return
 		}
 	}
@@ -231,14 +243,8 @@ func unsolve(blk *wire.MsgBlock) {
 // addWitnessCommitment gives the block a BIP141 commitment and coinbase
 // nonce, and resets the merkle root. Call before solving.
 func addWitnessCommitment(blk *wire.MsgBlock) {
-	cb := blk.Transactions[0]
-	nonce := make([]byte, 32)
-	cb.TxIn[0].Witness = wire.TxWitness{nonce}
-	root := WitnessMerkleRoot(blk.Transactions)
-	c := WitnessCommitment(&root, nonce)
-	script := append(append([]byte{}, witnessCommitmentHeader[:]...), c[:]...)
-	cb.TxOut = append(cb.TxOut, &wire.TxOut{Value: 0, PkScript: script})
-	blk.Header.MerkleRoot, _ = BlockMerkleRoot(blk.Transactions)
+	standalone.AddWitnessCommitment(blk)
+	blk.Header.MerkleRoot, _ = standalone.BlockMerkleRoot(blk.Transactions)
 }
 
 // mustProcess processes a block that must be accepted.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -493,7 +494,7 @@ func (v *utxoView) connectTransaction(tx *wire.MsgTx, txHash *chainhash.Hash, he
 		}
 	}
 	for i, out := range tx.TxOut {
-		if isUnspendable(out.PkScript) {
+		if txscript.IsUnspendable(out.PkScript) {
 			continue
 		}
 		var e *UtxoEntry
@@ -530,7 +531,7 @@ func (v *utxoView) disconnectBlock(block *wire.MsgBlock, txHashes []chainhash.Ha
 	for ti := len(block.Transactions) - 1; ti >= 0; ti-- {
 		tx := block.Transactions[ti]
 		for i, out := range tx.TxOut {
-			if isUnspendable(out.PkScript) {
+			if txscript.IsUnspendable(out.PkScript) {
 				continue
 			}
 			v.spend(wire.OutPoint{Hash: txHashes[ti], Index: uint32(i)})

@@ -7,28 +7,23 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
 // Consensus constants.
 const (
 	// SatoshiPerBitcoin is the number of satoshis in one bitcoin.
-	SatoshiPerBitcoin = 100000000
+	SatoshiPerBitcoin = standalone.SatoshiPerBitcoin
 	// MaxSatoshi is the largest amount (21 million coins), Core's MAX_MONEY.
-	MaxSatoshi = 21000000 * SatoshiPerBitcoin
+	MaxSatoshi = standalone.MaxSatoshi
 	// MaxBlockWeight is the BIP141 block weight limit.
-	MaxBlockWeight = 4000000
+	MaxBlockWeight = standalone.MaxBlockWeight
+	// MaxBlockSigOpsCost is the BIP141 block sigop cost limit.
+	MaxBlockSigOpsCost = standalone.MaxBlockSigOpsCost
 	// MaxTimeOffsetSeconds is how far past the node's clock a block's
 	// timestamp may be (Core's MAX_FUTURE_BLOCK_TIME).
 	MaxTimeOffsetSeconds = 2 * 60 * 60
-	// baseSubsidy is the first-era block subsidy.
-	baseSubsidy = 50 * SatoshiPerBitcoin
-	// lockTimeThreshold splits nLockTime into heights (below) and times.
-	lockTimeThreshold = 500000000
-	// minCoinbaseScriptLen and maxCoinbaseScriptLen bound the coinbase script.
-	minCoinbaseScriptLen = 2
-	maxCoinbaseScriptLen = 100
 )
 
 // BehaviorFlags modify how a block is processed.
@@ -53,79 +48,25 @@ const (
 // than this many blocks ahead of the tip is not stored (fTooFarAhead).
 const MinBlocksToKeep = 288
 
-// IsCoinBaseTx reports whether tx is a coinbase: one input spending the null
-// outpoint (zero hash, index 0xffffffff).
-func IsCoinBaseTx(tx *wire.MsgTx) bool {
-	if len(tx.TxIn) != 1 {
-		return false
-	}
-	p := &tx.TxIn[0].PreviousOutPoint
-	return p.Index == wire.MaxPrevOutIndex && p.Hash == (chainhash.Hash{})
-}
-
-// CalcBlockSubsidy returns the subsidy of a block at height: 50 coins halved
-// every SubsidyReductionInterval blocks, zero after 64 halvings.
-func CalcBlockSubsidy(height int32, params *chaincfg.Params) int64 {
-	if params.SubsidyReductionInterval == 0 {
-		return baseSubsidy
-	}
-	halvings := height / params.SubsidyReductionInterval
-	if halvings >= 64 {
-		return 0
-	}
-	return baseSubsidy >> uint(halvings)
-}
-
 // CheckTransactionSanity runs the context-free checks of a transaction
-// (Core's CheckTransaction).
+// (Core's CheckTransaction, standalone.CheckTransactionSanity) and returns a
+// violation as this package's Error, whose kind carries the same reject
+// string.
 func CheckTransactionSanity(tx *wire.MsgTx) error {
-	if len(tx.TxIn) == 0 {
-		return ruleError(ErrNoTxInputs, "transaction has no inputs")
+	return chainRuleError(standalone.CheckTransactionSanity(tx))
+}
+
+// chainRuleError converts a standalone rule violation into this package's
+// Error, keeping its description. Each standalone kind's string is one of
+// this package's kinds (a test checks it), so the reject reason is kept.
+// standalone returns its RuleError unwrapped, so a type assertion finds it
+// without the allocation errors.As would cost on every call.
+func chainRuleError(err error) error {
+	re, ok := err.(standalone.RuleError)
+	if !ok {
+		return err
 	}
-	if len(tx.TxOut) == 0 {
-		return ruleError(ErrNoTxOutputs, "transaction has no outputs")
-	}
-	if tx.SerializeSizeStripped()*wire.WitnessScaleFactor > MaxBlockWeight {
-		return ruleError(ErrTxTooBig, "transaction is larger than a block")
-	}
-	var total int64
-	for _, out := range tx.TxOut {
-		if out.Value < 0 {
-			return ruleError(ErrNegativeTxOut, fmt.Sprintf("output value %d is negative", out.Value))
-		}
-		if out.Value > MaxSatoshi {
-			return ruleError(ErrTxOutTooLarge, fmt.Sprintf("output value %d is too large", out.Value))
-		}
-		total += out.Value
-		if total > MaxSatoshi {
-			return ruleError(ErrTxOutTotalTooLarge, "total output value is too large")
-		}
-	}
-	if len(tx.TxIn) > 1 {
-		seen := make(map[wire.OutPoint]struct{}, len(tx.TxIn))
-		for _, in := range tx.TxIn {
-			if _, dup := seen[in.PreviousOutPoint]; dup {
-				return ruleError(ErrDuplicateTxInputs, "transaction spends "+
-					in.PreviousOutPoint.String()+" twice")
-			}
-			seen[in.PreviousOutPoint] = struct{}{}
-		}
-	}
-	if IsCoinBaseTx(tx) {
-		l := len(tx.TxIn[0].SignatureScript)
-		if l < minCoinbaseScriptLen || l > maxCoinbaseScriptLen {
-			return ruleError(ErrBadCoinbaseLength, fmt.Sprintf("coinbase script length %d "+
-				"is outside [2, 100]", l))
-		}
-		return nil
-	}
-	for _, in := range tx.TxIn {
-		p := &in.PreviousOutPoint
-		if p.Index == wire.MaxPrevOutIndex && p.Hash == (chainhash.Hash{}) {
-			return ruleError(ErrBadTxInput, "input spends the null outpoint")
-		}
-	}
-	return nil
+	return ruleError(ErrorKind(re.Err), re.Description)
 }
 
 // CheckBlockSanity runs the context-free checks of a block (Core's
@@ -157,7 +98,7 @@ func checkBlockSanity(block *wire.MsgBlock, powLimit *big.Int, flags BehaviorFla
 	}
 	scratch := make([]chainhash.Hash, len(txHashes), len(txHashes)+1)
 	copy(scratch, txHashes)
-	root, mutated := CalcMerkleRoot(scratch)
+	root, mutated := standalone.CalcMerkleRoot(scratch)
 	if root != header.MerkleRoot {
 		return ruleError(ErrBadMerkleRoot, "hashMerkleRoot mismatch")
 	}
@@ -169,11 +110,11 @@ func checkBlockSanity(block *wire.MsgBlock, powLimit *big.Int, flags BehaviorFla
 		block.SerializeSizeStripped()*wire.WitnessScaleFactor > MaxBlockWeight {
 		return ruleError(ErrBlockLength, "size limits failed")
 	}
-	if !IsCoinBaseTx(block.Transactions[0]) {
+	if !standalone.IsCoinBaseTx(block.Transactions[0]) {
 		return ruleError(ErrNoCoinbase, "first tx is not coinbase")
 	}
 	for _, tx := range block.Transactions[1:] {
-		if IsCoinBaseTx(tx) {
+		if standalone.IsCoinBaseTx(tx) {
 			return ruleError(ErrMultipleCoinbases, "more than one coinbase")
 		}
 	}
@@ -184,7 +125,7 @@ func checkBlockSanity(block *wire.MsgBlock, powLimit *big.Int, flags BehaviorFla
 			e.Description = fmt.Sprintf("transaction %s: %s", txHashes[i], e.Description)
 			return e
 		}
-		sigOps += legacyTxSigOps(tx)
+		sigOps += standalone.CountLegacySigOps(tx)
 	}
 	if sigOps*wire.WitnessScaleFactor > MaxBlockSigOpsCost {
 		return ruleError(ErrTooManySigOps, "out-of-bounds SigOpCount")
@@ -223,28 +164,6 @@ func (b *BlockChain) checkBlockHeaderContext(header *wire.BlockHeader, parent *b
 	return nil
 }
 
-// IsFinalizedTransaction reports whether tx is final in a block at height
-// with the given lock-time cutoff (Core's IsFinalTx).
-func IsFinalizedTransaction(tx *wire.MsgTx, height int32, cutoff int64) bool {
-	lt := int64(tx.LockTime)
-	if lt == 0 {
-		return true
-	}
-	limit := cutoff
-	if lt < lockTimeThreshold {
-		limit = int64(height)
-	}
-	if lt < limit {
-		return true
-	}
-	for _, in := range tx.TxIn {
-		if in.Sequence != wire.MaxTxInSequenceNum {
-			return false
-		}
-	}
-	return true
-}
-
 // blockWeight returns stripped size × 3 + total size (BIP141).
 func blockWeight(block *wire.MsgBlock) int {
 	return block.SerializeSizeStripped()*(wire.WitnessScaleFactor-1) + block.SerializeSize()
@@ -261,12 +180,12 @@ func (b *BlockChain) checkBlockContext(block *wire.MsgBlock, parent *blockNode) 
 		cutoff = parent.CalcPastMedianTime()
 	}
 	for _, tx := range block.Transactions {
-		if !IsFinalizedTransaction(tx, height, cutoff) {
+		if !standalone.IsFinalTx(tx, height, cutoff) {
 			return ruleError(ErrUnfinalizedTx, "non-final transaction "+tx.TxHash().String())
 		}
 	}
 	if height >= p.BIP0034Height {
-		want := coinbaseHeightPrefix(height)
+		want := standalone.CoinbaseHeightScript(height)
 		if !bytes.HasPrefix(block.Transactions[0].TxIn[0].SignatureScript, want) {
 			return ruleError(ErrBadCoinbaseHeight, "block height mismatch in coinbase")
 		}
@@ -274,13 +193,13 @@ func (b *BlockChain) checkBlockContext(block *wire.MsgBlock, parent *blockNode) 
 	haveWitness := false
 	if height >= p.SegwitHeight {
 		cb := block.Transactions[0]
-		if idx := WitnessCommitmentIndex(cb); idx >= 0 {
+		if idx := standalone.WitnessCommitmentIndex(cb); idx >= 0 {
 			w := cb.TxIn[0].Witness
 			if len(w) != 1 || len(w[0]) != 32 {
 				return ruleError(ErrBadWitnessNonceSize, "invalid witness reserved value size")
 			}
-			root := witnessMerkleRoot(block.Transactions, b.recentTxids[block])
-			c := WitnessCommitment(&root, w[0])
+			root := standalone.WitnessMerkleRoot(block.Transactions, b.recentTxids[block])
+			c := standalone.WitnessCommitment(&root, w[0])
 			if !bytes.Equal(c[:], cb.TxOut[idx].PkScript[6:38]) {
 				return ruleError(ErrWitnessCommitmentMismatch, "witness merkle commitment mismatch")
 			}
@@ -301,56 +220,18 @@ func (b *BlockChain) checkBlockContext(block *wire.MsgBlock, parent *blockNode) 
 }
 
 // SequenceLock is the earliest block height and median time past at which a
-// transaction's BIP68 relative lock times are met: a block is valid for the
-// transaction when its height is above BlockHeight and its parent's median
-// time past is above Seconds. -1 means no constraint.
-type SequenceLock struct {
-	Seconds     int64
-	BlockHeight int32
-}
+// transaction's BIP68 relative lock times are met (standalone.SequenceLock).
+type SequenceLock = standalone.SequenceLock
 
 // calcSequenceLock computes tx's BIP68 lock for a block whose parent is
 // prev; prevHeights[i] is the height of the block that created input i's
-// output (prev.height+1 for one not yet in a block). Ancestors of prev give
-// the coins' median times.
-func calcSequenceLock(tx *wire.MsgTx, prevHeights []int32, prev *blockNode) *SequenceLock {
-	lock := &SequenceLock{Seconds: -1, BlockHeight: -1}
-	// Core compares the version as unsigned: BIP68 applies to every
-	// version of 2 and above, 0xffffffff included.
-	if uint32(tx.Version) < 2 || IsCoinBaseTx(tx) {
-		return lock
-	}
-	for i, in := range tx.TxIn {
-		seq := in.Sequence
-		if seq&wire.SequenceLockTimeDisabled != 0 {
-			continue
-		}
-		h := prevHeights[i]
-		val := int64(seq & wire.SequenceLockTimeMask)
-		if seq&wire.SequenceLockTimeIsSeconds != 0 {
-			ah := h - 1
-			if ah < 0 {
-				ah = 0
-			}
-			coinTime := prev.Ancestor(ah).CalcPastMedianTime()
-			t := coinTime + val<<wire.SequenceLockTimeGranularity - 1
-			if t > lock.Seconds {
-				lock.Seconds = t
-			}
-		} else {
-			bh := h + int32(val) - 1
-			if bh > lock.BlockHeight {
-				lock.BlockHeight = bh
-			}
-		}
-	}
+// output (prev.height+1 for one not yet in a block). The coins' median times
+// are read from prev's ancestors.
+func calcSequenceLock(tx *wire.MsgTx, prevHeights []int32, prev *blockNode) SequenceLock {
+	lock, _ := standalone.CalcSequenceLock(tx, prevHeights, func(h int32) (int64, error) {
+		return prev.Ancestor(h).CalcPastMedianTime(), nil
+	})
 	return lock
-}
-
-// SequenceLockActive reports whether lock is met by a block at blockHeight
-// whose parent has the given median time past (Core's EvaluateSequenceLocks).
-func SequenceLockActive(lock *SequenceLock, blockHeight int32, medianTimePast int64) bool {
-	return lock.Seconds < medianTimePast && lock.BlockHeight < blockHeight
 }
 
 // moneyRange reports whether v is a valid amount.

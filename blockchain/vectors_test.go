@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/store"
 	"github.com/tern-org/ternd/wire"
@@ -114,7 +115,7 @@ func TestBlock413567(t *testing.T) {
 	}
 	sigOps := 0
 	for _, tx := range blk.Transactions {
-		sigOps += legacyTxSigOps(tx)
+		sigOps += standalone.CountLegacySigOps(tx)
 	}
 	w := blockWeight(blk)
 	t.Logf("%d txs, weight %d, legacy sigops %d (cost %d)", len(blk.Transactions), w, sigOps, sigOps*4)
@@ -128,7 +129,7 @@ func TestBlock413567(t *testing.T) {
 	}
 	mutated := *blk
 	mutated.Transactions = append(append([]*wire.MsgTx{}, blk.Transactions...), blk.Transactions[len(blk.Transactions)-1])
-	if root, isMut := BlockMerkleRoot(mutated.Transactions); root != blk.Header.MerkleRoot || !isMut {
+	if root, isMut := standalone.BlockMerkleRoot(mutated.Transactions); root != blk.Header.MerkleRoot || !isMut {
 		t.Fatal("mutation changed the root or was not detected")
 	}
 	if err := CheckBlockSanity(&mutated, pow, BFNone); !errors.Is(err, ErrDuplicateTx) {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
@@ -29,7 +29,7 @@ func buildBlock(t *testing.T, prev *wire.MsgBlock, height int32, coinbaseValue i
 	for _, tx := range all {
 		ids = append(ids, tx.TxHash())
 	}
-	root, _ := blockchain.CalcMerkleRoot(ids)
+	root, _ := standalone.CalcMerkleRoot(ids)
 	if badMerkle {
 		root[0] ^= 0x01
 	}
@@ -39,10 +39,10 @@ func buildBlock(t *testing.T, prev *wire.MsgBlock, height int32, coinbaseValue i
 	}
 	hdr := wire.BlockHeader{Version: 0x20000000, PrevBlock: prev.BlockHash(), MerkleRoot: root,
 		Timestamp: ts, Bits: prev.Header.Bits}
-	target := blockchain.CompactToBig(hdr.Bits)
+	target := standalone.CompactToBig(hdr.Bits)
 	for ; ; hdr.Nonce++ {
 		h := hdr.BlockHash()
-		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
+		if standalone.HashToBig(&h).Cmp(target) <= 0 {
 			break
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -255,7 +256,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 	tipHeight := mp.cfg.BestHeight()
 	nextHeight := tipHeight + 1
 	mtp := mp.cfg.MedianTimePast()
-	if !isFinalTx(tx, nextHeight, mtp) {
+	if !standalone.IsFinalTx(tx, nextHeight, mtp.Unix()) {
 		return nil, txRuleError(ErrNonFinal, "")
 	}
 
@@ -375,7 +376,7 @@ func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
 			return nil, err
 		}
 	}
-	sigops := sigOpCost(tx, prevOuts)
+	sigops := int64(standalone.TxSigOpCost(tx, prevOuts))
 	if sigops > pol.MaxStandardTxSigOpsCost {
 		return nil, txRuleError(ErrTooManySigOps, "%d", sigops)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -170,7 +171,7 @@ func (mp *TxPool) removeInvalidAtTip() {
 	mtp := mp.cfg.MedianTimePast()
 	var bad, missing []*entry
 	for _, e := range mp.pool {
-		if !isFinalTx(e.tx, tip+1, mtp) {
+		if !standalone.IsFinalTx(e.tx, tip+1, mtp.Unix()) {
 			bad = append(bad, e)
 			continue
 		}

@@ -3,6 +3,8 @@ package mempool
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tern-org/ternd/blockchain/standalone"
 )
 
 // ErrorKind identifies a kind of rejection. Each kind's string is Bitcoin Core
@@ -14,15 +16,16 @@ type ErrorKind string
 // Core's reject reasons from validation.cpp, policy.cpp, tx_check.cpp and
 // policy/rbf.cpp.
 const (
-	// Structure (Core's CheckTransaction, consensus).
-	ErrNoInputs            = ErrorKind("bad-txns-vin-empty")
-	ErrNoOutputs           = ErrorKind("bad-txns-vout-empty")
-	ErrOversize            = ErrorKind("bad-txns-oversize")
-	ErrNegativeOutput      = ErrorKind("bad-txns-vout-negative")
-	ErrOutputTooLarge      = ErrorKind("bad-txns-vout-toolarge")
-	ErrOutputTotalTooLarge = ErrorKind("bad-txns-txouttotal-toolarge")
-	ErrDuplicateInputs     = ErrorKind("bad-txns-inputs-duplicate")
-	ErrNullPrevOut         = ErrorKind("bad-txns-prevout-null")
+	// Structure (Core's CheckTransaction, consensus): standalone's kinds,
+	// so CheckTransactionSanity maps a violation by its string.
+	ErrNoInputs            = ErrorKind(standalone.ErrNoTxInputs)
+	ErrNoOutputs           = ErrorKind(standalone.ErrNoTxOutputs)
+	ErrOversize            = ErrorKind(standalone.ErrTxTooBig)
+	ErrNegativeOutput      = ErrorKind(standalone.ErrNegativeTxOut)
+	ErrOutputTooLarge      = ErrorKind(standalone.ErrTxOutTooLarge)
+	ErrOutputTotalTooLarge = ErrorKind(standalone.ErrTxOutTotalTooLarge)
+	ErrDuplicateInputs     = ErrorKind(standalone.ErrDuplicateTxInputs)
+	ErrNullPrevOut         = ErrorKind(standalone.ErrBadTxInput)
 	ErrCoinbase            = ErrorKind("coinbase")
 
 	// Standardness (Core's IsStandardTx and PreChecks, policy).

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -261,36 +262,36 @@ func TestScriptHelpers(t *testing.T) {
 	tests := []struct {
 		name   string
 		script []byte
-		class  ScriptClass
+		class  txscript.ScriptClass
 	}{
-		{"p2pkh", append(append([]byte{opDup, opHash160, 20}, make([]byte, 20)...), opEqualVerify, opCheckSig), PubKeyHashTy},
-		{"p2sh", append(append([]byte{opHash160, 20}, make([]byte, 20)...), opEqual), ScriptHashTy},
-		{"p2wpkh", p2wpkh(1), WitnessV0PubKeyHashTy},
-		{"p2wsh", append([]byte{0, 32}, make([]byte, 32)...), WitnessV0ScriptHashTy},
-		{"p2tr", append([]byte{op1, 32}, make([]byte, 32)...), WitnessV1TaprootTy},
-		{"p2a", []byte{op1, 2, 0x4e, 0x73}, AnchorTy},
-		{"v0 wrong length", append([]byte{0, 25}, make([]byte, 25)...), NonStandardTy},
-		{"v2", append([]byte{0x52, 32}, make([]byte, 32)...), WitnessUnknownTy},
-		{"p2pk", append(key33, opCheckSig), PubKeyTy},
-		{"p2pk bad key", append([]byte{33, 5}, append(make([]byte, 32), opCheckSig)...), NonStandardTy},
-		{"1-of-1", append(append([]byte{op1}, key33...), op1, opCheckMultiSig), MultiSigTy},
-		{"2-of-1", append(append([]byte{op1 + 1}, key33...), op1, opCheckMultiSig), NonStandardTy},
-		{"nulldata", []byte{opReturn, 2, 1, 2}, NullDataTy},
-		{"op_return non-push", []byte{opReturn, opDup}, NonStandardTy},
-		{"truncated push", []byte{opReturn, 5, 1}, NonStandardTy},
-		{"empty", nil, NonStandardTy},
+		{"p2pkh", append(append([]byte{opDup, opHash160, 20}, make([]byte, 20)...), opEqualVerify, opCheckSig), txscript.PubKeyHashTy},
+		{"p2sh", append(append([]byte{opHash160, 20}, make([]byte, 20)...), opEqual), txscript.ScriptHashTy},
+		{"p2wpkh", p2wpkh(1), txscript.WitnessV0PubKeyHashTy},
+		{"p2wsh", append([]byte{0, 32}, make([]byte, 32)...), txscript.WitnessV0ScriptHashTy},
+		{"p2tr", append([]byte{op1, 32}, make([]byte, 32)...), txscript.WitnessV1TaprootTy},
+		{"p2a", []byte{op1, 2, 0x4e, 0x73}, txscript.AnchorTy},
+		{"v0 wrong length", append([]byte{0, 25}, make([]byte, 25)...), txscript.NonStandardTy},
+		{"v2", append([]byte{0x52, 32}, make([]byte, 32)...), txscript.WitnessUnknownTy},
+		{"p2pk", append(key33, opCheckSig), txscript.PubKeyTy},
+		{"p2pk bad key", append([]byte{33, 5}, append(make([]byte, 32), opCheckSig)...), txscript.NonStandardTy},
+		{"1-of-1", append(append([]byte{op1}, key33...), op1, opCheckMultiSig), txscript.MultiSigTy},
+		{"2-of-1", append(append([]byte{op1 + 1}, key33...), op1, opCheckMultiSig), txscript.NonStandardTy},
+		{"nulldata", []byte{opReturn, 2, 1, 2}, txscript.NullDataTy},
+		{"op_return non-push", []byte{opReturn, opDup}, txscript.NonStandardTy},
+		{"truncated push", []byte{opReturn, 5, 1}, txscript.NonStandardTy},
+		{"empty", nil, txscript.NonStandardTy},
 	}
 	for _, tc := range tests {
-		if c, _, _ := classifyScript(tc.script); c != tc.class {
+		if c, _, _ := outputClass(tc.script); c != tc.class {
 			t.Errorf("%s: class %d want %d", tc.name, c, tc.class)
 		}
 	}
 	// Sigops: accurate vs legacy multisig counting.
 	ms := append(append([]byte{op1 + 1}, append(key33, key33...)...), op1+1, opCheckMultiSig)
-	if sigOpCount(ms, true) != 2 || sigOpCount(ms, false) != 20 {
+	if txscript.GetAccurateSigOpCount(ms) != 2 || txscript.GetSigOpCount(ms) != 20 {
 		t.Fatal("multisig sigops")
 	}
-	if sigOpCount([]byte{opCheckSig, opCheckSigVerify, opPushData1}, false) != 2 {
+	if txscript.GetSigOpCount([]byte{opCheckSig, opCheckSigVerify, opPushData1}) != 2 {
 		t.Fatal("sigops stop at a bad push")
 	}
 	// Dust thresholds at 3 sat/vB: P2PKH 546, P2WPKH 294, P2TR 330.
@@ -303,7 +304,7 @@ func TestScriptHelpers(t *testing.T) {
 			t.Errorf("dust threshold %d want %d", got, c.want)
 		}
 	}
-	if !isPushOnly([]byte{0x50}) || isPushOnly([]byte{0x61}) || isPushOnly([]byte{2, 1}) {
+	if !txscript.IsPushOnlyScript([]byte{0x50}) || txscript.IsPushOnlyScript([]byte{0x61}) || txscript.IsPushOnlyScript([]byte{2, 1}) {
 		t.Fatal("push only")
 	}
 	t.Logf("%d cases", len(tests))
@@ -402,11 +403,11 @@ func FuzzClassify(f *testing.F) {
 	f.Add([]byte{opReturn, opPushData4, 0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte{op1, 33, 2})
 	f.Fuzz(func(t *testing.T, s []byte) {
-		classifyScript(s)
-		sigOpCount(s, true)
-		pushedData(s)
-		isPushOnly(s)
-		witnessSigOps(s, s, [][]byte{s})
+		outputClass(s)
+		txscript.GetAccurateSigOpCount(s)
+		redeemScript(s)
+		txscript.IsPushOnlyScript(s)
+		txscript.GetWitnessSigOpCount(s, s, [][]byte{s})
 	})
 }
 

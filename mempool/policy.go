@@ -3,6 +3,8 @@ package mempool
 import (
 	"time"
 
+	"github.com/tern-org/ternd/blockchain/standalone"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -149,19 +151,16 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// Consensus constants the structural checks use.
+// Constants the policy checks use.
 const (
-	maxBlockWeight   = 4000000
-	maxMoney         = 21000000 * 100000000
-	witnessScale     = 4
-	lockTimeThresh   = 500000000
-	seqDisableFlag   = 1 << 31
-	seqTypeFlag      = 1 << 22
-	seqLockMask      = 0x0000ffff
-	seqGranularity   = 9
-	maxTxInSequence  = 0xffffffff
-	maxPrevOutIndex  = 0xffffffff
-	annexTag         = 0x50
+	// maxMoney is Core's MAX_MONEY, the consensus range of an amount.
+	maxMoney = standalone.MaxSatoshi
+	// witnessScale is the BIP141 witness scale factor.
+	witnessScale = wire.WitnessScaleFactor
+	// annexTag starts a taproot annex (BIP341).
+	annexTag = 0x50
+	// taprootLeafMask and tapscriptLeafVer pick tapscript spends out of a
+	// control block's first byte (BIP342).
 	taprootLeafMask  = 0xfe
 	tapscriptLeafVer = 0xc0
 )
@@ -176,64 +175,37 @@ func sigOpAdjustedVSize(weight, sigOpCost, bytesPerSigOp int64) int64 {
 	return (w + witnessScale - 1) / witnessScale
 }
 
-// isCoinBase reports whether tx has the single null input of a coinbase.
-func isCoinBase(tx *wire.MsgTx) bool {
-	return len(tx.TxIn) == 1 && tx.TxIn[0].PreviousOutPoint.Index == maxPrevOutIndex &&
-		tx.TxIn[0].PreviousOutPoint.Hash == [32]byte{}
-}
-
 // CheckTransactionSanity applies Core's context-free CheckTransaction rules
-// to a non-coinbase transaction.
+// (standalone.CheckTransactionSanity) to a transaction offered to the pool,
+// which refuses a coinbase as "coinbase" whatever its script length, as
+// Core's PreChecks does. A violation keeps its reject string as this
+// package's ErrorKind.
 func CheckTransactionSanity(tx *wire.MsgTx) error {
-	if len(tx.TxIn) == 0 {
-		return txRuleError(ErrNoInputs, "")
-	}
-	if len(tx.TxOut) == 0 {
-		return txRuleError(ErrNoOutputs, "")
-	}
-	if int64(tx.SerializeSizeStripped())*witnessScale > maxBlockWeight {
-		return txRuleError(ErrOversize, "")
-	}
-	var total int64
-	for _, out := range tx.TxOut {
-		if out.Value < 0 {
-			return txRuleError(ErrNegativeOutput, "")
+	err := standalone.CheckTransactionSanity(tx)
+	if err == nil {
+		if standalone.IsCoinBaseTx(tx) {
+			return txRuleError(ErrCoinbase, "")
 		}
-		if out.Value > maxMoney {
-			return txRuleError(ErrOutputTooLarge, "")
-		}
-		total += out.Value
-		if total > maxMoney {
-			return txRuleError(ErrOutputTotalTooLarge, "")
-		}
+		return nil
 	}
-	seen := make(map[wire.OutPoint]struct{}, len(tx.TxIn))
-	for _, in := range tx.TxIn {
-		if _, ok := seen[in.PreviousOutPoint]; ok {
-			return txRuleError(ErrDuplicateInputs, "")
-		}
-		seen[in.PreviousOutPoint] = struct{}{}
-	}
-	if isCoinBase(tx) {
+	re, ok := err.(standalone.RuleError)
+	switch {
+	case !ok:
+		return err
+	case re.Err == standalone.ErrBadCoinbaseLength:
 		return txRuleError(ErrCoinbase, "")
 	}
-	for _, in := range tx.TxIn {
-		if in.PreviousOutPoint.Index == maxPrevOutIndex &&
-			in.PreviousOutPoint.Hash == [32]byte{} {
-			return txRuleError(ErrNullPrevOut, "")
-		}
-	}
-	return nil
+	return txRuleError(ErrorKind(re.Err), "")
 }
 
 // dustThreshold is Core's GetDustThreshold: the fee at the dust relay rate
 // for the output plus the input that would spend it.
 func dustThreshold(out *wire.TxOut, rate FeeRate) int64 {
-	if isUnspendable(out.PkScript) {
+	if txscript.IsUnspendable(out.PkScript) {
 		return 0
 	}
 	size := int64(8 + varIntSize(uint64(len(out.PkScript))) + len(out.PkScript))
-	if _, _, ok := witnessProgram(out.PkScript); ok {
+	if txscript.IsWitnessProgram(out.PkScript) {
 		size += 32 + 4 + 1 + 107/witnessScale + 4
 	} else {
 		size += 32 + 4 + 1 + 107 + 4
@@ -273,7 +245,7 @@ func (p *Policy) checkStandardTx(tx *wire.MsgTx, weight int64) (int, error) {
 		if len(in.SignatureScript) > p.MaxScriptSigSize {
 			return 0, txRuleError(ErrScriptSigSize, "")
 		}
-		if !isPushOnly(in.SignatureScript) {
+		if !txscript.IsPushOnlyScript(in.SignatureScript) {
 			return 0, txRuleError(ErrScriptSigNotPushOnly, "")
 		}
 	}
@@ -282,18 +254,18 @@ func (p *Policy) checkStandardTx(tx *wire.MsgTx, weight int64) (int, error) {
 		carrierLeft = p.MaxDataCarrierBytes
 	}
 	for _, out := range tx.TxOut {
-		class, m, n := classifyScript(out.PkScript)
+		class, m, n := outputClass(out.PkScript)
 		switch class {
-		case NonStandardTy, WitnessUnknownTy:
+		case txscript.NonStandardTy, txscript.WitnessUnknownTy:
 			return 0, txRuleError(ErrScriptPubKey, "")
-		case MultiSigTy:
+		case txscript.MultiSigTy:
 			if n < 1 || n > 3 || m < 1 || m > n {
 				return 0, txRuleError(ErrScriptPubKey, "")
 			}
 			if !p.PermitBareMultisig {
 				return 0, txRuleError(ErrBareMultisig, "")
 			}
-		case NullDataTy:
+		case txscript.NullDataTy:
 			if len(out.PkScript) > carrierLeft {
 				return 0, txRuleError(ErrDatacarrier, "")
 			}
@@ -319,22 +291,23 @@ func (p *Policy) checkInputsStandard(tx *wire.MsgTx, prev []*wire.TxOut) error {
 	legacy := 0
 	for i, in := range tx.TxIn {
 		pk := prev[i].PkScript
-		class, _, _ := classifyScript(pk)
-		switch class {
-		case NonStandardTy, WitnessUnknownTy:
+		switch txscript.GetScriptClass(pk) {
+		case txscript.NonStandardTy, txscript.WitnessUnknownTy:
 			return txRuleError(ErrNonStandardInputs, "input %d: nonstandard script", i)
-		case ScriptHashTy:
-			stack, ok := pushedData(in.SignatureScript)
-			if !ok || len(stack) == 0 {
+		case txscript.ScriptHashTy:
+			redeem, ok := redeemScript(in.SignatureScript)
+			if !ok {
 				return txRuleError(ErrNonStandardInputs, "input %d: P2SH scriptSig", i)
 			}
-			if sigOpCount(stack[len(stack)-1], true) > p.MaxP2SHSigOps {
+			n := txscript.GetAccurateSigOpCount(redeem)
+			if n > p.MaxP2SHSigOps {
 				return txRuleError(ErrNonStandardInputs,
 					"input %d: p2sh redeemscript sigops exceed limit", i)
 			}
-			legacy += sigOpCount(stack[len(stack)-1], true)
+			legacy += n
 		}
-		legacy += sigOpCount(in.SignatureScript, true) + sigOpCount(pk, true)
+		legacy += txscript.GetAccurateSigOpCount(in.SignatureScript) +
+			txscript.GetAccurateSigOpCount(pk)
 	}
 	if p.MaxTxLegacySigOps > 0 && legacy > p.MaxTxLegacySigOps {
 		return txRuleError(ErrNonStandardInputs, "non-witness sigops exceed bip54 limit")
@@ -350,18 +323,18 @@ func (p *Policy) checkWitnessStandard(tx *wire.MsgTx, prev []*wire.TxOut) error 
 		}
 		pk := prev[i].PkScript
 		p2sh := false
-		if isPayToScriptHash(pk) {
-			stack, ok := pushedData(in.SignatureScript)
-			if !ok || len(stack) == 0 {
+		if txscript.IsPayToScriptHash(pk) {
+			redeem, ok := redeemScript(in.SignatureScript)
+			if !ok {
 				return txRuleError(ErrNonStandardWitness, "")
 			}
-			pk = stack[len(stack)-1]
+			pk = redeem
 			p2sh = true
 		}
-		if isPayToAnchor(pk) {
+		if txscript.IsPayToAnchor(pk) {
 			return txRuleError(ErrNonStandardWitness, "")
 		}
-		v, prog, ok := witnessProgram(pk)
+		v, prog, ok := txscript.ExtractWitnessProgram(pk)
 		if !ok {
 			return txRuleError(ErrNonStandardWitness, "")
 		}
@@ -395,22 +368,35 @@ func (p *Policy) checkWitnessStandard(tx *wire.MsgTx, prev []*wire.TxOut) error 
 	return nil
 }
 
-// sigOpCost is Core's GetTransactionSigOpCost for a non-coinbase tx:
-// legacy and P2SH sigops weigh four each, witness sigops one.
-func sigOpCost(tx *wire.MsgTx, prev []*wire.TxOut) int64 {
-	n := 0
-	for _, in := range tx.TxIn {
-		n += sigOpCount(in.SignatureScript, false)
+// outputClass returns the class of an output script (txscript's, Core's
+// Solver) and, for a bare multisig, its m and n, which the standard
+// multisig limits check.
+func outputClass(s []byte) (class txscript.ScriptClass, m, n int) {
+	class = txscript.GetScriptClass(s)
+	if class == txscript.MultiSigTy {
+		n, m, _ = txscript.CalcMultiSigStats(s)
 	}
-	for _, out := range tx.TxOut {
-		n += sigOpCount(out.PkScript, false)
-	}
-	cost := int64(n) * witnessScale
-	for i, in := range tx.TxIn {
-		if isPayToScriptHash(prev[i].PkScript) {
-			cost += int64(p2shSigOps(in.SignatureScript)) * witnessScale
+	return class, m, n
+}
+
+// redeemScript returns the last item of the stack a push-only scriptSig
+// leaves: the redeem script of a P2SH spend, as Core's AreInputsStandard and
+// IsWitnessStandard find it by evaluating the scriptSig. Evaluation fails
+// on OP_RESERVED, which the consensus sigop count (txscript.FinalPushData)
+// passes over, so the policy keeps this stricter reading. ok is false for an
+// empty, unparsable or not push-only scriptSig. Small-integer opcodes leave
+// no data here; as redeem scripts they are neither witness programs nor
+// scripts with sigops, so their numeric value does not matter.
+func redeemScript(sigScript []byte) (script []byte, ok bool) {
+	t := txscript.MakeScriptTokenizer(sigScript)
+	for t.Next() {
+		if op := t.Opcode(); op > txscript.OP_16 || op == txscript.OP_RESERVED {
+			return nil, false
 		}
-		cost += int64(witnessSigOps(in.SignatureScript, prev[i].PkScript, in.Witness))
+		script, ok = t.Data(), true
 	}
-	return cost
+	if t.Err() != nil {
+		return nil, false
+	}
+	return script, ok
 }

@@ -82,7 +82,7 @@ func (f *inputsFetcher) FetchPrevOutput(op wire.OutPoint) *wire.TxOut {
 // errs on the side of computing the BIP341 hashes).
 func spendsWitnessV1(prevOuts []*wire.TxOut) bool {
 	for _, p := range prevOuts {
-		if p != nil && len(p.PkScript) > 0 && p.PkScript[0] == op1 {
+		if p != nil && len(p.PkScript) > 0 && p.PkScript[0] == txscript.OP_1 {
 			return true
 		}
 	}

@@ -191,7 +191,7 @@ func ExtractPkScriptAddrs(pkScript []byte, params *chaincfg.Params) (ScriptClass
 		add(NewAddressWitnessScriptHash(pkScript[2:], params))
 	case WitnessV1TaprootTy:
 		add(NewAddressTaproot(pkScript[2:], params))
-	case WitnessUnknownTy:
+	case WitnessUnknownTy, AnchorTy:
 		v, p, _ := extractWitnessProgram(pkScript)
 		add(NewAddressWitnessUnknown(byte(v), p, params))
 	case PubKeyTy:

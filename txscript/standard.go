@@ -19,6 +19,7 @@ const (
 	NullDataTy                               // OP_RETURN data carrier.
 	WitnessV1TaprootTy                       // Taproot output.
 	WitnessUnknownTy                         // Witness program of a future version.
+	AnchorTy                                 // Pay to anchor (P2A), OP_1 <0x4e73>.
 )
 
 var scriptClassNames = [...]string{
@@ -32,6 +33,7 @@ var scriptClassNames = [...]string{
 	NullDataTy:            "nulldata",
 	WitnessV1TaprootTy:    "witness_v1_taproot",
 	WitnessUnknownTy:      "witness_unknown",
+	AnchorTy:              "anchor",
 }
 
 // String returns Core's name of the class (as in decodescript's "type").
@@ -58,6 +60,13 @@ func extractWitnessProgram(script []byte) (int, []byte, bool) {
 		return 0, nil, false
 	}
 	return asSmallInt(script[0]), script[2:], true
+}
+
+// ExtractWitnessProgram returns the version and program of a witness
+// program script (Core's IsWitnessProgram: a version opcode then one push of
+// 2 to 40 bytes); ok is false for any other script. It does not allocate.
+func ExtractWitnessProgram(script []byte) (version int, program []byte, ok bool) {
+	return extractWitnessProgram(script)
 }
 
 // ExtractWitnessProgramInfo returns the version and program of a witness
@@ -109,27 +118,50 @@ func IsPayToWitnessScriptHash(script []byte) bool {
 	return len(script) == 34 && script[0] == OP_0 && script[1] == OP_DATA_32
 }
 
+// IsPayToAnchor reports whether script is the pay-to-anchor output
+// OP_1 <0x4e73> (a witness v1 program that policy treats as its own class).
+func IsPayToAnchor(script []byte) bool {
+	return len(script) == 4 && script[0] == OP_1 && script[1] == OP_DATA_2 &&
+		script[2] == 0x4e && script[3] == 0x73
+}
+
 // IsPayToTaproot reports whether script is a P2TR output script.
 func IsPayToTaproot(script []byte) bool {
 	return len(script) == 34 && script[0] == OP_1 && script[1] == OP_DATA_32
 }
 
-// extractPubKey returns the key of a P2PK script (33-byte compressed or
-// 65-byte uncompressed with a valid header), or nil.
+// validPubKeySize is Core's CPubKey::ValidSize: the header byte decides the
+// length (0x02 and 0x03 compressed, 33 bytes; 0x04, 0x06 and 0x07
+// uncompressed or hybrid, 65 bytes). Standardness classifies keys by it.
+func validPubKeySize(key []byte) bool {
+	if len(key) == 0 {
+		return false
+	}
+	switch key[0] {
+	case 0x02, 0x03:
+		return len(key) == 33
+	case 0x04, 0x06, 0x07:
+		return len(key) == 65
+	}
+	return false
+}
+
+// extractPubKey returns the key of a P2PK script (Core's MatchPayToPubkey: a
+// 33- or 65-byte push of a key of valid size, then OP_CHECKSIG), or nil.
 func extractPubKey(script []byte) []byte {
 	if len(script) == 35 && script[0] == OP_DATA_33 && script[34] == OP_CHECKSIG &&
-		(script[1] == 0x02 || script[1] == 0x03) {
+		validPubKeySize(script[1:34]) {
 		return script[1:34]
 	}
 	if len(script) == 67 && script[0] == OP_DATA_65 && script[66] == OP_CHECKSIG &&
-		script[1] == 0x04 {
+		validPubKeySize(script[1:66]) {
 		return script[1:66]
 	}
 	return nil
 }
 
 // multiSigDetails parses a bare m-of-n CHECKMULTISIG script (Core's
-// MatchMultisig with 1 <= m <= n <= 20 and keys of 33 or 65 bytes).
+// MatchMultisig: small integers m <= n, n keys of valid size).
 func multiSigDetails(script []byte) (m int, pubKeys [][]byte, ok bool) {
 	if len(script) < 1 || script[len(script)-1] != OP_CHECKMULTISIG {
 		return 0, nil, false
@@ -141,7 +173,7 @@ func multiSigDetails(script []byte) (m int, pubKeys [][]byte, ok bool) {
 	m = asSmallInt(t.Opcode())
 	for t.Next() {
 		d := t.Data()
-		if t.Opcode() > OP_PUSHDATA4 || (len(d) != 33 && len(d) != 65) {
+		if t.Opcode() > OP_PUSHDATA4 || !validPubKeySize(d) {
 			break
 		}
 		pubKeys = append(pubKeys, d)
@@ -167,9 +199,13 @@ func isNullData(script []byte) bool {
 	return IsPushOnlyScript(script[1:])
 }
 
-// GetScriptClass returns the standard class of an output script.
+// GetScriptClass returns the standard class of an output script, as Core's
+// Solver names it (pay-to-anchor included). It is the one classification
+// behind both decodescript's "type" and the pool's standardness rules.
 func GetScriptClass(script []byte) ScriptClass {
 	switch {
+	case IsPayToAnchor(script):
+		return AnchorTy
 	case IsPayToPubKeyHash(script):
 		return PubKeyHashTy
 	case isPayToScriptHash(script):
@@ -227,20 +263,30 @@ func GetSigOpCount(script []byte) int {
 	return countSigOps(script, false)
 }
 
-// finalPush returns the last push of a push-only script, or ok false.
-func finalPush(script []byte) ([]byte, bool) {
-	var last []byte
+// GetAccurateSigOpCount returns the accurate sigop count of a script (Core's
+// GetSigOpCount(true)): a CHECKMULTISIG right after OP_1..OP_16 counts that
+// many keys, any other counts 20. Counting stops where the script fails to
+// parse.
+func GetAccurateSigOpCount(script []byte) int {
+	return countSigOps(script, true)
+}
+
+// FinalPushData returns the data of the last push of a push-only script: the
+// redeem script of a P2SH scriptSig. ok is false when the script is empty,
+// fails to parse or has an opcode above OP_16. OP_0 to OP_16 push no data
+// here, as in Core's GetOp.
+func FinalPushData(script []byte) (data []byte, ok bool) {
 	t := MakeScriptTokenizer(script)
 	for t.Next() {
 		if t.Opcode() > OP_16 {
 			return nil, false
 		}
-		last = t.Data()
+		data = t.Data()
 	}
-	if t.Err() != nil {
+	if t.Err() != nil || len(script) == 0 {
 		return nil, false
 	}
-	return last, true
+	return data, true
 }
 
 // GetPreciseSigOpCount returns the accurate sigop count of spending a P2SH
@@ -250,7 +296,7 @@ func GetPreciseSigOpCount(scriptSig, scriptPubKey []byte, bip16 bool) int {
 	if !bip16 || !isPayToScriptHash(scriptPubKey) {
 		return countSigOps(scriptPubKey, true)
 	}
-	redeem, ok := finalPush(scriptSig)
+	redeem, ok := FinalPushData(scriptSig)
 	if !ok {
 		return 0
 	}
@@ -265,7 +311,7 @@ func GetWitnessSigOpCount(sigScript, pkScript []byte, witness wire.TxWitness) in
 		return witnessSigOps(v, p, witness)
 	}
 	if isPayToScriptHash(pkScript) && IsPushOnlyScript(sigScript) {
-		redeem, ok := finalPush(sigScript)
+		redeem, ok := FinalPushData(sigScript)
 		if ok {
 			if v, p, ok := extractWitnessProgram(redeem); ok {
 				return witnessSigOps(v, p, witness)

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/wire"
 )
@@ -88,12 +88,12 @@ func (g *Generator) BlockOn(parent chainhash.Hash, txs []*wire.MsgTx, o Options)
 		Timestamp: pe.timestamp.Add(time.Duration(o.TimeDelta) * time.Second),
 		Bits:      g.params.PowLimitBits,
 	}}
-	cb := g.coinbase(height, blockchain.CalcBlockSubsidy(height, g.params)+o.Fees, o.PayTo)
+	cb := g.coinbase(height, standalone.CalcBlockSubsidy(height, g.params)+o.Fees, o.PayTo)
 	blk.Transactions = append([]*wire.MsgTx{cb}, txs...)
 	if o.WitnessCommitment {
-		AddWitnessCommitment(blk)
+		standalone.AddWitnessCommitment(blk)
 	}
-	blk.Header.MerkleRoot, _ = blockchain.BlockMerkleRoot(blk.Transactions)
+	blk.Header.MerkleRoot, _ = standalone.BlockMerkleRoot(blk.Transactions)
 	Solve(blk)
 	hash := blk.BlockHash()
 	g.blocks[hash] = entry{height: height, timestamp: blk.Header.Timestamp}
@@ -104,7 +104,7 @@ func (g *Generator) BlockOn(parent chainhash.Hash, txs []*wire.MsgTx, o Options)
 // coinbase makes a unique coinbase for height (BIP34 height first).
 func (g *Generator) coinbase(height int32, value int64, payTo []byte) *wire.MsgTx {
 	g.unique++
-	script := heightScript(height)
+	script := standalone.CoinbaseHeightScript(height)
 	script = append(script, 0x04, byte(g.unique), byte(g.unique>>8), byte(g.unique>>16),
 		byte(g.unique>>24))
 	tx := wire.NewMsgTx(1)
@@ -117,48 +117,17 @@ func (g *Generator) coinbase(height int32, value int64, payTo []byte) *wire.MsgT
 	return tx
 }
 
-// heightScript is Core's CScript() << height.
-func heightScript(height int32) []byte {
-	if height == 0 {
-		return []byte{0x00}
-	}
-	if height <= 16 {
-		return []byte{0x50 + byte(height)}
-	}
-	var num []byte
-	for v := uint32(height); v > 0; v >>= 8 {
-		num = append(num, byte(v))
-	}
-	if num[len(num)-1]&0x80 != 0 {
-		num = append(num, 0)
-	}
-	return append([]byte{byte(len(num))}, num...)
-}
-
 // Solve sets the header nonce so the block meets its target (a try or two
 // on regtest; do not use it on a real network's difficulty).
 func Solve(blk *wire.MsgBlock) {
-	target := blockchain.CompactToBig(blk.Header.Bits)
+	target := standalone.CompactToBig(blk.Header.Bits)
 	for n := uint32(0); ; n++ {
 		blk.Header.Nonce = n
 		h := blk.Header.BlockHash()
-		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
+		if standalone.HashToBig(&h).Cmp(target) <= 0 {
 			return
 		}
 	}
-}
-
-// AddWitnessCommitment gives the block's coinbase a zero witness nonce and
-// a BIP141 commitment output. Call it after the transactions are final;
-// BlockOn does it when Options.WitnessCommitment is set.
-func AddWitnessCommitment(blk *wire.MsgBlock) {
-	cb := blk.Transactions[0]
-	nonce := make([]byte, 32)
-	cb.TxIn[0].Witness = wire.TxWitness{nonce}
-	root := blockchain.WitnessMerkleRoot(blk.Transactions)
-	c := blockchain.WitnessCommitment(&root, nonce)
-	script := append([]byte{0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed}, c[:]...)
-	cb.TxOut = append(cb.TxOut, &wire.TxOut{Value: 0, PkScript: script})
 }
 
 // CoinbaseOutPoint returns the outpoint of a block's first coinbase output.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/mempool"
 )
 
@@ -19,7 +20,7 @@ const (
 	CoinbaseReservedWeight = 4000
 	CoinbaseReservedSigOps = 400
 	// MaxBlockSigOpsCost is the consensus sigop cost limit of a block.
-	MaxBlockSigOpsCost = 80000
+	MaxBlockSigOpsCost = standalone.MaxBlockSigOpsCost
 	// DefaultBlockMinTxFee is -blockmintxfee in sat/kvB (Core v30: 0.001
 	// sat/vB).
 	DefaultBlockMinTxFee = 1

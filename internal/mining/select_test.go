@@ -12,6 +12,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
@@ -296,7 +297,7 @@ func TestBlockTemplate(t *testing.T) {
 		t.Fatalf("template: %d txs, fees %d", len(b.Transactions), tmpl.TotalFees)
 	}
 	cb := b.Transactions[0]
-	subsidy := blockchain.CalcBlockSubsidy(300, params) // regtest: halved every 150
+	subsidy := standalone.CalcBlockSubsidy(300, params) // regtest: halved every 150
 	if cb.TxOut[0].Value != subsidy+1500 || subsidy != 125*1e7 {
 		t.Fatalf("coinbase pays %d (subsidy %d)", cb.TxOut[0].Value, subsidy)
 	}
@@ -308,12 +309,12 @@ func TestBlockTemplate(t *testing.T) {
 		t.Fatal("header time or parent")
 	}
 	// Witness commitment matches the witness root.
-	idx := blockchain.WitnessCommitmentIndex(cb)
+	idx := standalone.WitnessCommitmentIndex(cb)
 	if idx < 0 || tmpl.WitnessCommitment == nil {
 		t.Fatal("no witness commitment")
 	}
-	root := blockchain.WitnessMerkleRoot(b.Transactions)
-	c := blockchain.WitnessCommitment(&root, cb.TxIn[0].Witness[0])
+	root := standalone.WitnessMerkleRoot(b.Transactions, nil)
+	c := standalone.WitnessCommitment(&root, cb.TxIn[0].Witness[0])
 	if !bytes.Equal(cb.TxOut[idx].PkScript[6:], c[:]) {
 		t.Fatal("commitment mismatch")
 	}
@@ -324,7 +325,7 @@ func TestBlockTemplate(t *testing.T) {
 		t.Fatalf("solved template fails sanity: %v", err)
 	}
 	UpdateExtraNonce(b, tmpl.Height, 8)
-	if r, _ := blockchain.BlockMerkleRoot(b.Transactions); r != b.Header.MerkleRoot {
+	if r, _ := standalone.BlockMerkleRoot(b.Transactions); r != b.Header.MerkleRoot {
 		t.Fatal("merkle root not updated")
 	}
 
@@ -343,7 +344,7 @@ func TestBlockTemplate(t *testing.T) {
 	// No witness transactions: no commitment.
 	gen = NewGenerator(&Config{ChainParams: params}, descs[:1])
 	tmpl, _ = gen.NewBlockTemplate(pay, tip, 0)
-	if tmpl.WitnessCommitment != nil || blockchain.WitnessCommitmentIndex(tmpl.Block.Transactions[0]) >= 0 {
+	if tmpl.WitnessCommitment != nil || standalone.WitnessCommitmentIndex(tmpl.Block.Transactions[0]) >= 0 {
 		t.Fatal("commitment without witness txs")
 	}
 	if _, err := gen.NewBlockTemplate(nil, tip, 0); !errors.Is(err, ErrBadPayScript) {

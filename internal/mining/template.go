@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/wire"
@@ -92,7 +92,7 @@ func (g *Generator) NewBlockTemplate(payScript []byte, tip Tip, extraNonce uint6
 	opts := g.cfg.Select
 	if opts.IsFinal == nil {
 		cutoff := tip.MedianTimePast.Unix()
-		opts.IsFinal = func(d *mempool.TxDesc) bool { return isFinalTx(d.Tx, height, cutoff) }
+		opts.IsFinal = func(d *mempool.TxDesc) bool { return standalone.IsFinalTx(d.Tx, height, cutoff) }
 	}
 	sel := selectBest(g.src, opts)
 
@@ -105,7 +105,7 @@ func (g *Generator) NewBlockTemplate(payScript []byte, tip Tip, extraNonce uint6
 		}
 	}
 	coinbase := CoinbaseTx(height, extraNonce, payScript,
-		blockchain.CalcBlockSubsidy(height, g.cfg.ChainParams)+fees)
+		standalone.CalcBlockSubsidy(height, g.cfg.ChainParams)+fees)
 
 	block := wire.MsgBlock{Transactions: make([]*wire.MsgTx, 0, len(sel.Txs)+1)}
 	block.Transactions = append(block.Transactions, coinbase)
@@ -118,14 +118,14 @@ func (g *Generator) NewBlockTemplate(payScript []byte, tip Tip, extraNonce uint6
 		tmpl.SigOpCosts = append(tmpl.SigOpCosts, d.SigOpCost)
 	}
 	if hasWitness {
-		tmpl.WitnessCommitment = AddWitnessCommitment(&block)
+		tmpl.WitnessCommitment = standalone.AddWitnessCommitment(&block)
 	}
 
 	ts := g.cfg.Now().Truncate(time.Second)
 	if min := tip.MedianTimePast.Add(time.Second); ts.Before(min) {
 		ts = min
 	}
-	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
+	root, _ := standalone.BlockMerkleRoot(block.Transactions)
 	block.Header = wire.BlockHeader{
 		Version:    g.cfg.BlockVersion,
 		PrevBlock:  tip.Hash,
@@ -194,35 +194,11 @@ func appendScriptNum(s []byte, n int64) []byte {
 	return append(s, b...)
 }
 
-// coinbaseSigOps counts the legacy sigops of a coinbase's output scripts
-// (its script is data); a pay script with CHECKSIG costs four per sigop.
+// coinbaseSigOps is the coinbase's sigop cost as Core's CreateNewBlock
+// counts it: the legacy sigops of its scripts, weighted by the witness scale
+// factor (a coinbase spends nothing, so it has no P2SH or witness sigops).
 func coinbaseSigOps(tx *wire.MsgTx) int64 {
-	var n int64
-	for _, out := range tx.TxOut {
-		for _, op := range out.PkScript {
-			if op == 0xac || op == 0xad {
-				n++
-			}
-		}
-	}
-	return n * witnessScaleFactor
-}
-
-// witnessCommitmentHeader starts a BIP141 commitment output script.
-var witnessCommitmentHeader = []byte{0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed}
-
-// AddWitnessCommitment gives the block's coinbase the BIP141 reserved value
-// (32 zero bytes) as its witness and appends the commitment output. It
-// returns the output script.
-func AddWitnessCommitment(block *wire.MsgBlock) []byte {
-	coinbase := block.Transactions[0]
-	nonce := make([]byte, 32)
-	coinbase.TxIn[0].Witness = wire.TxWitness{nonce}
-	root := blockchain.WitnessMerkleRoot(block.Transactions)
-	c := blockchain.WitnessCommitment(&root, nonce)
-	script := append(append([]byte(nil), witnessCommitmentHeader...), c[:]...)
-	coinbase.AddTxOut(&wire.TxOut{Value: 0, PkScript: script})
-	return script
+	return int64(standalone.TxSigOpCost(tx, nil))
 }
 
 // UpdateExtraNonce rewrites the coinbase script of a template's block with
@@ -232,7 +208,7 @@ func UpdateExtraNonce(block *wire.MsgBlock, height int32, extraNonce uint64) {
 	script := appendScriptNum(nil, int64(height))
 	script = appendScriptNum(script, int64(extraNonce))
 	cb.TxIn[0].SignatureScript = script
-	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
+	root, _ := standalone.BlockMerkleRoot(block.Transactions)
 	block.Header.MerkleRoot = root
 }
 
@@ -241,7 +217,7 @@ func UpdateExtraNonce(block *wire.MsgBlock, height int32, extraNonce uint64) {
 // returns ErrNoSolution when the nonce space runs out or ctx ends; the
 // caller may then change the extra nonce or time and try again.
 func SolveBlock(ctx context.Context, header *wire.BlockHeader) error {
-	target := blockchain.CompactToBig(header.Bits)
+	target := standalone.CompactToBig(header.Bits)
 	if target.Sign() <= 0 {
 		return miningError(ErrNoSolution, "target is not positive")
 	}
@@ -251,32 +227,11 @@ func SolveBlock(ctx context.Context, header *wire.BlockHeader) error {
 		}
 		header.Nonce = uint32(nonce)
 		h := header.BlockHash()
-		if blockchain.HashToBig(&h).Cmp(target) <= 0 {
+		if standalone.HashToBig(&h).Cmp(target) <= 0 {
 			return nil
 		}
 	}
 	return miningError(ErrNoSolution, "nonce space exhausted")
-}
-
-// isFinalTx is Core's IsFinalTx for a block at height whose lock-time
-// cutoff is the parent's median time past (BIP113).
-func isFinalTx(tx *wire.MsgTx, height int32, cutoff int64) bool {
-	if tx.LockTime == 0 {
-		return true
-	}
-	limit := int64(height)
-	if tx.LockTime >= 500000000 {
-		limit = cutoff
-	}
-	if int64(tx.LockTime) < limit {
-		return true
-	}
-	for _, in := range tx.TxIn {
-		if in.Sequence != wire.MaxTxInSequenceNum {
-			return false
-		}
-	}
-	return true
 }
 
 // selectBest selects by chunk fee rate (SelectChunks). When a budget left

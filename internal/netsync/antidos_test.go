@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/wire"
 )
@@ -15,7 +15,7 @@ import (
 // the work of a chain of blocks regtest blocks past genesis.
 func regtestWithMinWork(blocks int64) *chaincfg.Params {
 	p := chaincfg.RegressionNetParams
-	p.MinimumChainWork = new(big.Int).Mul(blockchain.CalcWork(p.PowLimitBits), big.NewInt(blocks+1))
+	p.MinimumChainWork = new(big.Int).Mul(standalone.CalcWork(p.PowLimitBits), big.NewInt(blocks+1))
 	return &p
 }
 

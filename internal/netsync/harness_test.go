@@ -9,6 +9,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/store"
@@ -55,7 +56,7 @@ func (rc *remoteChain) extend(t testing.TB, n int, start time.Time, bad func(int
 	for i := 0; i < n; i++ {
 		height := int32(len(rc.blocks))
 		prev := rc.blocks[height-1]
-		cb := mining.CoinbaseTx(height, uint64(i), opTrue, blockchain.CalcBlockSubsidy(height, params))
+		cb := mining.CoinbaseTx(height, uint64(i), opTrue, standalone.CalcBlockSubsidy(height, params))
 		blk := &wire.MsgBlock{
 			Header: wire.BlockHeader{
 				Version:   0x20000000,
@@ -68,7 +69,7 @@ func (rc *remoteChain) extend(t testing.TB, n int, start time.Time, bad func(int
 		if bad != nil {
 			bad(height, blk)
 		}
-		blk.Header.MerkleRoot, _ = blockchain.BlockMerkleRoot(blk.Transactions)
+		blk.Header.MerkleRoot, _ = standalone.BlockMerkleRoot(blk.Transactions)
 		if err := mining.SolveBlock(context.Background(), &blk.Header); err != nil {
 			t.Fatalf("solve: %v", err)
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -134,7 +134,7 @@ func (pb *partialBlock) fill(txs []*wire.MsgTx) (*wire.MsgBlock, error) {
 		return nil, syncError(ErrInvalidBlockTxns, fmt.Sprintf("blocktxn has %d transactions, "+
 			"%d were missing", len(txs), next))
 	}
-	root, mutated := blockchain.BlockMerkleRoot(block.Transactions)
+	root, mutated := standalone.BlockMerkleRoot(block.Transactions)
 	if mutated || root != pb.header.MerkleRoot {
 		return nil, syncError(ErrReconstructionFailed, "rebuilt block does not match its merkle root")
 	}

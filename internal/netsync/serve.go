@@ -9,6 +9,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -136,7 +137,7 @@ func proofEquivalentTime(toWork, fromWork *big.Int, tipBits uint32, spacing time
 	if toWork == nil || fromWork == nil {
 		return 0
 	}
-	proof := blockchain.CalcWork(tipBits)
+	proof := standalone.CalcWork(tipBits)
 	if proof.Sign() <= 0 {
 		return 0
 	}

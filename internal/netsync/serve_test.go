@@ -5,14 +5,14 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/internal/mining"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
 
 // serveHarness is a synced chain of n blocks and a peer to serve.
 func serveHarness(t *testing.T, n int) (*harness, *remoteChain, *fakePool, *fakePeer) {
 	rc := buildChain(t, n, time.Now().Add(-2*time.Hour), func(_ int32, b *wire.MsgBlock) {
-		mining.AddWitnessCommitment(b) // so blocks carry a witness to strip
+		standalone.AddWitnessCommitment(b) // so blocks carry a witness to strip
 	})
 	pool := newFakePool()
 	h := newHarness(t, pool, nil)

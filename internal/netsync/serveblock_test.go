@@ -7,6 +7,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/wire"
 )
@@ -139,7 +140,7 @@ func TestServeBlockProofTimeLimit(t *testing.T) {
 // TestProofEquivalentTime checks the work-to-time conversion.
 func TestProofEquivalentTime(t *testing.T) {
 	bits := chaincfg.RegressionNetParams.PowLimitBits
-	one := blockchain.CalcWork(bits)
+	one := standalone.CalcWork(bits)
 	times := func(n int64) *big.Int { return new(big.Int).Mul(one, big.NewInt(n)) }
 	huge := new(big.Int).Lsh(one, 200)
 	tests := []struct {

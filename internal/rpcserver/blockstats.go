@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
@@ -155,7 +156,7 @@ func (s *Server) handleGetBlockStats(_ context.Context, params []json.RawMessage
 			return nil, rpcjson.NewRPCError(rpcjson.ErrRPCMisc, "Can't read undo data from disk")
 		}
 	}
-	all := blockStats(block, spent, info, blockchain.CalcBlockSubsidy(info.Height, s.cfg.ChainParams))
+	all := blockStats(block, spent, info, standalone.CalcBlockSubsidy(info.Height, s.cfg.ChainParams))
 	if len(selected) == 0 {
 		return all, nil
 	}
@@ -196,7 +197,7 @@ func blockStats(block *wire.MsgBlock, spent []*blockchain.UtxoEntry, info *block
 			utxos++
 			utxoSizeIncActual += size
 		}
-		if blockchain.IsCoinBaseTx(tx) {
+		if standalone.IsCoinBaseTx(tx) {
 			continue
 		}
 		ins += int64(len(tx.TxIn))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/wire"
 )
@@ -219,7 +220,7 @@ func (s *Server) handleGetBlockchainInfo(context.Context, []json.RawMessage) (an
 		Headers:              headers,
 		BestBlockHash:        best.Hash.String(),
 		Bits:                 fmt.Sprintf("%08x", best.Bits),
-		Target:               hex256(blockchain.CompactToBig(best.Bits)),
+		Target:               hex256(standalone.CompactToBig(best.Bits)),
 		Difficulty:           blockchain.GetDifficulty(best.Bits),
 		Time:                 best.Timestamp.Unix(),
 		MedianTime:           best.MedianTime.Unix(),
@@ -306,7 +307,7 @@ func newBlockHeaderJSON(info *blockchain.BlockInfo, nTx int) blockHeaderJSON {
 		MedianTime:    info.MedianTime.Unix(),
 		Nonce:         h.Nonce,
 		Bits:          fmt.Sprintf("%08x", h.Bits),
-		Target:        hex256(blockchain.CompactToBig(h.Bits)),
+		Target:        hex256(standalone.CompactToBig(h.Bits)),
 		Difficulty:    blockchain.GetDifficulty(h.Bits),
 		ChainWork:     hex256(info.ChainWork),
 		NTx:           nTx,

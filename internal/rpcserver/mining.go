@@ -12,6 +12,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/txscript"
@@ -330,7 +331,7 @@ func (s *Server) handleSubmitBlock(_ context.Context, params []json.RawMessage) 
 	if err != nil {
 		return nil, err
 	}
-	if len(block.Transactions) == 0 || !blockchain.IsCoinBaseTx(block.Transactions[0]) {
+	if len(block.Transactions) == 0 || !standalone.IsCoinBaseTx(block.Transactions[0]) {
 		return nil, rpcjson.NewRPCError(rpcjson.ErrRPCDeserialization, "Block does not start with a coinbase")
 	}
 	hash := block.BlockHash()
@@ -470,7 +471,7 @@ func (s *Server) handleGetBlockTemplate(_ context.Context, params []json.RawMess
 		CoinbaseAux:       map[string]string{},
 		CoinbaseValue:     block.Transactions[0].TxOut[0].Value,
 		LongPollID:        fmt.Sprintf("%s%d", tip.Hash, s.cfg.TxPool.LastUpdated().Unix()),
-		Target:            hex256(blockchain.CompactToBig(block.Header.Bits)),
+		Target:            hex256(standalone.CompactToBig(block.Header.Bits)),
 		MinTime:           tip.MedianTimePast.Unix() + 1,
 		Mutable:           []string{"time", "transactions", "prevblock"},
 		NonceRange:        "00000000ffffffff",
@@ -484,8 +485,8 @@ func (s *Server) handleGetBlockTemplate(_ context.Context, params []json.RawMess
 	commitment := tmpl.WitnessCommitment
 	if commitment == nil {
 		// Core commits on every segwit block, witness transactions or not.
-		root := blockchain.WitnessMerkleRoot(block.Transactions)
-		c := blockchain.WitnessCommitment(&root, make([]byte, 32))
+		root := standalone.WitnessMerkleRoot(block.Transactions, nil)
+		c := standalone.WitnessCommitment(&root, make([]byte, 32))
 		commitment = append([]byte{txscript.OP_RETURN, 0x24, 0xaa, 0x21, 0xa9, 0xed}, c[:]...)
 	}
 	r.DefaultWitnessCommitment = hex.EncodeToString(commitment)
@@ -545,7 +546,7 @@ func (s *Server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, e
 		Blocks:        best.Height,
 		Bits:          fmt.Sprintf("%08x", best.Bits),
 		Difficulty:    blockchain.GetDifficulty(best.Bits),
-		Target:        hex256(blockchain.CompactToBig(best.Bits)),
+		Target:        hex256(standalone.CompactToBig(best.Bits)),
 		NetworkHashPS: s.networkHashPS(networkHashPSBlocks, best.Height),
 		PooledTx:      s.cfg.TxPool.Count(),
 		BlockMinTxFee: amount(s.cfg.BlockMinTxFee),
@@ -554,7 +555,7 @@ func (s *Server) handleGetMiningInfo(context.Context, []json.RawMessage) (any, e
 			Height:     best.Height + 1,
 			Bits:       fmt.Sprintf("%08x", nextBits),
 			Difficulty: blockchain.GetDifficulty(nextBits),
-			Target:     hex256(blockchain.CompactToBig(nextBits)),
+			Target:     hex256(standalone.CompactToBig(nextBits)),
 		},
 		Warnings: s.warnings(),
 	}, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/rpcjson"
 	"github.com/tern-org/ternd/txscript"
@@ -29,22 +30,13 @@ func scriptAsm(script []byte, decodeSigs bool) string {
 
 // scriptType is Core's GetTxnOutputType name for a script.
 func scriptType(script []byte) string {
-	if isAnchor(script) {
-		return "anchor"
-	}
 	return txscript.GetScriptClass(script).String()
-}
-
-// isAnchor reports Core's pay-to-anchor script OP_1 <0x4e73>.
-func isAnchor(script []byte) bool {
-	return len(script) == 4 && script[0] == txscript.OP_1 && script[1] == 2 &&
-		script[2] == 0x4e && script[3] == 0x73
 }
 
 // scriptAddress returns the address Core's ExtractDestination finds in
 // script (none for bare pubkeys, multisig, data and non-standard scripts).
 func scriptAddress(script []byte, params *chaincfg.Params) string {
-	if isAnchor(script) {
+	if txscript.IsPayToAnchor(script) {
 		a, err := txscript.EncodeSegWitAddress(params.Bech32HRPSegwit, 1, script[2:])
 		if err != nil {
 			return ""
@@ -235,7 +227,7 @@ func newTxJSON(tx *wire.MsgTx, params *chaincfg.Params, withHex bool) *txJSON {
 		Vin:      make([]vinJSON, 0, len(tx.TxIn)),
 		Vout:     make([]voutJSON, 0, len(tx.TxOut)),
 	}
-	coinbase := blockchain.IsCoinBaseTx(tx)
+	coinbase := standalone.IsCoinBaseTx(tx)
 	for _, in := range tx.TxIn {
 		v := vinJSON{Sequence: in.Sequence}
 		if coinbase {
@@ -446,27 +438,20 @@ func sha256Sum(b []byte) []byte {
 func canWrapP2SH(script []byte, class txscript.ScriptClass) bool {
 	switch class {
 	case txscript.ScriptHashTy, txscript.NullDataTy, txscript.WitnessV1TaprootTy,
-		txscript.WitnessUnknownTy:
+		txscript.WitnessUnknownTy, txscript.AnchorTy:
 		return false
 	}
-	if isAnchor(script) || txscript.IsUnspendable(script) {
+	if txscript.IsUnspendable(script) {
 		return false
 	}
 	t := txscript.MakeScriptTokenizer(script)
 	for t.Next() {
 		op := t.Opcode()
-		if op > txscript.OP_CHECKSIGADD || op == txscript.OP_CHECKSIGADD || isOpSuccess(op) {
+		if op > txscript.OP_CHECKSIGADD || op == txscript.OP_CHECKSIGADD || txscript.IsOpSuccess(op) {
 			return false
 		}
 	}
 	return t.Err() == nil
-}
-
-// isOpSuccess is BIP342's OP_SUCCESSx set.
-func isOpSuccess(op byte) bool {
-	return op == 80 || op == 98 || (op >= 126 && op <= 129) || (op >= 131 && op <= 134) ||
-		(op >= 137 && op <= 138) || (op >= 141 && op <= 142) || (op >= 149 && op <= 153) ||
-		(op >= 187 && op <= 254)
 }
 
 // hasUncompressedKey reports whether a script pushes a 65-byte public key

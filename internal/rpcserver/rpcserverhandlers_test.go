@@ -16,6 +16,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
+	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/chaincfg"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/rpcjson"
@@ -674,7 +675,7 @@ func newHandlerEnv(t testing.TB, params *chaincfg.Params, adjust func(*handlerEn
 			Timestamp: time.Unix(1700000000, 0), Bits: params.PowLimitBits},
 		Transactions: []*wire.MsgTx{cb, spend},
 	}
-	root, _ := blockchain.BlockMerkleRoot(block.Transactions)
+	root, _ := standalone.BlockMerkleRoot(block.Transactions)
 	block.Header.MerkleRoot = root
 	e := &handlerEnv{
 		chain:    newTestRPCChain(params, block),

@@ -409,7 +409,7 @@ func (s *Server) handleDeriveAddresses(_ context.Context, params []json.RawMessa
 		}
 		for _, sc := range scripts {
 			a := scriptAddress(sc, s.cfg.ChainParams)
-			if a == "" || isAnchor(sc) {
+			if a == "" || txscript.IsPayToAnchor(sc) {
 				return nil, rpcjson.NewRPCError(rpcjson.ErrRPCInvalidAddressOrKey,
 					"Descriptor does not have a corresponding address")
 			}

@@ -1,4 +1,4 @@
-package blockchain
+package standalone
 
 import (
 	"crypto/sha256"
@@ -7,9 +7,13 @@ import (
 	"github.com/tern-org/ternd/wire"
 )
 
-// witnessCommitmentHeader is the start of a BIP141 witness commitment output:
-// OP_RETURN, a 36-byte push, and the 0xaa21a9ed tag.
+// witnessCommitmentHeader is the start of a BIP141 witness commitment output
+// script: OP_RETURN, a 36-byte push, and the 0xaa21a9ed tag.
 var witnessCommitmentHeader = [6]byte{0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed}
+
+// WitnessCommitmentScriptLen is the length of a commitment output script:
+// the 6-byte header and the 32-byte commitment.
+const WitnessCommitmentScriptLen = 38
 
 // hashMerkleBranches returns sha256d(left || right).
 func hashMerkleBranches(left, right *chainhash.Hash) chainhash.Hash {
@@ -23,7 +27,8 @@ func hashMerkleBranches(left, right *chainhash.Hash) chainhash.Hash {
 // CalcMerkleRoot returns the merkle root of hashes (Core's ComputeMerkleRoot)
 // and whether the tree is mutated: two identical hashes paired at some level,
 // the ambiguity of CVE-2012-2459 that lets a duplicated transaction list keep
-// the same root. hashes is used as scratch space and is overwritten.
+// the same root. hashes is used as scratch space and is overwritten; one
+// spare element of capacity saves a copy when a level has an odd count.
 func CalcMerkleRoot(hashes []chainhash.Hash) (root chainhash.Hash, mutated bool) {
 	if len(hashes) == 0 {
 		return chainhash.Hash{}, false
@@ -56,15 +61,10 @@ func BlockMerkleRoot(txs []*wire.MsgTx) (chainhash.Hash, bool) {
 }
 
 // WitnessMerkleRoot computes the BIP141 witness root: the merkle root of the
-// wtxids with the coinbase's replaced by zero.
-func WitnessMerkleRoot(txs []*wire.MsgTx) chainhash.Hash {
-	return witnessMerkleRoot(txs, nil)
-}
-
-// witnessMerkleRoot is WitnessMerkleRoot reusing the txids in txHashes (nil
-// when not known) for transactions without witness data, whose wtxid is
-// their txid.
-func witnessMerkleRoot(txs []*wire.MsgTx, txHashes []chainhash.Hash) chainhash.Hash {
+// wtxids with the coinbase's replaced by zero. txHashes, when it holds the
+// txids of all of txs, saves hashing the transactions without witness data,
+// whose wtxid is their txid; pass nil otherwise.
+func WitnessMerkleRoot(txs []*wire.MsgTx, txHashes []chainhash.Hash) chainhash.Hash {
 	hashes := make([]chainhash.Hash, len(txs), len(txs)+1)
 	for i, tx := range txs {
 		switch {
@@ -85,7 +85,7 @@ func WitnessCommitmentIndex(coinbase *wire.MsgTx) int {
 	idx := -1
 	for i, out := range coinbase.TxOut {
 		s := out.PkScript
-		if len(s) >= 38 && [6]byte(s[:6]) == witnessCommitmentHeader {
+		if len(s) >= WitnessCommitmentScriptLen && [6]byte(s[:6]) == witnessCommitmentHeader {
 			idx = i
 		}
 	}
@@ -99,4 +99,28 @@ func WitnessCommitment(witnessRoot *chainhash.Hash, nonce []byte) chainhash.Hash
 	buf = append(buf, witnessRoot[:]...)
 	buf = append(buf, nonce...)
 	return chainhash.DoubleHashH(buf)
+}
+
+// WitnessCommitmentScript returns the output script that commits to
+// witnessRoot with nonce: the header, then the commitment.
+func WitnessCommitmentScript(witnessRoot *chainhash.Hash, nonce []byte) []byte {
+	c := WitnessCommitment(witnessRoot, nonce)
+	script := make([]byte, 0, WitnessCommitmentScriptLen)
+	script = append(script, witnessCommitmentHeader[:]...)
+	return append(script, c[:]...)
+}
+
+// AddWitnessCommitment gives the block's coinbase the BIP141 reserved value
+// (32 zero bytes) as its witness and appends the commitment output, for
+// block builders (templates, test generators). Call it once the block's
+// transactions are final; the header's merkle root must be computed after
+// it. It returns the commitment output script.
+func AddWitnessCommitment(block *wire.MsgBlock) []byte {
+	coinbase := block.Transactions[0]
+	nonce := make([]byte, 32)
+	coinbase.TxIn[0].Witness = wire.TxWitness{nonce}
+	root := WitnessMerkleRoot(block.Transactions, nil)
+	script := WitnessCommitmentScript(&root, nonce)
+	coinbase.AddTxOut(&wire.TxOut{Value: 0, PkScript: script})
+	return script
 }
