@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tern-org/ternd/internal/zmq"
-
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/chaincfg"
@@ -20,6 +18,7 @@ import (
 	"github.com/tern-org/ternd/internal/metrics"
 	"github.com/tern-org/ternd/internal/mining"
 	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/internal/zmq"
 	"github.com/tern-org/ternd/mempool"
 	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
