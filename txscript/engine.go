@@ -449,24 +449,41 @@ func errStack(op byte) error {
 		"%s needs more stack items", opcodeNames[op]))
 }
 
-// evalScript is Core's EvalScript over vm.dstack: every opcode passes the
-// checks of checkOpcode, then runs its handler from opcodeTable if it is in
-// an executed branch or is a conditional (which must track nesting in
-// unexecuted branches too), and after it the main and alt stacks together may
-// hold at most MaxStackSize items.
+// evalScript is Core's EvalScript over vm.dstack. Every opcode, executed or
+// not, first passes Core's checks in Core's order: the push size, the op
+// count of legacy and witness v0 scripts (non-push opcodes only), disabled
+// opcodes and OP_CODESEPARATOR under CONST_SCRIPTCODE. It then runs its
+// handler from opcodeTable if it is in an executed branch or is a
+// conditional (which must track nesting in unexecuted branches too), and
+// after it the main and alt stacks together may hold at most MaxStackSize
+// items. The checks stay in the loop rather than in a function of their own
+// because they run for every opcode.
 func (vm *Engine) evalScript(script []byte, sv sigVersion) error {
-	if (sv == sigVersionBase || sv == sigVersionWitnessV0) && len(script) > MaxScriptSize {
+	legacyLimits := sv == sigVersionBase || sv == sigVersionWitnessV0
+	if legacyLimits && len(script) > MaxScriptSize {
 		return scriptError(ErrScriptTooBig, fmt.Sprintf(
 			"script of %d bytes exceeds %d", len(script), MaxScriptSize))
 	}
 	vm.exec.reset(script, sv, vm.hasFlag(ScriptVerifyMinimalData))
 	vm.tap.codeSepPos = 0xffffffff
+	constScriptCode := sv == sigVersionBase && vm.hasFlag(ScriptVerifyConstScriptCode)
 
 	t := MakeScriptTokenizer(script)
 	for ; t.Next(); vm.exec.opcodePos++ {
 		op, data := t.Opcode(), t.Data()
-		if err := vm.checkOpcode(op, data); err != nil {
-			return err
+		if len(data) > MaxScriptElementSize {
+			return errPushSize(len(data))
+		}
+		if legacyLimits && op > OP_16 {
+			if vm.exec.opCount++; vm.exec.opCount > MaxOpsPerScript {
+				return errOpCount()
+			}
+		}
+		if isDisabledOpcode(op) {
+			return opcodeDisabled(vm, op, data)
+		}
+		if op == OP_CODESEPARATOR && constScriptCode {
+			return scriptError(ErrCodeSeparator, "OP_CODESEPARATOR in a legacy script")
 		}
 		// Core pushes data in a branch of its own before its switch; push
 		// opcodes lie outside OP_IF..OP_ENDIF, so one condition covers both.
@@ -490,31 +507,15 @@ func (vm *Engine) evalScript(script []byte, sv sigVersion) error {
 	return nil
 }
 
-// checkOpcode makes the checks Core's EvalScript makes on every opcode,
-// executed or not, in Core's order: the push size, the op count of legacy and
-// witness v0 scripts (non-push opcodes only), disabled opcodes and
-// OP_CODESEPARATOR under CONST_SCRIPTCODE.
-func (vm *Engine) checkOpcode(op byte, data []byte) error {
-	if len(data) > MaxScriptElementSize {
-		return scriptError(ErrElementTooBig, fmt.Sprintf(
-			"push of %d bytes exceeds %d", len(data), MaxScriptElementSize))
-	}
-	sv := vm.exec.sigVersion
-	if (sv == sigVersionBase || sv == sigVersionWitnessV0) && op > OP_16 {
-		vm.exec.opCount++
-		if vm.exec.opCount > MaxOpsPerScript {
-			return scriptError(ErrTooManyOperations, "too many operations in script")
-		}
-	}
-	if isDisabledOpcode(op) {
-		return scriptError(ErrDisabledOpcode, fmt.Sprintf(
-			"%s is disabled", opcodeNames[op]))
-	}
-	if op == OP_CODESEPARATOR && sv == sigVersionBase &&
-		vm.hasFlag(ScriptVerifyConstScriptCode) {
-		return scriptError(ErrCodeSeparator, "OP_CODESEPARATOR in a legacy script")
-	}
-	return nil
+// errPushSize is the PUSH_SIZE failure of a push of n bytes.
+func errPushSize(n int) error {
+	return scriptError(ErrElementTooBig, fmt.Sprintf(
+		"push of %d bytes exceeds %d", n, MaxScriptElementSize))
+}
+
+// errOpCount is the OP_COUNT failure, shared with CHECKMULTISIG's key count.
+func errOpCount() error {
+	return scriptError(ErrTooManyOperations, "too many operations in script")
 }
 
 // hash160 is RIPEMD160(SHA256(b)).

@@ -193,7 +193,7 @@ func (vm *Engine) readMultiSigArgs(op byte) (multiSigArgs, error) {
 	}
 	vm.exec.opCount += a.nKeys
 	if vm.exec.opCount > MaxOpsPerScript {
-		return a, scriptError(ErrTooManyOperations, "too many operations in script")
+		return a, errOpCount()
 	}
 	a.i++
 	a.ikey, a.ikey2 = a.i, a.nKeys+2
