@@ -25,13 +25,21 @@ func opcodeUpgradableNop(vm *Engine, op byte, data []byte) error {
 }
 
 // lockTimeArg reads the top item, which CHECKLOCKTIMEVERIFY and
-// CHECKSEQUENCEVERIFY leave on the stack, as a number of up to 5 bytes so
-// that it can reach 2^32-1.
-func (vm *Engine) lockTimeArg(op byte) (scriptNum, error) {
+// CHECKSEQUENCEVERIFY leave on the stack, as a number of up to 5 bytes (so
+// that it can reach 2^32-1) that must not be negative; what names it in the
+// error.
+func (vm *Engine) lockTimeArg(op byte, what string) (int64, error) {
 	if len(vm.dstack) < 1 {
 		return 0, errStack(op)
 	}
-	return makeScriptNum(vm.top(1), vm.exec.requireMinimal, cltvMaxScriptNumLen)
+	n, err := makeScriptNum(vm.top(1), vm.exec.requireMinimal, cltvMaxScriptNumLen)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, scriptError(ErrNegativeLockTime, fmt.Sprintf("negative %s %d", what, n))
+	}
+	return int64(n), nil
 }
 
 // opcodeCheckLockTimeVerify is BIP65: it fails unless the transaction's lock
@@ -40,18 +48,12 @@ func opcodeCheckLockTimeVerify(vm *Engine, op byte, data []byte) error {
 	if !vm.hasFlag(ScriptVerifyCheckLockTimeVerify) {
 		return nil
 	}
-	lockTime, err := vm.lockTimeArg(op)
-	if err != nil {
-		return err
-	}
-	if lockTime < 0 {
-		return scriptError(ErrNegativeLockTime, fmt.Sprintf("negative lock time %d", lockTime))
-	}
-	if !vm.checkLockTime(int64(lockTime)) {
-		return scriptError(ErrUnsatisfiedLockTime, fmt.Sprintf(
+	lockTime, err := vm.lockTimeArg(op, "lock time")
+	if err == nil && !vm.checkLockTime(lockTime) {
+		err = scriptError(ErrUnsatisfiedLockTime, fmt.Sprintf(
 			"lock time %d is not satisfied", lockTime))
 	}
-	return nil
+	return err
 }
 
 // opcodeCheckSequenceVerify is BIP112: it fails unless the input's relative
@@ -61,17 +63,11 @@ func opcodeCheckSequenceVerify(vm *Engine, op byte, data []byte) error {
 	if !vm.hasFlag(ScriptVerifyCheckSequenceVerify) {
 		return nil
 	}
-	seq, err := vm.lockTimeArg(op)
-	if err != nil {
+	seq, err := vm.lockTimeArg(op, "sequence")
+	if err != nil || seq&wire.SequenceLockTimeDisabled != 0 {
 		return err
 	}
-	if seq < 0 {
-		return scriptError(ErrNegativeLockTime, fmt.Sprintf("negative sequence %d", seq))
-	}
-	if int64(seq)&wire.SequenceLockTimeDisabled != 0 {
-		return nil
-	}
-	if !vm.checkSequence(int64(seq)) {
+	if !vm.checkSequence(seq) {
 		return scriptError(ErrUnsatisfiedLockTime, fmt.Sprintf(
 			"relative lock time %d is not satisfied", seq))
 	}

@@ -22,6 +22,8 @@ func (vm *Engine) hashTop(op byte, size int, sum func(dst, v []byte) []byte) err
 	return nil
 }
 
+// appendRipemd160 and the functions below append a digest of v to dst for
+// hashTop.
 func appendRipemd160(dst, v []byte) []byte {
 	h := ripemd160.New()
 	h.Write(v)

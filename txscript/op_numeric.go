@@ -10,37 +10,42 @@ func (vm *Engine) numArg(n int) (scriptNum, error) {
 	return makeScriptNum(vm.top(n), vm.exec.requireMinimal, maxScriptNumLen)
 }
 
+// popNums reads the top len(args) items as number operands, the deepest
+// first, and pops them once all have been read.
+func (vm *Engine) popNums(op byte, args []scriptNum) error {
+	if len(vm.dstack) < len(args) {
+		return errStack(op)
+	}
+	for i := range args {
+		n, err := vm.numArg(len(args) - i)
+		if err != nil {
+			return err
+		}
+		args[i] = n
+	}
+	vm.dstack = vm.dstack[:len(vm.dstack)-len(args)]
+	return nil
+}
+
 // unaryNumOp replaces the top item, read as a number, with f of it: Core's
 // shared body of OP_1ADD through OP_0NOTEQUAL.
 func (vm *Engine) unaryNumOp(op byte, f func(scriptNum) scriptNum) error {
-	if len(vm.dstack) < 1 {
-		return errStack(op)
-	}
-	n, err := vm.numArg(1)
-	if err != nil {
+	var args [1]scriptNum
+	if err := vm.popNums(op, args[:]); err != nil {
 		return err
 	}
-	vm.pop()
-	vm.pushNum(f(n))
+	vm.pushNum(f(args[0]))
 	return nil
 }
 
 // binaryNumOp replaces the top two items a b, read as numbers, with f(a, b):
 // Core's shared body of OP_ADD through OP_MAX.
 func (vm *Engine) binaryNumOp(op byte, f func(a, b scriptNum) scriptNum) error {
-	if len(vm.dstack) < 2 {
-		return errStack(op)
-	}
-	a, err := vm.numArg(2)
-	if err != nil {
+	var args [2]scriptNum
+	if err := vm.popNums(op, args[:]); err != nil {
 		return err
 	}
-	b, err := vm.numArg(1)
-	if err != nil {
-		return err
-	}
-	vm.dstack = vm.dstack[:len(vm.dstack)-2]
-	vm.pushNum(f(a, b))
+	vm.pushNum(f(args[0], args[1]))
 	return nil
 }
 
@@ -52,46 +57,57 @@ func numBool(v bool) scriptNum {
 	return 0
 }
 
+// opcode1Add adds 1 to the top item.
 func opcode1Add(vm *Engine, op byte, data []byte) error {
 	return vm.unaryNumOp(op, func(n scriptNum) scriptNum { return n + 1 })
 }
 
+// opcode1Sub subtracts 1 from the top item.
 func opcode1Sub(vm *Engine, op byte, data []byte) error {
 	return vm.unaryNumOp(op, func(n scriptNum) scriptNum { return n - 1 })
 }
 
+// opcodeNegate negates the top item.
 func opcodeNegate(vm *Engine, op byte, data []byte) error {
 	return vm.unaryNumOp(op, func(n scriptNum) scriptNum { return -n })
 }
 
+// opcodeAbs replaces the top item with its absolute value.
 func opcodeAbs(vm *Engine, op byte, data []byte) error {
 	return vm.unaryNumOp(op, func(n scriptNum) scriptNum { return max(n, -n) })
 }
 
+// opcodeNot replaces the top item with 1 if it is 0, else with 0.
 func opcodeNot(vm *Engine, op byte, data []byte) error {
 	return vm.unaryNumOp(op, func(n scriptNum) scriptNum { return numBool(n == 0) })
 }
 
+// opcode0NotEqual replaces the top item with 0 if it is 0, else with 1.
 func opcode0NotEqual(vm *Engine, op byte, data []byte) error {
 	return vm.unaryNumOp(op, func(n scriptNum) scriptNum { return numBool(n != 0) })
 }
 
+// opcodeAdd replaces a b with a+b.
 func opcodeAdd(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return a + b })
 }
 
+// opcodeSub replaces a b with a-b.
 func opcodeSub(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return a - b })
 }
 
+// opcodeBoolAnd replaces a b with 1 if both are non-zero, else 0.
 func opcodeBoolAnd(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return numBool(a != 0 && b != 0) })
 }
 
+// opcodeBoolOr replaces a b with 1 if either is non-zero, else 0.
 func opcodeBoolOr(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return numBool(a != 0 || b != 0) })
 }
 
+// opcodeNumEqual replaces a b with 1 if they are equal numbers, else 0.
 func opcodeNumEqual(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return numBool(a == b) })
 }
@@ -105,52 +121,48 @@ func opcodeNumEqualVerify(vm *Engine, op byte, data []byte) error {
 	return vm.popVerify(ErrNumEqualVerify, "OP_NUMEQUALVERIFY failed")
 }
 
+// opcodeNumNotEqual replaces a b with 1 if they are different numbers, else 0.
 func opcodeNumNotEqual(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return numBool(a != b) })
 }
 
+// opcodeLessThan replaces a b with 1 if a < b, else 0.
 func opcodeLessThan(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return numBool(a < b) })
 }
 
+// opcodeGreaterThan replaces a b with 1 if a > b, else 0.
 func opcodeGreaterThan(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return numBool(a > b) })
 }
 
+// opcodeLessThanOrEqual replaces a b with 1 if a <= b, else 0.
 func opcodeLessThanOrEqual(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return numBool(a <= b) })
 }
 
+// opcodeGreaterThanOrEqual replaces a b with 1 if a >= b, else 0.
 func opcodeGreaterThanOrEqual(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return numBool(a >= b) })
 }
 
+// opcodeMin replaces a b with the smaller.
 func opcodeMin(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return min(a, b) })
 }
 
+// opcodeMax replaces a b with the larger.
 func opcodeMax(vm *Engine, op byte, data []byte) error {
 	return vm.binaryNumOp(op, func(a, b scriptNum) scriptNum { return max(a, b) })
 }
 
 // opcodeWithin replaces x min max with whether min <= x < max.
 func opcodeWithin(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 3 {
-		return errStack(op)
-	}
-	x, err := vm.numArg(3)
-	if err != nil {
+	var args [3]scriptNum
+	if err := vm.popNums(op, args[:]); err != nil {
 		return err
 	}
-	lo, err := vm.numArg(2)
-	if err != nil {
-		return err
-	}
-	hi, err := vm.numArg(1)
-	if err != nil {
-		return err
-	}
-	vm.dstack = vm.dstack[:len(vm.dstack)-3]
+	x, lo, hi := args[0], args[1], args[2]
 	vm.pushBool(lo <= x && x < hi)
 	return nil
 }

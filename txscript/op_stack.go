@@ -35,59 +35,58 @@ func opcode2Drop(vm *Engine, op byte, data []byte) error {
 	return nil
 }
 
-// opcode2Dup copies the top two items: x1 x2 -> x1 x2 x1 x2.
-func opcode2Dup(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 2 {
+// copyItems pushes copies of n items, the first of them depth places from
+// the top (1 is the top), in their order: the shared body of DUP (1, 1), OVER
+// (2, 1), 2DUP (2, 2), 3DUP (3, 3) and 2OVER (4, 2).
+func (vm *Engine) copyItems(op byte, depth, n int) error {
+	if len(vm.dstack) < depth {
 		return errStack(op)
 	}
-	a, b := vm.top(2), vm.top(1)
-	vm.dstack = append(vm.dstack, a, b)
+	start := len(vm.dstack) - depth
+	vm.dstack = append(vm.dstack, vm.dstack[start:start+n]...)
 	return nil
+}
+
+// opcode2Dup copies the top two items: x1 x2 -> x1 x2 x1 x2.
+func opcode2Dup(vm *Engine, op byte, data []byte) error {
+	return vm.copyItems(op, 2, 2)
 }
 
 // opcode3Dup copies the top three items.
 func opcode3Dup(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 3 {
-		return errStack(op)
-	}
-	a, b, c := vm.top(3), vm.top(2), vm.top(1)
-	vm.dstack = append(vm.dstack, a, b, c)
-	return nil
+	return vm.copyItems(op, 3, 3)
 }
 
 // opcode2Over copies the pair below the top pair: x1 x2 x3 x4 -> x1 x2 x3 x4
 // x1 x2.
 func opcode2Over(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 4 {
+	return vm.copyItems(op, 4, 2)
+}
+
+// rotate moves n items (1 or 2), the first of them depth places from the top
+// (1 is the top), to the top in their order, the items above them sliding
+// down: the shared body of SWAP (2, 1), ROT (3, 1), 2SWAP (4, 2), 2ROT (6, 2)
+// and ROLL.
+func (vm *Engine) rotate(op byte, depth, n int) error {
+	if len(vm.dstack) < depth {
 		return errStack(op)
 	}
-	a, b := vm.top(4), vm.top(3)
-	vm.dstack = append(vm.dstack, a, b)
+	s := vm.dstack[len(vm.dstack)-depth:]
+	first, last := s[0], s[n-1]
+	copy(s, s[n:])
+	s[len(s)-n], s[len(s)-1] = first, last
 	return nil
 }
 
 // opcode2Rot moves the fifth and sixth items to the top: x1 x2 x3 x4 x5 x6
 // -> x3 x4 x5 x6 x1 x2.
 func opcode2Rot(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 6 {
-		return errStack(op)
-	}
-	n := len(vm.dstack)
-	a, b := vm.dstack[n-6], vm.dstack[n-5]
-	copy(vm.dstack[n-6:], vm.dstack[n-4:])
-	vm.dstack[n-2], vm.dstack[n-1] = a, b
-	return nil
+	return vm.rotate(op, 6, 2)
 }
 
 // opcode2Swap swaps the top two pairs: x1 x2 x3 x4 -> x3 x4 x1 x2.
 func opcode2Swap(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 4 {
-		return errStack(op)
-	}
-	s, n := vm.dstack, len(vm.dstack)
-	s[n-4], s[n-2] = s[n-2], s[n-4]
-	s[n-3], s[n-1] = s[n-1], s[n-3]
-	return nil
+	return vm.rotate(op, 4, 2)
 }
 
 // opcodeIfDup copies the top item if it is true.
@@ -118,31 +117,21 @@ func opcodeDrop(vm *Engine, op byte, data []byte) error {
 
 // opcodeDup copies the top item.
 func opcodeDup(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 1 {
-		return errStack(op)
-	}
-	vm.dstack = append(vm.dstack, vm.top(1))
-	return nil
+	return vm.copyItems(op, 1, 1)
 }
 
 // opcodeNip removes the second item: x1 x2 -> x2.
 func opcodeNip(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 2 {
-		return errStack(op)
+	if err := vm.rotate(op, 2, 1); err != nil {
+		return err
 	}
-	n := len(vm.dstack)
-	vm.dstack[n-2] = vm.dstack[n-1]
-	vm.dstack = vm.dstack[:n-1]
+	vm.pop()
 	return nil
 }
 
 // opcodeOver copies the second item: x1 x2 -> x1 x2 x1.
 func opcodeOver(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 2 {
-		return errStack(op)
-	}
-	vm.dstack = append(vm.dstack, vm.top(2))
-	return nil
+	return vm.copyItems(op, 2, 1)
 }
 
 // pickIndex pops PICK's or ROLL's operand n and returns the index in
@@ -182,30 +171,17 @@ func opcodeRoll(vm *Engine, op byte, data []byte) error {
 	if err != nil {
 		return err
 	}
-	v := vm.dstack[idx]
-	copy(vm.dstack[idx:], vm.dstack[idx+1:])
-	vm.dstack[len(vm.dstack)-1] = v
-	return nil
+	return vm.rotate(op, len(vm.dstack)-idx, 1)
 }
 
 // opcodeRot moves the third item to the top: x1 x2 x3 -> x2 x3 x1.
 func opcodeRot(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 3 {
-		return errStack(op)
-	}
-	s, n := vm.dstack, len(vm.dstack)
-	s[n-3], s[n-2], s[n-1] = s[n-2], s[n-1], s[n-3]
-	return nil
+	return vm.rotate(op, 3, 1)
 }
 
 // opcodeSwap swaps the top two items.
 func opcodeSwap(vm *Engine, op byte, data []byte) error {
-	if len(vm.dstack) < 2 {
-		return errStack(op)
-	}
-	s, n := vm.dstack, len(vm.dstack)
-	s[n-2], s[n-1] = s[n-1], s[n-2]
-	return nil
+	return vm.rotate(op, 2, 1)
 }
 
 // opcodeTuck copies the top item below the second: x1 x2 -> x2 x1 x2.
