@@ -418,15 +418,19 @@ func (vm *Engine) alloc(n int) []byte {
 
 // pushNum pushes the minimal encoding of n.
 func (vm *Engine) pushNum(n scriptNum) {
+	vm.dstack = append(vm.dstack, vm.numBytes(n))
+}
+
+// numBytes returns the minimal encoding of n in the arena (nil for 0).
+func (vm *Engine) numBytes(n scriptNum) []byte {
 	if n == 0 {
-		vm.dstack = append(vm.dstack, nil)
-		return
+		return nil
 	}
 	var tmp [9]byte
 	enc := n.appendBytes(tmp[:0])
 	b := vm.alloc(len(enc))
 	copy(b, enc)
-	vm.dstack = append(vm.dstack, b)
+	return b
 }
 
 // pushBool pushes 1 or the empty vector.
@@ -485,13 +489,18 @@ func (vm *Engine) evalScript(script []byte, sv sigVersion) error {
 		if op == OP_CODESEPARATOR && constScriptCode {
 			return scriptError(ErrCodeSeparator, "OP_CODESEPARATOR in a legacy script")
 		}
-		// Core pushes data in a branch of its own before its switch; push
-		// opcodes lie outside OP_IF..OP_ENDIF, so one condition covers both.
-		if vm.exec.cond.allTrue() || (op >= OP_IF && op <= OP_ENDIF) {
+		// Core's own branch for pushes comes before its switch; the table
+		// holds the same handler for them, for callers without the branch.
+		var err error
+		fExec := vm.exec.cond.allTrue()
+		if fExec && op <= OP_PUSHDATA4 {
+			err = opcodePushData(vm, op, data)
+		} else if fExec || (op >= OP_IF && op <= OP_ENDIF) {
 			vm.exec.pc = t.ByteIndex()
-			if err := opcodeTable[op](vm, op, data); err != nil {
-				return err
-			}
+			err = opcodeTable[op](vm, op, data)
+		}
+		if err != nil {
+			return err
 		}
 		if len(vm.dstack)+len(vm.exec.altStack) > MaxStackSize {
 			return scriptError(ErrStackOverflow, fmt.Sprintf(

@@ -37,15 +37,14 @@ type execState struct {
 }
 
 // reset prepares the state for running script; the alt stack keeps its
-// backing array so a later script does not allocate a new one.
+// backing array so a later script does not allocate a new one. It sets the
+// fields one by one because assigning a whole new struct copies it with a
+// write barrier, which costs more than the few opcodes of a typical script.
 func (s *execState) reset(script []byte, sv sigVersion, requireMinimal bool) {
-	*s = execState{
-		script:         script,
-		sigVersion:     sv,
-		requireMinimal: requireMinimal,
-		altStack:       s.altStack[:0],
-	}
+	s.script, s.sigVersion, s.requireMinimal = script, sv, requireMinimal
+	s.pc, s.opcodePos, s.codeStart, s.opCount = 0, 0, 0, 0
 	s.cond.reset()
+	s.altStack = s.altStack[:0]
 }
 
 // scriptCode returns the part of the script that legacy and witness v0

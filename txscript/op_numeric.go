@@ -10,43 +10,42 @@ func (vm *Engine) numArg(n int) (scriptNum, error) {
 	return makeScriptNum(vm.top(n), vm.exec.requireMinimal, maxScriptNumLen)
 }
 
-// popNums reads the top len(args) items as number operands, the deepest
-// first, and pops them once all have been read.
-func (vm *Engine) popNums(op byte, args []scriptNum) error {
-	if len(vm.dstack) < len(args) {
-		return errStack(op)
-	}
-	for i := range args {
-		n, err := vm.numArg(len(args) - i)
-		if err != nil {
-			return err
-		}
-		args[i] = n
-	}
-	vm.dstack = vm.dstack[:len(vm.dstack)-len(args)]
-	return nil
-}
-
 // unaryNumOp replaces the top item, read as a number, with f of it: Core's
 // shared body of OP_1ADD through OP_0NOTEQUAL.
 func (vm *Engine) unaryNumOp(op byte, f func(scriptNum) scriptNum) error {
-	var args [1]scriptNum
-	if err := vm.popNums(op, args[:]); err != nil {
+	if len(vm.dstack) < 1 {
+		return errStack(op)
+	}
+	n, err := vm.numArg(1)
+	if err != nil {
 		return err
 	}
-	vm.pushNum(f(args[0]))
+	vm.dstack[len(vm.dstack)-1] = vm.numBytes(f(n))
 	return nil
 }
 
 // binaryNumOp replaces the top two items a b, read as numbers, with f(a, b):
 // Core's shared body of OP_ADD through OP_MAX.
 func (vm *Engine) binaryNumOp(op byte, f func(a, b scriptNum) scriptNum) error {
-	var args [2]scriptNum
-	if err := vm.popNums(op, args[:]); err != nil {
+	a, b, err := vm.numArgs2(op)
+	if err != nil {
 		return err
 	}
-	vm.pushNum(f(args[0], args[1]))
+	vm.dstack = vm.dstack[:len(vm.dstack)-1]
+	vm.dstack[len(vm.dstack)-1] = vm.numBytes(f(a, b))
 	return nil
+}
+
+// numArgs2 reads the top two items as number operands a b, the deeper
+// first, without popping them.
+func (vm *Engine) numArgs2(op byte) (a, b scriptNum, err error) {
+	if len(vm.dstack) < 2 {
+		return 0, 0, errStack(op)
+	}
+	if a, err = vm.numArg(2); err == nil {
+		b, err = vm.numArg(1)
+	}
+	return a, b, err
 }
 
 // numBool is a comparison's result as a number: 1 or 0.
@@ -158,11 +157,18 @@ func opcodeMax(vm *Engine, op byte, data []byte) error {
 
 // opcodeWithin replaces x min max with whether min <= x < max.
 func opcodeWithin(vm *Engine, op byte, data []byte) error {
-	var args [3]scriptNum
-	if err := vm.popNums(op, args[:]); err != nil {
+	if len(vm.dstack) < 3 {
+		return errStack(op)
+	}
+	x, err := vm.numArg(3)
+	if err != nil {
 		return err
 	}
-	x, lo, hi := args[0], args[1], args[2]
+	lo, hi, err := vm.numArgs2(op)
+	if err != nil {
+		return err
+	}
+	vm.dstack = vm.dstack[:len(vm.dstack)-3]
 	vm.pushBool(lo <= x && x < hi)
 	return nil
 }

@@ -42,8 +42,11 @@ func (vm *Engine) copyItems(op byte, depth, n int) error {
 	if len(vm.dstack) < depth {
 		return errStack(op)
 	}
-	start := len(vm.dstack) - depth
-	vm.dstack = append(vm.dstack, vm.dstack[start:start+n]...)
+	// One item at a time: each append moves the next item to copy to
+	// depth places from the new top.
+	for i := 0; i < n; i++ {
+		vm.dstack = append(vm.dstack, vm.dstack[len(vm.dstack)-depth])
+	}
 	return nil
 }
 
@@ -71,9 +74,13 @@ func (vm *Engine) rotate(op byte, depth, n int) error {
 	if len(vm.dstack) < depth {
 		return errStack(op)
 	}
+	// An element loop rather than copy: the stacks are short, and the
+	// builtin's bulk write barrier costs more than it saves here.
 	s := vm.dstack[len(vm.dstack)-depth:]
 	first, last := s[0], s[n-1]
-	copy(s, s[n:])
+	for i := n; i < len(s); i++ {
+		s[i-n] = s[i]
+	}
 	s[len(s)-n], s[len(s)-1] = first, last
 	return nil
 }
