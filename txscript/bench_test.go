@@ -49,6 +49,12 @@ func signedSpend(b *testing.B, kindName string) (*wire.MsgTx, *MultiPrevOutFetch
 // per-transaction sighash midstates not, no signature cache).
 func benchVerify(b *testing.B, kind string) {
 	tx, fetcher, pkScript := signedSpend(b, kind)
+	benchInput0(b, tx, fetcher, pkScript)
+}
+
+// benchInput0 measures verifying input 0 of tx, which spends 50000 satoshis
+// to pkScript, with the standard flags.
+func benchInput0(b *testing.B, tx *wire.MsgTx, fetcher *MultiPrevOutFetcher, pkScript []byte) {
 	hashes := NewTxSigHashes(tx, fetcher)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -170,4 +176,47 @@ func BenchmarkSigHashManyInputs(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/input")
 	})
+}
+
+func BenchmarkVerifyP2TRScriptPath(b *testing.B) { benchVerify(b, "P2TR-scriptpath") }
+func BenchmarkVerifyP2WSHMultisig(b *testing.B)  { benchVerify(b, "P2WSH-multisig") }
+func BenchmarkVerifyP2SHP2WPKH(b *testing.B)     { benchVerify(b, "P2SH-P2WPKH") }
+
+// arithmeticScript is a witness script of 185 non-push opcodes and no
+// signature: arithmetic, comparisons, stack shuffles, the alt stack, IF/ELSE
+// and a hash, so its cost is the interpreter's dispatch and not btcec.
+func arithmeticScript(b *testing.B) []byte {
+	b.Helper()
+	sb := NewScriptBuilder()
+	for i := 0; i < 10; i++ {
+		sb.AddOp(OP_2).AddOp(OP_3).AddOp(OP_ADD).AddOp(OP_DUP).AddOp(OP_5).
+			AddOp(OP_NUMEQUALVERIFY)
+		sb.AddOp(OP_1SUB).AddOp(OP_4).AddOp(OP_SWAP).AddOp(OP_SUB).AddOp(OP_0NOTEQUAL)
+		sb.AddOp(OP_NOTIF).AddOp(OP_1).AddOp(OP_ELSE).AddOp(OP_0).AddOp(OP_ENDIF)
+		sb.AddOp(OP_TOALTSTACK).AddOp(OP_7).AddOp(OP_2).AddOp(OP_9).AddOp(OP_WITHIN).
+			AddOp(OP_VERIFY).AddOp(OP_FROMALTSTACK)
+		sb.AddOp(OP_SIZE).AddOp(OP_SWAP).AddOp(OP_DROP).AddOp(OP_1).AddOp(OP_EQUALVERIFY)
+	}
+	sb.AddOp(OP_DEPTH).AddOp(OP_SHA256).AddOp(OP_SIZE).AddOp(OP_NIP).AddOp(OP_DROP).
+		AddOp(OP_1)
+	script, err := sb.Script()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return script
+}
+
+// BenchmarkVerifyArithmetic verifies a P2WSH spend of arithmeticScript.
+func BenchmarkVerifyArithmetic(b *testing.B) {
+	script := arithmeticScript(b)
+	sh := sha256.Sum256(script)
+	pkScript := PayToWitnessScriptHashScript(sh[:])
+	tx := wire.NewMsgTx(2)
+	op := wire.OutPoint{Hash: chainhash.Hash{1}, Index: 0}
+	tx.AddTxIn(&wire.TxIn{PreviousOutPoint: op, Sequence: wire.MaxTxInSequenceNum,
+		Witness: wire.TxWitness{script}})
+	tx.AddTxOut(wire.NewTxOut(40000, PayToWitnessPubKeyHashScript(make([]byte, 20))))
+	fetcher := NewMultiPrevOutFetcher(nil)
+	fetcher.AddPrevOut(op, wire.NewTxOut(50000, pkScript))
+	benchInput0(b, tx, fetcher, pkScript)
 }

@@ -26,6 +26,35 @@
 // that were already checked so a block's transactions that were in the pool are
 // not verified twice.
 //
+// # The interpreter
+//
+// Engine.verify follows Core's VerifyScript and evalScript its EvalScript, so
+// each can be read side by side with Core's interpreter.cpp. evalScript walks
+// the script with a ScriptTokenizer and makes, for every opcode, executed or
+// not, Core's checks in Core's order: the push size, the op count of legacy
+// and witness v0 scripts (non-push opcodes above OP_16; tapscript has none),
+// disabled opcodes (which fail even in an unexecuted branch) and
+// OP_CODESEPARATOR under CONST_SCRIPTCODE. An opcode in an executed branch, or
+// any of OP_IF through OP_ENDIF, then runs its handler, and the main and alt
+// stacks together may hold at most 1,000 items after it. Tapscript's
+// OP_SUCCESSx opcodes never reach evalScript: executeWitnessScript scans for
+// them first and succeeds at once (or fails under DISCOURAGE_OP_SUCCESS).
+//
+// The handlers are in opcodeTable, an array of 256 opcodeHandler functions
+// indexed by the opcode byte that stands in for Core's switch. It is built
+// once when the package is initialised and never changed, so engines share it
+// without locking. Opcodes without a meaning of their own map to
+// opcodeInvalid (BAD_OPCODE), as Core's default case does. Each handler is a
+// short function of the engine, the opcode and its pushed data, grouped in
+// files by Core's sections: op_push.go (push value), op_control.go (NOPs, lock
+// times, conditionals, VERIFY, RETURN), op_stack.go, op_splice.go (splice and
+// bitwise logic), op_numeric.go and op_crypto.go (hashes, OP_CODESEPARATOR,
+// CHECKSIG, CHECKSIGADD, CHECKMULTISIG). What Core keeps in EvalScript's
+// locals (the position, pbegincodehash, the op count, the sigversion, the
+// MINIMALDATA flag, the condition and alt stacks) is the engine's execState,
+// reset for each script, so a handler can be tested alone on an engine given
+// a stack.
+//
 // # Errors
 //
 // Every script failure is an *Error whose kind (ErrorKind) is named after the

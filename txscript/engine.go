@@ -2,7 +2,6 @@ package txscript
 
 import (
 	"bytes"
-	"crypto/sha1"
 	"crypto/sha256"
 	"fmt"
 
@@ -72,36 +71,6 @@ const (
 	sigVersionTapscript
 )
 
-// condStack is Core's ConditionStack: it only tracks the depth and the
-// position of the first false entry, which is all execution needs.
-type condStack struct {
-	size       int
-	firstFalse int // -1 when every entry is true
-}
-
-func (c *condStack) reset()        { c.size, c.firstFalse = 0, -1 }
-func (c *condStack) allTrue() bool { return c.firstFalse < 0 }
-func (c *condStack) push(v bool) {
-	if !v && c.firstFalse < 0 {
-		c.firstFalse = c.size
-	}
-	c.size++
-}
-func (c *condStack) pop() {
-	c.size--
-	if c.firstFalse == c.size {
-		c.firstFalse = -1
-	}
-}
-func (c *condStack) toggle() {
-	switch {
-	case c.firstFalse < 0:
-		c.firstFalse = c.size - 1
-	case c.firstFalse == c.size-1:
-		c.firstFalse = -1
-	}
-}
-
 // taprootExecData is the taproot state of one input (Core's
 // ScriptExecutionData).
 type taprootExecData struct {
@@ -129,9 +98,8 @@ type Engine struct {
 	witness   wire.TxWitness
 
 	dstack [][]byte
-	astack [][]byte
 	wstack [][]byte // backing store of the witness stack
-	cond   condStack
+	exec   execState
 	tap    taprootExecData
 
 	// stackBuf gives the main and witness stacks their first items
@@ -450,15 +418,19 @@ func (vm *Engine) alloc(n int) []byte {
 
 // pushNum pushes the minimal encoding of n.
 func (vm *Engine) pushNum(n scriptNum) {
+	vm.dstack = append(vm.dstack, vm.numBytes(n))
+}
+
+// numBytes returns the minimal encoding of n in the arena (nil for 0).
+func (vm *Engine) numBytes(n scriptNum) []byte {
 	if n == 0 {
-		vm.dstack = append(vm.dstack, nil)
-		return
+		return nil
 	}
 	var tmp [9]byte
 	enc := n.appendBytes(tmp[:0])
 	b := vm.alloc(len(enc))
 	copy(b, enc)
-	vm.dstack = append(vm.dstack, b)
+	return b
 }
 
 // pushBool pushes 1 or the empty vector.
@@ -481,60 +453,56 @@ func errStack(op byte) error {
 		"%s needs more stack items", opcodeNames[op]))
 }
 
-// evalScript is Core's EvalScript over vm.dstack.
+// evalScript is Core's EvalScript over vm.dstack. Every opcode, executed or
+// not, first passes Core's checks in Core's order: the push size, the op
+// count of legacy and witness v0 scripts (non-push opcodes only), disabled
+// opcodes and OP_CODESEPARATOR under CONST_SCRIPTCODE. It then runs its
+// handler from opcodeTable if it is in an executed branch or is a
+// conditional (which must track nesting in unexecuted branches too), and
+// after it the main and alt stacks together may hold at most MaxStackSize
+// items. The checks stay in the loop rather than in a function of their own
+// because they run for every opcode.
 func (vm *Engine) evalScript(script []byte, sv sigVersion) error {
-	if (sv == sigVersionBase || sv == sigVersionWitnessV0) && len(script) > MaxScriptSize {
+	legacyLimits := sv == sigVersionBase || sv == sigVersionWitnessV0
+	if legacyLimits && len(script) > MaxScriptSize {
 		return scriptError(ErrScriptTooBig, fmt.Sprintf(
 			"script of %d bytes exceeds %d", len(script), MaxScriptSize))
 	}
-	vm.astack = vm.astack[:0]
-	vm.cond.reset()
+	vm.exec.reset(script, sv, vm.hasFlag(ScriptVerifyMinimalData))
 	vm.tap.codeSepPos = 0xffffffff
-	legacyLimits := sv == sigVersionBase || sv == sigVersionWitnessV0
-	minimal := vm.hasFlag(ScriptVerifyMinimalData)
-	codeStart := 0
-	opCount := 0
-	var opPos uint32
+	constScriptCode := sv == sigVersionBase && vm.hasFlag(ScriptVerifyConstScriptCode)
 
 	t := MakeScriptTokenizer(script)
-	for ; t.Next(); opPos++ {
-		op := t.Opcode()
-		data := t.Data()
-		exec := vm.cond.allTrue()
-
+	for ; t.Next(); vm.exec.opcodePos++ {
+		op, data := t.Opcode(), t.Data()
 		if len(data) > MaxScriptElementSize {
-			return scriptError(ErrElementTooBig, fmt.Sprintf(
-				"push of %d bytes exceeds %d", len(data), MaxScriptElementSize))
+			return errPushSize(len(data))
 		}
 		if legacyLimits && op > OP_16 {
-			opCount++
-			if opCount > MaxOpsPerScript {
-				return scriptError(ErrTooManyOperations, "too many operations in script")
+			if vm.exec.opCount++; vm.exec.opCount > MaxOpsPerScript {
+				return errOpCount()
 			}
 		}
 		if isDisabledOpcode(op) {
-			return scriptError(ErrDisabledOpcode, fmt.Sprintf(
-				"%s is disabled", opcodeNames[op]))
+			return opcodeDisabled(vm, op, data)
 		}
-		if op == OP_CODESEPARATOR && sv == sigVersionBase &&
-			vm.hasFlag(ScriptVerifyConstScriptCode) {
+		if op == OP_CODESEPARATOR && constScriptCode {
 			return scriptError(ErrCodeSeparator, "OP_CODESEPARATOR in a legacy script")
 		}
-
-		if exec && op <= OP_PUSHDATA4 {
-			if minimal && !checkMinimalDataPush(op, data) {
-				return scriptError(ErrMinimalData, fmt.Sprintf(
-					"push of %d bytes with %s is not minimal", len(data), opcodeNames[op]))
-			}
-			vm.dstack = append(vm.dstack, data)
-		} else if exec || (op >= OP_IF && op <= OP_ENDIF) {
-			if err := vm.execOp(op, script, t.ByteIndex(), &codeStart, &opCount,
-				opPos, sv, minimal, exec); err != nil {
-				return err
-			}
+		// Core's own branch for pushes comes before its switch; the table
+		// holds the same handler for them, for callers without the branch.
+		var err error
+		fExec := vm.exec.cond.allTrue()
+		if fExec && op <= OP_PUSHDATA4 {
+			err = opcodePushData(vm, op, data)
+		} else if fExec || (op >= OP_IF && op <= OP_ENDIF) {
+			vm.exec.pc = t.ByteIndex()
+			err = opcodeTable[op](vm, op, data)
 		}
-
-		if len(vm.dstack)+len(vm.astack) > MaxStackSize {
+		if err != nil {
+			return err
+		}
+		if len(vm.dstack)+len(vm.exec.altStack) > MaxStackSize {
 			return scriptError(ErrStackOverflow, fmt.Sprintf(
 				"combined stack size exceeds %d", MaxStackSize))
 		}
@@ -542,479 +510,21 @@ func (vm *Engine) evalScript(script []byte, sv sigVersion) error {
 	if err := t.Err(); err != nil {
 		return scriptError(ErrBadOpcode, err.Error())
 	}
-	if vm.cond.size != 0 {
+	if vm.exec.cond.size != 0 {
 		return scriptError(ErrUnbalancedConditional, "IF without ENDIF")
 	}
 	return nil
 }
 
-// execOp executes one non-push opcode (or a conditional in an unexecuted
-// branch). pc is the offset just past op in script.
-func (vm *Engine) execOp(op byte, script []byte, pc int, codeStart, opCount *int,
-	opPos uint32, sv sigVersion, minimal, exec bool) error {
+// errPushSize is the PUSH_SIZE failure of a push of n bytes.
+func errPushSize(n int) error {
+	return scriptError(ErrElementTooBig, fmt.Sprintf(
+		"push of %d bytes exceeds %d", n, MaxScriptElementSize))
+}
 
-	switch op {
-	case OP_1NEGATE, OP_1, OP_2, OP_3, OP_4, OP_5, OP_6, OP_7, OP_8, OP_9,
-		OP_10, OP_11, OP_12, OP_13, OP_14, OP_15, OP_16:
-		vm.pushNum(scriptNum(int(op) - int(OP_1-1)))
-
-	case OP_NOP:
-
-	case OP_CHECKLOCKTIMEVERIFY:
-		if !vm.hasFlag(ScriptVerifyCheckLockTimeVerify) {
-			break
-		}
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		lockTime, err := makeScriptNum(vm.top(1), minimal, cltvMaxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		if lockTime < 0 {
-			return scriptError(ErrNegativeLockTime, fmt.Sprintf("negative lock time %d", lockTime))
-		}
-		if !vm.checkLockTime(int64(lockTime)) {
-			return scriptError(ErrUnsatisfiedLockTime, fmt.Sprintf(
-				"lock time %d is not satisfied", lockTime))
-		}
-
-	case OP_CHECKSEQUENCEVERIFY:
-		if !vm.hasFlag(ScriptVerifyCheckSequenceVerify) {
-			break
-		}
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		seq, err := makeScriptNum(vm.top(1), minimal, cltvMaxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		if seq < 0 {
-			return scriptError(ErrNegativeLockTime, fmt.Sprintf("negative sequence %d", seq))
-		}
-		if int64(seq)&wire.SequenceLockTimeDisabled != 0 {
-			break
-		}
-		if !vm.checkSequence(int64(seq)) {
-			return scriptError(ErrUnsatisfiedLockTime, fmt.Sprintf(
-				"relative lock time %d is not satisfied", seq))
-		}
-
-	case OP_NOP1, OP_NOP4, OP_NOP5, OP_NOP6, OP_NOP7, OP_NOP8, OP_NOP9, OP_NOP10:
-		if vm.hasFlag(ScriptDiscourageUpgradableNops) {
-			return scriptError(ErrDiscourageUpgradableNOPs, fmt.Sprintf(
-				"%s is reserved for upgrades", opcodeNames[op]))
-		}
-
-	case OP_IF, OP_NOTIF:
-		value := false
-		if exec {
-			if len(vm.dstack) < 1 {
-				return errStack(op)
-			}
-			v := vm.top(1)
-			if sv == sigVersionTapscript {
-				if len(v) > 1 || (len(v) == 1 && v[0] != 1) {
-					return scriptError(ErrTapscriptMinimalIf,
-						"tapscript IF argument is not empty or 0x01")
-				}
-			}
-			if sv == sigVersionWitnessV0 && vm.hasFlag(ScriptVerifyMinimalIf) {
-				if len(v) > 1 || (len(v) == 1 && v[0] != 1) {
-					return scriptError(ErrMinimalIf, "IF argument is not empty or 0x01")
-				}
-			}
-			value = asBool(v)
-			if op == OP_NOTIF {
-				value = !value
-			}
-			vm.pop()
-		}
-		vm.cond.push(value)
-
-	case OP_ELSE:
-		if vm.cond.size == 0 {
-			return scriptError(ErrUnbalancedConditional, "ELSE without IF")
-		}
-		vm.cond.toggle()
-
-	case OP_ENDIF:
-		if vm.cond.size == 0 {
-			return scriptError(ErrUnbalancedConditional, "ENDIF without IF")
-		}
-		vm.cond.pop()
-
-	case OP_VERIFY:
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		if !asBool(vm.top(1)) {
-			return scriptError(ErrVerify, "OP_VERIFY failed")
-		}
-		vm.pop()
-
-	case OP_RETURN:
-		return scriptError(ErrEarlyReturn, "OP_RETURN executed")
-
-	case OP_TOALTSTACK:
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		vm.astack = append(vm.astack, vm.top(1))
-		vm.pop()
-
-	case OP_FROMALTSTACK:
-		if len(vm.astack) < 1 {
-			return scriptError(ErrInvalidAltStackOperation, "OP_FROMALTSTACK with an empty alt stack")
-		}
-		vm.dstack = append(vm.dstack, vm.astack[len(vm.astack)-1])
-		vm.astack = vm.astack[:len(vm.astack)-1]
-
-	case OP_2DROP:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		vm.dstack = vm.dstack[:len(vm.dstack)-2]
-
-	case OP_2DUP:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		a, b := vm.top(2), vm.top(1)
-		vm.dstack = append(vm.dstack, a, b)
-
-	case OP_3DUP:
-		if len(vm.dstack) < 3 {
-			return errStack(op)
-		}
-		a, b, c := vm.top(3), vm.top(2), vm.top(1)
-		vm.dstack = append(vm.dstack, a, b, c)
-
-	case OP_2OVER:
-		if len(vm.dstack) < 4 {
-			return errStack(op)
-		}
-		a, b := vm.top(4), vm.top(3)
-		vm.dstack = append(vm.dstack, a, b)
-
-	case OP_2ROT:
-		if len(vm.dstack) < 6 {
-			return errStack(op)
-		}
-		n := len(vm.dstack)
-		a, b := vm.dstack[n-6], vm.dstack[n-5]
-		copy(vm.dstack[n-6:], vm.dstack[n-4:])
-		vm.dstack[n-2], vm.dstack[n-1] = a, b
-
-	case OP_2SWAP:
-		if len(vm.dstack) < 4 {
-			return errStack(op)
-		}
-		n := len(vm.dstack)
-		s := vm.dstack
-		s[n-4], s[n-2] = s[n-2], s[n-4]
-		s[n-3], s[n-1] = s[n-1], s[n-3]
-
-	case OP_IFDUP:
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		if v := vm.top(1); asBool(v) {
-			vm.dstack = append(vm.dstack, v)
-		}
-
-	case OP_DEPTH:
-		vm.pushNum(scriptNum(len(vm.dstack)))
-
-	case OP_DROP:
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		vm.pop()
-
-	case OP_DUP:
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		vm.dstack = append(vm.dstack, vm.top(1))
-
-	case OP_NIP:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		n := len(vm.dstack)
-		vm.dstack[n-2] = vm.dstack[n-1]
-		vm.dstack = vm.dstack[:n-1]
-
-	case OP_OVER:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		vm.dstack = append(vm.dstack, vm.top(2))
-
-	case OP_PICK, OP_ROLL:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		num, err := makeScriptNum(vm.top(1), minimal, maxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		vm.pop()
-		n := int(num.Int32())
-		if n < 0 || n >= len(vm.dstack) {
-			return scriptError(ErrInvalidStackOperation, fmt.Sprintf(
-				"%s index %d out of range", opcodeNames[op], n))
-		}
-		idx := len(vm.dstack) - n - 1
-		v := vm.dstack[idx]
-		if op == OP_ROLL {
-			copy(vm.dstack[idx:], vm.dstack[idx+1:])
-			vm.dstack[len(vm.dstack)-1] = v
-		} else {
-			vm.dstack = append(vm.dstack, v)
-		}
-
-	case OP_ROT:
-		if len(vm.dstack) < 3 {
-			return errStack(op)
-		}
-		n := len(vm.dstack)
-		s := vm.dstack
-		s[n-3], s[n-2], s[n-1] = s[n-2], s[n-1], s[n-3]
-
-	case OP_SWAP:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		n := len(vm.dstack)
-		vm.dstack[n-2], vm.dstack[n-1] = vm.dstack[n-1], vm.dstack[n-2]
-
-	case OP_TUCK:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		n := len(vm.dstack)
-		v := vm.dstack[n-1]
-		vm.dstack = append(vm.dstack, v)
-		vm.dstack[n-1] = vm.dstack[n-2]
-		vm.dstack[n-2] = v
-
-	case OP_SIZE:
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		vm.pushNum(scriptNum(len(vm.top(1))))
-
-	case OP_EQUAL, OP_EQUALVERIFY:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		equal := bytes.Equal(vm.top(2), vm.top(1))
-		vm.dstack = vm.dstack[:len(vm.dstack)-2]
-		vm.pushBool(equal)
-		if op == OP_EQUALVERIFY {
-			if !equal {
-				return scriptError(ErrEqualVerify, "OP_EQUALVERIFY failed")
-			}
-			vm.pop()
-		}
-
-	case OP_1ADD, OP_1SUB, OP_NEGATE, OP_ABS, OP_NOT, OP_0NOTEQUAL:
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		n, err := makeScriptNum(vm.top(1), minimal, maxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		switch op {
-		case OP_1ADD:
-			n++
-		case OP_1SUB:
-			n--
-		case OP_NEGATE:
-			n = -n
-		case OP_ABS:
-			if n < 0 {
-				n = -n
-			}
-		case OP_NOT:
-			if n == 0 {
-				n = 1
-			} else {
-				n = 0
-			}
-		case OP_0NOTEQUAL:
-			if n != 0 {
-				n = 1
-			}
-		}
-		vm.pop()
-		vm.pushNum(n)
-
-	case OP_ADD, OP_SUB, OP_BOOLAND, OP_BOOLOR, OP_NUMEQUAL, OP_NUMEQUALVERIFY,
-		OP_NUMNOTEQUAL, OP_LESSTHAN, OP_GREATERTHAN, OP_LESSTHANOREQUAL,
-		OP_GREATERTHANOREQUAL, OP_MIN, OP_MAX:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		a, err := makeScriptNum(vm.top(2), minimal, maxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		b, err := makeScriptNum(vm.top(1), minimal, maxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		var r scriptNum
-		b2n := func(v bool) scriptNum {
-			if v {
-				return 1
-			}
-			return 0
-		}
-		switch op {
-		case OP_ADD:
-			r = a + b
-		case OP_SUB:
-			r = a - b
-		case OP_BOOLAND:
-			r = b2n(a != 0 && b != 0)
-		case OP_BOOLOR:
-			r = b2n(a != 0 || b != 0)
-		case OP_NUMEQUAL, OP_NUMEQUALVERIFY:
-			r = b2n(a == b)
-		case OP_NUMNOTEQUAL:
-			r = b2n(a != b)
-		case OP_LESSTHAN:
-			r = b2n(a < b)
-		case OP_GREATERTHAN:
-			r = b2n(a > b)
-		case OP_LESSTHANOREQUAL:
-			r = b2n(a <= b)
-		case OP_GREATERTHANOREQUAL:
-			r = b2n(a >= b)
-		case OP_MIN:
-			r = min(a, b)
-		case OP_MAX:
-			r = max(a, b)
-		}
-		vm.dstack = vm.dstack[:len(vm.dstack)-2]
-		vm.pushNum(r)
-		if op == OP_NUMEQUALVERIFY {
-			if r == 0 {
-				return scriptError(ErrNumEqualVerify, "OP_NUMEQUALVERIFY failed")
-			}
-			vm.pop()
-		}
-
-	case OP_WITHIN:
-		if len(vm.dstack) < 3 {
-			return errStack(op)
-		}
-		x, err := makeScriptNum(vm.top(3), minimal, maxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		lo, err := makeScriptNum(vm.top(2), minimal, maxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		hi, err := makeScriptNum(vm.top(1), minimal, maxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		vm.dstack = vm.dstack[:len(vm.dstack)-3]
-		vm.pushBool(lo <= x && x < hi)
-
-	case OP_RIPEMD160, OP_SHA1, OP_SHA256, OP_HASH160, OP_HASH256:
-		if len(vm.dstack) < 1 {
-			return errStack(op)
-		}
-		v := vm.top(1)
-		var out []byte
-		switch op {
-		case OP_RIPEMD160:
-			h := ripemd160.New()
-			h.Write(v)
-			out = h.Sum(vm.alloc(20)[:0])
-		case OP_SHA1:
-			s := sha1.Sum(v)
-			out = vm.alloc(20)
-			copy(out, s[:])
-		case OP_SHA256:
-			s := sha256.Sum256(v)
-			out = vm.alloc(32)
-			copy(out, s[:])
-		case OP_HASH160:
-			s := sha256.Sum256(v)
-			h := ripemd160.New()
-			h.Write(s[:])
-			out = h.Sum(vm.alloc(20)[:0])
-		case OP_HASH256:
-			s := chainhash.DoubleHashH(v)
-			out = vm.alloc(32)
-			copy(out, s[:])
-		}
-		vm.dstack[len(vm.dstack)-1] = out
-
-	case OP_CODESEPARATOR:
-		*codeStart = pc
-		vm.tap.codeSepPos = opPos
-
-	case OP_CHECKSIG, OP_CHECKSIGVERIFY:
-		if len(vm.dstack) < 2 {
-			return errStack(op)
-		}
-		sig, pubKey := vm.top(2), vm.top(1)
-		ok, err := vm.evalCheckSig(sig, pubKey, script[*codeStart:], sv)
-		if err != nil {
-			return err
-		}
-		vm.dstack = vm.dstack[:len(vm.dstack)-2]
-		vm.pushBool(ok)
-		if op == OP_CHECKSIGVERIFY {
-			if !ok {
-				return scriptError(ErrCheckSigVerify, "OP_CHECKSIGVERIFY failed")
-			}
-			vm.pop()
-		}
-
-	case OP_CHECKSIGADD:
-		if sv == sigVersionBase || sv == sigVersionWitnessV0 {
-			return scriptError(ErrBadOpcode, "OP_CHECKSIGADD outside tapscript")
-		}
-		if len(vm.dstack) < 3 {
-			return errStack(op)
-		}
-		sig := vm.top(3)
-		num, err := makeScriptNum(vm.top(2), minimal, maxScriptNumLen)
-		if err != nil {
-			return err
-		}
-		pubKey := vm.top(1)
-		ok, err := vm.evalCheckSig(sig, pubKey, nil, sv)
-		if err != nil {
-			return err
-		}
-		vm.dstack = vm.dstack[:len(vm.dstack)-3]
-		if ok {
-			num++
-		}
-		vm.pushNum(num)
-
-	case OP_CHECKMULTISIG, OP_CHECKMULTISIGVERIFY:
-		if sv == sigVersionTapscript {
-			return scriptError(ErrTapscriptCheckMultisig, "CHECKMULTISIG in tapscript")
-		}
-		return vm.checkMultiSig(op, script[*codeStart:], opCount, sv, minimal)
-
-	default:
-		return scriptError(ErrBadOpcode, fmt.Sprintf("invalid opcode %s", opcodeNames[op]))
-	}
-	return nil
+// errOpCount is the OP_COUNT failure, shared with CHECKMULTISIG's key count.
+func errOpCount() error {
+	return scriptError(ErrTooManyOperations, "too many operations in script")
 }
 
 // hash160 is RIPEMD160(SHA256(b)).
@@ -1028,134 +538,4 @@ func hash160(b []byte) []byte {
 // Hash160 returns RIPEMD160(SHA256(b)).
 func Hash160(b []byte) []byte {
 	return hash160(b)
-}
-
-// checkLockTime is Core's CheckLockTime.
-func (vm *Engine) checkLockTime(lockTime int64) bool {
-	txLockTime := int64(vm.tx.LockTime)
-	if !((txLockTime < LockTimeThreshold && lockTime < LockTimeThreshold) ||
-		(txLockTime >= LockTimeThreshold && lockTime >= LockTimeThreshold)) {
-		return false
-	}
-	if lockTime > txLockTime {
-		return false
-	}
-	return vm.tx.TxIn[vm.txIdx].Sequence != wire.MaxTxInSequenceNum
-}
-
-// checkSequence is Core's CheckSequence.
-func (vm *Engine) checkSequence(seq int64) bool {
-	txSeq := int64(vm.tx.TxIn[vm.txIdx].Sequence)
-	if uint32(vm.tx.Version) < 2 {
-		return false
-	}
-	if txSeq&wire.SequenceLockTimeDisabled != 0 {
-		return false
-	}
-	const mask = wire.SequenceLockTimeIsSeconds | wire.SequenceLockTimeMask
-	txSeq &= mask
-	seq &= mask
-	if !((txSeq < wire.SequenceLockTimeIsSeconds && seq < wire.SequenceLockTimeIsSeconds) ||
-		(txSeq >= wire.SequenceLockTimeIsSeconds && seq >= wire.SequenceLockTimeIsSeconds)) {
-		return false
-	}
-	return seq <= txSeq
-}
-
-// checkMultiSig is OP_CHECKMULTISIG(VERIFY) under legacy and witness v0 rules.
-func (vm *Engine) checkMultiSig(op byte, scriptCode []byte, opCount *int, sv sigVersion,
-	minimal bool) error {
-
-	i := 1
-	if len(vm.dstack) < i {
-		return errStack(op)
-	}
-	nk, err := makeScriptNum(vm.top(i), minimal, maxScriptNumLen)
-	if err != nil {
-		return err
-	}
-	nKeys := int(nk.Int32())
-	if nKeys < 0 || nKeys > MaxPubKeysPerMultiSig {
-		return scriptError(ErrInvalidPubKeyCount, fmt.Sprintf("invalid key count %d", nKeys))
-	}
-	*opCount += nKeys
-	if *opCount > MaxOpsPerScript {
-		return scriptError(ErrTooManyOperations, "too many operations in script")
-	}
-	i++
-	ikey := i
-	ikey2 := nKeys + 2
-	i += nKeys
-	if len(vm.dstack) < i {
-		return errStack(op)
-	}
-	ns, err := makeScriptNum(vm.top(i), minimal, maxScriptNumLen)
-	if err != nil {
-		return err
-	}
-	nSigs := int(ns.Int32())
-	if nSigs < 0 || nSigs > nKeys {
-		return scriptError(ErrInvalidSignatureCount, fmt.Sprintf("invalid signature count %d", nSigs))
-	}
-	i++
-	isig := i
-	i += nSigs
-	if len(vm.dstack) < i {
-		return errStack(op)
-	}
-
-	if sv == sigVersionBase {
-		for k := 0; k < nSigs; k++ {
-			var found bool
-			scriptCode, found = findAndDeleteSig(scriptCode, vm.top(isig+k))
-			if found && vm.hasFlag(ScriptVerifyConstScriptCode) {
-				return scriptError(ErrSigFindAndDelete, "signature found in script code")
-			}
-		}
-	}
-
-	success := true
-	for success && nSigs > 0 {
-		sig, pubKey := vm.top(isig), vm.top(ikey)
-		if err := vm.checkSignatureEncoding(sig); err != nil {
-			return err
-		}
-		if err := vm.checkPubKeyEncoding(pubKey, sv); err != nil {
-			return err
-		}
-		if vm.verifyECDSA(sig, pubKey, scriptCode, sv) {
-			isig++
-			nSigs--
-		}
-		ikey++
-		nKeys--
-		if nSigs > nKeys {
-			success = false
-		}
-	}
-
-	for ; i > 1; i-- {
-		if !success && vm.hasFlag(ScriptVerifyNullFail) && ikey2 == 0 && len(vm.top(1)) > 0 {
-			return scriptError(ErrNullFail, "failed CHECKMULTISIG with a non-empty signature")
-		}
-		if ikey2 > 0 {
-			ikey2--
-		}
-		vm.pop()
-	}
-	if len(vm.dstack) < 1 {
-		return errStack(op)
-	}
-	if vm.hasFlag(ScriptStrictMultiSig) && len(vm.top(1)) != 0 {
-		return scriptError(ErrSigNullDummy, "CHECKMULTISIG dummy argument is not empty")
-	}
-	vm.pop()
-	vm.pushBool(success)
-	if op == OP_CHECKMULTISIGVERIFY {
-		if !success {
-			return scriptError(ErrCheckMultiSigVerify, "OP_CHECKMULTISIGVERIFY failed")
-		}
-		vm.pop()
-	}
-	return nil
 }
