@@ -88,11 +88,10 @@ type workspace struct {
 	mtp        time.Time
 	tipChanges uint64
 
-	// The inputs: the outputs spent, the confirmed coins among them (nil
-	// for a pooled or package parent's output) and their heights.
-	prevOuts    []*wire.TxOut
-	coins       []*UTXO
-	coinHeights []int32
+	// The inputs: the outputs spent, and the confirmed coins among them
+	// (nil for a pooled or package parent's output).
+	prevOuts []*wire.TxOut
+	coins    []*UTXO
 
 	weight int64
 	dust   int // dust outputs (ephemeral dust)
@@ -240,7 +239,6 @@ func (mp *TxPool) fetchInputs(ws *workspace) error {
 	n := len(ws.tx.TxIn)
 	ws.prevOuts = make([]*wire.TxOut, n)
 	ws.coins = make([]*UTXO, n)
-	ws.coinHeights = make([]int32, n)
 	ws.parents = make(map[*entry]struct{})
 	var missing []chainhash.Hash
 	for i, in := range ws.tx.TxIn {
@@ -264,15 +262,13 @@ func (mp *TxPool) fetchInputs(ws *workspace) error {
 	return missingInputsError{err: txRuleError(ErrMissingInputs, ""), parents: dedupe(missing)}
 }
 
-// fetchInput finds input i's output op and reports whether it exists. An
-// unconfirmed output counts as created at the next block's height.
+// fetchInput finds input i's output op and reports whether it exists.
 func (mp *TxPool) fetchInput(ws *workspace, i int, op wire.OutPoint) (bool, error) {
-	next := ws.tipHeight + 1
 	if p, ok := mp.pool[op.Hash]; ok {
 		if int(op.Index) >= len(p.tx.TxOut) {
 			return false, nil
 		}
-		ws.prevOuts[i], ws.coinHeights[i] = p.tx.TxOut[op.Index], next
+		ws.prevOuts[i] = p.tx.TxOut[op.Index]
 		ws.parents[p] = struct{}{}
 		return true, nil
 	}
@@ -280,14 +276,14 @@ func (mp *TxPool) fetchInput(ws *workspace, i int, op wire.OutPoint) (bool, erro
 		if int(op.Index) >= len(p.TxOut) {
 			return false, nil
 		}
-		ws.prevOuts[i], ws.coinHeights[i] = p.TxOut[op.Index], next
+		ws.prevOuts[i] = p.TxOut[op.Index]
 		return true, nil
 	}
 	u, err := mp.cfg.FetchUTXO(op)
 	if err != nil || u == nil {
 		return false, err
 	}
-	ws.coins[i], ws.coinHeights[i] = u, u.Height
+	ws.coins[i] = u
 	ws.prevOuts[i] = &wire.TxOut{Value: u.Amount, PkScript: u.PkScript}
 	return true, nil
 }
@@ -296,7 +292,15 @@ func (mp *TxPool) fetchInput(ws *workspace, i int, op wire.OutPoint) (bool, erro
 // Core's CheckTxInputs, standard inputs and witnesses, the sigop limit)
 // and builds the pool entry.
 func (mp *TxPool) checkInputs(ws *workspace) error {
-	ok, err := mp.sequenceLocksOK(ws.tx, ws.coinHeights, ws.tipHeight, ws.mtp)
+	// An unconfirmed output counts as created at the next block's height.
+	heights := make([]int32, len(ws.coins))
+	for i, u := range ws.coins {
+		heights[i] = ws.tipHeight + 1
+		if u != nil {
+			heights[i] = u.Height
+		}
+	}
+	ok, err := mp.sequenceLocksOK(ws.tx, heights, ws.tipHeight, ws.mtp)
 	if err != nil {
 		return err
 	}
