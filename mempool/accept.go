@@ -280,7 +280,7 @@ func (mp *TxPool) checkReplacement(e *entry, parents, conflicts map[*entry]struc
 
 // addEntry links e below parents, updates every relative's statistics and
 // the cluster bookkeeping, and indexes it. ancestors is ancestorsOf(parents)
-// (check's). The pool lock must be held.
+// (the workspace's). The pool lock must be held.
 func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	if len(parents) == 0 {
 		parents = nil // most entries have none: no empty map kept
