@@ -110,13 +110,7 @@ func (mp *TxPool) acceptSingle(ws *workspace) (*TxDesc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mp.recheck(ws); err != nil {
-		return nil, err
-	}
-	if err := mp.consensusScriptChecks(ws); err != nil {
-		return nil, err
-	}
-	if err := ws.checkMaxFee(); err != nil {
+	if err := ws.run(mp.recheck, mp.consensusScriptChecks, checkMaxFee); err != nil {
 		return nil, err
 	}
 	return mp.finalize(ws)
@@ -129,13 +123,8 @@ func (mp *TxPool) acceptSingle(ws *workspace) (*TxDesc, error) {
 // having run yet. The pool lock must be held for writing.
 func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
 	ws := newWorkspace(tx, opts)
-	if err := mp.checkSingle(ws); err != nil {
-		return nil, err
-	}
-	if err := mp.consensusScriptChecks(ws); err != nil {
-		return nil, err
-	}
-	if err := ws.checkMaxFee(); err != nil {
+	err := ws.run(mp.preChecks, mp.replacementChecks, mp.consensusScriptChecks, checkMaxFee)
+	if err != nil {
 		return nil, err
 	}
 	return mp.finalize(ws)
@@ -145,10 +134,7 @@ func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
 // PreChecks, then ReplacementChecks. The pool lock must be held for
 // writing.
 func (mp *TxPool) checkSingle(ws *workspace) error {
-	if err := mp.preChecks(ws); err != nil {
-		return err
-	}
-	return mp.replacementChecks(ws)
+	return ws.run(mp.preChecks, mp.replacementChecks)
 }
 
 // learnFee passes a transaction the pool just accepted to the fee

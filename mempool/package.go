@@ -729,10 +729,7 @@ func (mp *TxPool) submitAlone(tx *wire.MsgTx, maxFeeRate FeeRate, verified []*wi
 	r *PackageSubmitTx) (*entry, error) {
 	ws := newWorkspace(tx, acceptOpts{maxFeeRate: maxFeeRate})
 	ws.verified = verified
-	if err := mp.checkSingle(ws); err != nil {
-		return nil, err
-	}
-	if err := mp.consensusScriptChecks(ws); err != nil {
+	if err := ws.run(mp.preChecks, mp.replacementChecks, mp.consensusScriptChecks); err != nil {
 		return nil, err
 	}
 	mp.commit(ws)

@@ -143,28 +143,18 @@ func (ws *workspace) result() *AcceptResult {
 // inputs, the entry, its pooled parents and ancestors and its conflicts.
 // The pool lock must be held.
 func (mp *TxPool) preChecks(ws *workspace) error {
-	if err := mp.checkAlone(ws); err != nil {
-		return err
+	return ws.run(mp.checkAlone, mp.checkFinal, mp.checkNotPooled, mp.findConflicts,
+		mp.fetchInputs, mp.checkInputs, mp.checkFees, mp.checkPoolPolicy)
+}
+
+// run runs stages on ws in order, up to the first failure.
+func (ws *workspace) run(stages ...func(*workspace) error) error {
+	for _, stage := range stages {
+		if err := stage(ws); err != nil {
+			return err
+		}
 	}
-	if err := mp.checkFinal(ws); err != nil {
-		return err
-	}
-	if err := mp.checkNotPooled(ws); err != nil {
-		return err
-	}
-	if err := mp.findConflicts(ws); err != nil {
-		return err
-	}
-	if err := mp.fetchInputs(ws); err != nil {
-		return err
-	}
-	if err := mp.checkInputs(ws); err != nil {
-		return err
-	}
-	if err := mp.checkFees(ws); err != nil {
-		return err
-	}
-	return mp.checkPoolPolicy(ws)
+	return nil
 }
 
 // checkAlone applies the rules that look at the transaction alone:
@@ -503,7 +493,7 @@ func (mp *TxPool) consensusScriptChecks(ws *workspace) error {
 
 // checkMaxFee refuses a transaction whose base fee is above the caller's
 // cap, if any.
-func (ws *workspace) checkMaxFee() error {
+func checkMaxFee(ws *workspace) error {
 	if max := ws.opts.maxFee; max > 0 && ws.e.fee > max {
 		return txRuleError(ErrMaxFeeExceeded, "%s > %s", formatMoney(ws.e.fee), formatMoney(max))
 	}
@@ -523,23 +513,14 @@ func (mp *TxPool) recheck(ws *workspace) error {
 	if !mp.sameCoins(ws) {
 		return mp.checkSingle(ws)
 	}
-	if err := mp.checkNotPooled(ws); err != nil {
-		return err
-	}
-	if err := mp.findConflicts(ws); err != nil {
+	if err := ws.run(mp.checkNotPooled, mp.findConflicts); err != nil {
 		return err
 	}
 	ws.e.delta = mp.deltas[ws.txid]
 	if ws.opts.added.IsZero() {
 		ws.e.added = mp.cfg.Now()
 	}
-	if err := mp.checkFees(ws); err != nil {
-		return err
-	}
-	if err := mp.checkPoolPolicy(ws); err != nil {
-		return err
-	}
-	return mp.replacementChecks(ws)
+	return ws.run(mp.checkFees, mp.checkPoolPolicy, mp.replacementChecks)
 }
 
 // sameCoins reports whether the chain's tip and every output ws spends
