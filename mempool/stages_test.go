@@ -17,6 +17,17 @@ func (h *harness) runStage(ws *workspace, stage func(*workspace) error) error {
 	return stage(ws)
 }
 
+// coinTx spends a new confirmed coin of 100000 into outputs of values.
+func (h *harness) coinTx(values ...int64) *wire.MsgTx {
+	return h.tx(h.fund(1, 100000, 10, false), values...)
+}
+
+// truc makes tx a version 3 (TRUC) transaction.
+func truc(tx *wire.MsgTx) *wire.MsgTx {
+	tx.Version = trucVersion
+	return tx
+}
+
 // wantKind fails the test unless err is of kind, or nil when kind is "".
 func wantKind(t *testing.T, err error, kind ErrorKind) {
 	t.Helper()
@@ -76,7 +87,7 @@ func TestPreChecks(t *testing.T) {
 		check func(t *testing.T, h *harness, ws *workspace, err error)
 	}{
 		{name: "confirmed coin", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			return h.tx(h.fund(1, 100000, 10, false), 99000), acceptOpts{}
+			return h.coinTx(99000), acceptOpts{}
 		}, check: func(t *testing.T, h *harness, ws *workspace, _ error) {
 			if ws.e.fee != 1000 || len(ws.parents) != 0 || ws.coins[0] == nil ||
 				len(ws.conflicts) != 0 || ws.tipHeight != 200 || ws.e.vsize == 0 {
@@ -85,28 +96,28 @@ func TestPreChecks(t *testing.T) {
 		}},
 		{name: "no verifier", cfg: func(c *Config) { c.Verifier = nil },
 			build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-				return h.tx(h.fund(1, 100000, 10, false), 99000), acceptOpts{}
+				return h.coinTx(99000), acceptOpts{}
 			}, want: ErrNoVerifier},
 		{name: "structure", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			return h.tx(h.fund(1, 100000, 10, false)), acceptOpts{}
+			return h.coinTx(), acceptOpts{}
 		}, want: ErrNoOutputs},
 		{name: "too small", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			tx := h.tx(h.fund(1, 100000, 10, false))
+			tx := h.coinTx()
 			tx.AddTxOut(&wire.TxOut{PkScript: []byte{opReturn}})
 			return tx, acceptOpts{}
 		}, want: ErrTxSizeSmall},
 		{name: "non-final", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			tx := h.tx(h.fund(1, 100000, 10, false), 99000)
+			tx := h.coinTx(99000)
 			tx.LockTime = 1000
 			return tx, acceptOpts{}
 		}, want: ErrNonFinal},
 		{name: "already pooled", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			tx := h.tx(h.fund(1, 100000, 10, false), 99000)
+			tx := h.coinTx(99000)
 			h.mustAccept(tx)
 			return tx, acceptOpts{}
 		}, want: ErrAlreadyInPool},
 		{name: "other witness pooled", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			tx := h.tx(h.fund(1, 100000, 10, false), 99000)
+			tx := h.coinTx(99000)
 			h.mustAccept(tx)
 			other := tx.Copy()
 			other.TxIn[0].Witness = fakeWitness(0x31)
@@ -140,7 +151,7 @@ func TestPreChecks(t *testing.T) {
 			return tx, acceptOpts{}
 		}, want: ErrAlreadyKnown},
 		{name: "pooled parent", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			p := h.tx(h.fund(1, 100000, 10, false), 99000)
+			p := h.coinTx(99000)
 			h.mustAccept(p)
 			return h.tx(outs(p), 98000), acceptOpts{}
 		}, check: func(t *testing.T, h *harness, ws *workspace, _ error) {
@@ -149,7 +160,7 @@ func TestPreChecks(t *testing.T) {
 			}
 		}},
 		{name: "package parent", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			p := h.tx(h.fund(1, 100000, 10, false), 99000)
+			p := h.coinTx(99000)
 			opts := pkgTest()
 			opts.pkg[p.TxHash()] = p
 			return h.tx(outs(p), 98000), opts
@@ -162,36 +173,32 @@ func TestPreChecks(t *testing.T) {
 			return h.tx(h.fund(1, 100000, 150, true), 99000), acceptOpts{}
 		}, want: ErrPrematureCoinbaseSpend},
 		{name: "in below out", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			return h.tx(h.fund(1, 100000, 10, false), 200000), acceptOpts{}
+			return h.coinTx(200000), acceptOpts{}
 		}, want: ErrInBelowOut},
 		{name: "dust pays no fee", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			return h.tx(h.fund(1, 100000, 10, false), 99000, 100), acceptOpts{}
+			return h.coinTx(99000, 100), acceptOpts{}
 		}, want: ErrDust},
 		{name: "min relay fee", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			return h.tx(h.fund(1, 100000, 10, false), 100000), acceptOpts{}
+			return h.coinTx(100000), acceptOpts{}
 		}, want: ErrMinRelayFee},
 		{name: "reorg bypasses the floors", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			return h.tx(h.fund(1, 100000, 10, false), 100000), acceptOpts{mode: modeReorg}
+			return h.coinTx(100000), acceptOpts{mode: modeReorg}
 		}},
 		{name: "TRUC alone pays the floors", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			tx := h.tx(h.fund(1, 100000, 10, false), 100000)
-			tx.Version = 3
-			return tx, acceptOpts{}
+			return truc(h.coinTx(100000)), acceptOpts{}
 		}, want: ErrMinRelayFee},
 		{name: "TRUC member leaves them to its package", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			tx := h.tx(h.fund(1, 100000, 10, false), 100000)
-			tx.Version = 3
-			return tx, pkgSubmit()
+			return truc(h.coinTx(100000)), pkgSubmit()
 		}},
 		{name: "non-TRUC member pays the relay fee", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			return h.tx(h.fund(1, 100000, 10, false), 100000), pkgSubmit()
+			return h.coinTx(100000), pkgSubmit()
 		}, want: ErrMinRelayFee},
 		{name: "max fee rate", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-			return h.tx(h.fund(1, 100000, 10, false), 99000), acceptOpts{maxFeeRate: 1000}
+			return h.coinTx(99000), acceptOpts{maxFeeRate: 1000}
 		}, want: ErrMaxFeeRateExceeded},
 		{name: "ancestor limit", cfg: func(c *Config) { c.Policy.AncestorLimitCount = 1 },
 			build: func(h *harness) (*wire.MsgTx, acceptOpts) {
-				p := h.tx(h.fund(1, 100000, 10, false), 99000)
+				p := h.coinTx(99000)
 				h.mustAccept(p)
 				return h.tx(outs(p), 98000), acceptOpts{}
 			}, want: ErrTooLongChain},
@@ -243,7 +250,7 @@ func TestReplacementChecks(t *testing.T) {
 		evict  int
 	}{
 		{name: "no conflict", build: func(h *harness) *wire.MsgTx {
-			return h.tx(h.fund(1, 100000, 10, false), 99000)
+			return h.coinTx(99000)
 		}},
 		{name: "pays too little", build: func(h *harness) *wire.MsgTx {
 			coins := h.fund(1, 100000, 10, false)
@@ -331,7 +338,7 @@ func TestScriptChecks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := &hookVerifier{}
 			h := newHarness(t, func(c *Config) { c.Verifier = v })
-			tx := h.tx(h.fund(1, 100000, 10, false), 99000)
+			tx := h.coinTx(99000)
 			tx.TxIn[0].Witness = fakeWitness(tc.first)
 			ws := newWorkspace(tx, acceptOpts{})
 			if err := h.runStage(ws, h.pool.preChecks); err != nil {
@@ -472,7 +479,7 @@ func TestAcceptSingleUnlocked(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := &hookVerifier{}
 			h := newHarness(t, func(c *Config) { c.Verifier = v })
-			parent := h.tx(h.fund(1, 100000, 10, false), 50000, 49000)
+			parent := h.coinTx(50000, 49000)
 			h.mustAccept(parent)
 			tx := h.tx(outs(parent)[:1], 49000)
 			v.runs = 0
@@ -491,6 +498,16 @@ func TestAcceptSingleUnlocked(t *testing.T) {
 			h.checkInvariants()
 		})
 	}
+}
+
+// coinSpentIf funds a coin and, if spent, pools a transaction spending it
+// for a fee of 1000, for a conflict.
+func (h *harness) coinSpentIf(spent bool) []spendable {
+	coins := h.fund(1, 100000, 10, false)
+	if spent {
+		h.mustAccept(h.tx(coins, 99000))
+	}
+	return coins
 }
 
 // TestFinalize adds checked transactions: trimmed away unless the limits
@@ -512,12 +529,7 @@ func TestFinalize(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, tc.cfg)
-			coins := h.fund(1, 100000, 10, false)
-			if tc.conflict {
-				h.mustAccept(h.tx(coins, 99000))
-			}
-			tx := h.tx(coins, 90000)
-			ws := newWorkspace(tx, acceptOpts{mode: tc.mode})
+			ws := newWorkspace(h.tx(h.coinSpentIf(tc.conflict), 90000), acceptOpts{mode: tc.mode})
 			if err := h.runStage(ws, h.pool.checkSingle); err != nil {
 				t.Fatal(err)
 			}
@@ -537,9 +549,11 @@ func TestFinalize(t *testing.T) {
 	}
 }
 
-// TestPackageMempoolChecks judges a package of a parent and its child
-// after PreChecks: its combined limits and its replacement of pooled
-// transactions.
+// TestPackageMempoolChecks judges a package of a zero-fee TRUC parent and
+// its child after PreChecks, its combined limits and its replacement of
+// pooled transactions, then adds what passes with finalizePackage: the
+// child linked below its parent, now pooled, and what the package
+// replaces gone.
 func TestPackageMempoolChecks(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -556,61 +570,36 @@ func TestPackageMempoolChecks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, tc.cfg)
-			coins := h.fund(1, 100000, 10, false)
-			if tc.conflict {
-				h.mustAccept(h.tx(coins, 99000))
-			}
-			parent := h.tx(coins, 100000)
+			parent := h.tx(h.coinSpentIf(tc.conflict), 100000)
 			parent.Version = 3
 			child := h.tx(outs(parent), 95000)
 			child.Version = 3
-			txs := []*wire.MsgTx{parent, child}
 			h.pool.mtx.Lock()
-			defer h.pool.mtx.Unlock()
-			wss, _, err := h.pool.packagePreChecks(txs, []int{0, 1}, 0, make([][]*wire.TxOut, 2))
+			wss, _, err := h.pool.packagePreChecks([]*wire.MsgTx{parent, child}, []int{0, 1}, 0,
+				make([][]*wire.TxOut, 2))
 			if err != nil {
+				h.pool.mtx.Unlock()
 				t.Fatal(err)
 			}
 			evict, err := h.pool.packageMempoolChecks(wss, 5000, wss[0].e.vsize+wss[1].e.vsize)
-			wantKind(t, err, tc.want)
-			if len(evict) != tc.evict {
-				t.Fatalf("evicts %d, want %d", len(evict), tc.evict)
+			var replaced []chainhash.Hash
+			if err == nil {
+				replaced = h.pool.finalizePackage(wss, evict)
 			}
+			h.pool.mtx.Unlock()
+			wantKind(t, err, tc.want)
+			if len(evict) != tc.evict || len(replaced) != tc.evict {
+				t.Fatalf("evicts %d, replaced %v, want %d", len(evict), replaced, tc.evict)
+			}
+			if err != nil {
+				return
+			}
+			d, ok := h.pool.TxDesc(&wss[1].txid)
+			if !ok || h.pool.Count() != 2 || d.AncestorCount != 2 || len(d.Depends) != 1 ||
+				d.Depends[0] != wss[0].txid {
+				t.Fatalf("%d pooled, child %+v", h.pool.Count(), d)
+			}
+			h.checkInvariants()
 		})
 	}
-}
-
-// TestFinalizePackage adds a package judged together: the child is linked
-// below its parent, now pooled, and what the package replaces is gone.
-func TestFinalizePackage(t *testing.T) {
-	h := newHarness(t, nil)
-	coins := h.fund(1, 100000, 10, false)
-	old := h.tx(coins, 99000)
-	h.mustAccept(old)
-	parent := h.tx(coins, 100000)
-	parent.Version = 3
-	child := h.tx(outs(parent), 95000)
-	child.Version = 3
-	h.pool.mtx.Lock()
-	wss, _, err := h.pool.packagePreChecks([]*wire.MsgTx{parent, child}, []int{0, 1}, 0,
-		make([][]*wire.TxOut, 2))
-	if err != nil {
-		h.pool.mtx.Unlock()
-		t.Fatal(err)
-	}
-	evict, err := h.pool.packageMempoolChecks(wss, 5000, wss[0].e.vsize+wss[1].e.vsize)
-	if err != nil {
-		h.pool.mtx.Unlock()
-		t.Fatal(err)
-	}
-	replaced := h.pool.finalizePackage(wss, evict)
-	h.pool.mtx.Unlock()
-	if len(replaced) != 1 || replaced[0] != old.TxHash() || h.pool.Count() != 2 {
-		t.Fatalf("replaced %v, %d pooled", replaced, h.pool.Count())
-	}
-	d, ok := h.pool.TxDesc(&wss[1].txid)
-	if !ok || d.AncestorCount != 2 || len(d.Depends) != 1 || d.Depends[0] != wss[0].txid {
-		t.Fatalf("child %+v", d)
-	}
-	h.checkInvariants()
 }
