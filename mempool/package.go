@@ -228,9 +228,8 @@ func (mp *TxPool) packageMempoolChecks(wss []*workspace, fees, vsize int64) (map
 
 // checkPackageTRUC is Core's PackageTRUCChecks for the i-th member of a
 // package whose members passed PreChecks, which found their in-pool
-// ancestors: the version 3
-// rules across the package, where a parent may be an earlier member rather
-// than a pool entry.
+// ancestors: the version 3 rules across the package, where a parent may be
+// an earlier member rather than a pool entry.
 func checkPackageTRUC(checked []*workspace, i int) error {
 	r := checked[i]
 	e := r.e
