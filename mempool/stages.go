@@ -141,7 +141,7 @@ func (ws *workspace) result() *AcceptResult {
 // preChecks is Core's PreChecks: every rule but the replacement rules and
 // the scripts, cheapest first, in Core's order. It fills ws with the
 // inputs, the entry, its pooled parents and ancestors and its conflicts.
-// The pool lock must be held.
+// The pool lock must be held for writing (the pool's minimum fee decays).
 func (mp *TxPool) preChecks(ws *workspace) error {
 	return ws.run(mp.checkAlone, mp.checkFinal, mp.checkNotPooled, mp.findConflicts,
 		mp.fetchInputs, mp.checkInputs, mp.checkFees, mp.checkPoolPolicy)
@@ -314,16 +314,23 @@ func (mp *TxPool) checkInputs(ws *workspace) error {
 	if sigops > pol.MaxStandardTxSigOpsCost {
 		return txRuleError(ErrTooManySigOps, "%d", sigops)
 	}
-	ws.e = &entry{
+	ws.e = mp.newEntry(ws, fee, sigops, spendsCoinbase)
+	return nil
+}
+
+// newEntry builds ws's pool entry, with the pool's prioritisation delta
+// and the arrival time the caller gave, or now.
+func (mp *TxPool) newEntry(ws *workspace, fee, sigops int64, spendsCoinbase bool) *entry {
+	e := &entry{
 		tx: ws.tx, txid: ws.txid, wtxid: ws.wtxid, fee: fee, delta: mp.deltas[ws.txid],
-		vsize: sigOpAdjustedVSize(ws.weight, sigops, pol.BytesPerSigOp), weight: ws.weight,
-		sigops: sigops, usage: estimateUsage(ws.tx), added: ws.opts.added,
+		vsize:  sigOpAdjustedVSize(ws.weight, sigops, mp.cfg.Policy.BytesPerSigOp),
+		weight: ws.weight, sigops: sigops, usage: estimateUsage(ws.tx), added: ws.opts.added,
 		height: ws.tipHeight, spendsCoinbase: spendsCoinbase, dust: ws.dust > 0,
 	}
-	if ws.e.added.IsZero() {
-		ws.e.added = mp.cfg.Now()
+	if e.added.IsZero() {
+		e.added = mp.cfg.Now()
 	}
-	return nil
+	return e
 }
 
 // checkTxInputs is Core's CheckTxInputs: coinbase maturity and value
