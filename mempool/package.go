@@ -780,13 +780,7 @@ func (mp *TxPool) acceptTogether(txs []*wire.MsgTx, eval []int, maxFeeRate FeeRa
 		res.PackageErr = err
 		return nil
 	}
-	var fees, vsize int64
-	includes := make([]chainhash.Hash, len(wss))
-	for k, ws := range wss {
-		fees = satAdd(fees, ws.e.modFee())
-		vsize += ws.e.vsize
-		includes[k] = ws.wtxid
-	}
+	fees, vsize := packageFees(wss)
 	if err := mp.checkFeeRate(vsize, fees); err != nil {
 		// Core reports the package's fee failure on its child.
 		res.failed(eval[len(eval)-1], err)
@@ -811,15 +805,35 @@ func (mp *TxPool) acceptTogether(txs []*wire.MsgTx, eval []int, maxFeeRate FeeRa
 		}
 	}
 	replaced := mp.finalizePackage(wss, evict)
-	rate := feeRateOf(fees, vsize)
+	return res.acceptedTogether(wss, eval, feeRateOf(fees, vsize), replaced)
+}
+
+// acceptedTogether records the members at eval, added together at the
+// package's fee rate, and returns their entries. Core lists the replaced
+// transactions with the package's first result.
+func (res *PackageSubmitResult) acceptedTogether(wss []*workspace, eval []int, rate FeeRate,
+	replaced []chainhash.Hash) []*entry {
+	includes := make([]chainhash.Hash, len(wss))
+	for k, ws := range wss {
+		includes[k] = ws.wtxid
+	}
 	added := make([]*entry, len(wss))
 	for k, ws := range wss {
 		res.Txs[eval[k]].accepted(ws, rate, includes)
 		added[k] = ws.e
 	}
-	// Core lists the replaced transactions with the package's first result.
 	res.Txs[eval[0]].Replaced = replaced
 	return added
+}
+
+// packageFees returns the package's total modified fee and vsize, which
+// it pays the fee floors with (child pays for parent).
+func packageFees(wss []*workspace) (fees, vsize int64) {
+	for _, ws := range wss {
+		fees = satAdd(fees, ws.e.modFee())
+		vsize += ws.e.vsize
+	}
+	return fees, vsize
 }
 
 // packagePreChecks runs PreChecks on the members of txs at the indexes
