@@ -102,7 +102,8 @@
 //     everything it evicts plus its own relay at the incremental relay
 //     fee; and the fee-rate diagram of the clusters it touches, each
 //     linearized again without the evicted transactions and with the
-//     replacement, strictly improves).
+//     replacement, strictly improves, which replaces the old rules against
+//     new unconfirmed inputs and for a higher fee rate than each conflict).
 //   - packageMempoolChecks (PackageMempoolChecks), for a package judged
 //     together after packageTRUCChecks and the package fee rate: its
 //     combined limits, and Core v30's package RBF when it conflicts with
@@ -173,11 +174,14 @@
 // changed, PreChecks runs whole again, and the scripts run again only if
 // the spent outputs changed. A transaction refused before its scripts is
 // refused without releasing the lock. SubmitPackage likewise verifies the
-// members' scripts before it takes the lock for the submission. Config functions must be safe for concurrent
-// use and must not call back into the pool. No Config function announces
-// or relays: nothing outside the pool runs under its lock except the
-// chain queries (FetchUTXO, BestHeight, MedianTimePast, MedianTimePastAt,
-// IsCurrent), the script Verifier when a re-check needs it, and the fee
-// estimator, whose own lock is taken after the
-// pool's and which never calls the pool.
+// members' scripts before it takes the lock for the submission, and
+// TestAccept and TestAcceptPackage, which add nothing, verify them after
+// releasing it. Config functions must be safe for concurrent use and must
+// not call back into the pool. No Config function announces or relays:
+// nothing outside the pool runs under its lock except the chain queries
+// (FetchUTXO, BestHeight, MedianTimePast, MedianTimePastAt, IsCurrent),
+// the script Verifier (for orphans, a disconnected block's transactions and
+// mempool.dat, which are taken in under the lock, and where the spent
+// outputs changed since the unlocked check), and the fee estimator, whose
+// own lock is taken after the pool's and which never calls the pool.
 package mempool
