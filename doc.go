@@ -95,10 +95,12 @@ From a peer: the peer's readLoop decodes a tx message and calls the
 server's OnTx listener (peerhandlers.go), which passes it to
 netsync.SyncManager.QueueTx; the sync manager's event goroutine runs
 handleTx, which calls mempool.TxPool.ProcessTransaction. The pool's
-processTransaction checks the scripts (preVerify) without its lock, then
-under it runs accept (check, commit, and learnFee for the fee estimator)
-and processOrphans, and returns the accepted set: the transaction, then
-the orphans it unlocked. A transaction refused only for its fee is kept
+processTransaction runs acceptSingle: the acceptance stages before the
+scripts (preChecks, replacementChecks) under its lock, the scripts
+(policyScriptChecks) without it, then under it again recheck,
+consensusScriptChecks and finalize (which adds the transaction, trims the
+pool and feeds the fee estimator), then processOrphans; it returns the
+accepted set: the transaction, then the orphans it unlocked. A transaction refused only for its fee is kept
 in mind as reconsiderable, and handleTx's try1p1c submits it with an
 orphan child from the same peer through SubmitPackage (opportunistic
 1p1c package relay); the members accepted take the same path as an

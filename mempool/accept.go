@@ -4,71 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/wire"
 )
-
-// acceptOpts changes how a transaction is taken in.
-type acceptOpts struct {
-	// bypassLimits skips the fee floors and the size limit, for
-	// transactions put back after a block is disconnected (as Core).
-	bypassLimits bool
-	// added, when non-zero, is the arrival time to keep (mempool.dat).
-	added time.Time
-	// dryRun checks everything but changes nothing (testmempoolaccept).
-	dryRun bool
-	// skipScripts stops before the scripts (the unlocked pre-check).
-	skipScripts bool
-	// verified holds the spent outputs the scripts were verified against
-	// before the lock was taken; scripts are not run again if the inputs
-	// are still the same outputs.
-	verified []*wire.TxOut
-	// maxFee, when positive, refuses a transaction whose base fee is
-	// above it (sendrawtransaction's cap), after every other rule and the
-	// scripts, and before anything changes: one pass instead of Core's
-	// test acceptance followed by the real one, with the same outcome.
-	maxFee int64
-	// pkg holds the earlier transactions of a package under test
-	// (testmempoolaccept): their outputs are spendable as if pooled, but
-	// they are not pool entries, so they count as no one's ancestors
-	// (Core's m_viewmempool.PackageAddTransaction).
-	pkg map[chainhash.Hash]*wire.MsgTx
-	// noReplace refuses any conflict with the pool, sibling evictions
-	// included (Core's package test acceptance).
-	noReplace bool
-	// packageFees leaves the fee floors to the caller, who checks the
-	// package's fee rate instead (Core's m_package_feerates): only a
-	// non-TRUC transaction must still pay the minimum relay fee alone.
-	packageFees bool
-	// maxFeeRate, when positive, refuses a transaction whose modified
-	// fee rate is above it (submitpackage's maxfeerate), after the limits
-	// and before replacement and the scripts, as Core's package path.
-	maxFeeRate FeeRate
-	// packageRBF collects conflicts with the pool without judging the
-	// replacement, which the caller does for the whole package (Core's
-	// package RBF); sibling eviction is refused.
-	packageRBF bool
-}
-
-// preVerify checks tx without the scripts under the lock, then runs the
-// scripts with the lock released, so peers' transactions verify in
-// parallel. It returns the spent outputs the scripts passed against, or
-// nil when the pre-check failed (the locked pass reports why).
-func (mp *TxPool) preVerify(tx *wire.MsgTx) ([]*wire.TxOut, error) {
-	mp.mtx.Lock()
-	r, err := mp.check(tx, acceptOpts{skipScripts: true})
-	mp.mtx.Unlock()
-	if err != nil {
-		return nil, nil
-	}
-	if err := mp.verifyScripts(tx, r.prevOuts, &r.e.txid); err != nil {
-		return nil, err
-	}
-	return r.prevOuts, nil
-}
 
 // verifyScripts runs the scripts under the standard flags and, on failure,
 // under the consensus flags to name the failure's kind. The txid is only
@@ -106,17 +45,6 @@ type missingInputsError struct {
 func (m missingInputsError) Error() string { return m.err.Error() }
 func (m missingInputsError) Unwrap() error { return m.err }
 
-// checkResult is what validation learned about a candidate.
-type checkResult struct {
-	e         *entry
-	prevOuts  []*wire.TxOut
-	parents   map[*entry]struct{}
-	ancestors map[*entry]struct{}
-	conflicts map[*entry]struct{} // direct conflicts
-	evict     map[*entry]struct{} // conflicts and their descendants
-	dust      int
-}
-
 // AcceptResult reports a successful dry run (testmempoolaccept): the
 // transaction's vsize, base fee and modified fee, and what it replaces.
 type AcceptResult struct {
@@ -129,18 +57,23 @@ type AcceptResult struct {
 }
 
 // TestAccept checks tx against every rule without adding it (Core's
-// testmempoolaccept for one transaction).
+// testmempoolaccept for one transaction): PreChecks and ReplacementChecks
+// under the pool lock, then PolicyScriptChecks without it, as nothing is
+// added.
 func (mp *TxPool) TestAccept(tx *wire.MsgTx) (*AcceptResult, error) {
+	ws := newWorkspace(tx, acceptOpts{})
 	mp.mtx.Lock()
-	defer mp.mtx.Unlock()
-	r, err := mp.check(tx, acceptOpts{dryRun: true})
+	err := mp.checkSingle(ws)
+	var res *AcceptResult
+	if err == nil {
+		res = ws.result()
+	}
+	mp.mtx.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	res := &AcceptResult{TxHash: r.e.txid, WTxHash: r.e.wtxid, VSize: r.e.vsize,
-		Fee: r.e.fee, ModifiedFee: r.e.modFee()}
-	for c := range r.conflicts {
-		res.Replaced = append(res.Replaced, c.txid)
+	if err := mp.policyScriptChecks(ws); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -149,44 +82,59 @@ func (mp *TxPool) TestAccept(tx *wire.MsgTx) (*AcceptResult, error) {
 // keep orphans: a transaction with missing inputs is refused with
 // ErrMissingInputs, and the missing parents' txids are returned.
 func (mp *TxPool) MaybeAcceptTransaction(tx *wire.MsgTx) ([]chainhash.Hash, *TxDesc, error) {
-	verified, err := mp.preVerify(tx)
-	if err != nil {
-		return nil, nil, err
-	}
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
-	d, err := mp.accept(tx, acceptOpts{verified: verified})
-	if err != nil {
-		if me, ok := err.(missingInputsError); ok {
-			return me.parents, nil, me.err
-		}
-		return nil, nil, err
+	d, err := mp.acceptSingle(newWorkspace(tx, acceptOpts{}))
+	if me, ok := err.(missingInputsError); ok {
+		return me.parents, nil, me.err
 	}
-	return nil, d, nil
+	return nil, d, err
 }
 
-// accept validates tx and, unless opts.dryRun, adds it. The pool lock must
-// be held for writing.
-func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
-	r, err := mp.check(tx, opts)
+// acceptSingle chains the stages for a transaction alone with its scripts
+// verified while the pool lock is released, so that peers' transactions
+// verify in parallel: PreChecks and ReplacementChecks under the lock,
+// PolicyScriptChecks without it, then, under the lock again, recheck
+// (what a change of the pool or the chain meanwhile can invalidate),
+// ConsensusScriptChecks, the fee cap and Finalize. A transaction PreChecks
+// refuses keeps the lock throughout, so the caller may hold it as an
+// orphan under the same lock. The pool lock must be held for writing on
+// entry; it is held again on return.
+func (mp *TxPool) acceptSingle(ws *workspace) (*TxDesc, error) {
+	if err := mp.checkSingle(ws); err != nil {
+		return nil, err
+	}
+	mp.mtx.Unlock()
+	err := mp.policyScriptChecks(ws)
+	mp.mtx.Lock()
 	if err != nil {
 		return nil, err
 	}
-	e := r.e
-	mp.commit(r)
-	if !opts.bypassLimits {
-		mp.expire()
-		mp.trimToSize()
-		if _, ok := mp.pool[e.txid]; !ok {
-			return nil, txRuleError(ErrMempoolFull, "")
-		}
+	if err := ws.run(mp.recheck, mp.consensusScriptChecks, checkMaxFee); err != nil {
+		return nil, err
 	}
-	d := mp.desc(e)
-	// Only transactions a disconnected block put back bypass the limits;
-	// the estimator must not learn from them (Core's !bypass_limits).
-	mp.learnFee(d, !opts.bypassLimits)
-	log.Debugf("Accepted %v (pool size %d)", e.txid, len(mp.pool))
-	return d, nil
+	return mp.finalize(ws)
+}
+
+// accept chains every stage for a transaction alone under the pool lock,
+// scripts included (Core's AcceptSingleTransaction): for orphans, a
+// disconnected block's transactions and mempool.dat, which are taken in
+// while the lock is held. ConsensusScriptChecks runs the scripts, none
+// having run yet. The pool lock must be held for writing.
+func (mp *TxPool) accept(tx *wire.MsgTx, opts acceptOpts) (*TxDesc, error) {
+	ws := newWorkspace(tx, opts)
+	err := ws.run(mp.preChecks, mp.replacementChecks, mp.consensusScriptChecks, checkMaxFee)
+	if err != nil {
+		return nil, err
+	}
+	return mp.finalize(ws)
+}
+
+// checkSingle runs the stages before the scripts for a transaction alone:
+// PreChecks, then ReplacementChecks. The pool lock must be held for
+// writing.
+func (mp *TxPool) checkSingle(ws *workspace) error {
+	return ws.run(mp.preChecks, mp.replacementChecks)
 }
 
 // learnFee passes a transaction the pool just accepted to the fee
@@ -202,293 +150,6 @@ func (mp *TxPool) learnFee(d *TxDesc, atTip bool) {
 	}
 	valid := atTip && (mp.cfg.IsCurrent == nil || mp.cfg.IsCurrent())
 	fe.ProcessTransaction(d, d.Height, valid)
-}
-
-// commit evicts what r replaces and adds r's entry. The pool lock must be
-// held for writing.
-func (mp *TxPool) commit(r *checkResult) {
-	for c := range r.evict {
-		log.Debugf("Replacing %v with %v", c.txid, r.e.txid)
-	}
-	mp.extra.addEntries(r.evict)
-	mp.replaced.Add(uint64(len(r.evict)))
-	mp.removeSet(r.evict, RemovedReplaced)
-	// The ancestors check found are still e's: none of them is evicted
-	// (a replacement may not spend a conflict or its descendants).
-	mp.addEntry(r.e, r.parents, r.ancestors)
-	// A transaction held as an orphan that enters by another path (a
-	// package, its parent's arrival) is an orphan no longer.
-	if o := mp.orphans.byTxid[r.e.txid]; o != nil {
-		mp.orphans.remove(o)
-	}
-}
-
-// check runs every rule in Core's order. The pool lock must be held.
-func (mp *TxPool) check(tx *wire.MsgTx, opts acceptOpts) (*checkResult, error) {
-	pol := &mp.cfg.Policy
-	txid := tx.TxHash()
-	wtxid := txid
-	if tx.HasWitness() {
-		wtxid = tx.WitnessHash()
-	}
-	if mp.cfg.Verifier == nil {
-		return nil, txRuleError(ErrNoVerifier, "")
-	}
-
-	// Context-free structure and standardness.
-	if err := CheckTransactionSanity(tx); err != nil {
-		return nil, err
-	}
-	weight := tx.Weight()
-	dust := 0
-	if pol.RequireStandard {
-		var err error
-		if dust, err = pol.checkStandardTx(tx, weight); err != nil {
-			return nil, err
-		}
-	}
-	// Unconditional, against CVE-2017-12842.
-	if tx.SerializeSizeStripped() < pol.MinStandardTxNonWitnessSize {
-		return nil, txRuleError(ErrTxSizeSmall, "")
-	}
-
-	// Finality for the next block.
-	tipHeight := mp.cfg.BestHeight()
-	nextHeight := tipHeight + 1
-	mtp := mp.cfg.MedianTimePast()
-	if !standalone.IsFinalTx(tx, nextHeight, mtp.Unix()) {
-		return nil, txRuleError(ErrNonFinal, "")
-	}
-
-	// Already here?
-	if _, ok := mp.byWtxid[wtxid]; ok {
-		return nil, txRuleError(ErrAlreadyInPool, "")
-	}
-	if _, ok := mp.pool[txid]; ok {
-		return nil, txRuleError(ErrSameNonWitness, "")
-	}
-
-	// Conflicts with pooled transactions (full RBF: all are replaceable).
-	conflicts := make(map[*entry]struct{})
-	for _, in := range tx.TxIn {
-		if c := mp.spentBy[in.PreviousOutPoint]; c != nil {
-			if opts.noReplace {
-				return nil, txRuleError(ErrReplacementDisallowed, "")
-			}
-			conflicts[c] = struct{}{}
-		}
-	}
-
-	// Inputs: from the pool or the UTXO set.
-	prevOuts := make([]*wire.TxOut, len(tx.TxIn))
-	coins := make([]*UTXO, len(tx.TxIn))
-	parents := make(map[*entry]struct{})
-	var missing []chainhash.Hash
-	coinHeights := make([]int32, len(tx.TxIn))
-	for i, in := range tx.TxIn {
-		op := in.PreviousOutPoint
-		if p, ok := mp.pool[op.Hash]; ok {
-			if int(op.Index) >= len(p.tx.TxOut) {
-				missing = append(missing, op.Hash)
-				continue
-			}
-			prevOuts[i] = p.tx.TxOut[op.Index]
-			parents[p] = struct{}{}
-			coinHeights[i] = nextHeight
-			continue
-		}
-		if p, ok := opts.pkg[op.Hash]; ok {
-			if int(op.Index) >= len(p.TxOut) {
-				missing = append(missing, op.Hash)
-				continue
-			}
-			prevOuts[i] = p.TxOut[op.Index]
-			coinHeights[i] = nextHeight
-			continue
-		}
-		u, err := mp.cfg.FetchUTXO(op)
-		if err != nil {
-			return nil, err
-		}
-		if u == nil {
-			missing = append(missing, op.Hash)
-			continue
-		}
-		coins[i] = u
-		prevOuts[i] = &wire.TxOut{Value: u.Amount, PkScript: u.PkScript}
-		coinHeights[i] = u.Height
-	}
-	if len(missing) > 0 {
-		// Are the inputs missing because the transaction is confirmed?
-		for i := range tx.TxOut {
-			u, err := mp.cfg.FetchUTXO(wire.OutPoint{Hash: txid, Index: uint32(i)})
-			if err == nil && u != nil {
-				return nil, txRuleError(ErrAlreadyKnown, "")
-			}
-		}
-		return nil, missingInputsError{err: txRuleError(ErrMissingInputs, ""), parents: dedupe(missing)}
-	}
-
-	// BIP68 relative lock times for the next block.
-	ok, err := mp.sequenceLocksOK(tx, coinHeights, tipHeight, mtp)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, txRuleError(ErrNonBIP68Final, "")
-	}
-
-	// Core's CheckTxInputs: maturity, value ranges, fee.
-	spendsCoinbase := false
-	var valueIn int64
-	for i := range tx.TxIn {
-		if u := coins[i]; u != nil && u.IsCoinBase {
-			spendsCoinbase = true
-			if nextHeight-u.Height < mp.cfg.CoinbaseMaturity {
-				return nil, txRuleError(ErrPrematureCoinbaseSpend,
-					"tried to spend coinbase at depth %d", nextHeight-u.Height)
-			}
-		}
-		v := prevOuts[i].Value
-		if v < 0 || v > maxMoney {
-			return nil, txRuleError(ErrInputValuesOutOfRange, "")
-		}
-		valueIn += v
-		if valueIn > maxMoney {
-			return nil, txRuleError(ErrInputValuesOutOfRange, "")
-		}
-	}
-	var valueOut int64
-	for _, out := range tx.TxOut {
-		valueOut += out.Value
-	}
-	if valueIn < valueOut {
-		return nil, txRuleError(ErrInBelowOut, "value in (%s) < value out (%s)",
-			formatMoney(valueIn), formatMoney(valueOut))
-	}
-	fee := valueIn - valueOut
-
-	if pol.RequireStandard {
-		if err := pol.checkInputsStandard(tx, prevOuts); err != nil {
-			return nil, err
-		}
-		if err := pol.checkWitnessStandard(tx, prevOuts); err != nil {
-			return nil, err
-		}
-	}
-	sigops := int64(standalone.TxSigOpCost(tx, prevOuts))
-	if sigops > pol.MaxStandardTxSigOpsCost {
-		return nil, txRuleError(ErrTooManySigOps, "%d", sigops)
-	}
-
-	vsize := sigOpAdjustedVSize(weight, sigops, pol.BytesPerSigOp)
-	delta := mp.deltas[txid]
-	e := &entry{
-		tx: tx, txid: txid, wtxid: wtxid, fee: fee, delta: delta, vsize: vsize,
-		weight: weight, sigops: sigops, usage: estimateUsage(tx),
-		added: opts.added, height: tipHeight, spendsCoinbase: spendsCoinbase, dust: dust > 0,
-	}
-	if e.added.IsZero() {
-		e.added = mp.cfg.Now()
-	}
-	modFee := e.modFee()
-
-	// Ephemeral dust: a transaction with a dust output must pay no fee.
-	if dust > 0 && (fee != 0 || modFee != 0) {
-		return nil, txRuleError(ErrDust, "tx with dust output must be 0-fee")
-	}
-
-	// Fee floors, in Core v30's order: a non-TRUC transaction must pay
-	// the minimum relay fee on its own, even in a package; then the pool's
-	// minimum and the relay minimum, which a package may meet together.
-	if !opts.bypassLimits {
-		minRelay := pol.MinRelayTxFee.Fee(vsize)
-		if tx.Version != trucVersion && modFee < minRelay {
-			return nil, txRuleError(ErrMinRelayFee, "%d < %d", modFee, minRelay)
-		}
-		if !opts.packageFees {
-			if err := mp.checkFeeRate(vsize, modFee); err != nil {
-				return nil, err
-			}
-		}
-	}
-
-	// TRUC (version 3) rules, with sibling eviction.
-	ancestors := ancestorsOf(parents)
-	sibling, err := mp.checkTRUC(e, parents, ancestors, conflicts)
-	if err != nil {
-		return nil, err
-	}
-	if sibling != nil {
-		if opts.noReplace || opts.packageRBF {
-			// A TRUC child has one parent.
-			for p := range sibling.parents {
-				return nil, txRuleError(ErrTRUCViolation,
-					"tx %v (wtxid=%v) would exceed descendant count limit", p.txid, p.wtxid)
-			}
-		}
-		conflicts[sibling] = struct{}{}
-	}
-
-	// Package limits (a sibling being evicted does not count).
-	if err := mp.checkLimits(e, ancestors, sibling); err != nil {
-		return nil, err
-	}
-
-	if opts.maxFeeRate > 0 && feeRateOf(modFee, vsize) > opts.maxFeeRate {
-		return nil, txRuleError(ErrMaxFeeRateExceeded, "")
-	}
-
-	// Ephemeral dust: a pooled parent's dust must be spent by its child
-	// (Core's CheckEphemeralSpends; a package checks its members at once).
-	if pol.RequireStandard && opts.pkg == nil {
-		for p := range parents {
-			if p.dust && leavesDust(tx, p.txid, p.tx, pol.DustRelayFee) {
-				return nil, ephemeralSpendsError(txid, wtxid)
-			}
-		}
-	}
-
-	// A replacement may not spend what it replaces (Core's
-	// EntriesAndTxidsDisjoint, against the direct conflicts).
-	for a := range ancestors {
-		if _, ok := conflicts[a]; ok {
-			return nil, txRuleError(ErrSpendsConflicting,
-				"%v spends conflicting transaction %v", txid, a.txid)
-		}
-	}
-
-	// Replacement.
-	var evict map[*entry]struct{}
-	if len(conflicts) > 0 && !opts.packageRBF {
-		evict, err = mp.checkReplacement(e, parents, conflicts)
-		if err != nil {
-			if sibling != nil {
-				// Core names sibling evictions in the reason.
-				if re, ok := err.(Error); ok {
-					re.Reason += " (including sibling eviction)"
-					re.Description = re.Reason + re.Description[len(RejectReason(err)):]
-					err = re
-				}
-			}
-			return nil, err
-		}
-	}
-
-	// Scripts, last, as they cost the most.
-	if !opts.skipScripts && !samePrevOuts(opts.verified, prevOuts) {
-		if err := mp.verifyScripts(tx, prevOuts, &txid); err != nil {
-			return nil, err
-		}
-	}
-
-	if opts.maxFee > 0 && fee > opts.maxFee {
-		return nil, txRuleError(ErrMaxFeeExceeded, "%s > %s", formatMoney(fee),
-			formatMoney(opts.maxFee))
-	}
-
-	return &checkResult{e: e, prevOuts: prevOuts, parents: parents, ancestors: ancestors,
-		conflicts: conflicts, evict: evict, dust: dust}, nil
 }
 
 // checkFeeRate is Core's CheckFeeRate: fee for vsize (one transaction's, or
@@ -605,7 +266,7 @@ func (mp *TxPool) checkReplacement(e *entry, parents, conflicts map[*entry]struc
 
 // addEntry links e below parents, updates every relative's statistics and
 // the cluster bookkeeping, and indexes it. ancestors is ancestorsOf(parents)
-// (check's). The pool lock must be held.
+// (the workspace's). The pool lock must be held.
 func (mp *TxPool) addEntry(e *entry, parents, ancestors map[*entry]struct{}) {
 	if len(parents) == 0 {
 		parents = nil // most entries have none: no empty map kept

@@ -22,6 +22,7 @@ import (
 func (mp *TxPool) RemoveForBlock(block *wire.MsgBlock, height int32) []*TxDesc {
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
+	mp.tipChanges++
 	mp.parked = nil // Disconnects are over: what waited for a parent goes.
 	for i, tx := range block.Transactions {
 		txid := tx.TxHash()
@@ -87,9 +88,10 @@ func (mp *TxPool) inPoolLocked(txid *chainhash.Hash) bool {
 func (mp *TxPool) AddBackForDisconnect(block *wire.MsgBlock) []*TxDesc {
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
+	mp.tipChanges++
 	var acc []*TxDesc
 	putBack := func(tx *wire.MsgTx, added time.Time) error {
-		d, err := mp.accept(tx, acceptOpts{bypassLimits: true, added: added})
+		d, err := mp.accept(tx, acceptOpts{mode: modeReorg, added: added})
 		if err == nil {
 			acc = append(acc, d)
 		}

@@ -74,30 +74,62 @@
 // and its count over an equal split of MaxOrphans, Core v30's DoS score)
 // loses its oldest orphan, so one honest peer's orphan survives a flood.
 //
-// # Rules
+// # Stages
 //
-// In Core's order: structure (CheckTransaction), standardness
-// (IsStandardTx: version 1-3, weight, push-only scriptSig, output types,
-// data carrier bytes, dust), finality for the next block, duplicates,
-// inputs from the pool or the UTXO set, BIP68 sequence locks, coinbase
-// maturity and value ranges, standard inputs and witnesses, the sigop
-// limit, ephemeral dust, the fee floors (--minrelaytxfee for a non-TRUC
-// transaction, then the rolling minimum and --minrelaytxfee, the two a
-// package may pay together), TRUC (version 3, BIP431, with sibling
-// eviction), ancestor/descendant limits, a pooled parent's dust spent
-// (missing-ephemeral-spends), replace-by-fee as Core v31 judges it (full
-// RBF; the direct conflicts in at most 100 clusters; the replacement pays
-// the fees of everything it evicts plus its own relay at the incremental
-// relay fee; and the fee-rate diagram of the clusters it touches, each
-// linearized again without the evicted transactions and with the
-// replacement, strictly improves, which replaces the old rules against new
-// unconfirmed inputs and for a higher fee rate than each conflict)
-// and last the scripts, which run under the standard
-// flags and, after a failure, under the consensus flags alone so the
-// error's kind tells a policy failure (ErrScriptPolicy) from a consensus
-// one (ErrScriptConsensus); both carry Core's
-// "mempool-script-verify-flag-failed (...)" reason. Every limit is a Policy
-// field with Core v30's default.
+// Acceptance follows Bitcoin Core's MemPoolAccept: a per-transaction
+// workspace passes through named stages, each a method that fills in what
+// the next one needs.
+//
+//   - preChecks (Core's PreChecks), every rule but replacement and the
+//     scripts, cheapest first: checkAlone (structure, standardness: version
+//     1-3, weight, push-only scriptSig, output types, data carrier bytes,
+//     dust; the minimum size), checkFinal (final in the next block),
+//     checkNotPooled, findConflicts (full RBF: every pooled spender of an
+//     input is a conflict to replace), fetchInputs (from the pool, the
+//     earlier members of a package, or the UTXO set; missing inputs name
+//     the parents for the orphan pool), checkInputs (BIP68 sequence locks,
+//     coinbase maturity and value ranges, standard inputs and witnesses,
+//     the sigop limit; the entry is built here), checkFees (ephemeral dust
+//     pays no fee; the fee floors: --minrelaytxfee for a non-TRUC
+//     transaction alone, then the rolling minimum and --minrelaytxfee,
+//     which a package may pay together) and checkPoolPolicy (TRUC, version
+//     3, BIP431, with sibling eviction; ancestor, descendant and cluster
+//     limits; a submitter's maximum fee rate; a pooled parent's dust spent;
+//     no spending of what it replaces).
+//   - replacementChecks (ReplacementChecks), for a transaction alone with
+//     conflicts: replace-by-fee as Core v31 judges it (the direct
+//     conflicts in at most 100 clusters; the replacement pays the fees of
+//     everything it evicts plus its own relay at the incremental relay
+//     fee; and the fee-rate diagram of the clusters it touches, each
+//     linearized again without the evicted transactions and with the
+//     replacement, strictly improves, which replaces the old rules against
+//     new unconfirmed inputs and for a higher fee rate than each conflict).
+//   - packageMempoolChecks (PackageMempoolChecks), for a package judged
+//     together after packageTRUCChecks and the package fee rate: its
+//     combined limits, and Core v30's package RBF when it conflicts with
+//     the pool.
+//   - policyScriptChecks (PolicyScriptChecks): the scripts under the
+//     standard flags and, after a failure, under the consensus flags alone,
+//     so the error's kind tells a policy failure (ErrScriptPolicy) from a
+//     consensus one (ErrScriptConsensus); both carry Core's
+//     "mempool-script-verify-flag-failed (...)" reason.
+//   - consensusScriptChecks (ConsensusScriptChecks), under the lock just
+//     before the transaction is added: the scripts must have passed
+//     against the outputs it spends now, else they run again.
+//   - finalize (Finalize): evict what it replaces, add it, expire and trim
+//     to --maxmempool (ErrMempoolFull if it was trimmed), feed the fee
+//     estimator; finalizePackage adds a package judged together.
+//
+// A small acceptMode says how the stages judge: a transaction alone
+// (modeSingle), one put back from a disconnected block with no fee floors
+// or size limit (modeReorg), a member of a package under test, where no
+// conflict is allowed (modePackageTest), or a member of a submitted package
+// judged by the package's fee rate (modePackage). Each entry point chains
+// the stages: acceptSingle for ProcessTransaction, ProcessLocalTransaction
+// and MaybeAcceptTransaction; accept, every stage under the lock, for
+// orphans, AddBackForDisconnect and Load; TestAccept; checkPackage for
+// TestAcceptPackage; and submitAlone and acceptTogether for SubmitPackage.
+// Every limit is a Policy field with Core v30's default.
 //
 // # Structure
 //
@@ -130,15 +162,26 @@
 // # Concurrency
 //
 // A TxPool is safe for concurrent use: one RWMutex guards everything.
-// ProcessTransaction checks a transaction under the lock without its
-// scripts, verifies the scripts with the lock released (so transactions
-// from several peers verify in parallel), then takes the lock again and
-// re-checks everything, running the scripts again only if the spent
-// outputs changed meanwhile. Config functions must be safe for concurrent
-// use and must not call back into the pool. No Config function announces
-// or relays: nothing outside the pool runs under its lock except the
-// chain queries (FetchUTXO, BestHeight, MedianTimePast, MedianTimePastAt,
-// IsCurrent), the script Verifier when a re-check needs it, and the fee
-// estimator, whose own lock is taken after the
-// pool's and which never calls the pool.
+// ProcessTransaction runs the stages before the scripts under the lock,
+// verifies the scripts with the lock released (so transactions from
+// several peers verify in parallel), then takes the lock again for recheck,
+// which repeats only what a change of the pool or the chain meanwhile can
+// invalidate: that the transaction is not pooled yet, its conflicts (found
+// anew), its fee floors (a new prioritisation, a higher pool minimum), its
+// place in the pool (TRUC, limits, dust, conflicts spent) and the
+// replacement rules. The rules it skips look only at the transaction, the
+// chain's tip and the coins it spends; when the tip or any of those coins
+// changed, PreChecks runs whole again, and the scripts run again only if
+// the spent outputs changed. A transaction refused before its scripts is
+// refused without releasing the lock. SubmitPackage likewise verifies the
+// members' scripts before it takes the lock for the submission, and
+// TestAccept and TestAcceptPackage, which add nothing, verify them after
+// releasing it. Config functions must be safe for concurrent use and must
+// not call back into the pool. No Config function announces or relays:
+// nothing outside the pool runs under its lock except the chain queries
+// (FetchUTXO, BestHeight, MedianTimePast, MedianTimePastAt, IsCurrent),
+// the script Verifier (for orphans, a disconnected block's transactions and
+// mempool.dat, which are taken in under the lock, and where the spent
+// outputs changed since the unlocked check), and the fee estimator, whose
+// own lock is taken after the pool's and which never calls the pool.
 package mempool

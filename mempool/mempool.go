@@ -171,6 +171,10 @@ type TxPool struct {
 	blockSinceFeeBump bool
 	lastUpdated       time.Time
 	sequence          uint64
+	// tipChanges counts the blocks the pool was told of (RemoveForBlock,
+	// AddBackForDisconnect), so that the pass after an unlocked script
+	// check knows whether the chain moved meanwhile.
+	tipChanges uint64
 
 	// mempoolSeq is the sequence number the next addition or removal
 	// takes (Core's mempool sequence, from 1); events holds the changes

@@ -212,13 +212,9 @@ func (mp *TxPool) ProcessLocalTransaction(tx *wire.MsgTx, maxFee int64) ([]*TxDe
 // processTransaction implements ProcessTransaction and
 // ProcessLocalTransaction.
 func (mp *TxPool) processTransaction(tx *wire.MsgTx, allowOrphan bool, tag Tag, maxFee int64) ([]*TxDesc, []chainhash.Hash, error) {
-	verified, err := mp.preVerify(tx)
-	if err != nil {
-		return nil, nil, err
-	}
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
-	d, err := mp.accept(tx, acceptOpts{verified: verified, maxFee: maxFee})
+	d, err := mp.acceptSingle(newWorkspace(tx, acceptOpts{maxFee: maxFee}))
 	if err == nil {
 		acc := append([]*TxDesc{d}, mp.processOrphans(tx)...)
 		return acc, nil, nil

@@ -140,51 +140,49 @@ func (mp *TxPool) TestAcceptPackage(txs []*wire.MsgTx) *PackageTestResult {
 		return res
 	}
 
-	checked := mp.checkPackage(txs, res)
-	if checked == nil {
+	wss := mp.checkPackage(txs, res)
+	if wss == nil {
 		return res
 	}
-	for i, r := range checked {
-		if err := mp.verifyScripts(txs[i], r.prevOuts, &r.e.txid); err != nil {
+	for i, ws := range wss {
+		if err := mp.policyScriptChecks(ws); err != nil {
 			res.Txs[i].Err = err
 			return res
 		}
-		res.Txs[i].Result = &AcceptResult{TxHash: r.e.txid, WTxHash: r.e.wtxid,
-			VSize: r.e.vsize, Fee: r.e.fee, ModifiedFee: r.e.modFee()}
+		res.Txs[i].Result = ws.result()
 	}
 	return res
 }
 
-// checkPackage runs every rule but the scripts on each transaction of a
-// well-formed package in order, under the pool lock, then the package-wide
-// TRUC and limit checks. It returns the checks' results, or nil after
-// recording in res the package-wide error or the first transaction's.
-func (mp *TxPool) checkPackage(txs []*wire.MsgTx, res *PackageTestResult) []*checkResult {
+// checkPackage runs the stages before the scripts on a well-formed package
+// under test, under the pool lock: PreChecks on each transaction in order,
+// then the package's TRUC checks, PackageMempoolChecks (for more than one)
+// and the members' dust spent. It returns the members' workspaces, or nil
+// after recording in res the package-wide error or the first
+// transaction's.
+func (mp *TxPool) checkPackage(txs []*wire.MsgTx, res *PackageTestResult) []*workspace {
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
-	opts := acceptOpts{dryRun: true, skipScripts: true, noReplace: true,
-		pkg: make(map[chainhash.Hash]*wire.MsgTx, len(txs))}
-	checked := make([]*checkResult, len(txs))
+	opts := acceptOpts{mode: modePackageTest, pkg: make(map[chainhash.Hash]*wire.MsgTx, len(txs))}
+	wss := make([]*workspace, len(txs))
 	for i, tx := range txs {
-		r, err := mp.check(tx, opts)
-		if err != nil {
+		ws := newWorkspace(tx, opts)
+		if err := mp.preChecks(ws); err != nil {
 			if me, ok := err.(missingInputsError); ok {
 				err = me.err
 			}
 			res.Txs[i].Err = err
 			return nil
 		}
-		checked[i] = r
-		opts.pkg[r.e.txid] = tx
+		wss[i] = ws
+		opts.pkg[ws.txid] = tx
 	}
-	for i := range checked {
-		if err := checkPackageTRUC(checked, i); err != nil {
-			res.PackageErr = err
-			return nil
-		}
+	if err := packageTRUCChecks(wss); err != nil {
+		res.PackageErr = err
+		return nil
 	}
 	if len(txs) > 1 {
-		if err := mp.checkPackageLimits(checked); err != nil {
+		if _, err := mp.packageMempoolChecks(wss, 0, 0); err != nil {
 			res.PackageErr = err
 			return nil
 		}
@@ -192,19 +190,47 @@ func (mp *TxPool) checkPackage(txs []*wire.MsgTx, res *PackageTestResult) []*che
 	// Core's PCKG_TX "unspent-dust": the member that leaves a parent's
 	// dust is the only result.
 	if mp.cfg.Policy.RequireStandard {
-		if k := mp.checkPackageEphemeral(checked, opts.pkg); k >= 0 {
-			res.Txs[k].Err = ephemeralSpendsError(checked[k].e.txid, checked[k].e.wtxid)
+		if k := mp.checkPackageEphemeral(wss, opts.pkg); k >= 0 {
+			res.Txs[k].Err = ephemeralSpendsError(wss[k].txid, wss[k].wtxid)
 			return nil
 		}
 	}
-	return checked
+	return wss
+}
+
+// packageTRUCChecks is Core's PackageTRUCChecks on every member of a
+// package whose members passed PreChecks.
+func packageTRUCChecks(wss []*workspace) error {
+	for i := range wss {
+		if err := checkPackageTRUC(wss, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// packageMempoolChecks is Core's PackageMempoolChecks for a package of
+// several members that passed PreChecks: the package's combined ancestor,
+// descendant and cluster limits, then, when a member conflicts with the
+// pool, the package replacement rules for the package's fees over its
+// vsize. It returns what the package evicts. The pool lock must be held.
+func (mp *TxPool) packageMempoolChecks(wss []*workspace, fees, vsize int64) (map[*entry]struct{}, error) {
+	if err := mp.checkPackageLimits(wss); err != nil {
+		return nil, err
+	}
+	for _, ws := range wss {
+		if len(ws.conflicts) > 0 {
+			return mp.checkPackageRBF(wss, fees, vsize)
+		}
+	}
+	return nil, nil
 }
 
 // checkPackageTRUC is Core's PackageTRUCChecks for the i-th member of a
-// checked package, whose in-pool ancestors check found: the version 3
-// rules across the package, where a parent may be an earlier member rather
-// than a pool entry.
-func checkPackageTRUC(checked []*checkResult, i int) error {
+// package whose members passed PreChecks, which found their in-pool
+// ancestors: the version 3 rules across the package, where a parent may be
+// an earlier member rather than a pool entry.
+func checkPackageTRUC(checked []*workspace, i int) error {
 	r := checked[i]
 	e := r.e
 	inputs := make(map[chainhash.Hash]struct{}, len(e.tx.TxIn))
@@ -295,7 +321,7 @@ func checkPackageTRUC(checked []*checkResult, i int) error {
 // one transaction of its total size and count below the union of its
 // members' in-pool ancestors, which may overestimate. The pool lock must be
 // held.
-func (mp *TxPool) checkPackageLimits(checked []*checkResult) error {
+func (mp *TxPool) checkPackageLimits(checked []*workspace) error {
 	pol := &mp.cfg.Policy
 	n := len(checked)
 	var total int64
@@ -417,7 +443,7 @@ func ephemeralSpendsError(txid, wtxid chainhash.Hash) error {
 // members of a package under evaluation: each must spend all the dust of
 // its parents, pooled or earlier members. It returns the index in checked
 // of the first member that does not, or -1. The pool lock must be held.
-func (mp *TxPool) checkPackageEphemeral(checked []*checkResult, pkg map[chainhash.Hash]*wire.MsgTx) int {
+func (mp *TxPool) checkPackageEphemeral(checked []*workspace, pkg map[chainhash.Hash]*wire.MsgTx) int {
 	rate := mp.cfg.Policy.DustRelayFee
 	for k, c := range checked {
 		for _, in := range c.e.tx.TxIn {
@@ -545,7 +571,7 @@ func reconsiderable(tx *wire.MsgTx, err error) bool {
 
 // accepted records a transaction this submission added, judged at rate
 // over the transactions named in includes.
-func (r *PackageSubmitTx) accepted(c *checkResult, rate FeeRate, includes []chainhash.Hash) {
+func (r *PackageSubmitTx) accepted(c *workspace, rate FeeRate, includes []chainhash.Hash) {
 	r.Status = PackageTxAccepted
 	r.VSize, r.Fee = c.e.vsize, c.e.fee
 	r.EffectiveFeeRate, r.EffectiveIncludes = rate, includes
@@ -596,25 +622,78 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 	for i := range txs {
 		res.Txs[i].TxHash, res.Txs[i].WTxHash = txids[i], wtxids[i]
 	}
-	if len(txs) == 0 {
-		res.PackageErr = txRuleError(ErrPackageNotChildWithParents, "")
-		return res
-	}
-	if err := checkWellFormedPackage(txs, txids); err != nil {
+	if err := checkSubmittedPackage(txs, txids); err != nil {
 		res.PackageErr = err
 		return res
 	}
-	if len(txs) > 1 && !IsChildWithParents(txs) {
-		res.PackageErr = txRuleError(ErrPackageNotChildWithParents, "")
-		return res
-	}
-
 	verified := mp.preVerifyPackage(txs)
 	mp.mtx.Lock()
 	defer mp.mtx.Unlock()
-	var added []*entry
-	var eval []int
-	quit := false
+	added, eval, quit := mp.submitEach(txs, maxFeeRate, verified, res)
+	if quit {
+		// Core goes on with the others alone, but evaluates no package:
+		// the refusal would not change in one.
+		res.PackageErr = txRuleError(ErrPackageTxFailed, "")
+	} else if len(eval) > 0 {
+		added = append(added, mp.acceptSubpackage(txs, eval, maxFeeRate, verified, res)...)
+	}
+	mp.finishPackage(added, res)
+	return res
+}
+
+// checkSubmittedPackage applies submitpackage's package-wide rules: at
+// least one transaction, well formed, and, for several, a child (last)
+// with parents of it.
+func checkSubmittedPackage(txs []*wire.MsgTx, txids []chainhash.Hash) error {
+	if len(txs) == 0 {
+		return txRuleError(ErrPackageNotChildWithParents, "")
+	}
+	if err := checkWellFormedPackage(txs, txids); err != nil {
+		return err
+	}
+	if len(txs) > 1 && !IsChildWithParents(txs) {
+		return txRuleError(ErrPackageNotChildWithParents, "")
+	}
+	return nil
+}
+
+// preVerifyPackage runs the scripts of txs before the pool lock is held for
+// the submission: PreChecks on each member under the lock, as a member of
+// the package (no fee floors of its own, the earlier members' outputs
+// spendable), then PolicyScriptChecks on those that passed, unlocked. It
+// returns, per transaction, the spent outputs its scripts passed against,
+// or nil (PreChecks or the scripts failed: the locked pass runs them and
+// reports). The locked pass runs no script again against the same
+// outputs.
+func (mp *TxPool) preVerifyPackage(txs []*wire.MsgTx) [][]*wire.TxOut {
+	opts := acceptOpts{mode: modePackage, pkg: make(map[chainhash.Hash]*wire.MsgTx, len(txs))}
+	wss := make([]*workspace, len(txs))
+	mp.mtx.Lock()
+	for i, tx := range txs {
+		ws := newWorkspace(tx, opts)
+		if mp.preChecks(ws) == nil {
+			wss[i] = ws
+		}
+		opts.pkg[ws.txid] = tx
+	}
+	mp.mtx.Unlock()
+	verified := make([][]*wire.TxOut, len(txs))
+	for i, ws := range wss {
+		if ws != nil && mp.policyScriptChecks(ws) == nil {
+			verified[i] = ws.verified
+		}
+	}
+	return verified
+}
+
+// submitEach tries each member of a submitted package alone, in order, as
+// Core's AcceptPackage does first: members already pooled are skipped, the
+// others added if they pass (submitAlone). It returns the entries added,
+// the indexes of the members refused for a reason a package may overcome,
+// and whether one was refused for another reason (then no package is
+// evaluated). The pool lock must be held for writing.
+func (mp *TxPool) submitEach(txs []*wire.MsgTx, maxFeeRate FeeRate, verified [][]*wire.TxOut,
+	res *PackageSubmitResult) (added []*entry, eval []int, quit bool) {
 	for i, tx := range txs {
 		r := &res.Txs[i]
 		if e, ok := mp.byWtxid[r.WTxHash]; ok {
@@ -625,30 +704,193 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 			r.Status, r.OtherWTxHash = PackageTxOtherWitness, e.wtxid
 			continue
 		}
-		c, err := mp.check(tx, acceptOpts{maxFeeRate: maxFeeRate, verified: verified[i]})
+		e, err := mp.submitAlone(tx, maxFeeRate, verified[i], r)
 		if err == nil {
-			mp.commit(c)
-			added = append(added, c.e)
-			r.accepted(c, feeRateOf(c.e.modFee(), c.e.vsize), []chainhash.Hash{c.e.wtxid})
+			added = append(added, e)
 			continue
 		}
 		r.rejected(err)
 		if len(txs) == 1 || !reconsiderable(tx, r.Err) {
-			// Core goes on with the others alone, but evaluates no
-			// package: the refusal would not change in one.
 			quit = true
 			continue
 		}
 		eval = append(eval, i)
 	}
-	if quit {
-		res.PackageErr = txRuleError(ErrPackageTxFailed, "")
-	} else if len(eval) > 0 {
-		added = append(added, mp.acceptSubpackage(txs, eval, maxFeeRate, verified, res)...)
-	}
+	return added, eval, quit
+}
 
-	// Core's LimitMempoolSize once, at the end: a package transaction,
-	// new or already pooled, may be evicted.
+// submitAlone chains the stages for a package member alone, under the
+// lock: PreChecks, ReplacementChecks and ConsensusScriptChecks (scripts
+// that passed before the lock against the outputs in verified do not run
+// again), then adds it and records it in r. Trimming is left to the end of
+// the submission. The pool lock must be held for writing.
+func (mp *TxPool) submitAlone(tx *wire.MsgTx, maxFeeRate FeeRate, verified []*wire.TxOut,
+	r *PackageSubmitTx) (*entry, error) {
+	ws := newWorkspace(tx, acceptOpts{maxFeeRate: maxFeeRate})
+	ws.verified = verified
+	if err := ws.run(mp.preChecks, mp.replacementChecks, mp.consensusScriptChecks); err != nil {
+		return nil, err
+	}
+	mp.commit(ws)
+	r.accepted(ws, feeRateOf(ws.e.modFee(), ws.e.vsize), []chainhash.Hash{ws.wtxid})
+	return ws.e, nil
+}
+
+// failed records member i's refusal, which fails the package.
+func (res *PackageSubmitResult) failed(i int, err error) {
+	res.Txs[i].rejected(err)
+	res.PackageErr = txRuleError(ErrPackageTxFailed, "")
+}
+
+// acceptSubpackage evaluates the transactions of txs at the indexes eval,
+// each refused alone for a reason a package may overcome, as Core's
+// AcceptSubPackage: one is simply tried alone again; several are judged
+// together (acceptTogether). It records their results in res and returns
+// the entries added. The pool lock must be held for writing.
+func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate FeeRate,
+	verified [][]*wire.TxOut, res *PackageSubmitResult) []*entry {
+	if len(eval) > 1 {
+		return mp.acceptTogether(txs, eval, maxFeeRate, verified, res)
+	}
+	i := eval[0]
+	e, err := mp.submitAlone(txs[i], maxFeeRate, verified[i], &res.Txs[i])
+	if err != nil {
+		res.failed(i, err)
+		return nil
+	}
+	return []*entry{e}
+}
+
+// acceptTogether chains the stages for several package members judged
+// together by their package fee rate, added all or none (Core's
+// AcceptMultipleTransactions and SubmitPackage): PreChecks on each in
+// order, the package's TRUC checks, the package fee rate against the fee
+// floors (child pays for parent), PackageMempoolChecks, the members' dust
+// spent, ConsensusScriptChecks on each and finalizePackage. It records the
+// results in res and returns the entries added. The pool lock must be
+// held for writing.
+func (mp *TxPool) acceptTogether(txs []*wire.MsgTx, eval []int, maxFeeRate FeeRate,
+	verified [][]*wire.TxOut, res *PackageSubmitResult) []*entry {
+	wss, k, err := mp.packagePreChecks(txs, eval, maxFeeRate, verified)
+	if err != nil {
+		res.failed(eval[k], err)
+		return nil
+	}
+	if err := packageTRUCChecks(wss); err != nil {
+		res.PackageErr = err
+		return nil
+	}
+	fees, vsize := packageFees(wss)
+	if err := mp.checkFeeRate(vsize, fees); err != nil {
+		// Core reports the package's fee failure on its child.
+		res.failed(eval[len(eval)-1], err)
+		return nil
+	}
+	evict, err := mp.packageMempoolChecks(wss, fees, vsize)
+	if err != nil {
+		res.PackageErr = err
+		return nil
+	}
+	if mp.cfg.Policy.RequireStandard {
+		if k := mp.checkPackageEphemeral(wss, wss[0].opts.pkg); k >= 0 {
+			res.Txs[eval[k]].rejected(ephemeralSpendsError(wss[k].txid, wss[k].wtxid))
+			res.PackageErr = txRuleError(ErrUnspentDust, "")
+			return nil
+		}
+	}
+	for k, ws := range wss {
+		if err := mp.consensusScriptChecks(ws); err != nil {
+			res.failed(eval[k], err)
+			return nil
+		}
+	}
+	replaced := mp.finalizePackage(wss, evict)
+	return res.acceptedTogether(wss, eval, feeRateOf(fees, vsize), replaced)
+}
+
+// acceptedTogether records the members at eval, added together at the
+// package's fee rate, and returns their entries. Core lists the replaced
+// transactions with the package's first result.
+func (res *PackageSubmitResult) acceptedTogether(wss []*workspace, eval []int, rate FeeRate,
+	replaced []chainhash.Hash) []*entry {
+	includes := make([]chainhash.Hash, len(wss))
+	for k, ws := range wss {
+		includes[k] = ws.wtxid
+	}
+	added := make([]*entry, len(wss))
+	for k, ws := range wss {
+		res.Txs[eval[k]].accepted(ws, rate, includes)
+		added[k] = ws.e
+	}
+	res.Txs[eval[0]].Replaced = replaced
+	return added
+}
+
+// packageFees returns the package's total modified fee and vsize, which
+// it pays the fee floors with (child pays for parent).
+func packageFees(wss []*workspace) (fees, vsize int64) {
+	for _, ws := range wss {
+		fees = satAdd(fees, ws.e.modFee())
+		vsize += ws.e.vsize
+	}
+	return fees, vsize
+}
+
+// packagePreChecks runs PreChecks on the members of txs at the indexes
+// eval, in order, each as a member of the package with the earlier ones'
+// outputs spendable. It returns their workspaces, or the position in eval
+// of the first refused and why. The pool lock must be held for writing.
+func (mp *TxPool) packagePreChecks(txs []*wire.MsgTx, eval []int, maxFeeRate FeeRate,
+	verified [][]*wire.TxOut) ([]*workspace, int, error) {
+	opts := acceptOpts{mode: modePackage, maxFeeRate: maxFeeRate,
+		pkg: make(map[chainhash.Hash]*wire.MsgTx, len(eval))}
+	wss := make([]*workspace, len(eval))
+	for k, i := range eval {
+		ws := newWorkspace(txs[i], opts)
+		ws.verified = verified[i]
+		if err := mp.preChecks(ws); err != nil {
+			return nil, k, err
+		}
+		wss[k] = ws
+		opts.pkg[ws.txid] = txs[i]
+	}
+	return wss, 0, nil
+}
+
+// finalizePackage is Core's SubmitPackage for members judged together: it
+// evicts what the package replaces, then adds the members in order, each
+// linked below its pooled parents, the earlier members now among them.
+// Nothing is judged again: every rule passed with the earlier members'
+// outputs spendable, and the package's combined limits bound each
+// member's. It returns the txids evicted. The pool lock must be held for
+// writing.
+func (mp *TxPool) finalizePackage(wss []*workspace, evict map[*entry]struct{}) []chainhash.Hash {
+	var replaced []chainhash.Hash
+	for x := range evict {
+		replaced = append(replaced, x.txid)
+		log.Debugf("Replacing %v with package child %v", x.txid, wss[len(wss)-1].txid)
+	}
+	mp.removeReplaced(evict)
+	for _, ws := range wss {
+		ws.parents = make(map[*entry]struct{})
+		for _, in := range ws.tx.TxIn {
+			if p, ok := mp.pool[in.PreviousOutPoint.Hash]; ok {
+				ws.parents[p] = struct{}{}
+			}
+		}
+		ws.ancestors = ancestorsOf(ws.parents)
+		mp.commit(ws)
+	}
+	return replaced
+}
+
+// finishPackage ends a submission: Core's LimitMempoolSize once for the
+// whole package, which may evict a member, new or already pooled (it is
+// then refused with ErrMempoolFull and the package fails); the fee
+// estimator learns the new members that stay, which res.Accepted lists
+// with the orphans they complete, processed last. The pool lock must be
+// held for writing.
+func (mp *TxPool) finishPackage(added []*entry, res *PackageSubmitResult) {
 	if len(added) > 0 {
 		mp.expire()
 		mp.trimToSize()
@@ -677,159 +919,4 @@ func (mp *TxPool) SubmitPackage(txs []*wire.MsgTx, maxFeeRate FeeRate) *PackageS
 	for _, d := range pkgAccepted {
 		res.Accepted = append(res.Accepted, mp.processOrphans(d.Tx)...)
 	}
-	return res
-}
-
-// preVerifyPackage runs the scripts of txs before the pool lock is held for
-// the submission, as preVerify does for one transaction: each is checked
-// without the fee floors and the scripts, with the earlier members'
-// outputs spendable, and its scripts are then run unlocked. It returns,
-// per transaction, the spent outputs its scripts passed against, or nil
-// (pre-check or scripts failed: the locked pass runs them and reports).
-// The locked pass runs no script again against the same outputs.
-func (mp *TxPool) preVerifyPackage(txs []*wire.MsgTx) [][]*wire.TxOut {
-	prevOuts := make([][]*wire.TxOut, len(txs))
-	txids := make([]chainhash.Hash, len(txs))
-	opts := acceptOpts{skipScripts: true, packageFees: true, packageRBF: true,
-		pkg: make(map[chainhash.Hash]*wire.MsgTx, len(txs))}
-	mp.mtx.Lock()
-	for i, tx := range txs {
-		if c, err := mp.check(tx, opts); err == nil {
-			prevOuts[i], txids[i] = c.prevOuts, c.e.txid
-		}
-		opts.pkg[tx.TxHash()] = tx
-	}
-	mp.mtx.Unlock()
-	for i, tx := range txs {
-		if prevOuts[i] != nil && mp.verifyScripts(tx, prevOuts[i], &txids[i]) != nil {
-			prevOuts[i] = nil
-		}
-	}
-	return prevOuts
-}
-
-// acceptSubpackage evaluates the transactions of txs at the indexes eval,
-// each refused alone for a reason a package may overcome, as Core's
-// AcceptSubPackage: one is simply tried alone again; several are judged
-// together by their package fee rate and added all or none. It records
-// their results in res and returns the entries added. The pool lock must
-// be held for writing.
-func (mp *TxPool) acceptSubpackage(txs []*wire.MsgTx, eval []int, maxFeeRate FeeRate,
-	verified [][]*wire.TxOut, res *PackageSubmitResult) []*entry {
-	failed := func(i int, err error) []*entry {
-		res.Txs[i].rejected(err)
-		res.PackageErr = txRuleError(ErrPackageTxFailed, "")
-		return nil
-	}
-	if len(eval) == 1 {
-		i := eval[0]
-		c, err := mp.check(txs[i], acceptOpts{maxFeeRate: maxFeeRate, verified: verified[i]})
-		if err != nil {
-			return failed(i, err)
-		}
-		mp.commit(c)
-		res.Txs[i].accepted(c, feeRateOf(c.e.modFee(), c.e.vsize), []chainhash.Hash{c.e.wtxid})
-		return []*entry{c.e}
-	}
-
-	// Every rule but the fee floors and the scripts, in order, with the
-	// earlier members' outputs spendable.
-	opts := acceptOpts{skipScripts: true, packageRBF: true, packageFees: true,
-		maxFeeRate: maxFeeRate, pkg: make(map[chainhash.Hash]*wire.MsgTx, len(eval))}
-	checked := make([]*checkResult, len(eval))
-	for k, i := range eval {
-		c, err := mp.check(txs[i], opts)
-		if err != nil {
-			return failed(i, err)
-		}
-		checked[k] = c
-		opts.pkg[c.e.txid] = txs[i]
-	}
-	for k := range checked {
-		if err := checkPackageTRUC(checked, k); err != nil {
-			res.PackageErr = err
-			return nil
-		}
-	}
-	// The package fee rate pays the floors: child pays for parent.
-	var fees, vsize int64
-	includes := make([]chainhash.Hash, len(eval))
-	for k, c := range checked {
-		fees = satAdd(fees, c.e.modFee())
-		vsize += c.e.vsize
-		includes[k] = c.e.wtxid
-	}
-	if err := mp.checkFeeRate(vsize, fees); err != nil {
-		// Core reports the package's fee failure on its child.
-		return failed(eval[len(eval)-1], err)
-	}
-	if err := mp.checkPackageLimits(checked); err != nil {
-		res.PackageErr = err
-		return nil
-	}
-	var evict map[*entry]struct{}
-	for _, c := range checked {
-		if len(c.conflicts) > 0 {
-			var err error
-			if evict, err = mp.checkPackageRBF(checked, fees, vsize); err != nil {
-				res.PackageErr = err
-				return nil
-			}
-			break
-		}
-	}
-	if mp.cfg.Policy.RequireStandard {
-		if k := mp.checkPackageEphemeral(checked, opts.pkg); k >= 0 {
-			res.Txs[eval[k]].rejected(ephemeralSpendsError(checked[k].e.txid, checked[k].e.wtxid))
-			res.PackageErr = txRuleError(ErrUnspentDust, "")
-			return nil
-		}
-	}
-	for k, c := range checked {
-		if samePrevOuts(verified[eval[k]], c.prevOuts) {
-			continue
-		}
-		if err := mp.verifyScripts(txs[eval[k]], c.prevOuts, &c.e.txid); err != nil {
-			return failed(eval[k], err)
-		}
-	}
-
-	// Evict what the package replaces, then add the members in order.
-	// Each is checked again, now that its parents are pool entries and its
-	// conflicts gone, so that it is linked and counted as any other (the
-	// scripts are not run again); nothing else has changed in between, so
-	// this cannot fail, but if it did the ones added are taken out again.
-	var replaced []chainhash.Hash
-	for x := range evict {
-		replaced = append(replaced, x.txid)
-		log.Debugf("Replacing %v with package child %v", x.txid, txs[eval[len(eval)-1]].TxHash())
-	}
-	mp.extra.addEntries(evict)
-	mp.replaced.Add(uint64(len(evict)))
-	mp.removeSet(evict, RemovedReplaced)
-	rate := feeRateOf(fees, vsize)
-	added := make([]*entry, 0, len(eval))
-	for k, i := range eval {
-		c, err := mp.check(txs[i], acceptOpts{noReplace: true, packageFees: true,
-			verified: checked[k].prevOuts})
-		if err != nil {
-			log.Errorf("Package member %v failed after its package passed: %v", txs[i].TxHash(), err)
-			set := make(map[*entry]struct{}, len(added))
-			for _, e := range added {
-				set[e] = struct{}{}
-			}
-			mp.removeSet(set, RemovedConflict)
-			for _, j := range eval {
-				res.Txs[j].rejected(err)
-			}
-			res.PackageErr = txRuleError(ErrPackageTxFailed, "")
-			return nil
-		}
-		mp.commit(c)
-		added = append(added, c.e)
-		res.Txs[i].accepted(c, rate, includes)
-	}
-	// Core lists the replaced transactions with the package's first result.
-	res.Txs[eval[0]].Replaced = replaced
-	return added
 }

@@ -46,7 +46,7 @@ func (mp *TxPool) paysForRBF(origFees, replFees, replVSize int64, hash chainhash
 // relay; the child raises the package's fee rate above the parent's; and
 // the pool's fee-rate diagram improves. It returns the entries to evict.
 // The pool lock must be held.
-func (mp *TxPool) checkPackageRBF(checked []*checkResult, fees, vsize int64) (map[*entry]struct{}, error) {
+func (mp *TxPool) checkPackageRBF(checked []*workspace, fees, vsize int64) (map[*entry]struct{}, error) {
 	if len(checked) != 2 {
 		return nil, packageRBFError("package must be 1-parent-1-child", "")
 	}
