@@ -334,7 +334,7 @@ func (vm *Engine) executeWitnessScript(stack [][]byte, script []byte, sv sigVers
 		vm.tap.weightLeft = int64(vm.witness.SerializeSize()) + validationWeightOffset
 		t := MakeScriptTokenizer(script)
 		for t.Next() {
-			if isOpSuccess(t.Opcode()) {
+			if IsOpSuccess(t.Opcode()) {
 				if vm.hasFlag(ScriptVerifyDiscourageOpSuccess) {
 					return scriptError(ErrDiscourageOpSuccess, fmt.Sprintf(
 						"tapscript uses OP_SUCCESS%d", t.Opcode()))
@@ -384,8 +384,10 @@ func annexHash(annex []byte) chainhash.Hash {
 	return out
 }
 
-// isOpSuccess reports whether op is an OP_SUCCESSx in tapscript (BIP342).
-func isOpSuccess(op byte) bool {
+// IsOpSuccess reports whether op is one of BIP342's OP_SUCCESSx opcodes,
+// which make a tapscript succeed unconditionally (the interpreter's
+// pre-scan); decodescript uses it to refuse a P2SH wrapping, as Core does.
+func IsOpSuccess(op byte) bool {
 	return op == 80 || op == 98 || (op >= 126 && op <= 129) ||
 		(op >= 131 && op <= 134) || (op >= 137 && op <= 138) ||
 		(op >= 141 && op <= 142) || (op >= 149 && op <= 153) ||

@@ -523,8 +523,3 @@ var opcodeNames = [256]string{
 	0xfe: "OP_UNKNOWN254",
 	0xff: "OP_INVALIDOPCODE",
 }
-
-// IsOpSuccess reports whether op is one of BIP342's OP_SUCCESSx opcodes,
-// which make a tapscript succeed unconditionally. decodescript uses it to
-// refuse a P2SH wrapping, as Core does.
-func IsOpSuccess(op byte) bool { return isOpSuccess(op) }
