@@ -66,9 +66,11 @@ type BlockPos struct {
 // index's goleveldb database with its schema version and best block
 // record, Close, reads under the close check, the atomic write of a batch
 // with the new best block, the following of the chain's notifications
-// (Notify, Best, Synced, BlockUntilSyncedToCurrentChain) and the record
-// of a pass that reached the tip. Each index keeps its own records, their
-// readers and its passes.
+// (Notify, Best, Synced, BlockUntilSyncedToCurrentChain) and the index
+// goroutine's passes to the chain's tip, catch-up and rewind included.
+// What differs between the indexes (what a block adds to the database and
+// what removing one takes) the passes ask of the index through
+// indexSteps; each index keeps its own records, readers and pass state.
 type indexBase struct {
 	// name names the index in errors and most log lines ("txindex",
 	// "block filter index"); title is the same capitalised, for the
@@ -102,6 +104,32 @@ type indexBase struct {
 
 	// recent keeps the blocks brought by notifications.
 	recent recentBlocks
+}
+
+// indexSteps are an index's own steps in the passes of indexBase. Only
+// the index goroutine (Run) calls them, and Open before Run starts.
+type indexSteps interface {
+	// startPass returns the best block a pass starts from and sets the
+	// index's own pass state to match it.
+	startPass() BlockPos
+	// connectBlock puts the records of the main-chain block hash, the
+	// child of best, into batch. moved reports that the chain moved
+	// under the pass (the block's parent is not best, or the block was
+	// disconnected while it was read): then nothing is added, and the
+	// pass ends to start again.
+	connectBlock(batch *leveldb.Batch, hash *chainhash.Hash, best BlockPos) (moved bool, err error)
+	// disconnectBlock removes what best, a block no longer in the main
+	// chain, put in the index, and writes prev, its parent, as the best
+	// block.
+	disconnectBlock(best, prev BlockPos) error
+	// reset starts the index over at the genesis block, written as its
+	// best block.
+	reset() (BlockPos, error)
+	// batchFull reports whether a catch-up batch gathering blocks
+	// blocks is to be written now.
+	batchFull(batch *leveldb.Batch, blocks int) bool
+	// write applies batch with best as the new best block (commit).
+	write(batch *leveldb.Batch, best BlockPos) error
 }
 
 // open opens (creating if needed) the database in directory path, its
@@ -330,6 +358,118 @@ func (x *indexBase) BlockUntilSyncedToCurrentChain(ctx context.Context) bool {
 	}
 }
 
+// run is the index goroutine (the indexes' Run): each signal on wake
+// starts a pass (syncToTip) that brings the index to the chain's tip with
+// the index's steps s, and a failed pass is logged and retried after
+// retryDelay. It returns when ctx ends.
+func (x *indexBase) run(ctx context.Context, chain Chain, s indexSteps) {
+	log.Debugf("%s thread start", x.name)
+	defer log.Debugf("%s thread exit", x.name)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.wake:
+		}
+		if err := x.syncToTip(ctx, chain, s); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Errorf("%s: %v; retrying in %v", x.title, err, retryDelay)
+			t := time.NewTimer(retryDelay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			x.kick()
+		}
+	}
+}
+
+// syncToTip moves the index to the chain's current tip: it rewinds while
+// the best block is off the main chain, then adds the main-chain blocks
+// above it, writing the records of each block together with the new best
+// block (batched during catch-up, one block per write once synced). What
+// a pass has gathered is written before it returns, also when it fails.
+func (x *indexBase) syncToTip(ctx context.Context, chain Chain, s indexSteps) error {
+	startSeen := x.seen.Load()
+	tip := chain.BestSnapshot()
+	best := s.startPass()
+	if best.Hash == tip.Hash {
+		x.reached(startSeen, best)
+		return nil
+	}
+	for !chain.MainChainHasBlock(&best.Hash) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var err error
+		if best, err = x.rewindBlock(chain, s, best); err != nil {
+			return err
+		}
+	}
+	catchingUp := !x.synced.Load()
+	if catchingUp && tip.Height > best.Height {
+		log.Infof("Syncing %s with block chain from height %d to %d", x.coreName, best.Height, tip.Height)
+	}
+	lastLog := time.Now()
+	var batch leveldb.Batch
+	written, blocks, again := best, 0, false
+	for best.Height < tip.Height && ctx.Err() == nil {
+		hash, err := chain.BlockHashByHeight(best.Height + 1)
+		if err != nil {
+			again = true // the chain moved under us; look again
+			break
+		}
+		moved, err := s.connectBlock(&batch, hash, best)
+		if err != nil {
+			writeIfAny(s, &batch, written, best)
+			return err
+		}
+		if moved {
+			again = true // a reorganisation since the tip was read (see connectBlock)
+			break
+		}
+		best = BlockPos{Hash: *hash, Height: best.Height + 1}
+		blocks++
+		if !catchingUp || s.batchFull(&batch, blocks) {
+			if err := s.write(&batch, best); err != nil {
+				return err
+			}
+			written, blocks = best, 0
+		}
+		if catchingUp && time.Since(lastLog) >= progressInterval {
+			lastLog = time.Now()
+			log.Infof("Syncing %s with block chain from height %d of %d (%.1f%%)", x.coreName,
+				best.Height, tip.Height, 100*float64(best.Height)/float64(max(tip.Height, 1)))
+		}
+	}
+	if err := writeIfAny(s, &batch, written, best); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if again {
+		x.kick()
+		return nil
+	}
+	if best.Hash == tip.Hash {
+		x.reached(startSeen, best)
+	}
+	return nil
+}
+
+// writeIfAny writes the gathered batch when best moved past written.
+func writeIfAny(s indexSteps, batch *leveldb.Batch, written, best BlockPos) error {
+	if best == written && batch.Len() == 0 {
+		return nil
+	}
+	return s.write(batch, best)
+}
+
 // reached records that a pass starting after startSeen notifications
 // ended at the chain's tip best.
 func (x *indexBase) reached(startSeen uint64, best BlockPos) {
@@ -342,4 +482,23 @@ func (x *indexBase) reached(startSeen uint64, best BlockPos) {
 	if !x.synced.Swap(true) {
 		log.Infof("%s is enabled at height %d", x.coreName, best.Height)
 	}
+}
+
+// rewindBlock takes best, a block no longer in the main chain, out of the
+// index (s.disconnectBlock) and returns its parent as the new best block.
+// A best block the chain does not know at all (its database was replaced)
+// resets the index.
+func (x *indexBase) rewindBlock(chain Chain, s indexSteps, best BlockPos) (BlockPos, error) {
+	hdr, err := chain.HeaderByHash(&best.Hash)
+	if err != nil || best.Height == 0 {
+		log.Warnf("%s best block %s (height %d) is unknown to the chain; rebuilding the index",
+			x.name, best.Hash, best.Height)
+		return s.reset()
+	}
+	prev := BlockPos{Hash: hdr.PrevBlock, Height: best.Height - 1}
+	if err := s.disconnectBlock(best, prev); err != nil {
+		return best, err
+	}
+	log.Debugf("%s rewound block %s at height %d", x.name, best.Hash, best.Height)
+	return prev, nil
 }

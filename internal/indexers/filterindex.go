@@ -3,7 +3,6 @@ package indexers
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/syndtr/goleveldb/leveldb"
@@ -56,7 +55,7 @@ type FilterEntry struct {
 // from notifications (Notify) and catches up from its own best block in
 // Run, rewinding over blocks a reorganisation disconnected; see doc.go.
 // What it shares with TxIndex (the database, the best block, Close, Best,
-// Synced, BlockUntilSyncedToCurrentChain) is indexBase's.
+// Synced, BlockUntilSyncedToCurrentChain, the passes) is indexBase's.
 //
 // All methods are safe for concurrent use. Close may be called only
 // after Run has returned (or was never started).
@@ -67,6 +66,9 @@ type FilterIndex struct {
 	// bestHeader is the filter header of best, published with it (under
 	// mu, by write).
 	bestHeader chainhash.Hash
+	// header is the filter header of the pass's last block, written or
+	// still in the batch; only Run's goroutine (and Open) use it.
+	header chainhash.Hash
 }
 
 // OpenFilterIndex opens (creating if needed) the filter index database
@@ -98,7 +100,7 @@ func (x *FilterIndex) loadHeader() error {
 	if err != nil {
 		return indexError(ErrCorrupt, fmt.Sprintf("best block %s has no filter: %v", x.best.Hash, err))
 	}
-	x.bestHeader = e.Header
+	x.bestHeader, x.header = e.Header, e.Header
 	return nil
 }
 
@@ -218,9 +220,9 @@ func addFilter(batch *leveldb.Batch, hash *chainhash.Hash, raw []byte,
 }
 
 // write applies batch with the new best block in one atomic write, then
-// publishes best and its header.
-func (x *FilterIndex) write(batch *leveldb.Batch, best BlockPos, header chainhash.Hash) error {
-	return x.commit(batch, best, func() { x.bestHeader = header })
+// publishes best and its header, the pass's.
+func (x *FilterIndex) write(batch *leveldb.Batch, best BlockPos) error {
+	return x.commit(batch, best, func() { x.bestHeader = x.header })
 }
 
 // reset indexes the genesis block and makes it the best block. Entries of
@@ -240,144 +242,61 @@ func (x *FilterIndex) reset() (BlockPos, error) {
 		return BlockPos{}, err
 	}
 	var batch leveldb.Batch
-	hdr := addFilter(&batch, genesis, raw, &chainhash.Hash{})
+	x.header = addFilter(&batch, genesis, raw, &chainhash.Hash{})
 	best := BlockPos{Hash: *genesis}
-	return best, x.write(&batch, best, hdr)
+	return best, x.write(&batch, best)
 }
 
 // Run keeps the index at the chain's tip until ctx ends, as TxIndex.Run:
 // a first pass catches up from the index's best block, each notification
 // starts another, and a failed pass is retried after retryDelay.
-func (x *FilterIndex) Run(ctx context.Context) {
-	log.Debugf("block filter index thread start")
-	defer log.Debugf("block filter index thread exit")
-	runPasses(ctx, "Block filter index", x.wake, x.syncToTip, x.kick)
-}
+func (x *FilterIndex) Run(ctx context.Context) { x.run(ctx, x.chain, x) }
 
-// syncToTip moves the index to the chain's current tip: it rewinds while
-// the best block is off the main chain, then adds the filters of the
-// main-chain blocks above it, each block's filter and header written
-// together with the new best block (batched during catch-up).
-func (x *FilterIndex) syncToTip(ctx context.Context) error {
-	startSeen := x.seen.Load()
-	tip := x.chain.BestSnapshot()
-	x.mu.Lock()
-	best, header := x.best, x.bestHeader
-	x.mu.Unlock()
-	if best.Hash == tip.Hash {
-		x.reached(startSeen, best)
-		return nil
-	}
-	for !x.chain.MainChainHasBlock(&best.Hash) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var err error
-		if best, header, err = x.rewindBlock(best); err != nil {
-			return err
-		}
-	}
-	catchingUp := !x.synced.Load()
-	if catchingUp && tip.Height > best.Height {
-		log.Infof("Syncing basic block filter index with block chain from height %d to %d",
-			best.Height, tip.Height)
-	}
-	lastLog := time.Now()
-	var batch leveldb.Batch
-	written, pending, again := best, 0, false
-	for best.Height < tip.Height && ctx.Err() == nil {
-		hash, err := x.chain.BlockHashByHeight(best.Height + 1)
-		if err != nil {
-			again = true // the chain moved under us; look again
-			break
-		}
-		blk, err := x.loadBlock(hash)
-		if err == nil && blk.Header.PrevBlock != best.Hash {
-			again = true // a reorganisation since the tip was read
-			break
-		}
-		var raw []byte
-		if err == nil {
-			raw, err = x.buildFilter(blk, hash, best.Height+1)
-		}
-		if err != nil {
-			if !x.chain.MainChainHasBlock(hash) {
-				again = true // disconnected while we read it
-				break
-			}
-			x.writeIfAny(&batch, written, best, header)
-			return err
-		}
-		header = addFilter(&batch, hash, raw, &header)
-		best = BlockPos{Hash: *hash, Height: best.Height + 1}
-		pending++
-		if !catchingUp || pending >= maxFilterBatchBlocks {
-			if err := x.write(&batch, best, header); err != nil {
-				return err
-			}
-			written, pending = best, 0
-		}
-		if catchingUp && time.Since(lastLog) >= progressInterval {
-			lastLog = time.Now()
-			log.Infof("Syncing basic block filter index with block chain from height %d of %d (%.1f%%)",
-				best.Height, tip.Height, 100*float64(best.Height)/float64(max(tip.Height, 1)))
-		}
-	}
-	if err := x.writeIfAny(&batch, written, best, header); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if again {
-		x.kick()
-		return nil
-	}
-	if best.Hash == tip.Hash {
-		x.reached(startSeen, best)
-	}
-	return nil
-}
-
-// writeIfAny writes the gathered batch when best moved past written.
-func (x *FilterIndex) writeIfAny(batch *leveldb.Batch, written, best BlockPos, header chainhash.Hash) error {
-	if best == written && batch.Len() == 0 {
-		return nil
-	}
-	return x.write(batch, best, header)
-}
-
-// rewindBlock steps the best block back to its parent, best being no
-// longer in the main chain. The block's own entries stay (keyed by its
-// hash they remain right, and getblockfilter answers for a stale block as
-// Core does). A best block the chain does not know resets the index.
-func (x *FilterIndex) rewindBlock(best BlockPos) (BlockPos, chainhash.Hash, error) {
-	hdr, err := x.chain.HeaderByHash(&best.Hash)
-	if err != nil || best.Height == 0 {
-		log.Warnf("block filter index best block %s (height %d) is unknown to the chain; "+
-			"rebuilding the index", best.Hash, best.Height)
-		pos, err := x.reset()
-		if err != nil {
-			return best, chainhash.Hash{}, err
-		}
-		return pos, x.bestHeaderNow(), nil
-	}
-	prev := BlockPos{Hash: hdr.PrevBlock, Height: best.Height - 1}
-	e, err := x.Entry(&prev.Hash)
-	if err != nil {
-		return best, chainhash.Hash{}, err
-	}
-	var batch leveldb.Batch
-	if err := x.write(&batch, prev, e.Header); err != nil {
-		return best, chainhash.Hash{}, err
-	}
-	log.Debugf("block filter index rewound block %s at height %d", best.Hash, best.Height)
-	return prev, e.Header, nil
-}
-
-// bestHeaderNow returns the header of the current best block.
-func (x *FilterIndex) bestHeaderNow() chainhash.Hash {
+// startPass starts a pass at the best block and its filter header.
+func (x *FilterIndex) startPass() BlockPos {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.bestHeader
+	x.header = x.bestHeader
+	return x.best
+}
+
+// connectBlock puts the filter and filter header of the block hash, the
+// child of best, into batch, unless a reorganisation made its parent
+// another or disconnected it while it was read.
+func (x *FilterIndex) connectBlock(batch *leveldb.Batch, hash *chainhash.Hash, best BlockPos) (bool, error) {
+	blk, err := x.loadBlock(hash)
+	if err == nil && blk.Header.PrevBlock != best.Hash {
+		return true, nil
+	}
+	var raw []byte
+	if err == nil {
+		raw, err = x.buildFilter(blk, hash, best.Height+1)
+	}
+	if err != nil {
+		if !x.chain.MainChainHasBlock(hash) {
+			return true, nil
+		}
+		return false, err
+	}
+	x.header = addFilter(batch, hash, raw, &x.header)
+	return false, nil
+}
+
+// batchFull reports whether a catch-up batch holds maxFilterBatchBlocks.
+func (x *FilterIndex) batchFull(_ *leveldb.Batch, blocks int) bool {
+	return blocks >= maxFilterBatchBlocks
+}
+
+// disconnectBlock steps the best block back to prev, best being no longer
+// in the main chain. The block's own entries stay (keyed by its hash they
+// remain right, and getblockfilter answers for a stale block as Core
+// does).
+func (x *FilterIndex) disconnectBlock(_, prev BlockPos) error {
+	e, err := x.Entry(&prev.Hash)
+	if err != nil {
+		return err
+	}
+	x.header = e.Header
+	var batch leveldb.Batch
+	return x.write(&batch, prev)
 }

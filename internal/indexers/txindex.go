@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/syndtr/goleveldb/leveldb"
@@ -50,7 +49,7 @@ type Location struct {
 // Core's -txindex. It follows the chain from notifications (Notify) and
 // catches up from its own best block in Run; see doc.go. What it shares
 // with FilterIndex (the database, the best block, Close, Best, Synced,
-// BlockUntilSyncedToCurrentChain) is indexBase's.
+// BlockUntilSyncedToCurrentChain, the passes) is indexBase's.
 //
 // All methods are safe for concurrent use. Run must be running for the
 // index to move; Close may be called only after Run has returned (or was
@@ -58,6 +57,9 @@ type Location struct {
 type TxIndex struct {
 	chain Chain
 	indexBase
+
+	// bt is the block being indexed; only Run's goroutine uses it.
+	bt blockTxs
 }
 
 // OpenTxIndex opens (creating if needed) the index database in directory
@@ -204,107 +206,34 @@ func addBlock(batch *leveldb.Batch, height int32, bt *blockTxs) {
 // the main chain), and each notification then starts another pass. A
 // failed pass is logged and retried after retryDelay. Run writes what it
 // has gathered before it returns.
-func (x *TxIndex) Run(ctx context.Context) {
-	log.Debugf("txindex thread start")
-	defer log.Debugf("txindex thread exit")
-	runPasses(ctx, "Transaction index", x.wake, x.syncToTip, x.kick)
+func (x *TxIndex) Run(ctx context.Context) { x.run(ctx, x.chain, x) }
+
+// startPass starts a pass at the best block.
+func (x *TxIndex) startPass() BlockPos { return x.Best() }
+
+// connectBlock puts the entries of the block hash, the child of best,
+// into batch, unless a reorganisation made its parent another.
+func (x *TxIndex) connectBlock(batch *leveldb.Batch, hash *chainhash.Hash, best BlockPos) (bool, error) {
+	if err := x.loadBlock(hash, &x.bt); err != nil {
+		return false, err
+	}
+	if x.bt.prev != best.Hash {
+		return true, nil
+	}
+	addBlock(batch, best.Height+1, &x.bt)
+	return false, nil
 }
 
-// syncToTip moves the index to the chain's current tip: it rewinds while
-// the best block is off the main chain, then adds the main-chain blocks
-// above it, writing the entries of each block together with the new best
-// block (batched during catch-up, one block per write once synced).
-func (x *TxIndex) syncToTip(ctx context.Context) error {
-	startSeen := x.seen.Load()
-	tip := x.chain.BestSnapshot()
-	best := x.Best()
-	if best.Hash == tip.Hash {
-		x.reached(startSeen, best)
-		return nil
-	}
-	for !x.chain.MainChainHasBlock(&best.Hash) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		prev, err := x.rewindBlock(best)
-		if err != nil {
-			return err
-		}
-		best = prev
-	}
-	catchingUp := !x.synced.Load()
-	if catchingUp && tip.Height > best.Height {
-		log.Infof("Syncing txindex with block chain from height %d to %d", best.Height, tip.Height)
-	}
-	lastLog := time.Now()
-	var batch leveldb.Batch
-	var bt blockTxs
-	written := best
-	again := false
-	for best.Height < tip.Height && ctx.Err() == nil {
-		hash, err := x.chain.BlockHashByHeight(best.Height + 1)
-		if err != nil {
-			again = true // the chain moved under us; look again
-			break
-		}
-		if err := x.loadBlock(hash, &bt); err != nil {
-			x.writeIfAny(&batch, written, best)
-			return err
-		}
-		if bt.prev != best.Hash {
-			again = true // a reorganisation since the tip was read
-			break
-		}
-		addBlock(&batch, best.Height+1, &bt)
-		best = BlockPos{Hash: *hash, Height: best.Height + 1}
-		if !catchingUp || batch.Len() >= maxBatchEntries {
-			if err := x.write(&batch, best); err != nil {
-				return err
-			}
-			written = best
-		}
-		if catchingUp && time.Since(lastLog) >= progressInterval {
-			lastLog = time.Now()
-			log.Infof("Syncing txindex with block chain from height %d of %d (%.1f%%)",
-				best.Height, tip.Height, 100*float64(best.Height)/float64(max(tip.Height, 1)))
-		}
-	}
-	if err := x.writeIfAny(&batch, written, best); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if again {
-		x.kick()
-		return nil
-	}
-	if best.Hash == tip.Hash {
-		x.reached(startSeen, best)
-	}
-	return nil
+// batchFull reports whether a catch-up batch holds maxBatchEntries.
+func (x *TxIndex) batchFull(batch *leveldb.Batch, _ int) bool {
+	return batch.Len() >= maxBatchEntries
 }
 
-// writeIfAny writes the gathered batch when best moved past written.
-func (x *TxIndex) writeIfAny(batch *leveldb.Batch, written, best BlockPos) error {
-	if best == written && batch.Len() == 0 {
-		return nil
-	}
-	return x.write(batch, best)
-}
-
-// rewindBlock removes the entries of best, a block no longer in the main
-// chain, and returns its parent as the new best block. When the block's
-// bytes cannot be read its entries stay (lookups check the transaction
-// they find, so a stale entry only reads as not found). A best block the
-// chain does not know at all (its database was replaced) resets the index.
-func (x *TxIndex) rewindBlock(best BlockPos) (BlockPos, error) {
-	hdr, err := x.chain.HeaderByHash(&best.Hash)
-	if err != nil || best.Height == 0 {
-		log.Warnf("txindex best block %s (height %d) is unknown to the chain; rebuilding the index",
-			best.Hash, best.Height)
-		return x.reset()
-	}
+// disconnectBlock removes the entries of best, a block no longer in the
+// main chain, with prev as the new best block. When the block's bytes
+// cannot be read its entries stay (lookups check the transaction they
+// find, so a stale entry only reads as not found).
+func (x *TxIndex) disconnectBlock(best, prev BlockPos) error {
 	var batch leveldb.Batch
 	var bt blockTxs
 	if err := x.loadBlock(&best.Hash, &bt); err != nil {
@@ -314,7 +243,7 @@ func (x *TxIndex) rewindBlock(best BlockPos) (BlockPos, error) {
 		for i := range bt.txids {
 			v, err := x.get(txKey(&k, &bt.txids[i]))
 			if err != nil {
-				return best, err
+				return err
 			}
 			// A txid seen again later (BIP30's duplicate coinbases)
 			// points at its last block; only this block's entries go.
@@ -323,12 +252,7 @@ func (x *TxIndex) rewindBlock(best BlockPos) (BlockPos, error) {
 			}
 		}
 	}
-	prev := BlockPos{Hash: hdr.PrevBlock, Height: best.Height - 1}
-	if err := x.write(&batch, prev); err != nil {
-		return best, err
-	}
-	log.Debugf("txindex rewound block %s at height %d", best.Hash, best.Height)
-	return prev, nil
+	return x.write(&batch, prev)
 }
 
 // reset deletes every entry and sets the best block to genesis.
@@ -412,33 +336,4 @@ func (x *TxIndex) FetchTx(txid *chainhash.Hash) (*wire.MsgTx, Location, error) {
 		return nil, Location{}, notThere
 	}
 	return tx, l, nil
-}
-
-// runPasses is an index's goroutine: each signal on wake starts a pass
-// (sync) that brings the index to the chain's tip, and a failed pass is
-// logged under name and retried after retryDelay (through kick, which
-// signals wake). It returns when ctx ends.
-func runPasses(ctx context.Context, name string, wake <-chan struct{}, sync func(context.Context) error,
-	kick func()) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		}
-		if err := sync(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Errorf("%s: %v; retrying in %v", name, err, retryDelay)
-			t := time.NewTimer(retryDelay)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			kick()
-		}
-	}
 }
