@@ -57,7 +57,7 @@ func openBenchIndex(b *testing.B, c Chain) *TxIndex {
 	if err != nil {
 		b.Fatal(err)
 	}
-	x := &TxIndex{chain: c, db: db, progress: make(chan struct{}), wake: make(chan struct{}, 1)}
+	x := &TxIndex{chain: c, indexBase: indexBase{db: db, progress: make(chan struct{}), wake: make(chan struct{}, 1)}}
 	b.Cleanup(func() { x.Close() })
 	return x
 }

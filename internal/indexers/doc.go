@@ -75,6 +75,24 @@ up). SyncedTo(height) tells the BIP157 server whether the main-chain block
 at height is indexed yet: Core does not answer a request the index cannot
 serve in full.
 
+# One base, two indexes
+
+TxIndex (txindex.go) and FilterIndex (filterindex.go) embed indexBase
+(base.go), which holds what they share, so each rule is written once:
+opening the database, the schema version and best block records, Close,
+reads under the close check, the atomic write of a batch with the new
+best block, Notify's bookkeeping, Best, Synced,
+BlockUntilSyncedToCurrentChain, and Run's passes with their catch-up and
+rewind. A pass asks the index for its own steps through indexSteps (start
+a pass, connect a block, disconnect one, reset to genesis, whether a
+catch-up batch is full, write a batch), so each index holds only its
+records and their readers: the txindex its entries by txid (Lookup,
+FetchTx), the filter index its filters and filter headers (Filter, Entry,
+FilterHeader, SyncedTo), the header of its best block and the genesis
+filter of a new index. The index's names, passed into the base, keep each
+index's own error messages and log lines ("txindex is closed", "block
+filter index is closed").
+
 # Usage
 
 	x, err := indexers.OpenTxIndex(filepath.Join(netDir, "indexes", "txindex"), chain)
@@ -89,7 +107,8 @@ serve in full.
 
 # Concurrency
 
-A TxIndex is safe for concurrent use. Notify never blocks on the database.
-Run must run in one goroutine at a time; Close must follow its return.
+TxIndex and FilterIndex are safe for concurrent use. Notify never blocks
+on the database. Run must run in one goroutine at a time; Close must
+follow its return.
 */
 package indexers

@@ -2,16 +2,10 @@ package indexers
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/tern-org/ternd/blockchain"
 	"github.com/tern-org/ternd/blockfilter"
@@ -60,131 +54,62 @@ type FilterEntry struct {
 // main-chain block, as Core's -blockfilterindex. It follows the chain
 // from notifications (Notify) and catches up from its own best block in
 // Run, rewinding over blocks a reorganisation disconnected; see doc.go.
+// What it shares with TxIndex (the database, the best block, Close, Best,
+// Synced, BlockUntilSyncedToCurrentChain, the passes) is indexBase's.
 //
 // All methods are safe for concurrent use. Close may be called only
 // after Run has returned (or was never started).
 type FilterIndex struct {
 	chain FilterChain
+	indexBase
 
-	// dbMu guards db against Close.
-	dbMu   sync.RWMutex
-	db     *leveldb.DB
-	closed bool
-
-	// mu guards best, bestHeader, processed and progress.
-	mu         sync.Mutex
-	best       BlockPos
+	// bestHeader is the filter header of best, published with it (under
+	// mu, by write).
 	bestHeader chainhash.Hash
-	// processed is the value of seen that the last pass ending at the
-	// chain's tip started from.
-	processed uint64
-	// progress is closed and replaced whenever best or processed moves.
-	progress chan struct{}
-
-	seen   atomic.Uint64
-	synced atomic.Bool
-	wake   chan struct{}
-	recent recentBlocks
+	// header is the filter header of the pass's last block, written or
+	// still in the batch; only Run's goroutine (and Open) use it.
+	header chainhash.Hash
 }
 
 // OpenFilterIndex opens (creating if needed) the filter index database
 // in directory path for chain. A new index holds the genesis block's
 // filter and catches up from there once Run runs.
 func OpenFilterIndex(path string, chain FilterChain) (*FilterIndex, error) {
-	db, err := leveldb.OpenFile(path, &opt.Options{
-		BlockCacheCapacity: 8 << 20,
-		WriteBuffer:        8 << 20,
-		Filter:             filter.NewBloomFilter(10),
-	})
+	x := &FilterIndex{chain: chain, indexBase: indexBase{
+		name: "block filter index", title: "Block filter index", coreName: FilterIndexName}}
+	err := x.open(path, opt.DefaultCompression, FilterSchemaVersion, x.initialise, x.loadHeader)
 	if err != nil {
-		return nil, indexError(ErrBackend, fmt.Sprintf("open %s: %v", path, err))
-	}
-	x := &FilterIndex{
-		chain:    chain,
-		db:       db,
-		progress: make(chan struct{}),
-		wake:     make(chan struct{}, 1),
-	}
-	if err := x.load(); err != nil {
-		db.Close()
 		return nil, err
 	}
-	x.wake <- struct{}{} // the first pass catches up
-	log.Infof("Block filter index at height %d (%s)", x.best.Height, x.best.Hash)
 	return x, nil
 }
 
-// load checks the schema version and reads the best block, initialising
-// a new database with the genesis block's filter.
-func (x *FilterIndex) load() error {
-	v, err := x.db.Get([]byte{prefixVersion}, nil)
-	switch {
-	case errors.Is(err, leveldb.ErrNotFound):
-		var ver [4]byte
-		binary.BigEndian.PutUint32(ver[:], FilterSchemaVersion)
-		if err := x.db.Put([]byte{prefixVersion}, ver[:], nil); err != nil {
-			return indexError(ErrBackend, fmt.Sprintf("initialise: %v", err))
-		}
-		_, err := x.reset()
-		return err
-	case err != nil:
-		return indexError(ErrBackend, fmt.Sprintf("read version: %v", err))
-	case len(v) != 4 || binary.BigEndian.Uint32(v) != FilterSchemaVersion:
-		return indexError(ErrVersion, fmt.Sprintf("block filter index schema version %x, want %d",
-			v, FilterSchemaVersion))
+// initialise writes the version of a new database and indexes the
+// genesis block.
+func (x *FilterIndex) initialise() error {
+	if err := x.db.Put([]byte{prefixVersion}, encodeVersion(FilterSchemaVersion), nil); err != nil {
+		return indexError(ErrBackend, fmt.Sprintf("initialise: %v", err))
 	}
-	raw, err := x.db.Get([]byte{prefixBest}, nil)
-	if err != nil {
-		return indexError(ErrCorrupt, fmt.Sprintf("read best block: %v", err))
-	}
-	if x.best, err = decodeBest(raw); err != nil {
-		return err
-	}
+	_, err := x.reset()
+	return err
+}
+
+// loadHeader reads the filter header of the best block.
+func (x *FilterIndex) loadHeader() error {
 	e, err := x.Entry(&x.best.Hash)
 	if err != nil {
 		return indexError(ErrCorrupt, fmt.Sprintf("best block %s has no filter: %v", x.best.Hash, err))
 	}
-	x.bestHeader = e.Header
+	x.bestHeader, x.header = e.Header, e.Header
 	return nil
 }
 
-// Close closes the database. Further calls fail with ErrClosed.
-func (x *FilterIndex) Close() error {
-	x.dbMu.Lock()
-	defer x.dbMu.Unlock()
-	if x.closed {
-		return nil
-	}
-	x.closed = true
-	if err := x.db.Close(); err != nil {
-		return indexError(ErrBackend, fmt.Sprintf("close: %v", err))
-	}
-	return nil
-}
-
-// hashKey returns prefix || hash.
+// filterKey returns prefix || hash.
 func filterKey(prefix byte, hash *chainhash.Hash) []byte {
 	k := make([]byte, 1+chainhash.HashSize)
 	k[0] = prefix
 	copy(k[1:], hash[:])
 	return k
-}
-
-// get reads one key; a missing key returns nil and no error.
-func (x *FilterIndex) get(key []byte) ([]byte, error) {
-	x.dbMu.RLock()
-	defer x.dbMu.RUnlock()
-	if x.closed {
-		return nil, indexError(ErrClosed, "block filter index is closed")
-	}
-	v, err := x.db.Get(key, nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, indexError(ErrBackend, fmt.Sprintf("read: %v", err))
-	}
-	return v, nil
 }
 
 // Filter returns the serialized basic filter of the block hash, or an
@@ -227,17 +152,6 @@ func (x *FilterIndex) FilterHeader(hash *chainhash.Hash) (chainhash.Hash, chainh
 	return e.FilterHash, e.Header, err
 }
 
-// Best returns the last block the index reflects.
-func (x *FilterIndex) Best() BlockPos {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.best
-}
-
-// Synced reports Core's "synced": a pass has reached the chain's tip
-// since the index was opened.
-func (x *FilterIndex) Synced() bool { return x.synced.Load() }
-
 // SyncedTo reports whether the index holds the main-chain block at height
 // (it has caught up that far on the current chain): what a BIP157 request
 // up to that block needs before it is answered.
@@ -247,26 +161,10 @@ func (x *FilterIndex) SyncedTo(height int32) bool {
 }
 
 // Notify takes one chain notification; the daemon calls it from the
-// chain's notification callback. It only remembers the block and wakes
-// the index goroutine, so it never waits on the database.
-func (x *FilterIndex) Notify(n *blockchain.Notification) {
-	if n.Type != blockchain.NTBlockConnected && n.Type != blockchain.NTBlockDisconnected {
-		return
-	}
-	if n.Block != nil && n.Type == blockchain.NTBlockConnected {
-		x.recent.remember(n.Hash, n.Block)
-	}
-	x.seen.Add(1)
-	x.kick()
-}
-
-// kick asks for another pass without blocking.
-func (x *FilterIndex) kick() {
-	select {
-	case x.wake <- struct{}{}:
-	default:
-	}
-}
+// chain's notification callback. It only remembers the block of a
+// connection and wakes the index goroutine, so it never waits on the
+// database.
+func (x *FilterIndex) Notify(n *blockchain.Notification) { x.notify(n, false) }
 
 // loadBlock returns the block hash: from a notification when one brought
 // it, else from the chain's store.
@@ -306,7 +204,7 @@ func (x *FilterIndex) buildFilter(blk *wire.MsgBlock, hash *chainhash.Hash, heig
 	return f.Bytes(), nil
 }
 
-// addBlock puts the filter and header of a block into batch and returns
+// addFilter puts the filter and header of a block into batch and returns
 // its header.
 func addFilter(batch *leveldb.Batch, hash *chainhash.Hash, raw []byte,
 	prevHeader *chainhash.Hash) chainhash.Hash {
@@ -322,36 +220,18 @@ func addFilter(batch *leveldb.Batch, hash *chainhash.Hash, raw []byte,
 }
 
 // write applies batch with the new best block in one atomic write, then
-// publishes best and its header.
-func (x *FilterIndex) write(batch *leveldb.Batch, best BlockPos, header chainhash.Hash) error {
-	batch.Put([]byte{prefixBest}, encodeBest(best))
-	x.dbMu.RLock()
-	var err error
-	if x.closed {
-		err = indexError(ErrClosed, "block filter index is closed")
-	} else if werr := x.db.Write(batch, nil); werr != nil {
-		err = indexError(ErrBackend, fmt.Sprintf("write batch: %v", werr))
-	}
-	x.dbMu.RUnlock()
-	batch.Reset()
-	if err != nil {
-		return err
-	}
-	x.mu.Lock()
-	x.best, x.bestHeader = best, header
-	close(x.progress)
-	x.progress = make(chan struct{})
-	x.mu.Unlock()
-	return nil
+// publishes best and its header, the pass's.
+func (x *FilterIndex) write(batch *leveldb.Batch, best BlockPos) error {
+	return x.commit(batch, best, func() { x.bestHeader = x.header })
 }
 
 // reset indexes the genesis block and makes it the best block. Entries of
 // other blocks stay: they are keyed by block hash, so they stay right for
 // their block and are overwritten when it is indexed again.
 func (x *FilterIndex) reset() (BlockPos, error) {
-	genesis, err := x.chain.BlockHashByHeight(0)
+	genesis, err := genesisHash(x.chain)
 	if err != nil {
-		return BlockPos{}, indexError(ErrChain, fmt.Sprintf("genesis block: %v", err))
+		return BlockPos{}, err
 	}
 	blk, err := x.loadBlock(genesis)
 	if err != nil {
@@ -362,188 +242,61 @@ func (x *FilterIndex) reset() (BlockPos, error) {
 		return BlockPos{}, err
 	}
 	var batch leveldb.Batch
-	hdr := addFilter(&batch, genesis, raw, &chainhash.Hash{})
+	x.header = addFilter(&batch, genesis, raw, &chainhash.Hash{})
 	best := BlockPos{Hash: *genesis}
-	return best, x.write(&batch, best, hdr)
+	return best, x.write(&batch, best)
 }
 
 // Run keeps the index at the chain's tip until ctx ends, as TxIndex.Run:
 // a first pass catches up from the index's best block, each notification
 // starts another, and a failed pass is retried after retryDelay.
-func (x *FilterIndex) Run(ctx context.Context) {
-	log.Debugf("block filter index thread start")
-	defer log.Debugf("block filter index thread exit")
-	runPasses(ctx, "Block filter index", x.wake, x.syncToTip, x.kick)
-}
+func (x *FilterIndex) Run(ctx context.Context) { x.run(ctx, x.chain, x) }
 
-// syncToTip moves the index to the chain's current tip: it rewinds while
-// the best block is off the main chain, then adds the filters of the
-// main-chain blocks above it, each block's filter and header written
-// together with the new best block (batched during catch-up).
-func (x *FilterIndex) syncToTip(ctx context.Context) error {
-	startSeen := x.seen.Load()
-	tip := x.chain.BestSnapshot()
-	x.mu.Lock()
-	best, header := x.best, x.bestHeader
-	x.mu.Unlock()
-	if best.Hash == tip.Hash {
-		x.reached(startSeen, best)
-		return nil
-	}
-	for !x.chain.MainChainHasBlock(&best.Hash) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var err error
-		if best, header, err = x.rewindBlock(best); err != nil {
-			return err
-		}
-	}
-	catchingUp := !x.synced.Load()
-	if catchingUp && tip.Height > best.Height {
-		log.Infof("Syncing basic block filter index with block chain from height %d to %d",
-			best.Height, tip.Height)
-	}
-	lastLog := time.Now()
-	var batch leveldb.Batch
-	written, pending, again := best, 0, false
-	for best.Height < tip.Height && ctx.Err() == nil {
-		hash, err := x.chain.BlockHashByHeight(best.Height + 1)
-		if err != nil {
-			again = true // the chain moved under us; look again
-			break
-		}
-		blk, err := x.loadBlock(hash)
-		if err == nil && blk.Header.PrevBlock != best.Hash {
-			again = true // a reorganisation since the tip was read
-			break
-		}
-		var raw []byte
-		if err == nil {
-			raw, err = x.buildFilter(blk, hash, best.Height+1)
-		}
-		if err != nil {
-			if !x.chain.MainChainHasBlock(hash) {
-				again = true // disconnected while we read it
-				break
-			}
-			x.writeIfAny(&batch, written, best, header)
-			return err
-		}
-		header = addFilter(&batch, hash, raw, &header)
-		best = BlockPos{Hash: *hash, Height: best.Height + 1}
-		pending++
-		if !catchingUp || pending >= maxFilterBatchBlocks {
-			if err := x.write(&batch, best, header); err != nil {
-				return err
-			}
-			written, pending = best, 0
-		}
-		if catchingUp && time.Since(lastLog) >= progressInterval {
-			lastLog = time.Now()
-			log.Infof("Syncing basic block filter index with block chain from height %d of %d (%.1f%%)",
-				best.Height, tip.Height, 100*float64(best.Height)/float64(max(tip.Height, 1)))
-		}
-	}
-	if err := x.writeIfAny(&batch, written, best, header); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if again {
-		x.kick()
-		return nil
-	}
-	if best.Hash == tip.Hash {
-		x.reached(startSeen, best)
-	}
-	return nil
-}
-
-// writeIfAny writes the gathered batch when best moved past written.
-func (x *FilterIndex) writeIfAny(batch *leveldb.Batch, written, best BlockPos, header chainhash.Hash) error {
-	if best == written && batch.Len() == 0 {
-		return nil
-	}
-	return x.write(batch, best, header)
-}
-
-// reached records that a pass starting after startSeen notifications
-// ended at the chain's tip best.
-func (x *FilterIndex) reached(startSeen uint64, best BlockPos) {
-	x.mu.Lock()
-	if startSeen > x.processed {
-		x.processed = startSeen
-	}
-	close(x.progress)
-	x.progress = make(chan struct{})
-	x.mu.Unlock()
-	if !x.synced.Swap(true) {
-		log.Infof("basic block filter index is enabled at height %d", best.Height)
-	}
-}
-
-// rewindBlock steps the best block back to its parent, best being no
-// longer in the main chain. The block's own entries stay (keyed by its
-// hash they remain right, and getblockfilter answers for a stale block as
-// Core does). A best block the chain does not know resets the index.
-func (x *FilterIndex) rewindBlock(best BlockPos) (BlockPos, chainhash.Hash, error) {
-	hdr, err := x.chain.HeaderByHash(&best.Hash)
-	if err != nil || best.Height == 0 {
-		log.Warnf("block filter index best block %s (height %d) is unknown to the chain; "+
-			"rebuilding the index", best.Hash, best.Height)
-		pos, err := x.reset()
-		if err != nil {
-			return best, chainhash.Hash{}, err
-		}
-		return pos, x.bestHeaderNow(), nil
-	}
-	prev := BlockPos{Hash: hdr.PrevBlock, Height: best.Height - 1}
-	e, err := x.Entry(&prev.Hash)
-	if err != nil {
-		return best, chainhash.Hash{}, err
-	}
-	var batch leveldb.Batch
-	if err := x.write(&batch, prev, e.Header); err != nil {
-		return best, chainhash.Hash{}, err
-	}
-	log.Debugf("block filter index rewound block %s at height %d", best.Hash, best.Height)
-	return prev, e.Header, nil
-}
-
-// bestHeaderNow returns the header of the current best block.
-func (x *FilterIndex) bestHeaderNow() chainhash.Hash {
+// startPass starts a pass at the best block and its filter header.
+func (x *FilterIndex) startPass() BlockPos {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.bestHeader
+	x.header = x.bestHeader
+	return x.best
 }
 
-// BlockUntilSyncedToCurrentChain is Core's: false at once while the index
-// has not caught up yet; otherwise it waits (bounded by ctx and
-// syncWaitTimeout) until every block change notified before the call is
-// in the index, and returns true.
-func (x *FilterIndex) BlockUntilSyncedToCurrentChain(ctx context.Context) bool {
-	if !x.synced.Load() {
-		return false
+// connectBlock puts the filter and filter header of the block hash, the
+// child of best, into batch, unless a reorganisation made its parent
+// another or disconnected it while it was read.
+func (x *FilterIndex) connectBlock(batch *leveldb.Batch, hash *chainhash.Hash, best BlockPos) (bool, error) {
+	blk, err := x.loadBlock(hash)
+	if err == nil && blk.Header.PrevBlock != best.Hash {
+		return true, nil
 	}
-	target := x.seen.Load()
-	timer := time.NewTimer(syncWaitTimeout)
-	defer timer.Stop()
-	for {
-		x.mu.Lock()
-		done, ch := x.processed >= target, x.progress
-		x.mu.Unlock()
-		if done {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return true
-		case <-timer.C:
-			log.Debugf("block filter index is still behind the chain after %v", syncWaitTimeout)
-			return true
-		}
+	var raw []byte
+	if err == nil {
+		raw, err = x.buildFilter(blk, hash, best.Height+1)
 	}
+	if err != nil {
+		if !x.chain.MainChainHasBlock(hash) {
+			return true, nil
+		}
+		return false, err
+	}
+	x.header = addFilter(batch, hash, raw, &x.header)
+	return false, nil
+}
+
+// batchFull reports whether a catch-up batch holds maxFilterBatchBlocks.
+func (x *FilterIndex) batchFull(_ *leveldb.Batch, blocks int) bool {
+	return blocks >= maxFilterBatchBlocks
+}
+
+// disconnectBlock steps the best block back to prev, best being no longer
+// in the main chain. The block's own entries stay (keyed by its hash they
+// remain right, and getblockfilter answers for a stale block as Core
+// does).
+func (x *FilterIndex) disconnectBlock(_, prev BlockPos) error {
+	e, err := x.Entry(&prev.Hash)
+	if err != nil {
+		return err
+	}
+	x.header = e.Header
+	var batch leveldb.Batch
+	return x.write(&batch, prev)
 }

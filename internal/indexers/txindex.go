@@ -4,15 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/syndtr/goleveldb/leveldb/util"
 	"github.com/tern-org/ternd/blockchain"
@@ -23,12 +18,9 @@ import (
 // (indexes/txindex under the network data dir, as Core).
 const TxIndexName = "txindex"
 
-// Key prefixes of the index database; see doc.go for the layout.
-const (
-	prefixVersion = 'V'
-	prefixBest    = 'B'
-	prefixTx      = 't'
-)
+// prefixTx is the key prefix of the entries, beside prefixVersion and
+// prefixBest; see doc.go for the layout.
+const prefixTx = 't'
 
 // SchemaVersion is the layout version this code writes and reads.
 const SchemaVersion = 1
@@ -36,48 +28,12 @@ const SchemaVersion = 1
 // Encoded sizes of the records.
 const (
 	entrySize = 12                     // height, offset, length: 3 x uint32 BE
-	bestSize  = chainhash.HashSize + 4 // hash, height uint32 BE
 	txKeySize = 1 + chainhash.HashSize // 't' || txid
 )
 
-// Tuning of the background work.
-const (
-	// maxRecentTxns bounds the blocks kept from notifications until the
-	// index goroutine takes them, by their total transaction count (about
-	// five full mainnet blocks); beyond it the oldest are dropped and read
-	// back from the chain's store instead. At least one block is kept.
-	maxRecentTxns = 20000
-
-	// maxBatchEntries is how many transaction entries a catch-up batch
-	// gathers before it is written with its best block.
-	maxBatchEntries = 50000
-
-	// progressInterval is how often catch-up logs its progress.
-	progressInterval = 10 * time.Second
-
-	// retryDelay is the pause after a failed pass before the next one.
-	retryDelay = 5 * time.Second
-
-	// syncWaitTimeout bounds BlockUntilSyncedToCurrentChain.
-	syncWaitTimeout = 10 * time.Second
-)
-
-// Chain is what the index needs of the block chain; *blockchain.BlockChain
-// implements it. Its methods must be safe for concurrent use and must not
-// wait for the chain's notifications to be delivered.
-type Chain interface {
-	BestSnapshot() *blockchain.BestState
-	MainChainHasBlock(hash *chainhash.Hash) bool
-	BlockHashByHeight(height int32) (*chainhash.Hash, error)
-	HeaderByHash(hash *chainhash.Hash) (wire.BlockHeader, error)
-	BlockBytesByHash(hash *chainhash.Hash) ([]byte, error)
-}
-
-// BlockPos names a block by hash and height.
-type BlockPos struct {
-	Hash   chainhash.Hash
-	Height int32
-}
+// maxBatchEntries is how many transaction entries a catch-up batch
+// gathers before it is written with its best block.
+const maxBatchEntries = 50000
 
 // Location is where an indexed transaction lies: the main-chain block at
 // Height (BlockHash, as the chain named it at lookup time) and the byte
@@ -91,136 +47,48 @@ type Location struct {
 
 // TxIndex maps every confirmed transaction's txid to its location, as
 // Core's -txindex. It follows the chain from notifications (Notify) and
-// catches up from its own best block in Run; see doc.go.
+// catches up from its own best block in Run; see doc.go. What it shares
+// with FilterIndex (the database, the best block, Close, Best, Synced,
+// BlockUntilSyncedToCurrentChain, the passes) is indexBase's.
 //
 // All methods are safe for concurrent use. Run must be running for the
 // index to move; Close may be called only after Run has returned (or was
 // never started).
 type TxIndex struct {
 	chain Chain
+	indexBase
 
-	// dbMu guards db against Close.
-	dbMu   sync.RWMutex
-	db     *leveldb.DB
-	closed bool
-
-	// mu guards best, processed and progress.
-	mu   sync.Mutex
-	best BlockPos
-	// processed is the value of seen that the last pass ending at the
-	// chain's tip started from: every notification counted up to it is
-	// reflected in the index.
-	processed uint64
-	// progress is closed and replaced whenever best or processed moves.
-	progress chan struct{}
-
-	// seen counts the connect and disconnect notifications received.
-	seen atomic.Uint64
-	// synced is set once a pass reached the chain's tip (Core's m_synced).
-	synced atomic.Bool
-	// wake holds a pending request for another pass (capacity one).
-	wake chan struct{}
-
-	// recent keeps the blocks brought by notifications.
-	recent recentBlocks
+	// bt is the block being indexed; only Run's goroutine uses it.
+	bt blockTxs
 }
 
 // OpenTxIndex opens (creating if needed) the index database in directory
 // path for chain. A new index starts at the genesis block, whose coinbase
 // is not indexed (as in Core), and catches up once Run runs.
 func OpenTxIndex(path string, chain Chain) (*TxIndex, error) {
-	db, err := leveldb.OpenFile(path, &opt.Options{
-		BlockCacheCapacity: 8 << 20,
-		WriteBuffer:        8 << 20,
-		Filter:             filter.NewBloomFilter(10),
-		Compression:        opt.NoCompression,
-	})
-	if err != nil {
-		return nil, indexError(ErrBackend, fmt.Sprintf("open %s: %v", path, err))
-	}
-	x := &TxIndex{
-		chain:    chain,
-		db:       db,
-		progress: make(chan struct{}),
-		wake:     make(chan struct{}, 1),
-	}
-	if err := x.load(); err != nil {
-		db.Close()
+	x := &TxIndex{chain: chain, indexBase: indexBase{
+		name: "txindex", title: "Transaction index", coreName: TxIndexName}}
+	if err := x.open(path, opt.NoCompression, SchemaVersion, x.initialise, nil); err != nil {
 		return nil, err
 	}
-	x.wake <- struct{}{} // the first pass catches up
-	log.Infof("Transaction index at height %d (%s)", x.best.Height, x.best.Hash)
 	return x, nil
 }
 
-// load checks the schema version and reads the best block, initialising a
-// new database at genesis.
-func (x *TxIndex) load() error {
-	v, err := x.db.Get([]byte{prefixVersion}, nil)
-	switch {
-	case errors.Is(err, leveldb.ErrNotFound):
-		genesis, err := x.chain.BlockHashByHeight(0)
-		if err != nil {
-			return indexError(ErrChain, fmt.Sprintf("genesis block: %v", err))
-		}
-		var b leveldb.Batch
-		var ver [4]byte
-		binary.BigEndian.PutUint32(ver[:], SchemaVersion)
-		b.Put([]byte{prefixVersion}, ver[:])
-		x.best = BlockPos{Hash: *genesis}
-		b.Put([]byte{prefixBest}, encodeBest(x.best))
-		if err := x.db.Write(&b, &opt.WriteOptions{Sync: true}); err != nil {
-			return indexError(ErrBackend, fmt.Sprintf("initialise: %v", err))
-		}
-		return nil
-	case err != nil:
-		return indexError(ErrBackend, fmt.Sprintf("read version: %v", err))
-	case len(v) != 4 || binary.BigEndian.Uint32(v) != SchemaVersion:
-		return indexError(ErrVersion, fmt.Sprintf("txindex schema version %x, want %d", v, SchemaVersion))
-	}
-	raw, err := x.db.Get([]byte{prefixBest}, nil)
+// initialise writes the version and the genesis block as best block of a
+// new database.
+func (x *TxIndex) initialise() error {
+	genesis, err := genesisHash(x.chain)
 	if err != nil {
-		return indexError(ErrCorrupt, fmt.Sprintf("read best block: %v", err))
+		return err
 	}
-	x.best, err = decodeBest(raw)
-	return err
-}
-
-// Close closes the database. Further calls fail with ErrClosed.
-func (x *TxIndex) Close() error {
-	x.dbMu.Lock()
-	defer x.dbMu.Unlock()
-	if x.closed {
-		return nil
-	}
-	x.closed = true
-	if err := x.db.Close(); err != nil {
-		return indexError(ErrBackend, fmt.Sprintf("close: %v", err))
+	var b leveldb.Batch
+	b.Put([]byte{prefixVersion}, encodeVersion(SchemaVersion))
+	x.best = BlockPos{Hash: *genesis}
+	b.Put([]byte{prefixBest}, encodeBest(x.best))
+	if err := x.db.Write(&b, &opt.WriteOptions{Sync: true}); err != nil {
+		return indexError(ErrBackend, fmt.Sprintf("initialise: %v", err))
 	}
 	return nil
-}
-
-// encodeBest returns the stored form of the best block.
-func encodeBest(p BlockPos) []byte {
-	b := make([]byte, bestSize)
-	copy(b, p.Hash[:])
-	binary.BigEndian.PutUint32(b[chainhash.HashSize:], uint32(p.Height))
-	return b
-}
-
-// decodeBest decodes the stored best block.
-func decodeBest(b []byte) (BlockPos, error) {
-	var p BlockPos
-	if len(b) != bestSize {
-		return p, indexError(ErrCorrupt, fmt.Sprintf("best block record of %d bytes, want %d",
-			len(b), bestSize))
-	}
-	copy(p.Hash[:], b)
-	p.Height = int32(binary.BigEndian.Uint32(b[chainhash.HashSize:]))
-	if p.Height < 0 {
-		return p, indexError(ErrCorrupt, "best block record has a negative height")
-	}
-	return p, nil
 }
 
 // txKey returns 't' || txid in buf.
@@ -255,88 +123,19 @@ func decodeEntry(b []byte) (Location, error) {
 	return l, nil
 }
 
-// get reads one key; a missing key returns nil and no error.
-func (x *TxIndex) get(key []byte) ([]byte, error) {
-	x.dbMu.RLock()
-	defer x.dbMu.RUnlock()
-	if x.closed {
-		return nil, indexError(ErrClosed, "txindex is closed")
-	}
-	v, err := x.db.Get(key, nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, indexError(ErrBackend, fmt.Sprintf("read: %v", err))
-	}
-	return v, nil
-}
-
 // write applies batch with the new best block in one atomic write, then
 // publishes best.
 func (x *TxIndex) write(batch *leveldb.Batch, best BlockPos) error {
-	batch.Put([]byte{prefixBest}, encodeBest(best))
-	x.dbMu.RLock()
-	var err error
-	if x.closed {
-		err = indexError(ErrClosed, "txindex is closed")
-	} else if werr := x.db.Write(batch, nil); werr != nil {
-		err = indexError(ErrBackend, fmt.Sprintf("write batch: %v", werr))
-	}
-	x.dbMu.RUnlock()
-	batch.Reset()
-	if err != nil {
-		return err
-	}
-	x.mu.Lock()
-	x.best = best
-	x.broadcastLocked()
-	x.mu.Unlock()
-	return nil
+	return x.commit(batch, best, nil)
 }
-
-// broadcastLocked wakes BlockUntilSyncedToCurrentChain's waiters; x.mu
-// must be held.
-func (x *TxIndex) broadcastLocked() {
-	close(x.progress)
-	x.progress = make(chan struct{})
-}
-
-// Best returns the last block the index reflects.
-func (x *TxIndex) Best() BlockPos {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return x.best
-}
-
-// Synced reports Core's "synced": a pass of the index has reached the
-// chain's tip since the index was opened, so from then on it follows the
-// chain's notifications.
-func (x *TxIndex) Synced() bool { return x.synced.Load() }
 
 // Notify takes one chain notification; the daemon calls it from the
-// chain's notification callback. It only remembers the block and wakes
-// the index goroutine, so it never waits on the database: the indexing
-// runs off the block-connection path, as Core's runs from its
-// validation-interface queue.
-func (x *TxIndex) Notify(n *blockchain.Notification) {
-	if n.Type != blockchain.NTBlockConnected && n.Type != blockchain.NTBlockDisconnected {
-		return
-	}
-	if n.Block != nil {
-		x.recent.remember(n.Hash, n.Block)
-	}
-	x.seen.Add(1)
-	x.kick()
-}
-
-// kick asks for another pass without blocking.
-func (x *TxIndex) kick() {
-	select {
-	case x.wake <- struct{}{}:
-	default:
-	}
-}
+// chain's notification callback. It only remembers the block (that of a
+// disconnection too, whose entries a rewind deletes) and wakes the index
+// goroutine, so it never waits on the database: the indexing runs off the
+// block-connection path, as Core's runs from its validation-interface
+// queue.
+func (x *TxIndex) Notify(n *blockchain.Notification) { x.notify(n, true) }
 
 // blockTxs is what indexing needs of one block.
 type blockTxs struct {
@@ -407,121 +206,34 @@ func addBlock(batch *leveldb.Batch, height int32, bt *blockTxs) {
 // the main chain), and each notification then starts another pass. A
 // failed pass is logged and retried after retryDelay. Run writes what it
 // has gathered before it returns.
-func (x *TxIndex) Run(ctx context.Context) {
-	log.Debugf("txindex thread start")
-	defer log.Debugf("txindex thread exit")
-	runPasses(ctx, "Transaction index", x.wake, x.syncToTip, x.kick)
+func (x *TxIndex) Run(ctx context.Context) { x.run(ctx, x.chain, x) }
+
+// startPass starts a pass at the best block.
+func (x *TxIndex) startPass() BlockPos { return x.Best() }
+
+// connectBlock puts the entries of the block hash, the child of best,
+// into batch, unless a reorganisation made its parent another.
+func (x *TxIndex) connectBlock(batch *leveldb.Batch, hash *chainhash.Hash, best BlockPos) (bool, error) {
+	if err := x.loadBlock(hash, &x.bt); err != nil {
+		return false, err
+	}
+	if x.bt.prev != best.Hash {
+		return true, nil
+	}
+	addBlock(batch, best.Height+1, &x.bt)
+	return false, nil
 }
 
-// syncToTip moves the index to the chain's current tip: it rewinds while
-// the best block is off the main chain, then adds the main-chain blocks
-// above it, writing the entries of each block together with the new best
-// block (batched during catch-up, one block per write once synced).
-func (x *TxIndex) syncToTip(ctx context.Context) error {
-	startSeen := x.seen.Load()
-	tip := x.chain.BestSnapshot()
-	best := x.Best()
-	if best.Hash == tip.Hash {
-		x.reached(startSeen, best)
-		return nil
-	}
-	for !x.chain.MainChainHasBlock(&best.Hash) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		prev, err := x.rewindBlock(best)
-		if err != nil {
-			return err
-		}
-		best = prev
-	}
-	catchingUp := !x.synced.Load()
-	if catchingUp && tip.Height > best.Height {
-		log.Infof("Syncing txindex with block chain from height %d to %d", best.Height, tip.Height)
-	}
-	lastLog := time.Now()
-	var batch leveldb.Batch
-	var bt blockTxs
-	written := best
-	again := false
-	for best.Height < tip.Height && ctx.Err() == nil {
-		hash, err := x.chain.BlockHashByHeight(best.Height + 1)
-		if err != nil {
-			again = true // the chain moved under us; look again
-			break
-		}
-		if err := x.loadBlock(hash, &bt); err != nil {
-			x.writeIfAny(&batch, written, best)
-			return err
-		}
-		if bt.prev != best.Hash {
-			again = true // a reorganisation since the tip was read
-			break
-		}
-		addBlock(&batch, best.Height+1, &bt)
-		best = BlockPos{Hash: *hash, Height: best.Height + 1}
-		if !catchingUp || batch.Len() >= maxBatchEntries {
-			if err := x.write(&batch, best); err != nil {
-				return err
-			}
-			written = best
-		}
-		if catchingUp && time.Since(lastLog) >= progressInterval {
-			lastLog = time.Now()
-			log.Infof("Syncing txindex with block chain from height %d of %d (%.1f%%)",
-				best.Height, tip.Height, 100*float64(best.Height)/float64(max(tip.Height, 1)))
-		}
-	}
-	if err := x.writeIfAny(&batch, written, best); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if again {
-		x.kick()
-		return nil
-	}
-	if best.Hash == tip.Hash {
-		x.reached(startSeen, best)
-	}
-	return nil
+// batchFull reports whether a catch-up batch holds maxBatchEntries.
+func (x *TxIndex) batchFull(batch *leveldb.Batch, _ int) bool {
+	return batch.Len() >= maxBatchEntries
 }
 
-// writeIfAny writes the gathered batch when best moved past written.
-func (x *TxIndex) writeIfAny(batch *leveldb.Batch, written, best BlockPos) error {
-	if best == written && batch.Len() == 0 {
-		return nil
-	}
-	return x.write(batch, best)
-}
-
-// reached records that a pass starting after startSeen notifications
-// ended at the chain's tip best.
-func (x *TxIndex) reached(startSeen uint64, best BlockPos) {
-	x.mu.Lock()
-	if startSeen > x.processed {
-		x.processed = startSeen
-	}
-	x.broadcastLocked()
-	x.mu.Unlock()
-	if !x.synced.Swap(true) {
-		log.Infof("txindex is enabled at height %d", best.Height)
-	}
-}
-
-// rewindBlock removes the entries of best, a block no longer in the main
-// chain, and returns its parent as the new best block. When the block's
-// bytes cannot be read its entries stay (lookups check the transaction
-// they find, so a stale entry only reads as not found). A best block the
-// chain does not know at all (its database was replaced) resets the index.
-func (x *TxIndex) rewindBlock(best BlockPos) (BlockPos, error) {
-	hdr, err := x.chain.HeaderByHash(&best.Hash)
-	if err != nil || best.Height == 0 {
-		log.Warnf("txindex best block %s (height %d) is unknown to the chain; rebuilding the index",
-			best.Hash, best.Height)
-		return x.reset()
-	}
+// disconnectBlock removes the entries of best, a block no longer in the
+// main chain, with prev as the new best block. When the block's bytes
+// cannot be read its entries stay (lookups check the transaction they
+// find, so a stale entry only reads as not found).
+func (x *TxIndex) disconnectBlock(best, prev BlockPos) error {
 	var batch leveldb.Batch
 	var bt blockTxs
 	if err := x.loadBlock(&best.Hash, &bt); err != nil {
@@ -531,7 +243,7 @@ func (x *TxIndex) rewindBlock(best BlockPos) (BlockPos, error) {
 		for i := range bt.txids {
 			v, err := x.get(txKey(&k, &bt.txids[i]))
 			if err != nil {
-				return best, err
+				return err
 			}
 			// A txid seen again later (BIP30's duplicate coinbases)
 			// points at its last block; only this block's entries go.
@@ -540,24 +252,19 @@ func (x *TxIndex) rewindBlock(best BlockPos) (BlockPos, error) {
 			}
 		}
 	}
-	prev := BlockPos{Hash: hdr.PrevBlock, Height: best.Height - 1}
-	if err := x.write(&batch, prev); err != nil {
-		return best, err
-	}
-	log.Debugf("txindex rewound block %s at height %d", best.Hash, best.Height)
-	return prev, nil
+	return x.write(&batch, prev)
 }
 
 // reset deletes every entry and sets the best block to genesis.
 func (x *TxIndex) reset() (BlockPos, error) {
-	genesis, err := x.chain.BlockHashByHeight(0)
+	genesis, err := genesisHash(x.chain)
 	if err != nil {
-		return BlockPos{}, indexError(ErrChain, fmt.Sprintf("genesis block: %v", err))
+		return BlockPos{}, err
 	}
 	x.dbMu.RLock()
 	if x.closed {
 		x.dbMu.RUnlock()
-		return BlockPos{}, indexError(ErrClosed, "txindex is closed")
+		return BlockPos{}, x.errClosed()
 	}
 	var batch leveldb.Batch
 	it := x.db.NewIterator(util.BytesPrefix([]byte{prefixTx}), nil)
@@ -629,62 +336,4 @@ func (x *TxIndex) FetchTx(txid *chainhash.Hash) (*wire.MsgTx, Location, error) {
 		return nil, Location{}, notThere
 	}
 	return tx, l, nil
-}
-
-// BlockUntilSyncedToCurrentChain is Core's: false at once while the index
-// has not caught up yet; otherwise it waits (bounded by ctx and
-// syncWaitTimeout) until every block change notified before the call is
-// in the index, and returns true.
-func (x *TxIndex) BlockUntilSyncedToCurrentChain(ctx context.Context) bool {
-	if !x.synced.Load() {
-		return false
-	}
-	target := x.seen.Load()
-	timer := time.NewTimer(syncWaitTimeout)
-	defer timer.Stop()
-	for {
-		x.mu.Lock()
-		done, ch := x.processed >= target, x.progress
-		x.mu.Unlock()
-		if done {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return true
-		case <-timer.C:
-			log.Debugf("txindex is still behind the chain after %v", syncWaitTimeout)
-			return true
-		}
-	}
-}
-
-// runPasses is an index's goroutine: each signal on wake starts a pass
-// (sync) that brings the index to the chain's tip, and a failed pass is
-// logged under name and retried after retryDelay (through kick, which
-// signals wake). It returns when ctx ends.
-func runPasses(ctx context.Context, name string, wake <-chan struct{}, sync func(context.Context) error,
-	kick func()) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		}
-		if err := sync(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Errorf("%s: %v; retrying in %v", name, err, retryDelay)
-			t := time.NewTimer(retryDelay)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			kick()
-		}
-	}
 }
