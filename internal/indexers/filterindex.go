@@ -87,10 +87,9 @@ func OpenFilterIndex(path string, chain FilterChain) (*FilterIndex, error) {
 // initialise writes the version of a new database and indexes the
 // genesis block.
 func (x *FilterIndex) initialise() error {
-	if err := x.db.Put([]byte{prefixVersion}, encodeVersion(FilterSchemaVersion), nil); err != nil {
-		return indexError(ErrBackend, fmt.Sprintf("initialise: %v", err))
-	}
-	_, err := x.reset()
+	var batch leveldb.Batch
+	batch.Put([]byte{prefixVersion}, encodeVersion(FilterSchemaVersion))
+	_, err := x.resetIn(&batch)
 	return err
 }
 
@@ -229,6 +228,14 @@ func (x *FilterIndex) write(batch *leveldb.Batch, best BlockPos) error {
 // other blocks stay: they are keyed by block hash, so they stay right for
 // their block and are overwritten when it is indexed again.
 func (x *FilterIndex) reset() (BlockPos, error) {
+	var batch leveldb.Batch
+	return x.resetIn(&batch)
+}
+
+// resetIn is reset writing the genesis block's filter in batch with what
+// batch holds already: a new database's version goes in the same atomic
+// write, so a crash leaves either no index or one at genesis.
+func (x *FilterIndex) resetIn(batch *leveldb.Batch) (BlockPos, error) {
 	genesis, err := genesisHash(x.chain)
 	if err != nil {
 		return BlockPos{}, err
@@ -241,10 +248,9 @@ func (x *FilterIndex) reset() (BlockPos, error) {
 	if err != nil {
 		return BlockPos{}, err
 	}
-	var batch leveldb.Batch
-	x.header = addFilter(&batch, genesis, raw, &chainhash.Hash{})
+	x.header = addFilter(batch, genesis, raw, &chainhash.Hash{})
 	best := BlockPos{Hash: *genesis}
-	return best, x.write(&batch, best)
+	return best, x.write(batch, best)
 }
 
 // Run keeps the index at the chain's tip until ctx ends, as TxIndex.Run:

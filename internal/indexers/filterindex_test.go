@@ -260,3 +260,32 @@ func TestFilterIndexClosed(t *testing.T) {
 		t.Fatalf("read after close: %v", err)
 	}
 }
+
+// failingBlocks is a chain whose stored blocks cannot be read.
+type failingBlocks struct{ FilterChain }
+
+func (failingBlocks) BlockBytesByHash(*chainhash.Hash) ([]byte, error) {
+	return nil, errors.New("disk read error")
+}
+
+// TestFilterIndexFailedCreationLeavesNothing checks that a new index
+// whose genesis filter cannot be built leaves no half-made database: the
+// version is written with the genesis filter in one batch, so the next
+// open starts afresh instead of finding a version without a best block.
+func TestFilterIndexFailedCreationLeavesNothing(t *testing.T) {
+	e := newTestEnv(t)
+	if _, err := OpenFilterIndex(e.filterDir(), failingBlocks{e.chain}); err == nil {
+		t.Fatal("index created without its genesis block")
+	}
+	x, err := OpenFilterIndex(e.filterDir(), e.chain)
+	if err != nil {
+		t.Fatalf("reopen after a failed creation: %v", err)
+	}
+	defer x.Close()
+	if best := x.Best(); best.Hash != *e.params.GenesisHash || best.Height != 0 {
+		t.Fatalf("best %v, want genesis", best)
+	}
+	if _, err := x.Filter(e.params.GenesisHash); err != nil {
+		t.Fatalf("genesis filter: %v", err)
+	}
+}
