@@ -1,10 +1,11 @@
 package blockchain
 
 import (
+	"testing"
+
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/tern-org/ternd/txscript"
-	"testing"
 
 	"github.com/tern-org/ternd/wire"
 )
@@ -119,7 +120,7 @@ func benchConnectSigned(b *testing.B, cached bool) {
 	}
 	pub := key.PubKey().SerializeCompressed()
 	pkh := txscript.Hash160(pub)
-	p2wpkh := append([]byte{op0, 0x14}, pkh...)
+	p2wpkh := append([]byte{txscript.OP_0, 0x14}, pkh...)
 	scriptCode := append([]byte{0x76, 0xa9, 0x14}, append(append([]byte{}, pkh...), 0x88, 0xac)...)
 	// Move the outputs to P2WPKH first.
 	var txs []*wire.MsgTx

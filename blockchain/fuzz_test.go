@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tern-org/ternd/chaincfg"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -65,7 +66,7 @@ func FuzzSignetSolution(f *testing.F) {
 	f.Add([]byte{0, 0})
 	f.Add([]byte{0xfd, 0xff})
 	f.Add([]byte{1, 0x51, 1, 1, 0x51})
-	pt := chaincfg.CustomSignetParams([]byte{op1}, nil)
+	pt := chaincfg.CustomSignetParams([]byte{txscript.OP_1}, nil)
 	b := &BlockChain{params: &pt}
 	f.Fuzz(func(t *testing.T, sol []byte) {
 		blk := signetBlock(&pt)

@@ -15,6 +15,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain/standalone"
 	"github.com/tern-org/ternd/internal/store"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -608,7 +609,7 @@ func TestDeepReorgMemory(t *testing.T) {
 		cb := base[i].Transactions[0]
 		tx := spendTx([]wire.OutPoint{coinbaseOut(base[i])}, cb.TxOut[0].Value, 1000, 1)
 		script := make([]byte, pad)
-		script[0] = opReturn
+		script[0] = txscript.OP_RETURN
 		tx.AddTxOut(&wire.TxOut{PkScript: script})
 		return h.makeBlock(parent, []*wire.MsgTx{tx}, blockOpts{fees: 1000, timeDelta: delta})
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/tern-org/ternd/blockchain/standalone"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -90,7 +91,7 @@ func TestBlockRules(t *testing.T) {
 		{"stripped size", ErrBlockLength, func() *wire.MsgBlock {
 			t1 := spendTx([]wire.OutPoint{next()}, cbValue, 0, 1)
 			t1.TxOut[0].PkScript = make([]byte, 1000001)
-			t1.TxOut[0].PkScript[0] = opReturn
+			t1.TxOut[0].PkScript[0] = txscript.OP_RETURN
 			return h.makeBlock(tip, []*wire.MsgTx{t1}, blockOpts{})
 		}},
 		{"weight", ErrBlockWeight, func() *wire.MsgBlock {
@@ -100,7 +101,7 @@ func TestBlockRules(t *testing.T) {
 		}},
 		{"legacy sigops", ErrTooManySigOps, func() *wire.MsgBlock {
 			t1 := spendTx([]wire.OutPoint{next()}, cbValue, 0, 1)
-			t1.TxOut[0].PkScript = bytes.Repeat([]byte{opCheckSig}, MaxBlockSigOpsCost/4+1)
+			t1.TxOut[0].PkScript = bytes.Repeat([]byte{txscript.OP_CHECKSIG}, MaxBlockSigOpsCost/4+1)
 			return h.makeBlock(tip, []*wire.MsgTx{t1}, blockOpts{})
 		}},
 		{"witness nonce size", ErrBadWitnessNonceSize, func() *wire.MsgBlock {

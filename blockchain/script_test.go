@@ -24,7 +24,7 @@ func TestSignedWitnessSpend(t *testing.T) {
 	}
 	pub := key.PubKey().SerializeCompressed()
 	pkh := txscript.Hash160(pub)
-	p2wpkh := append([]byte{op0, 0x14}, pkh...)
+	p2wpkh := append([]byte{txscript.OP_0, 0x14}, pkh...)
 	// Fund the P2WPKH output.
 	fund := spendTx([]wire.OutPoint{coinbaseOut(base[0])}, 50*SatoshiPerBitcoin, 0, 1)
 	fund.TxOut[0].PkScript = p2wpkh

@@ -27,14 +27,14 @@ var errSignetParse = errors.New("signet solution parse failure")
 // opcode for its length, never OP_N.
 func appendPush(dst, data []byte) []byte {
 	switch n := len(data); {
-	case n < opPushData1:
+	case n < txscript.OP_PUSHDATA1:
 		dst = append(dst, byte(n))
 	case n <= 0xff:
-		dst = append(dst, opPushData1, byte(n))
+		dst = append(dst, txscript.OP_PUSHDATA1, byte(n))
 	case n <= 0xffff:
-		dst = append(dst, opPushData2, byte(n), byte(n>>8))
+		dst = append(dst, txscript.OP_PUSHDATA2, byte(n), byte(n>>8))
 	default:
-		dst = append(dst, opPushData4, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+		dst = append(dst, txscript.OP_PUSHDATA4, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
 	}
 	return append(dst, data...)
 }
@@ -114,7 +114,7 @@ func signetTxs(block *wire.MsgBlock, challenge []byte) (toSpend, toSign *wire.Ms
 	}
 	toSign = &wire.MsgTx{Version: 0}
 	toSign.TxIn = []*wire.TxIn{{Sequence: 0}}
-	toSign.TxOut = []*wire.TxOut{{Value: 0, PkScript: []byte{opReturn}}}
+	toSign.TxOut = []*wire.TxOut{{Value: 0, PkScript: []byte{txscript.OP_RETURN}}}
 	solution, cleared, found := extractSignetSolution(cb.TxOut[idx].PkScript)
 	if found {
 		cb.TxOut[idx].PkScript = cleared
@@ -155,7 +155,7 @@ func signetTxs(block *wire.MsgBlock, challenge []byte) (toSpend, toSign *wire.Ms
 	toSpend = &wire.MsgTx{Version: 0}
 	toSpend.TxIn = []*wire.TxIn{{
 		PreviousOutPoint: wire.OutPoint{Index: wire.MaxPrevOutIndex},
-		SignatureScript:  appendPush([]byte{op0}, data),
+		SignatureScript:  appendPush([]byte{txscript.OP_0}, data),
 		Sequence:         0,
 	}}
 	toSpend.TxOut = []*wire.TxOut{{Value: 0, PkScript: challenge}}

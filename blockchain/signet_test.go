@@ -52,7 +52,7 @@ func TestSignetBlockSolution(t *testing.T) {
 	}
 	pub := key.PubKey().SerializeCompressed()
 	pkh := txscript.Hash160(pub)
-	challenge := append([]byte{op0, 0x14}, pkh...)
+	challenge := append([]byte{txscript.OP_0, 0x14}, pkh...)
 	p := chaincfg.CustomSignetParams(challenge, nil)
 	b := &BlockChain{params: &p, timeSource: func() time.Time { return testClock }}
 
@@ -90,7 +90,7 @@ func TestSignetBlockSolution(t *testing.T) {
 	}
 	// An OP_TRUE challenge accepts a block without a solution, but not one
 	// without a witness commitment.
-	pt := chaincfg.CustomSignetParams([]byte{op1}, nil)
+	pt := chaincfg.CustomSignetParams([]byte{txscript.OP_1}, nil)
 	bt := &BlockChain{params: &pt}
 	blk = signetBlock(&pt)
 	hash = blk.BlockHash()
@@ -115,7 +115,7 @@ func TestSignetParsing(t *testing.T) {
 		{"witness count too big", []byte{0, 9}},
 		{"trailing bytes", []byte{0, 0, 7}},
 	}
-	pt := chaincfg.CustomSignetParams([]byte{op1}, nil)
+	pt := chaincfg.CustomSignetParams([]byte{txscript.OP_1}, nil)
 	for _, tc := range tests {
 		blk := signetBlock(&pt)
 		out := blk.Transactions[0].TxOut[1]

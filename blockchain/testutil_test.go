@@ -15,21 +15,12 @@ import (
 
 // opTrue is the output script the test builder pays to: anyone can spend it
 // with an empty scriptSig, under any script flags.
-// Opcodes the tests build scripts from.
-const (
-	op1              = txscript.OP_1
-	opCheckSig       = txscript.OP_CHECKSIG
-	opCheckSigVerify = txscript.OP_CHECKSIGVERIFY
-	opCheckMultiSig  = txscript.OP_CHECKMULTISIG
-	opHash160        = txscript.OP_HASH160
-	opEqual          = txscript.OP_EQUAL
-)
 
-var opTrue = []byte{op1}
+var opTrue = []byte{txscript.OP_1}
 
 // opFalse is an output script whose spend always fails ("Script evaluated
 // without error but finished with a false/empty top stack element").
-var opFalse = []byte{op0}
+var opFalse = []byte{txscript.OP_0}
 
 // testClock is a fixed clock far after every test block's time.
 var testClock = time.Unix(1900000000, 0)

@@ -8,24 +8,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
-)
-
-// Opcodes the tests build scripts from.
-const (
-	opPushData1      = txscript.OP_PUSHDATA1
-	opPushData2      = txscript.OP_PUSHDATA2
-	opPushData4      = txscript.OP_PUSHDATA4
-	op1              = txscript.OP_1
-	opReturn         = txscript.OP_RETURN
-	opDup            = txscript.OP_DUP
-	opEqual          = txscript.OP_EQUAL
-	opEqualVerify    = txscript.OP_EQUALVERIFY
-	opHash160        = txscript.OP_HASH160
-	opCheckSig       = txscript.OP_CHECKSIG
-	opCheckSigVerify = txscript.OP_CHECKSIGVERIFY
-	opCheckMultiSig  = txscript.OP_CHECKMULTISIG
 )
 
 // fakeChain is a UTXO set and tip for tests.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -56,7 +57,7 @@ func TestStructureAndStandardness(t *testing.T) {
 	i := 0
 	next := func() []spendable { i++; return coins[i-1 : i] }
 	nullData := func(n int) []byte {
-		s := []byte{opReturn, opPushData2, byte(n), byte(n >> 8)}
+		s := []byte{txscript.OP_RETURN, txscript.OP_PUSHDATA2, byte(n), byte(n >> 8)}
 		return append(s, make([]byte, n)...)
 	}
 	tests := []struct {
@@ -85,22 +86,22 @@ func TestStructureAndStandardness(t *testing.T) {
 			tx.TxIn[0].Witness = wire.TxWitness{make([]byte, 400000)}
 		}, ErrTxSize},
 		{"scriptsig too big", func(tx *wire.MsgTx) {
-			tx.TxIn[0].SignatureScript = append([]byte{opPushData2, 0x73, 0x06}, make([]byte, 1651)...)
+			tx.TxIn[0].SignatureScript = append([]byte{txscript.OP_PUSHDATA2, 0x73, 0x06}, make([]byte, 1651)...)
 		}, ErrScriptSigSize},
 		{"scriptsig not push only", func(tx *wire.MsgTx) {
-			tx.TxIn[0].SignatureScript = []byte{op1, opDup}
+			tx.TxIn[0].SignatureScript = []byte{txscript.OP_1, txscript.OP_DUP}
 		}, ErrScriptSigNotPushOnly},
-		{"nonstandard output", func(tx *wire.MsgTx) { tx.TxOut[0].PkScript = []byte{opDup} }, ErrScriptPubKey},
+		{"nonstandard output", func(tx *wire.MsgTx) { tx.TxOut[0].PkScript = []byte{txscript.OP_DUP} }, ErrScriptPubKey},
 		{"witness v2 output", func(tx *wire.MsgTx) {
 			tx.TxOut[0].PkScript = append([]byte{0x52, 32}, make([]byte, 32)...)
 		}, ErrScriptPubKey},
 		{"4-of-4 bare multisig", func(tx *wire.MsgTx) {
-			s := []byte{op1 + 3}
+			s := []byte{txscript.OP_1 + 3}
 			for k := 0; k < 4; k++ {
 				s = append(s, 33, 2)
 				s = append(s, make([]byte, 32)...)
 			}
-			tx.TxOut[0].PkScript = append(s, op1+3, opCheckMultiSig)
+			tx.TxOut[0].PkScript = append(s, txscript.OP_1+3, txscript.OP_CHECKMULTISIG)
 		}, ErrScriptPubKey},
 		{"two dust outputs", func(tx *wire.MsgTx) {
 			tx.TxOut[0].Value = 293
@@ -108,7 +109,7 @@ func TestStructureAndStandardness(t *testing.T) {
 		}, ErrDust},
 		{"dust with fee", func(tx *wire.MsgTx) { tx.TxOut[0].Value = 293 }, ErrDust},
 		{"tx-size-small", func(tx *wire.MsgTx) {
-			tx.TxOut[0].PkScript = []byte{opReturn}
+			tx.TxOut[0].PkScript = []byte{txscript.OP_RETURN}
 			tx.TxOut[0].Value = 0
 		}, ErrTxSizeSmall},
 	}
@@ -126,15 +127,15 @@ func TestStructureAndStandardness(t *testing.T) {
 	h.t = t
 	// Standard shapes pass: P2TR, P2A, 1-of-3 multisig, OP_RETURN, exactly dust threshold.
 	tx := h.tx(next(), 90000)
-	tx.AddTxOut(&wire.TxOut{Value: 330, PkScript: append([]byte{op1, 32}, make([]byte, 32)...)})
+	tx.AddTxOut(&wire.TxOut{Value: 330, PkScript: append([]byte{txscript.OP_1, 32}, make([]byte, 32)...)})
 	tx.AddTxOut(&wire.TxOut{Value: 294, PkScript: p2wpkh(77)})
 	tx.AddTxOut(&wire.TxOut{PkScript: nullData(80)})
-	ms := []byte{op1}
+	ms := []byte{txscript.OP_1}
 	for k := 0; k < 3; k++ {
 		ms = append(ms, 33, 3)
 		ms = append(ms, make([]byte, 32)...)
 	}
-	tx.AddTxOut(&wire.TxOut{Value: 1000, PkScript: append(ms, op1+2, opCheckMultiSig)})
+	tx.AddTxOut(&wire.TxOut{Value: 1000, PkScript: append(ms, txscript.OP_1+2, txscript.OP_CHECKMULTISIG)})
 	h.mustAccept(tx)
 	h.checkInvariants()
 	t.Logf("%d cases", len(tests))
@@ -149,14 +150,14 @@ func TestStructureAndStandardness(t *testing.T) {
 	hd.mustAccept(dc)
 	hd2 := newHarness(t, func(c *Config) { c.Policy.AcceptDataCarrier = false })
 	dc2 := hd2.tx(hd2.fund(1, 100000, 10, false), 90000)
-	dc2.AddTxOut(&wire.TxOut{PkScript: []byte{opReturn}})
+	dc2.AddTxOut(&wire.TxOut{PkScript: []byte{txscript.OP_RETURN}})
 	hd2.reject(dc2, ErrDatacarrier)
 
 	// -acceptnonstdtxn: version 4 and a bare OP_DUP output pass.
 	hn := newHarness(t, func(c *Config) { c.Policy.RequireStandard = false })
 	ns := hn.tx(hn.fund(1, 100000, 10, false), 90000)
 	ns.Version = 4
-	ns.TxOut[0].PkScript = []byte{opDup, opDup, opDup, opDup, opDup, opDup}
+	ns.TxOut[0].PkScript = []byte{txscript.OP_DUP, txscript.OP_DUP, txscript.OP_DUP, txscript.OP_DUP, txscript.OP_DUP, txscript.OP_DUP}
 	hn.mustAccept(ns)
 }
 

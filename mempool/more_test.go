@@ -264,21 +264,21 @@ func TestScriptHelpers(t *testing.T) {
 		script []byte
 		class  txscript.ScriptClass
 	}{
-		{"p2pkh", append(append([]byte{opDup, opHash160, 20}, make([]byte, 20)...), opEqualVerify, opCheckSig), txscript.PubKeyHashTy},
-		{"p2sh", append(append([]byte{opHash160, 20}, make([]byte, 20)...), opEqual), txscript.ScriptHashTy},
+		{"p2pkh", append(append([]byte{txscript.OP_DUP, txscript.OP_HASH160, 20}, make([]byte, 20)...), txscript.OP_EQUALVERIFY, txscript.OP_CHECKSIG), txscript.PubKeyHashTy},
+		{"p2sh", append(append([]byte{txscript.OP_HASH160, 20}, make([]byte, 20)...), txscript.OP_EQUAL), txscript.ScriptHashTy},
 		{"p2wpkh", p2wpkh(1), txscript.WitnessV0PubKeyHashTy},
 		{"p2wsh", append([]byte{0, 32}, make([]byte, 32)...), txscript.WitnessV0ScriptHashTy},
-		{"p2tr", append([]byte{op1, 32}, make([]byte, 32)...), txscript.WitnessV1TaprootTy},
-		{"p2a", []byte{op1, 2, 0x4e, 0x73}, txscript.AnchorTy},
+		{"p2tr", append([]byte{txscript.OP_1, 32}, make([]byte, 32)...), txscript.WitnessV1TaprootTy},
+		{"p2a", []byte{txscript.OP_1, 2, 0x4e, 0x73}, txscript.AnchorTy},
 		{"v0 wrong length", append([]byte{0, 25}, make([]byte, 25)...), txscript.NonStandardTy},
 		{"v2", append([]byte{0x52, 32}, make([]byte, 32)...), txscript.WitnessUnknownTy},
-		{"p2pk", append(key33, opCheckSig), txscript.PubKeyTy},
-		{"p2pk bad key", append([]byte{33, 5}, append(make([]byte, 32), opCheckSig)...), txscript.NonStandardTy},
-		{"1-of-1", append(append([]byte{op1}, key33...), op1, opCheckMultiSig), txscript.MultiSigTy},
-		{"2-of-1", append(append([]byte{op1 + 1}, key33...), op1, opCheckMultiSig), txscript.NonStandardTy},
-		{"nulldata", []byte{opReturn, 2, 1, 2}, txscript.NullDataTy},
-		{"op_return non-push", []byte{opReturn, opDup}, txscript.NonStandardTy},
-		{"truncated push", []byte{opReturn, 5, 1}, txscript.NonStandardTy},
+		{"p2pk", append(key33, txscript.OP_CHECKSIG), txscript.PubKeyTy},
+		{"p2pk bad key", append([]byte{33, 5}, append(make([]byte, 32), txscript.OP_CHECKSIG)...), txscript.NonStandardTy},
+		{"1-of-1", append(append([]byte{txscript.OP_1}, key33...), txscript.OP_1, txscript.OP_CHECKMULTISIG), txscript.MultiSigTy},
+		{"2-of-1", append(append([]byte{txscript.OP_1 + 1}, key33...), txscript.OP_1, txscript.OP_CHECKMULTISIG), txscript.NonStandardTy},
+		{"nulldata", []byte{txscript.OP_RETURN, 2, 1, 2}, txscript.NullDataTy},
+		{"op_return non-push", []byte{txscript.OP_RETURN, txscript.OP_DUP}, txscript.NonStandardTy},
+		{"truncated push", []byte{txscript.OP_RETURN, 5, 1}, txscript.NonStandardTy},
 		{"empty", nil, txscript.NonStandardTy},
 	}
 	for _, tc := range tests {
@@ -287,11 +287,11 @@ func TestScriptHelpers(t *testing.T) {
 		}
 	}
 	// Sigops: accurate vs legacy multisig counting.
-	ms := append(append([]byte{op1 + 1}, append(key33, key33...)...), op1+1, opCheckMultiSig)
+	ms := append(append([]byte{txscript.OP_1 + 1}, append(key33, key33...)...), txscript.OP_1+1, txscript.OP_CHECKMULTISIG)
 	if txscript.GetAccurateSigOpCount(ms) != 2 || txscript.GetSigOpCount(ms) != 20 {
 		t.Fatal("multisig sigops")
 	}
-	if txscript.GetSigOpCount([]byte{opCheckSig, opCheckSigVerify, opPushData1}) != 2 {
+	if txscript.GetSigOpCount([]byte{txscript.OP_CHECKSIG, txscript.OP_CHECKSIGVERIFY, txscript.OP_PUSHDATA1}) != 2 {
 		t.Fatal("sigops stop at a bad push")
 	}
 	// Dust thresholds at 3 sat/vB: P2PKH 546, P2WPKH 294, P2TR 330.
@@ -299,7 +299,7 @@ func TestScriptHelpers(t *testing.T) {
 	for _, c := range []struct {
 		s    []byte
 		want int64
-	}{{p2pkh, 546}, {p2wpkh(1), 294}, {tests[4].script, 330}, {[]byte{opReturn}, 0}} {
+	}{{p2pkh, 546}, {p2wpkh(1), 294}, {tests[4].script, 330}, {[]byte{txscript.OP_RETURN}, 0}} {
 		if got := dustThreshold(&wire.TxOut{PkScript: c.s}, 3000); got != c.want {
 			t.Errorf("dust threshold %d want %d", got, c.want)
 		}
@@ -313,9 +313,9 @@ func TestScriptHelpers(t *testing.T) {
 func TestWitnessAndInputStandardness(t *testing.T) {
 	pol := DefaultPolicy()
 	p2wsh := &wire.TxOut{PkScript: append([]byte{0, 32}, make([]byte, 32)...)}
-	p2tr := &wire.TxOut{PkScript: append([]byte{op1, 32}, make([]byte, 32)...)}
-	p2sh := &wire.TxOut{PkScript: append(append([]byte{opHash160, 20}, make([]byte, 20)...), opEqual)}
-	bare := &wire.TxOut{PkScript: []byte{opDup}}
+	p2tr := &wire.TxOut{PkScript: append([]byte{txscript.OP_1, 32}, make([]byte, 32)...)}
+	p2sh := &wire.TxOut{PkScript: append(append([]byte{txscript.OP_HASH160, 20}, make([]byte, 20)...), txscript.OP_EQUAL)}
+	bare := &wire.TxOut{PkScript: []byte{txscript.OP_DUP}}
 	mk := func(w wire.TxWitness, sig []byte) *wire.MsgTx {
 		tx := wire.NewMsgTx(2)
 		tx.AddTxIn(&wire.TxIn{Witness: w, SignatureScript: sig})
@@ -355,7 +355,7 @@ func TestWitnessAndInputStandardness(t *testing.T) {
 	}
 	redeem := make([]byte, 16)
 	for i := range redeem {
-		redeem[i] = opCheckSig
+		redeem[i] = txscript.OP_CHECKSIG
 	}
 	if err := pol.checkInputsStandard(mk(nil, append([]byte{16}, redeem...)), []*wire.TxOut{p2sh}); !isKind(err, ErrNonStandardInputs) {
 		t.Fatalf("p2sh sigops: %v", err)
@@ -400,8 +400,8 @@ func FuzzLoad(f *testing.F) {
 // FuzzClassify runs the script helpers over arbitrary scripts.
 func FuzzClassify(f *testing.F) {
 	f.Add(p2wpkh(1))
-	f.Add([]byte{opReturn, opPushData4, 0xff, 0xff, 0xff, 0xff})
-	f.Add([]byte{op1, 33, 2})
+	f.Add([]byte{txscript.OP_RETURN, txscript.OP_PUSHDATA4, 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte{txscript.OP_1, 33, 2})
 	f.Fuzz(func(t *testing.T, s []byte) {
 		outputClass(s)
 		txscript.GetAccurateSigOpCount(s)
@@ -449,7 +449,7 @@ func FuzzProcessTransaction(f *testing.F) {
 	tx := h.tx(coins, 99000)
 	f.Add(tx.Bytes())
 	tx.TxIn[0].SignatureScript = []byte{0x01, 0x02}
-	tx.AddTxOut(&wire.TxOut{PkScript: []byte{opReturn, 1, 2}})
+	tx.AddTxOut(&wire.TxOut{PkScript: []byte{txscript.OP_RETURN, 1, 2}})
 	f.Add(tx.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var tx wire.MsgTx

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/tern-org/ternd/txscript"
 	"github.com/tern-org/ternd/wire"
 )
 
@@ -103,7 +104,7 @@ func TestPreChecks(t *testing.T) {
 		}, want: ErrNoOutputs},
 		{name: "too small", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
 			tx := h.coinTx()
-			tx.AddTxOut(&wire.TxOut{PkScript: []byte{opReturn}})
+			tx.AddTxOut(&wire.TxOut{PkScript: []byte{txscript.OP_RETURN}})
 			return tx, acceptOpts{}
 		}, want: ErrTxSizeSmall},
 		{name: "non-final", build: func(h *harness) (*wire.MsgTx, acceptOpts) {
