@@ -84,18 +84,15 @@ type node struct {
 
 	// txIndex is the transaction index with --txindex, nil without; the
 	// chain notifications reach it and getrawtransaction and getindexinfo
-	// read it. ixCancel and ixWG stop its goroutine.
-	txIndex  *indexers.TxIndex
-	ixCancel context.CancelFunc
-	ixWG     sync.WaitGroup
+	// read it. ixLoop runs it.
+	txIndex *indexers.TxIndex
+	ixLoop  loop
 
 	// filterIndex is the BIP158 basic filter index with
 	// --blockfilterindex, nil without; the chain notifications reach it,
-	// getblockfilter and the BIP157 server read it. fxCancel and fxWG stop
-	// its goroutine.
+	// getblockfilter and the BIP157 server read it. fxLoop runs it.
 	filterIndex *indexers.FilterIndex
-	fxCancel    context.CancelFunc
-	fxWG        sync.WaitGroup
+	fxLoop      loop
 
 	// feeEst learns fee rates from the pool and the blocks that confirm
 	// its transactions; it serves estimatesmartfee.
@@ -148,9 +145,8 @@ type node struct {
 	// extraNonce varies the coinbase between generated blocks.
 	extraNonce atomic.Uint64
 
-	// wg tracks the server's own goroutines (the pool expiry loop).
-	wg     sync.WaitGroup
-	cancel context.CancelFunc
+	// expiry runs the pool's expiry and fee-estimate save loop.
+	expiry loop
 }
 
 // newNode opens the chain database and builds the core on it, in order:
@@ -219,20 +215,10 @@ func (s *node) subsystems() []subsystem {
 		&funcSubsystem{name: "chain", stop: s.closeChain},
 	}
 	if s.cfg.TxIndex {
-		subs = append(subs, &funcSubsystem{name: "txindex",
-			start: func(ctx context.Context) error { s.runIndex(ctx, &s.ixWG, &s.ixCancel, s.txIndex.Run); return nil },
-			stop: func() error {
-				stopRunning(s.ixCancel, &s.ixWG)
-				return s.txIndex.Close()
-			}})
+		subs = append(subs, indexSubsystem("txindex", s.txIndex, &s.ixLoop))
 	}
 	if s.cfg.BlockFilterIndex {
-		subs = append(subs, &funcSubsystem{name: "blockfilterindex",
-			start: func(ctx context.Context) error { s.runIndex(ctx, &s.fxWG, &s.fxCancel, s.filterIndex.Run); return nil },
-			stop: func() error {
-				stopRunning(s.fxCancel, &s.fxWG)
-				return s.filterIndex.Close()
-			}})
+		subs = append(subs, indexSubsystem("blockfilterindex", s.filterIndex, &s.fxLoop))
 	}
 	subs = append(subs, &funcSubsystem{name: "mempool", start: s.startMempool, stop: s.stopMempool})
 	if s.zmq != nil {
@@ -321,16 +307,47 @@ func (s *node) openFilterIndex() (*indexers.FilterIndex, error) {
 	return fx, nil
 }
 
-// runIndex runs an index's loop on its own goroutine until its stop
-// cancels it; the index writes what it gathered as the loop ends.
-func (s *node) runIndex(ctx context.Context, wg *sync.WaitGroup, cancel *context.CancelFunc,
-	run func(context.Context)) {
-	ctx, *cancel = context.WithCancel(ctx)
-	wg.Add(1)
+// loop is one of the node's goroutines, run by start until stop cancels
+// it and waits for it to end. Stopping one that never started is safe.
+type loop struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// start runs run on its own goroutine with a context stop cancels.
+func (l *loop) start(ctx context.Context, run func(context.Context)) {
+	ctx, l.cancel = context.WithCancel(ctx)
+	l.wg.Add(1)
 	go func() {
-		defer wg.Done()
+		defer l.wg.Done()
 		run(ctx)
 	}()
+}
+
+// stop cancels the goroutine and waits for it to end.
+func (l *loop) stop() {
+	if l.cancel != nil {
+		l.cancel()
+	}
+	l.wg.Wait()
+}
+
+// runningIndex is an index as its subsystem drives it.
+type runningIndex interface {
+	Run(ctx context.Context)
+	Close() error
+}
+
+// indexSubsystem runs an index's catch-up and follow loop on l and, when
+// stopped, ends it (the index writes what it gathered) and closes the
+// index's database, before the chain and its store close.
+func indexSubsystem(name string, ix runningIndex, l *loop) subsystem {
+	return &funcSubsystem{name: name,
+		start: func(ctx context.Context) error { l.start(ctx, ix.Run); return nil },
+		stop: func() error {
+			l.stop()
+			return ix.Close()
+		}}
 }
 
 // openMempool creates the fee estimator (loading fee_estimates.dat) and
@@ -392,25 +409,14 @@ func (s *node) openMempool() {
 
 // startMempool runs the pool's expiry loop.
 func (s *node) startMempool(ctx context.Context) error {
-	ctx, s.cancel = context.WithCancel(ctx)
-	s.wg.Add(1)
-	go s.expireLoop(ctx)
+	s.expiry.start(ctx, s.expireLoop)
 	return nil
-}
-
-// stopRunning stops a goroutine started by runIndex or startMempool and
-// waits for it to end; when the part never ran there is none.
-func stopRunning(cancel context.CancelFunc, wg *sync.WaitGroup) {
-	if cancel != nil {
-		cancel()
-	}
-	wg.Wait()
 }
 
 // stopMempool stops the expiry loop and writes mempool.dat and the fee
 // estimates.
 func (s *node) stopMempool() error {
-	stopRunning(s.cancel, &s.wg)
+	s.expiry.stop()
 	s.feeEst.FlushUnconfirmed()
 	s.saveFeeEstimates()
 	path := filepath.Join(s.cfg.netDataDir, mempoolFileName)
@@ -432,7 +438,6 @@ func (s *node) saveFeeEstimates() {
 // expireLoop removes expired pool entries and saves the fee estimates
 // periodically until ctx ends.
 func (s *node) expireLoop(ctx context.Context) {
-	defer s.wg.Done()
 	expire := time.NewTicker(mempoolExpireInterval)
 	defer expire.Stop()
 	save := time.NewTicker(feeEstimatesSaveInterval)
