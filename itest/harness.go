@@ -59,16 +59,9 @@ func RepoRoot() (string, error) {
 // are there, else installed with go install into <repo>/tools/bin. It
 // returns the folder holding them.
 func InstallTools() (string, error) {
-	if dir := os.Getenv("TERND_TOOLS"); dir != "" && haveTools(dir) {
-		return dir, nil
-	}
-	root, err := RepoRoot()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(root, "tools", "bin")
-	if haveTools(dir) {
-		return dir, nil
+	root, dir, found, err := findTools(haveTools)
+	if err != nil || found {
+		return dir, err
 	}
 	cmd := exec.Command("go", "install",
 		"github.com/btcsuite/btcd@"+BtcdVersion,
@@ -83,6 +76,20 @@ func InstallTools() (string, error) {
 		return "", fmt.Errorf("go install succeeded but %s lacks btcd or btcctl", dir)
 	}
 	return dir, nil
+}
+
+// findTools finds where a tool set lives: $TERND_TOOLS when have finds it
+// there, else <repo>/tools/bin, where found says whether it is already
+// installed. root is the repository's root, where installs run.
+func findTools(have func(dir string) bool) (root, dir string, found bool, err error) {
+	if dir := os.Getenv("TERND_TOOLS"); dir != "" && have(dir) {
+		return "", dir, true, nil
+	}
+	if root, err = RepoRoot(); err != nil {
+		return "", "", false, err
+	}
+	dir = filepath.Join(root, "tools", "bin")
+	return root, dir, have(dir), nil
 }
 
 func haveTools(dir string) bool {

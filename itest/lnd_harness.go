@@ -32,16 +32,9 @@ const lndModule = "github.com/lightningnetwork/lnd"
 // (the tests use only the main RPC service). The first build takes
 // minutes.
 func InstallLnd() (string, error) {
-	if dir := os.Getenv("TERND_TOOLS"); dir != "" && haveLnd(dir) {
-		return dir, nil
-	}
-	root, err := RepoRoot()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(root, "tools", "bin")
-	if haveLnd(dir) {
-		return dir, nil
+	_, dir, found, err := findTools(haveLnd)
+	if err != nil || found {
+		return dir, err
 	}
 	out, err := exec.Command("go", "mod", "download", "-json", lndModule+"@"+LndVersion).Output()
 	if err != nil {
